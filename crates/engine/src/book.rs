@@ -1,0 +1,833 @@
+//! One side of the book: a red-black tree in a fixed pool of 64-byte nodes.
+//!
+//! Layout of a book-side account: a 64-byte [`SideHeader`] followed by
+//! `capacity + 1` [`OrderNode`]s. Node 0 is the tree's sentinel (`NIL`,
+//! always black), so the CLRS algorithms run without null checks. Nodes are
+//! linked by u32 index and never move, so an index held by a trader's
+//! open-order slot stays valid until that node is freed (the slot also stores
+//! the order id, which is checked on use).
+//!
+//! The tree is ordered best-first: an in-order walk yields the best price
+//! first and, at one price, the oldest order first. Bids rank higher prices
+//! first, asks lower prices first; ties break on the order sequence number,
+//! so no u128 key is needed. The best node is cached for O(1) access.
+//! Free nodes form a singly linked list (through `left`); never-used nodes are
+//! handed out by a bump index so creating a side needs no O(capacity) loop.
+
+use bytemuck::{Pod, Zeroable};
+use static_assertions::const_assert_eq;
+
+use crate::error::EngineError;
+use crate::order::Side;
+use crate::quantity::{BaseLots, Ticks};
+
+/// Index of the sentinel node.
+pub const NIL: u32 = 0;
+/// Bound for every walk down or up the tree. A red-black tree with at most
+/// `2^32` nodes has height at most `2*log2(n+1) <= 64`.
+pub const MAX_TREE_HEIGHT: usize = 64;
+/// Most nodes a side may hold (fits the u32 index with room for the sentinel).
+pub const MAX_SIDE_CAPACITY: u32 = 1 << 20;
+
+const BLACK: u8 = 0;
+const RED: u8 = 1;
+const TAG_FREE: u8 = 0;
+const TAG_ORDER: u8 = 1;
+
+/// A resting order. Byte budget: 64 = 3×4 links + 4 trader id + 4×8 key,
+/// size, expiry + 4 flag bytes + 12 reserved.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct OrderNode {
+    pub left: u32,
+    pub right: u32,
+    pub parent: u32,
+    /// Owner's trader id (market-unique, never 0).
+    pub trader_id: u32,
+    pub price: Ticks,
+    /// Order id: market-wide sequence number, the time-priority tie-breaker.
+    pub seq: u64,
+    /// Remaining size.
+    pub base_lots: BaseLots,
+    /// Unix seconds after which the order is dead; 0 = never.
+    pub expiry: u64,
+    pub color: u8,
+    /// `TAG_ORDER` while in the tree, `TAG_FREE` otherwise.
+    pub tag: u8,
+    /// Owner's open-order slot.
+    pub slot: u8,
+    pub _pad: u8,
+    pub _reserved: [u8; 12],
+}
+const_assert_eq!(core::mem::size_of::<OrderNode>(), 64);
+
+impl OrderNode {
+    #[inline(always)]
+    pub fn is_expired(&self, now: u64) -> bool {
+        self.expiry != 0 && self.expiry <= now
+    }
+}
+
+/// Book-side header. Byte budget: 64 = 8×4 counters/indices + 1 side + 31 reserved.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct SideHeader {
+    /// Number of order nodes (excluding the sentinel).
+    pub capacity: u32,
+    /// Orders currently in the tree.
+    pub count: u32,
+    pub root: u32,
+    /// Cached best (leftmost) node, `NIL` when empty.
+    pub best: u32,
+    /// Head of the free list, `NIL` when empty.
+    pub free_head: u32,
+    /// Nodes `1..bump` have been used at least once.
+    pub bump: u32,
+    /// Next pool index `prune_expired` scans from.
+    pub prune_cursor: u32,
+    pub _pad0: u32,
+    pub side: u8,
+    pub _reserved: [u8; 31],
+}
+const_assert_eq!(core::mem::size_of::<SideHeader>(), 64);
+
+/// Account bytes of a book side holding `capacity` orders.
+pub const fn book_side_size(capacity: u32) -> usize {
+    core::mem::size_of::<SideHeader>() + (capacity as usize + 1) * core::mem::size_of::<OrderNode>()
+}
+
+/// A zero-copy view of one book side.
+pub struct BookSide<'a> {
+    pub header: &'a mut SideHeader,
+    nodes: &'a mut [OrderNode],
+}
+
+/// Split account bytes into a header and a slice of records, checking length and alignment.
+pub(crate) fn split_records<H: Pod, R: Pod>(
+    data: &mut [u8],
+) -> Result<(&mut H, &mut [R]), EngineError> {
+    let hs = core::mem::size_of::<H>();
+    if data.len() < hs || (data.len() - hs) % core::mem::size_of::<R>() != 0 {
+        return Err(EngineError::InvalidAccountData);
+    }
+    let (h, rest) = data.split_at_mut(hs);
+    let header =
+        bytemuck::try_from_bytes_mut::<H>(h).map_err(|_| EngineError::InvalidAccountData)?;
+    let records =
+        bytemuck::try_cast_slice_mut::<u8, R>(rest).map_err(|_| EngineError::InvalidAccountData)?;
+    Ok((header, records))
+}
+
+impl<'a> BookSide<'a> {
+    /// Write an empty side into `data` (its length fixes the capacity).
+    pub fn init(data: &'a mut [u8], side: Side) -> Result<Self, EngineError> {
+        let (header, nodes) = split_records::<SideHeader, OrderNode>(data)?;
+        if nodes.is_empty() || nodes.len() - 1 > MAX_SIDE_CAPACITY as usize {
+            return Err(EngineError::InvalidMarketParams);
+        }
+        *header = SideHeader {
+            capacity: (nodes.len() - 1) as u32,
+            bump: 1,
+            side: side as u8,
+            ..SideHeader::default()
+        };
+        nodes[0] = OrderNode::default();
+        Ok(Self { header, nodes })
+    }
+
+    /// View an initialised side.
+    pub fn load(data: &'a mut [u8]) -> Result<Self, EngineError> {
+        let (header, nodes) = split_records::<SideHeader, OrderNode>(data)?;
+        if nodes.len() != header.capacity as usize + 1 || header.bump == 0 {
+            return Err(EngineError::InvalidAccountData);
+        }
+        Side::try_from(header.side)?;
+        Ok(Self { header, nodes })
+    }
+
+    #[inline(always)]
+    pub fn side(&self) -> Side {
+        // Validated in `load`/`init`.
+        if self.header.side == Side::Ask as u8 {
+            Side::Ask
+        } else {
+            Side::Bid
+        }
+    }
+    #[inline(always)]
+    pub fn len(&self) -> u32 {
+        self.header.count
+    }
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.header.count == 0
+    }
+    #[inline(always)]
+    pub fn is_full(&self) -> bool {
+        self.header.count >= self.header.capacity
+    }
+    #[inline(always)]
+    pub fn capacity(&self) -> u32 {
+        self.header.capacity
+    }
+    #[inline(always)]
+    pub fn best(&self) -> u32 {
+        self.header.best
+    }
+    #[inline(always)]
+    pub fn node(&self, i: u32) -> &OrderNode {
+        &self.nodes[i as usize]
+    }
+    #[inline(always)]
+    pub(crate) fn node_mut(&mut self, i: u32) -> &mut OrderNode {
+        &mut self.nodes[i as usize]
+    }
+    /// The best resting order, if any.
+    pub fn best_order(&self) -> Option<&OrderNode> {
+        if self.header.best == NIL {
+            None
+        } else {
+            Some(self.node(self.header.best))
+        }
+    }
+    /// Is `i` a live order node?
+    pub fn is_order(&self, i: u32) -> bool {
+        i != NIL && (i as usize) < self.nodes.len() && self.nodes[i as usize].tag == TAG_ORDER
+    }
+
+    /// Does `(price, seq)` rank before (is better than) node `b`?
+    #[inline(always)]
+    fn ranks_before(&self, price: Ticks, seq: u64, b: &OrderNode) -> bool {
+        if price == b.price {
+            return seq < b.seq;
+        }
+        match self.side() {
+            Side::Bid => price > b.price,
+            Side::Ask => price < b.price,
+        }
+    }
+
+    /// Would a new order at `price` rank before the current worst order?
+    /// (A new order has the highest sequence number, so equal price is not better.)
+    pub fn beats_worst(&self, price: Ticks) -> bool {
+        let w = self.worst();
+        if w == NIL {
+            return true;
+        }
+        let worst = self.node(w);
+        match self.side() {
+            Side::Bid => price > worst.price,
+            Side::Ask => price < worst.price,
+        }
+    }
+
+    // ---- links -------------------------------------------------------
+    #[inline(always)]
+    fn left(&self, i: u32) -> u32 {
+        self.nodes[i as usize].left
+    }
+    #[inline(always)]
+    fn right(&self, i: u32) -> u32 {
+        self.nodes[i as usize].right
+    }
+    #[inline(always)]
+    fn parent(&self, i: u32) -> u32 {
+        self.nodes[i as usize].parent
+    }
+    #[inline(always)]
+    fn color(&self, i: u32) -> u8 {
+        self.nodes[i as usize].color
+    }
+    #[inline(always)]
+    fn set_left(&mut self, i: u32, v: u32) {
+        self.nodes[i as usize].left = v;
+    }
+    #[inline(always)]
+    fn set_right(&mut self, i: u32, v: u32) {
+        self.nodes[i as usize].right = v;
+    }
+    #[inline(always)]
+    fn set_parent(&mut self, i: u32, v: u32) {
+        self.nodes[i as usize].parent = v;
+    }
+    #[inline(always)]
+    fn set_color(&mut self, i: u32, c: u8) {
+        self.nodes[i as usize].color = c;
+    }
+
+    fn minimum(&self, mut i: u32) -> u32 {
+        for _ in 0..MAX_TREE_HEIGHT {
+            let l = self.left(i);
+            if l == NIL {
+                break;
+            }
+            i = l;
+        }
+        i
+    }
+
+    fn maximum(&self, mut i: u32) -> u32 {
+        for _ in 0..MAX_TREE_HEIGHT {
+            let r = self.right(i);
+            if r == NIL {
+                break;
+            }
+            i = r;
+        }
+        i
+    }
+
+    /// The worst resting order's index, `NIL` when empty. O(log n).
+    pub fn worst(&self) -> u32 {
+        if self.header.root == NIL {
+            NIL
+        } else {
+            self.maximum(self.header.root)
+        }
+    }
+
+    /// The next order in priority order after `i`, `NIL` at the end. O(log n) worst case.
+    pub fn next(&self, i: u32) -> u32 {
+        let r = self.right(i);
+        if r != NIL {
+            return self.minimum(r);
+        }
+        let mut x = i;
+        let mut y = self.parent(x);
+        for _ in 0..MAX_TREE_HEIGHT {
+            if y == NIL || x != self.right(y) {
+                break;
+            }
+            x = y;
+            y = self.parent(y);
+        }
+        y
+    }
+
+    // ---- allocation ----------------------------------------------------
+    fn alloc(&mut self) -> Result<u32, EngineError> {
+        if self.is_full() {
+            return Err(EngineError::BookFull);
+        }
+        let head = self.header.free_head;
+        if head != NIL {
+            self.header.free_head = self.nodes[head as usize].left;
+            return Ok(head);
+        }
+        let b = self.header.bump;
+        if b > self.header.capacity {
+            return Err(EngineError::BookFull);
+        }
+        self.header.bump = b + 1;
+        Ok(b)
+    }
+
+    fn release(&mut self, i: u32) {
+        self.nodes[i as usize] = OrderNode {
+            left: self.header.free_head,
+            ..OrderNode::default()
+        };
+        self.header.free_head = i;
+    }
+
+    // ---- rotations -----------------------------------------------------
+    fn rotate_left(&mut self, x: u32) {
+        let y = self.right(x);
+        let yl = self.left(y);
+        self.set_right(x, yl);
+        if yl != NIL {
+            self.set_parent(yl, x);
+        }
+        let xp = self.parent(x);
+        self.set_parent(y, xp);
+        if xp == NIL {
+            self.header.root = y;
+        } else if x == self.left(xp) {
+            self.set_left(xp, y);
+        } else {
+            self.set_right(xp, y);
+        }
+        self.set_left(y, x);
+        self.set_parent(x, y);
+    }
+
+    fn rotate_right(&mut self, x: u32) {
+        let y = self.left(x);
+        let yr = self.right(y);
+        self.set_left(x, yr);
+        if yr != NIL {
+            self.set_parent(yr, x);
+        }
+        let xp = self.parent(x);
+        self.set_parent(y, xp);
+        if xp == NIL {
+            self.header.root = y;
+        } else if x == self.right(xp) {
+            self.set_right(xp, y);
+        } else {
+            self.set_left(xp, y);
+        }
+        self.set_right(y, x);
+        self.set_parent(x, y);
+    }
+
+    // ---- insert --------------------------------------------------------
+    /// Insert an order; returns its node index. Fails with `BookFull` when no node is free.
+    pub fn insert(&mut self, order: OrderNode) -> Result<u32, EngineError> {
+        let z = self.alloc()?;
+        let (price, seq) = (order.price, order.seq);
+        let mut y = NIL;
+        let mut x = self.header.root;
+        let mut go_left = false;
+        for _ in 0..MAX_TREE_HEIGHT {
+            if x == NIL {
+                break;
+            }
+            y = x;
+            go_left = self.ranks_before(price, seq, self.node(x));
+            x = if go_left { self.left(x) } else { self.right(x) };
+        }
+        self.nodes[z as usize] = OrderNode {
+            left: NIL,
+            right: NIL,
+            parent: y,
+            color: RED,
+            tag: TAG_ORDER,
+            ..order
+        };
+        if y == NIL {
+            self.header.root = z;
+        } else if go_left {
+            self.set_left(y, z);
+        } else {
+            self.set_right(y, z);
+        }
+        let best = self.header.best;
+        if best == NIL || self.ranks_before(price, seq, self.node(best)) {
+            self.header.best = z;
+        }
+        self.header.count += 1;
+        self.insert_fixup(z);
+        Ok(z)
+    }
+
+    fn insert_fixup(&mut self, mut z: u32) {
+        for _ in 0..MAX_TREE_HEIGHT {
+            let p = self.parent(z);
+            if self.color(p) != RED {
+                break;
+            }
+            let g = self.parent(p);
+            if p == self.left(g) {
+                let u = self.right(g);
+                if self.color(u) == RED {
+                    self.set_color(p, BLACK);
+                    self.set_color(u, BLACK);
+                    self.set_color(g, RED);
+                    z = g;
+                } else {
+                    if z == self.right(p) {
+                        z = p;
+                        self.rotate_left(z);
+                    }
+                    let p = self.parent(z);
+                    let g = self.parent(p);
+                    self.set_color(p, BLACK);
+                    self.set_color(g, RED);
+                    self.rotate_right(g);
+                }
+            } else {
+                let u = self.left(g);
+                if self.color(u) == RED {
+                    self.set_color(p, BLACK);
+                    self.set_color(u, BLACK);
+                    self.set_color(g, RED);
+                    z = g;
+                } else {
+                    if z == self.left(p) {
+                        z = p;
+                        self.rotate_right(z);
+                    }
+                    let p = self.parent(z);
+                    let g = self.parent(p);
+                    self.set_color(p, BLACK);
+                    self.set_color(g, RED);
+                    self.rotate_left(g);
+                }
+            }
+        }
+        let r = self.header.root;
+        self.set_color(r, BLACK);
+    }
+
+    // ---- delete --------------------------------------------------------
+    fn transplant(&mut self, u: u32, v: u32) {
+        let up = self.parent(u);
+        if up == NIL {
+            self.header.root = v;
+        } else if u == self.left(up) {
+            self.set_left(up, v);
+        } else {
+            self.set_right(up, v);
+        }
+        // Writes the sentinel's parent when v == NIL, as CLRS intends.
+        self.set_parent(v, up);
+    }
+
+    /// Remove node `z` from the tree and free it; returns the removed order.
+    /// Other nodes keep their indices.
+    pub fn remove(&mut self, z: u32) -> Result<OrderNode, EngineError> {
+        if !self.is_order(z) {
+            return Err(EngineError::OrderNotFound);
+        }
+        let removed = *self.node(z);
+        if self.header.best == z {
+            self.header.best = self.next(z);
+        }
+        let mut y_color = self.color(z);
+        let x;
+        if self.left(z) == NIL {
+            x = self.right(z);
+            self.transplant(z, x);
+        } else if self.right(z) == NIL {
+            x = self.left(z);
+            self.transplant(z, x);
+        } else {
+            let y = self.minimum(self.right(z));
+            y_color = self.color(y);
+            x = self.right(y);
+            if self.parent(y) == z {
+                self.set_parent(x, y);
+            } else {
+                self.transplant(y, x);
+                let zr = self.right(z);
+                self.set_right(y, zr);
+                self.set_parent(zr, y);
+            }
+            self.transplant(z, y);
+            let zl = self.left(z);
+            self.set_left(y, zl);
+            self.set_parent(zl, y);
+            let zc = self.color(z);
+            self.set_color(y, zc);
+        }
+        if y_color == BLACK {
+            self.delete_fixup(x);
+        }
+        // Keep the sentinel pristine.
+        self.nodes[NIL as usize] = OrderNode::default();
+        self.release(z);
+        self.header.count -= 1;
+        Ok(removed)
+    }
+
+    fn delete_fixup(&mut self, mut x: u32) {
+        for _ in 0..MAX_TREE_HEIGHT {
+            if x == self.header.root || self.color(x) != BLACK {
+                break;
+            }
+            let p = self.parent(x);
+            if x == self.left(p) {
+                let mut w = self.right(p);
+                if self.color(w) == RED {
+                    self.set_color(w, BLACK);
+                    self.set_color(p, RED);
+                    self.rotate_left(p);
+                    w = self.right(self.parent(x));
+                }
+                if self.color(self.left(w)) == BLACK && self.color(self.right(w)) == BLACK {
+                    self.set_color(w, RED);
+                    x = self.parent(x);
+                } else {
+                    if self.color(self.right(w)) == BLACK {
+                        let wl = self.left(w);
+                        self.set_color(wl, BLACK);
+                        self.set_color(w, RED);
+                        self.rotate_right(w);
+                        w = self.right(self.parent(x));
+                    }
+                    let p = self.parent(x);
+                    let pc = self.color(p);
+                    self.set_color(w, pc);
+                    self.set_color(p, BLACK);
+                    let wr = self.right(w);
+                    self.set_color(wr, BLACK);
+                    self.rotate_left(p);
+                    x = self.header.root;
+                }
+            } else {
+                let mut w = self.left(p);
+                if self.color(w) == RED {
+                    self.set_color(w, BLACK);
+                    self.set_color(p, RED);
+                    self.rotate_right(p);
+                    w = self.left(self.parent(x));
+                }
+                if self.color(self.right(w)) == BLACK && self.color(self.left(w)) == BLACK {
+                    self.set_color(w, RED);
+                    x = self.parent(x);
+                } else {
+                    if self.color(self.left(w)) == BLACK {
+                        let wr = self.right(w);
+                        self.set_color(wr, BLACK);
+                        self.set_color(w, RED);
+                        self.rotate_left(w);
+                        w = self.left(self.parent(x));
+                    }
+                    let p = self.parent(x);
+                    let pc = self.color(p);
+                    self.set_color(w, pc);
+                    self.set_color(p, BLACK);
+                    let wl = self.left(w);
+                    self.set_color(wl, BLACK);
+                    self.rotate_right(p);
+                    x = self.header.root;
+                }
+            }
+        }
+        self.set_color(x, BLACK);
+    }
+
+    /// Find the node of order `seq` at `price`, `NIL` if absent. O(log n).
+    pub fn find(&self, price: Ticks, seq: u64) -> u32 {
+        let mut x = self.header.root;
+        for _ in 0..MAX_TREE_HEIGHT {
+            if x == NIL {
+                break;
+            }
+            let n = self.node(x);
+            if n.price == price && n.seq == seq {
+                return x;
+            }
+            x = if self.ranks_before(price, seq, n) {
+                self.left(x)
+            } else {
+                self.right(x)
+            };
+        }
+        NIL
+    }
+
+    /// Reduce the remaining size of node `i` (which must stay > 0).
+    pub(crate) fn reduce(&mut self, i: u32, by: BaseLots) -> Result<(), EngineError> {
+        let n = self.node_mut(i);
+        n.base_lots = n.base_lots.sub(by)?;
+        Ok(())
+    }
+
+    /// Iterate over resting orders best-first (off-chain helper; bounded by `count`).
+    pub fn iter(&self) -> BookIter<'_, 'a> {
+        BookIter {
+            side: self,
+            next: self.header.best,
+            left: self.header.count,
+        }
+    }
+
+    /// Check every red-black and bookkeeping invariant. For tests and off-chain audits.
+    pub fn check_invariants(&self) -> Result<(), &'static str> {
+        let h = &self.header;
+        if self.color(NIL) != BLACK {
+            return Err("sentinel is red");
+        }
+        if h.root != NIL && (self.color(h.root) != BLACK || self.parent(h.root) != NIL) {
+            return Err("root is red or has a parent");
+        }
+        let mut count = 0u32;
+        self.check_subtree(h.root, &mut count)?;
+        if count != h.count {
+            return Err("count does not match the tree");
+        }
+        let expected_best = if h.root == NIL {
+            NIL
+        } else {
+            self.minimum(h.root)
+        };
+        if h.best != expected_best {
+            return Err("cached best is stale");
+        }
+        // In-order walk must be strictly increasing in rank.
+        let mut prev: Option<(Ticks, u64)> = None;
+        let mut seen = 0;
+        for (_, n) in self.iter() {
+            if let Some((p, s)) = prev
+                && !self.ranks_before(p, s, n)
+            {
+                return Err("in-order walk is not sorted best-first");
+            }
+            if n.base_lots.is_zero() {
+                return Err("resting order with zero size");
+            }
+            prev = Some((n.price, n.seq));
+            seen += 1;
+        }
+        if seen != h.count {
+            return Err("in-order walk length differs from count");
+        }
+        // Free list + untouched tail + live nodes must account for every node.
+        let mut free = 0u32;
+        let mut f = h.free_head;
+        while f != NIL {
+            if self.nodes[f as usize].tag != TAG_FREE {
+                return Err("live node on the free list");
+            }
+            free += 1;
+            if free > h.capacity {
+                return Err("free list cycles");
+            }
+            f = self.nodes[f as usize].left;
+        }
+        if count + free + (h.capacity + 1 - h.bump) != h.capacity {
+            return Err("node accounting does not add up");
+        }
+        Ok(())
+    }
+
+    fn check_subtree(&self, i: u32, count: &mut u32) -> Result<u32, &'static str> {
+        if i == NIL {
+            return Ok(1);
+        }
+        *count += 1;
+        if *count > self.header.capacity {
+            return Err("tree has more nodes than capacity");
+        }
+        let n = self.node(i);
+        if n.tag != TAG_ORDER {
+            return Err("free node linked into the tree");
+        }
+        for c in [n.left, n.right] {
+            if c != NIL && self.parent(c) != i {
+                return Err("child's parent link is wrong");
+            }
+        }
+        if n.color == RED && (self.color(n.left) == RED || self.color(n.right) == RED) {
+            return Err("red node has a red child");
+        }
+        let lh = self.check_subtree(n.left, count)?;
+        let rh = self.check_subtree(n.right, count)?;
+        if lh != rh {
+            return Err("black heights differ");
+        }
+        Ok(lh + u32::from(n.color == BLACK))
+    }
+}
+
+/// Best-first iterator over `(node index, order)`.
+pub struct BookIter<'s, 'a> {
+    side: &'s BookSide<'a>,
+    next: u32,
+    left: u32,
+}
+
+impl<'s> Iterator for BookIter<'s, '_> {
+    type Item = (u32, &'s OrderNode);
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next == NIL || self.left == 0 {
+            return None;
+        }
+        let i = self.next;
+        self.left -= 1;
+        self.next = self.side.next(i);
+        Some((i, self.side.node(i)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    fn buf(cap: u32) -> Vec<u64> {
+        vec![0u64; book_side_size(cap) / 8]
+    }
+
+    fn order(price: u64, seq: u64) -> OrderNode {
+        OrderNode {
+            price: Ticks(price),
+            seq,
+            base_lots: BaseLots(1),
+            trader_id: 1,
+            ..OrderNode::default()
+        }
+    }
+
+    #[test]
+    fn insert_remove_keeps_invariants_and_order() {
+        for side in [Side::Bid, Side::Ask] {
+            let mut mem = buf(256);
+            let mut book = BookSide::init(bytemuck::cast_slice_mut(&mut mem), side).unwrap();
+            let mut idx = Vec::new();
+            // Pseudo-random prices with many ties.
+            let mut x = 12345u64;
+            for seq in 1..=256u64 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let price = 1 + (x >> 33) % 40;
+                idx.push(book.insert(order(price, seq)).unwrap());
+                book.check_invariants().unwrap();
+            }
+            assert!(book.is_full());
+            assert_eq!(book.insert(order(1, 999)), Err(EngineError::BookFull));
+            let prices: Vec<(u64, u64)> = book.iter().map(|(_, n)| (n.price.0, n.seq)).collect();
+            let mut sorted = prices.clone();
+            match side {
+                Side::Bid => sorted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1))),
+                Side::Ask => sorted.sort(),
+            }
+            assert_eq!(prices, sorted);
+            // Remove in a scrambled order; indices of the others stay valid.
+            for k in 0..idx.len() {
+                let j = (k * 97) % idx.len();
+                let node = *book.node(idx[j]);
+                let removed = book.remove(idx[j]).unwrap();
+                assert_eq!(removed.seq, node.seq);
+                book.check_invariants().unwrap();
+                assert_eq!(book.remove(idx[j]), Err(EngineError::OrderNotFound));
+            }
+            assert!(book.is_empty());
+            assert_eq!(book.best(), NIL);
+            // Freed nodes are reused.
+            book.insert(order(5, 1000)).unwrap();
+            assert_eq!(book.header.bump, 257);
+        }
+    }
+
+    #[test]
+    fn find_and_worst() {
+        let mut mem = buf(16);
+        let mut book = BookSide::init(bytemuck::cast_slice_mut(&mut mem), Side::Bid).unwrap();
+        for (p, s) in [(10, 1), (12, 2), (9, 3), (12, 4)] {
+            book.insert(order(p, s)).unwrap();
+        }
+        assert_eq!(book.best_order().unwrap().seq, 2);
+        assert_eq!(book.node(book.worst()).seq, 3);
+        assert!(book.beats_worst(Ticks(10)));
+        assert!(!book.beats_worst(Ticks(9)));
+        let i = book.find(Ticks(12), 4);
+        assert_eq!(book.node(i).seq, 4);
+        assert_eq!(book.find(Ticks(11), 4), NIL);
+    }
+
+    #[test]
+    fn load_rejects_bad_bytes() {
+        let mut mem = buf(4);
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut mem);
+        assert!(
+            BookSide::load(&mut bytes[..]).is_err(),
+            "uninitialised side must not load"
+        );
+        BookSide::init(&mut bytes[..], Side::Ask).unwrap();
+        assert!(BookSide::load(&mut bytes[..]).is_ok());
+        assert!(matches!(
+            BookSide::load(&mut bytes[..100]),
+            Err(EngineError::InvalidAccountData)
+        ));
+        assert!(matches!(
+            BookSide::load(&mut bytes[1..65]),
+            Err(EngineError::InvalidAccountData)
+        ));
+    }
+}

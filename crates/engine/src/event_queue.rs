@@ -1,0 +1,259 @@
+//! Fixed-capacity ring of maker events, consumed in order by the crank.
+//!
+//! Layout: a 64-byte [`QueueHeader`] followed by `capacity` 64-byte
+//! [`QueueEvent`]s. Every pushed event gets the next sequence number, so
+//! consumers can see gaps; a full queue is a typed error, never a panic.
+
+use bytemuck::{Pod, Zeroable};
+use static_assertions::const_assert_eq;
+
+use crate::book::split_records;
+use crate::error::EngineError;
+use crate::order::Side;
+use crate::quantity::{BaseLots, QuoteAtoms, Ticks};
+
+/// Most events one queue may hold.
+pub const MAX_QUEUE_CAPACITY: u32 = 1 << 20;
+
+/// Kind of a queued event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum EventKind {
+    /// A maker order traded.
+    Fill = 0,
+    /// A maker order left the book without its owner's signature.
+    Out = 1,
+}
+
+/// Why an order left the book in an `Out` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum OutReason {
+    /// Its expiry passed.
+    Expired = 0,
+    /// A better order took its place in a full book.
+    Evicted = 1,
+    /// Self-trade prevention removed (part of) it.
+    SelfTrade = 2,
+}
+
+impl TryFrom<u8> for OutReason {
+    type Error = EngineError;
+    fn try_from(v: u8) -> Result<Self, EngineError> {
+        Ok(match v {
+            0 => Self::Expired,
+            1 => Self::Evicted,
+            2 => Self::SelfTrade,
+            _ => return Err(EngineError::InvalidEnumValue),
+        })
+    }
+}
+
+/// A queued maker event. Byte budget: 64 = 8 flag bytes + 2×4 trader ids
+/// + 6×8 (seq, order id, price, size, quote, fee).
+///
+/// `Fill`: `base_lots` traded at `price` for `quote` atoms; `maker_fee` is
+/// the maker's fee (positive) or rebate (negative) in quote atoms.
+/// `Out`: `base_lots` removed; `quote` is the quote lock released for a bid
+/// (0 for an ask, whose lock is `base_lots` of base).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct QueueEvent {
+    pub kind: u8,
+    pub maker_side: u8,
+    /// 1 when the maker order is gone from the book after this event.
+    pub maker_out: u8,
+    pub out_reason: u8,
+    pub maker_slot: u8,
+    pub _pad: [u8; 3],
+    pub maker_trader_id: u32,
+    /// Taker's trader id for fills, 0 otherwise.
+    pub taker_trader_id: u32,
+    pub seq: u64,
+    pub maker_order_seq: u64,
+    pub price: Ticks,
+    pub base_lots: BaseLots,
+    pub quote: QuoteAtoms,
+    pub maker_fee: i64,
+}
+const_assert_eq!(core::mem::size_of::<QueueEvent>(), 64);
+
+impl QueueEvent {
+    pub fn kind(&self) -> Result<EventKind, EngineError> {
+        match self.kind {
+            0 => Ok(EventKind::Fill),
+            1 => Ok(EventKind::Out),
+            _ => Err(EngineError::InvalidEnumValue),
+        }
+    }
+    pub fn maker_side(&self) -> Result<Side, EngineError> {
+        Side::try_from(self.maker_side)
+    }
+}
+
+/// Queue header. Byte budget: 64 = 4×4 + 8 next seq + 40 reserved.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+pub struct QueueHeader {
+    pub capacity: u32,
+    pub count: u32,
+    /// Ring index of the oldest event.
+    pub head: u32,
+    pub _pad: u32,
+    /// Sequence number the next pushed event gets.
+    pub next_seq: u64,
+    pub _reserved: [u8; 40],
+}
+const_assert_eq!(core::mem::size_of::<QueueHeader>(), 64);
+
+/// Account bytes of an event queue holding `capacity` events.
+pub const fn event_queue_size(capacity: u32) -> usize {
+    core::mem::size_of::<QueueHeader>() + capacity as usize * core::mem::size_of::<QueueEvent>()
+}
+
+/// A zero-copy view of the event queue.
+pub struct EventQueue<'a> {
+    pub header: &'a mut QueueHeader,
+    events: &'a mut [QueueEvent],
+}
+
+impl<'a> EventQueue<'a> {
+    /// Write an empty queue into `data` (its length fixes the capacity).
+    pub fn init(data: &'a mut [u8]) -> Result<Self, EngineError> {
+        let (header, events) = split_records::<QueueHeader, QueueEvent>(data)?;
+        if events.is_empty() || events.len() > MAX_QUEUE_CAPACITY as usize {
+            return Err(EngineError::InvalidMarketParams);
+        }
+        *header = QueueHeader {
+            capacity: events.len() as u32,
+            ..Zeroable::zeroed()
+        };
+        Ok(Self { header, events })
+    }
+
+    /// View an initialised queue.
+    pub fn load(data: &'a mut [u8]) -> Result<Self, EngineError> {
+        let (header, events) = split_records::<QueueHeader, QueueEvent>(data)?;
+        if header.capacity as usize != events.len()
+            || events.is_empty()
+            || header.count > header.capacity
+            || header.head >= header.capacity
+        {
+            return Err(EngineError::InvalidAccountData);
+        }
+        Ok(Self { header, events })
+    }
+
+    #[inline(always)]
+    pub fn len(&self) -> u32 {
+        self.header.count
+    }
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.header.count == 0
+    }
+    #[inline(always)]
+    pub fn free(&self) -> u32 {
+        self.header.capacity - self.header.count
+    }
+    /// Sequence number of the oldest queued event (== `next_seq` when empty).
+    #[inline(always)]
+    pub fn head_seq(&self) -> u64 {
+        self.header.next_seq - self.header.count as u64
+    }
+
+    #[inline(always)]
+    fn ring(&self, offset: u32) -> usize {
+        let i = self.header.head as u64 + offset as u64;
+        let cap = self.header.capacity as u64;
+        (if i >= cap { i - cap } else { i }) as usize
+    }
+
+    /// Append an event, stamping its sequence number; returns that number.
+    pub fn push(&mut self, mut ev: QueueEvent) -> Result<u64, EngineError> {
+        if self.header.count >= self.header.capacity {
+            return Err(EngineError::EventQueueFull);
+        }
+        let seq = self.header.next_seq;
+        ev.seq = seq;
+        let at = self.ring(self.header.count);
+        self.events[at] = ev;
+        self.header.count += 1;
+        self.header.next_seq = seq.checked_add(1).ok_or(EngineError::Overflow)?;
+        Ok(seq)
+    }
+
+    /// The `i`-th oldest event.
+    pub fn get(&self, i: u32) -> Option<&QueueEvent> {
+        if i >= self.header.count {
+            None
+        } else {
+            Some(&self.events[self.ring(i)])
+        }
+    }
+
+    /// The oldest event.
+    pub fn front(&self) -> Option<&QueueEvent> {
+        self.get(0)
+    }
+
+    /// Drop the oldest event.
+    pub fn pop_front(&mut self) -> Result<QueueEvent, EngineError> {
+        if self.header.count == 0 {
+            return Err(EngineError::EventQueueEmpty);
+        }
+        let ev = self.events[self.header.head as usize];
+        self.header.head = self.ring(1) as u32;
+        self.header.count -= 1;
+        Ok(ev)
+    }
+
+    /// Iterate oldest-first (off-chain helper).
+    pub fn iter(&self) -> impl Iterator<Item = &QueueEvent> + '_ {
+        (0..self.header.count).filter_map(move |i| self.get(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec;
+
+    #[test]
+    fn ring_wraps_with_monotonic_seq() {
+        let mut mem = vec![0u64; event_queue_size(3) / 8];
+        let mut q = EventQueue::init(bytemuck::cast_slice_mut(&mut mem)).unwrap();
+        assert_eq!(q.pop_front(), Err(EngineError::EventQueueEmpty));
+        for round in 0..5u64 {
+            assert_eq!(
+                q.push(QueueEvent {
+                    maker_order_seq: round,
+                    ..Default::default()
+                }),
+                Ok(2 * round)
+            );
+            assert_eq!(
+                q.push(QueueEvent {
+                    maker_order_seq: round,
+                    ..Default::default()
+                }),
+                Ok(2 * round + 1)
+            );
+            assert_eq!(q.len(), 2);
+            assert_eq!(q.head_seq(), 2 * round);
+            assert_eq!(q.pop_front().unwrap().seq, 2 * round);
+            assert_eq!(q.pop_front().unwrap().seq, 2 * round + 1);
+        }
+        for _ in 0..3 {
+            q.push(QueueEvent::default()).unwrap();
+        }
+        assert_eq!(q.free(), 0);
+        assert_eq!(
+            q.push(QueueEvent::default()),
+            Err(EngineError::EventQueueFull)
+        );
+        let seqs: std::vec::Vec<u64> = q.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [10, 11, 12]);
+    }
+}

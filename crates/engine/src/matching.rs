@@ -1,0 +1,799 @@
+//! Order placement, matching, cancels, expiry pruning and event application.
+//!
+//! # Atomicity
+//! Every operation validates everything that can fail *before* it mutates:
+//! funds for the order's worst case, a free open-order slot, room on the book
+//! side, room in the event queue for the most events the call can push, and
+//! (for fill-or-kill and abort-on-self-trade) a dry run of the very same match
+//! loop. An error therefore leaves the market and the trader untouched.
+//!
+//! # Money flow
+//! The taker settles at once: its free balances change during matching. The
+//! maker's side of each fill is written to the event queue and applied later
+//! by [`apply_event`] (the crank). Per token, at every instant:
+//! `Σ(free + locked) + accrued fees + Σ(event effects not yet applied)
+//!  == deposits − withdrawals`.
+//!
+//! # Fees
+//! Taker fee: `ceil(quote * taker_ppm / 1e6)` per fill. Maker fee/rebate
+//! telescopes over the order's life: a fill taking an order from `R` to `R-b`
+//! lots charges `f(R) - f(R-b)` with `f(n) = floor(n * price * |maker_ppm| / 1e6)`,
+//! so partial fills add up exactly to the fee on the whole order and a bid's
+//! lock `n * price + f(n)` (for a positive maker fee) is released exactly.
+//! With `|maker_ppm| <= taker_ppm` the net fee of every fill is `>= 0`.
+
+use crate::book::{BookSide, NIL, OrderNode};
+use crate::error::EngineError;
+use crate::event_queue::{EventKind, EventQueue, OutReason, QueueEvent};
+use crate::market::{MAX_PRICE_TICKS, MarketHeader, MarketStatus};
+use crate::order::{
+    MAX_EXPIRED_PER_MATCH, MAX_MATCH_LIMIT, NO_QUOTE_LIMIT, OrderParams, OrderType, PlaceOutcome,
+    SelfTradeMode, Side,
+};
+use crate::quantity::{BaseAtoms, BaseLots, QuoteAtoms, Ticks, fee_ceil, fee_floor, mul_u64};
+use crate::trader::{MAX_OPEN_ORDERS, OpenOrder, TraderState};
+
+/// Most pool nodes one `prune_expired` call inspects.
+pub const MAX_PRUNE_SCAN: u32 = 128;
+/// Most expired orders one `prune_expired` call removes.
+pub const MAX_PRUNE_REMOVE: u32 = 16;
+/// Iteration bound of the match loop: each iteration matches or removes one maker.
+const MAX_MATCH_ITERATIONS: usize = MAX_MATCH_LIMIT as usize + MAX_EXPIRED_PER_MATCH as usize;
+/// Binary-search steps to size a fill within a quote budget (u64 needs at most 64).
+const MAX_BUDGET_SEARCH_STEPS: usize = 64;
+
+/// A cancelled order, as returned to the caller for event emission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CancelOutcome {
+    pub order_id: u64,
+    pub client_order_id: u64,
+    pub side: Side,
+    pub price: Ticks,
+    pub base_lots: BaseLots,
+    pub slot: u8,
+}
+
+/// What the match loop did (or, in a dry run, would do).
+#[derive(Clone, Copy, Default)]
+struct MatchState {
+    rem_base: BaseLots,
+    rem_quote: u64,
+    filled_base: BaseLots,
+    filled_quote: QuoteAtoms,
+    taker_fee: QuoteAtoms,
+    decremented: BaseLots,
+    matches: u8,
+    expired: u8,
+    /// Index of the opposite-side node the loop stopped at (`NIL` if it ran out).
+    stopped_at: u32,
+}
+
+/// A zero-copy view of a whole market.
+pub struct Market<'a> {
+    pub header: &'a mut MarketHeader,
+    pub bids: BookSide<'a>,
+    pub asks: BookSide<'a>,
+    pub events: EventQueue<'a>,
+}
+
+impl<'a> Market<'a> {
+    /// Assemble a market view, checking each side holds what it should.
+    pub fn new(
+        header: &'a mut MarketHeader,
+        bids: BookSide<'a>,
+        asks: BookSide<'a>,
+        events: EventQueue<'a>,
+    ) -> Result<Self, EngineError> {
+        if bids.side() != Side::Bid || asks.side() != Side::Ask {
+            return Err(EngineError::InvalidAccountData);
+        }
+        Ok(Self {
+            header,
+            bids,
+            asks,
+            events,
+        })
+    }
+
+    #[inline(always)]
+    pub fn book(&self, side: Side) -> &BookSide<'a> {
+        match side {
+            Side::Bid => &self.bids,
+            Side::Ask => &self.asks,
+        }
+    }
+    #[inline(always)]
+    fn book_mut(&mut self, side: Side) -> &mut BookSide<'a> {
+        match side {
+            Side::Bid => &mut self.bids,
+            Side::Ask => &mut self.asks,
+        }
+    }
+
+    /// Funds locked by `lots` resting on `side` at `price`: base atoms for
+    /// asks, quote atoms (plus a positive maker fee) for bids.
+    pub fn lock_for(
+        &self,
+        side: Side,
+        lots: BaseLots,
+        price: Ticks,
+    ) -> Result<(BaseAtoms, QuoteAtoms), EngineError> {
+        match side {
+            Side::Ask => Ok((self.header.base_atoms(lots)?, QuoteAtoms::ZERO)),
+            Side::Bid => {
+                let q = self.header.quote_for(lots, price)?;
+                let fee = if self.header.maker_fee_ppm > 0 {
+                    fee_floor(q.get(), self.header.maker_fee_ppm as u32)?
+                } else {
+                    0
+                };
+                Ok((BaseAtoms::ZERO, q.add(QuoteAtoms(fee))?))
+            }
+        }
+    }
+
+    /// Telescoped maker fee (positive) or rebate (negative) for taking a maker
+    /// from `before` to `before - filled` lots at `per_lot` quote atoms per lot.
+    fn maker_fee(
+        &self,
+        before: BaseLots,
+        filled: BaseLots,
+        per_lot: u64,
+    ) -> Result<i64, EngineError> {
+        let ppm = self.header.maker_fee_ppm;
+        if ppm == 0 {
+            return Ok(0);
+        }
+        let r = ppm.unsigned_abs();
+        let after = before.sub(filled)?;
+        let f = fee_floor(mul_u64(before.get(), per_lot)?, r)?
+            - fee_floor(mul_u64(after.get(), per_lot)?, r)?;
+        let f = i64::try_from(f).map_err(|_| EngineError::Overflow)?;
+        Ok(if ppm > 0 { f } else { -f })
+    }
+
+    /// Quote a trader must hold free to place `p` (bids), or base (asks).
+    /// Worst case over every path: fills at or better than the limit, the
+    /// per-fill rounding of the taker fee (at most one atom per match), and
+    /// the lock of a resting remainder. Overflow means "unbounded".
+    pub fn required_funds(&self, p: &OrderParams) -> (BaseAtoms, QuoteAtoms) {
+        match p.side {
+            Side::Ask => (
+                self.header.base_atoms(p.max_base).unwrap_or(BaseAtoms::MAX),
+                QuoteAtoms::ZERO,
+            ),
+            Side::Bid => {
+                let limit = if p.order_type == OrderType::Market {
+                    Ticks(MAX_PRICE_TICKS)
+                } else {
+                    p.price
+                };
+                let matches = if p.order_type.can_take() {
+                    p.match_limit as u64
+                } else {
+                    0
+                };
+                let bound = self
+                    .header
+                    .quote_for(p.max_base, limit)
+                    .and_then(|x| {
+                        let fee = fee_ceil(x.get(), self.header.taker_fee_ppm)?;
+                        x.add(QuoteAtoms(fee))?.add(QuoteAtoms(matches))
+                    })
+                    .unwrap_or(QuoteAtoms::MAX);
+                (BaseAtoms::ZERO, bound.min(p.max_quote))
+            }
+        }
+    }
+
+    fn validate(&self, p: &OrderParams, now: u64) -> Result<(), EngineError> {
+        match self.header.status()? {
+            MarketStatus::Active => {}
+            MarketStatus::PostOnly if !p.order_type.can_take() => {}
+            MarketStatus::PostOnly => return Err(EngineError::MarketPostOnly),
+            MarketStatus::Paused | MarketStatus::Closed => {
+                return Err(EngineError::MarketNotActive);
+            }
+        }
+        if p.order_type != OrderType::Market
+            && (p.price.is_zero() || p.price.get() > MAX_PRICE_TICKS)
+        {
+            return Err(EngineError::InvalidPrice);
+        }
+        if p.max_base.is_zero() || p.max_quote.is_zero() {
+            return Err(EngineError::InvalidSize);
+        }
+        if p.order_type.can_rest() {
+            if p.max_quote != NO_QUOTE_LIMIT {
+                return Err(EngineError::InvalidSize);
+            }
+            // A resting order's full quote value must be representable, so
+            // every later fill and fee computation on it is overflow-free.
+            self.header
+                .quote_for(p.max_base, p.price)
+                .map_err(|_| EngineError::InvalidSize)?;
+        }
+        if p.order_type.can_take() && (p.match_limit == 0 || p.match_limit > MAX_MATCH_LIMIT) {
+            return Err(EngineError::InvalidMatchLimit);
+        }
+        if p.expiry != 0 && p.expiry <= now {
+            return Err(EngineError::AlreadyExpired);
+        }
+        Ok(())
+    }
+
+    /// Place an order for `taker`. See [`OrderParams`] for the size semantics
+    /// and the module docs for atomicity and money flow.
+    pub fn place_order(
+        &mut self,
+        taker: &mut TraderState,
+        p: &OrderParams,
+        now: u64,
+    ) -> Result<PlaceOutcome, EngineError> {
+        self.validate(p, now)?;
+        let side = p.side;
+        let opp = side.opposite();
+
+        // Price to rest at (post-only slide) and price to match up to.
+        let mut post_price = p.price;
+        if !p.order_type.can_take()
+            && let Some(best) = self.book(opp).best_order()
+            && side.crosses(p.price, best.price)
+        {
+            if p.order_type == OrderType::PostOnly {
+                return Err(EngineError::PostOnlyWouldCross);
+            }
+            post_price = match side {
+                Side::Bid => Ticks(best.price.get() - 1),
+                Side::Ask => Ticks(best.price.get() + 1),
+            };
+            if post_price.is_zero() || post_price.get() > MAX_PRICE_TICKS {
+                return Err(EngineError::PostOnlyWouldCross);
+            }
+        }
+        let limit = match (p.order_type, side) {
+            (OrderType::Market, Side::Bid) => Ticks(MAX_PRICE_TICKS),
+            (OrderType::Market, Side::Ask) => Ticks(1),
+            _ => p.price,
+        };
+
+        // Prechecks: nothing below may fail once we start mutating.
+        let (need_base, need_quote) = self.required_funds(p);
+        if taker.balances.free_base < need_base || taker.balances.free_quote < need_quote {
+            return Err(EngineError::InsufficientFunds);
+        }
+        let can_rest = p.order_type.can_rest();
+        if can_rest {
+            if taker.free_slot().is_none() {
+                return Err(EngineError::TooManyOpenOrders);
+            }
+            let own = self.book(side);
+            if own.is_full() && !own.beats_worst(post_price) {
+                return Err(EngineError::BookFull);
+            }
+            // Slid orders must still have a representable lock.
+            self.lock_for(side, p.max_base, post_price)?;
+        }
+        let max_events = if p.order_type.can_take() {
+            p.match_limit as u32 + MAX_EXPIRED_PER_MATCH as u32
+        } else {
+            0
+        } + u32::from(can_rest);
+        if self.events.free() < max_events {
+            return Err(EngineError::EventQueueFull);
+        }
+        if p.order_type.can_take()
+            && (p.order_type == OrderType::FillOrKill
+                || p.self_trade == SelfTradeMode::AbortTransaction)
+        {
+            let sim = self.match_orders::<false>(taker, p, limit, now)?;
+            if p.order_type == OrderType::FillOrKill && sim.filled_base != p.max_base {
+                return Err(EngineError::FillOrKillNotFilled);
+            }
+        }
+
+        // Mutation starts here.
+        let order_id = self.header.next_order_seq;
+        self.header.next_order_seq = order_id.checked_add(1).ok_or(EngineError::Overflow)?;
+        let first_event_seq = self.events.header.next_seq;
+        let st = if p.order_type.can_take() {
+            self.match_orders::<true>(taker, p, limit, now)?
+        } else {
+            MatchState {
+                rem_base: p.max_base,
+                stopped_at: NIL,
+                ..MatchState::default()
+            }
+        };
+
+        let mut out = PlaceOutcome {
+            order_id,
+            posted_price: post_price,
+            filled_base: st.filled_base,
+            filled_quote: st.filled_quote,
+            taker_fee: st.taker_fee,
+            self_trade_decremented: st.decremented,
+            matches: st.matches,
+            expired_removed: st.expired,
+            first_event_seq,
+            ..PlaceOutcome::default()
+        };
+
+        // A remainder rests only if it no longer crosses anything (a match
+        // limit can stop the loop with crossing orders left: then it is cancelled).
+        let still_crosses =
+            st.stopped_at != NIL && side.crosses(limit, self.book(opp).node(st.stopped_at).price);
+        if can_rest && !st.rem_base.is_zero() && !still_crosses {
+            if self.book(side).is_full() {
+                let w = self.book(side).worst();
+                self.remove_with_out(side, w, OutReason::Evicted)?;
+            }
+            let slot = taker.free_slot().ok_or(EngineError::TooManyOpenOrders)?;
+            let (lb, lq) = self.lock_for(side, st.rem_base, post_price)?;
+            let mut bal = taker.balances;
+            bal.lock(lb, lq)?;
+            taker.balances = bal;
+            let node = self.book_mut(side).insert(OrderNode {
+                trader_id: taker.trader_id,
+                price: post_price,
+                seq: order_id,
+                base_lots: st.rem_base,
+                expiry: p.expiry,
+                slot: slot as u8,
+                ..OrderNode::default()
+            })?;
+            taker.occupy(
+                slot,
+                OpenOrder {
+                    order_seq: order_id,
+                    client_order_id: p.client_order_id,
+                    price: post_price,
+                    node,
+                    side: side as u8,
+                    ..OpenOrder::default()
+                },
+            );
+            out.posted = st.rem_base;
+            out.slot = slot as u8;
+        }
+        out.events_pushed = (self.events.header.next_seq - first_event_seq) as u32;
+        Ok(out)
+    }
+
+    /// The match loop. With `APPLY = false` it is a read-only dry run that
+    /// returns exactly what the real run would do.
+    fn match_orders<const APPLY: bool>(
+        &mut self,
+        taker: &mut TraderState,
+        p: &OrderParams,
+        limit: Ticks,
+        now: u64,
+    ) -> Result<MatchState, EngineError> {
+        let opp = p.side.opposite();
+        let budgeted = p.max_quote != NO_QUOTE_LIMIT;
+        let mut st = MatchState {
+            rem_base: p.max_base,
+            rem_quote: p.max_quote.get(),
+            ..MatchState::default()
+        };
+        let mut idx = self.book(opp).best();
+        for _ in 0..MAX_MATCH_ITERATIONS {
+            if idx == NIL || st.rem_base.is_zero() || st.matches >= p.match_limit {
+                break;
+            }
+            let maker = *self.book(opp).node(idx);
+            if !p.side.crosses(limit, maker.price) {
+                break;
+            }
+            let next = self.book(opp).next(idx);
+
+            if maker.is_expired(now) {
+                if st.expired >= MAX_EXPIRED_PER_MATCH {
+                    break;
+                }
+                st.expired += 1;
+                if APPLY {
+                    self.remove_with_out(opp, idx, OutReason::Expired)?;
+                }
+                idx = next;
+                continue;
+            }
+
+            if maker.trader_id == taker.trader_id {
+                match p.self_trade {
+                    SelfTradeMode::AbortTransaction => return Err(EngineError::SelfTradeAborted),
+                    SelfTradeMode::CancelProvide => {
+                        st.matches += 1;
+                        if APPLY {
+                            self.remove_with_out(opp, idx, OutReason::SelfTrade)?;
+                        }
+                        idx = next;
+                        continue;
+                    }
+                    SelfTradeMode::DecrementTake => {
+                        let d = st.rem_base.min(maker.base_lots);
+                        st.rem_base = st.rem_base.sub(d)?;
+                        st.decremented = st.decremented.add(d)?;
+                        st.matches += 1;
+                        if APPLY {
+                            if d == maker.base_lots {
+                                self.remove_with_out(opp, idx, OutReason::SelfTrade)?;
+                            } else {
+                                self.shrink_with_out(opp, idx, d)?;
+                            }
+                        }
+                        idx = next;
+                        continue;
+                    }
+                }
+            }
+
+            let per_lot = self.header.quote_atoms_per_lot(maker.price)?;
+            let mut b = st.rem_base.min(maker.base_lots);
+            if budgeted {
+                b = BaseLots(match p.side {
+                    Side::Bid => self.affordable(b.get(), st.rem_quote, per_lot)?,
+                    Side::Ask => b.get().min(st.rem_quote / per_lot),
+                });
+            }
+            if b.is_zero() {
+                break;
+            }
+            let q = mul_u64(b.get(), per_lot)?;
+            let tf = fee_ceil(q, self.header.taker_fee_ppm)?;
+            st.rem_base = st.rem_base.sub(b)?;
+            st.filled_base = st.filled_base.add(b)?;
+            st.filled_quote = st.filled_quote.add(QuoteAtoms(q))?;
+            st.taker_fee = st.taker_fee.add(QuoteAtoms(tf))?;
+            st.matches += 1;
+            if budgeted {
+                let spent = match p.side {
+                    Side::Bid => q.checked_add(tf).ok_or(EngineError::Overflow)?,
+                    Side::Ask => q,
+                };
+                st.rem_quote = st
+                    .rem_quote
+                    .checked_sub(spent)
+                    .ok_or(EngineError::Overflow)?;
+            }
+            if APPLY {
+                self.fill(taker, p.side, idx, &maker, b, q, tf, per_lot)?;
+            }
+            if b < maker.base_lots {
+                // The taker ran out of size or budget on this maker.
+                st.stopped_at = idx;
+                return Ok(st);
+            }
+            idx = next;
+        }
+        st.stopped_at = idx;
+        Ok(st)
+    }
+
+    /// Largest `b <= want` with `b*per_lot + ceil(b*per_lot*taker_ppm/1e6) <= budget`.
+    fn affordable(&self, want: u64, budget: u64, per_lot: u64) -> Result<u64, EngineError> {
+        let rt = self.header.taker_fee_ppm;
+        let cost = |b: u64| -> Result<u64, EngineError> {
+            let q = mul_u64(b, per_lot)?;
+            q.checked_add(fee_ceil(q, rt)?).ok_or(EngineError::Overflow)
+        };
+        let mut hi = want.min(budget / per_lot);
+        if cost(hi)? <= budget {
+            return Ok(hi);
+        }
+        // cost(lo) <= lo * (per_lot + ceil(per_lot*rt)) <= budget.
+        let mut lo = budget / (per_lot + fee_ceil(per_lot, rt)?);
+        for _ in 0..MAX_BUDGET_SEARCH_STEPS {
+            if lo >= hi {
+                break;
+            }
+            let mid = lo + (hi - lo).div_ceil(2);
+            if cost(mid)? <= budget {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// Apply one fill: taker settles now, maker's side goes to the queue.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn fill(
+        &mut self,
+        taker: &mut TraderState,
+        taker_side: Side,
+        idx: u32,
+        maker: &OrderNode,
+        b: BaseLots,
+        q: u64,
+        tf: u64,
+        per_lot: u64,
+    ) -> Result<(), EngineError> {
+        let mf = self.maker_fee(maker.base_lots, b, per_lot)?;
+        let base = self.header.base_atoms(b)?;
+        let (q, tf) = (QuoteAtoms(q), QuoteAtoms(tf));
+        let mut bal = taker.balances;
+        match taker_side {
+            Side::Bid => {
+                bal.free_quote = bal.free_quote.sub(q.add(tf)?)?;
+                bal.free_base = bal.free_base.add(base)?;
+            }
+            Side::Ask => {
+                bal.free_base = bal.free_base.sub(base)?;
+                bal.free_quote = bal.free_quote.add(q.sub(tf)?)?;
+            }
+        }
+        taker.balances = bal;
+        // Net fee tf + mf >= 0 because |maker_ppm| <= taker_ppm (see module docs).
+        let net = if mf >= 0 {
+            tf.add(QuoteAtoms(mf as u64))?
+        } else {
+            tf.sub(QuoteAtoms(mf.unsigned_abs()))?
+        };
+        self.header.accrued_fees = self.header.accrued_fees.add(net)?;
+        self.header.base_volume = self.header.base_volume.add(b)?;
+        self.header.quote_volume = self.header.quote_volume.add(q)?;
+        let maker_out = b == maker.base_lots;
+        let opp = taker_side.opposite();
+        if maker_out {
+            self.book_mut(opp).remove(idx)?;
+        } else {
+            self.book_mut(opp).reduce(idx, b)?;
+        }
+        self.events.push(QueueEvent {
+            kind: EventKind::Fill as u8,
+            maker_side: opp as u8,
+            maker_out: u8::from(maker_out),
+            maker_slot: maker.slot,
+            maker_trader_id: maker.trader_id,
+            taker_trader_id: taker.trader_id,
+            maker_order_seq: maker.seq,
+            price: maker.price,
+            base_lots: b,
+            quote: q,
+            maker_fee: mf,
+            ..QueueEvent::default()
+        })?;
+        Ok(())
+    }
+
+    /// Remove node `idx` of `side` and queue an `Out` releasing its whole lock.
+    fn remove_with_out(
+        &mut self,
+        side: Side,
+        idx: u32,
+        reason: OutReason,
+    ) -> Result<(), EngineError> {
+        let node = *self.book(side).node(idx);
+        let (_, lq) = self.lock_for(side, node.base_lots, node.price)?;
+        self.book_mut(side).remove(idx)?;
+        self.push_out(side, &node, node.base_lots, lq, true, reason)
+    }
+
+    /// Shrink node `idx` by `d` lots (self-trade decrement) and queue an `Out`
+    /// releasing exactly `lock(R) - lock(R - d)`.
+    fn shrink_with_out(&mut self, side: Side, idx: u32, d: BaseLots) -> Result<(), EngineError> {
+        let node = *self.book(side).node(idx);
+        let (_, before) = self.lock_for(side, node.base_lots, node.price)?;
+        let (_, after) = self.lock_for(side, node.base_lots.sub(d)?, node.price)?;
+        self.book_mut(side).reduce(idx, d)?;
+        self.push_out(
+            side,
+            &node,
+            d,
+            before.sub(after)?,
+            false,
+            OutReason::SelfTrade,
+        )
+    }
+
+    fn push_out(
+        &mut self,
+        side: Side,
+        node: &OrderNode,
+        lots: BaseLots,
+        quote_release: QuoteAtoms,
+        gone: bool,
+        reason: OutReason,
+    ) -> Result<(), EngineError> {
+        self.events.push(QueueEvent {
+            kind: EventKind::Out as u8,
+            maker_side: side as u8,
+            maker_out: u8::from(gone),
+            out_reason: reason as u8,
+            maker_slot: node.slot,
+            maker_trader_id: node.trader_id,
+            maker_order_seq: node.seq,
+            price: node.price,
+            base_lots: lots,
+            quote: quote_release,
+            ..QueueEvent::default()
+        })?;
+        Ok(())
+    }
+
+    /// Index of `trader`'s slot `slot` if its order is live on the book.
+    fn live_node(&self, trader: &TraderState, slot: usize) -> Option<(Side, u32)> {
+        let o = trader.orders.get(slot)?;
+        if o.in_use == 0 {
+            return None;
+        }
+        let side = Side::try_from(o.side).ok()?;
+        let book = self.book(side);
+        if !book.is_order(o.node) {
+            return None;
+        }
+        let n = book.node(o.node);
+        (n.seq == o.order_seq && n.trader_id == trader.trader_id).then_some((side, o.node))
+    }
+
+    fn cancel_slot(
+        &mut self,
+        trader: &mut TraderState,
+        slot: usize,
+    ) -> Result<CancelOutcome, EngineError> {
+        let (side, idx) = self
+            .live_node(trader, slot)
+            .ok_or(EngineError::OrderNotFound)?;
+        let node = *self.book(side).node(idx);
+        let (lb, lq) = self.lock_for(side, node.base_lots, node.price)?;
+        // Check the unlock can be applied before removing anything.
+        let mut bal = trader.balances;
+        bal.unlock(side, lb, lq)?;
+        self.book_mut(side).remove(idx)?;
+        trader.balances = bal;
+        let client_order_id = trader.orders[slot].client_order_id;
+        trader.release_slot_if(slot as u8, node.seq);
+        Ok(CancelOutcome {
+            order_id: node.seq,
+            client_order_id,
+            side,
+            price: node.price,
+            base_lots: node.base_lots,
+            slot: slot as u8,
+        })
+    }
+
+    /// Cancel the trader's resting order `order_id`; its lock becomes free at once.
+    pub fn cancel_order(
+        &mut self,
+        trader: &mut TraderState,
+        order_id: u64,
+    ) -> Result<CancelOutcome, EngineError> {
+        let slot = (0..MAX_OPEN_ORDERS)
+            .find(|&s| {
+                trader.orders[s].order_seq == order_id && self.live_node(trader, s).is_some()
+            })
+            .ok_or(EngineError::OrderNotFound)?;
+        self.cancel_slot(trader, slot)
+    }
+
+    /// Cancel the trader's first resting order with `client_order_id`.
+    pub fn cancel_by_client_id(
+        &mut self,
+        trader: &mut TraderState,
+        client_order_id: u64,
+    ) -> Result<CancelOutcome, EngineError> {
+        let slot = (0..MAX_OPEN_ORDERS)
+            .find(|&s| {
+                trader.orders[s].client_order_id == client_order_id
+                    && self.live_node(trader, s).is_some()
+            })
+            .ok_or(EngineError::OrderNotFound)?;
+        self.cancel_slot(trader, slot)
+    }
+
+    /// Cancel up to `limit` of the trader's resting orders (on `side`, or both),
+    /// calling `on_cancel` for each. Returns how many were cancelled.
+    pub fn cancel_all(
+        &mut self,
+        trader: &mut TraderState,
+        side: Option<Side>,
+        limit: u8,
+        mut on_cancel: impl FnMut(&CancelOutcome),
+    ) -> Result<u8, EngineError> {
+        let mut n = 0u8;
+        for slot in 0..MAX_OPEN_ORDERS {
+            if n >= limit {
+                break;
+            }
+            match self.live_node(trader, slot) {
+                Some((s, _)) if side.is_none_or(|want| want == s) => {
+                    let c = self.cancel_slot(trader, slot)?;
+                    on_cancel(&c);
+                    n += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+
+    /// Remove up to `max_remove` (capped at `MAX_PRUNE_REMOVE`) expired orders
+    /// from `side`, scanning at most `MAX_PRUNE_SCAN` pool nodes from where the
+    /// last call stopped. Stops early when the event queue is full. Returns the
+    /// number removed.
+    pub fn prune_expired(
+        &mut self,
+        side: Side,
+        now: u64,
+        max_remove: u32,
+    ) -> Result<u32, EngineError> {
+        let max_remove = max_remove.min(MAX_PRUNE_REMOVE);
+        let mut removed = 0;
+        let cap = self.book(side).capacity();
+        let mut cursor = self.book(side).header.prune_cursor;
+        for _ in 0..MAX_PRUNE_SCAN.min(cap) {
+            if removed >= max_remove || self.events.free() == 0 {
+                break;
+            }
+            cursor = if cursor >= cap { 1 } else { cursor + 1 };
+            let book = self.book(side);
+            if book.is_order(cursor) && book.node(cursor).is_expired(now) {
+                self.remove_with_out(side, cursor, OutReason::Expired)?;
+                removed += 1;
+            }
+        }
+        self.book_mut(side).header.prune_cursor = cursor;
+        Ok(removed)
+    }
+
+    /// Apply the oldest queued event to its maker and drop it from the queue.
+    pub fn consume_front(&mut self, maker: &mut TraderState) -> Result<QueueEvent, EngineError> {
+        let ev = *self.events.front().ok_or(EngineError::EventQueueEmpty)?;
+        apply_event(self.header, maker, &ev)?;
+        self.events.pop_front()
+    }
+}
+
+/// Apply a queued event to the maker's trader state (the crank's work).
+/// All-or-nothing: on error the trader is unchanged.
+pub fn apply_event(
+    header: &MarketHeader,
+    trader: &mut TraderState,
+    ev: &QueueEvent,
+) -> Result<(), EngineError> {
+    if ev.maker_trader_id != trader.trader_id {
+        return Err(EngineError::EventTraderMismatch);
+    }
+    let side = ev.maker_side()?;
+    let mut t = trader.balances;
+    match ev.kind()? {
+        EventKind::Fill => {
+            let base = header.base_atoms(ev.base_lots)?;
+            let fee = QuoteAtoms(if ev.maker_fee > 0 {
+                ev.maker_fee as u64
+            } else {
+                0
+            });
+            let rebate = QuoteAtoms(if ev.maker_fee < 0 {
+                ev.maker_fee.unsigned_abs()
+            } else {
+                0
+            });
+            match side {
+                Side::Bid => {
+                    t.locked_quote = t.locked_quote.sub(ev.quote.add(fee)?)?;
+                    t.free_quote = t.free_quote.add(rebate)?;
+                    t.free_base = t.free_base.add(base)?;
+                }
+                Side::Ask => {
+                    t.locked_base = t.locked_base.sub(base)?;
+                    t.free_quote = t.free_quote.add(ev.quote.sub(fee)?.add(rebate)?)?;
+                }
+            }
+        }
+        EventKind::Out => {
+            OutReason::try_from(ev.out_reason)?;
+            let base = header.base_atoms(ev.base_lots)?;
+            t.unlock(side, base, ev.quote)?;
+        }
+    }
+    trader.balances = t;
+    if ev.maker_out != 0 {
+        trader.release_slot_if(ev.maker_slot, ev.maker_order_seq);
+    }
+    Ok(())
+}
