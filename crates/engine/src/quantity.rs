@@ -84,24 +84,26 @@ quantity!(
 
 /// `a * b` on u64 without a 128-bit multiply.
 ///
-/// With `bits(x) = 64 - leading_zeros(x)`: if `bits(a) + bits(b) <= 64` the product
-/// fits; if `>= 66` it cannot; only at 65 is a division check needed.
+/// Split into 32-bit halves: `a = a1·2³² + a0`, `b = b1·2³² + b0`. The product
+/// fits only if `a1·b1 == 0`; then the cross term is a single 32×32 product
+/// that must fit in 32 bits, and adding it (shifted) to `a0·b0` must not carry.
+/// (The obvious `wrapping_mul` + divide-back check is recognised by LLVM as an
+/// overflow multiply and lowered to `__multi3`, which SBF cannot link.)
 #[inline(always)]
 pub fn mul_u64(a: u64, b: u64) -> Result<u64, EngineError> {
-    let lz = a.leading_zeros() + b.leading_zeros();
-    if lz >= 64 {
-        return Ok(a.wrapping_mul(b));
-    }
-    if lz <= 62 {
+    const LO: u64 = 0xFFFF_FFFF;
+    let (a1, a0, b1, b0) = (a >> 32, a & LO, b >> 32, b & LO);
+    if a1 != 0 && b1 != 0 {
         return Err(EngineError::Overflow);
     }
-    let p = a.wrapping_mul(b);
-    // a != 0 here: leading_zeros(0) == 64 would have taken the first branch.
-    if p / a == b {
-        Ok(p)
-    } else {
-        Err(EngineError::Overflow)
+    // At most one of the two terms is non-zero, and each is < 2^64.
+    let cross = a1 * b0 + a0 * b1;
+    if cross > LO {
+        return Err(EngineError::Overflow);
     }
+    (a0 * b0)
+        .checked_add(cross << 32)
+        .ok_or(EngineError::Overflow)
 }
 
 /// Fee rates are in parts per million of the quote amount traded.

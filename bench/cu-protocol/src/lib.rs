@@ -1,0 +1,127 @@
+//! Instruction encoding shared by the SBF harness and its host-side bench runner.
+#![no_std]
+
+use orderbook_engine::{BaseLots, OrderParams, OrderType, QuoteAtoms, SelfTradeMode, Side, Ticks};
+
+/// Account positions.
+pub const MARKET: usize = 0;
+pub const BIDS: usize = 1;
+pub const ASKS: usize = 2;
+pub const EVENTS: usize = 3;
+pub const FIRST_TRADER: usize = 4;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
+    /// Entrypoint and dispatch only: the baseline subtracted from every case.
+    Noop = 0,
+    /// `[1][side, type, stp, match_limit][price, max_base, max_quote, client id, expiry, now: u64 LE]`
+    Place = 1,
+    /// `[2][order id: u64 LE]`, on the first trader.
+    Cancel = 2,
+    /// `[3][n: u8]`: apply up to `n` queued events to the trader accounts they name.
+    Consume = 3,
+}
+
+pub const PLACE_LEN: usize = 1 + 4 + 6 * 8;
+
+pub fn decode_op(data: &[u8]) -> Option<Op> {
+    Some(match *data.first()? {
+        0 => Op::Noop,
+        1 => Op::Place,
+        2 => Op::Cancel,
+        3 => Op::Consume,
+        _ => return None,
+    })
+}
+
+fn u64_at(data: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?))
+}
+
+pub fn encode_place(p: &OrderParams, now: u64) -> [u8; PLACE_LEN] {
+    let mut out = [0u8; PLACE_LEN];
+    out[0] = Op::Place as u8;
+    out[1] = p.side as u8;
+    out[2] = p.order_type as u8;
+    out[3] = p.self_trade as u8;
+    out[4] = p.match_limit;
+    for (i, v) in [
+        p.price.get(),
+        p.max_base.get(),
+        p.max_quote.get(),
+        p.client_order_id,
+        p.expiry,
+        now,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out[5 + 8 * i..13 + 8 * i].copy_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+pub fn decode_place(data: &[u8]) -> Option<(OrderParams, u64)> {
+    if data.len() != PLACE_LEN {
+        return None;
+    }
+    let p = OrderParams {
+        side: Side::try_from(data[1]).ok()?,
+        order_type: OrderType::try_from(data[2]).ok()?,
+        self_trade: SelfTradeMode::try_from(data[3]).ok()?,
+        match_limit: data[4],
+        price: Ticks(u64_at(data, 5)?),
+        max_base: BaseLots(u64_at(data, 13)?),
+        max_quote: QuoteAtoms(u64_at(data, 21)?),
+        client_order_id: u64_at(data, 29)?,
+        expiry: u64_at(data, 37)?,
+    };
+    Some((p, u64_at(data, 45)?))
+}
+
+pub fn encode_cancel(order_id: u64) -> [u8; 9] {
+    let mut out = [Op::Cancel as u8; 9];
+    out[1..].copy_from_slice(&order_id.to_le_bytes());
+    out
+}
+
+pub fn decode_cancel(data: &[u8]) -> Option<u64> {
+    if data.len() != 9 {
+        None
+    } else {
+        u64_at(data, 1)
+    }
+}
+
+pub fn encode_consume(n: u8) -> [u8; 2] {
+    [Op::Consume as u8, n]
+}
+
+pub fn decode_consume(data: &[u8]) -> Option<u8> {
+    if data.len() != 2 { None } else { Some(data[1]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_round_trips() {
+        let p = OrderParams {
+            side: Side::Ask,
+            order_type: OrderType::FillOrKill,
+            self_trade: SelfTradeMode::CancelProvide,
+            price: Ticks(7),
+            max_base: BaseLots(9),
+            max_quote: QuoteAtoms(11),
+            client_order_id: 13,
+            expiry: 17,
+            match_limit: 19,
+        };
+        assert_eq!(decode_place(&encode_place(&p, 23)), Some((p, 23)));
+        assert_eq!(decode_cancel(&encode_cancel(5)), Some(5));
+        assert_eq!(decode_consume(&encode_consume(16)), Some(16));
+        assert_eq!(decode_op(&[9]), None);
+    }
+}

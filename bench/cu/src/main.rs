@@ -1,0 +1,456 @@
+//! `cu-bench`: compute units of orderbook-engine operations on real SBF.
+//!
+//! Loads the harness program (`bench/sbf-harness`, built for
+//! `bpfel-unknown-none` by `scripts/build-sbf-harness.sh`) into LiteSVM, sets
+//! up market accounts with the host build of the same engine, runs each case
+//! as a transaction and prints the CU it used minus the harness's own no-op
+//! cost. Every case is also run on the host engine and the resulting account
+//! bytes must match the SBF run exactly. With budgets enabled (the default)
+//! it exits non-zero if any case is over budget.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use litesvm::LiteSVM;
+use orderbook_cu_protocol::{encode_cancel, encode_consume, encode_place};
+use orderbook_engine::layout::{market_account_sizes, rent_exempt_lamports};
+use orderbook_engine::{
+    BaseAtoms, BaseLots, BookSide, EventQueue, Market, MarketHeader, MarketParams, OrderParams,
+    OrderType, QuoteAtoms, QuoteLots, SelfTradeMode, Side, Ticks, TraderState,
+    book::book_side_size, event_queue::event_queue_size, order::NO_QUOTE_LIMIT,
+};
+use solana_account::Account;
+use solana_instruction::{AccountMeta, Instruction};
+use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+#[derive(Parser)]
+#[command(about = "Measure orderbook-engine compute units on real SBF in LiteSVM")]
+struct Args {
+    /// Path of the harness program built for SBF.
+    #[arg(
+        long,
+        env = "ORDERBOOK_SBF_HARNESS",
+        default_value = "bench/sbf-harness/target/bpfel-unknown-none/release/liborderbook_sbf_harness.so"
+    )]
+    so: PathBuf,
+    /// Print the figures but do not fail on budget overruns.
+    #[arg(long)]
+    no_budget: bool,
+}
+
+const BOOK_CAPACITY: u32 = 1024;
+const QUEUE_CAPACITY: u32 = 1024;
+const NOW: u64 = 1_700_000_000;
+/// Trader ids 1..=FILLERS own the background depth; the measured trader is TAKER.
+const FILLERS: u32 = 80;
+const TAKER: u32 = 1000;
+
+fn params() -> MarketParams {
+    MarketParams {
+        base_lot_size: 1_000,
+        quote_lot_size: 10,
+        tick_size: QuoteLots(1),
+        taker_fee_ppm: 500,
+        maker_fee_ppm: -100,
+    }
+}
+
+/// Market accounts held as u64 vectors (8-byte aligned like account data).
+#[derive(Clone)]
+struct Fixture {
+    header: MarketHeader,
+    bids: Vec<u64>,
+    asks: Vec<u64>,
+    events: Vec<u64>,
+    /// Indexed by trader id.
+    traders: Vec<TraderState>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let mut bids = vec![0u64; book_side_size(BOOK_CAPACITY) / 8];
+        let mut asks = vec![0u64; book_side_size(BOOK_CAPACITY) / 8];
+        let mut events = vec![0u64; event_queue_size(QUEUE_CAPACITY) / 8];
+        BookSide::init(bytemuck::cast_slice_mut(&mut bids), Side::Bid).expect("init bids");
+        BookSide::init(bytemuck::cast_slice_mut(&mut asks), Side::Ask).expect("init asks");
+        EventQueue::init(bytemuck::cast_slice_mut(&mut events)).expect("init queue");
+        let traders = (0..=TAKER)
+            .map(|id| {
+                let mut t = TraderState::new(id);
+                t.deposit(BaseAtoms(1 << 50), QuoteAtoms(1 << 60))
+                    .expect("deposit");
+                t
+            })
+            .collect();
+        Self {
+            header: MarketHeader::new(&params()).expect("params"),
+            bids,
+            asks,
+            events,
+            traders,
+        }
+    }
+
+    fn with<R>(
+        &mut self,
+        trader: u32,
+        f: impl FnOnce(&mut Market<'_>, &mut TraderState) -> R,
+    ) -> R {
+        let mut market = Market::new(
+            &mut self.header,
+            BookSide::load(bytemuck::cast_slice_mut(&mut self.bids)).expect("bids"),
+            BookSide::load(bytemuck::cast_slice_mut(&mut self.asks)).expect("asks"),
+            EventQueue::load(bytemuck::cast_slice_mut(&mut self.events)).expect("queue"),
+        )
+        .expect("market");
+        f(&mut market, &mut self.traders[trader as usize])
+    }
+
+    fn rest(&mut self, trader: u32, side: Side, price: u64, lots: u64) -> u64 {
+        let p = OrderParams {
+            side,
+            order_type: OrderType::PostOnly,
+            self_trade: SelfTradeMode::CancelProvide,
+            price: Ticks(price),
+            max_base: BaseLots(lots),
+            max_quote: NO_QUOTE_LIMIT,
+            client_order_id: price,
+            expiry: 0,
+            match_limit: 0,
+        };
+        self.with(trader, |m, t| m.place_order(t, &p, NOW))
+            .expect("rest order")
+            .order_id
+    }
+
+    /// `depth` bids below 1000 and asks from 3000 up, spread over the filler traders.
+    fn with_depth(depth: u32) -> Self {
+        let mut fx = Self::new();
+        for i in 0..depth {
+            let trader = 1 + i % FILLERS;
+            fx.rest(trader, Side::Bid, 1000 - u64::from(i % 500), 5);
+            fx.rest(trader, Side::Ask, 3000 + u64::from(i % 500), 5);
+        }
+        fx
+    }
+}
+
+fn limit(side: Side, order_type: OrderType, price: u64, lots: u64, match_limit: u8) -> OrderParams {
+    OrderParams {
+        side,
+        order_type,
+        self_trade: SelfTradeMode::DecrementTake,
+        price: Ticks(price),
+        max_base: BaseLots(lots),
+        max_quote: NO_QUOTE_LIMIT,
+        client_order_id: 7,
+        expiry: 0,
+        match_limit,
+    }
+}
+
+struct Bench {
+    svm: LiteSVM,
+    payer: Keypair,
+    program: Pubkey,
+    keys: Vec<Pubkey>,
+}
+
+impl Bench {
+    fn new(so: &PathBuf) -> Result<Self, String> {
+        let mut svm = LiteSVM::new();
+        let program = Pubkey::new_unique();
+        svm.add_program_from_file(program, so).map_err(|e| {
+            format!(
+                "cannot load {}: {e:?} (run scripts/build-sbf-harness.sh)",
+                so.display()
+            )
+        })?;
+        let payer = Keypair::new();
+        svm.airdrop(&payer.pubkey(), 1_000_000_000_000)
+            .map_err(|e| format!("airdrop: {e:?}"))?;
+        let keys = (0..8).map(|_| Pubkey::new_unique()).collect();
+        Ok(Self {
+            svm,
+            payer,
+            program,
+            keys,
+        })
+    }
+
+    fn put(&mut self, key: Pubkey, data: Vec<u8>) -> Result<(), String> {
+        let account = Account {
+            lamports: rent_exempt_lamports(data.len()),
+            data,
+            owner: self.program,
+            executable: false,
+            rent_epoch: 0,
+        };
+        self.svm
+            .set_account(key, account)
+            .map_err(|e| format!("set_account: {e:?}"))
+    }
+
+    fn data(&self, i: usize) -> Vec<u8> {
+        self.svm
+            .get_account(&self.keys[i])
+            .map(|a| a.data)
+            .unwrap_or_default()
+    }
+
+    /// Load `fx` (with `traders` as trader accounts) and run `data`; returns CU used.
+    fn run(&mut self, fx: &Fixture, traders: &[u32], data: &[u8]) -> Result<u64, String> {
+        let mut accounts: Vec<Vec<u8>> = vec![
+            bytemuck::bytes_of(&fx.header).to_vec(),
+            bytemuck::cast_slice(&fx.bids).to_vec(),
+            bytemuck::cast_slice(&fx.asks).to_vec(),
+            bytemuck::cast_slice(&fx.events).to_vec(),
+        ];
+        accounts.extend(
+            traders
+                .iter()
+                .map(|&id| bytemuck::bytes_of(&fx.traders[id as usize]).to_vec()),
+        );
+        let metas = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, _)| AccountMeta::new(self.keys[i], false))
+            .collect();
+        for (i, a) in accounts.into_iter().enumerate() {
+            self.put(self.keys[i], a)?;
+        }
+        let ix = Instruction {
+            program_id: self.program,
+            accounts: metas,
+            data: data.to_vec(),
+        };
+        self.svm.expire_blockhash();
+        let tx = Transaction::new_signed_with_payer(
+            &[ix],
+            Some(&self.payer.pubkey()),
+            &[&self.payer],
+            self.svm.latest_blockhash(),
+        );
+        match self.svm.send_transaction(tx) {
+            Ok(meta) => Ok(meta.compute_units_consumed),
+            Err(e) => Err(format!(
+                "transaction failed: {:?}\n{}",
+                e.err,
+                e.meta.logs.join("\n")
+            )),
+        }
+    }
+
+    /// CU of `data` minus the no-op baseline on the same accounts, after checking
+    /// that SBF produced exactly the bytes the host engine produces in `expect`.
+    fn measure(
+        &mut self,
+        fx: &Fixture,
+        traders: &[u32],
+        data: &[u8],
+        expect: &Fixture,
+    ) -> Result<(u64, u64), String> {
+        let noop = self.run(fx, traders, &[0])?;
+        let used = self.run(fx, traders, data)?;
+        let mut want: Vec<Vec<u8>> = vec![
+            bytemuck::bytes_of(&expect.header).to_vec(),
+            bytemuck::cast_slice(&expect.bids).to_vec(),
+            bytemuck::cast_slice(&expect.asks).to_vec(),
+            bytemuck::cast_slice(&expect.events).to_vec(),
+        ];
+        want.extend(
+            traders
+                .iter()
+                .map(|&id| bytemuck::bytes_of(&expect.traders[id as usize]).to_vec()),
+        );
+        for (i, w) in want.iter().enumerate() {
+            if &self.data(i) != w {
+                return Err(format!(
+                    "account {i}: SBF result differs from the host engine"
+                ));
+            }
+        }
+        Ok((used, used.saturating_sub(noop)))
+    }
+}
+
+struct Row {
+    name: String,
+    total: u64,
+    engine: u64,
+    /// Per-unit figure compared against the budget, and the budget.
+    check: Option<(String, u64, u64)>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(ok) if ok || args.no_budget => ExitCode::SUCCESS,
+        Ok(_) => {
+            eprintln!("cu-bench: over budget");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("cu-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<bool, String> {
+    let mut bench = Bench::new(&args.so)?;
+    let mut rows = Vec::new();
+
+    // Place without crossing, mid-book, at depth 0 / 100 / 1000 per side.
+    for depth in [0u32, 100, 1000] {
+        let fx = Fixture::with_depth(depth);
+        let p = limit(
+            Side::Bid,
+            OrderType::Limit,
+            1000 - u64::from(depth / 4),
+            10,
+            8,
+        );
+        let mut expect = fx.clone();
+        expect
+            .with(TAKER, |m, t| m.place_order(t, &p, NOW))
+            .map_err(|e| format!("host place: {e}"))?;
+        let (total, engine) = bench.measure(&fx, &[TAKER], &encode_place(&p, NOW), &expect)?;
+        rows.push(Row {
+            name: format!("place (no cross), depth {depth}/side"),
+            total,
+            engine,
+            check: Some(("per order".into(), engine, 3_000)),
+        });
+    }
+
+    // Take against 1 / 5 / 20 makers (IOC bid sweeping whole maker orders) at depth 1000.
+    let mut take = Vec::new();
+    for makers in [1u32, 5, 20] {
+        let mut fx = Fixture::with_depth(1000 - makers);
+        for m in 0..makers {
+            fx.rest(300 + m, Side::Ask, 2000 + u64::from(m), 10);
+        }
+        let p = limit(
+            Side::Bid,
+            OrderType::ImmediateOrCancel,
+            2000 + u64::from(makers),
+            10 * u64::from(makers),
+            20,
+        );
+        let mut expect = fx.clone();
+        let out = expect
+            .with(TAKER, |m, t| m.place_order(t, &p, NOW))
+            .map_err(|e| format!("host take: {e}"))?;
+        if out.matches != makers as u8 || out.filled_base != BaseLots(10 * u64::from(makers)) {
+            return Err(format!(
+                "take fixture matched {} makers, wanted {makers}",
+                out.matches
+            ));
+        }
+        let (total, engine) = bench.measure(&fx, &[TAKER], &encode_place(&p, NOW), &expect)?;
+        take.push(engine);
+        rows.push(Row {
+            name: format!("take vs {makers} maker(s)"),
+            total,
+            engine,
+            check: None,
+        });
+    }
+    rows[3].check = Some(("first maker".into(), take[0], 4_000));
+    rows[4].check = Some(("per extra maker".into(), (take[1] - take[0]) / 4, 1_200));
+    rows[5].check = Some(("per extra maker".into(), (take[2] - take[0]) / 19, 1_200));
+
+    // Cancel one order in the middle of a 1000-deep side.
+    {
+        let mut fx = Fixture::with_depth(999);
+        let id = fx.rest(TAKER, Side::Bid, 750, 10);
+        let mut expect = fx.clone();
+        expect
+            .with(TAKER, |m, t| m.cancel_order(t, id))
+            .map_err(|e| format!("host cancel: {e}"))?;
+        let (total, engine) = bench.measure(&fx, &[TAKER], &encode_cancel(id), &expect)?;
+        rows.push(Row {
+            name: "cancel, depth 1000/side".into(),
+            total,
+            engine,
+            check: Some(("per cancel".into(), engine, 2_000)),
+        });
+    }
+
+    // Consume 1 / 16 fill events into one maker account.
+    for n in [1u8, 16] {
+        let mut fx = Fixture::with_depth(500);
+        let maker = 500;
+        for i in 0..u64::from(n) {
+            fx.rest(maker, Side::Ask, 2000 + i, 10);
+        }
+        let p = limit(
+            Side::Bid,
+            OrderType::ImmediateOrCancel,
+            2100,
+            10 * u64::from(n),
+            n,
+        );
+        fx.with(TAKER, |m, t| m.place_order(t, &p, NOW))
+            .map_err(|e| format!("host fills: {e}"))?;
+        let mut expect = fx.clone();
+        for _ in 0..n {
+            expect
+                .with(maker, |m, t| m.consume_front(t))
+                .map_err(|e| format!("host consume: {e}"))?;
+        }
+        let (total, engine) = bench.measure(&fx, &[TAKER, maker], &encode_consume(n), &expect)?;
+        rows.push(Row {
+            name: format!("consume {n} event(s)"),
+            total,
+            engine,
+            check: Some(("per event".into(), engine / u64::from(n), 1_500)),
+        });
+    }
+
+    let noop = bench.run(&Fixture::new(), &[TAKER], &[0])?;
+    println!("orderbook-engine CU on SBF (LiteSVM), harness no-op = {noop} CU subtracted");
+    println!(
+        "{:<36} {:>9} {:>9}   {:<16} {:>7} {:>7}",
+        "case", "total CU", "engine", "budget on", "value", "budget"
+    );
+    let mut ok = true;
+    for r in &rows {
+        let (what, value, budget) = r.check.clone().unwrap_or_default();
+        let verdict = if r.check.is_none() {
+            ""
+        } else if value <= budget {
+            "ok"
+        } else {
+            ok = false;
+            "OVER"
+        };
+        let (v, b) = if r.check.is_some() {
+            (value.to_string(), budget.to_string())
+        } else {
+            (String::new(), String::new())
+        };
+        println!(
+            "{:<36} {:>9} {:>9}   {:<16} {:>7} {:>7} {verdict}",
+            r.name, r.total, r.engine, what, v, b
+        );
+    }
+    let (b, a, q) = market_account_sizes(BOOK_CAPACITY, QUEUE_CAPACITY);
+    let header = std::mem::size_of::<MarketHeader>();
+    let total: usize = b + a + q + header;
+    let rent: u64 = [b, a, q, header]
+        .iter()
+        .map(|&n| rent_exempt_lamports(n))
+        .sum();
+    println!(
+        "market with {BOOK_CAPACITY} orders/side and {QUEUE_CAPACITY} events: bids {b} B, asks {a} B, queue {q} B, \
+         engine header {header} B; {total} B in all, rent {rent} lamports ({:.3} SOL)",
+        rent as f64 / 1e9
+    );
+    Ok(ok)
+}
