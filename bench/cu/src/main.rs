@@ -16,9 +16,8 @@ use litesvm::LiteSVM;
 use orderbook_cu_protocol::{encode_cancel, encode_consume, encode_place};
 use orderbook_engine::layout::{market_account_sizes, rent_exempt_lamports};
 use orderbook_engine::{
-    BaseAtoms, BaseLots, BookSide, EventQueue, Market, MarketHeader, MarketParams, OrderParams,
-    OrderType, QuoteAtoms, QuoteLots, SelfTradeMode, Side, Ticks, TraderState,
-    book::book_side_size, event_queue::event_queue_size, order::NO_QUOTE_LIMIT,
+    BaseAtoms, BaseLots, Market, MarketHeader, MarketParams, OrderParams, OrderType, OwnedMarket,
+    QuoteAtoms, QuoteLots, SelfTradeMode, Side, Ticks, TraderState, order::NO_QUOTE_LIMIT,
 };
 use solana_account::Account;
 use solana_instruction::{AccountMeta, Instruction};
@@ -59,25 +58,15 @@ fn params() -> MarketParams {
     }
 }
 
-/// Market accounts held as u64 vectors (8-byte aligned like account data).
+/// A market plus every trader state, indexed by trader id.
 #[derive(Clone)]
 struct Fixture {
-    header: MarketHeader,
-    bids: Vec<u64>,
-    asks: Vec<u64>,
-    events: Vec<u64>,
-    /// Indexed by trader id.
+    market: OwnedMarket,
     traders: Vec<TraderState>,
 }
 
 impl Fixture {
     fn new() -> Self {
-        let mut bids = vec![0u64; book_side_size(BOOK_CAPACITY) / 8];
-        let mut asks = vec![0u64; book_side_size(BOOK_CAPACITY) / 8];
-        let mut events = vec![0u64; event_queue_size(QUEUE_CAPACITY) / 8];
-        BookSide::init(bytemuck::cast_slice_mut(&mut bids), Side::Bid).expect("init bids");
-        BookSide::init(bytemuck::cast_slice_mut(&mut asks), Side::Ask).expect("init asks");
-        EventQueue::init(bytemuck::cast_slice_mut(&mut events)).expect("init queue");
         let traders = (0..=TAKER)
             .map(|id| {
                 let mut t = TraderState::new(id);
@@ -87,10 +76,7 @@ impl Fixture {
             })
             .collect();
         Self {
-            header: MarketHeader::new(&params()).expect("params"),
-            bids,
-            asks,
-            events,
+            market: OwnedMarket::new(&params(), BOOK_CAPACITY, QUEUE_CAPACITY).expect("market"),
             traders,
         }
     }
@@ -100,14 +86,25 @@ impl Fixture {
         trader: u32,
         f: impl FnOnce(&mut Market<'_>, &mut TraderState) -> R,
     ) -> R {
-        let mut market = Market::new(
-            &mut self.header,
-            BookSide::load(bytemuck::cast_slice_mut(&mut self.bids)).expect("bids"),
-            BookSide::load(bytemuck::cast_slice_mut(&mut self.asks)).expect("asks"),
-            EventQueue::load(bytemuck::cast_slice_mut(&mut self.events)).expect("queue"),
-        )
-        .expect("market");
+        let mut market = self.market.market().expect("market view");
         f(&mut market, &mut self.traders[trader as usize])
+    }
+
+    /// The account bytes the harness sees: market parts, then `traders`.
+    fn accounts(&self, traders: &[u32]) -> Vec<Vec<u8>> {
+        let m = &self.market;
+        let mut out = vec![
+            bytemuck::bytes_of(&m.header).to_vec(),
+            m.bids_bytes().to_vec(),
+            m.asks_bytes().to_vec(),
+            m.events_bytes().to_vec(),
+        ];
+        out.extend(
+            traders
+                .iter()
+                .map(|&id| bytemuck::bytes_of(&self.traders[id as usize]).to_vec()),
+        );
+        out
     }
 
     fn rest(&mut self, trader: u32, side: Side, price: u64, lots: u64) -> u64 {
@@ -204,17 +201,7 @@ impl Bench {
 
     /// Load `fx` (with `traders` as trader accounts) and run `data`; returns CU used.
     fn run(&mut self, fx: &Fixture, traders: &[u32], data: &[u8]) -> Result<u64, String> {
-        let mut accounts: Vec<Vec<u8>> = vec![
-            bytemuck::bytes_of(&fx.header).to_vec(),
-            bytemuck::cast_slice(&fx.bids).to_vec(),
-            bytemuck::cast_slice(&fx.asks).to_vec(),
-            bytemuck::cast_slice(&fx.events).to_vec(),
-        ];
-        accounts.extend(
-            traders
-                .iter()
-                .map(|&id| bytemuck::bytes_of(&fx.traders[id as usize]).to_vec()),
-        );
+        let accounts = fx.accounts(traders);
         let metas = accounts
             .iter()
             .enumerate()
@@ -256,18 +243,7 @@ impl Bench {
     ) -> Result<(u64, u64), String> {
         let noop = self.run(fx, traders, &[0])?;
         let used = self.run(fx, traders, data)?;
-        let mut want: Vec<Vec<u8>> = vec![
-            bytemuck::bytes_of(&expect.header).to_vec(),
-            bytemuck::cast_slice(&expect.bids).to_vec(),
-            bytemuck::cast_slice(&expect.asks).to_vec(),
-            bytemuck::cast_slice(&expect.events).to_vec(),
-        ];
-        want.extend(
-            traders
-                .iter()
-                .map(|&id| bytemuck::bytes_of(&expect.traders[id as usize]).to_vec()),
-        );
-        for (i, w) in want.iter().enumerate() {
+        for (i, w) in expect.accounts(traders).iter().enumerate() {
             if &self.data(i) != w {
                 return Err(format!(
                     "account {i}: SBF result differs from the host engine"

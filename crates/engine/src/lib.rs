@@ -24,6 +24,8 @@ pub mod layout;
 pub mod market;
 pub mod matching;
 pub mod order;
+#[cfg(feature = "alloc")]
+pub mod owned;
 pub mod quantity;
 pub mod trader;
 
@@ -33,5 +35,7 @@ pub use event_queue::{EventKind, EventQueue, OutReason, QueueEvent, QueueHeader}
 pub use market::{MarketHeader, MarketParams, MarketStatus};
 pub use matching::{CancelOutcome, Market, apply_event};
 pub use order::{OrderParams, OrderType, PlaceOutcome, SelfTradeMode, Side};
+#[cfg(feature = "alloc")]
+pub use owned::OwnedMarket;
 pub use quantity::{BaseAtoms, BaseLots, QuoteAtoms, QuoteLots, Ticks};
 pub use trader::{Balances, OpenOrder, TraderState};

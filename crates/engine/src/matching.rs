@@ -274,7 +274,16 @@ impl<'a> Market<'a> {
             // Slid orders must still have a representable lock.
             self.lock_for(side, p.max_base, post_price)?;
         }
-        let max_events = if p.order_type.can_take() {
+        // Room for every event this call can push: only an order that crosses
+        // the best opposite order can match or meet expired makers (the loop
+        // stops at the first non-crossing order), so a passive order needs at
+        // most one slot, for an eviction.
+        let crosses_now = p.order_type.can_take()
+            && self
+                .book(opp)
+                .best_order()
+                .is_some_and(|b| side.crosses(limit, b.price));
+        let max_events = if crosses_now {
             p.match_limit as u32 + MAX_EXPIRED_PER_MATCH as u32
         } else {
             0

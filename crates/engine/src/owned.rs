@@ -1,0 +1,88 @@
+//! Heap-backed market storage for off-chain use (tests, benches, indexer).
+//! Buffers are `Vec<u64>` so the zero-copy views are always 8-byte aligned.
+
+extern crate alloc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::book::{BookSide, book_side_size};
+use crate::error::EngineError;
+use crate::event_queue::{EventQueue, event_queue_size};
+use crate::market::{MarketHeader, MarketParams};
+use crate::matching::Market;
+use crate::order::Side;
+
+/// A whole market owned in memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedMarket {
+    pub header: MarketHeader,
+    bids: Vec<u64>,
+    asks: Vec<u64>,
+    events: Vec<u64>,
+}
+
+fn aligned_copy(bytes: &[u8]) -> Result<Vec<u64>, EngineError> {
+    if bytes.len() % 8 != 0 {
+        return Err(EngineError::InvalidAccountData);
+    }
+    let mut v = vec![0u64; bytes.len() / 8];
+    bytemuck::cast_slice_mut::<u64, u8>(&mut v).copy_from_slice(bytes);
+    Ok(v)
+}
+
+impl OwnedMarket {
+    /// A fresh, empty market.
+    pub fn new(
+        params: &MarketParams,
+        orders_per_side: u32,
+        events: u32,
+    ) -> Result<Self, EngineError> {
+        let mut m = Self {
+            header: MarketHeader::new(params)?,
+            bids: vec![0; book_side_size(orders_per_side) / 8],
+            asks: vec![0; book_side_size(orders_per_side) / 8],
+            events: vec![0; event_queue_size(events) / 8],
+        };
+        BookSide::init(bytemuck::cast_slice_mut(&mut m.bids), Side::Bid)?;
+        BookSide::init(bytemuck::cast_slice_mut(&mut m.asks), Side::Ask)?;
+        EventQueue::init(bytemuck::cast_slice_mut(&mut m.events))?;
+        Ok(m)
+    }
+
+    /// Copy a market out of account bytes (validating every part).
+    pub fn from_bytes(
+        header: MarketHeader,
+        bids: &[u8],
+        asks: &[u8],
+        events: &[u8],
+    ) -> Result<Self, EngineError> {
+        let mut m = Self {
+            header,
+            bids: aligned_copy(bids)?,
+            asks: aligned_copy(asks)?,
+            events: aligned_copy(events)?,
+        };
+        m.market()?;
+        Ok(m)
+    }
+
+    /// The zero-copy market view over this storage.
+    pub fn market(&mut self) -> Result<Market<'_>, EngineError> {
+        Market::new(
+            &mut self.header,
+            BookSide::load(bytemuck::cast_slice_mut(&mut self.bids))?,
+            BookSide::load(bytemuck::cast_slice_mut(&mut self.asks))?,
+            EventQueue::load(bytemuck::cast_slice_mut(&mut self.events))?,
+        )
+    }
+
+    pub fn bids_bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.bids)
+    }
+    pub fn asks_bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.asks)
+    }
+    pub fn events_bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.events)
+    }
+}
