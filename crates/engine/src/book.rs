@@ -107,7 +107,7 @@ pub(crate) fn split_records<H: Pod, R: Pod>(
     data: &mut [u8],
 ) -> Result<(&mut H, &mut [R]), EngineError> {
     let hs = core::mem::size_of::<H>();
-    if data.len() < hs || (data.len() - hs) % core::mem::size_of::<R>() != 0 {
+    if data.len() < hs || !(data.len() - hs).is_multiple_of(core::mem::size_of::<R>()) {
         return Err(EngineError::InvalidAccountData);
     }
     let (h, rest) = data.split_at_mut(hs);
@@ -611,7 +611,7 @@ impl<'a> BookSide<'a> {
     /// Reduce the remaining size of node `i` (which must stay > 0).
     pub(crate) fn reduce(&mut self, i: u32, by: BaseLots) -> Result<(), EngineError> {
         let n = self.node_mut(i);
-        n.base_lots = n.base_lots.sub(by)?;
+        n.base_lots = n.base_lots.try_sub(by)?;
         Ok(())
     }
 

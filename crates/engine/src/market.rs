@@ -184,7 +184,7 @@ impl MarketHeader {
     /// Move all accrued fees out (the caller transfers them).
     pub fn sweep_fees(&mut self) -> Result<QuoteAtoms, EngineError> {
         let amount = self.accrued_fees;
-        self.swept_fees = self.swept_fees.add(amount)?;
+        self.swept_fees = self.swept_fees.try_add(amount)?;
         self.accrued_fees = QuoteAtoms::ZERO;
         Ok(amount)
     }

@@ -127,7 +127,7 @@ impl<'a> Market<'a> {
                 } else {
                     0
                 };
-                Ok((BaseAtoms::ZERO, q.add(QuoteAtoms(fee))?))
+                Ok((BaseAtoms::ZERO, q.try_add(QuoteAtoms(fee))?))
             }
         }
     }
@@ -145,7 +145,7 @@ impl<'a> Market<'a> {
             return Ok(0);
         }
         let r = ppm.unsigned_abs();
-        let after = before.sub(filled)?;
+        let after = before.try_sub(filled)?;
         let f = fee_floor(mul_u64(before.get(), per_lot)?, r)?
             - fee_floor(mul_u64(after.get(), per_lot)?, r)?;
         let f = i64::try_from(f).map_err(|_| EngineError::Overflow)?;
@@ -178,7 +178,7 @@ impl<'a> Market<'a> {
                     .quote_for(p.max_base, limit)
                     .and_then(|x| {
                         let fee = fee_ceil(x.get(), self.header.taker_fee_ppm)?;
-                        x.add(QuoteAtoms(fee))?.add(QuoteAtoms(matches))
+                        x.try_add(QuoteAtoms(fee))?.try_add(QuoteAtoms(matches))
                     })
                     .unwrap_or(QuoteAtoms::MAX);
                 (BaseAtoms::ZERO, bound.min(p.max_quote))
@@ -421,8 +421,8 @@ impl<'a> Market<'a> {
                     }
                     SelfTradeMode::DecrementTake => {
                         let d = st.rem_base.min(maker.base_lots);
-                        st.rem_base = st.rem_base.sub(d)?;
-                        st.decremented = st.decremented.add(d)?;
+                        st.rem_base = st.rem_base.try_sub(d)?;
+                        st.decremented = st.decremented.try_add(d)?;
                         st.matches += 1;
                         if APPLY {
                             if d == maker.base_lots {
@@ -450,10 +450,10 @@ impl<'a> Market<'a> {
             }
             let q = mul_u64(b.get(), per_lot)?;
             let tf = fee_ceil(q, self.header.taker_fee_ppm)?;
-            st.rem_base = st.rem_base.sub(b)?;
-            st.filled_base = st.filled_base.add(b)?;
-            st.filled_quote = st.filled_quote.add(QuoteAtoms(q))?;
-            st.taker_fee = st.taker_fee.add(QuoteAtoms(tf))?;
+            st.rem_base = st.rem_base.try_sub(b)?;
+            st.filled_base = st.filled_base.try_add(b)?;
+            st.filled_quote = st.filled_quote.try_add(QuoteAtoms(q))?;
+            st.taker_fee = st.taker_fee.try_add(QuoteAtoms(tf))?;
             st.matches += 1;
             if budgeted {
                 let spent = match p.side {
@@ -526,24 +526,24 @@ impl<'a> Market<'a> {
         let mut bal = taker.balances;
         match taker_side {
             Side::Bid => {
-                bal.free_quote = bal.free_quote.sub(q.add(tf)?)?;
-                bal.free_base = bal.free_base.add(base)?;
+                bal.free_quote = bal.free_quote.try_sub(q.try_add(tf)?)?;
+                bal.free_base = bal.free_base.try_add(base)?;
             }
             Side::Ask => {
-                bal.free_base = bal.free_base.sub(base)?;
-                bal.free_quote = bal.free_quote.add(q.sub(tf)?)?;
+                bal.free_base = bal.free_base.try_sub(base)?;
+                bal.free_quote = bal.free_quote.try_add(q.try_sub(tf)?)?;
             }
         }
         taker.balances = bal;
         // Net fee tf + mf >= 0 because |maker_ppm| <= taker_ppm (see module docs).
         let net = if mf >= 0 {
-            tf.add(QuoteAtoms(mf as u64))?
+            tf.try_add(QuoteAtoms(mf as u64))?
         } else {
-            tf.sub(QuoteAtoms(mf.unsigned_abs()))?
+            tf.try_sub(QuoteAtoms(mf.unsigned_abs()))?
         };
-        self.header.accrued_fees = self.header.accrued_fees.add(net)?;
-        self.header.base_volume = self.header.base_volume.add(b)?;
-        self.header.quote_volume = self.header.quote_volume.add(q)?;
+        self.header.accrued_fees = self.header.accrued_fees.try_add(net)?;
+        self.header.base_volume = self.header.base_volume.try_add(b)?;
+        self.header.quote_volume = self.header.quote_volume.try_add(q)?;
         let maker_out = b == maker.base_lots;
         let opp = taker_side.opposite();
         if maker_out {
@@ -586,13 +586,13 @@ impl<'a> Market<'a> {
     fn shrink_with_out(&mut self, side: Side, idx: u32, d: BaseLots) -> Result<(), EngineError> {
         let node = *self.book(side).node(idx);
         let (_, before) = self.lock_for(side, node.base_lots, node.price)?;
-        let (_, after) = self.lock_for(side, node.base_lots.sub(d)?, node.price)?;
+        let (_, after) = self.lock_for(side, node.base_lots.try_sub(d)?, node.price)?;
         self.book_mut(side).reduce(idx, d)?;
         self.push_out(
             side,
             &node,
             d,
-            before.sub(after)?,
+            before.try_sub(after)?,
             false,
             OutReason::SelfTrade,
         )
@@ -784,13 +784,15 @@ pub fn apply_event(
             });
             match side {
                 Side::Bid => {
-                    t.locked_quote = t.locked_quote.sub(ev.quote.add(fee)?)?;
-                    t.free_quote = t.free_quote.add(rebate)?;
-                    t.free_base = t.free_base.add(base)?;
+                    t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
+                    t.free_quote = t.free_quote.try_add(rebate)?;
+                    t.free_base = t.free_base.try_add(base)?;
                 }
                 Side::Ask => {
-                    t.locked_base = t.locked_base.sub(base)?;
-                    t.free_quote = t.free_quote.add(ev.quote.sub(fee)?.add(rebate)?)?;
+                    t.locked_base = t.locked_base.try_sub(base)?;
+                    t.free_quote = t
+                        .free_quote
+                        .try_add(ev.quote.try_sub(fee)?.try_add(rebate)?)?;
                 }
             }
         }

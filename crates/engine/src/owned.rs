@@ -22,7 +22,7 @@ pub struct OwnedMarket {
 }
 
 fn aligned_copy(bytes: &[u8]) -> Result<Vec<u64>, EngineError> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(EngineError::InvalidAccountData);
     }
     let mut v = vec![0u64; bytes.len() / 8];

@@ -39,7 +39,7 @@ macro_rules! quantity {
             }
             /// `self + rhs`, or [`EngineError::Overflow`].
             #[inline(always)]
-            pub fn add(self, rhs: Self) -> Result<Self, EngineError> {
+            pub fn try_add(self, rhs: Self) -> Result<Self, EngineError> {
                 match self.0.checked_add(rhs.0) {
                     Some(v) => Ok(Self(v)),
                     None => Err(EngineError::Overflow),
@@ -47,7 +47,7 @@ macro_rules! quantity {
             }
             /// `self - rhs`, or [`EngineError::Overflow`] when it would go negative.
             #[inline(always)]
-            pub fn sub(self, rhs: Self) -> Result<Self, EngineError> {
+            pub fn try_sub(self, rhs: Self) -> Result<Self, EngineError> {
                 match self.0.checked_sub(rhs.0) {
                     Some(v) => Ok(Self(v)),
                     None => Err(EngineError::Overflow),
@@ -197,11 +197,11 @@ mod tests {
 
     #[test]
     fn newtype_arithmetic_is_checked() {
-        assert_eq!(BaseLots(1).sub(BaseLots(2)), Err(EngineError::Overflow));
+        assert_eq!(BaseLots(1).try_sub(BaseLots(2)), Err(EngineError::Overflow));
         assert_eq!(
-            QuoteAtoms::MAX.add(QuoteAtoms(1)),
+            QuoteAtoms::MAX.try_add(QuoteAtoms(1)),
             Err(EngineError::Overflow)
         );
-        assert_eq!(Ticks(3).add(Ticks(4)), Ok(Ticks(7)));
+        assert_eq!(Ticks(3).try_add(Ticks(4)), Ok(Ticks(7)));
     }
 }

@@ -51,12 +51,12 @@ impl Balances {
     ) -> Result<(), EngineError> {
         match side {
             Side::Bid => {
-                self.locked_quote = self.locked_quote.sub(quote)?;
-                self.free_quote = self.free_quote.add(quote)?;
+                self.locked_quote = self.locked_quote.try_sub(quote)?;
+                self.free_quote = self.free_quote.try_add(quote)?;
             }
             Side::Ask => {
-                self.locked_base = self.locked_base.sub(base)?;
-                self.free_base = self.free_base.add(base)?;
+                self.locked_base = self.locked_base.try_sub(base)?;
+                self.free_base = self.free_base.try_add(base)?;
             }
         }
         Ok(())
@@ -64,10 +64,10 @@ impl Balances {
 
     /// Move free funds into the lock.
     pub(crate) fn lock(&mut self, base: BaseAtoms, quote: QuoteAtoms) -> Result<(), EngineError> {
-        self.free_base = self.free_base.sub(base)?;
-        self.locked_base = self.locked_base.add(base)?;
-        self.free_quote = self.free_quote.sub(quote)?;
-        self.locked_quote = self.locked_quote.add(quote)?;
+        self.free_base = self.free_base.try_sub(base)?;
+        self.locked_base = self.locked_base.try_add(base)?;
+        self.free_quote = self.free_quote.try_sub(quote)?;
+        self.locked_quote = self.locked_quote.try_add(quote)?;
         Ok(())
     }
 }
@@ -103,8 +103,8 @@ impl TraderState {
     /// Credit deposited funds to the free balances.
     pub fn deposit(&mut self, base: BaseAtoms, quote: QuoteAtoms) -> Result<(), EngineError> {
         let mut b = self.balances;
-        b.free_base = b.free_base.add(base)?;
-        b.free_quote = b.free_quote.add(quote)?;
+        b.free_base = b.free_base.try_add(base)?;
+        b.free_quote = b.free_quote.try_add(quote)?;
         self.balances = b;
         Ok(())
     }
@@ -114,11 +114,11 @@ impl TraderState {
         let mut b = self.balances;
         b.free_base = b
             .free_base
-            .sub(base)
+            .try_sub(base)
             .map_err(|_| EngineError::InsufficientFunds)?;
         b.free_quote = b
             .free_quote
-            .sub(quote)
+            .try_sub(quote)
             .map_err(|_| EngineError::InsufficientFunds)?;
         self.balances = b;
         Ok(())
