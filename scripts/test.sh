@@ -17,7 +17,13 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (workspace)"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
 
 step "CU bench on real SBF (budgets enforced)"
 cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so"
+
+# One closing line summing every cargo test binary (the bench above is a check too:
+# it exits non-zero when over budget, which fails this script before this line).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
