@@ -1,0 +1,228 @@
+//! Every event the program emits, and the batched self-CPI that carries them.
+//!
+//! Each event carries the market and its sequence number (`seq`), strictly
+//! +1 per event per market, so a consumer can detect gaps. Events are not
+//! logged (log lines get truncated and are invisible off-chain in tests):
+//! each instruction makes one self-CPI whose data is Anchor's event tag
+//! followed by every event it emitted (discriminator + borsh, back to back),
+//! split into several self-CPIs only if one would exceed
+//! [`MAX_EVENT_CPI_BYTES`]. The client crate decodes such batches from a
+//! transaction's inner instructions.
+
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::solana_program::program::invoke_signed;
+
+/// Most instruction-data bytes one event self-CPI carries (CPI data limit is 10 KiB).
+pub const MAX_EVENT_CPI_BYTES: usize = 8 * 1024;
+/// Seed of Anchor's event authority PDA.
+const EVENT_AUTHORITY_SEED: &[u8] = b"__event_authority";
+
+#[event]
+pub struct MarketCreated {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub base_mint: Pubkey,
+    pub quote_mint: Pubkey,
+    pub base_lot_size: u64,
+    pub quote_lot_size: u64,
+    pub tick_size: u64,
+    pub taker_fee_ppm: u32,
+    pub maker_fee_ppm: i32,
+    pub orders_per_side: u32,
+    pub event_capacity: u32,
+    pub crank_reward_lamports: u64,
+    pub authority: Pubkey,
+    pub fee_authority: Pubkey,
+}
+
+#[event]
+pub struct MarketStatusChanged {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub old_status: u8,
+    pub new_status: u8,
+}
+
+#[event]
+pub struct TraderAccountOpened {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub owner: Pubkey,
+    pub trader_account: Pubkey,
+    pub trader_id: u32,
+}
+
+#[event]
+pub struct TraderAccountClosed {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub owner: Pubkey,
+    pub trader_id: u32,
+}
+
+/// A deposit (also the wallet top-up inside `place_order`). `token` 0 = base, 1 = quote.
+#[event]
+pub struct Deposited {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub trader_id: u32,
+    pub token: u8,
+    pub amount: u64,
+}
+
+#[event]
+pub struct Withdrew {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub trader_id: u32,
+    pub token: u8,
+    pub amount: u64,
+}
+
+/// An order was accepted: what it took and what rests.
+#[event]
+pub struct OrderPlaced {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub trader_id: u32,
+    pub order_id: u64,
+    pub client_order_id: u64,
+    pub side: u8,
+    pub order_type: u8,
+    /// Limit price, or the slid price for `PostOnlySlide`.
+    pub price: u64,
+    pub max_base_lots: u64,
+    pub posted_base_lots: u64,
+    pub filled_base_lots: u64,
+    pub filled_quote: u64,
+    pub taker_fee: u64,
+    pub expiry: u64,
+}
+
+/// One fill. The taker settled at once; the maker settles when the queue
+/// event `queue_seq` is consumed.
+#[event]
+pub struct OrderFilled {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub queue_seq: u64,
+    pub maker_trader_id: u32,
+    pub taker_trader_id: u32,
+    pub maker_order_id: u64,
+    pub taker_order_id: u64,
+    /// Side of the taker.
+    pub taker_side: u8,
+    pub price: u64,
+    pub base_lots: u64,
+    pub quote: u64,
+    pub taker_fee: u64,
+    /// Positive: fee; negative: rebate.
+    pub maker_fee: i64,
+    /// The maker order is gone from the book.
+    pub maker_out: bool,
+}
+
+/// A resting order left the book without its owner: `reason` 0 expired,
+/// 1 evicted, 2 self-trade prevention. Funds return when `queue_seq` is consumed.
+#[event]
+pub struct OrderOut {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub queue_seq: u64,
+    pub trader_id: u32,
+    pub order_id: u64,
+    pub side: u8,
+    pub price: u64,
+    pub base_lots: u64,
+    pub reason: u8,
+    pub order_gone: bool,
+}
+
+/// The owner cancelled; the lock returned to the free balance at once.
+#[event]
+pub struct OrderCancelled {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub trader_id: u32,
+    pub order_id: u64,
+    pub client_order_id: u64,
+    pub side: u8,
+    pub price: u64,
+    pub base_lots: u64,
+}
+
+/// A crank applied queue events `first_queue_seq .. first_queue_seq + count`.
+#[event]
+pub struct EventsConsumed {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub cranker: Pubkey,
+    pub first_queue_seq: u64,
+    pub count: u32,
+    pub reward_lamports: u64,
+}
+
+#[event]
+pub struct FeesSwept {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub amount: u64,
+    pub destination: Pubkey,
+}
+
+#[event]
+pub struct MarketClosed {
+    pub market: Pubkey,
+    pub seq: u64,
+}
+
+/// Events of one instruction, emitted together by [`EventBatch::emit`].
+#[derive(Default)]
+pub struct EventBatch {
+    chunks: Vec<Vec<u8>>,
+}
+
+impl EventBatch {
+    pub fn push<E: anchor_lang::Event>(&mut self, event: &E) {
+        let data = event.data();
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.len() + data.len() <= MAX_EVENT_CPI_BYTES);
+        if !fits {
+            self.chunks
+                .push(anchor_lang::event::EVENT_IX_TAG_LE.to_vec());
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            chunk.extend_from_slice(&data);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    /// Self-CPI the batch, signed by the event authority PDA.
+    pub fn emit(self, event_authority: &AccountInfo<'_>) -> Result<()> {
+        let (authority, bump) = crate::EVENT_AUTHORITY_AND_BUMP;
+        require_keys_eq!(
+            event_authority.key(),
+            authority,
+            ErrorCode::ConstraintAddress
+        );
+        for data in self.chunks {
+            let ix = Instruction {
+                program_id: crate::ID,
+                accounts: vec![AccountMeta::new_readonly(authority, true)],
+                data,
+            };
+            invoke_signed(
+                &ix,
+                std::slice::from_ref(event_authority),
+                &[&[EVENT_AUTHORITY_SEED, &[bump]]],
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+use anchor_lang::prelude::*;
+
+use crate::error::OrderbookError;
+use crate::events::EventBatch;
+use crate::instructions::place_order::{Side, push_cancel};
+use crate::state::*;
+
+/// Accounts of the owner's cancel instructions. The event queue is not
+/// needed (a cancel frees the lock at once), so cancels do not write-lock it.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CancelOrders<'info> {
+    pub owner: Signer<'info>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: checked against `market.bids` when loaded.
+    #[account(mut)]
+    pub bids: UncheckedAccount<'info>,
+    /// CHECK: checked against `market.asks` when loaded.
+    #[account(mut)]
+    pub asks: UncheckedAccount<'info>,
+    #[account(
+        mut,
+        constraint = trader.load()?.market == market.key() @ OrderbookError::WrongTraderAccount,
+        constraint = trader.load()?.owner == owner.key() @ OrderbookError::WrongTraderAccount,
+    )]
+    pub trader: AccountLoader<'info, TraderAccount>,
+}
+
+/// Which resting orders a cancel targets.
+pub enum CancelTarget {
+    OrderId(u64),
+    ClientId(u64),
+    All { side: Option<Side>, limit: u8 },
+}
+
+pub fn handler(ctx: Context<CancelOrders>, target: CancelTarget) -> Result<()> {
+    let a = &ctx.accounts;
+    let market_key = a.market.key();
+    let (bids, asks) = (a.bids.to_account_info(), a.asks.to_account_info());
+    let mut data = MarketData::load(&a.market, &bids, &asks, None)?;
+    let mut trader = a.trader.load_mut()?;
+    let mut cancelled = Vec::new();
+    {
+        let mut view = data.engine()?;
+        match target {
+            CancelTarget::OrderId(id) => cancelled.push(view.cancel_order(&mut trader.state, id)),
+            CancelTarget::ClientId(id) => {
+                cancelled.push(view.cancel_by_client_id(&mut trader.state, id))
+            }
+            CancelTarget::All { side, limit } => {
+                view.cancel_all(&mut trader.state, side.map(Into::into), limit, |c| {
+                    cancelled.push(Ok(*c))
+                })
+                .map_err(OrderbookError::from)?;
+            }
+        }
+    }
+    let mut batch = EventBatch::default();
+    let trader_id = trader.state.trader_id;
+    for c in cancelled {
+        let c = c.map_err(OrderbookError::from)?;
+        push_cancel(&mut batch, &mut data.market, market_key, trader_id, &c)?;
+    }
+    drop((data, trader));
+    if batch.is_empty() {
+        return Ok(());
+    }
+    batch.emit(&a.event_authority)
+}

@@ -1,0 +1,30 @@
+// Anchor's `#[program]` needs each accounts struct and its generated client
+// modules at the crate root, hence the glob re-exports; every module's
+// `handler` is always called by its full path.
+#![allow(ambiguous_glob_reexports)]
+
+pub mod cancel;
+pub mod close_market;
+pub mod close_trader_account;
+pub mod consume_events;
+pub mod create_market;
+pub mod deposit;
+pub mod open_trader_account;
+pub mod place_order;
+pub mod prune_expired;
+pub mod set_market_status;
+pub mod sweep_fees;
+pub mod withdraw;
+
+pub use cancel::*;
+pub use close_market::*;
+pub use close_trader_account::*;
+pub use consume_events::*;
+pub use create_market::*;
+pub use deposit::*;
+pub use open_trader_account::*;
+pub use place_order::*;
+pub use prune_expired::*;
+pub use set_market_status::*;
+pub use sweep_fees::*;
+pub use withdraw::*;

@@ -1,0 +1,335 @@
+use anchor_lang::prelude::*;
+use anchor_lang::system_program;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use orderbook_engine::quantity::fee_ceil;
+use orderbook_engine::{
+    BaseLots, CancelOutcome, EventKind, OrderParams, OrderType as EngineOrderType, QueueEvent,
+    QuoteAtoms, SelfTradeMode as EngineStp, Side as EngineSide, Ticks,
+};
+
+use crate::error::OrderbookError;
+use crate::events::{EventBatch, OrderCancelled, OrderFilled, OrderOut, OrderPlaced};
+use crate::instructions::deposit::credit;
+use crate::state::*;
+use crate::token::TokenMove;
+
+/// Most orders in one `place_orders` / `cancel_all_and_place` call.
+pub const MAX_ORDERS_PER_BATCH: usize = 8;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Bid,
+    Ask,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderType {
+    Limit,
+    PostOnly,
+    PostOnlySlide,
+    ImmediateOrCancel,
+    FillOrKill,
+    Market,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfTradeMode {
+    DecrementTake,
+    CancelProvide,
+    AbortTransaction,
+}
+
+/// One order. `max_quote` = `u64::MAX` means no quote limit (required for
+/// orders that can rest); for bids it caps quote spent including the taker
+/// fee, for asks gross quote received.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlaceOrderArgs {
+    pub side: Side,
+    pub order_type: OrderType,
+    pub self_trade: SelfTradeMode,
+    /// Limit price in ticks (ignored for `Market`).
+    pub price: u64,
+    pub max_base_lots: u64,
+    pub max_quote: u64,
+    pub client_order_id: u64,
+    /// Unix seconds; 0 = good till cancelled.
+    pub expiry: u64,
+    /// Most makers to match, 1..=64 for orders that take.
+    pub match_limit: u8,
+}
+
+impl From<Side> for EngineSide {
+    fn from(s: Side) -> Self {
+        match s {
+            Side::Bid => EngineSide::Bid,
+            Side::Ask => EngineSide::Ask,
+        }
+    }
+}
+
+impl PlaceOrderArgs {
+    pub fn to_engine(&self) -> OrderParams {
+        OrderParams {
+            side: self.side.into(),
+            order_type: match self.order_type {
+                OrderType::Limit => EngineOrderType::Limit,
+                OrderType::PostOnly => EngineOrderType::PostOnly,
+                OrderType::PostOnlySlide => EngineOrderType::PostOnlySlide,
+                OrderType::ImmediateOrCancel => EngineOrderType::ImmediateOrCancel,
+                OrderType::FillOrKill => EngineOrderType::FillOrKill,
+                OrderType::Market => EngineOrderType::Market,
+            },
+            self_trade: match self.self_trade {
+                SelfTradeMode::DecrementTake => EngineStp::DecrementTake,
+                SelfTradeMode::CancelProvide => EngineStp::CancelProvide,
+                SelfTradeMode::AbortTransaction => EngineStp::AbortTransaction,
+            },
+            price: Ticks(self.price),
+            max_base: BaseLots(self.max_base_lots),
+            max_quote: QuoteAtoms(self.max_quote),
+            client_order_id: self.client_order_id,
+            expiry: self.expiry,
+            match_limit: self.match_limit,
+        }
+    }
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PlaceOrder<'info> {
+    /// Signs, and pre-pays the crank reward for every event the order queues.
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: checked against `market.bids` when loaded.
+    #[account(mut)]
+    pub bids: UncheckedAccount<'info>,
+    /// CHECK: checked against `market.asks` when loaded.
+    #[account(mut)]
+    pub asks: UncheckedAccount<'info>,
+    /// CHECK: checked against `market.event_queue` when loaded.
+    #[account(mut)]
+    pub event_queue: UncheckedAccount<'info>,
+    #[account(
+        mut,
+        constraint = trader.load()?.market == market.key() @ OrderbookError::WrongTraderAccount,
+        constraint = trader.load()?.owner == owner.key() @ OrderbookError::WrongTraderAccount,
+    )]
+    pub trader: AccountLoader<'info, TraderAccount>,
+    /// Top-up (optional): the mint of the token the order spends (quote for
+    /// bids, base for asks). With `wallet`, `vault` and `token_program`, any
+    /// shortfall of the free balance is deposited from the wallet first.
+    pub mint: Option<Box<InterfaceAccount<'info, Mint>>>,
+    #[account(mut)]
+    pub wallet: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
+    #[account(mut)]
+    pub vault: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
+    pub token_program: Option<Interface<'info, TokenInterface>>,
+    pub system_program: Program<'info, System>,
+}
+
+/// Cancel everything first (when `cancel_first`), then place `orders` in order.
+pub fn place_many(
+    ctx: Context<PlaceOrder>,
+    cancel_first: bool,
+    orders: &[PlaceOrderArgs],
+) -> Result<()> {
+    require!(
+        orders.len() <= MAX_ORDERS_PER_BATCH,
+        OrderbookError::TooManyOrders
+    );
+    let a = &ctx.accounts;
+    let market_key = a.market.key();
+    let now = u64::try_from(Clock::get()?.unix_timestamp).unwrap_or(0);
+    let bids = a.bids.to_account_info();
+    let asks = a.asks.to_account_info();
+    let queue = a.event_queue.to_account_info();
+    let mut data = MarketData::load(&a.market, &bids, &asks, Some(&queue))?;
+    let mut trader = a.trader.load_mut()?;
+    let mut batch = EventBatch::default();
+    let mut queued: u32 = 0;
+
+    if cancel_first {
+        let mut cancelled: Vec<CancelOutcome> = Vec::new();
+        data.engine()?
+            .cancel_all(&mut trader.state, None, u8::MAX, |c| cancelled.push(*c))
+            .map_err(OrderbookError::from)?;
+        let trader_id = trader.state.trader_id;
+        for c in cancelled {
+            push_cancel(&mut batch, &mut data.market, market_key, trader_id, &c)?;
+        }
+    }
+
+    for args in orders {
+        let p = args.to_engine();
+        // Top up the free balance from the wallet when it does not cover the order.
+        let (need_base, need_quote) = data.engine()?.required_funds(&p);
+        let b = trader.state.balances;
+        let (token, short) = match p.side {
+            EngineSide::Bid => (
+                TokenKind::Quote,
+                need_quote.get().saturating_sub(b.free_quote.get()),
+            ),
+            EngineSide::Ask => (
+                TokenKind::Base,
+                need_base.get().saturating_sub(b.free_base.get()),
+            ),
+        };
+        if short > 0
+            && need_base != orderbook_engine::BaseAtoms::MAX
+            && need_quote != QuoteAtoms::MAX
+        {
+            let (Some(mint), Some(wallet), Some(vault), Some(program)) =
+                (&a.mint, &a.wallet, &a.vault, &a.token_program)
+            else {
+                return err!(OrderbookError::TopUpAccountsMissing);
+            };
+            let (kind, decimals) =
+                data.market
+                    .token_for(&mint.key(), &vault.key(), &program.key())?;
+            require!(kind == token, OrderbookError::WrongMint);
+            credit(
+                &mut data.market,
+                market_key,
+                &mut trader,
+                token,
+                short,
+                &mut batch,
+            )?;
+            TokenMove {
+                token_program: &program.to_account_info(),
+                mint: &mint.to_account_info(),
+                decimals,
+                vault: &vault.to_account_info(),
+                wallet: &wallet.to_account_info(),
+            }
+            .deposit(&a.owner.to_account_info(), short)?;
+        }
+
+        let mut view = data.engine()?;
+        let out = view
+            .place_order(&mut trader.state, &p, now)
+            .map_err(OrderbookError::from)?;
+        let head = view.events.head_seq();
+        let pushed: Vec<QueueEvent> = (0..out.events_pushed)
+            .filter_map(|i| {
+                view.events
+                    .get((out.first_event_seq + u64::from(i) - head) as u32)
+                    .copied()
+            })
+            .collect();
+        let taker_fee_ppm = view.header.taker_fee_ppm;
+        drop(view);
+        queued = queued
+            .checked_add(out.events_pushed)
+            .ok_or(OrderbookError::ArithmeticOverflow)?;
+        batch.push(&OrderPlaced {
+            market: market_key,
+            seq: data.market.next_seq()?,
+            trader_id: trader.state.trader_id,
+            order_id: out.order_id,
+            client_order_id: p.client_order_id,
+            side: p.side as u8,
+            order_type: p.order_type as u8,
+            price: out.posted_price.get(),
+            max_base_lots: p.max_base.get(),
+            posted_base_lots: out.posted.get(),
+            filled_base_lots: out.filled_base.get(),
+            filled_quote: out.filled_quote.get(),
+            taker_fee: out.taker_fee.get(),
+            expiry: p.expiry,
+        });
+        for ev in &pushed {
+            push_queue_event(
+                &mut batch,
+                &mut data.market,
+                market_key,
+                ev,
+                p.side,
+                out.order_id,
+                taker_fee_ppm,
+            )?;
+        }
+    }
+
+    let reward = data.market.add_pending_rewards(queued)?;
+    drop((data, trader));
+    if reward > 0 {
+        system_program::transfer(
+            CpiContext::new(
+                a.system_program.key(),
+                system_program::Transfer {
+                    from: a.owner.to_account_info(),
+                    to: a.market.to_account_info(),
+                },
+            ),
+            reward,
+        )?;
+    }
+    batch.emit(&a.event_authority)
+}
+
+pub(crate) fn push_cancel(
+    batch: &mut EventBatch,
+    market: &mut Market,
+    market_key: Pubkey,
+    trader_id: u32,
+    c: &CancelOutcome,
+) -> Result<()> {
+    batch.push(&OrderCancelled {
+        market: market_key,
+        seq: market.next_seq()?,
+        trader_id,
+        order_id: c.order_id,
+        client_order_id: c.client_order_id,
+        side: c.side as u8,
+        price: c.price.get(),
+        base_lots: c.base_lots.get(),
+    });
+    Ok(())
+}
+
+/// Emit the program event for one queue event pushed by a taker (or a prune).
+pub(crate) fn push_queue_event(
+    batch: &mut EventBatch,
+    market: &mut Market,
+    market_key: Pubkey,
+    ev: &QueueEvent,
+    taker_side: EngineSide,
+    taker_order_id: u64,
+    taker_fee_ppm: u32,
+) -> Result<()> {
+    let seq = market.next_seq()?;
+    match ev.kind().map_err(OrderbookError::from)? {
+        EventKind::Fill => batch.push(&OrderFilled {
+            market: market_key,
+            seq,
+            queue_seq: ev.seq,
+            maker_trader_id: ev.maker_trader_id,
+            taker_trader_id: ev.taker_trader_id,
+            maker_order_id: ev.maker_order_seq,
+            taker_order_id,
+            taker_side: taker_side as u8,
+            price: ev.price.get(),
+            base_lots: ev.base_lots.get(),
+            quote: ev.quote.get(),
+            taker_fee: fee_ceil(ev.quote.get(), taker_fee_ppm).map_err(OrderbookError::from)?,
+            maker_fee: ev.maker_fee,
+            maker_out: ev.maker_out != 0,
+        }),
+        EventKind::Out => batch.push(&OrderOut {
+            market: market_key,
+            seq,
+            queue_seq: ev.seq,
+            trader_id: ev.maker_trader_id,
+            order_id: ev.maker_order_seq,
+            side: ev.maker_side,
+            price: ev.price.get(),
+            base_lots: ev.base_lots.get(),
+            reason: ev.out_reason,
+            order_gone: ev.maker_out != 0,
+        }),
+    }
+    Ok(())
+}

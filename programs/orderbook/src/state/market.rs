@@ -1,0 +1,189 @@
+use std::cell::RefMut;
+
+use anchor_lang::prelude::*;
+use orderbook_engine::{
+    BookSide, EventQueue, Market as EngineMarket, MarketHeader, QueueHeader, SideHeader,
+};
+
+use crate::error::OrderbookError;
+
+/// Most orders a book side may be created with.
+pub const MAX_ORDERS_PER_SIDE: u32 = 16_384;
+/// Fewest orders a book side may be created with.
+pub const MIN_ORDERS_PER_SIDE: u32 = 16;
+/// Most events an event queue may be created with.
+pub const MAX_QUEUE_EVENTS: u32 = 16_384;
+/// Fewest events an event queue may be created with (room for one full match).
+pub const MIN_QUEUE_EVENTS: u32 = 128;
+/// Highest crank reward a market may set, in lamports per queued event.
+pub const MAX_CRANK_REWARD_LAMPORTS: u64 = 1_000_000;
+
+/// A market. Byte budget: 600 = 128 engine header + 12 × 32 keys
+/// + 2 × 8 crank lamports + 8 (decimals, bump, padding) + 64 reserved.
+#[account(zero_copy)]
+#[repr(C)]
+pub struct Market {
+    /// Lot sizes, tick, fees, status, sequence counters, accrued fees.
+    pub engine: MarketHeader,
+    /// May change the market status (the kill switch) and close the market.
+    pub authority: Pubkey,
+    /// May sweep accrued fees.
+    pub fee_authority: Pubkey,
+    /// Paid for the market's accounts; receives their rent on close.
+    pub creator: Pubkey,
+    pub base_mint: Pubkey,
+    pub quote_mint: Pubkey,
+    pub base_vault: Pubkey,
+    pub quote_vault: Pubkey,
+    pub bids: Pubkey,
+    pub asks: Pubkey,
+    pub event_queue: Pubkey,
+    pub base_token_program: Pubkey,
+    pub quote_token_program: Pubkey,
+    /// Lamports a cranker earns per event consumed (pre-paid by whoever queued it).
+    pub crank_reward_lamports: u64,
+    /// Lamports held by this account for events not yet consumed.
+    pub pending_crank_lamports: u64,
+    pub base_decimals: u8,
+    pub quote_decimals: u8,
+    /// Bump of the market authority PDA.
+    pub authority_bump: u8,
+    pub _pad: [u8; 5],
+    pub _reserved: [u8; 64],
+}
+const _: () = assert!(std::mem::size_of::<Market>() == 600);
+
+/// A book side: the engine's `SideHeader` followed by its node pool.
+#[account(zero_copy)]
+#[repr(C)]
+pub struct BookSideAccount {
+    pub header: SideHeader,
+}
+
+/// The event queue: the engine's `QueueHeader` followed by its ring.
+#[account(zero_copy)]
+#[repr(C)]
+pub struct EventQueueAccount {
+    pub header: QueueHeader,
+}
+
+/// Which of the market's two tokens an instruction moves.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Base,
+    Quote,
+}
+
+impl Market {
+    /// Resolve `mint` to the market's base or quote token, checking that
+    /// `vault` and `token_program` are the ones recorded for it. Returns the
+    /// token and its decimals.
+    pub fn token_for(
+        &self,
+        mint: &Pubkey,
+        vault: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Result<(TokenKind, u8)> {
+        let (kind, want_vault, want_program, decimals) = if *mint == self.base_mint {
+            (
+                TokenKind::Base,
+                self.base_vault,
+                self.base_token_program,
+                self.base_decimals,
+            )
+        } else if *mint == self.quote_mint {
+            (
+                TokenKind::Quote,
+                self.quote_vault,
+                self.quote_token_program,
+                self.quote_decimals,
+            )
+        } else {
+            return err!(OrderbookError::WrongMint);
+        };
+        require_keys_eq!(*vault, want_vault, OrderbookError::WrongVault);
+        require_keys_eq!(
+            *token_program,
+            want_program,
+            OrderbookError::WrongTokenProgram
+        );
+        Ok((kind, decimals))
+    }
+
+    /// Take the next event sequence number.
+    pub fn next_seq(&mut self) -> Result<u64> {
+        Ok(self.engine.next_emit().map_err(OrderbookError::from)?)
+    }
+
+    /// Take `n` crank rewards' worth of lamports into this account's pending pool.
+    pub fn add_pending_rewards(&mut self, events: u32) -> Result<u64> {
+        let lamports = self
+            .crank_reward_lamports
+            .checked_mul(u64::from(events))
+            .ok_or(OrderbookError::ArithmeticOverflow)?;
+        self.pending_crank_lamports = self
+            .pending_crank_lamports
+            .checked_add(lamports)
+            .ok_or(OrderbookError::ArithmeticOverflow)?;
+        Ok(lamports)
+    }
+}
+
+/// Mutable borrows of a market's accounts, from which the engine view is built.
+pub struct MarketData<'a, 'info> {
+    pub market: RefMut<'a, Market>,
+    bids: RefMut<'a, &'info mut [u8]>,
+    asks: RefMut<'a, &'info mut [u8]>,
+    /// `None` for instructions that never push events (owner cancels): they
+    /// get an empty scratch queue so they need not write-lock the real one.
+    events: Option<RefMut<'a, &'info mut [u8]>>,
+    scratch: [u64; 16],
+}
+
+impl<'a, 'info> MarketData<'a, 'info> {
+    /// Borrow a market and its book and queue accounts (already checked by
+    /// the accounts struct to be this market's, owned by the program and
+    /// initialised).
+    pub fn load(
+        market: &'a AccountLoader<'info, Market>,
+        bids: &'a AccountInfo<'info>,
+        asks: &'a AccountInfo<'info>,
+        events: Option<&'a AccountInfo<'info>>,
+    ) -> Result<Self> {
+        let market = market.load_mut()?;
+        if market.bids != bids.key() || market.asks != asks.key() {
+            return err!(OrderbookError::WrongMarketAccount);
+        }
+        if let Some(e) = events {
+            require_keys_eq!(
+                market.event_queue,
+                e.key(),
+                OrderbookError::WrongMarketAccount
+            );
+        }
+        Ok(MarketData {
+            market,
+            bids: bids.try_borrow_mut_data()?,
+            asks: asks.try_borrow_mut_data()?,
+            events: events.map(|e| e.try_borrow_mut_data()).transpose()?,
+            scratch: [0; 16],
+        })
+    }
+
+    /// The engine's zero-copy view. Program fields of the market are read
+    /// before and updated after the view is used (`self.market`).
+    pub fn engine(&mut self) -> Result<EngineMarket<'_>> {
+        let events = match self.events.as_mut() {
+            Some(e) => EventQueue::load(&mut e[8..]),
+            None => EventQueue::init(bytemuck::cast_slice_mut(&mut self.scratch)),
+        }
+        .map_err(OrderbookError::from)?;
+        Ok(EngineMarket::new(
+            &mut self.market.engine,
+            BookSide::load(&mut self.bids[8..]).map_err(OrderbookError::from)?,
+            BookSide::load(&mut self.asks[8..]).map_err(OrderbookError::from)?,
+            events,
+        )
+        .map_err(OrderbookError::from)?)
+    }
+}

@@ -1,0 +1,16 @@
+//! Program accounts. The book sides and the event queue are raw engine
+//! layouts behind an 8-byte Anchor discriminator; the market and trader
+//! accounts embed the engine's headers next to the program's own fields.
+
+mod market;
+mod trader;
+
+pub use market::*;
+pub use trader::*;
+
+/// PDA seed of the account that owns a market's vaults.
+pub const MARKET_AUTHORITY_SEED: &[u8] = b"market_authority";
+/// PDA seed of a market's token vaults: `[VAULT_SEED, market, mint]`.
+pub const VAULT_SEED: &[u8] = b"vault";
+/// PDA seed of a trader account: `[TRADER_SEED, market, owner]`.
+pub const TRADER_SEED: &[u8] = b"trader";

@@ -1,0 +1,18 @@
+use anchor_lang::prelude::*;
+use orderbook_engine::TraderState;
+
+/// One trader's escrow on one market: PDA `[TRADER_SEED, market, owner]`.
+/// Byte budget: 1,216 = 2 × 32 keys + 8 (bump, padding) + 56 reserved
+/// + 1,088 engine trader state.
+#[account(zero_copy)]
+#[repr(C)]
+pub struct TraderAccount {
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    pub bump: u8,
+    pub _pad: [u8; 7],
+    pub _reserved: [u8; 56],
+    /// Free/locked balances (atoms) and open-order slots.
+    pub state: TraderState,
+}
+const _: () = assert!(std::mem::size_of::<TraderAccount>() == 1216);
