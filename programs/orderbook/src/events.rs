@@ -19,6 +19,7 @@ pub const MAX_EVENT_CPI_BYTES: usize = 8 * 1024;
 const EVENT_AUTHORITY_SEED: &[u8] = b"__event_authority";
 
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarketCreated {
     pub market: Pubkey,
     pub seq: u64,
@@ -37,6 +38,7 @@ pub struct MarketCreated {
 }
 
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarketStatusChanged {
     pub market: Pubkey,
     pub seq: u64,
@@ -45,6 +47,7 @@ pub struct MarketStatusChanged {
 }
 
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraderAccountOpened {
     pub market: Pubkey,
     pub seq: u64,
@@ -54,6 +57,7 @@ pub struct TraderAccountOpened {
 }
 
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraderAccountClosed {
     pub market: Pubkey,
     pub seq: u64,
@@ -63,6 +67,7 @@ pub struct TraderAccountClosed {
 
 /// A deposit (also the wallet top-up inside `place_order`). `token` 0 = base, 1 = quote.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deposited {
     pub market: Pubkey,
     pub seq: u64,
@@ -72,6 +77,7 @@ pub struct Deposited {
 }
 
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Withdrew {
     pub market: Pubkey,
     pub seq: u64,
@@ -82,6 +88,7 @@ pub struct Withdrew {
 
 /// An order was accepted: what it took and what rests.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderPlaced {
     pub market: Pubkey,
     pub seq: u64,
@@ -103,6 +110,7 @@ pub struct OrderPlaced {
 /// One fill. The taker settled at once; the maker settles when the queue
 /// event `queue_seq` is consumed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderFilled {
     pub market: Pubkey,
     pub seq: u64,
@@ -126,6 +134,7 @@ pub struct OrderFilled {
 /// A resting order left the book without its owner: `reason` 0 expired,
 /// 1 evicted, 2 self-trade prevention. Funds return when `queue_seq` is consumed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderOut {
     pub market: Pubkey,
     pub seq: u64,
@@ -141,6 +150,7 @@ pub struct OrderOut {
 
 /// The owner cancelled; the lock returned to the free balance at once.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderCancelled {
     pub market: Pubkey,
     pub seq: u64,
@@ -154,6 +164,7 @@ pub struct OrderCancelled {
 
 /// A crank applied queue events `first_queue_seq .. first_queue_seq + count`.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventsConsumed {
     pub market: Pubkey,
     pub seq: u64,
@@ -164,6 +175,7 @@ pub struct EventsConsumed {
 }
 
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FeesSwept {
     pub market: Pubkey,
     pub seq: u64,
@@ -172,6 +184,7 @@ pub struct FeesSwept {
 }
 
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarketClosed {
     pub market: Pubkey,
     pub seq: u64,

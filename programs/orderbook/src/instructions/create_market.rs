@@ -54,7 +54,7 @@ pub struct CreateMarket<'info> {
     #[account(
         init,
         payer = payer,
-        seeds = [VAULT_SEED, market.key().as_ref(), base_mint.key().as_ref()],
+        seeds = [VAULT_SEED, market.key().as_ref(), BASE_VAULT_SEED],
         bump,
         token::mint = base_mint,
         token::authority = market_authority,
@@ -64,7 +64,7 @@ pub struct CreateMarket<'info> {
     #[account(
         init,
         payer = payer,
-        seeds = [VAULT_SEED, market.key().as_ref(), quote_mint.key().as_ref()],
+        seeds = [VAULT_SEED, market.key().as_ref(), QUOTE_VAULT_SEED],
         bump,
         token::mint = quote_mint,
         token::authority = market_authority,

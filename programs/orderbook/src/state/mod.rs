@@ -10,7 +10,10 @@ pub use trader::*;
 
 /// PDA seed of the account that owns a market's vaults.
 pub const MARKET_AUTHORITY_SEED: &[u8] = b"market_authority";
-/// PDA seed of a market's token vaults: `[VAULT_SEED, market, mint]`.
+/// PDA seeds of a market's token vaults: `[VAULT_SEED, market, BASE_VAULT_SEED]`
+/// and `[VAULT_SEED, market, QUOTE_VAULT_SEED]`.
 pub const VAULT_SEED: &[u8] = b"vault";
+pub const BASE_VAULT_SEED: &[u8] = b"base";
+pub const QUOTE_VAULT_SEED: &[u8] = b"quote";
 /// PDA seed of a trader account: `[TRADER_SEED, market, owner]`.
 pub const TRADER_SEED: &[u8] = b"trader";

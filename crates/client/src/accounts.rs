@@ -1,0 +1,128 @@
+//! Decoders for every program account.
+
+use anchor_lang::Discriminator;
+use orderbook::state::{BookSideAccount, EventQueueAccount, Market, TraderAccount};
+use orderbook_engine::{BookSide, EventQueue, OrderNode, QueueEvent, Side};
+
+use crate::DecodeError;
+
+fn body<'a>(data: &'a [u8], disc: &[u8], name: &'static str) -> Result<&'a [u8], DecodeError> {
+    if data.len() < 8 {
+        return Err(DecodeError::BadLength);
+    }
+    if &data[..8] != disc {
+        return Err(DecodeError::WrongDiscriminator(name));
+    }
+    Ok(&data[8..])
+}
+
+fn pod<T: bytemuck::Pod>(bytes: &[u8]) -> Result<T, DecodeError> {
+    bytes
+        .get(..std::mem::size_of::<T>())
+        .map(bytemuck::pod_read_unaligned)
+        .ok_or(DecodeError::BadLength)
+}
+
+pub fn market(data: &[u8]) -> Result<Market, DecodeError> {
+    pod(body(data, Market::DISCRIMINATOR, "Market")?)
+}
+
+pub fn trader(data: &[u8]) -> Result<TraderAccount, DecodeError> {
+    pod(body(data, TraderAccount::DISCRIMINATOR, "TraderAccount")?)
+}
+
+/// An aligned copy of account bytes after the discriminator (account data
+/// fetched over RPC has no alignment guarantee).
+fn aligned(bytes: &[u8]) -> Result<Vec<u64>, DecodeError> {
+    if !bytes.len().is_multiple_of(8) {
+        return Err(DecodeError::BadLength);
+    }
+    let mut v = vec![0u64; bytes.len() / 8];
+    bytemuck::cast_slice_mut::<u64, u8>(&mut v).copy_from_slice(bytes);
+    Ok(v)
+}
+
+/// One resting order (L3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct L3Order {
+    pub order_id: u64,
+    pub trader_id: u32,
+    pub price: u64,
+    pub base_lots: u64,
+    pub expiry: u64,
+}
+
+/// One price level (L2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct L2Level {
+    pub price: u64,
+    pub base_lots: u64,
+    pub orders: u32,
+}
+
+/// A decoded book side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Book {
+    pub side: Side,
+    /// Best first.
+    pub orders: Vec<L3Order>,
+}
+
+impl Book {
+    /// Aggregate into at most `depth` price levels, best first.
+    pub fn l2(&self, depth: usize) -> Vec<L2Level> {
+        let mut out: Vec<L2Level> = Vec::new();
+        for o in &self.orders {
+            if let Some(l) = out.last_mut()
+                && l.price == o.price
+            {
+                l.base_lots += o.base_lots;
+                l.orders += 1;
+                continue;
+            }
+            if out.len() == depth {
+                break;
+            }
+            out.push(L2Level {
+                price: o.price,
+                base_lots: o.base_lots,
+                orders: 1,
+            });
+        }
+        out
+    }
+}
+
+pub fn book(data: &[u8]) -> Result<Book, DecodeError> {
+    let mut buf = aligned(body(
+        data,
+        BookSideAccount::DISCRIMINATOR,
+        "BookSideAccount",
+    )?)?;
+    let side = BookSide::load(bytemuck::cast_slice_mut(&mut buf))?;
+    let orders = side
+        .iter()
+        .map(|(_, n): (u32, &OrderNode)| L3Order {
+            order_id: n.seq,
+            trader_id: n.trader_id,
+            price: n.price.get(),
+            base_lots: n.base_lots.get(),
+            expiry: n.expiry,
+        })
+        .collect();
+    Ok(Book {
+        side: side.side(),
+        orders,
+    })
+}
+
+/// Queued events, oldest first.
+pub fn event_queue(data: &[u8]) -> Result<Vec<QueueEvent>, DecodeError> {
+    let mut buf = aligned(body(
+        data,
+        EventQueueAccount::DISCRIMINATOR,
+        "EventQueueAccount",
+    )?)?;
+    let q = EventQueue::load(bytemuck::cast_slice_mut(&mut buf))?;
+    Ok(q.iter().copied().collect())
+}

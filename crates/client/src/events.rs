@@ -1,0 +1,100 @@
+//! Decoder for the program's event batches (the data of its event self-CPI,
+//! found in a transaction's inner instructions).
+
+use anchor_lang::{AnchorDeserialize, Discriminator};
+use orderbook::events::*;
+
+use crate::DecodeError;
+
+/// Any program event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProgramEvent {
+    MarketCreated(MarketCreated),
+    MarketStatusChanged(MarketStatusChanged),
+    TraderAccountOpened(TraderAccountOpened),
+    TraderAccountClosed(TraderAccountClosed),
+    Deposited(Deposited),
+    Withdrew(Withdrew),
+    OrderPlaced(OrderPlaced),
+    OrderFilled(OrderFilled),
+    OrderOut(OrderOut),
+    OrderCancelled(OrderCancelled),
+    EventsConsumed(EventsConsumed),
+    FeesSwept(FeesSwept),
+    MarketClosed(MarketClosed),
+}
+
+macro_rules! dispatch {
+    ($disc:expr, $rest:expr, $($t:ident),* $(,)?) => {
+        $(if $disc == <$t as Discriminator>::DISCRIMINATOR {
+            return <$t>::deserialize($rest).map(ProgramEvent::$t).map_err(|e| DecodeError::Malformed(e.to_string()));
+        })*
+    };
+}
+
+fn decode_one(disc: &[u8], rest: &mut &[u8]) -> Result<ProgramEvent, DecodeError> {
+    dispatch!(
+        disc,
+        rest,
+        MarketCreated,
+        MarketStatusChanged,
+        TraderAccountOpened,
+        TraderAccountClosed,
+        Deposited,
+        Withdrew,
+        OrderPlaced,
+        OrderFilled,
+        OrderOut,
+        OrderCancelled,
+        EventsConsumed,
+        FeesSwept,
+        MarketClosed,
+    );
+    let mut d = [0u8; 8];
+    d.copy_from_slice(disc);
+    Err(DecodeError::UnknownEvent(d))
+}
+
+impl ProgramEvent {
+    /// The (market, sequence number) every event carries.
+    pub fn seq(&self) -> (anchor_lang::prelude::Pubkey, u64) {
+        match self {
+            Self::MarketCreated(e) => (e.market, e.seq),
+            Self::MarketStatusChanged(e) => (e.market, e.seq),
+            Self::TraderAccountOpened(e) => (e.market, e.seq),
+            Self::TraderAccountClosed(e) => (e.market, e.seq),
+            Self::Deposited(e) => (e.market, e.seq),
+            Self::Withdrew(e) => (e.market, e.seq),
+            Self::OrderPlaced(e) => (e.market, e.seq),
+            Self::OrderFilled(e) => (e.market, e.seq),
+            Self::OrderOut(e) => (e.market, e.seq),
+            Self::OrderCancelled(e) => (e.market, e.seq),
+            Self::EventsConsumed(e) => (e.market, e.seq),
+            Self::FeesSwept(e) => (e.market, e.seq),
+            Self::MarketClosed(e) => (e.market, e.seq),
+        }
+    }
+}
+
+/// Is this instruction data an event batch (Anchor's event-CPI tag)?
+pub fn is_event_batch(data: &[u8]) -> bool {
+    data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE)
+}
+
+/// Decode every event in one event self-CPI's instruction data.
+pub fn decode_batch(data: &[u8]) -> Result<Vec<ProgramEvent>, DecodeError> {
+    let tag = anchor_lang::event::EVENT_IX_TAG_LE;
+    let mut rest = data.strip_prefix(tag).ok_or(DecodeError::NotEventBatch)?;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        if rest.len() < 8 {
+            return Err(DecodeError::Malformed(
+                "trailing bytes shorter than a discriminator".into(),
+            ));
+        }
+        let (disc, tail) = rest.split_at(8);
+        rest = tail;
+        out.push(decode_one(disc, &mut rest)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,400 @@
+//! Typed builders for every program instruction, with PDAs derived.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::solana_program::system_instruction;
+use anchor_lang::{InstructionData, ToAccountMetas};
+use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs, Side};
+use orderbook::state::{Market, TokenKind};
+use orderbook::{accounts as acc, instruction as data};
+use orderbook_engine::book::book_side_size;
+use orderbook_engine::event_queue::event_queue_size;
+
+use crate::pda;
+
+/// Token program ids.
+pub const TOKEN_PROGRAM_ID: Pubkey = anchor_spl::token::ID;
+pub const TOKEN_2022_PROGRAM_ID: Pubkey = anchor_spl::token_2022::ID;
+const SYSTEM_PROGRAM_ID: Pubkey = anchor_lang::solana_program::system_program::ID;
+
+/// Every address an instruction on one market may need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketKeys {
+    pub market: Pubkey,
+    pub bids: Pubkey,
+    pub asks: Pubkey,
+    pub event_queue: Pubkey,
+    pub base_mint: Pubkey,
+    pub quote_mint: Pubkey,
+    pub base_vault: Pubkey,
+    pub quote_vault: Pubkey,
+    pub base_token_program: Pubkey,
+    pub quote_token_program: Pubkey,
+}
+
+impl MarketKeys {
+    /// Keys of a market from its decoded account.
+    pub fn from_market(market: Pubkey, m: &Market) -> Self {
+        Self {
+            market,
+            bids: m.bids,
+            asks: m.asks,
+            event_queue: m.event_queue,
+            base_mint: m.base_mint,
+            quote_mint: m.quote_mint,
+            base_vault: m.base_vault,
+            quote_vault: m.quote_vault,
+            base_token_program: m.base_token_program,
+            quote_token_program: m.quote_token_program,
+        }
+    }
+
+    /// (mint, vault, token program) of `token`.
+    pub fn token(&self, token: TokenKind) -> (Pubkey, Pubkey, Pubkey) {
+        match token {
+            TokenKind::Base => (self.base_mint, self.base_vault, self.base_token_program),
+            TokenKind::Quote => (self.quote_mint, self.quote_vault, self.quote_token_program),
+        }
+    }
+}
+
+fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: orderbook::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+/// Data sizes of the accounts a market with `orders_per_side` and `events` needs
+/// (market, one book side, queue), each including the 8-byte discriminator.
+pub fn market_account_sizes(orders_per_side: u32, events: u32) -> (usize, usize, usize) {
+    (
+        8 + std::mem::size_of::<Market>(),
+        8 + book_side_size(orders_per_side),
+        8 + event_queue_size(events),
+    )
+}
+
+/// The four `create_account` instructions a market needs before
+/// `create_market`; `rent(len)` gives the rent-exempt minimum for a length.
+pub fn allocate_market_accounts(
+    payer: &Pubkey,
+    keys: &MarketKeys,
+    orders_per_side: u32,
+    events: u32,
+    rent: impl Fn(usize) -> u64,
+) -> Vec<Instruction> {
+    let (m, side, q) = market_account_sizes(orders_per_side, events);
+    [
+        (keys.market, m),
+        (keys.bids, side),
+        (keys.asks, side),
+        (keys.event_queue, q),
+    ]
+    .into_iter()
+    .map(|(key, len)| {
+        system_instruction::create_account(payer, &key, rent(len), len as u64, &orderbook::ID)
+    })
+    .collect()
+}
+
+/// `MarketKeys` for a market about to be created from these account keys and mints.
+#[allow(clippy::too_many_arguments)]
+pub fn new_market_keys(
+    market: Pubkey,
+    bids: Pubkey,
+    asks: Pubkey,
+    event_queue: Pubkey,
+    base_mint: Pubkey,
+    quote_mint: Pubkey,
+    base_token_program: Pubkey,
+    quote_token_program: Pubkey,
+) -> MarketKeys {
+    MarketKeys {
+        market,
+        bids,
+        asks,
+        event_queue,
+        base_mint,
+        quote_mint,
+        base_vault: pda::vault(&market, TokenKind::Base),
+        quote_vault: pda::vault(&market, TokenKind::Quote),
+        base_token_program,
+        quote_token_program,
+    }
+}
+
+pub fn create_market(payer: &Pubkey, k: &MarketKeys, args: CreateMarketArgs) -> Instruction {
+    ix(
+        acc::CreateMarket {
+            payer: *payer,
+            market: k.market,
+            bids: k.bids,
+            asks: k.asks,
+            event_queue: k.event_queue,
+            market_authority: pda::market_authority(&k.market),
+            base_mint: k.base_mint,
+            quote_mint: k.quote_mint,
+            base_vault: k.base_vault,
+            quote_vault: k.quote_vault,
+            base_token_program: k.base_token_program,
+            quote_token_program: k.quote_token_program,
+            system_program: SYSTEM_PROGRAM_ID,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::CreateMarket { args },
+    )
+}
+
+pub fn set_market_status(authority: &Pubkey, market: &Pubkey, status: u8) -> Instruction {
+    ix(
+        acc::SetMarketStatus {
+            authority: *authority,
+            market: *market,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::SetMarketStatus { status },
+    )
+}
+
+pub fn open_trader_account(owner: &Pubkey, market: &Pubkey) -> Instruction {
+    ix(
+        acc::OpenTraderAccount {
+            owner: *owner,
+            market: *market,
+            trader: pda::trader(market, owner),
+            system_program: SYSTEM_PROGRAM_ID,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::OpenTraderAccount {},
+    )
+}
+
+pub fn deposit(
+    owner: &Pubkey,
+    k: &MarketKeys,
+    token: TokenKind,
+    wallet: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    let (mint, vault, token_program) = k.token(token);
+    ix(
+        acc::Deposit {
+            owner: *owner,
+            market: k.market,
+            trader: pda::trader(&k.market, owner),
+            mint,
+            wallet: *wallet,
+            vault,
+            token_program,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::Deposit { amount },
+    )
+}
+
+pub fn withdraw(
+    owner: &Pubkey,
+    k: &MarketKeys,
+    token: TokenKind,
+    wallet: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    let (mint, vault, token_program) = k.token(token);
+    ix(
+        acc::Withdraw {
+            owner: *owner,
+            market: k.market,
+            trader: pda::trader(&k.market, owner),
+            market_authority: pda::market_authority(&k.market),
+            mint,
+            wallet: *wallet,
+            vault,
+            token_program,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::Withdraw { amount },
+    )
+}
+
+/// Accounts shared by `place_order`, `place_orders` and `cancel_all_and_place`.
+/// `top_up`: the wallet to fund a shortfall from, for the token the orders
+/// spend (quote for bids, base for asks).
+fn place_accounts(
+    owner: &Pubkey,
+    k: &MarketKeys,
+    top_up: Option<(TokenKind, Pubkey)>,
+) -> acc::PlaceOrder {
+    let t = top_up.map(|(token, wallet)| (k.token(token), wallet));
+    acc::PlaceOrder {
+        owner: *owner,
+        market: k.market,
+        bids: k.bids,
+        asks: k.asks,
+        event_queue: k.event_queue,
+        trader: pda::trader(&k.market, owner),
+        mint: t.map(|((m, _, _), _)| m),
+        wallet: t.map(|(_, w)| w),
+        vault: t.map(|((_, v, _), _)| v),
+        token_program: t.map(|((_, _, p), _)| p),
+        system_program: SYSTEM_PROGRAM_ID,
+        event_authority: pda::event_authority(),
+        program: orderbook::ID,
+    }
+}
+
+pub fn place_order(
+    owner: &Pubkey,
+    k: &MarketKeys,
+    args: PlaceOrderArgs,
+    top_up: Option<(TokenKind, Pubkey)>,
+) -> Instruction {
+    ix(place_accounts(owner, k, top_up), data::PlaceOrder { args })
+}
+
+pub fn place_orders(
+    owner: &Pubkey,
+    k: &MarketKeys,
+    orders: Vec<PlaceOrderArgs>,
+    top_up: Option<(TokenKind, Pubkey)>,
+) -> Instruction {
+    ix(
+        place_accounts(owner, k, top_up),
+        data::PlaceOrders { orders },
+    )
+}
+
+pub fn cancel_all_and_place(
+    owner: &Pubkey,
+    k: &MarketKeys,
+    orders: Vec<PlaceOrderArgs>,
+    top_up: Option<(TokenKind, Pubkey)>,
+) -> Instruction {
+    ix(
+        place_accounts(owner, k, top_up),
+        data::CancelAllAndPlace { orders },
+    )
+}
+
+fn cancel_accounts(owner: &Pubkey, k: &MarketKeys) -> acc::CancelOrders {
+    acc::CancelOrders {
+        owner: *owner,
+        market: k.market,
+        bids: k.bids,
+        asks: k.asks,
+        trader: pda::trader(&k.market, owner),
+        event_authority: pda::event_authority(),
+        program: orderbook::ID,
+    }
+}
+
+pub fn cancel_order(owner: &Pubkey, k: &MarketKeys, order_id: u64) -> Instruction {
+    ix(cancel_accounts(owner, k), data::CancelOrder { order_id })
+}
+
+pub fn cancel_by_client_id(owner: &Pubkey, k: &MarketKeys, client_order_id: u64) -> Instruction {
+    ix(
+        cancel_accounts(owner, k),
+        data::CancelByClientId { client_order_id },
+    )
+}
+
+pub fn cancel_all(owner: &Pubkey, k: &MarketKeys, side: Option<Side>, limit: u8) -> Instruction {
+    ix(cancel_accounts(owner, k), data::CancelAll { side, limit })
+}
+
+/// Crank: `makers` are the trader accounts the queued events name, in any order.
+pub fn consume_events(
+    cranker: &Pubkey,
+    market: &Pubkey,
+    event_queue: &Pubkey,
+    makers: &[Pubkey],
+    limit: u8,
+) -> Instruction {
+    let mut i = ix(
+        acc::ConsumeEvents {
+            cranker: *cranker,
+            market: *market,
+            event_queue: *event_queue,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::ConsumeEvents { limit },
+    );
+    i.accounts
+        .extend(makers.iter().map(|m| AccountMeta::new(*m, false)));
+    i
+}
+
+pub fn prune_expired(pruner: &Pubkey, k: &MarketKeys, side: Side, limit: u8) -> Instruction {
+    ix(
+        acc::PruneExpired {
+            pruner: *pruner,
+            market: k.market,
+            bids: k.bids,
+            asks: k.asks,
+            event_queue: k.event_queue,
+            system_program: SYSTEM_PROGRAM_ID,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::PruneExpired { side, limit },
+    )
+}
+
+pub fn sweep_fees(fee_authority: &Pubkey, k: &MarketKeys, destination: &Pubkey) -> Instruction {
+    ix(
+        acc::SweepFees {
+            fee_authority: *fee_authority,
+            market: k.market,
+            market_authority: pda::market_authority(&k.market),
+            quote_mint: k.quote_mint,
+            quote_vault: k.quote_vault,
+            destination: *destination,
+            token_program: k.quote_token_program,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::SweepFees {},
+    )
+}
+
+pub fn close_trader_account(owner: &Pubkey, market: &Pubkey) -> Instruction {
+    ix(
+        acc::CloseTraderAccount {
+            owner: *owner,
+            market: *market,
+            trader: pda::trader(market, owner),
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::CloseTraderAccount {},
+    )
+}
+
+pub fn close_market(authority: &Pubkey, k: &MarketKeys, creator: &Pubkey) -> Instruction {
+    ix(
+        acc::CloseMarket {
+            authority: *authority,
+            market: k.market,
+            creator: *creator,
+            bids: k.bids,
+            asks: k.asks,
+            event_queue: k.event_queue,
+            market_authority: pda::market_authority(&k.market),
+            base_vault: k.base_vault,
+            quote_vault: k.quote_vault,
+            base_token_program: k.base_token_program,
+            quote_token_program: k.quote_token_program,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::CloseMarket {},
+    )
+}

@@ -1,0 +1,597 @@
+//! A native test environment for the orderbook program: a real bank with the
+//! real SPL Token and Token-2022 programs (BPF), the orderbook program run
+//! natively, mints, wallets, markets and traders, and helpers that assert a
+//! failed transaction changed no account.
+#![allow(deprecated)] // `processor!` is deprecation-flagged in program-test 3.1.
+
+use std::collections::BTreeMap;
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::system_instruction;
+use anchor_spl::token_2022::spl_token_2022;
+use orderbook::error::OrderbookError;
+use orderbook::instructions::CreateMarketArgs;
+use orderbook::state::TokenKind;
+use orderbook_client::events::{ProgramEvent, decode_batch, is_event_batch};
+use orderbook_client::ix::{self, MarketKeys, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use orderbook_client::pda;
+use solana_instruction_error::InstructionError;
+use solana_keypair::Keypair;
+use solana_program_pack::Pack;
+use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+pub use orderbook_client::accounts as decode;
+
+/// Native entry: program-test's `processor!` wants independent lifetimes,
+/// Anchor's `entry` ties them together.
+fn process(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    // SAFETY: the runtime keeps every account alive for the whole call.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    orderbook::entry(program_id, accounts, data)
+}
+
+/// Why a transaction failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxError {
+    /// A custom program error code (Anchor: 6000 + variant for ours).
+    Custom(u32),
+    Other(String),
+}
+
+/// Anchor error code of one of our errors.
+pub fn code(e: OrderbookError) -> TxError {
+    TxError::Custom(anchor_lang::error::ERROR_CODE_OFFSET + e as u32)
+}
+
+/// Anchor framework error code.
+pub fn anchor_code(e: anchor_lang::error::ErrorCode) -> TxError {
+    TxError::Custom(e as u32)
+}
+
+pub struct Env {
+    pub ctx: ProgramTestContext,
+    pub mint_authority: Keypair,
+}
+
+/// A created market.
+pub struct MarketFx {
+    pub keys: MarketKeys,
+    pub authority: Keypair,
+    pub fee_authority: Keypair,
+    pub creator: Pubkey,
+}
+
+/// A trader with funded wallets and an open trader account.
+pub struct TraderFx {
+    pub owner: Keypair,
+    pub base_wallet: Pubkey,
+    pub quote_wallet: Pubkey,
+    pub account: Pubkey,
+}
+
+/// What a market is created with.
+#[derive(Clone, Copy, Debug)]
+pub struct MarketCfg {
+    pub args: CreateMarketArgs,
+    pub base_program: Pubkey,
+    pub quote_program: Pubkey,
+    pub base_decimals: u8,
+    pub quote_decimals: u8,
+    pub orders_per_side: u32,
+    pub events: u32,
+}
+
+impl Default for MarketCfg {
+    fn default() -> Self {
+        Self {
+            args: CreateMarketArgs {
+                base_lot_size: 1_000,
+                quote_lot_size: 10,
+                tick_size: 1,
+                taker_fee_ppm: 500,
+                maker_fee_ppm: -100,
+                crank_reward_lamports: 5_000,
+                authority: Pubkey::default(),
+                fee_authority: Pubkey::default(),
+            },
+            base_program: TOKEN_PROGRAM_ID,
+            quote_program: TOKEN_PROGRAM_ID,
+            base_decimals: 6,
+            quote_decimals: 6,
+            orders_per_side: 64,
+            events: 256,
+        }
+    }
+}
+
+impl Env {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Start with extra accounts added to genesis (e.g. hand-made mints).
+    pub async fn start_with(setup: impl FnOnce(&mut ProgramTest)) -> Self {
+        let mut pt = ProgramTest::new("orderbook", orderbook::ID, processor!(process));
+        pt.prefer_bpf(false);
+        setup(&mut pt);
+        let ctx = pt.start_with_context().await;
+        Self {
+            ctx,
+            mint_authority: Keypair::new(),
+        }
+    }
+
+    pub fn payer(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    /// Send `ixs` signed by the payer and `signers`. On success, returns the
+    /// program events the transaction emitted (read from its inner
+    /// instructions by simulating first, as the indexer would read them).
+    pub async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Vec<ProgramEvent>, TxError> {
+        let blockhash = self
+            .ctx
+            .get_new_latest_blockhash()
+            .await
+            .map_err(|e| TxError::Other(e.to_string()))?;
+        let payer = self.payer();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|s| s.pubkey() != payer.pubkey()),
+        );
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+        let sim = self
+            .ctx
+            .banks_client
+            .simulate_transaction(tx.clone())
+            .await
+            .map_err(|e| TxError::Other(e.to_string()))?;
+        let mut events = Vec::new();
+        if let Some(details) = &sim.simulation_details
+            && let Some(inner) = &details.inner_instructions
+        {
+            let keys = &tx.message.account_keys;
+            for ixs in inner {
+                for ii in ixs {
+                    let program = keys[ii.instruction.program_id_index as usize];
+                    if program == orderbook::ID && is_event_batch(&ii.instruction.data) {
+                        events.extend(
+                            decode_batch(&ii.instruction.data).expect("event batch decodes"),
+                        );
+                    }
+                }
+            }
+        }
+        match self.ctx.banks_client.process_transaction(tx).await {
+            Ok(()) => Ok(events),
+            Err(BanksClientError::TransactionError(TransactionError::InstructionError(
+                _,
+                InstructionError::Custom(c),
+            )))
+            | Err(BanksClientError::SimulationError {
+                err: TransactionError::InstructionError(_, InstructionError::Custom(c)),
+                ..
+            }) => Err(TxError::Custom(c)),
+            Err(e) => Err(TxError::Other(e.to_string())),
+        }
+    }
+
+    pub async fn data(&mut self, key: &Pubkey) -> Vec<u8> {
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .expect("rpc")
+            .map(|a| a.data)
+            .unwrap_or_default()
+    }
+
+    pub async fn lamports(&mut self, key: &Pubkey) -> u64 {
+        self.ctx.banks_client.get_balance(*key).await.expect("rpc")
+    }
+
+    pub async fn exists(&mut self, key: &Pubkey) -> bool {
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .expect("rpc")
+            .is_some()
+    }
+
+    pub async fn rent(&mut self, len: usize) -> u64 {
+        self.ctx
+            .banks_client
+            .get_rent()
+            .await
+            .expect("rent")
+            .minimum_balance(len)
+    }
+
+    /// (lamports, data) of each key, for before/after comparisons.
+    pub async fn snapshot(&mut self, keys: &[Pubkey]) -> BTreeMap<Pubkey, Option<(u64, Vec<u8>)>> {
+        let mut out = BTreeMap::new();
+        for k in keys {
+            let a = self.ctx.banks_client.get_account(*k).await.expect("rpc");
+            out.insert(*k, a.map(|a| (a.lamports, a.data)));
+        }
+        out
+    }
+
+    /// Send, expect `want`, and assert none of `watch` changed.
+    pub async fn expect_fail(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        want: TxError,
+        watch: &[Pubkey],
+    ) {
+        let before = self.snapshot(watch).await;
+        let got = self.send(ixs, signers).await;
+        assert_eq!(got.err(), Some(want), "unexpected result");
+        let after = self.snapshot(watch).await;
+        for k in watch {
+            assert!(
+                before[k] == after[k],
+                "failed transaction changed account {k}"
+            );
+        }
+    }
+
+    pub async fn create_mint(&mut self, program: Pubkey, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.payer();
+        let rent = self.rent(spl_token_2022::state::Mint::LEN).await;
+        let ixs = [
+            system_instruction::create_account(
+                &payer.pubkey(),
+                &mint.pubkey(),
+                rent,
+                spl_token_2022::state::Mint::LEN as u64,
+                &program,
+            ),
+            spl_token_2022::instruction::initialize_mint2(
+                &program,
+                &mint.pubkey(),
+                &self.mint_authority.pubkey(),
+                None,
+                decimals,
+            )
+            .expect("init mint"),
+        ];
+        self.send(&ixs, &[&mint]).await.expect("create mint");
+        mint.pubkey()
+    }
+
+    pub async fn token_account(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+        program: Pubkey,
+    ) -> Pubkey {
+        let acc = Keypair::new();
+        let payer = self.payer();
+        let len = spl_token_2022::state::Account::LEN;
+        let rent = self.rent(len).await;
+        let ixs = [
+            system_instruction::create_account(
+                &payer.pubkey(),
+                &acc.pubkey(),
+                rent,
+                len as u64,
+                &program,
+            ),
+            spl_token_2022::instruction::initialize_account3(&program, &acc.pubkey(), mint, owner)
+                .expect("init account"),
+        ];
+        self.send(&ixs, &[&acc])
+            .await
+            .expect("create token account");
+        acc.pubkey()
+    }
+
+    pub async fn mint_to(&mut self, program: Pubkey, mint: &Pubkey, to: &Pubkey, amount: u64) {
+        let auth = self.mint_authority.insecure_clone();
+        let ix =
+            spl_token_2022::instruction::mint_to(&program, mint, to, &auth.pubkey(), &[], amount)
+                .expect("mint_to");
+        self.send(&[ix], &[&auth]).await.expect("mint to");
+    }
+
+    pub async fn token_balance(&mut self, account: &Pubkey) -> u64 {
+        let data = self.data(account).await;
+        spl_token_2022::state::Account::unpack_from_slice(
+            &data[..spl_token_2022::state::Account::LEN],
+        )
+        .expect("token account")
+        .amount
+    }
+
+    /// Create mints (with the given programs) and a market on them.
+    pub async fn create_market(&mut self, cfg: MarketCfg) -> MarketFx {
+        let base_mint = self.create_mint(cfg.base_program, cfg.base_decimals).await;
+        let quote_mint = self
+            .create_mint(cfg.quote_program, cfg.quote_decimals)
+            .await;
+        self.create_market_on(cfg, base_mint, quote_mint)
+            .await
+            .expect("create market")
+    }
+
+    /// The instructions (and new account keypairs) that create a market.
+    pub async fn create_market_ixs(
+        &mut self,
+        cfg: MarketCfg,
+        base_mint: Pubkey,
+        quote_mint: Pubkey,
+    ) -> (MarketFx, Vec<Instruction>, [Keypair; 4]) {
+        let kps = [
+            Keypair::new(),
+            Keypair::new(),
+            Keypair::new(),
+            Keypair::new(),
+        ];
+        let keys = ix::new_market_keys(
+            kps[0].pubkey(),
+            kps[1].pubkey(),
+            kps[2].pubkey(),
+            kps[3].pubkey(),
+            base_mint,
+            quote_mint,
+            cfg.base_program,
+            cfg.quote_program,
+        );
+        let (authority, fee_authority) = (Keypair::new(), Keypair::new());
+        let args = CreateMarketArgs {
+            authority: authority.pubkey(),
+            fee_authority: fee_authority.pubkey(),
+            ..cfg.args
+        };
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let payer = self.payer().pubkey();
+        let mut ixs =
+            ix::allocate_market_accounts(&payer, &keys, cfg.orders_per_side, cfg.events, |n| {
+                rent.minimum_balance(n)
+            });
+        ixs.push(ix::create_market(&payer, &keys, args));
+        (
+            MarketFx {
+                keys,
+                authority,
+                fee_authority,
+                creator: payer,
+            },
+            ixs,
+            kps,
+        )
+    }
+
+    pub async fn create_market_on(
+        &mut self,
+        cfg: MarketCfg,
+        base_mint: Pubkey,
+        quote_mint: Pubkey,
+    ) -> Result<MarketFx, TxError> {
+        let (fx, ixs, kps) = self.create_market_ixs(cfg, base_mint, quote_mint).await;
+        let signers: Vec<&Keypair> = kps.iter().collect();
+        self.send(&ixs, &signers).await?;
+        Ok(fx)
+    }
+
+    /// A trader with wallets holding `base`/`quote` atoms and an open trader account.
+    pub async fn trader(&mut self, m: &MarketFx, base: u64, quote: u64) -> TraderFx {
+        let owner = Keypair::new();
+        let payer = self.payer();
+        self.send(
+            &[system_instruction::transfer(
+                &payer.pubkey(),
+                &owner.pubkey(),
+                10_000_000_000,
+            )],
+            &[],
+        )
+        .await
+        .expect("fund owner");
+        let k = m.keys;
+        let base_wallet = self
+            .token_account(&k.base_mint, &owner.pubkey(), k.base_token_program)
+            .await;
+        let quote_wallet = self
+            .token_account(&k.quote_mint, &owner.pubkey(), k.quote_token_program)
+            .await;
+        if base > 0 {
+            self.mint_to(k.base_token_program, &k.base_mint, &base_wallet, base)
+                .await;
+        }
+        if quote > 0 {
+            self.mint_to(k.quote_token_program, &k.quote_mint, &quote_wallet, quote)
+                .await;
+        }
+        self.send(
+            &[ix::open_trader_account(&owner.pubkey(), &k.market)],
+            &[&owner],
+        )
+        .await
+        .expect("open trader");
+        TraderFx {
+            account: pda::trader(&k.market, &owner.pubkey()),
+            owner,
+            base_wallet,
+            quote_wallet,
+        }
+    }
+
+    /// Deposit into a trader's free balance.
+    pub async fn deposit(
+        &mut self,
+        m: &MarketFx,
+        t: &TraderFx,
+        token: TokenKind,
+        amount: u64,
+    ) -> Result<Vec<ProgramEvent>, TxError> {
+        let wallet = match token {
+            TokenKind::Base => t.base_wallet,
+            TokenKind::Quote => t.quote_wallet,
+        };
+        self.send(
+            &[ix::deposit(
+                &t.owner.pubkey(),
+                &m.keys,
+                token,
+                &wallet,
+                amount,
+            )],
+            &[&t.owner],
+        )
+        .await
+    }
+
+    pub async fn market(&mut self, m: &MarketFx) -> orderbook::state::Market {
+        decode::market(&self.data(&m.keys.market).await).expect("market")
+    }
+
+    pub async fn trader_state(&mut self, t: &TraderFx) -> orderbook_engine::TraderState {
+        decode::trader(&self.data(&t.account).await)
+            .expect("trader")
+            .state
+    }
+
+    /// Set the clock's unix timestamp.
+    pub async fn set_time(&mut self, unix: i64) {
+        let mut clock: anchor_lang::prelude::Clock =
+            self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp = unix;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Every account key of a market (for "nothing changed" checks).
+    pub fn market_watch(m: &MarketFx) -> Vec<Pubkey> {
+        let k = m.keys;
+        vec![
+            k.market,
+            k.bids,
+            k.asks,
+            k.event_queue,
+            k.base_vault,
+            k.quote_vault,
+        ]
+    }
+}
+
+impl TraderFx {
+    pub fn key(&self) -> Pubkey {
+        self.owner.pubkey()
+    }
+    /// Keys whose state a failed call must leave untouched.
+    pub fn watch(&self) -> Vec<Pubkey> {
+        vec![
+            self.owner.pubkey(),
+            self.base_wallet,
+            self.quote_wallet,
+            self.account,
+        ]
+    }
+}
+
+/// Re-exports tests use.
+pub use orderbook::instructions::{OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+pub use orderbook_client::ix as build;
+pub use solana_keypair::Keypair as Kp;
+pub use solana_signer::Signer as _;
+
+/// A limit-style order with no quote limit.
+pub fn order(side: Side, order_type: OrderType, price: u64, lots: u64) -> PlaceOrderArgs {
+    PlaceOrderArgs {
+        side,
+        order_type,
+        self_trade: SelfTradeMode::DecrementTake,
+        price,
+        max_base_lots: lots,
+        max_quote: u64::MAX,
+        client_order_id: 0,
+        expiry: 0,
+        match_limit: 16,
+    }
+}
+
+pub const TOKEN: Pubkey = TOKEN_PROGRAM_ID;
+pub const TOKEN_2022: Pubkey = TOKEN_2022_PROGRAM_ID;
+
+/// A Token-2022 mint account with `extensions` initialised (zeroed
+/// configuration), for genesis: how the refusal of escrow-breaking
+/// extensions is tested without each extension's init instruction.
+pub fn token_2022_mint_with(
+    extensions: &[spl_token_2022::extension::ExtensionType],
+    authority: &Pubkey,
+) -> solana_account::Account {
+    use spl_token_2022::extension::{
+        BaseStateWithExtensionsMut, ExtensionType as E, StateWithExtensionsMut,
+    };
+    use spl_token_2022::extension::{
+        non_transferable, permanent_delegate, transfer_fee, transfer_hook,
+    };
+    use spl_token_2022::state::Mint;
+    let len = E::try_calculate_account_len::<Mint>(extensions).expect("len");
+    let mut data = vec![0u8; len];
+    let mut state =
+        StateWithExtensionsMut::<Mint>::unpack_uninitialized(&mut data).expect("unpack");
+    for e in extensions {
+        match e {
+            E::TransferFeeConfig => {
+                state
+                    .init_extension::<transfer_fee::TransferFeeConfig>(true)
+                    .expect("ext");
+            }
+            E::PermanentDelegate => {
+                state
+                    .init_extension::<permanent_delegate::PermanentDelegate>(true)
+                    .expect("ext");
+            }
+            E::NonTransferable => {
+                state
+                    .init_extension::<non_transferable::NonTransferable>(true)
+                    .expect("ext");
+            }
+            E::TransferHook => {
+                state
+                    .init_extension::<transfer_hook::TransferHook>(true)
+                    .expect("ext");
+            }
+            E::MintCloseAuthority => {
+                state.init_extension::<spl_token_2022::extension::mint_close_authority::MintCloseAuthority>(true).expect("ext");
+            }
+            other => panic!("no test setup for {other:?}"),
+        }
+    }
+    state.base = Mint {
+        mint_authority: Some(*authority).into(),
+        supply: 0,
+        decimals: 6,
+        is_initialized: true,
+        freeze_authority: None.into(),
+    };
+    state.pack_base();
+    state.init_account_type().expect("account type");
+    solana_account::Account {
+        lamports: 1_000_000_000,
+        data,
+        owner: TOKEN_2022_PROGRAM_ID,
+        executable: false,
+        rent_epoch: 0,
+    }
+}
