@@ -114,14 +114,16 @@ impl Default for MarketCfg {
 
 impl Env {
     pub async fn start() -> Self {
-        Self::start_with(|_| {}).await
+        Self::start_with(Vec::new()).await
     }
 
-    /// Start with extra accounts added to genesis (e.g. hand-made mints).
-    pub async fn start_with(setup: impl FnOnce(&mut ProgramTest)) -> Self {
+    /// Start with extra accounts in genesis (e.g. hand-made mints).
+    pub async fn start_with(accounts: Vec<(Pubkey, solana_account::Account)>) -> Self {
         let mut pt = ProgramTest::new("orderbook", orderbook::ID, processor!(process));
         pt.prefer_bpf(false);
-        setup(&mut pt);
+        for (k, a) in accounts {
+            pt.add_account(k, a);
+        }
         let ctx = pt.start_with_context().await;
         Self {
             ctx,
