@@ -16,10 +16,14 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Anchor IDL is up to date (cargo run -p orderbook-idl -- --check)"
+cargo run -q --locked -p orderbook-idl -- --check
+
 step "cargo test (workspace)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --workspace --locked 2>&1 | tee "$log"
+# RUST_LOG=error keeps solana-program-test's per-instruction debug logs out.
+RUST_LOG=error cargo test --workspace --locked 2>&1 | tee "$log"
 
 step "CU bench on real SBF (budgets enforced)"
 cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so"

@@ -468,9 +468,9 @@ impl Env {
     }
 
     pub async fn trader_state(&mut self, t: &TraderFx) -> orderbook_engine::TraderState {
-        decode::trader(&self.data(&t.account).await)
+        *decode::trader(&self.data(&t.account).await)
             .expect("trader")
-            .state
+            .state()
     }
 
     /// Set the clock's unix timestamp.

@@ -372,7 +372,7 @@ async fn open_trader_account_once_per_owner() {
     let st = f.env.trader_state(&a).await;
     assert_eq!(st.trader_id, 1);
     assert_eq!(f.env.trader_state(&f.b.clone_fx()).await.trader_id, 2);
-    assert_eq!(f.env.market(&f.m).await.engine.open_traders, 2);
+    assert_eq!(f.env.market(&f.m).await.engine().open_traders, 2);
     // A second open for the same owner fails in the system program (account in use).
     let got = f
         .env
@@ -382,7 +382,7 @@ async fn open_trader_account_once_per_owner() {
         )
         .await;
     assert!(got.is_err());
-    assert_eq!(f.env.market(&f.m).await.engine.open_traders, 2);
+    assert_eq!(f.env.market(&f.m).await.engine().open_traders, 2);
 }
 
 #[tokio::test]
@@ -946,7 +946,7 @@ async fn prune_expired_and_sweep_fees() {
     f.place(&b, order(Side::Bid, OrderType::ImmediateOrCancel, 101, 5))
         .await
         .unwrap();
-    let fees = f.env.market(&f.m).await.engine.accrued_fees.get();
+    let fees = f.env.market(&f.m).await.engine().accrued_fees.get();
     assert!(fees > 0);
     let fee_auth = f.m.fee_authority.insecure_clone();
     let dest = f
@@ -975,7 +975,7 @@ async fn prune_expired_and_sweep_fees() {
         .unwrap();
     assert!(matches!(ev.as_slice(), [ProgramEvent::FeesSwept(s)] if s.amount == fees));
     assert_eq!(f.env.token_balance(&dest).await, fees);
-    assert_eq!(f.env.market(&f.m).await.engine.accrued_fees.get(), 0);
+    assert_eq!(f.env.market(&f.m).await.engine().accrued_fees.get(), 0);
 }
 
 #[tokio::test]
@@ -1017,5 +1017,5 @@ async fn close_trader_account_paths() {
     assert!(matches!(ev.as_slice(), [ProgramEvent::TraderAccountClosed(c)] if c.trader_id == 1));
     assert!(!f.env.exists(&a.account).await);
     assert_eq!(f.env.lamports(&a.key()).await, before + rent);
-    assert_eq!(f.env.market(&f.m).await.engine.open_traders, 1);
+    assert_eq!(f.env.market(&f.m).await.engine().open_traders, 1);
 }

@@ -33,7 +33,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 async fn check_conservation(env: &mut Env, m: &MarketFx, traders: &[TraderFx]) {
     let mk = env.market(m).await;
-    let bls = mk.engine.base_lot_size as i128;
+    let bls = mk.engine().base_lot_size as i128;
     let mut held = [0i128; 2];
     for t in traders {
         let b = env.trader_state(t).await.balances;
@@ -62,7 +62,7 @@ async fn check_conservation(env: &mut Env, m: &MarketFx, traders: &[TraderFx]) {
     assert_eq!(vault_base, held[0] + owed[0], "base vault conservation");
     assert_eq!(
         vault_quote,
-        held[1] + mk.engine.accrued_fees.get() as i128 + owed[1],
+        held[1] + mk.engine().accrued_fees.get() as i128 + owed[1],
         "quote vault conservation"
     );
 }
@@ -93,7 +93,7 @@ async fn random_sequences_conserve_funds() {
                 .unwrap();
             traders.push(t);
         }
-        let mut last_seq = env.market(&m).await.engine.next_emit_seq - 1;
+        let mut last_seq = env.market(&m).await.engine().next_emit_seq - 1;
         let mut watch = Env::market_watch(&m);
         for t in &traders {
             watch.extend(t.watch());
@@ -144,7 +144,7 @@ async fn random_sequences_conserve_funds() {
                 }
             };
             let top_up = |rng: &mut Rng, side: Side| {
-                (rng.below(2) == 0).then(|| match side {
+                (rng.below(2) == 0).then_some(match side {
                     Side::Bid => (TokenKind::Quote, t.quote_wallet),
                     Side::Ask => (TokenKind::Base, t.base_wallet),
                 })

@@ -44,12 +44,12 @@ pub fn handler(ctx: Context<CancelOrders>, target: CancelTarget) -> Result<()> {
     {
         let mut view = data.engine()?;
         match target {
-            CancelTarget::OrderId(id) => cancelled.push(view.cancel_order(&mut trader.state, id)),
+            CancelTarget::OrderId(id) => cancelled.push(view.cancel_order(trader.state_mut(), id)),
             CancelTarget::ClientId(id) => {
-                cancelled.push(view.cancel_by_client_id(&mut trader.state, id))
+                cancelled.push(view.cancel_by_client_id(trader.state_mut(), id))
             }
             CancelTarget::All { side, limit } => {
-                view.cancel_all(&mut trader.state, side.map(Into::into), limit, |c| {
+                view.cancel_all(trader.state_mut(), side.map(Into::into), limit, |c| {
                     cancelled.push(Ok(*c))
                 })
                 .map_err(OrderbookError::from)?;
@@ -57,7 +57,7 @@ pub fn handler(ctx: Context<CancelOrders>, target: CancelTarget) -> Result<()> {
         }
     }
     let mut batch = EventBatch::default();
-    let trader_id = trader.state.trader_id;
+    let trader_id = trader.state_mut().trader_id;
     for c in cancelled {
         let c = c.map_err(OrderbookError::from)?;
         push_cancel(&mut batch, &mut data.market, market_key, trader_id, &c)?;

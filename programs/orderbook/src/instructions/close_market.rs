@@ -59,11 +59,11 @@ pub fn handler(ctx: Context<CloseMarket>) -> Result<()> {
             .map_err(OrderbookError::from)?
             .is_empty();
     require!(
-        market.engine.status().map_err(OrderbookError::from)? == MarketStatus::Closed
+        market.engine_mut().status().map_err(OrderbookError::from)? == MarketStatus::Closed
             && empty_books
             && empty_queue
-            && market.engine.open_traders == 0
-            && market.engine.accrued_fees.is_zero()
+            && market.engine_mut().open_traders == 0
+            && market.engine_mut().accrued_fees.is_zero()
             && market.pending_crank_lamports == 0
             && a.base_vault.amount == 0
             && a.quote_vault.amount == 0,

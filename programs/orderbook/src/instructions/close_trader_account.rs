@@ -25,14 +25,14 @@ pub struct CloseTraderAccount<'info> {
 pub fn handler(ctx: Context<CloseTraderAccount>) -> Result<()> {
     let trader = ctx.accounts.trader.load()?;
     require!(
-        trader.state.is_empty(),
+        trader.state().is_empty(),
         OrderbookError::TraderAccountNotEmpty
     );
-    let trader_id = trader.state.trader_id;
+    let trader_id = trader.state().trader_id;
     drop(trader);
     let mut market = ctx.accounts.market.load_mut()?;
     market
-        .engine
+        .engine_mut()
         .unregister_trader()
         .map_err(OrderbookError::from)?;
     let mut batch = EventBatch::default();

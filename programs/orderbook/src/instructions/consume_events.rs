@@ -33,7 +33,7 @@ fn trader_id_of(info: &AccountInfo<'_>, market: &Pubkey) -> Option<u32> {
     }
     let t: &TraderAccount =
         bytemuck::try_from_bytes(data.get(8..8 + std::mem::size_of::<TraderAccount>())?).ok()?;
-    (t.market == *market).then_some(t.state.trader_id)
+    (t.market == *market).then_some(t.state().trader_id)
 }
 
 pub fn handler<'info>(ctx: Context<'info, ConsumeEvents<'info>>, limit: u8) -> Result<()> {
@@ -68,11 +68,10 @@ pub fn handler<'info>(ctx: Context<'info, ConsumeEvents<'info>>, limit: u8) -> R
         let mut data = info.try_borrow_mut_data()?;
         let trader: &mut TraderAccount =
             bytemuck::from_bytes_mut(&mut data[8..8 + std::mem::size_of::<TraderAccount>()]);
-        apply_event(&market.engine, &mut trader.state, &ev).map_err(OrderbookError::from)?;
+        apply_event(market.engine(), trader.state_mut(), &ev).map_err(OrderbookError::from)?;
         queue.pop_front().map_err(OrderbookError::from)?;
         count += 1;
     }
-    drop(queue);
     drop(queue_data);
     if count == 0 {
         return Ok(());

@@ -149,7 +149,7 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
     let market_key = a.market.key();
     let mut market = a.market.load_init()?;
     *market = Market {
-        engine,
+        engine: bytemuck::cast(engine),
         authority: args.authority,
         fee_authority: args.fee_authority,
         creator: a.payer.key(),
@@ -173,7 +173,10 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
     let mut batch = EventBatch::default();
     batch.push(&MarketCreated {
         market: market_key,
-        seq: market.engine.next_emit().map_err(OrderbookError::from)?,
+        seq: market
+            .engine_mut()
+            .next_emit()
+            .map_err(OrderbookError::from)?,
         base_mint: a.base_mint.key(),
         quote_mint: a.quote_mint.key(),
         base_lot_size: args.base_lot_size,

@@ -42,13 +42,13 @@ pub(crate) fn credit(
         TokenKind::Quote => (0, amount),
     };
     trader
-        .state
+        .state_mut()
         .deposit(BaseAtoms(b), QuoteAtoms(q))
         .map_err(OrderbookError::from)?;
     batch.push(&Deposited {
         market: market_key,
         seq: market.next_seq()?,
-        trader_id: trader.state.trader_id,
+        trader_id: trader.state_mut().trader_id,
         token: token as u8,
         amount,
     });
@@ -60,7 +60,7 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let a = &ctx.accounts;
     let mut market = a.market.load_mut()?;
     require!(
-        market.engine.status().map_err(OrderbookError::from)? != MarketStatus::Closed,
+        market.engine_mut().status().map_err(OrderbookError::from)? != MarketStatus::Closed,
         OrderbookError::MarketNotActive
     );
     let (token, decimals) =

@@ -26,18 +26,18 @@ pub struct OpenTraderAccount<'info> {
 pub fn handler(ctx: Context<OpenTraderAccount>) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     require!(
-        market.engine.status().map_err(OrderbookError::from)? != MarketStatus::Closed,
+        market.engine_mut().status().map_err(OrderbookError::from)? != MarketStatus::Closed,
         OrderbookError::MarketNotActive
     );
     let trader_id = market
-        .engine
+        .engine_mut()
         .register_trader()
         .map_err(OrderbookError::from)?;
     let mut trader = ctx.accounts.trader.load_init()?;
     trader.market = ctx.accounts.market.key();
     trader.owner = ctx.accounts.owner.key();
     trader.bump = ctx.bumps.trader;
-    trader.state = TraderState::new(trader_id);
+    *trader.state_mut() = TraderState::new(trader_id);
     let mut batch = EventBatch::default();
     batch.push(&TraderAccountOpened {
         market: ctx.accounts.market.key(),

@@ -153,9 +153,9 @@ pub fn place_many(
     if cancel_first {
         let mut cancelled: Vec<CancelOutcome> = Vec::new();
         data.engine()?
-            .cancel_all(&mut trader.state, None, u8::MAX, |c| cancelled.push(*c))
+            .cancel_all(trader.state_mut(), None, u8::MAX, |c| cancelled.push(*c))
             .map_err(OrderbookError::from)?;
-        let trader_id = trader.state.trader_id;
+        let trader_id = trader.state_mut().trader_id;
         for c in cancelled {
             push_cancel(&mut batch, &mut data.market, market_key, trader_id, &c)?;
         }
@@ -165,7 +165,7 @@ pub fn place_many(
         let p = args.to_engine();
         // Top up the free balance from the wallet when it does not cover the order.
         let (need_base, need_quote) = data.engine()?.required_funds(&p);
-        let b = trader.state.balances;
+        let b = trader.state_mut().balances;
         let (token, short) = match p.side {
             EngineSide::Bid => (
                 TokenKind::Quote,
@@ -209,7 +209,7 @@ pub fn place_many(
 
         let mut view = data.engine()?;
         let out = view
-            .place_order(&mut trader.state, &p, now)
+            .place_order(trader.state_mut(), &p, now)
             .map_err(OrderbookError::from)?;
         let head = view.events.head_seq();
         let pushed: Vec<QueueEvent> = (0..out.events_pushed)
@@ -220,14 +220,13 @@ pub fn place_many(
             })
             .collect();
         let taker_fee_ppm = view.header.taker_fee_ppm;
-        drop(view);
         queued = queued
             .checked_add(out.events_pushed)
             .ok_or(OrderbookError::ArithmeticOverflow)?;
         batch.push(&OrderPlaced {
             market: market_key,
             seq: data.market.next_seq()?,
-            trader_id: trader.state.trader_id,
+            trader_id: trader.state_mut().trader_id,
             order_id: out.order_id,
             client_order_id: p.client_order_id,
             side: p.side as u8,

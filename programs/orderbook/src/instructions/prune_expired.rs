@@ -48,7 +48,6 @@ pub fn handler(ctx: Context<PruneExpired>, side: Side, limit: u8) -> Result<()> 
     let pushed: Vec<QueueEvent> = (before..before + u64::from(removed))
         .filter_map(|s| view.events.get((s - head) as u32).copied())
         .collect();
-    drop(view);
     let mut batch = EventBatch::default();
     for ev in &pushed {
         push_queue_event(

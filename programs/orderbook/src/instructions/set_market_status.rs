@@ -16,10 +16,10 @@ pub struct SetMarketStatus<'info> {
 pub fn handler(ctx: Context<SetMarketStatus>, status: u8) -> Result<()> {
     let new = MarketStatus::try_from(status).map_err(|_| OrderbookError::InvalidStatus)?;
     let mut market = ctx.accounts.market.load_mut()?;
-    let old = market.engine.status().map_err(OrderbookError::from)?;
+    let old = market.engine_mut().status().map_err(OrderbookError::from)?;
     require!(old != MarketStatus::Closed, OrderbookError::MarketClosed);
     require!(old != new, OrderbookError::InvalidStatus);
-    market.engine.status = new as u8;
+    market.engine_mut().status = new as u8;
     let mut batch = EventBatch::default();
     batch.push(&MarketStatusChanged {
         market: ctx.accounts.market.key(),

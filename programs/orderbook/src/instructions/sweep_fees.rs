@@ -34,7 +34,7 @@ pub fn handler(ctx: Context<SweepFees>) -> Result<()> {
     )?;
     require!(token == TokenKind::Quote, OrderbookError::WrongMint);
     let amount = market
-        .engine
+        .engine_mut()
         .sweep_fees()
         .map_err(OrderbookError::from)?
         .get();

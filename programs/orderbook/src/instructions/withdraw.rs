@@ -44,14 +44,14 @@ pub fn handler(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         TokenKind::Quote => (0, amount),
     };
     trader
-        .state
+        .state_mut()
         .withdraw(BaseAtoms(b), QuoteAtoms(q))
         .map_err(OrderbookError::from)?;
     let mut batch = EventBatch::default();
     batch.push(&Withdrew {
         market: a.market.key(),
         seq: market.next_seq()?,
-        trader_id: trader.state.trader_id,
+        trader_id: trader.state_mut().trader_id,
         token: token as u8,
         amount,
     });

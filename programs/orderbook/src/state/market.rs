@@ -23,8 +23,10 @@ pub const MAX_CRANK_REWARD_LAMPORTS: u64 = 1_000_000;
 #[account(zero_copy)]
 #[repr(C)]
 pub struct Market {
-    /// Lot sizes, tick, fees, status, sequence counters, accrued fees.
-    pub engine: MarketHeader,
+    /// The engine's `MarketHeader` (lot sizes, tick, fees, status, sequence
+    /// counters, accrued fees), kept as bytes so the engine stays free of
+    /// Anchor; use [`Market::engine`] / [`Market::engine_mut`].
+    pub engine: [u8; 128],
     /// May change the market status (the kill switch) and close the market.
     pub authority: Pubkey,
     /// May sweep accrued fees.
@@ -53,19 +55,24 @@ pub struct Market {
 }
 const _: () = assert!(std::mem::size_of::<Market>() == 600);
 
-/// A book side: the engine's `SideHeader` followed by its node pool.
+/// A book side: the engine's `SideHeader` (64 bytes) followed by its node
+/// pool; decoded with `orderbook_engine::BookSide`.
 #[account(zero_copy)]
 #[repr(C)]
 pub struct BookSideAccount {
-    pub header: SideHeader,
+    pub header: [u8; 64],
 }
+const _: () = assert!(std::mem::size_of::<SideHeader>() == 64);
 
-/// The event queue: the engine's `QueueHeader` followed by its ring.
+/// The event queue: the engine's `QueueHeader` (64 bytes) followed by its
+/// ring; decoded with `orderbook_engine::EventQueue`.
 #[account(zero_copy)]
 #[repr(C)]
 pub struct EventQueueAccount {
-    pub header: QueueHeader,
+    pub header: [u8; 64],
 }
+const _: () = assert!(std::mem::size_of::<QueueHeader>() == 64);
+const _: () = assert!(std::mem::size_of::<MarketHeader>() == 128);
 
 /// Which of the market's two tokens an instruction moves.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +82,14 @@ pub enum TokenKind {
 }
 
 impl Market {
+    pub fn engine(&self) -> &MarketHeader {
+        bytemuck::from_bytes(&self.engine)
+    }
+
+    pub fn engine_mut(&mut self) -> &mut MarketHeader {
+        bytemuck::from_bytes_mut(&mut self.engine)
+    }
+
     /// Resolve `mint` to the market's base or quote token, checking that
     /// `vault` and `token_program` are the ones recorded for it. Returns the
     /// token and its decimals.
@@ -112,7 +127,10 @@ impl Market {
 
     /// Take the next event sequence number.
     pub fn next_seq(&mut self) -> Result<u64> {
-        Ok(self.engine.next_emit().map_err(OrderbookError::from)?)
+        Ok(self
+            .engine_mut()
+            .next_emit()
+            .map_err(OrderbookError::from)?)
     }
 
     /// Take `n` crank rewards' worth of lamports into this account's pending pool.
@@ -179,7 +197,7 @@ impl<'a, 'info> MarketData<'a, 'info> {
         }
         .map_err(OrderbookError::from)?;
         Ok(EngineMarket::new(
-            &mut self.market.engine,
+            self.market.engine_mut(),
             BookSide::load(&mut self.bids[8..]).map_err(OrderbookError::from)?,
             BookSide::load(&mut self.asks[8..]).map_err(OrderbookError::from)?,
             events,

@@ -12,7 +12,19 @@ pub struct TraderAccount {
     pub bump: u8,
     pub _pad: [u8; 7],
     pub _reserved: [u8; 56],
-    /// Free/locked balances (atoms) and open-order slots.
-    pub state: TraderState,
+    /// The engine's `TraderState` (free/locked balances in atoms, open-order
+    /// slots) as bytes; use [`TraderAccount::state`] / [`TraderAccount::state_mut`].
+    pub state: [u8; 1088],
 }
 const _: () = assert!(std::mem::size_of::<TraderAccount>() == 1216);
+const _: () = assert!(std::mem::size_of::<TraderState>() == 1088);
+
+impl TraderAccount {
+    pub fn state(&self) -> &TraderState {
+        bytemuck::from_bytes(&self.state)
+    }
+
+    pub fn state_mut(&mut self) -> &mut TraderState {
+        bytemuck::from_bytes_mut(&mut self.state)
+    }
+}
