@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::system_instruction;
 use anchor_spl::token_2022::spl_token_2022;
@@ -15,28 +15,15 @@ use orderbook::instructions::CreateMarketArgs;
 use orderbook::state::TokenKind;
 use orderbook_client::events::{ProgramEvent, decode_batch, is_event_batch};
 use orderbook_client::ix::{self, MarketKeys, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
-use orderbook_client::pda;
+use orderbook_client::{pda, setup};
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
-use solana_program_pack::Pack;
-use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
+use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
 pub use orderbook_client::accounts as decode;
-
-/// Native entry: program-test's `processor!` wants independent lifetimes,
-/// Anchor's `entry` ties them together.
-fn process(
-    program_id: &Pubkey,
-    accounts: &[AccountInfo],
-    data: &[u8],
-) -> anchor_lang::solana_program::entrypoint::ProgramResult {
-    // SAFETY: the runtime keeps every account alive for the whole call.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    orderbook::entry(program_id, accounts, data)
-}
 
 /// Why a transaction failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,8 +106,7 @@ impl Env {
 
     /// Start with extra accounts in genesis (e.g. hand-made mints).
     pub async fn start_with(accounts: Vec<(Pubkey, solana_account::Account)>) -> Self {
-        let mut pt = ProgramTest::new("orderbook", orderbook::ID, processor!(process));
-        pt.prefer_bpf(false);
+        let mut pt = orderbook_chain::in_process::program_test();
         for (k, a) in accounts {
             pt.add_account(k, a);
         }
@@ -257,25 +243,16 @@ impl Env {
 
     pub async fn create_mint(&mut self, program: Pubkey, decimals: u8) -> Pubkey {
         let mint = Keypair::new();
-        let payer = self.payer();
-        let rent = self.rent(spl_token_2022::state::Mint::LEN).await;
-        let ixs = [
-            system_instruction::create_account(
-                &payer.pubkey(),
-                &mint.pubkey(),
-                rent,
-                spl_token_2022::state::Mint::LEN as u64,
-                &program,
-            ),
-            spl_token_2022::instruction::initialize_mint2(
-                &program,
-                &mint.pubkey(),
-                &self.mint_authority.pubkey(),
-                None,
-                decimals,
-            )
-            .expect("init mint"),
-        ];
+        let payer = self.payer().pubkey();
+        let rent = self.rent(setup::MINT_LEN).await;
+        let ixs = setup::create_mint(
+            &payer,
+            &mint.pubkey(),
+            &self.mint_authority.pubkey(),
+            &program,
+            decimals,
+            rent,
+        );
         self.send(&ixs, &[&mint]).await.expect("create mint");
         mint.pubkey()
     }
@@ -287,20 +264,9 @@ impl Env {
         program: Pubkey,
     ) -> Pubkey {
         let acc = Keypair::new();
-        let payer = self.payer();
-        let len = spl_token_2022::state::Account::LEN;
-        let rent = self.rent(len).await;
-        let ixs = [
-            system_instruction::create_account(
-                &payer.pubkey(),
-                &acc.pubkey(),
-                rent,
-                len as u64,
-                &program,
-            ),
-            spl_token_2022::instruction::initialize_account3(&program, &acc.pubkey(), mint, owner)
-                .expect("init account"),
-        ];
+        let payer = self.payer().pubkey();
+        let rent = self.rent(setup::TOKEN_ACCOUNT_LEN).await;
+        let ixs = setup::create_token_account(&payer, &acc.pubkey(), mint, owner, &program, rent);
         self.send(&ixs, &[&acc])
             .await
             .expect("create token account");
@@ -309,19 +275,12 @@ impl Env {
 
     pub async fn mint_to(&mut self, program: Pubkey, mint: &Pubkey, to: &Pubkey, amount: u64) {
         let auth = self.mint_authority.insecure_clone();
-        let ix =
-            spl_token_2022::instruction::mint_to(&program, mint, to, &auth.pubkey(), &[], amount)
-                .expect("mint_to");
+        let ix = setup::mint_to(&program, mint, to, &auth.pubkey(), amount);
         self.send(&[ix], &[&auth]).await.expect("mint to");
     }
 
     pub async fn token_balance(&mut self, account: &Pubkey) -> u64 {
-        let data = self.data(account).await;
-        spl_token_2022::state::Account::unpack_from_slice(
-            &data[..spl_token_2022::state::Account::LEN],
-        )
-        .expect("token account")
-        .amount
+        setup::token_amount(&self.data(account).await).expect("token account")
     }
 
     /// Create mints (with the given programs) and a market on them.

@@ -54,6 +54,8 @@ pub struct Market {
     pub _reserved: [u8; 64],
 }
 const _: () = assert!(std::mem::size_of::<Market>() == 600);
+// 8-aligned so `engine` (offset 0) stays aligned in off-chain copies too.
+const _: () = assert!(std::mem::align_of::<Market>() == 8);
 
 /// A book side: the engine's `SideHeader` (64 bytes) followed by its node
 /// pool; decoded with `orderbook_engine::BookSide`.

@@ -11,12 +11,14 @@ pub struct TraderAccount {
     pub owner: Pubkey,
     pub bump: u8,
     pub _pad: [u8; 7],
-    pub _reserved: [u8; 56],
+    /// u64s so the struct is 8-aligned: off-chain copies then keep `state` aligned.
+    pub _reserved: [u64; 7],
     /// The engine's `TraderState` (free/locked balances in atoms, open-order
     /// slots) as bytes; use [`TraderAccount::state`] / [`TraderAccount::state_mut`].
     pub state: [u8; 1088],
 }
 const _: () = assert!(std::mem::size_of::<TraderAccount>() == 1216);
+const _: () = assert!(std::mem::align_of::<TraderAccount>() == 8);
 const _: () = assert!(std::mem::size_of::<TraderState>() == 1088);
 
 impl TraderAccount {

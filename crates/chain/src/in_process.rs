@@ -1,0 +1,274 @@
+//! A chain in this process: a `solana-program-test` bank with the orderbook
+//! program running natively and the real SPL Token / Token-2022 programs.
+//! It records every transaction it lands (signature, accounts, emitted
+//! events) so history queries answer as an RPC node would.
+#![allow(deprecated)] // `processor!` / `add_account` are flagged unstable in program-test 3.1.
+
+use std::collections::BTreeSet;
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use async_trait::async_trait;
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
+use solana_signature::Signature;
+use solana_transaction::Transaction;
+use tokio::sync::Mutex;
+
+use crate::{
+    Chain, ChainAccount, ChainError, SignatureInfo, TxEvents, events_from_inner, tx_error,
+};
+
+/// Native entry: program-test's `processor!` wants independent lifetimes,
+/// Anchor's `entry` ties them together.
+pub fn process(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    // SAFETY: the runtime keeps every account alive for the whole call; only
+    // the lifetime parameters differ.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    orderbook::entry(program_id, accounts, data)
+}
+
+/// A `ProgramTest` with the orderbook program registered natively.
+pub fn program_test() -> ProgramTest {
+    let mut pt = ProgramTest::new("orderbook", orderbook::ID, processor!(process));
+    pt.prefer_bpf(false);
+    pt
+}
+
+struct Recorded {
+    signature: Signature,
+    slot: u64,
+    accounts: Vec<Pubkey>,
+    events: Vec<orderbook_client::events::ProgramEvent>,
+    failed: bool,
+}
+
+struct Inner {
+    ctx: ProgramTestContext,
+    known: BTreeSet<Pubkey>,
+    history: Vec<Recorded>,
+}
+
+pub struct InProcessChain {
+    inner: Mutex<Inner>,
+    payer: Keypair,
+}
+
+fn banks(e: BanksClientError) -> ChainError {
+    ChainError::Rpc(e.to_string())
+}
+
+impl InProcessChain {
+    /// Start a fresh bank.
+    pub async fn start() -> Self {
+        Self::from_program_test(program_test()).await
+    }
+
+    /// Start from a prepared `ProgramTest` (extra genesis accounts, …).
+    pub async fn from_program_test(pt: ProgramTest) -> Self {
+        let ctx = pt.start_with_context().await;
+        let payer = ctx.payer.insecure_clone();
+        Self {
+            inner: Mutex::new(Inner {
+                ctx,
+                known: BTreeSet::new(),
+                history: Vec::new(),
+            }),
+            payer,
+        }
+    }
+
+    /// The genesis payer (funded with plenty of SOL).
+    pub fn payer(&self) -> Keypair {
+        self.payer.insecure_clone()
+    }
+
+    /// Set the bank clock's unix timestamp (for expiry).
+    pub async fn set_unix_time(&self, unix: i64) -> Result<(), ChainError> {
+        let inner = self.inner.lock().await;
+        let mut clock: anchor_lang::prelude::Clock =
+            inner.ctx.banks_client.get_sysvar().await.map_err(banks)?;
+        clock.unix_timestamp = unix;
+        inner.ctx.set_sysvar(&clock);
+        Ok(())
+    }
+
+    /// Number of transactions landed so far (successful or failed).
+    pub async fn transaction_count(&self) -> usize {
+        self.inner.lock().await.history.len()
+    }
+}
+
+#[async_trait]
+impl Chain for InProcessChain {
+    async fn account(&self, key: &Pubkey) -> Result<Option<ChainAccount>, ChainError> {
+        let inner = self.inner.lock().await;
+        let a = inner
+            .ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .map_err(banks)?;
+        Ok(a.map(|a| ChainAccount {
+            lamports: a.lamports,
+            owner: a.owner,
+            data: a.data,
+        }))
+    }
+
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<ChainAccount>>, ChainError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.account(k).await?);
+        }
+        Ok(out)
+    }
+
+    async fn program_accounts(
+        &self,
+        discriminator: [u8; 8],
+        market: Option<Pubkey>,
+    ) -> Result<Vec<(Pubkey, ChainAccount)>, ChainError> {
+        let keys: Vec<Pubkey> = self.inner.lock().await.known.iter().copied().collect();
+        let mut out = Vec::new();
+        for k in keys {
+            let Some(a) = self.account(&k).await? else {
+                continue;
+            };
+            if a.owner != orderbook::ID || a.data.get(..8) != Some(&discriminator[..]) {
+                continue;
+            }
+            if let Some(m) = market
+                && a.data.get(8..40) != Some(m.as_ref())
+            {
+                continue;
+            }
+            out.push((k, a));
+        }
+        Ok(out)
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash, ChainError> {
+        let mut inner = self.inner.lock().await;
+        inner
+            .ctx
+            .get_new_latest_blockhash()
+            .await
+            .map_err(|e| ChainError::Rpc(e.to_string()))
+    }
+
+    async fn minimum_balance(&self, len: usize) -> Result<u64, ChainError> {
+        let inner = self.inner.lock().await;
+        Ok(inner
+            .ctx
+            .banks_client
+            .get_rent()
+            .await
+            .map_err(banks)?
+            .minimum_balance(len))
+    }
+
+    async fn send_and_confirm(&self, tx: &Transaction) -> Result<(Signature, u64), ChainError> {
+        let mut inner = self.inner.lock().await;
+        let signature = tx.signatures.first().copied().unwrap_or_default();
+        let accounts = tx.message.account_keys.clone();
+        let sim = inner
+            .ctx
+            .banks_client
+            .simulate_transaction(tx.clone())
+            .await
+            .map_err(banks)?;
+        let mut events = Vec::new();
+        if let Some(details) = &sim.simulation_details
+            && let Some(inner_ixs) = &details.inner_instructions
+        {
+            let pairs = inner_ixs.iter().flatten().map(|ii| {
+                (
+                    accounts[ii.instruction.program_id_index as usize],
+                    ii.instruction.data.as_slice(),
+                )
+            });
+            events = events_from_inner(pairs)?;
+        }
+        let result = inner.ctx.banks_client.process_transaction(tx.clone()).await;
+        let slot = inner
+            .ctx
+            .banks_client
+            .get_root_slot()
+            .await
+            .map_err(banks)?;
+        inner.known.extend(accounts.iter().copied());
+        let failed = result.is_err();
+        if failed {
+            events.clear();
+        }
+        inner.history.push(Recorded {
+            signature,
+            slot,
+            accounts,
+            events,
+            failed,
+        });
+        match result {
+            Ok(()) => Ok((signature, slot)),
+            Err(BanksClientError::TransactionError(e))
+            | Err(BanksClientError::SimulationError { err: e, .. }) => Err(tx_error(&e)),
+            Err(e) => Err(banks(e)),
+        }
+    }
+
+    async fn prioritization_fees(&self, _accounts: &[Pubkey]) -> Result<Vec<u64>, ChainError> {
+        // A private bank has no fee market.
+        Ok(Vec::new())
+    }
+
+    async fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        before: Option<Signature>,
+        until: Option<Signature>,
+        limit: usize,
+    ) -> Result<Vec<SignatureInfo>, ChainError> {
+        let inner = self.inner.lock().await;
+        let mut started = before.is_none();
+        let mut out = Vec::new();
+        for r in inner.history.iter().rev() {
+            if Some(r.signature) == until || out.len() >= limit {
+                break;
+            }
+            if !started {
+                started = Some(r.signature) == before;
+                continue;
+            }
+            if r.accounts.contains(address) {
+                out.push(SignatureInfo {
+                    signature: r.signature,
+                    slot: r.slot,
+                    failed: r.failed,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn transaction_events(
+        &self,
+        signature: &Signature,
+    ) -> Result<Option<TxEvents>, ChainError> {
+        let inner = self.inner.lock().await;
+        Ok(inner
+            .history
+            .iter()
+            .find(|r| r.signature == *signature)
+            .map(|r| TxEvents {
+                signature: r.signature,
+                slot: r.slot,
+                block_time: None,
+                events: r.events.clone(),
+            }))
+    }
+}

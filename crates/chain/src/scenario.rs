@@ -1,0 +1,226 @@
+//! Build markets and funded traders through any [`Chain`]: used by the
+//! keeper's tests and bench, the local demo and the end-to-end tests, so
+//! the same setup runs in-process or against a validator.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::system_instruction;
+use orderbook::instructions::CreateMarketArgs;
+use orderbook_client::ix::{self, MarketKeys};
+use orderbook_client::{TokenKind, pda, setup};
+use solana_keypair::Keypair;
+use solana_keypair::Signer;
+use solana_signature::Signature;
+use solana_transaction::Transaction;
+
+use crate::{Chain, ChainError};
+
+/// Sign with `payer` (fee payer) and `signers`, send, confirm.
+pub async fn send<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    ixs: &[Instruction],
+    signers: &[&Keypair],
+) -> Result<(Signature, u64), ChainError> {
+    let blockhash = chain.latest_blockhash().await?;
+    let mut all: Vec<&Keypair> = vec![payer];
+    all.extend(
+        signers
+            .iter()
+            .copied()
+            .filter(|s| s.pubkey() != payer.pubkey()),
+    );
+    let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+    chain.send_and_confirm(&tx).await
+}
+
+/// A market created by [`create_market`].
+pub struct MarketSetup {
+    pub keys: MarketKeys,
+    pub authority: Keypair,
+    pub fee_authority: Keypair,
+    pub mint_authority: Keypair,
+}
+
+/// A trader with wallets and an open trader account.
+pub struct TraderSetup {
+    pub owner: Keypair,
+    pub base_wallet: Pubkey,
+    pub quote_wallet: Pubkey,
+    pub account: Pubkey,
+}
+
+impl TraderSetup {
+    pub fn wallet(&self, token: TokenKind) -> Pubkey {
+        match token {
+            TokenKind::Base => self.base_wallet,
+            TokenKind::Quote => self.quote_wallet,
+        }
+    }
+}
+
+/// Create two SPL Token mints and a market on them; `payer` becomes the creator.
+pub async fn create_market<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    args: CreateMarketArgs,
+    orders_per_side: u32,
+    events: u32,
+) -> Result<MarketSetup, ChainError> {
+    let token = ix::TOKEN_PROGRAM_ID;
+    let mint_authority = Keypair::new();
+    let (base, quote) = (Keypair::new(), Keypair::new());
+    let rent = chain.minimum_balance(setup::MINT_LEN).await?;
+    let mut ixs = setup::create_mint(
+        &payer.pubkey(),
+        &base.pubkey(),
+        &mint_authority.pubkey(),
+        &token,
+        6,
+        rent,
+    );
+    ixs.extend(setup::create_mint(
+        &payer.pubkey(),
+        &quote.pubkey(),
+        &mint_authority.pubkey(),
+        &token,
+        6,
+        rent,
+    ));
+    send(chain, payer, &ixs, &[&base, &quote]).await?;
+
+    let accts = [
+        Keypair::new(),
+        Keypair::new(),
+        Keypair::new(),
+        Keypair::new(),
+    ];
+    let keys = ix::new_market_keys(
+        accts[0].pubkey(),
+        accts[1].pubkey(),
+        accts[2].pubkey(),
+        accts[3].pubkey(),
+        base.pubkey(),
+        quote.pubkey(),
+        token,
+        token,
+    );
+    let (m, side, q) = ix::market_account_sizes(orders_per_side, events);
+    let (rm, rs, rq) = (
+        chain.minimum_balance(m).await?,
+        chain.minimum_balance(side).await?,
+        chain.minimum_balance(q).await?,
+    );
+    let (authority, fee_authority) = (Keypair::new(), Keypair::new());
+    let mut ixs =
+        ix::allocate_market_accounts(&payer.pubkey(), &keys, orders_per_side, events, |n| {
+            if n == m {
+                rm
+            } else if n == side {
+                rs
+            } else {
+                rq
+            }
+        });
+    ixs.push(ix::create_market(
+        &payer.pubkey(),
+        &keys,
+        CreateMarketArgs {
+            authority: authority.pubkey(),
+            fee_authority: fee_authority.pubkey(),
+            ..args
+        },
+    ));
+    let signers: Vec<&Keypair> = accts.iter().collect();
+    send(chain, payer, &ixs, &signers).await?;
+    Ok(MarketSetup {
+        keys,
+        authority,
+        fee_authority,
+        mint_authority,
+    })
+}
+
+/// A new owner with `lamports`, wallets holding `base`/`quote` atoms, a trader
+/// account, and `deposit_fraction_pct`% of each token deposited.
+pub async fn trader<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    m: &MarketSetup,
+    lamports: u64,
+    base: u64,
+    quote: u64,
+    deposit_pct: u64,
+) -> Result<TraderSetup, ChainError> {
+    let k = m.keys;
+    let owner = Keypair::new();
+    let (bw, qw) = (Keypair::new(), Keypair::new());
+    let rent = chain.minimum_balance(setup::TOKEN_ACCOUNT_LEN).await?;
+    let mut ixs = vec![system_instruction::transfer(
+        &payer.pubkey(),
+        &owner.pubkey(),
+        lamports,
+    )];
+    ixs.extend(setup::create_token_account(
+        &payer.pubkey(),
+        &bw.pubkey(),
+        &k.base_mint,
+        &owner.pubkey(),
+        &k.base_token_program,
+        rent,
+    ));
+    ixs.extend(setup::create_token_account(
+        &payer.pubkey(),
+        &qw.pubkey(),
+        &k.quote_mint,
+        &owner.pubkey(),
+        &k.quote_token_program,
+        rent,
+    ));
+    if base > 0 {
+        ixs.push(setup::mint_to(
+            &k.base_token_program,
+            &k.base_mint,
+            &bw.pubkey(),
+            &m.mint_authority.pubkey(),
+            base,
+        ));
+    }
+    if quote > 0 {
+        ixs.push(setup::mint_to(
+            &k.quote_token_program,
+            &k.quote_mint,
+            &qw.pubkey(),
+            &m.mint_authority.pubkey(),
+            quote,
+        ));
+    }
+    send(chain, payer, &ixs, &[&bw, &qw, &m.mint_authority]).await?;
+    let mut ixs = vec![ix::open_trader_account(&owner.pubkey(), &k.market)];
+    let (db, dq) = (base * deposit_pct / 100, quote * deposit_pct / 100);
+    if db > 0 {
+        ixs.push(ix::deposit(
+            &owner.pubkey(),
+            &k,
+            TokenKind::Base,
+            &bw.pubkey(),
+            db,
+        ));
+    }
+    if dq > 0 {
+        ixs.push(ix::deposit(
+            &owner.pubkey(),
+            &k,
+            TokenKind::Quote,
+            &qw.pubkey(),
+            dq,
+        ));
+    }
+    send(chain, payer, &ixs, &[&owner]).await?;
+    Ok(TraderSetup {
+        account: pda::trader(&k.market, &owner.pubkey()),
+        owner,
+        base_wallet: bw.pubkey(),
+        quote_wallet: qw.pubkey(),
+    })
+}

@@ -1,0 +1,142 @@
+//! `orderbook-keeper`: crank orderbook markets on a cluster or a local
+//! validator. Configuration by flags or environment (see `--help`);
+//! Prometheus metrics on `--metrics-addr`; stops cleanly on SIGINT/SIGTERM
+//! after the transaction in flight.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result};
+use clap::Parser;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_keeper::{Keeper, KeeperConfig, Metrics};
+use solana_keypair::Keypair;
+use tokio::sync::watch;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Crank orderbook markets: consume queued events (paid per event) and prune expired orders"
+)]
+struct Args {
+    /// JSON-RPC endpoint.
+    #[arg(
+        long,
+        env = "ORDERBOOK_RPC_URL",
+        default_value = "http://127.0.0.1:8899"
+    )]
+    rpc_url: String,
+    /// Fee payer and reward recipient: a Solana CLI keypair file (JSON array of 64 bytes).
+    #[arg(long, env = "ORDERBOOK_KEYPAIR")]
+    keypair: PathBuf,
+    /// Markets to crank (repeat the flag, or comma-separate in the env var); none = all markets.
+    #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
+    markets: Vec<Pubkey>,
+    /// Where to serve Prometheus metrics (GET /metrics).
+    #[arg(long, env = "ORDERBOOK_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+    metrics_addr: SocketAddr,
+    /// Milliseconds between passes.
+    #[arg(long, env = "ORDERBOOK_POLL_MS", default_value_t = 500)]
+    poll_ms: u64,
+    /// Most events per crank transaction (1..=64).
+    #[arg(long, env = "ORDERBOOK_MAX_EVENTS_PER_TX", default_value_t = 32, value_parser = clap::value_parser!(u8).range(1..=64))]
+    max_events_per_tx: u8,
+    /// Compute units budgeted per transaction...
+    #[arg(long, env = "ORDERBOOK_CU_BASE", default_value_t = 40_000)]
+    cu_base: u32,
+    /// ...plus this many per event.
+    #[arg(long, env = "ORDERBOOK_CU_PER_EVENT", default_value_t = 6_000)]
+    cu_per_event: u32,
+    /// Percentile of recent prioritization fees to pay (0 disables priority fees).
+    #[arg(long, env = "ORDERBOOK_PRIORITY_PERCENTILE", default_value_t = 75, value_parser = clap::value_parser!(u8).range(0..=100))]
+    priority_percentile: u8,
+    /// Priority fee cap, micro-lamports per compute unit.
+    #[arg(long, env = "ORDERBOOK_MAX_PRIORITY_FEE", default_value_t = 100_000)]
+    max_priority_fee: u64,
+    /// Random delay before each send, up to this many milliseconds (spreads several keepers).
+    #[arg(long, env = "ORDERBOOK_JITTER_MS", default_value_t = 250)]
+    jitter_ms: u64,
+    /// Do not prune expired orders.
+    #[arg(long, env = "ORDERBOOK_NO_PRUNE")]
+    no_prune: bool,
+}
+
+fn read_keypair(path: &PathBuf) -> Result<Keypair> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading keypair file {}", path.display()))?;
+    let bytes: Vec<u8> = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a JSON byte array", path.display()))?;
+    Keypair::try_from(bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("{} is not a 64-byte keypair: {e}", path.display()))
+}
+
+async fn serve_metrics(
+    addr: SocketAddr,
+    metrics: Metrics,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || async move { metrics.render() }),
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding metrics on {addr}"))?;
+    tracing::info!(%addr, "metrics at http://{addr}/metrics");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal(tx: watch::Sender<bool>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutdown requested; finishing the transaction in flight");
+    let _ = tx.send(true);
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let payer = read_keypair(&args.keypair)?;
+    let chain = Arc::new(RpcChain::new(&args.rpc_url));
+    let cfg = KeeperConfig {
+        markets: args.markets,
+        max_events_per_tx: args.max_events_per_tx,
+        cu_base: args.cu_base,
+        cu_per_event: args.cu_per_event,
+        priority_fee_percentile: args.priority_percentile,
+        max_priority_fee: args.max_priority_fee,
+        jitter: Duration::from_millis(args.jitter_ms),
+        prune: !args.no_prune,
+        poll: Duration::from_millis(args.poll_ms),
+        ..KeeperConfig::default()
+    };
+    tracing::info!(rpc = %args.rpc_url, ?cfg, "configuration");
+    let mut keeper = Keeper::new(chain, payer, cfg);
+    let (tx, rx) = watch::channel(false);
+    let metrics = tokio::spawn(serve_metrics(
+        args.metrics_addr,
+        keeper.metrics.clone(),
+        rx.clone(),
+    ));
+    tokio::spawn(shutdown_signal(tx));
+    keeper.run(rx).await;
+    metrics.await.context("metrics task")??;
+    Ok(())
+}

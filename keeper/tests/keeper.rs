@@ -1,0 +1,375 @@
+//! The keeper against an in-process chain (real bank, program run natively).
+
+use std::sync::Arc;
+
+use anchor_lang::solana_program::system_instruction;
+use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+use orderbook_chain::Chain;
+use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_client::{TokenKind, accounts as decode, ix};
+use orderbook_engine::{EventKind, QueueEvent, TraderState};
+use orderbook_keeper::{Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, batch, crank_ixs};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+const REWARD: u64 = 5_000;
+
+fn ask(price: u64, lots: u64) -> PlaceOrderArgs {
+    PlaceOrderArgs {
+        side: Side::Ask,
+        order_type: OrderType::Limit,
+        self_trade: SelfTradeMode::DecrementTake,
+        price,
+        max_base_lots: lots,
+        max_quote: u64::MAX,
+        client_order_id: 0,
+        expiry: 0,
+        match_limit: 1,
+    }
+}
+
+struct World {
+    chain: Arc<InProcessChain>,
+    payer: Keypair,
+    m: MarketSetup,
+    makers: Vec<TraderSetup>,
+    /// The queue right after the trades (what the crank must apply).
+    queued: Vec<QueueEvent>,
+}
+
+/// `makers` makers with `per_maker` asks each, all taken by one taker.
+async fn world(makers: usize, per_maker: u64) -> World {
+    let chain = Arc::new(InProcessChain::start().await);
+    let payer = chain.payer();
+    let args = CreateMarketArgs {
+        base_lot_size: 1_000,
+        quote_lot_size: 10,
+        tick_size: 1,
+        taker_fee_ppm: 500,
+        maker_fee_ppm: -100,
+        crank_reward_lamports: REWARD,
+        authority: payer.pubkey(),
+        fee_authority: payer.pubkey(),
+    };
+    let m = scenario::create_market(chain.as_ref(), &payer, args, 512, 1024)
+        .await
+        .expect("market");
+    let mut ms = Vec::new();
+    for i in 0..makers {
+        let t = scenario::trader(
+            chain.as_ref(),
+            &payer,
+            &m,
+            1_000_000_000,
+            100_000_000,
+            0,
+            100,
+        )
+        .await
+        .expect("maker");
+        let orders: Vec<_> = (0..per_maker)
+            .map(|j| ask(100 + (i as u64 * per_maker + j) % 50, 10))
+            .collect();
+        for chunk in orders.chunks(8) {
+            scenario::send(
+                chain.as_ref(),
+                &payer,
+                &[ix::place_orders(
+                    &t.owner.pubkey(),
+                    &m.keys,
+                    chunk.to_vec(),
+                    None,
+                )],
+                &[&t.owner],
+            )
+            .await
+            .expect("asks");
+        }
+        ms.push(t);
+    }
+    let taker = scenario::trader(
+        chain.as_ref(),
+        &payer,
+        &m,
+        10_000_000_000,
+        0,
+        10_000_000_000,
+        100,
+    )
+    .await
+    .expect("taker");
+    let total = makers as u64 * per_maker;
+    let mut taken = 0;
+    while taken < total {
+        let n = (total - taken).min(64);
+        let sweep = PlaceOrderArgs {
+            side: Side::Bid,
+            order_type: OrderType::ImmediateOrCancel,
+            price: 200,
+            max_base_lots: 10 * n,
+            match_limit: n as u8,
+            ..ask(0, 0)
+        };
+        scenario::send(
+            chain.as_ref(),
+            &payer,
+            &[ix::place_order(&taker.owner.pubkey(), &m.keys, sweep, None)],
+            &[&taker.owner],
+        )
+        .await
+        .expect("sweep");
+        taken += n;
+    }
+    let queued = decode::event_queue(
+        &chain
+            .account(&m.keys.event_queue)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+    )
+    .unwrap();
+    assert_eq!(queued.len() as u64, total);
+    World {
+        chain,
+        payer,
+        m,
+        makers: ms,
+        queued,
+    }
+}
+
+impl World {
+    async fn keeper(&self, cfg: KeeperConfig) -> Keeper<InProcessChain> {
+        let kp = Keypair::new();
+        scenario::send(
+            self.chain.as_ref(),
+            &self.payer,
+            &[system_instruction::transfer(
+                &self.payer.pubkey(),
+                &kp.pubkey(),
+                1_000_000_000,
+            )],
+            &[],
+        )
+        .await
+        .expect("fund keeper");
+        Keeper::new(
+            self.chain.clone(),
+            kp,
+            KeeperConfig {
+                priority_fee_percentile: 0,
+                ..cfg
+            },
+        )
+    }
+
+    async fn queue_len(&self) -> usize {
+        decode::event_queue(
+            &self
+                .chain
+                .account(&self.m.keys.event_queue)
+                .await
+                .unwrap()
+                .unwrap()
+                .data,
+        )
+        .unwrap()
+        .len()
+    }
+
+    async fn maker_states(&self) -> Vec<TraderState> {
+        let mut out = Vec::new();
+        for t in &self.makers {
+            out.push(
+                *decode::trader(&self.chain.account(&t.account).await.unwrap().unwrap().data)
+                    .unwrap()
+                    .state(),
+            );
+        }
+        out
+    }
+
+    /// Each maker's state after the queued fills are applied: all its asks
+    /// filled, so its base lock is gone and it holds quote = Σ(quote − fee).
+    fn expected(&self) -> Vec<(u64, u64, u32)> {
+        self.makers
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let id = i as u32 + 1;
+                let quote: i64 = self
+                    .queued
+                    .iter()
+                    .filter(|e| e.maker_trader_id == id && e.kind() == Ok(EventKind::Fill))
+                    .map(|e| e.quote.get() as i64 - e.maker_fee)
+                    .sum();
+                (0, quote as u64, 0)
+            })
+            .collect()
+    }
+}
+
+fn summary(states: &[TraderState]) -> Vec<(u64, u64, u32)> {
+    states
+        .iter()
+        .map(|s| {
+            (
+                s.balances.locked_base.get(),
+                s.balances.free_quote.get(),
+                s.open_orders,
+            )
+        })
+        .collect()
+}
+
+async fn drain(k: &mut Keeper<InProcessChain>) -> (u32, u32) {
+    let (mut txs, mut events) = (0, 0);
+    for _ in 0..64 {
+        let s = k.pass().await.expect("pass");
+        txs += s.transactions;
+        events += s.events;
+        if s.remaining == 0 {
+            break;
+        }
+    }
+    (txs, events)
+}
+
+#[tokio::test]
+async fn keeper_drains_the_queue_and_makers_match_their_fills() {
+    let w = world(30, 4).await; // 120 events from 30 makers
+    assert!(
+        summary(&w.maker_states().await).iter().all(|s| s.1 == 0),
+        "makers unpaid before the crank"
+    );
+    let mut k = w.keeper(KeeperConfig::default()).await;
+    let start = w.chain.account(&k.payer()).await.unwrap().unwrap().lamports;
+    let (txs, events) = drain(&mut k).await;
+    assert_eq!(w.queue_len().await, 0);
+    assert_eq!(events, 120);
+    assert!(
+        txs <= 120 / 16 + 2,
+        "{txs} transactions for 120 events: fewer than 16 per transaction"
+    );
+    assert_eq!(summary(&w.maker_states().await), w.expected());
+    // Rewards (5,000 per event) minus the 5,000-lamport signature fee per transaction.
+    let end = w.chain.account(&k.payer()).await.unwrap().unwrap().lamports;
+    assert_eq!(end, start + 120 * REWARD - u64::from(txs) * 5_000);
+    assert_eq!(
+        k.metrics
+            .events_consumed
+            .with_label_values(&[&w.m.keys.market.to_string()])
+            .get(),
+        120
+    );
+    assert!(
+        k.metrics
+            .render()
+            .contains("orderbook_keeper_reward_lamports_total")
+    );
+}
+
+#[tokio::test]
+async fn two_keepers_at_once_leave_the_same_state_as_one() {
+    let one = world(20, 4).await;
+    let mut k = one.keeper(KeeperConfig::default()).await;
+    drain(&mut k).await;
+
+    let two = world(20, 4).await;
+    let cfg = KeeperConfig {
+        max_events_per_tx: 8,
+        ..KeeperConfig::default()
+    };
+    let (mut a, mut b) = (two.keeper(cfg.clone()).await, two.keeper(cfg).await);
+    let (ra, rb) = tokio::join!(drain(&mut a), drain(&mut b));
+    assert_eq!(two.queue_len().await, 0);
+    assert_eq!(
+        ra.1 + rb.1,
+        80,
+        "every event applied exactly once across both keepers"
+    );
+    assert_eq!(
+        summary(&two.maker_states().await),
+        summary(&one.maker_states().await)
+    );
+    assert_eq!(summary(&two.maker_states().await), two.expected());
+}
+
+#[tokio::test]
+async fn a_keeper_killed_mid_run_is_finished_by_a_new_one() {
+    let w = world(10, 4).await;
+    {
+        let mut first = w
+            .keeper(KeeperConfig {
+                max_events_per_tx: 6,
+                max_txs_per_market: 1,
+                ..KeeperConfig::default()
+            })
+            .await;
+        let s = first.pass().await.unwrap();
+        assert_eq!((s.transactions, s.events), (1, 6));
+        // Dropped here: killed between transactions.
+    }
+    assert_eq!(w.queue_len().await, 34);
+    let mut second = w.keeper(KeeperConfig::default()).await;
+    drain(&mut second).await;
+    assert_eq!(w.queue_len().await, 0);
+    assert_eq!(summary(&w.maker_states().await), w.expected());
+}
+
+#[tokio::test]
+async fn discovery_finds_markets_and_an_empty_queue_costs_nothing() {
+    let w = world(2, 1).await;
+    let mut k = w.keeper(KeeperConfig::default()).await;
+    assert_eq!(k.markets().await.unwrap(), vec![w.m.keys.market]);
+    drain(&mut k).await;
+    let before = w.chain.transaction_count().await;
+    let s = k.pass().await.unwrap();
+    assert_eq!((s.transactions, s.remaining), (0, 0));
+    assert_eq!(
+        w.chain.transaction_count().await,
+        before,
+        "no transaction for an empty queue"
+    );
+    let _ = TokenKind::Base;
+}
+
+#[test]
+fn a_crank_with_the_most_makers_fits_one_packet() {
+    let payer = Keypair::new();
+    let makers: Vec<_> = (0..MAX_MAKER_ACCOUNTS)
+        .map(|_| Keypair::new().pubkey())
+        .collect();
+    let ixs = crank_ixs(
+        &KeeperConfig::default(),
+        &payer.pubkey(),
+        &Keypair::new().pubkey(),
+        &Keypair::new().pubkey(),
+        &makers,
+        64,
+        1_000,
+    );
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        &ixs,
+        Some(&payer.pubkey()),
+        &[&payer],
+        Default::default(),
+    );
+    let size = bincode::serialized_size(&tx).unwrap();
+    assert!(size <= 1232, "{size} bytes");
+}
+
+#[test]
+fn batches_respect_the_event_and_maker_bounds() {
+    let ev = |id: u32| QueueEvent {
+        maker_trader_id: id,
+        ..QueueEvent::default()
+    };
+    let events: Vec<_> = (0..100).map(|i| ev(i % 40)).collect();
+    let (n, makers) = batch(&events, 64);
+    assert_eq!((n, makers.len()), (MAX_MAKER_ACCOUNTS, MAX_MAKER_ACCOUNTS));
+    let same: Vec<_> = (0..100).map(|_| ev(7)).collect();
+    assert_eq!(batch(&same, 40), (40, vec![7]));
+}
