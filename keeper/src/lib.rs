@@ -185,6 +185,8 @@ pub struct Keeper<C: Chain> {
     makers: HashMap<(Pubkey, u32), Pubkey>,
     /// (market, queue seq) → when first seen, for the lag metric.
     seen: BTreeMap<(Pubkey, u64), Instant>,
+    /// Makes every crank transaction unique (see [`crank_ixs`]).
+    nonce: u32,
 }
 
 impl<C: Chain> Keeper<C> {
@@ -196,6 +198,7 @@ impl<C: Chain> Keeper<C> {
             metrics: Metrics::new(),
             makers: HashMap::new(),
             seen: BTreeMap::new(),
+            nonce: 0,
         }
     }
 
@@ -404,6 +407,7 @@ impl<C: Chain> Keeper<C> {
                 break;
             }
             let fee = self.priority_fee(&[*market, m.event_queue]).await;
+            self.nonce = self.nonce.wrapping_add(1);
             let ixs = crank_ixs(
                 &self.cfg,
                 &self.payer.pubkey(),
@@ -412,6 +416,7 @@ impl<C: Chain> Keeper<C> {
                 &makers,
                 n,
                 fee,
+                self.nonce,
             );
             match self.send(&ixs).await {
                 Ok(sig) => {
@@ -543,8 +548,11 @@ pub fn batch(events: &[QueueEvent], max_events: u8) -> (usize, Vec<u32>) {
 }
 
 /// The instructions of a crank transaction for `n` events: a compute-unit
-/// limit of `cu_base + n × cu_per_event`, a priority fee when non-zero, and
+/// limit of `cu_base + n × cu_per_event` plus `nonce % 1024` (so two cranks of
+/// the same events within one blockhash are not byte-identical, which the
+/// cluster would drop as a duplicate), a priority fee when non-zero, and
 /// `consume_events` with the makers' trader accounts.
+#[allow(clippy::too_many_arguments)]
 pub fn crank_ixs(
     cfg: &KeeperConfig,
     cranker: &Pubkey,
@@ -553,10 +561,12 @@ pub fn crank_ixs(
     makers: &[Pubkey],
     n: usize,
     priority_fee: u64,
+    nonce: u32,
 ) -> Vec<anchor_lang::solana_program::instruction::Instruction> {
     let cu = cfg
         .cu_base
         .saturating_add(cfg.cu_per_event.saturating_mul(n as u32))
+        .saturating_add(nonce % 1024)
         .min(1_400_000);
     let mut ixs = vec![ComputeBudgetInstruction::set_compute_unit_limit(cu)];
     if priority_fee > 0 {

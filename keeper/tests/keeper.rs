@@ -350,6 +350,7 @@ fn a_crank_with_the_most_makers_fits_one_packet() {
         &makers,
         64,
         1_000,
+        1_023,
     );
     let tx = solana_transaction::Transaction::new_signed_with_payer(
         &ixs,

@@ -5,6 +5,7 @@
 #![allow(deprecated)] // `processor!` / `add_account` are flagged unstable in program-test 3.1.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use async_trait::async_trait;
@@ -51,7 +52,15 @@ struct Inner {
     ctx: ProgramTestContext,
     known: BTreeSet<Pubkey>,
     history: Vec<Recorded>,
+    /// A transaction was rejected as a duplicate: the next blockhash must be new.
+    need_new_blockhash: bool,
+    /// Asking the bank for its blockhash costs ~200 ms; one stays valid for
+    /// 150 slots, so it is reused for `BLOCKHASH_REUSE`.
+    cached_blockhash: Option<(Hash, Instant)>,
 }
+
+/// How long a fetched blockhash is reused (far below its ~60 s lifetime).
+const BLOCKHASH_REUSE: Duration = Duration::from_secs(5);
 
 pub struct InProcessChain {
     inner: Mutex<Inner>,
@@ -77,6 +86,8 @@ impl InProcessChain {
                 ctx,
                 known: BTreeSet::new(),
                 history: Vec::new(),
+                need_new_blockhash: false,
+                cached_blockhash: None,
             }),
             payer,
         }
@@ -154,11 +165,28 @@ impl Chain for InProcessChain {
 
     async fn latest_blockhash(&self) -> Result<Hash, ChainError> {
         let mut inner = self.inner.lock().await;
-        inner
-            .ctx
-            .get_new_latest_blockhash()
-            .await
-            .map_err(|e| ChainError::Rpc(e.to_string()))
+        let hash = if inner.need_new_blockhash {
+            // After an identical transaction was rejected: wait for a new one.
+            inner.need_new_blockhash = false;
+            inner
+                .ctx
+                .get_new_latest_blockhash()
+                .await
+                .map_err(|e| ChainError::Rpc(e.to_string()))?
+        } else if let Some((h, at)) = inner.cached_blockhash
+            && at.elapsed() < BLOCKHASH_REUSE
+        {
+            return Ok(h);
+        } else {
+            inner
+                .ctx
+                .banks_client
+                .get_latest_blockhash()
+                .await
+                .map_err(banks)?
+        };
+        inner.cached_blockhash = Some((hash, Instant::now()));
+        Ok(hash)
     }
 
     async fn minimum_balance(&self, len: usize) -> Result<u64, ChainError> {
@@ -175,6 +203,12 @@ impl Chain for InProcessChain {
     async fn send_and_confirm(&self, tx: &Transaction) -> Result<(Signature, u64), ChainError> {
         let mut inner = self.inner.lock().await;
         let signature = tx.signatures.first().copied().unwrap_or_default();
+        // A cluster drops a transaction identical to one it already has;
+        // program-test would report it as processed without running it.
+        if inner.history.iter().any(|r| r.signature == signature) {
+            inner.need_new_blockhash = true;
+            return Err(ChainError::BlockhashExpired);
+        }
         let accounts = tx.message.account_keys.clone();
         let sim = inner
             .ctx
@@ -213,6 +247,14 @@ impl Chain for InProcessChain {
             events,
             failed,
         });
+        if let Err(BanksClientError::TransactionError(
+            solana_transaction_error::TransactionError::AlreadyProcessed
+            | solana_transaction_error::TransactionError::BlockhashNotFound,
+        )) = &result
+        {
+            inner.need_new_blockhash = true;
+            return Err(ChainError::BlockhashExpired);
+        }
         match result {
             Ok(()) => Ok((signature, slot)),
             Err(BanksClientError::TransactionError(e))

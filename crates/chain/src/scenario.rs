@@ -15,14 +15,18 @@ use solana_transaction::Transaction;
 
 use crate::{Chain, ChainError};
 
-/// Sign with `payer` (fee payer) and `signers`, send, confirm.
+/// Attempts of [`send`] when the blockhash expires (or the transaction
+/// duplicates one already landed under the same blockhash).
+const SEND_ATTEMPTS: usize = 3;
+
+/// Sign with `payer` (fee payer) and `signers`, send, confirm; rebuild with a
+/// fresh blockhash and resend when it expires.
 pub async fn send<C: Chain + ?Sized>(
     chain: &C,
     payer: &Keypair,
     ixs: &[Instruction],
     signers: &[&Keypair],
 ) -> Result<(Signature, u64), ChainError> {
-    let blockhash = chain.latest_blockhash().await?;
     let mut all: Vec<&Keypair> = vec![payer];
     all.extend(
         signers
@@ -30,8 +34,16 @@ pub async fn send<C: Chain + ?Sized>(
             .copied()
             .filter(|s| s.pubkey() != payer.pubkey()),
     );
-    let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
-    chain.send_and_confirm(&tx).await
+    let mut last = ChainError::BlockhashExpired;
+    for _ in 0..SEND_ATTEMPTS {
+        let blockhash = chain.latest_blockhash().await?;
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+        match chain.send_and_confirm(&tx).await {
+            Err(ChainError::BlockhashExpired) => last = ChainError::BlockhashExpired,
+            other => return other,
+        }
+    }
+    Err(last)
 }
 
 /// A market created by [`create_market`].

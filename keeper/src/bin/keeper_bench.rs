@@ -1,1 +1,237 @@
-fn main() {}
+//! `keeper-bench`: how many events a crank transaction carries and how fast
+//! the keeper drains a queue, in-process (real bank, program run natively).
+//!
+//! Each run creates a market, `--makers` makers with `--orders-per-maker`
+//! asks each, and a taker who fills them all, then times the keeper
+//! draining the queue. Prints every run and the medians. The CU figure is
+//! the budget the keeper *requests* per event (natively the program's own
+//! CU cannot be measured; see the README's SBF section for measured engine CU).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anchor_lang::solana_program::system_instruction;
+use clap::Parser;
+use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+use orderbook_chain::Chain;
+use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::scenario;
+use orderbook_client::{accounts as decode, ix};
+use orderbook_keeper::{Keeper, KeeperConfig};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+#[derive(Parser)]
+#[command(about = "Measure keeper events per transaction and per second in-process")]
+struct Args {
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    #[arg(long, default_value_t = 48)]
+    makers: usize,
+    #[arg(long, default_value_t = 8)]
+    orders_per_maker: u64,
+    #[arg(long, default_value_t = 32)]
+    max_events_per_tx: u8,
+}
+
+fn order(
+    side: Side,
+    order_type: OrderType,
+    price: u64,
+    lots: u64,
+    match_limit: u8,
+) -> PlaceOrderArgs {
+    PlaceOrderArgs {
+        side,
+        order_type,
+        self_trade: SelfTradeMode::DecrementTake,
+        price,
+        max_base_lots: lots,
+        max_quote: u64::MAX,
+        client_order_id: 0,
+        expiry: 0,
+        match_limit,
+    }
+}
+
+struct Run {
+    events: u32,
+    txs: u32,
+    secs: f64,
+}
+
+async fn run_once(a: &Args) -> anyhow::Result<Run> {
+    let chain = Arc::new(InProcessChain::start().await);
+    let payer = chain.payer();
+    let args = CreateMarketArgs {
+        base_lot_size: 1_000,
+        quote_lot_size: 10,
+        tick_size: 1,
+        taker_fee_ppm: 500,
+        maker_fee_ppm: -100,
+        crank_reward_lamports: 5_000,
+        authority: payer.pubkey(),
+        fee_authority: payer.pubkey(),
+    };
+    let m = scenario::create_market(chain.as_ref(), &payer, args, 1024, 1024).await?;
+    for i in 0..a.makers {
+        let t = scenario::trader(
+            chain.as_ref(),
+            &payer,
+            &m,
+            1_000_000_000,
+            100_000_000,
+            0,
+            100,
+        )
+        .await?;
+        let orders: Vec<_> = (0..a.orders_per_maker)
+            .map(|j| {
+                order(
+                    Side::Ask,
+                    OrderType::Limit,
+                    100 + (i as u64 + j) % 64,
+                    10,
+                    1,
+                )
+            })
+            .collect();
+        for chunk in orders.chunks(8) {
+            scenario::send(
+                chain.as_ref(),
+                &payer,
+                &[ix::place_orders(
+                    &t.owner.pubkey(),
+                    &m.keys,
+                    chunk.to_vec(),
+                    None,
+                )],
+                &[&t.owner],
+            )
+            .await?;
+        }
+    }
+    let taker = scenario::trader(
+        chain.as_ref(),
+        &payer,
+        &m,
+        10_000_000_000,
+        0,
+        100_000_000_000,
+        100,
+    )
+    .await?;
+    let total = a.makers as u64 * a.orders_per_maker;
+    let mut taken = 0;
+    while taken < total {
+        let n = (total - taken).min(64);
+        let sweep = order(
+            Side::Bid,
+            OrderType::ImmediateOrCancel,
+            1_000,
+            10 * n,
+            n as u8,
+        );
+        scenario::send(
+            chain.as_ref(),
+            &payer,
+            &[ix::place_order(&taker.owner.pubkey(), &m.keys, sweep, None)],
+            &[&taker.owner],
+        )
+        .await?;
+        taken += n;
+    }
+    let cranker = Keypair::new();
+    scenario::send(
+        chain.as_ref(),
+        &payer,
+        &[system_instruction::transfer(
+            &payer.pubkey(),
+            &cranker.pubkey(),
+            1_000_000_000,
+        )],
+        &[],
+    )
+    .await?;
+    let cfg = KeeperConfig {
+        max_events_per_tx: a.max_events_per_tx,
+        priority_fee_percentile: 0,
+        max_txs_per_market: 1_000,
+        prune: false,
+        ..KeeperConfig::default()
+    };
+    let mut keeper = Keeper::new(chain.clone(), cranker, cfg);
+    let start = Instant::now();
+    let s = keeper.pass().await?;
+    let secs = start.elapsed().as_secs_f64();
+    let left = decode::event_queue(
+        &chain
+            .account(&m.keys.event_queue)
+            .await?
+            .expect("queue")
+            .data,
+    )?
+    .len();
+    anyhow::ensure!(
+        left == 0 && s.events as u64 == total,
+        "queue not drained: {left} left, {} applied",
+        s.events
+    );
+    Ok(Run {
+        events: s.events,
+        txs: s.transactions,
+        secs,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let a = Args::parse();
+    let cfg = KeeperConfig {
+        max_events_per_tx: a.max_events_per_tx,
+        ..KeeperConfig::default()
+    };
+    println!(
+        "keeper-bench: {} makers × {} orders = {} events per run, max {} events/tx, {} runs",
+        a.makers,
+        a.orders_per_maker,
+        a.makers as u64 * a.orders_per_maker,
+        a.max_events_per_tx,
+        a.runs
+    );
+    let (mut per_tx, mut per_sec) = (Vec::new(), Vec::new());
+    for i in 0..a.runs {
+        let r = run_once(&a).await?;
+        let (ept, eps) = (
+            f64::from(r.events) / f64::from(r.txs),
+            f64::from(r.events) / r.secs,
+        );
+        println!(
+            "run {}: {} events in {} transactions ({ept:.1} events/tx), {:.3} s, {eps:.0} events/s",
+            i + 1,
+            r.events,
+            r.txs,
+            r.secs
+        );
+        per_tx.push(ept);
+        per_sec.push(eps);
+    }
+    println!(
+        "median: {:.1} events/tx, {:.0} events/s (in-process, including confirmation and the per-tx getTransaction)",
+        median(per_tx),
+        median(per_sec)
+    );
+    println!(
+        "compute budget requested per crank: {} + {} per event ({} CU for {} events)",
+        cfg.cu_base,
+        cfg.cu_per_event,
+        cfg.cu_base + cfg.cu_per_event * u32::from(a.max_events_per_tx),
+        a.max_events_per_tx
+    );
+    Ok(())
+}
