@@ -87,6 +87,8 @@ async fn create_market_success_and_events() {
         (mk.authority, mk.fee_authority),
         (m.authority.pubkey(), m.fee_authority.pubkey())
     );
+    // The client's keys round-trip through the on-chain account.
+    assert_eq!(build::MarketKeys::from_market(m.keys.market, &mk), m.keys);
     assert_eq!(mk.base_vault, pda::vault(&m.keys.market, TokenKind::Base));
     assert_eq!(env.token_balance(&m.keys.base_vault).await, 0);
     let book = decode::book(&env.data(&m.keys.bids).await).unwrap();
