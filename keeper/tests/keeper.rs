@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anchor_lang::solana_program::system_instruction;
-use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
@@ -17,15 +17,8 @@ const REWARD: u64 = 5_000;
 
 fn ask(price: u64, lots: u64) -> PlaceOrderArgs {
     PlaceOrderArgs {
-        side: Side::Ask,
-        order_type: OrderType::Limit,
-        self_trade: SelfTradeMode::DecrementTake,
-        price,
-        max_base_lots: lots,
-        max_quote: u64::MAX,
-        client_order_id: 0,
-        expiry: 0,
         match_limit: 1,
+        ..PlaceOrderArgs::new(Side::Ask, OrderType::Limit, price, lots)
     }
 }
 
@@ -100,27 +93,9 @@ async fn world(makers: usize, per_maker: u64) -> World {
     .await
     .expect("taker");
     let total = makers as u64 * per_maker;
-    let mut taken = 0;
-    while taken < total {
-        let n = (total - taken).min(64);
-        let sweep = PlaceOrderArgs {
-            side: Side::Bid,
-            order_type: OrderType::ImmediateOrCancel,
-            price: 200,
-            max_base_lots: 10 * n,
-            match_limit: n as u8,
-            ..ask(0, 0)
-        };
-        scenario::send(
-            chain.as_ref(),
-            &payer,
-            &[ix::place_order(&taker.owner.pubkey(), &m.keys, sweep, None)],
-            &[&taker.owner],
-        )
+    scenario::take_asks(chain.as_ref(), &payer, &m, &taker, total, 10, 200)
         .await
         .expect("sweep");
-        taken += n;
-    }
     let queued = decode::event_queue(
         &chain
             .account(&m.keys.event_queue)

@@ -138,15 +138,9 @@ impl Fixture {
 
 fn limit(side: Side, order_type: OrderType, price: u64, lots: u64, match_limit: u8) -> OrderParams {
     OrderParams {
-        side,
-        order_type,
-        self_trade: SelfTradeMode::DecrementTake,
-        price: Ticks(price),
-        max_base: BaseLots(lots),
-        max_quote: NO_QUOTE_LIMIT,
         client_order_id: 7,
-        expiry: 0,
         match_limit,
+        ..OrderParams::new(side, order_type, Ticks(price), BaseLots(lots))
     }
 }
 

@@ -6,6 +6,8 @@
 //! Accounts: `[market header, bids, asks, event queue, trader...]`, all owned
 //! by this program and writable. Instruction data: see `orderbook_cu_protocol`.
 #![no_std]
+// pinocchio's macros test `target_os = "solana"`, unknown to upstream rustc.
+#![allow(unexpected_cfgs)]
 
 #[cfg(target_arch = "bpf")]
 mod program {

@@ -5,7 +5,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::system_instruction;
-use orderbook::instructions::CreateMarketArgs;
+use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, Side};
 use orderbook_client::ix::{self, MarketKeys};
 use orderbook_client::{TokenKind, pda, setup};
 use solana_keypair::Keypair;
@@ -44,6 +44,41 @@ pub async fn send<C: Chain + ?Sized>(
         }
     }
     Err(last)
+}
+
+/// `taker` buys `lots` base lots with IOC bids up to `max_price`, 64 makers
+/// per transaction (for filling queues in tests and benches).
+pub async fn take_asks<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    m: &MarketSetup,
+    taker: &TraderSetup,
+    orders: u64,
+    lots_each: u64,
+    max_price: u64,
+) -> Result<(), ChainError> {
+    let mut taken = 0;
+    while taken < orders {
+        let n = (orders - taken).min(64);
+        let sweep = PlaceOrderArgs {
+            match_limit: n as u8,
+            ..PlaceOrderArgs::new(
+                Side::Bid,
+                OrderType::ImmediateOrCancel,
+                max_price,
+                lots_each * n,
+            )
+        };
+        send(
+            chain,
+            payer,
+            &[ix::place_order(&taker.owner.pubkey(), &m.keys, sweep, None)],
+            &[&taker.owner],
+        )
+        .await?;
+        taken += n;
+    }
+    Ok(())
 }
 
 /// A market created by [`create_market`].

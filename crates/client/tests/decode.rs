@@ -21,13 +21,36 @@ fn batch(events: &[Vec<u8>]) -> Vec<u8> {
 #[test]
 fn event_batches_round_trip_in_order() {
     let market = Pubkey::new_unique();
-    let a = MarketStatusChanged { market, seq: 7, old_status: 0, new_status: 2 };
-    let b = OrderCancelled { market, seq: 8, trader_id: 3, order_id: 9, client_order_id: 1, side: 1, price: 5, base_lots: 4 };
+    let a = MarketStatusChanged {
+        market,
+        seq: 7,
+        old_status: 0,
+        new_status: 2,
+    };
+    let b = OrderCancelled {
+        market,
+        seq: 8,
+        trader_id: 3,
+        order_id: 9,
+        client_order_id: 1,
+        side: 1,
+        price: 5,
+        base_lots: 4,
+    };
     let data = batch(&[a.data(), b.data()]);
     assert!(is_event_batch(&data));
     let got = decode_batch(&data).unwrap();
-    assert_eq!(got, vec![ProgramEvent::MarketStatusChanged(a), ProgramEvent::OrderCancelled(b)]);
-    assert_eq!(got.iter().map(|e| e.seq()).collect::<Vec<_>>(), vec![(market, 7), (market, 8)]);
+    assert_eq!(
+        got,
+        vec![
+            ProgramEvent::MarketStatusChanged(a),
+            ProgramEvent::OrderCancelled(b)
+        ]
+    );
+    assert_eq!(
+        got.iter().map(|e| e.seq()).collect::<Vec<_>>(),
+        vec![(market, 7), (market, 8)]
+    );
 }
 
 #[test]
@@ -35,17 +58,38 @@ fn bad_event_batches_are_errors_not_panics() {
     assert_eq!(decode_batch(&[1, 2, 3]), Err(DecodeError::NotEventBatch));
     assert!(decode_batch(&batch(&[])).unwrap().is_empty());
     let unknown = batch(&[vec![9; 8]]);
-    assert_eq!(decode_batch(&unknown), Err(DecodeError::UnknownEvent([9; 8])));
-    let mut truncated = MarketStatusChanged { market: Pubkey::new_unique(), seq: 1, old_status: 0, new_status: 1 }.data();
+    assert_eq!(
+        decode_batch(&unknown),
+        Err(DecodeError::UnknownEvent([9; 8]))
+    );
+    let mut truncated = MarketStatusChanged {
+        market: Pubkey::new_unique(),
+        seq: 1,
+        old_status: 0,
+        new_status: 1,
+    }
+    .data();
     truncated.pop();
-    assert!(matches!(decode_batch(&batch(&[truncated])), Err(DecodeError::Malformed(_))));
-    assert!(matches!(decode_batch(&batch(&[vec![1, 2, 3]])), Err(DecodeError::Malformed(_))));
+    assert!(matches!(
+        decode_batch(&batch(&[truncated])),
+        Err(DecodeError::Malformed(_))
+    ));
+    assert!(matches!(
+        decode_batch(&batch(&[vec![1, 2, 3]])),
+        Err(DecodeError::Malformed(_))
+    ));
 }
 
 #[test]
 fn accounts_check_discriminator_and_length() {
-    assert_eq!(accounts::market(&[0; 4]).err(), Some(DecodeError::BadLength));
-    assert_eq!(accounts::market(&[0; 700]).err(), Some(DecodeError::WrongDiscriminator("Market")));
+    assert_eq!(
+        accounts::market(&[0; 4]).err(),
+        Some(DecodeError::BadLength)
+    );
+    assert_eq!(
+        accounts::market(&[0; 700]).err(),
+        Some(DecodeError::WrongDiscriminator("Market"))
+    );
     let mut data = Market::DISCRIMINATOR.to_vec();
     data.extend_from_slice(&[0; 10]);
     assert_eq!(accounts::market(&data).err(), Some(DecodeError::BadLength));
@@ -56,11 +100,31 @@ fn accounts_check_discriminator_and_length() {
 
 #[test]
 fn l2_aggregates_levels_best_first_up_to_depth() {
-    let o = |price, base_lots| L3Order { order_id: 0, trader_id: 1, price, base_lots, expiry: 0 };
-    let book = Book { side: Side::Bid, orders: vec![o(10, 1), o(10, 2), o(9, 5), o(8, 1), o(8, 1)] };
+    let o = |price, base_lots| L3Order {
+        order_id: 0,
+        trader_id: 1,
+        price,
+        base_lots,
+        expiry: 0,
+    };
+    let book = Book {
+        side: Side::Bid,
+        orders: vec![o(10, 1), o(10, 2), o(9, 5), o(8, 1), o(8, 1)],
+    };
     assert_eq!(
         book.l2(2),
-        vec![L2Level { price: 10, base_lots: 3, orders: 2 }, L2Level { price: 9, base_lots: 5, orders: 1 }]
+        vec![
+            L2Level {
+                price: 10,
+                base_lots: 3,
+                orders: 2
+            },
+            L2Level {
+                price: 9,
+                base_lots: 5,
+                orders: 1
+            }
+        ]
     );
     assert_eq!(book.l2(10).len(), 3);
     assert!(book.l2(0).is_empty());

@@ -7,6 +7,8 @@ use crate::quantity::{BaseLots, QuoteAtoms, Ticks};
 pub const MAX_MATCH_LIMIT: u8 = 64;
 /// Most expired makers one order removes lazily while matching.
 pub const MAX_EXPIRED_PER_MATCH: u8 = 5;
+/// Match limit used by [`OrderParams::new`].
+pub const DEFAULT_MATCH_LIMIT: u8 = 16;
 /// `max_quote` value meaning "no quote limit".
 pub const NO_QUOTE_LIMIT: QuoteAtoms = QuoteAtoms::MAX;
 
@@ -142,6 +144,24 @@ pub struct OrderParams {
     pub expiry: u64,
     /// Most makers to match, `1..=MAX_MATCH_LIMIT` for orders that take.
     pub match_limit: u8,
+}
+
+impl OrderParams {
+    /// An order with the common defaults: `DecrementTake`, no quote limit,
+    /// client id 0, no expiry, match limit [`DEFAULT_MATCH_LIMIT`].
+    pub const fn new(side: Side, order_type: OrderType, price: Ticks, max_base: BaseLots) -> Self {
+        Self {
+            side,
+            order_type,
+            self_trade: SelfTradeMode::DecrementTake,
+            price,
+            max_base,
+            max_quote: NO_QUOTE_LIMIT,
+            client_order_id: 0,
+            expiry: 0,
+            match_limit: DEFAULT_MATCH_LIMIT,
+        }
+    }
 }
 
 /// The result of placing an order.

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anchor_lang::solana_program::system_instruction;
 use clap::Parser;
-use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::scenario;
@@ -32,26 +32,6 @@ struct Args {
     orders_per_maker: u64,
     #[arg(long, default_value_t = 32)]
     max_events_per_tx: u8,
-}
-
-fn order(
-    side: Side,
-    order_type: OrderType,
-    price: u64,
-    lots: u64,
-    match_limit: u8,
-) -> PlaceOrderArgs {
-    PlaceOrderArgs {
-        side,
-        order_type,
-        self_trade: SelfTradeMode::DecrementTake,
-        price,
-        max_base_lots: lots,
-        max_quote: u64::MAX,
-        client_order_id: 0,
-        expiry: 0,
-        match_limit,
-    }
 }
 
 struct Run {
@@ -87,13 +67,7 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
         .await?;
         let orders: Vec<_> = (0..a.orders_per_maker)
             .map(|j| {
-                order(
-                    Side::Ask,
-                    OrderType::Limit,
-                    100 + (i as u64 + j) % 64,
-                    10,
-                    1,
-                )
+                PlaceOrderArgs::new(Side::Ask, OrderType::Limit, 100 + (i as u64 + j) % 64, 10)
             })
             .collect();
         for chunk in orders.chunks(8) {
@@ -122,25 +96,7 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
     )
     .await?;
     let total = a.makers as u64 * a.orders_per_maker;
-    let mut taken = 0;
-    while taken < total {
-        let n = (total - taken).min(64);
-        let sweep = order(
-            Side::Bid,
-            OrderType::ImmediateOrCancel,
-            1_000,
-            10 * n,
-            n as u8,
-        );
-        scenario::send(
-            chain.as_ref(),
-            &payer,
-            &[ix::place_order(&taker.owner.pubkey(), &m.keys, sweep, None)],
-            &[&taker.owner],
-        )
-        .await?;
-        taken += n;
-    }
+    scenario::take_asks(chain.as_ref(), &payer, &m, &taker, total, 10, 1_000).await?;
     let cranker = Keypair::new();
     scenario::send(
         chain.as_ref(),

@@ -477,17 +477,7 @@ pub use solana_signer::Signer as _;
 
 /// A limit-style order with no quote limit.
 pub fn order(side: Side, order_type: OrderType, price: u64, lots: u64) -> PlaceOrderArgs {
-    PlaceOrderArgs {
-        side,
-        order_type,
-        self_trade: SelfTradeMode::DecrementTake,
-        price,
-        max_base_lots: lots,
-        max_quote: u64::MAX,
-        client_order_id: 0,
-        expiry: 0,
-        match_limit: 16,
-    }
+    PlaceOrderArgs::new(side, order_type, price, lots)
 }
 
 pub const TOKEN: Pubkey = TOKEN_PROGRAM_ID;

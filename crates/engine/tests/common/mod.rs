@@ -4,11 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use orderbook_engine::order::NO_QUOTE_LIMIT;
 use orderbook_engine::{
     BaseAtoms, BaseLots, CancelOutcome, EngineError, EventKind, MarketParams, OrderParams,
-    OrderType, OwnedMarket, PlaceOutcome, QueueEvent, QuoteAtoms, QuoteLots, SelfTradeMode, Side,
-    Ticks, TraderState,
+    OrderType, OwnedMarket, PlaceOutcome, QueueEvent, QuoteAtoms, QuoteLots, Side, Ticks,
+    TraderState,
 };
 
 pub const NOW: u64 = 1_000;
@@ -24,17 +23,7 @@ pub fn params(taker_fee_ppm: u32, maker_fee_ppm: i32) -> MarketParams {
 }
 
 pub fn order(side: Side, order_type: OrderType, price: u64, lots: u64) -> OrderParams {
-    OrderParams {
-        side,
-        order_type,
-        self_trade: SelfTradeMode::DecrementTake,
-        price: Ticks(price),
-        max_base: BaseLots(lots),
-        max_quote: NO_QUOTE_LIMIT,
-        client_order_id: 0,
-        expiry: 0,
-        match_limit: 16,
-    }
+    OrderParams::new(side, order_type, Ticks(price), BaseLots(lots))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -68,6 +68,22 @@ impl From<Side> for EngineSide {
 }
 
 impl PlaceOrderArgs {
+    /// An order with the common defaults: `DecrementTake`, no quote limit,
+    /// client id 0, no expiry, match limit 16.
+    pub fn new(side: Side, order_type: OrderType, price: u64, max_base_lots: u64) -> Self {
+        Self {
+            side,
+            order_type,
+            self_trade: SelfTradeMode::DecrementTake,
+            price,
+            max_base_lots,
+            max_quote: u64::MAX,
+            client_order_id: 0,
+            expiry: 0,
+            match_limit: orderbook_engine::order::DEFAULT_MATCH_LIMIT,
+        }
+    }
+
     pub fn to_engine(&self) -> OrderParams {
         OrderParams {
             side: self.side.into(),
