@@ -19,6 +19,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Anchor IDL is up to date (cargo run -p orderbook-idl -- --check)"
 cargo run -q --locked -p orderbook-idl -- --check
 
+step "PostgreSQL (the indexer tests use the real server)"
+scripts/postgres.sh
+
 step "cargo test (workspace)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

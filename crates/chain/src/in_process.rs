@@ -46,6 +46,8 @@ struct Recorded {
     accounts: Vec<Pubkey>,
     events: Vec<orderbook_client::events::ProgramEvent>,
     failed: bool,
+    /// The bank clock when it landed (what a node reports as block time).
+    block_time: i64,
 }
 
 struct Inner {
@@ -240,12 +242,16 @@ impl Chain for InProcessChain {
         if failed {
             events.clear();
         }
+        let clock: anchor_lang::prelude::Clock =
+            inner.ctx.banks_client.get_sysvar().await.map_err(banks)?;
+        let block_time = clock.unix_timestamp;
         inner.history.push(Recorded {
             signature,
             slot,
             accounts,
             events,
             failed,
+            block_time,
         });
         if let Err(BanksClientError::TransactionError(
             solana_transaction_error::TransactionError::AlreadyProcessed
@@ -309,7 +315,7 @@ impl Chain for InProcessChain {
             .map(|r| TxEvents {
                 signature: r.signature,
                 slot: r.slot,
-                block_time: None,
+                block_time: Some(r.block_time),
                 events: r.events.clone(),
             }))
     }

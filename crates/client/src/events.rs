@@ -56,6 +56,45 @@ fn decode_one(disc: &[u8], rest: &mut &[u8]) -> Result<ProgramEvent, DecodeError
 }
 
 impl ProgramEvent {
+    /// The event's bytes as emitted (discriminator + borsh).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        use anchor_lang::Event;
+        match self {
+            Self::MarketCreated(e) => e.data(),
+            Self::MarketStatusChanged(e) => e.data(),
+            Self::TraderAccountOpened(e) => e.data(),
+            Self::TraderAccountClosed(e) => e.data(),
+            Self::Deposited(e) => e.data(),
+            Self::Withdrew(e) => e.data(),
+            Self::OrderPlaced(e) => e.data(),
+            Self::OrderFilled(e) => e.data(),
+            Self::OrderOut(e) => e.data(),
+            Self::OrderCancelled(e) => e.data(),
+            Self::EventsConsumed(e) => e.data(),
+            Self::FeesSwept(e) => e.data(),
+            Self::MarketClosed(e) => e.data(),
+        }
+    }
+
+    /// A short name of the event kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::MarketCreated(_) => "market_created",
+            Self::MarketStatusChanged(_) => "market_status_changed",
+            Self::TraderAccountOpened(_) => "trader_account_opened",
+            Self::TraderAccountClosed(_) => "trader_account_closed",
+            Self::Deposited(_) => "deposited",
+            Self::Withdrew(_) => "withdrew",
+            Self::OrderPlaced(_) => "order_placed",
+            Self::OrderFilled(_) => "order_filled",
+            Self::OrderOut(_) => "order_out",
+            Self::OrderCancelled(_) => "order_cancelled",
+            Self::EventsConsumed(_) => "events_consumed",
+            Self::FeesSwept(_) => "fees_swept",
+            Self::MarketClosed(_) => "market_closed",
+        }
+    }
+
     /// The (market, sequence number) every event carries.
     pub fn seq(&self) -> (anchor_lang::prelude::Pubkey, u64) {
         match self {

@@ -1,0 +1,336 @@
+//! The indexer against a real PostgreSQL (127.0.0.1:5432 by default,
+//! `ORDERBOOK_TEST_PG` overrides the admin URL) and an in-process chain.
+//! Each test creates its own database and drops it at the end.
+
+use std::sync::Arc;
+
+use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, Side};
+use orderbook_app::{db, indexer::Indexer};
+use orderbook_chain::Chain;
+use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_client::ix;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use tokio_postgres::Client;
+
+fn admin_url() -> String {
+    std::env::var("ORDERBOOK_TEST_PG")
+        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
+}
+
+/// A fresh, migrated database; dropped when the returned guard is.
+struct TestDb {
+    name: String,
+    admin: Client,
+}
+
+impl TestDb {
+    async fn new() -> (Self, Client) {
+        let admin = db::connect(&admin_url())
+            .await
+            .expect("postgres reachable (is it running?)");
+        let name = format!("orderbook_it_{}", rand::random::<u32>());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        let mut client = db::connect(&format!(
+            "{} dbname={name}",
+            admin_url().replace("dbname=test", "")
+        ))
+        .await
+        .expect("connect");
+        assert_eq!(
+            db::migrate(&mut client).await.unwrap(),
+            db::MIGRATIONS.len()
+        );
+        assert_eq!(
+            db::migrate(&mut client).await.unwrap(),
+            0,
+            "migrations are idempotent"
+        );
+        (Self { name, admin }, client)
+    }
+
+    async fn drop(self, client: Client) {
+        drop(client);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let _ = self
+            .admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .await;
+    }
+}
+
+async fn count(db: &Client, sql: &str) -> i64 {
+    db.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+struct World {
+    chain: Arc<InProcessChain>,
+    payer: Keypair,
+    m: MarketSetup,
+    maker: TraderSetup,
+    taker: TraderSetup,
+}
+
+async fn world() -> World {
+    let chain = Arc::new(InProcessChain::start().await);
+    let payer = chain.payer();
+    let args = CreateMarketArgs {
+        base_lot_size: 1_000,
+        quote_lot_size: 10,
+        tick_size: 1,
+        taker_fee_ppm: 500,
+        maker_fee_ppm: -100,
+        crank_reward_lamports: 5_000,
+        authority: payer.pubkey(),
+        fee_authority: payer.pubkey(),
+    };
+    let m = scenario::create_market(chain.as_ref(), &payer, args, 64, 256)
+        .await
+        .unwrap();
+    let maker = scenario::trader(
+        chain.as_ref(),
+        &payer,
+        &m,
+        1_000_000_000,
+        100_000_000,
+        0,
+        100,
+    )
+    .await
+    .unwrap();
+    let taker = scenario::trader(
+        chain.as_ref(),
+        &payer,
+        &m,
+        1_000_000_000,
+        0,
+        100_000_000,
+        100,
+    )
+    .await
+    .unwrap();
+    World {
+        chain,
+        payer,
+        m,
+        maker,
+        taker,
+    }
+}
+
+impl World {
+    /// Maker posts `n` asks, the taker takes them, a crank settles.
+    async fn trade(&self, n: u64) {
+        let asks: Vec<_> = (0..n)
+            .map(|i| PlaceOrderArgs::new(Side::Ask, OrderType::Limit, 100 + i, 5))
+            .collect();
+        for chunk in asks.chunks(8) {
+            scenario::send(
+                self.chain.as_ref(),
+                &self.payer,
+                &[ix::place_orders(
+                    &self.maker.owner.pubkey(),
+                    &self.m.keys,
+                    chunk.to_vec(),
+                    None,
+                )],
+                &[&self.maker.owner],
+            )
+            .await
+            .unwrap();
+        }
+        scenario::take_asks(
+            self.chain.as_ref(),
+            &self.payer,
+            &self.m,
+            &self.taker,
+            n,
+            5,
+            1_000,
+        )
+        .await
+        .unwrap();
+        let crank = ix::consume_events(
+            &self.payer.pubkey(),
+            &self.m.keys.market,
+            &self.m.keys.event_queue,
+            &[self.maker.account],
+            64,
+        );
+        scenario::send(self.chain.as_ref(), &self.payer, &[crank], &[])
+            .await
+            .unwrap();
+    }
+
+    async fn emitted(&self) -> i64 {
+        let m = orderbook_client::accounts::market(
+            &self
+                .chain
+                .account(&self.m.keys.market)
+                .await
+                .unwrap()
+                .unwrap()
+                .data,
+        )
+        .unwrap();
+        m.engine().next_emit_seq as i64
+    }
+}
+
+#[tokio::test]
+async fn sync_stores_every_event_once_with_projections_and_resumes() {
+    let (tdb, mut client) = TestDb::new().await;
+    let w = world().await;
+    w.trade(10).await;
+    let ix_ = Indexer::new(w.chain.clone(), w.m.keys.market);
+    let first = ix_.sync(&mut client).await.unwrap();
+    let emitted = w.emitted().await;
+    assert_eq!(first.new_events as i64, emitted);
+    assert_eq!(count(&client, "SELECT count(*) FROM events").await, emitted);
+    assert_eq!(
+        count(&client, "SELECT max(seq) + 1 FROM events").await,
+        emitted,
+        "contiguous from 0"
+    );
+    assert_eq!(count(&client, "SELECT count(*) FROM fills").await, 10);
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM orders WHERE status = 'filled' AND side = 1"
+        )
+        .await,
+        10
+    );
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM transfers WHERE kind = 'deposit'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(count(&client, "SELECT count(*) FROM traders").await, 2);
+    assert_eq!(count(&client, "SELECT count(*) FROM markets").await, 1);
+    assert_eq!(
+        count(
+            &client,
+            "SELECT sum(trades)::bigint FROM candles WHERE resolution = 60"
+        )
+        .await,
+        10
+    );
+    let (lo, hi): (i64, i64) = {
+        let r = client
+            .query_one(
+                "SELECT min(low), max(high) FROM candles WHERE resolution = 86400",
+                &[],
+            )
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!((lo, hi), (100, 109));
+
+    // Nothing new: nothing happens.
+    assert_eq!(ix_.sync(&mut client).await.unwrap().new_events, 0);
+    // Resume: only the new transactions are read.
+    w.trade(3).await;
+    let second = ix_.sync(&mut client).await.unwrap();
+    assert_eq!(second.new_events as i64, w.emitted().await - emitted);
+    assert!(second.transactions < first.transactions);
+    assert_eq!(count(&client, "SELECT count(*) FROM fills").await, 13);
+    tdb.drop(client).await;
+}
+
+/// Row counts and sums of every read model.
+async fn snapshot(c: &Client) -> Vec<i64> {
+    let mut out = Vec::new();
+    for t in [
+        "events",
+        "fills",
+        "orders",
+        "transfers",
+        "traders",
+        "markets",
+    ] {
+        out.push(count(c, &format!("SELECT count(*) FROM {t}")).await);
+    }
+    out.push(count(c, "SELECT coalesce(sum(trades), 0)::bigint FROM candles").await);
+    out.push(
+        count(
+            c,
+            "SELECT coalesce(sum(filled_base_lots), 0)::bigint FROM orders",
+        )
+        .await,
+    );
+    out
+}
+
+#[tokio::test]
+async fn replaying_the_same_transactions_stores_each_event_once() {
+    let (tdb, mut client) = TestDb::new().await;
+    let w = world().await;
+    w.trade(6).await;
+    let ix_ = Indexer::new(w.chain.clone(), w.m.keys.market);
+    ix_.sync(&mut client).await.unwrap();
+    let before = snapshot(&client).await;
+    // Forget the cursor: the next sync re-reads and re-ingests all history.
+    client
+        .execute("DELETE FROM ingest_cursor", &[])
+        .await
+        .unwrap();
+    let again = ix_.sync(&mut client).await.unwrap();
+    assert!(again.transactions > 0);
+    assert_eq!(again.new_events, 0);
+    assert_eq!(
+        snapshot(&client).await,
+        before,
+        "a replay changed the read models"
+    );
+    tdb.drop(client).await;
+}
+
+#[tokio::test]
+async fn a_gap_triggers_a_rescan_that_fills_it() {
+    let (tdb, mut client) = TestDb::new().await;
+    let w = world().await;
+    w.trade(4).await;
+    let ix_ = Indexer::new(w.chain.clone(), w.m.keys.market);
+    ix_.sync(&mut client).await.unwrap();
+    let total = count(&client, "SELECT count(*) FROM events").await;
+    // Lose some events (as if transactions had been missed), keep the cursor.
+    client
+        .execute("DELETE FROM events WHERE seq BETWEEN 5 AND 9", &[])
+        .await
+        .unwrap();
+    client
+        .execute("DELETE FROM fills WHERE seq BETWEEN 5 AND 9", &[])
+        .await
+        .unwrap();
+    // The cursor says events up to 4 are stored; the next transactions start later.
+    client
+        .execute("UPDATE ingest_cursor SET last_seq = 4", &[])
+        .await
+        .unwrap();
+    w.trade(1).await;
+    let s = ix_.sync(&mut client).await.unwrap();
+    assert!(s.rescanned, "the jump from 4 triggered a full re-read");
+    assert_eq!(
+        count(&client, "SELECT count(*) FROM events").await,
+        w.emitted().await
+    );
+    assert!(count(&client, "SELECT count(*) FROM events").await > total);
+    assert_eq!(
+        count(&client, "SELECT max(seq) + 1 - count(*) FROM events").await,
+        0,
+        "no hole left"
+    );
+    tdb.drop(client).await;
+}
