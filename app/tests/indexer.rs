@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_app::{db, indexer::Indexer};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
@@ -81,16 +81,7 @@ struct World {
 async fn world() -> World {
     let chain = Arc::new(InProcessChain::start().await);
     let payer = chain.payer();
-    let args = CreateMarketArgs {
-        base_lot_size: 1_000,
-        quote_lot_size: 10,
-        tick_size: 1,
-        taker_fee_ppm: 500,
-        maker_fee_ppm: -100,
-        crank_reward_lamports: 5_000,
-        authority: payer.pubkey(),
-        fee_authority: payer.pubkey(),
-    };
+    let args = scenario::standard_market_args(payer.pubkey());
     let m = scenario::create_market(chain.as_ref(), &payer, args, 64, 256)
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anchor_lang::solana_program::system_instruction;
-use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
@@ -13,6 +13,7 @@ use orderbook_keeper::{Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, batch, crank_ix
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
+/// `scenario::standard_market_args`' crank reward.
 const REWARD: u64 = 5_000;
 
 fn ask(price: u64, lots: u64) -> PlaceOrderArgs {
@@ -35,16 +36,7 @@ struct World {
 async fn world(makers: usize, per_maker: u64) -> World {
     let chain = Arc::new(InProcessChain::start().await);
     let payer = chain.payer();
-    let args = CreateMarketArgs {
-        base_lot_size: 1_000,
-        quote_lot_size: 10,
-        tick_size: 1,
-        taker_fee_ppm: 500,
-        maker_fee_ppm: -100,
-        crank_reward_lamports: REWARD,
-        authority: payer.pubkey(),
-        fee_authority: payer.pubkey(),
-    };
+    let args = scenario::standard_market_args(payer.pubkey());
     let m = scenario::create_market(chain.as_ref(), &payer, args, 512, 1024)
         .await
         .expect("market");

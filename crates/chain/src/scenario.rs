@@ -15,6 +15,22 @@ use solana_transaction::Transaction;
 
 use crate::{Chain, ChainError};
 
+/// The market tests, benches and the demo use: 1,000 base atoms per lot, 10
+/// quote atoms per lot, tick 1 quote lot, taker fee 0.05%, maker rebate 0.01%,
+/// crank reward 5,000 lamports per event.
+pub fn standard_market_args(authority: Pubkey) -> CreateMarketArgs {
+    CreateMarketArgs {
+        base_lot_size: 1_000,
+        quote_lot_size: 10,
+        tick_size: 1,
+        taker_fee_ppm: 500,
+        maker_fee_ppm: -100,
+        crank_reward_lamports: 5_000,
+        authority,
+        fee_authority: authority,
+    }
+}
+
 /// Attempts of [`send`] when the blockhash expires (or the transaction
 /// duplicates one already landed under the same blockhash).
 const SEND_ATTEMPTS: usize = 3;

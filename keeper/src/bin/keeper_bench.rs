@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anchor_lang::solana_program::system_instruction;
 use clap::Parser;
-use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::scenario;
@@ -43,16 +43,7 @@ struct Run {
 async fn run_once(a: &Args) -> anyhow::Result<Run> {
     let chain = Arc::new(InProcessChain::start().await);
     let payer = chain.payer();
-    let args = CreateMarketArgs {
-        base_lot_size: 1_000,
-        quote_lot_size: 10,
-        tick_size: 1,
-        taker_fee_ppm: 500,
-        maker_fee_ppm: -100,
-        crank_reward_lamports: 5_000,
-        authority: payer.pubkey(),
-        fee_authority: payer.pubkey(),
-    };
+    let args = scenario::standard_market_args(payer.pubkey());
     let m = scenario::create_market(chain.as_ref(), &payer, args, 1024, 1024).await?;
     for i in 0..a.makers {
         let t = scenario::trader(

@@ -79,16 +79,7 @@ pub struct MarketCfg {
 impl Default for MarketCfg {
     fn default() -> Self {
         Self {
-            args: CreateMarketArgs {
-                base_lot_size: 1_000,
-                quote_lot_size: 10,
-                tick_size: 1,
-                taker_fee_ppm: 500,
-                maker_fee_ppm: -100,
-                crank_reward_lamports: 5_000,
-                authority: Pubkey::default(),
-                fee_authority: Pubkey::default(),
-            },
+            args: orderbook_chain::scenario::standard_market_args(Pubkey::default()),
             base_program: TOKEN_PROGRAM_ID,
             quote_program: TOKEN_PROGRAM_ID,
             base_decimals: 6,
