@@ -122,21 +122,15 @@ impl World {
         let asks: Vec<_> = (0..n)
             .map(|i| PlaceOrderArgs::new(Side::Ask, OrderType::Limit, 100 + i, 5))
             .collect();
-        for chunk in asks.chunks(8) {
-            scenario::send(
-                self.chain.as_ref(),
-                &self.payer,
-                &[ix::place_orders(
-                    &self.maker.owner.pubkey(),
-                    &self.m.keys,
-                    chunk.to_vec(),
-                    None,
-                )],
-                &[&self.maker.owner],
-            )
-            .await
-            .unwrap();
-        }
+        scenario::place_all(
+            self.chain.as_ref(),
+            &self.payer,
+            &self.m,
+            &self.maker,
+            &asks,
+        )
+        .await
+        .unwrap();
         scenario::take_asks(
             self.chain.as_ref(),
             &self.payer,

@@ -7,7 +7,7 @@ use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
-use orderbook_client::{TokenKind, accounts as decode, ix};
+use orderbook_client::accounts as decode;
 use orderbook_engine::{EventKind, QueueEvent, TraderState};
 use orderbook_keeper::{Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, batch, crank_ixs};
 use solana_keypair::Keypair;
@@ -56,21 +56,9 @@ async fn world(makers: usize, per_maker: u64) -> World {
         let orders: Vec<_> = (0..per_maker)
             .map(|j| ask(100 + (i as u64 * per_maker + j) % 50, 10))
             .collect();
-        for chunk in orders.chunks(8) {
-            scenario::send(
-                chain.as_ref(),
-                &payer,
-                &[ix::place_orders(
-                    &t.owner.pubkey(),
-                    &m.keys,
-                    chunk.to_vec(),
-                    None,
-                )],
-                &[&t.owner],
-            )
+        scenario::place_all(chain.as_ref(), &payer, &m, &t, &orders)
             .await
             .expect("asks");
-        }
         ms.push(t);
     }
     let taker = scenario::trader(
@@ -300,7 +288,6 @@ async fn discovery_finds_markets_and_an_empty_queue_costs_nothing() {
         before,
         "no transaction for an empty queue"
     );
-    let _ = TokenKind::Base;
 }
 
 #[test]

@@ -62,6 +62,21 @@ pub async fn send<C: Chain + ?Sized>(
     Err(last)
 }
 
+/// Place `orders` for `trader`, `MAX_ORDERS_PER_BATCH` per transaction.
+pub async fn place_all<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    m: &MarketSetup,
+    trader: &TraderSetup,
+    orders: &[PlaceOrderArgs],
+) -> Result<(), ChainError> {
+    for chunk in orders.chunks(orderbook::instructions::MAX_ORDERS_PER_BATCH) {
+        let ix = ix::place_orders(&trader.owner.pubkey(), &m.keys, chunk.to_vec(), None);
+        send(chain, payer, &[ix], &[&trader.owner]).await?;
+    }
+    Ok(())
+}
+
 /// `taker` buys `lots` base lots with IOC bids up to `max_price`, 64 makers
 /// per transaction (for filling queues in tests and benches).
 pub async fn take_asks<C: Chain + ?Sized>(

@@ -16,7 +16,7 @@ use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::scenario;
-use orderbook_client::{accounts as decode, ix};
+use orderbook_client::accounts as decode;
 use orderbook_keeper::{Keeper, KeeperConfig};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -61,20 +61,7 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
                 PlaceOrderArgs::new(Side::Ask, OrderType::Limit, 100 + (i as u64 + j) % 64, 10)
             })
             .collect();
-        for chunk in orders.chunks(8) {
-            scenario::send(
-                chain.as_ref(),
-                &payer,
-                &[ix::place_orders(
-                    &t.owner.pubkey(),
-                    &m.keys,
-                    chunk.to_vec(),
-                    None,
-                )],
-                &[&t.owner],
-            )
-            .await?;
-        }
+        scenario::place_all(chain.as_ref(), &payer, &m, &t, &orders).await?;
     }
     let taker = scenario::trader(
         chain.as_ref(),
