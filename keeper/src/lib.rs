@@ -384,8 +384,11 @@ impl<C: Chain> Keeper<C> {
     pub async fn crank_market(&mut self, market: &Pubkey) -> Result<PassStats, ChainError> {
         let label = market.to_string();
         let mut stats = PassStats::default();
+        // Queue length as last read, when nothing was sent since: saves a re-read.
+        let mut unchanged_len: Option<usize> = None;
         for _ in 0..self.cfg.max_txs_per_market {
             let (m, events, capacity) = self.load(market).await?;
+            unchanged_len = Some(events.len());
             // An empty queue means every event seen so far is gone.
             let head = events.first().map_or(u64::MAX, |e| e.seq);
             self.observe_queue(market, head, &events, capacity);
@@ -407,6 +410,7 @@ impl<C: Chain> Keeper<C> {
                 break;
             }
             let fee = self.priority_fee(&[*market, m.event_queue]).await;
+            unchanged_len = None;
             self.nonce = self.nonce.wrapping_add(1);
             let ixs = crank_ixs(
                 &self.cfg,
@@ -457,8 +461,10 @@ impl<C: Chain> Keeper<C> {
                 }
             }
         }
-        let (_, rest, _) = self.load(market).await?;
-        stats.remaining = rest.len() as u32;
+        stats.remaining = match unchanged_len {
+            Some(n) => n as u32,
+            None => self.load(market).await?.1.len() as u32,
+        };
         Ok(stats)
     }
 

@@ -133,18 +133,6 @@ impl TraderState {
         self.orders.iter().position(|o| o.in_use == 0)
     }
 
-    pub fn slot_by_client_id(&self, client_order_id: u64) -> Option<usize> {
-        self.orders
-            .iter()
-            .position(|o| o.in_use != 0 && o.client_order_id == client_order_id)
-    }
-
-    pub fn slot_by_order_id(&self, order_seq: u64) -> Option<usize> {
-        self.orders
-            .iter()
-            .position(|o| o.in_use != 0 && o.order_seq == order_seq)
-    }
-
     pub(crate) fn occupy(&mut self, slot: usize, o: OpenOrder) {
         self.orders[slot] = OpenOrder { in_use: 1, ..o };
         self.open_orders += 1;

@@ -13,7 +13,7 @@ use anchor_spl::token_2022::spl_token_2022;
 use orderbook::error::OrderbookError;
 use orderbook::instructions::CreateMarketArgs;
 use orderbook::state::TokenKind;
-use orderbook_client::events::{ProgramEvent, decode_batch, is_event_batch};
+use orderbook_client::events::ProgramEvent;
 use orderbook_client::ix::{self, MarketKeys, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use orderbook_client::{pda, setup};
 use solana_instruction_error::InstructionError;
@@ -145,16 +145,13 @@ impl Env {
             && let Some(inner) = &details.inner_instructions
         {
             let keys = &tx.message.account_keys;
-            for ixs in inner {
-                for ii in ixs {
-                    let program = keys[ii.instruction.program_id_index as usize];
-                    if program == orderbook::ID && is_event_batch(&ii.instruction.data) {
-                        events.extend(
-                            decode_batch(&ii.instruction.data).expect("event batch decodes"),
-                        );
-                    }
-                }
-            }
+            let pairs = inner.iter().flatten().map(|ii| {
+                (
+                    keys[ii.instruction.program_id_index as usize],
+                    ii.instruction.data.as_slice(),
+                )
+            });
+            events = orderbook_chain::events_from_inner(pairs).expect("event batch decodes");
         }
         match self.ctx.banks_client.process_transaction(tx).await {
             Ok(()) => Ok(events),
