@@ -8,7 +8,10 @@
 use tokio_postgres::{Client, NoTls};
 
 /// `(version, sql)` of every migration, in order.
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_balances.sql")),
+];
 
 /// Advisory lock key guarding migrations.
 const MIGRATION_LOCK: i64 = 0x6f72_6465_7262_6f6f; // "orderboo"
@@ -70,4 +73,87 @@ pub async fn migrate(client: &mut Client) -> Result<usize, DbError> {
 /// A u64 for a bigint column, refusing values that would not fit.
 pub fn i64_of(v: u64) -> Result<i64, DbError> {
     i64::try_from(v).map_err(|_| DbError::OutOfRange(v))
+}
+
+/// The value of `key` in a key=value connection string.
+fn conn_param<'a>(url: &'a str, key: &str) -> Option<&'a str> {
+    url.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// `url` with `dbname` replaced by (or set to) `name`.
+pub fn with_dbname(url: &str, name: &str) -> String {
+    let mut parts: Vec<String> = url
+        .split_whitespace()
+        .filter(|kv| !kv.starts_with("dbname="))
+        .map(str::to_owned)
+        .collect();
+    parts.push(format!("dbname={name}"));
+    parts.join(" ")
+}
+
+/// Connect to `url` (a key=value connection string), creating its database
+/// first (through the `postgres` database) if it does not exist yet.
+pub async fn connect_or_create(url: &str) -> Result<Client, DbError> {
+    match connect(url).await {
+        Ok(c) => Ok(c),
+        Err(DbError::Postgres(e))
+            if e.as_db_error().map(|d| d.code())
+                == Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME) =>
+        {
+            let name = conn_param(url, "dbname").unwrap_or("postgres");
+            let admin = connect(&with_dbname(url, "postgres")).await?;
+            let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+            admin
+                .batch_execute(&format!("CREATE DATABASE {quoted}"))
+                .await?;
+            tracing::info!(database = name, "created database");
+            connect(url).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Drop every table (the embedded chain is new at each start, so its
+/// database starts empty too) and re-apply the migrations.
+pub async fn reset(client: &mut Client) -> Result<(), DbError> {
+    client
+        .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        .await?;
+    migrate(client).await?;
+    Ok(())
+}
+
+/// A throw-away database for tests and benches: created (and migrated)
+/// with a random name next to `admin_url`'s, dropped by [`ScratchDb::drop`].
+pub struct ScratchDb {
+    pub name: String,
+    pub url: String,
+    admin: Client,
+}
+
+impl ScratchDb {
+    pub async fn new(admin_url: &str, prefix: &str) -> Result<(Self, Client), DbError> {
+        let admin = connect(admin_url).await?;
+        let name = format!("{prefix}_{}", rand::random::<u32>());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await?;
+        let url = with_dbname(admin_url, &name);
+        let mut client = connect(&url).await?;
+        migrate(&mut client).await?;
+        Ok((Self { name, url, admin }, client))
+    }
+
+    /// Drop the database (closing `client` first).
+    pub async fn drop(self, client: Client) {
+        drop(client);
+        let _ = self
+            .admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .await;
+    }
 }

@@ -2,31 +2,33 @@
 //!
 //! For one market, [`Indexer::sync`] lists the market's confirmed
 //! transactions newer than the stored cursor (`signatures_for_address`),
-//! oldest first, reads each one's program events and ingests them. Each
-//! transaction is ingested in one database transaction that inserts its
-//! events keyed by `(market, seq)` (`ON CONFLICT DO NOTHING`), applies the
-//! projections (orders, fills, transfers, candles, traders, markets) only
-//! for events that were new, and advances the cursor. Replaying a
-//! transaction therefore changes nothing, and a crash at any point leaves
-//! either all or none of a transaction's effects. A jump in the sequence
-//! (an event later than `last_seq + 1`) means transactions were missed: the
-//! next sync re-reads the market's whole history, which is safe because
-//! ingestion is idempotent.
+//! oldest first, reads each one's program events and ingests them in
+//! batches of up to [`Indexer::batch_txs`] transactions, each batch in one
+//! database transaction ([`crate::ingest::ingest_batch`]): events keyed by
+//! `(market, seq)` (`ON CONFLICT DO NOTHING`), the read models updated only
+//! from events that were new, the cursor advanced. Replaying changes
+//! nothing, and a crash at any point leaves either all or none of a batch.
+//! A jump in the sequence (an event later than `last_seq + 1`) means
+//! transactions were missed: the batch is refused and the market's whole
+//! history re-read, which is safe because ingestion is idempotent.
+//! [`Indexer::follow`] repeats `sync` until shut down (live mode).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
-use orderbook_chain::{Chain, ChainError, TxEvents};
-use orderbook_client::events::ProgramEvent;
+use orderbook_chain::{Chain, ChainError};
 use solana_signature::Signature;
-use tokio_postgres::{Client, Transaction};
+use tokio::sync::{mpsc, watch};
+use tokio_postgres::Client;
 
-use crate::db::{DbError, i64_of};
+use crate::db::DbError;
+use crate::ingest::{Ingested, ingest_batch};
 
 /// Signatures per `signatures_for_address` page.
 const SIGNATURE_PAGE: usize = 1_000;
-/// Candle resolutions maintained, in seconds.
-pub const CANDLE_RESOLUTIONS: [i64; 4] = [60, 300, 3_600, 86_400];
+/// Transactions per ingest batch (one database transaction) by default.
+pub const DEFAULT_BATCH_TXS: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -40,6 +42,8 @@ pub enum IndexError {
         expected: i64,
         got: i64,
     },
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
 }
 
 impl From<tokio_postgres::Error> for IndexError {
@@ -58,14 +62,35 @@ pub struct SyncStats {
     pub rescanned: bool,
 }
 
-pub struct Indexer<C: Chain> {
+pub struct Indexer<C: Chain + ?Sized> {
     chain: Arc<C>,
     market: Pubkey,
+    /// Transactions per database transaction.
+    pub batch_txs: usize,
+    /// Re-read touched traders' balances from their accounts.
+    pub refresh_balances: bool,
+    sink: Option<mpsc::Sender<Ingested>>,
 }
 
-impl<C: Chain> Indexer<C> {
+impl<C: Chain + ?Sized> Indexer<C> {
     pub fn new(chain: Arc<C>, market: Pubkey) -> Self {
-        Self { chain, market }
+        Self {
+            chain,
+            market,
+            batch_txs: DEFAULT_BATCH_TXS,
+            refresh_balances: true,
+            sink: None,
+        }
+    }
+
+    /// Send every committed batch's new events to `sink` (the feed).
+    pub fn with_sink(mut self, sink: mpsc::Sender<Ingested>) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    pub fn market(&self) -> Pubkey {
+        self.market
     }
 
     /// `(last_seq, last_signature)` stored for this market.
@@ -119,282 +144,68 @@ impl<C: Chain> Indexer<C> {
             }
         }
         let mut stats = SyncStats::default();
-        for s in sigs.iter().rev().filter(|s| !s.failed) {
-            let Some(tx) = self.chain.transaction_events(&s.signature).await? else {
-                tracing::warn!(signature = %s.signature, "listed transaction not found; will retry next sync");
+        let listed: Vec<Signature> = sigs
+            .iter()
+            .rev()
+            .filter(|s| !s.failed)
+            .map(|s| s.signature)
+            .collect();
+        for chunk in listed.chunks(self.batch_txs.max(1)) {
+            let mut txs = Vec::with_capacity(chunk.len());
+            let mut missing = false;
+            for sig in chunk {
+                match self.chain.transaction_events(sig).await? {
+                    Some(tx) => txs.push(tx),
+                    None => {
+                        tracing::warn!(signature = %sig, "listed transaction not found; will retry next sync");
+                        missing = true;
+                        break;
+                    }
+                }
+            }
+            let chain = self.refresh_balances.then_some(&*self.chain);
+            let done = ingest_batch(db, &self.market, &txs, until.is_none(), chain).await?;
+            stats.transactions += txs.len();
+            stats.new_events += done.events.len();
+            if let Some(sink) = &self.sink
+                && (!done.events.is_empty() || !done.balances.is_empty())
+            {
+                // The receiver gone (feed shut down) is not an indexing error.
+                let _ = sink.send(done).await;
+            }
+            if missing {
                 break;
-            };
-            stats.new_events += self.ingest(db, &tx, until.is_none()).await?;
-            stats.transactions += 1;
+            }
         }
         Ok(stats)
     }
 
-    /// Ingest one transaction's events for this market atomically; returns
-    /// how many were new. With `allow_gaps` (a full rescan) sequence jumps
-    /// are not errors.
-    pub async fn ingest(
+    /// Sync every `poll` until `shutdown` turns true, logging progress;
+    /// errors are logged and retried with backoff (up to 30 s), never fatal.
+    pub async fn follow(
         &self,
         db: &mut Client,
-        tx: &TxEvents,
-        allow_gaps: bool,
-    ) -> Result<usize, IndexError> {
-        let market = self.market.to_string();
-        let events: Vec<&ProgramEvent> = tx
-            .events
-            .iter()
-            .filter(|e| e.seq().0 == self.market)
-            .collect();
-        if events.is_empty() {
-            return Ok(0);
-        }
-        let t = db.transaction().await?;
-        let last: Option<i64> = t
-            .query_opt(
-                "SELECT last_seq FROM ingest_cursor WHERE market = $1 FOR UPDATE",
-                &[&market],
-            )
-            .await?
-            .map(|r| r.get(0));
-        let mut new = 0;
-        let mut max_seq = last.unwrap_or(-1);
-        for ev in events {
-            let seq = i64_of(ev.seq().1)?;
-            if !allow_gaps && seq > max_seq + 1 {
-                return Err(IndexError::Gap {
-                    market: self.market,
-                    expected: max_seq + 1,
-                    got: seq,
-                });
-            }
-            let inserted = t
-                .execute(
-                    "INSERT INTO events (market, seq, kind, signature, slot, block_time, data)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                    &[
-                        &market,
-                        &seq,
-                        &ev.kind(),
-                        &tx.signature.to_string(),
-                        &i64_of(tx.slot)?,
-                        &tx.block_time,
-                        &ev.to_bytes(),
-                    ],
-                )
-                .await?;
-            if inserted == 1 {
-                project(&t, &market, seq, ev, tx).await?;
-                new += 1;
-            }
-            max_seq = max_seq.max(seq);
-        }
-        t.execute(
-            "INSERT INTO ingest_cursor (market, last_seq, last_signature, last_slot) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (market) DO UPDATE SET last_seq = EXCLUDED.last_seq, last_signature = EXCLUDED.last_signature,
-                 last_slot = EXCLUDED.last_slot, updated_at = now()
-             WHERE ingest_cursor.last_seq <= EXCLUDED.last_seq",
-            &[&market, &max_seq, &tx.signature.to_string(), &i64_of(tx.slot)?],
-        )
-        .await?;
-        t.commit().await?;
-        Ok(new)
-    }
-}
-
-fn num(v: u64) -> String {
-    v.to_string()
-}
-
-/// Apply one newly inserted event to the read models.
-async fn project(
-    t: &Transaction<'_>,
-    market: &str,
-    seq: i64,
-    ev: &ProgramEvent,
-    tx: &TxEvents,
-) -> Result<(), IndexError> {
-    match ev {
-        ProgramEvent::MarketCreated(e) => {
-            t.execute(
-                "INSERT INTO markets (market, base_mint, quote_mint, base_lot_size, quote_lot_size, tick_size, taker_fee_ppm,
-                     maker_fee_ppm, orders_per_side, event_capacity, crank_reward_lamports, authority, fee_authority, created_slot)
-                 VALUES ($1, $2, $3, $4::text::numeric, $5::text::numeric, $6::text::numeric, $7, $8, $9, $10,
-                     $11::text::numeric, $12, $13, $14)
-                 ON CONFLICT (market) DO NOTHING",
-                &[
-                    &market,
-                    &e.base_mint.to_string(),
-                    &e.quote_mint.to_string(),
-                    &num(e.base_lot_size),
-                    &num(e.quote_lot_size),
-                    &num(e.tick_size),
-                    &(e.taker_fee_ppm as i32),
-                    &e.maker_fee_ppm,
-                    &(e.orders_per_side as i32),
-                    &(e.event_capacity as i32),
-                    &num(e.crank_reward_lamports),
-                    &e.authority.to_string(),
-                    &e.fee_authority.to_string(),
-                    &i64_of(tx.slot)?,
-                ],
-            )
-            .await?;
-        }
-        ProgramEvent::MarketStatusChanged(e) => {
-            t.execute(
-                "UPDATE markets SET status = $2 WHERE market = $1",
-                &[&market, &i16::from(e.new_status)],
-            )
-            .await?;
-        }
-        ProgramEvent::MarketClosed(_) => {
-            t.execute(
-                "UPDATE markets SET status = 4 WHERE market = $1",
-                &[&market],
-            )
-            .await?;
-        }
-        ProgramEvent::TraderAccountOpened(e) => {
-            t.execute(
-                "INSERT INTO traders (market, trader_id, owner, trader_account, opened_seq) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT DO NOTHING",
-                &[&market, &(e.trader_id as i32), &e.owner.to_string(), &e.trader_account.to_string(), &seq],
-            )
-            .await?;
-        }
-        ProgramEvent::TraderAccountClosed(e) => {
-            t.execute(
-                "UPDATE traders SET closed_seq = $3 WHERE market = $1 AND trader_id = $2",
-                &[&market, &(e.trader_id as i32), &seq],
-            )
-            .await?;
-        }
-        ProgramEvent::Deposited(e) => {
-            transfer(t, market, seq, e.trader_id, "deposit", e.token, e.amount).await?
-        }
-        ProgramEvent::Withdrew(e) => {
-            transfer(t, market, seq, e.trader_id, "withdraw", e.token, e.amount).await?
-        }
-        ProgramEvent::OrderPlaced(e) => {
-            let status = if e.posted_base_lots > 0 {
-                "open"
-            } else if e.filled_base_lots == e.max_base_lots {
-                "filled"
-            } else {
-                "cancelled"
-            };
-            t.execute(
-                "INSERT INTO orders (market, order_id, trader_id, client_order_id, side, order_type, price, max_base_lots,
-                     posted_base_lots, open_base_lots, filled_base_lots, status, expiry, placed_seq, updated_seq)
-                 VALUES ($1, $2, $3, $4::text::numeric, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $13)
-                 ON CONFLICT DO NOTHING",
-                &[
-                    &market,
-                    &i64_of(e.order_id)?,
-                    &(e.trader_id as i32),
-                    &num(e.client_order_id),
-                    &i16::from(e.side),
-                    &i16::from(e.order_type),
-                    &i64_of(e.price)?,
-                    &i64_of(e.max_base_lots)?,
-                    &i64_of(e.posted_base_lots)?,
-                    &i64_of(e.filled_base_lots)?,
-                    &status,
-                    &i64_of(e.expiry)?,
-                    &seq,
-                ],
-            )
-            .await?;
-        }
-        ProgramEvent::OrderFilled(e) => {
-            t.execute(
-                "INSERT INTO fills (market, seq, queue_seq, maker_trader_id, taker_trader_id, maker_order_id, taker_order_id,
-                     taker_side, price, base_lots, quote, taker_fee, maker_fee, slot, block_time)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::numeric, $12::text::numeric, $13::text::numeric, $14, $15)
-                 ON CONFLICT DO NOTHING",
-                &[
-                    &market,
-                    &seq,
-                    &i64_of(e.queue_seq)?,
-                    &(e.maker_trader_id as i32),
-                    &(e.taker_trader_id as i32),
-                    &i64_of(e.maker_order_id)?,
-                    &i64_of(e.taker_order_id)?,
-                    &i16::from(e.taker_side),
-                    &i64_of(e.price)?,
-                    &i64_of(e.base_lots)?,
-                    &num(e.quote),
-                    &num(e.taker_fee),
-                    &e.maker_fee.to_string(),
-                    &i64_of(tx.slot)?,
-                    &tx.block_time,
-                ],
-            )
-            .await?;
-            let status = if e.maker_out { "filled" } else { "open" };
-            t.execute(
-                "UPDATE orders SET open_base_lots = open_base_lots - $3, filled_base_lots = filled_base_lots + $3,
-                     status = $4, updated_seq = $5 WHERE market = $1 AND order_id = $2",
-                &[&market, &i64_of(e.maker_order_id)?, &i64_of(e.base_lots)?, &status, &seq],
-            )
-            .await?;
-            if let Some(time) = tx.block_time {
-                for r in CANDLE_RESOLUTIONS {
-                    let price = i64_of(e.price)?;
-                    t.execute(
-                        "INSERT INTO candles (market, resolution, bucket_start, open, high, low, close, base_lots, quote, trades,
-                             first_seq, last_seq)
-                         VALUES ($1, $2, $3, $4, $4, $4, $4, $5::text::numeric, $6::text::numeric, 1, $7, $7)
-                         ON CONFLICT (market, resolution, bucket_start) DO UPDATE SET
-                             high = GREATEST(candles.high, EXCLUDED.high), low = LEAST(candles.low, EXCLUDED.low),
-                             close = EXCLUDED.close, base_lots = candles.base_lots + EXCLUDED.base_lots,
-                             quote = candles.quote + EXCLUDED.quote, trades = candles.trades + 1, last_seq = EXCLUDED.last_seq",
-                        &[&market, &(r as i32), &(time - time.rem_euclid(r)), &price, &num(e.base_lots), &num(e.quote), &seq],
-                    )
-                    .await?;
+        poll: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut backoff = poll;
+        while !*shutdown.borrow() {
+            match self.sync(db).await {
+                Ok(stats) => {
+                    if stats.transactions > 0 {
+                        tracing::info!(market = %self.market, txs = stats.transactions, new_events = stats.new_events, "indexed");
+                    }
+                    backoff = poll;
+                }
+                Err(e) => {
+                    tracing::warn!(market = %self.market, error = %e, retry_in = ?backoff, "sync failed");
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
                 }
             }
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = shutdown.changed() => {}
+            }
         }
-        ProgramEvent::OrderOut(e) => {
-            let reason = match e.reason {
-                0 => "expired",
-                1 => "evicted",
-                _ => "self_trade",
-            };
-            let status = if e.order_gone { reason } else { "open" };
-            t.execute(
-                "UPDATE orders SET open_base_lots = open_base_lots - $3, status = $4, updated_seq = $5
-                 WHERE market = $1 AND order_id = $2",
-                &[&market, &i64_of(e.order_id)?, &i64_of(e.base_lots)?, &status, &seq],
-            )
-            .await?;
-        }
-        ProgramEvent::OrderCancelled(e) => {
-            t.execute(
-                "UPDATE orders SET open_base_lots = 0, status = 'cancelled', updated_seq = $3 WHERE market = $1 AND order_id = $2",
-                &[&market, &i64_of(e.order_id)?, &seq],
-            )
-            .await?;
-        }
-        ProgramEvent::EventsConsumed(_) | ProgramEvent::FeesSwept(_) => {}
     }
-    Ok(())
-}
-
-async fn transfer(
-    t: &Transaction<'_>,
-    market: &str,
-    seq: i64,
-    trader_id: u32,
-    kind: &str,
-    token: u8,
-    amount: u64,
-) -> Result<(), IndexError> {
-    t.execute(
-        "INSERT INTO transfers (market, seq, trader_id, kind, token, amount) VALUES ($1, $2, $3, $4, $5, $6::text::numeric)
-         ON CONFLICT DO NOTHING",
-        &[&market, &seq, &(trader_id as i32), &kind, &i16::from(token), &num(amount)],
-    )
-    .await?;
-    Ok(())
 }

@@ -1,6 +1,11 @@
 //! The off-chain application: the indexer that mirrors the program's events
-//! into PostgreSQL (this crate's `indexer`), with its schema in
-//! `migrations/` applied by [`db::migrate`].
+//! into PostgreSQL (`indexer`, `ingest`, schema in `migrations/` applied by
+//! [`db::migrate`]), the WebSocket/REST feed (`feed`), and the reconcile
+//! check (`reconcile`).
 
 pub mod db;
+pub mod demo;
+pub mod feed;
 pub mod indexer;
+pub mod ingest;
+pub mod reconcile;

@@ -583,3 +583,22 @@ pub fn crank_ixs(
     ixs.push(ix::consume_events(cranker, market, queue, makers, n as u8));
     ixs
 }
+
+/// Turn `tx` true on SIGINT or SIGTERM (graceful shutdown of the binaries).
+pub async fn shutdown_on_signal(tx: watch::Sender<bool>) {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot install a SIGTERM handler; only Ctrl-C stops");
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = tx.send(true);
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutdown requested; finishing the work in flight");
+    let _ = tx.send(true);
+}

@@ -93,18 +93,6 @@ async fn serve_metrics(
     Ok(())
 }
 
-async fn shutdown_signal(tx: watch::Sender<bool>) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
-    }
-    tracing::info!("shutdown requested; finishing the transaction in flight");
-    let _ = tx.send(true);
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
@@ -135,7 +123,7 @@ async fn main() -> Result<()> {
         keeper.metrics.clone(),
         rx.clone(),
     ));
-    tokio::spawn(shutdown_signal(tx));
+    tokio::spawn(orderbook_keeper::shutdown_on_signal(tx));
     keeper.run(rx).await;
     metrics.await.context("metrics task")??;
     Ok(())

@@ -56,13 +56,26 @@ struct Inner {
     history: Vec<Recorded>,
     /// A transaction was rejected as a duplicate: the next blockhash must be new.
     need_new_blockhash: bool,
-    /// Asking the bank for its blockhash costs ~200 ms; one stays valid for
-    /// 150 slots, so it is reused for `BLOCKHASH_REUSE`.
+    /// The last blockhash handed out and when: reused for `BLOCKHASH_REUSE`.
     cached_blockhash: Option<(Hash, Instant)>,
+    /// Blockhashes handed out recently, with when (see `BLOCKHASH_MAX_AGE`).
+    issued: std::collections::VecDeque<(Hash, Instant)>,
 }
 
-/// How long a fetched blockhash is reused (far below its ~60 s lifetime).
-const BLOCKHASH_REUSE: Duration = Duration::from_secs(5);
+/// program-test registers a new blockhash every 6.4 ms (a 64-tick slot of
+/// 100 µs ticks) without advancing the block height, so a blockhash passes
+/// the 150-hash processing age after about a second — and the bank
+/// *panics* (an unchecked subtraction in
+/// `get_blockhash_last_valid_block_height`) on a transaction whose hash is
+/// 151–300 hashes old, taking the whole in-process chain down. A blockhash
+/// is therefore reused for at most `BLOCKHASH_REUSE`, and a transaction whose
+/// blockhash was handed out more than `BLOCKHASH_MAX_AGE` ago (or never) is
+/// refused as expired before it reaches the bank; callers then re-sign with a
+/// fresh one, as they would on a cluster.
+const BLOCKHASH_REUSE: Duration = Duration::from_millis(250);
+const BLOCKHASH_MAX_AGE: Duration = Duration::from_millis(700);
+/// Recently issued blockhashes remembered.
+const ISSUED_KEPT: usize = 64;
 
 pub struct InProcessChain {
     inner: Mutex<Inner>,
@@ -90,6 +103,7 @@ impl InProcessChain {
                 history: Vec::new(),
                 need_new_blockhash: false,
                 cached_blockhash: None,
+                issued: std::collections::VecDeque::new(),
             }),
             payer,
         }
@@ -108,6 +122,26 @@ impl InProcessChain {
         clock.unix_timestamp = unix;
         inner.ctx.set_sysvar(&clock);
         Ok(())
+    }
+
+    /// Everything landed so far, for [`crate::recorded::RecordedChain`].
+    pub async fn export_history(&self) -> Vec<crate::recorded::RecordedTx> {
+        self.inner
+            .lock()
+            .await
+            .history
+            .iter()
+            .map(|r| crate::recorded::RecordedTx {
+                tx: TxEvents {
+                    signature: r.signature,
+                    slot: r.slot,
+                    block_time: Some(r.block_time),
+                    events: r.events.clone(),
+                },
+                accounts: r.accounts.clone(),
+                failed: r.failed,
+            })
+            .collect()
     }
 
     /// Number of transactions landed so far (successful or failed).
@@ -188,6 +222,10 @@ impl Chain for InProcessChain {
                 .map_err(banks)?
         };
         inner.cached_blockhash = Some((hash, Instant::now()));
+        if inner.issued.len() == ISSUED_KEPT {
+            inner.issued.pop_front();
+        }
+        inner.issued.push_back((hash, Instant::now()));
         Ok(hash)
     }
 
@@ -229,6 +267,15 @@ impl Chain for InProcessChain {
                 )
             });
             events = events_from_inner(pairs)?;
+        }
+        let fresh = inner
+            .issued
+            .iter()
+            .rev()
+            .find(|(h, _)| *h == tx.message.recent_blockhash)
+            .is_some_and(|(_, at)| at.elapsed() < BLOCKHASH_MAX_AGE);
+        if !fresh {
+            return Err(ChainError::BlockhashExpired);
         }
         let result = inner.ctx.banks_client.process_transaction(tx.clone()).await;
         let slot = inner
@@ -282,25 +329,17 @@ impl Chain for InProcessChain {
         limit: usize,
     ) -> Result<Vec<SignatureInfo>, ChainError> {
         let inner = self.inner.lock().await;
-        let mut started = before.is_none();
-        let mut out = Vec::new();
-        for r in inner.history.iter().rev() {
-            if Some(r.signature) == until || out.len() >= limit {
-                break;
-            }
-            if !started {
-                started = Some(r.signature) == before;
-                continue;
-            }
-            if r.accounts.contains(address) {
-                out.push(SignatureInfo {
-                    signature: r.signature,
-                    slot: r.slot,
-                    failed: r.failed,
-                });
-            }
-        }
-        Ok(out)
+        Ok(crate::page_signatures(
+            inner
+                .history
+                .iter()
+                .rev()
+                .map(|r| (r.signature, r.slot, r.failed, r.accounts.as_slice())),
+            address,
+            before,
+            until,
+            limit,
+        ))
     }
 
     async fn transaction_events(

@@ -17,6 +17,7 @@ use solana_transaction::Transaction;
 
 #[cfg(feature = "in-process")]
 pub mod in_process;
+pub mod recorded;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 pub mod scenario;
@@ -143,4 +144,35 @@ pub(crate) fn tx_error(e: &solana_transaction_error::TransactionError) -> ChainE
             message: other.to_string(),
         },
     }
+}
+
+/// One page of `signatures_for_address` over a recorded history given newest
+/// first as `(signature, slot, failed, accounts)`; shared by the in-process
+/// and recorded chains so both page exactly like a node.
+pub(crate) fn page_signatures<'a>(
+    newest_first: impl Iterator<Item = (Signature, u64, bool, &'a [Pubkey])>,
+    address: &Pubkey,
+    before: Option<Signature>,
+    until: Option<Signature>,
+    limit: usize,
+) -> Vec<SignatureInfo> {
+    let mut started = before.is_none();
+    let mut out = Vec::new();
+    for (signature, slot, failed, accounts) in newest_first {
+        if Some(signature) == until || out.len() >= limit {
+            break;
+        }
+        if !started {
+            started = Some(signature) == before;
+            continue;
+        }
+        if accounts.contains(address) {
+            out.push(SignatureInfo {
+                signature,
+                slot,
+                failed,
+            });
+        }
+    }
+    out
 }

@@ -115,6 +115,25 @@ impl ProgramEvent {
     }
 }
 
+/// Decode one event from the bytes [`ProgramEvent::to_bytes`] produced
+/// (discriminator + borsh), refusing trailing bytes.
+pub fn decode_event(bytes: &[u8]) -> Result<ProgramEvent, DecodeError> {
+    if bytes.len() < 8 {
+        return Err(DecodeError::Malformed(
+            "shorter than a discriminator".into(),
+        ));
+    }
+    let (disc, mut rest) = bytes.split_at(8);
+    let ev = decode_one(disc, &mut rest)?;
+    if !rest.is_empty() {
+        return Err(DecodeError::Malformed(format!(
+            "{} trailing bytes after the event",
+            rest.len()
+        )));
+    }
+    Ok(ev)
+}
+
 /// Is this instruction data an event batch (Anchor's event-CPI tag)?
 pub fn is_event_batch(data: &[u8]) -> bool {
     data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE)

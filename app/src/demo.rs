@@ -1,0 +1,175 @@
+//! The demo market of the embedded local exchange: makers re-quoting a
+//! ladder around a random-walking mid price and takers crossing it, on an
+//! in-process chain. Errors (a trader out of funds, a full queue waiting
+//! for the keeper) are logged and the flow goes on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_chain::{Chain, ChainError};
+use orderbook_client::ix;
+use rand::Rng;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use tokio::sync::watch;
+
+/// Levels each maker quotes per side.
+pub const LADDER: u64 = 4;
+/// Orders per side of the demo market's book, and its queue size.
+pub const DEMO_ORDERS_PER_SIDE: u32 = 256;
+pub const DEMO_EVENTS: u32 = 512;
+/// Starting mid price in ticks.
+pub const START_MID: u64 = 1_000;
+
+pub struct Demo<C: Chain> {
+    pub chain: Arc<C>,
+    pub payer: Keypair,
+    pub market: MarketSetup,
+    pub makers: Vec<TraderSetup>,
+    pub takers: Vec<TraderSetup>,
+    pub mid: u64,
+    /// Transactions sent, and how many failed.
+    pub sent: u64,
+    pub failed: u64,
+    /// Client order ids are unique so no two transactions are identical
+    /// (a cluster would drop the second as a duplicate).
+    next_client_id: u64,
+}
+
+impl<C: Chain> Demo<C> {
+    /// Create the market (standard parameters) and funded traders.
+    pub async fn new(
+        chain: Arc<C>,
+        payer: Keypair,
+        makers: usize,
+        takers: usize,
+    ) -> Result<Self, ChainError> {
+        let args = scenario::standard_market_args(payer.pubkey());
+        let market = scenario::create_market(
+            chain.as_ref(),
+            &payer,
+            args,
+            DEMO_ORDERS_PER_SIDE,
+            DEMO_EVENTS,
+        )
+        .await?;
+        let funds = 1_000_000_000_000;
+        let mut ms = Vec::new();
+        for _ in 0..makers {
+            ms.push(
+                scenario::trader(
+                    chain.as_ref(),
+                    &payer,
+                    &market,
+                    1_000_000_000,
+                    funds,
+                    funds,
+                    100,
+                )
+                .await?,
+            );
+        }
+        let mut ts = Vec::new();
+        for _ in 0..takers {
+            ts.push(
+                scenario::trader(
+                    chain.as_ref(),
+                    &payer,
+                    &market,
+                    1_000_000_000,
+                    funds,
+                    funds,
+                    100,
+                )
+                .await?,
+            );
+        }
+        Ok(Self {
+            chain,
+            payer,
+            market,
+            makers: ms,
+            takers: ts,
+            mid: START_MID,
+            sent: 0,
+            failed: 0,
+            next_client_id: 1,
+        })
+    }
+
+    /// The next action's signer and instruction: a maker re-quotes (60%)
+    /// or a taker crosses (40%).
+    fn next_action(&mut self) -> (Keypair, solana_instruction::Instruction) {
+        let mut rng = rand::rng();
+        if self.takers.is_empty() || rng.random_bool(0.6) {
+            if rng.random_bool(0.5) {
+                self.mid = (self.mid + rng.random_range(0..=2))
+                    .saturating_sub(1)
+                    .max(LADDER + 10);
+            }
+            let maker = &self.makers[rng.random_range(0..self.makers.len())];
+            let mut orders = Vec::new();
+            for i in 0..LADDER {
+                let lots = rng.random_range(1..=20);
+                for (side, price) in [(Side::Bid, self.mid - 1 - i), (Side::Ask, self.mid + 1 + i)]
+                {
+                    self.next_client_id += 1;
+                    orders.push(PlaceOrderArgs {
+                        client_order_id: self.next_client_id,
+                        ..PlaceOrderArgs::new(side, OrderType::Limit, price, lots)
+                    });
+                }
+            }
+            let ix =
+                ix::cancel_all_and_place(&maker.owner.pubkey(), &self.market.keys, orders, None);
+            (maker.owner.insecure_clone(), ix)
+        } else {
+            let taker = &self.takers[rng.random_range(0..self.takers.len())];
+            let (side, price) = if rng.random_bool(0.5) {
+                (Side::Bid, self.mid + 3)
+            } else {
+                (Side::Ask, self.mid - 3)
+            };
+            self.next_client_id += 1;
+            let args = PlaceOrderArgs {
+                client_order_id: self.next_client_id,
+                ..PlaceOrderArgs::new(
+                    side,
+                    OrderType::ImmediateOrCancel,
+                    price,
+                    rng.random_range(1..=30),
+                )
+            };
+            (
+                taker.owner.insecure_clone(),
+                ix::place_order(&taker.owner.pubkey(), &self.market.keys, args, None),
+            )
+        }
+    }
+
+    /// One simulated transaction.
+    pub async fn step(&mut self) -> Result<(), ChainError> {
+        let (who, ix) = self.next_action();
+        self.sent += 1;
+        let r = scenario::send(self.chain.as_ref(), &self.payer, &[ix], &[&who]).await;
+        if r.is_err() {
+            self.failed += 1;
+        }
+        r.map(|_| ())
+    }
+
+    /// Step every `interval` until `shutdown`.
+    pub async fn run(&mut self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+        while !*shutdown.borrow() {
+            if let Err(e) = self.step().await {
+                tracing::debug!(error = %e, "demo transaction failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

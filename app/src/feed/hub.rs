@@ -1,0 +1,334 @@
+//! The fan-out hub: one task owns every market's [`MarketView`], the
+//! subscription registry and each channel's sequence counter. Subscribing
+//! and publishing go through it in order, so a subscriber's snapshot is
+//! exactly the state its first delta applies to.
+//!
+//! Every connection has a bounded queue of outgoing messages. The hub never
+//! waits on a connection: when a queue is full the connection is dropped
+//! (closed with a reason) and everyone else carries on.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use axum::extract::ws::Utf8Bytes;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::feed::metrics::FeedMetrics;
+use crate::feed::view::{Channel, MarketView};
+use crate::ingest::Ingested;
+
+/// Outgoing messages a connection may have queued before it is dropped.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1_024;
+/// Subscriptions one connection may hold.
+pub const MAX_SUBSCRIPTIONS: usize = 64;
+/// Commands waiting for the hub before senders wait.
+const COMMAND_QUEUE: usize = 4_096;
+
+#[derive(Clone, Debug)]
+pub struct HubConfig {
+    pub queue_capacity: usize,
+    pub heartbeat: Duration,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            heartbeat: Duration::from_secs(10),
+        }
+    }
+}
+
+pub type ConnId = u64;
+
+pub enum Cmd {
+    Connect {
+        conn: ConnId,
+        out: mpsc::Sender<Utf8Bytes>,
+        kill: oneshot::Sender<String>,
+    },
+    Subscribe {
+        conn: ConnId,
+        market: Pubkey,
+        channel: Channel,
+        request: Value,
+    },
+    Unsubscribe {
+        conn: ConnId,
+        market: Pubkey,
+        channel: Channel,
+        request: Value,
+    },
+    Disconnect {
+        conn: ConnId,
+    },
+    Ingested(Ingested),
+    /// The markets served and their last sequence numbers.
+    Status(oneshot::Sender<Vec<(Pubkey, Option<u64>)>>),
+}
+
+/// A cheap handle to the hub task.
+#[derive(Clone)]
+pub struct HubHandle {
+    tx: mpsc::Sender<Cmd>,
+    pub config: HubConfig,
+}
+
+impl HubHandle {
+    /// Hand a command to the hub; false if it has stopped.
+    pub async fn send(&self, cmd: Cmd) -> bool {
+        self.tx.send(cmd).await.is_ok()
+    }
+
+    /// A sender for the indexer's batches.
+    pub fn ingest_sender(&self) -> mpsc::Sender<Ingested> {
+        let (tx, mut rx) = mpsc::channel::<Ingested>(64);
+        let hub = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(b) = rx.recv().await {
+                if hub.send(Cmd::Ingested(b)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        tx
+    }
+
+    pub async fn status(&self) -> Option<Vec<(Pubkey, Option<u64>)>> {
+        let (tx, rx) = oneshot::channel();
+        if !self.send(Cmd::Status(tx)).await {
+            return None;
+        }
+        rx.await.ok()
+    }
+}
+
+struct Conn {
+    out: mpsc::Sender<Utf8Bytes>,
+    kill: Option<oneshot::Sender<String>>,
+    subs: BTreeSet<(Pubkey, Channel)>,
+}
+
+struct Hub {
+    views: HashMap<Pubkey, MarketView>,
+    conns: HashMap<ConnId, Conn>,
+    subscribers: HashMap<(Pubkey, Channel), Vec<ConnId>>,
+    seqs: HashMap<(Pubkey, Channel), u64>,
+    metrics: FeedMetrics,
+    capacity: usize,
+}
+
+/// Start the hub over `views`.
+pub fn spawn(views: Vec<MarketView>, config: HubConfig, metrics: FeedMetrics) -> HubHandle {
+    let (tx, mut rx) = mpsc::channel(COMMAND_QUEUE);
+    let mut hub = Hub {
+        views: views.into_iter().map(|v| (v.market, v)).collect(),
+        conns: HashMap::new(),
+        subscribers: HashMap::new(),
+        seqs: HashMap::new(),
+        metrics,
+        capacity: config.queue_capacity,
+    };
+    tokio::spawn(async move {
+        while let Some(cmd) = rx.recv().await {
+            hub.handle(cmd);
+        }
+    });
+    HubHandle { tx, config }
+}
+
+/// `{"type": kind, "market", "channel", ...params, "seq", "market_seq", "data"}`.
+pub fn channel_message(
+    kind: &str,
+    market: &Pubkey,
+    channel: &Channel,
+    seq: u64,
+    market_seq: Option<u64>,
+    data: Value,
+) -> Value {
+    let mut m = json!({
+        "type": kind,
+        "market": market.to_string(),
+        "channel": channel.name(),
+    });
+    if let (Value::Object(o), Value::Object(p)) = (&mut m, channel.params()) {
+        o.extend(p);
+    }
+    m["seq"] = json!(seq);
+    m["market_seq"] = json!(market_seq);
+    m["data"] = data;
+    m
+}
+
+/// `{"type": "error", "code", "message", "request"}`.
+pub fn error_message(code: &str, message: impl Into<String>, request: Value) -> Utf8Bytes {
+    json!({ "type": "error", "code": code, "message": message.into(), "request": request })
+        .to_string()
+        .into()
+}
+
+impl Hub {
+    fn handle(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Connect { conn, out, kill } => {
+                self.conns.insert(
+                    conn,
+                    Conn {
+                        out,
+                        kill: Some(kill),
+                        subs: BTreeSet::new(),
+                    },
+                );
+                self.metrics.connections.set(self.conns.len() as i64);
+            }
+            Cmd::Disconnect { conn } => self.remove(conn),
+            Cmd::Subscribe {
+                conn,
+                market,
+                channel,
+                request,
+            } => self.subscribe(conn, market, channel, request),
+            Cmd::Unsubscribe {
+                conn,
+                market,
+                channel,
+                request,
+            } => {
+                let Some(c) = self.conns.get_mut(&conn) else {
+                    return;
+                };
+                let msg = if c.subs.remove(&(market, channel)) {
+                    if let Some(v) = self.subscribers.get_mut(&(market, channel)) {
+                        v.retain(|x| *x != conn);
+                    }
+                    self.metrics.subscriptions.dec();
+                    json!({ "type": "unsubscribed", "request": request })
+                        .to_string()
+                        .into()
+                } else {
+                    error_message(
+                        "not_subscribed",
+                        "no such subscription on this connection",
+                        request,
+                    )
+                };
+                self.deliver(conn, msg);
+            }
+            Cmd::Ingested(batch) => self.publish(batch),
+            Cmd::Status(reply) => {
+                let _ = reply.send(self.views.values().map(|v| (v.market, v.seq)).collect());
+            }
+        }
+    }
+
+    fn subscribe(&mut self, conn: ConnId, market: Pubkey, channel: Channel, request: Value) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let err = if !self.views.contains_key(&market) {
+            Some(error_message(
+                "unknown_market",
+                format!("market {market} is not served here"),
+                request.clone(),
+            ))
+        } else if c.subs.contains(&(market, channel)) {
+            Some(error_message(
+                "already_subscribed",
+                "already subscribed to this channel",
+                request.clone(),
+            ))
+        } else if c.subs.len() >= MAX_SUBSCRIPTIONS {
+            Some(error_message(
+                "too_many_subscriptions",
+                format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection"),
+                request.clone(),
+            ))
+        } else {
+            None
+        };
+        if let Some(e) = err {
+            self.deliver(conn, e);
+            return;
+        }
+        c.subs.insert((market, channel));
+        self.subscribers
+            .entry((market, channel))
+            .or_default()
+            .push(conn);
+        self.metrics.subscriptions.inc();
+        let view = &self.views[&market];
+        let seq = self.seqs.get(&(market, channel)).copied().unwrap_or(0);
+        let msg = channel_message(
+            "snapshot",
+            &market,
+            &channel,
+            seq,
+            view.seq,
+            view.snapshot(&channel),
+        );
+        self.deliver(conn, msg.to_string().into());
+    }
+
+    fn publish(&mut self, batch: Ingested) {
+        let Some(view) = self.views.get_mut(&batch.market) else {
+            return;
+        };
+        self.metrics
+            .ingested_events
+            .inc_by(batch.events.len() as u64);
+        let deltas = view.apply(&batch);
+        let market_seq = view.seq;
+        for (channel, data) in deltas {
+            let key = (batch.market, channel);
+            let seq = self.seqs.entry(key).or_insert(0);
+            *seq += 1;
+            let seq = *seq;
+            let Some(subs) = self.subscribers.get(&key) else {
+                continue;
+            };
+            if subs.is_empty() {
+                continue;
+            }
+            let msg: Utf8Bytes =
+                channel_message("delta", &batch.market, &channel, seq, market_seq, data)
+                    .to_string()
+                    .into();
+            for conn in subs.clone() {
+                self.deliver(conn, msg.clone());
+            }
+        }
+    }
+
+    /// Queue `msg` for `conn`; a full queue drops the connection.
+    fn deliver(&mut self, conn: ConnId, msg: Utf8Bytes) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        match c.out.try_send(msg) {
+            Ok(()) => self.metrics.messages_sent.inc(),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if let Some(kill) = c.kill.take() {
+                    let _ = kill.send(format!("slow consumer: {} messages queued", self.capacity));
+                }
+                self.metrics.slow_disconnects.inc();
+                tracing::info!(conn, "dropping a slow websocket client");
+                self.remove(conn);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.remove(conn),
+        }
+    }
+
+    fn remove(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.remove(&conn) {
+            for key in &c.subs {
+                if let Some(v) = self.subscribers.get_mut(key) {
+                    v.retain(|x| *x != conn);
+                }
+                self.metrics.subscriptions.dec();
+            }
+        }
+        self.metrics.connections.set(self.conns.len() as i64);
+    }
+}

@@ -1,0 +1,111 @@
+//! The feed server (axum): the WebSocket protocol (`/ws`, see
+//! `docs/feed-protocol.md`), REST market data, unsigned transactions for
+//! wallets, health, Prometheus metrics and the web page.
+
+pub mod hub;
+pub mod metrics;
+pub mod rest;
+pub mod view;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State, WebSocketUpgrade};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use orderbook_chain::Chain;
+use tokio::sync::watch;
+use tokio_postgres::Client;
+
+use crate::feed::hub::HubHandle;
+use crate::feed::metrics::FeedMetrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub hub: HubHandle,
+    /// For REST reads.
+    pub db: Arc<Client>,
+    /// For the unsigned-transaction endpoints (`None`: they answer 503).
+    pub chain: Option<Arc<dyn Chain>>,
+    pub metrics: FeedMetrics,
+}
+
+const PAGE: &str = include_str!("page.html");
+
+async fn ws_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(ws::MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| ws::connection(state, socket))
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    state
+        .metrics
+        .http_requests
+        .with_label_values(&[route.as_str(), res.status().as_str()])
+        .inc();
+    res
+}
+
+async fn not_found() -> Response {
+    rest::ApiError {
+        status: axum::http::StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: "no such endpoint".into(),
+    }
+    .into_response()
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Html(PAGE) }))
+        .route("/ws", get(ws_upgrade))
+        .route("/health", get(rest::health))
+        .route("/metrics", get(rest::metrics))
+        .route("/api/markets", get(rest::markets))
+        .route("/api/markets/{market}/trades", get(rest::trades))
+        .route("/api/markets/{market}/depth", get(rest::depth))
+        .route("/api/markets/{market}/candles", get(rest::candles))
+        .route(
+            "/api/markets/{market}/traders/{owner}/orders",
+            get(rest::trader_orders),
+        )
+        .route(
+            "/api/markets/{market}/traders/{owner}/balances",
+            get(rest::trader_balances),
+        )
+        .route("/api/tx/deposit", post(rest::tx_deposit))
+        .route("/api/tx/withdraw", post(rest::tx_withdraw))
+        .route("/api/tx/place", post(rest::tx_place))
+        .route("/api/tx/cancel", post(rest::tx_cancel))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+/// Serve on `listener` until `shutdown` turns true.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    })
+    .await
+}

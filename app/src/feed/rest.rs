@@ -1,0 +1,718 @@
+//! REST: market data from PostgreSQL, and unsigned transactions for wallets.
+//!
+//! Every error is JSON `{"error": {"code", "message"}}` with a 4xx/5xx
+//! status; nothing a client sends can stop the server.
+
+use std::collections::HashMap;
+
+use anchor_lang::prelude::Pubkey;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use orderbook::instructions::{OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+use orderbook::state::TokenKind;
+use orderbook_client::{accounts, ix, pda};
+use serde_json::{Value, json};
+use solana_transaction::Transaction;
+
+use crate::feed::AppState;
+use crate::ingest::CANDLE_RESOLUTIONS;
+
+/// Rows one page may return.
+pub const MAX_PAGE: i64 = 1_000;
+
+/// The associated token account program (for default wallets).
+pub const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey =
+    anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+        }
+    }
+    fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
+    }
+    fn unavailable(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "unavailable",
+            message: message.into(),
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        tracing::warn!(error = %e, "database error serving a request");
+        Self::unavailable("database unavailable")
+    }
+}
+
+impl From<orderbook_chain::ChainError> for ApiError {
+    fn from(e: orderbook_chain::ChainError) -> Self {
+        Self::unavailable(format!("chain: {e}"))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        Self::bad(e.body_text())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        Self::bad(e.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({ "error": { "code": self.code, "message": self.message } })),
+        )
+            .into_response()
+    }
+}
+
+pub type ApiResult = Result<Json<Value>, ApiError>;
+type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+pub fn parse_key(what: &str, s: &str) -> Result<Pubkey, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::bad(format!("{what} is not a base58 public key: {s:?}")))
+}
+
+/// An integer query parameter within `min..=max`, `default` when absent.
+fn int_param(
+    p: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
+    let Some(s) = p.get(name) else {
+        return Ok(default);
+    };
+    let v: i64 = s
+        .parse()
+        .map_err(|_| ApiError::bad(format!("`{name}` must be an integer, got {s:?}")))?;
+    if !(min..=max).contains(&v) {
+        return Err(ApiError::bad(format!(
+            "`{name}` must be within {min}..={max}, got {v}"
+        )));
+    }
+    Ok(v)
+}
+
+/// Refuse parameters the endpoint does not know (a typo should not be ignored silently).
+fn known(p: &HashMap<String, String>, allowed: &[&str]) -> Result<(), ApiError> {
+    match p.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::bad(format!(
+            "unknown parameter `{k}` (allowed: {})",
+            allowed.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+async fn market_row(state: &AppState, market: &str) -> Result<Pubkey, ApiError> {
+    let key = parse_key("market", market)?;
+    state
+        .db
+        .query_opt("SELECT 1 FROM markets WHERE market = $1", &[&market])
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("unknown market {market}")))?;
+    Ok(key)
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    let db = state.db.query_one("SELECT 1", &[]).await.is_ok();
+    let markets = state.hub.status().await.unwrap_or_default();
+    let body = json!({
+        "status": if db { "ok" } else { "degraded" },
+        "database": db,
+        "markets": markets.iter().map(|(m, s)| json!({ "market": m.to_string(), "seq": s })).collect::<Vec<_>>(),
+    });
+    let code = if db {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body)).into_response()
+}
+
+pub async fn metrics(State(state): State<AppState>) -> String {
+    state.metrics.render()
+}
+
+pub async fn markets(State(state): State<AppState>) -> ApiResult {
+    let rows = state
+        .db
+        .query(
+            "SELECT m.market, base_mint, quote_mint, base_lot_size::text, quote_lot_size::text, tick_size::text,
+                 taker_fee_ppm, maker_fee_ppm, status, c.last_seq
+             FROM markets m LEFT JOIN ingest_cursor c ON c.market = m.market ORDER BY m.market",
+            &[],
+        )
+        .await?;
+    let v: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "market": r.get::<_, String>(0),
+                "base_mint": r.get::<_, String>(1),
+                "quote_mint": r.get::<_, String>(2),
+                "base_lot_size": r.get::<_, String>(3),
+                "quote_lot_size": r.get::<_, String>(4),
+                "tick_size": r.get::<_, String>(5),
+                "taker_fee_ppm": r.get::<_, i32>(6),
+                "maker_fee_ppm": r.get::<_, i32>(7),
+                "status": r.get::<_, i16>(8),
+                "last_seq": r.get::<_, Option<i64>>(9),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "markets": v })))
+}
+
+pub async fn trades(
+    State(state): State<AppState>,
+    Path(market): Path<String>,
+    q: Params,
+) -> ApiResult {
+    let Query(p) = q?;
+    known(&p, &["limit", "before_seq"])?;
+    let limit = int_param(&p, "limit", 50, 1, MAX_PAGE)?;
+    let before = int_param(&p, "before_seq", i64::MAX, 0, i64::MAX)?;
+    market_row(&state, &market).await?;
+    let rows = state
+        .db
+        .query(
+            "SELECT seq, price, base_lots, quote::text, taker_side, maker_order_id, taker_order_id,
+                 maker_trader_id, taker_trader_id, taker_fee::text, maker_fee::text, slot, block_time
+             FROM fills WHERE market = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+            &[&market, &before, &limit],
+        )
+        .await?;
+    let v: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "seq": r.get::<_, i64>(0),
+                "price": r.get::<_, i64>(1),
+                "base_lots": r.get::<_, i64>(2),
+                "quote": r.get::<_, String>(3),
+                "taker_side": crate::feed::view::side_name(r.get::<_, i16>(4) as u8),
+                "maker_order_id": r.get::<_, i64>(5),
+                "taker_order_id": r.get::<_, i64>(6),
+                "maker_trader_id": r.get::<_, i32>(7),
+                "taker_trader_id": r.get::<_, i32>(8),
+                "taker_fee": r.get::<_, String>(9),
+                "maker_fee": r.get::<_, String>(10),
+                "slot": r.get::<_, i64>(11),
+                "block_time": r.get::<_, Option<i64>>(12),
+            })
+        })
+        .collect();
+    let next = (v.len() as i64 == limit)
+        .then(|| v.last().map(|t| t["seq"].clone()))
+        .flatten();
+    Ok(Json(json!({ "trades": v, "next_before_seq": next })))
+}
+
+pub async fn depth(
+    State(state): State<AppState>,
+    Path(market): Path<String>,
+    q: Params,
+) -> ApiResult {
+    let Query(p) = q?;
+    known(&p, &["levels"])?;
+    let levels = int_param(&p, "levels", 50, 1, MAX_PAGE)?;
+    market_row(&state, &market).await?;
+    let side = |s: i16, order: &'static str| {
+        let db = state.db.clone();
+        let market = market.clone();
+        async move {
+            let rows = db
+                .query(
+                    &format!(
+                        "SELECT price, sum(open_base_lots)::bigint, count(*) FROM orders
+                         WHERE market = $1 AND side = $2 AND status = 'open' AND open_base_lots > 0
+                         GROUP BY price ORDER BY price {order} LIMIT $3"
+                    ),
+                    &[&market, &s, &levels],
+                )
+                .await?;
+            Ok::<_, ApiError>(
+                rows.iter()
+                    .map(|r| json!({ "price": r.get::<_, i64>(0), "base_lots": r.get::<_, i64>(1), "orders": r.get::<_, i64>(2) }))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    let seq: Option<i64> = state
+        .db
+        .query_opt(
+            "SELECT last_seq FROM ingest_cursor WHERE market = $1",
+            &[&market],
+        )
+        .await?
+        .map(|r| r.get(0));
+    Ok(Json(
+        json!({ "market_seq": seq, "bids": side(0, "DESC").await?, "asks": side(1, "ASC").await? }),
+    ))
+}
+
+pub async fn candles(
+    State(state): State<AppState>,
+    Path(market): Path<String>,
+    q: Params,
+) -> ApiResult {
+    let Query(p) = q?;
+    known(&p, &["resolution", "limit", "before"])?;
+    let resolution = int_param(&p, "resolution", 60, 1, 86_400)?;
+    if !CANDLE_RESOLUTIONS.contains(&resolution) {
+        return Err(ApiError::bad(format!(
+            "`resolution` must be one of 60, 300, 3600, 86400, got {resolution}"
+        )));
+    }
+    let limit = int_param(&p, "limit", 100, 1, MAX_PAGE)?;
+    let before = int_param(&p, "before", i64::MAX, i64::MIN, i64::MAX)?;
+    market_row(&state, &market).await?;
+    let rows = state
+        .db
+        .query(
+            "SELECT bucket_start, open, high, low, close, base_lots::text, quote::text, trades FROM candles
+             WHERE market = $1 AND resolution = $2 AND bucket_start < $3 ORDER BY bucket_start DESC LIMIT $4",
+            &[&market, &(resolution as i32), &before, &limit],
+        )
+        .await?;
+    let v: Vec<Value> = rows
+        .iter()
+        .rev()
+        .map(|r| {
+            json!({
+                "resolution": resolution,
+                "start": r.get::<_, i64>(0),
+                "open": r.get::<_, i64>(1),
+                "high": r.get::<_, i64>(2),
+                "low": r.get::<_, i64>(3),
+                "close": r.get::<_, i64>(4),
+                "base_lots": r.get::<_, String>(5),
+                "quote": r.get::<_, String>(6),
+                "trades": r.get::<_, i32>(7),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "candles": v })))
+}
+
+async fn trader_id(state: &AppState, market: &str, owner: &str) -> Result<Option<i32>, ApiError> {
+    parse_key("owner", owner)?;
+    Ok(state
+        .db
+        .query_opt(
+            "SELECT trader_id FROM traders WHERE market = $1 AND owner = $2 ORDER BY opened_seq DESC LIMIT 1",
+            &[&market, &owner],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}
+
+pub async fn trader_orders(
+    State(state): State<AppState>,
+    Path((market, owner)): Path<(String, String)>,
+    q: Params,
+) -> ApiResult {
+    let Query(p) = q?;
+    known(&p, &["status", "limit"])?;
+    let status = p.get("status").map(String::as_str).unwrap_or("open");
+    if !["open", "all"].contains(&status) {
+        return Err(ApiError::bad(format!(
+            "`status` must be open or all, got {status:?}"
+        )));
+    }
+    let limit = int_param(&p, "limit", 100, 1, MAX_PAGE)?;
+    market_row(&state, &market).await?;
+    let Some(id) = trader_id(&state, &market, &owner).await? else {
+        return Ok(Json(json!({ "trader_id": null, "orders": [] })));
+    };
+    let rows = state
+        .db
+        .query(
+            "SELECT order_id, client_order_id::text, side, order_type, price, max_base_lots, open_base_lots,
+                 filled_base_lots, status, expiry, placed_seq, updated_seq
+             FROM orders WHERE market = $1 AND trader_id = $2 AND ($3 = 'all' OR status = 'open')
+             ORDER BY order_id DESC LIMIT $4",
+            &[&market, &id, &status, &limit],
+        )
+        .await?;
+    let v: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "order_id": r.get::<_, i64>(0),
+                "client_order_id": r.get::<_, String>(1),
+                "side": crate::feed::view::side_name(r.get::<_, i16>(2) as u8),
+                "order_type": r.get::<_, i16>(3),
+                "price": r.get::<_, i64>(4),
+                "max_base_lots": r.get::<_, i64>(5),
+                "open_base_lots": r.get::<_, i64>(6),
+                "filled_base_lots": r.get::<_, i64>(7),
+                "status": r.get::<_, String>(8),
+                "expiry": r.get::<_, i64>(9),
+                "placed_seq": r.get::<_, i64>(10),
+                "updated_seq": r.get::<_, i64>(11),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "trader_id": id, "orders": v })))
+}
+
+pub async fn trader_balances(
+    State(state): State<AppState>,
+    Path((market, owner)): Path<(String, String)>,
+) -> ApiResult {
+    market_row(&state, &market).await?;
+    let Some(id) = trader_id(&state, &market, &owner).await? else {
+        return Err(ApiError::not_found(format!(
+            "{owner} has no trader account on {market}"
+        )));
+    };
+    let r = state
+        .db
+        .query_opt(
+            "SELECT base_free::text, base_locked::text, quote_free::text, quote_locked::text, open_orders, as_of_seq
+             FROM balances WHERE market = $1 AND trader_id = $2",
+            &[&market, &id],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no balances indexed for {owner} on {market}")))?;
+    Ok(Json(json!({
+        "trader_id": id,
+        "base_free": r.get::<_, String>(0),
+        "base_locked": r.get::<_, String>(1),
+        "quote_free": r.get::<_, String>(2),
+        "quote_locked": r.get::<_, String>(3),
+        "open_orders": r.get::<_, i32>(4),
+        "as_of_seq": r.get::<_, i64>(5),
+    })))
+}
+
+// ---------------------------------------------------------------- wallets
+
+fn str_field<'a>(b: &'a Value, name: &str) -> Result<&'a str, ApiError> {
+    match b.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(ApiError::bad(format!("`{name}` must be a string"))),
+        None => Err(ApiError::bad(format!("missing `{name}`"))),
+    }
+}
+
+/// A u64 given as a JSON number or a decimal string (for amounts past 2^53).
+fn u64_field(b: &Value, name: &str) -> Result<Option<u64>, ApiError> {
+    let err = || {
+        ApiError::bad(format!(
+            "`{name}` must be a non-negative integer (number or decimal string)"
+        ))
+    };
+    match b.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(err),
+        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| err()),
+        Some(_) => Err(err()),
+    }
+}
+
+fn required_u64(b: &Value, name: &str) -> Result<u64, ApiError> {
+    match u64_field(b, name)? {
+        Some(0) => Err(ApiError::bad(format!("`{name}` must be positive"))),
+        Some(v) => Ok(v),
+        None => Err(ApiError::bad(format!("missing `{name}`"))),
+    }
+}
+
+fn fields(b: &Value, allowed: &[&str]) -> Result<(), ApiError> {
+    let Some(o) = b.as_object() else {
+        return Err(ApiError::bad("the body must be a JSON object"));
+    };
+    match o.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::bad(format!(
+            "unknown field `{k}` (allowed: {})",
+            allowed.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The associated token account of `owner` for `mint`.
+pub fn associated_token_address(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[owner.as_ref(), token_program.as_ref(), mint.as_ref()],
+        &ASSOCIATED_TOKEN_PROGRAM_ID,
+    )
+    .0
+}
+
+struct TxContext {
+    owner: Pubkey,
+    keys: ix::MarketKeys,
+    has_trader: bool,
+}
+
+async fn tx_context(state: &AppState, b: &Value) -> Result<TxContext, ApiError> {
+    let chain = state.chain.as_ref().ok_or_else(|| {
+        ApiError::unavailable("this server has no chain connection to build transactions")
+    })?;
+    let market = parse_key("market", str_field(b, "market")?)?;
+    let owner = parse_key("owner", str_field(b, "owner")?)?;
+    let acc = chain
+        .account(&market)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("market {market} does not exist on chain")))?;
+    let m = accounts::market(&acc.data)
+        .map_err(|_| ApiError::bad(format!("{market} is not a market account")))?;
+    let has_trader = chain
+        .account(&pda::trader(&market, &owner))
+        .await?
+        .is_some();
+    Ok(TxContext {
+        owner,
+        keys: ix::MarketKeys::from_market(market, &m),
+        has_trader,
+    })
+}
+
+fn token_kind(b: &Value) -> Result<TokenKind, ApiError> {
+    match str_field(b, "token")? {
+        "base" => Ok(TokenKind::Base),
+        "quote" => Ok(TokenKind::Quote),
+        t => Err(ApiError::bad(format!(
+            "`token` must be base or quote, got {t:?}"
+        ))),
+    }
+}
+
+fn wallet(b: &Value, ctx: &TxContext, token: TokenKind) -> Result<Pubkey, ApiError> {
+    match b.get("wallet") {
+        None | Some(Value::Null) => {
+            let (mint, _, program) = ctx.keys.token(token);
+            Ok(associated_token_address(&ctx.owner, &mint, &program))
+        }
+        Some(_) => parse_key("wallet", str_field(b, "wallet")?),
+    }
+}
+
+/// The unsigned transaction, fee payer = owner, with a fresh blockhash.
+async fn unsigned(
+    state: &AppState,
+    ctx: &TxContext,
+    ixs: Vec<solana_instruction::Instruction>,
+) -> ApiResult {
+    let chain = state.chain.as_ref().expect("checked in tx_context");
+    let blockhash = chain.latest_blockhash().await?;
+    let mut tx = Transaction::new_with_payer(&ixs, Some(&ctx.owner));
+    tx.message.recent_blockhash = blockhash;
+    let bytes =
+        bincode::serialize(&tx).map_err(|e| ApiError::bad(format!("cannot serialize: {e}")))?;
+    Ok(Json(json!({
+        "transaction": base64::engine::general_purpose::STANDARD.encode(bytes),
+        "encoding": "base64",
+        "blockhash": blockhash.to_string(),
+        "fee_payer": ctx.owner.to_string(),
+        "signers": [ctx.owner.to_string()],
+        "instructions": ixs.len(),
+    })))
+}
+
+type Body = Result<Json<Value>, JsonRejection>;
+
+pub async fn tx_deposit(State(state): State<AppState>, body: Body) -> ApiResult {
+    let Json(b) = body?;
+    fields(&b, &["market", "owner", "token", "amount", "wallet"])?;
+    let (token, amount) = (token_kind(&b)?, required_u64(&b, "amount")?);
+    let ctx = tx_context(&state, &b).await?;
+    let mut ixs = Vec::new();
+    if !ctx.has_trader {
+        ixs.push(ix::open_trader_account(&ctx.owner, &ctx.keys.market));
+    }
+    ixs.push(ix::deposit(
+        &ctx.owner,
+        &ctx.keys,
+        token,
+        &wallet(&b, &ctx, token)?,
+        amount,
+    ));
+    unsigned(&state, &ctx, ixs).await
+}
+
+pub async fn tx_withdraw(State(state): State<AppState>, body: Body) -> ApiResult {
+    let Json(b) = body?;
+    fields(&b, &["market", "owner", "token", "amount", "wallet"])?;
+    let (token, amount) = (token_kind(&b)?, required_u64(&b, "amount")?);
+    let ctx = tx_context(&state, &b).await?;
+    if !ctx.has_trader {
+        return Err(ApiError::not_found(format!(
+            "{} has no trader account on this market",
+            ctx.owner
+        )));
+    }
+    let ixs = vec![ix::withdraw(
+        &ctx.owner,
+        &ctx.keys,
+        token,
+        &wallet(&b, &ctx, token)?,
+        amount,
+    )];
+    unsigned(&state, &ctx, ixs).await
+}
+
+pub async fn tx_place(State(state): State<AppState>, body: Body) -> ApiResult {
+    let Json(b) = body?;
+    fields(
+        &b,
+        &[
+            "market",
+            "owner",
+            "side",
+            "order_type",
+            "price",
+            "base_lots",
+            "max_quote",
+            "client_order_id",
+            "expiry",
+            "self_trade",
+            "match_limit",
+            "top_up_wallet",
+        ],
+    )?;
+    let side = match str_field(&b, "side")? {
+        "bid" => Side::Bid,
+        "ask" => Side::Ask,
+        s => {
+            return Err(ApiError::bad(format!(
+                "`side` must be bid or ask, got {s:?}"
+            )));
+        }
+    };
+    let order_type = match b
+        .get("order_type")
+        .map(|_| str_field(&b, "order_type"))
+        .transpose()?
+        .unwrap_or("limit")
+    {
+        "limit" => OrderType::Limit,
+        "post_only" => OrderType::PostOnly,
+        "post_only_slide" => OrderType::PostOnlySlide,
+        "ioc" => OrderType::ImmediateOrCancel,
+        "fok" => OrderType::FillOrKill,
+        "market" => OrderType::Market,
+        t => {
+            return Err(ApiError::bad(format!(
+                "`order_type` must be limit, post_only, post_only_slide, ioc, fok or market, got {t:?}"
+            )));
+        }
+    };
+    let price = if order_type == OrderType::Market {
+        u64_field(&b, "price")?.unwrap_or(0)
+    } else {
+        required_u64(&b, "price")?
+    };
+    let mut args = PlaceOrderArgs::new(side, order_type, price, required_u64(&b, "base_lots")?);
+    if let Some(q) = u64_field(&b, "max_quote")? {
+        args.max_quote = q;
+    }
+    args.client_order_id = u64_field(&b, "client_order_id")?.unwrap_or(0);
+    args.expiry = u64_field(&b, "expiry")?.unwrap_or(0);
+    if let Some(l) = u64_field(&b, "match_limit")? {
+        args.match_limit = u8::try_from(l)
+            .ok()
+            .filter(|l| (1..=64).contains(l))
+            .ok_or_else(|| ApiError::bad("`match_limit` must be within 1..=64"))?;
+    }
+    args.self_trade = match b
+        .get("self_trade")
+        .map(|_| str_field(&b, "self_trade"))
+        .transpose()?
+        .unwrap_or("decrement_take")
+    {
+        "decrement_take" => SelfTradeMode::DecrementTake,
+        "cancel_provide" => SelfTradeMode::CancelProvide,
+        "abort" => SelfTradeMode::AbortTransaction,
+        s => {
+            return Err(ApiError::bad(format!(
+                "`self_trade` must be decrement_take, cancel_provide or abort, got {s:?}"
+            )));
+        }
+    };
+    let ctx = tx_context(&state, &b).await?;
+    let mut ixs = Vec::new();
+    if !ctx.has_trader {
+        ixs.push(ix::open_trader_account(&ctx.owner, &ctx.keys.market));
+    }
+    let spend = if side == Side::Bid {
+        TokenKind::Quote
+    } else {
+        TokenKind::Base
+    };
+    let top_up = match b.get("top_up_wallet") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(true)) => {
+            let (mint, _, program) = ctx.keys.token(spend);
+            Some((spend, associated_token_address(&ctx.owner, &mint, &program)))
+        }
+        Some(Value::Bool(false)) => None,
+        Some(_) => Some((
+            spend,
+            parse_key("top_up_wallet", str_field(&b, "top_up_wallet")?)?,
+        )),
+    };
+    ixs.push(ix::place_order(&ctx.owner, &ctx.keys, args, top_up));
+    unsigned(&state, &ctx, ixs).await
+}
+
+pub async fn tx_cancel(State(state): State<AppState>, body: Body) -> ApiResult {
+    let Json(b) = body?;
+    fields(&b, &["market", "owner", "order_id", "client_order_id"])?;
+    let (order_id, client_id) = (
+        u64_field(&b, "order_id")?,
+        u64_field(&b, "client_order_id")?,
+    );
+    let ctx = tx_context(&state, &b).await?;
+    if !ctx.has_trader {
+        return Err(ApiError::not_found(format!(
+            "{} has no trader account on this market",
+            ctx.owner
+        )));
+    }
+    let i = match (order_id, client_id) {
+        (Some(id), None) => ix::cancel_order(&ctx.owner, &ctx.keys, id),
+        (None, Some(c)) => ix::cancel_by_client_id(&ctx.owner, &ctx.keys, c),
+        _ => {
+            return Err(ApiError::bad(
+                "give exactly one of `order_id` and `client_order_id`",
+            ));
+        }
+    };
+    unsigned(&state, &ctx, vec![i]).await
+}

@@ -1,0 +1,256 @@
+//! The WebSocket endpoint: parsing client requests and running one
+//! connection (a reader, and a writer draining the connection's bounded
+//! queue, sending heartbeats and the close frame when the hub drops it).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anchor_lang::prelude::Pubkey;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::feed::AppState;
+use crate::feed::hub::{Cmd, error_message};
+use crate::feed::view::Channel;
+use crate::ingest::CANDLE_RESOLUTIONS;
+
+/// Largest client message accepted, in bytes.
+pub const MAX_CLIENT_MESSAGE: usize = 4_096;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// A parsed client request.
+#[derive(Debug, PartialEq)]
+pub enum Request {
+    Subscribe(Pubkey, Channel),
+    Unsubscribe(Pubkey, Channel),
+    Ping,
+}
+
+/// Why a request was refused: `(code, message)`.
+pub type Refusal = (&'static str, String);
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a str, Refusal> {
+    match v.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(("bad_request", format!("`{name}` must be a string"))),
+        None => Err(("bad_request", format!("missing `{name}`"))),
+    }
+}
+
+fn pubkey(v: &Value, name: &str) -> Result<Pubkey, Refusal> {
+    let s = field(v, name)?;
+    s.parse().map_err(|_| {
+        (
+            "bad_request",
+            format!("`{name}` is not a base58 public key: {s:?}"),
+        )
+    })
+}
+
+/// Parse one text message.
+pub fn parse_request(text: &str) -> Result<Request, Refusal> {
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| ("bad_request", format!("invalid JSON: {e}")))?;
+    if !v.is_object() {
+        return Err(("bad_request", "a request is a JSON object".into()));
+    }
+    let op = field(&v, "op")?;
+    if op == "ping" {
+        return Ok(Request::Ping);
+    }
+    if op != "subscribe" && op != "unsubscribe" {
+        return Err((
+            "bad_request",
+            format!("unknown op {op:?} (subscribe, unsubscribe, ping)"),
+        ));
+    }
+    let market = pubkey(&v, "market")?;
+    let channel = match field(&v, "channel")? {
+        "trades" => Channel::Trades,
+        "l2" => Channel::L2,
+        "l3" => Channel::L3,
+        "account" => Channel::Account(pubkey(&v, "owner")?),
+        "candles" => {
+            let r = v.get("resolution").and_then(Value::as_i64).ok_or((
+                "bad_request",
+                "candles need an integer `resolution` (60, 300, 3600, 86400)".to_string(),
+            ))?;
+            if !CANDLE_RESOLUTIONS.contains(&r) {
+                return Err((
+                    "bad_request",
+                    format!("resolution {r} is not one of 60, 300, 3600, 86400"),
+                ));
+            }
+            Channel::Candles(r)
+        }
+        other => {
+            return Err((
+                "unknown_channel",
+                format!("unknown channel {other:?} (trades, l2, l3, account, candles)"),
+            ));
+        }
+    };
+    Ok(if op == "subscribe" {
+        Request::Subscribe(market, channel)
+    } else {
+        Request::Unsubscribe(market, channel)
+    })
+}
+
+/// Run one upgraded connection until either side ends it.
+pub async fn connection(state: AppState, socket: WebSocket) {
+    let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let hub = state.hub.clone();
+    let (out_tx, mut out_rx) = mpsc::channel::<Utf8Bytes>(hub.config.queue_capacity);
+    let (kill_tx, kill_rx) = oneshot::channel::<String>();
+    if !hub
+        .send(Cmd::Connect {
+            conn,
+            out: out_tx.clone(),
+            kill: kill_tx,
+        })
+        .await
+    {
+        return;
+    }
+    let (mut sink, mut stream) = socket.split();
+    let heartbeat = hub.config.heartbeat;
+    let writer = async move {
+        let mut kill_rx = kill_rx;
+        let mut tick = tokio::time::interval(heartbeat);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                // A drop decided by the hub wins over queued messages.
+                biased;
+                reason = &mut kill_rx => {
+                    let reason = reason.unwrap_or_else(|_| "server closing".into());
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code: close_code::POLICY, reason: reason.into() }))).await;
+                    break;
+                }
+                msg = out_rx.recv() => match msg {
+                    Some(m) => if sink.send(Message::Text(m)).await.is_err() { break },
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                    let hb = json!({ "type": "heartbeat", "time_ms": now.as_millis() as u64 }).to_string();
+                    if sink.send(Message::Text(hb.into())).await.is_err() { break }
+                }
+            }
+        }
+    };
+    let reader = async {
+        while let Some(Ok(msg)) = stream.next().await {
+            let text = match msg {
+                Message::Text(t) => t,
+                Message::Close(_) => break,
+                Message::Binary(_) => {
+                    state.metrics.bad_requests.inc();
+                    let _ = out_tx.try_send(error_message(
+                        "bad_request",
+                        "binary frames are not accepted; send JSON text",
+                        Value::Null,
+                    ));
+                    continue;
+                }
+                _ => continue,
+            };
+            let request: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
+            let cmd = match parse_request(text.as_str()) {
+                Ok(Request::Ping) => {
+                    let _ = out_tx.try_send(
+                        json!({ "type": "pong", "request": request })
+                            .to_string()
+                            .into(),
+                    );
+                    continue;
+                }
+                Ok(Request::Subscribe(market, channel)) => Cmd::Subscribe {
+                    conn,
+                    market,
+                    channel,
+                    request,
+                },
+                Ok(Request::Unsubscribe(market, channel)) => Cmd::Unsubscribe {
+                    conn,
+                    market,
+                    channel,
+                    request,
+                },
+                Err((code, message)) => {
+                    state.metrics.bad_requests.inc();
+                    let _ = out_tx.try_send(error_message(code, message, request));
+                    continue;
+                }
+            };
+            if !hub.send(cmd).await {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = writer => {}
+        _ = reader => {}
+    }
+    hub.send(Cmd::Disconnect { conn }).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: &str = "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE";
+
+    #[test]
+    fn requests_parse_and_bad_ones_say_why() {
+        let m: Pubkey = M.parse().unwrap();
+        assert_eq!(
+            parse_request(&format!(
+                r#"{{"op":"subscribe","market":"{M}","channel":"l2"}}"#
+            )),
+            Ok(Request::Subscribe(m, Channel::L2))
+        );
+        assert_eq!(
+            parse_request(&format!(
+                r#"{{"op":"unsubscribe","market":"{M}","channel":"candles","resolution":300}}"#
+            )),
+            Ok(Request::Unsubscribe(m, Channel::Candles(300)))
+        );
+        assert_eq!(parse_request(r#"{"op":"ping"}"#), Ok(Request::Ping));
+        let code = |s: &str| parse_request(s).unwrap_err().0;
+        assert_eq!(code("not json"), "bad_request");
+        assert_eq!(code("[1,2]"), "bad_request");
+        assert_eq!(code(r#"{"op":"dance"}"#), "bad_request");
+        assert_eq!(
+            code(r#"{"op":"subscribe","market":"xyz","channel":"l2"}"#),
+            "bad_request"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"op":"subscribe","market":"{M}","channel":"news"}}"#
+            )),
+            "unknown_channel"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"op":"subscribe","market":"{M}","channel":"candles","resolution":7}}"#
+            )),
+            "bad_request"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"op":"subscribe","market":"{M}","channel":"account"}}"#
+            )),
+            "bad_request"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"op":"subscribe","market":{M:?},"channel":5}}"#
+            )),
+            "bad_request"
+        );
+    }
+}

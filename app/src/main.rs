@@ -1,0 +1,535 @@
+//! `orderbook-app`: the indexer, the feed server and the embedded local
+//! exchange in one binary.
+//!
+//! * no subcommand (or `run`) without `--rpc-url`: the embedded local
+//!   exchange — an in-process chain running the program, a demo market with
+//!   simulated makers and takers, the keeper, the indexer into PostgreSQL and
+//!   the feed on localhost;
+//! * `run --rpc-url URL`: index and serve a real cluster or
+//!   `solana-test-validator` (the keeper runs separately: `orderbook-keeper`);
+//! * `index`: only the indexer (one market), optionally `--once`;
+//! * `reconcile`: compare the indexer's database with the chain's accounts.
+//!
+//! Every flag has an environment variable (see `--help`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anchor_lang::Discriminator;
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use orderbook::state::Market;
+use orderbook_app::demo::Demo;
+use orderbook_app::feed::hub::{self, HubConfig};
+use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::feed::view::MarketView;
+use orderbook_app::feed::{self, AppState};
+use orderbook_app::indexer::Indexer;
+use orderbook_app::{db, reconcile};
+use orderbook_chain::Chain;
+use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::recorded::RecordedChain;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_keeper::{Keeper, KeeperConfig};
+use tokio::sync::watch;
+
+const EMBEDDED_DB: &str = "host=127.0.0.1 port=5432 user=postgres dbname=orderbook_local";
+const CLUSTER_DB: &str = "host=127.0.0.1 port=5432 user=postgres dbname=orderbook";
+
+#[derive(Parser)]
+#[command(
+    name = "orderbook-app",
+    version,
+    about = "Orderbook indexer, feed server and embedded local exchange"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Embedded local exchange (default), or index + serve a cluster with --rpc-url.
+    Run(RunArgs),
+    /// Index one market into PostgreSQL (no feed).
+    Index(IndexArgs),
+    /// Compare indexed orders and balances with the chain; exit 1 on any difference.
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// JSON-RPC URL of a cluster or solana-test-validator; without it the chain is embedded.
+    #[arg(long, env = "ORDERBOOK_RPC_URL")]
+    rpc_url: Option<String>,
+    /// Program id of the deployed orderbook program (must be the one this build targets).
+    #[arg(long, env = "ORDERBOOK_PROGRAM_ID")]
+    program_id: Option<Pubkey>,
+    /// Markets to index and serve (comma-separated); default: every market of the program.
+    #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
+    markets: Vec<Pubkey>,
+    /// PostgreSQL connection string (key=value); created if missing. Embedded
+    /// default: dbname=orderbook_local (reset at each start, the embedded chain
+    /// being new); cluster default: dbname=orderbook.
+    #[arg(long, env = "ORDERBOOK_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Address of the feed (HTTP, WebSocket, metrics).
+    #[arg(long, env = "ORDERBOOK_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Indexer poll interval, milliseconds.
+    #[arg(long, env = "ORDERBOOK_POLL_MS", default_value_t = 300)]
+    poll_ms: u64,
+    /// Outgoing messages a WebSocket client may have queued before it is dropped.
+    #[arg(long, env = "ORDERBOOK_WS_QUEUE", default_value_t = hub::DEFAULT_QUEUE_CAPACITY)]
+    ws_queue: usize,
+    /// Seconds between WebSocket heartbeats.
+    #[arg(long, env = "ORDERBOOK_HEARTBEAT_SECS", default_value_t = 10)]
+    heartbeat_secs: u64,
+    /// Embedded: simulated makers and takers.
+    #[arg(long, env = "ORDERBOOK_DEMO_MAKERS", default_value_t = 3)]
+    makers: usize,
+    #[arg(long, env = "ORDERBOOK_DEMO_TAKERS", default_value_t = 2)]
+    takers: usize,
+    /// Embedded: milliseconds between simulated transactions.
+    #[arg(long, env = "ORDERBOOK_DEMO_INTERVAL_MS", default_value_t = 200)]
+    demo_interval_ms: u64,
+    /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
+    #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
+    run_for_secs: Option<u64>,
+    /// Seconds between status lines.
+    #[arg(long, env = "ORDERBOOK_STATUS_SECS", default_value_t = 5)]
+    status_secs: u64,
+}
+
+#[derive(Args)]
+struct IndexArgs {
+    /// JSON-RPC URL to index from.
+    #[arg(
+        long,
+        env = "ORDERBOOK_RPC_URL",
+        conflicts_with = "history",
+        required_unless_present = "history"
+    )]
+    rpc_url: Option<String>,
+    /// A recorded history file (written by the test tooling) to index from instead.
+    #[arg(long)]
+    history: Option<PathBuf>,
+    #[arg(long, env = "ORDERBOOK_MARKET")]
+    market: Pubkey,
+    #[arg(long, env = "ORDERBOOK_DATABASE_URL", default_value = CLUSTER_DB)]
+    database_url: String,
+    /// Transactions per database transaction.
+    #[arg(long, default_value_t = orderbook_app::indexer::DEFAULT_BATCH_TXS)]
+    batch_txs: usize,
+    /// Catch up once and exit instead of following.
+    #[arg(long)]
+    once: bool,
+    #[arg(long, env = "ORDERBOOK_POLL_MS", default_value_t = 300)]
+    poll_ms: u64,
+}
+
+#[derive(Args)]
+struct ReconcileArgs {
+    #[arg(long, env = "ORDERBOOK_RPC_URL")]
+    rpc_url: String,
+    #[arg(long, env = "ORDERBOOK_MARKET")]
+    market: Pubkey,
+    #[arg(long, env = "ORDERBOOK_DATABASE_URL", default_value = CLUSTER_DB)]
+    database_url: String,
+    /// Compare without syncing the indexer first.
+    #[arg(long)]
+    no_sync: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "warn,tarpc=error,orderbook_app=info,orderbook_keeper=info,orderbook_chain=info"
+                    .into()
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.cmd {
+            None => run(cli.run).await,
+            Some(Cmd::Run(a)) => run(a).await,
+            Some(Cmd::Index(a)) => index(a).await,
+            Some(Cmd::Reconcile(a)) => reconcile_cmd(a).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn connect_db(url: &str) -> Result<tokio_postgres::Client> {
+    let mut client = db::connect_or_create(url).await.with_context(|| {
+        format!("connecting to PostgreSQL ({url}); is it running? (scripts/postgres.sh starts it)")
+    })?;
+    db::migrate(&mut client)
+        .await
+        .context("applying migrations")?;
+    Ok(client)
+}
+
+async fn index(a: IndexArgs) -> Result<ExitCode> {
+    let mut client = connect_db(&a.database_url).await?;
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    tokio::spawn(orderbook_keeper::shutdown_on_signal(shutdown_tx));
+    async fn go<C: Chain>(
+        ix: Indexer<C>,
+        client: &mut tokio_postgres::Client,
+        a: &IndexArgs,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<()> {
+        if a.once {
+            let s = ix.sync(client).await.context("indexing")?;
+            println!(
+                "indexed {} transactions, {} new events{}",
+                s.transactions,
+                s.new_events,
+                if s.rescanned { " (after a rescan)" } else { "" }
+            );
+        } else {
+            ix.follow(client, Duration::from_millis(a.poll_ms), shutdown)
+                .await;
+        }
+        Ok(())
+    }
+    match (&a.history, &a.rpc_url) {
+        (Some(path), _) => {
+            let chain = RecordedChain::load(path)
+                .with_context(|| format!("reading history {}", path.display()))?;
+            let mut ix = Indexer::new(Arc::new(chain), a.market);
+            ix.batch_txs = a.batch_txs;
+            go(ix, &mut client, &a, shutdown).await?;
+        }
+        (None, Some(url)) => {
+            let mut ix = Indexer::new(Arc::new(RpcChain::new(url)), a.market);
+            ix.batch_txs = a.batch_txs;
+            go(ix, &mut client, &a, shutdown).await?;
+        }
+        (None, None) => bail!("give --rpc-url or --history"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(
+    market: &Pubkey,
+    r: &Result<reconcile::Report, reconcile::ReconcileError>,
+) -> ExitCode {
+    match r {
+        Ok(r) if r.differences.is_empty() => {
+            println!(
+                "reconcile {market}: OK at seq {:?} ({} resting orders, {} traders match the chain)",
+                r.market_seq, r.orders, r.traders
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(r) => {
+            println!(
+                "reconcile {market}: {} difference(s) at seq {:?}",
+                r.differences.len(),
+                r.market_seq
+            );
+            for d in &r.differences {
+                println!("  {d}");
+            }
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("reconcile {market}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn reconcile_cmd(a: ReconcileArgs) -> Result<ExitCode> {
+    let mut sync_client = connect_db(&a.database_url).await?;
+    let client = connect_db(&a.database_url).await?;
+    let chain = Arc::new(RpcChain::new(&a.rpc_url));
+    let ix = Indexer::new(chain.clone(), a.market);
+    let sync = (!a.no_sync).then_some((&ix, &mut sync_client));
+    let r = reconcile::reconcile(
+        chain.as_ref(),
+        &client,
+        &a.market,
+        sync,
+        Duration::from_millis(500),
+    )
+    .await;
+    Ok(print_report(&a.market, &r))
+}
+
+/// Markets of the program on `chain`.
+async fn discover(chain: &dyn Chain) -> Result<Vec<Pubkey>> {
+    let disc: [u8; 8] = Market::DISCRIMINATOR
+        .try_into()
+        .expect("8-byte discriminator");
+    Ok(chain
+        .program_accounts(disc, None)
+        .await
+        .context("listing the program's markets")?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
+struct Running {
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Start an indexer per market feeding the hub, and the feed server.
+async fn start_pipeline(
+    a: &RunArgs,
+    db_url: &str,
+    chain: Arc<dyn Chain>,
+    markets: &[Pubkey],
+    metrics: FeedMetrics,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(AppState, Vec<tokio::task::JoinHandle<()>>)> {
+    let mut views = Vec::new();
+    let mut load = connect_db(db_url).await?;
+    for m in markets {
+        views.push(
+            MarketView::load(&mut load, *m)
+                .await
+                .with_context(|| format!("loading market {m} from the database"))?,
+        );
+    }
+    let hub = hub::spawn(
+        views,
+        HubConfig {
+            queue_capacity: a.ws_queue,
+            heartbeat: Duration::from_secs(a.heartbeat_secs.max(1)),
+        },
+        metrics.clone(),
+    );
+    let mut tasks = Vec::new();
+    for m in markets {
+        let mut client = connect_db(db_url).await?;
+        let ix = Indexer::new(chain.clone(), *m).with_sink(hub.ingest_sender());
+        let (poll, sd) = (Duration::from_millis(a.poll_ms), shutdown.clone());
+        tasks.push(tokio::spawn(async move {
+            ix.follow(&mut client, poll, sd).await
+        }));
+    }
+    let state = AppState {
+        hub,
+        db: Arc::new(connect_db(db_url).await?),
+        chain: Some(chain),
+        metrics,
+    };
+    let listener = tokio::net::TcpListener::bind(a.listen)
+        .await
+        .with_context(|| format!("binding the feed on {}", a.listen))?;
+    let (st, sd) = (state.clone(), shutdown.clone());
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = feed::serve(listener, st, sd).await {
+            tracing::error!(error = %e, "feed server stopped");
+        }
+    }));
+    Ok((state, tasks))
+}
+
+async fn run(a: RunArgs) -> Result<ExitCode> {
+    if let Some(p) = a.program_id
+        && p != orderbook::ID
+    {
+        bail!(
+            "this build targets program {}; --program-id {p} differs (rebuild with that id in declare_id!)",
+            orderbook::ID
+        );
+    }
+    let started = Instant::now();
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    tokio::spawn(orderbook_keeper::shutdown_on_signal(shutdown_tx.clone()));
+    if let Some(secs) = a.run_for_secs {
+        let tx = shutdown_tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            let _ = tx.send(true);
+        });
+    }
+    let metrics = FeedMetrics::new();
+    let embedded = a.rpc_url.is_none();
+    let db_url = a
+        .database_url
+        .clone()
+        .unwrap_or_else(|| (if embedded { EMBEDDED_DB } else { CLUSTER_DB }).into());
+    let mut running = Running {
+        shutdown: shutdown_tx,
+        tasks: Vec::new(),
+    };
+    if let Some(url) = &a.rpc_url {
+        let chain: Arc<dyn Chain> = Arc::new(RpcChain::new(url));
+        let markets = if a.markets.is_empty() {
+            discover(chain.as_ref()).await?
+        } else {
+            a.markets.clone()
+        };
+        if markets.is_empty() {
+            bail!(
+                "no market of program {} found at {url}; create one or pass --market",
+                orderbook::ID
+            );
+        }
+        let (state, tasks) =
+            start_pipeline(&a, &db_url, chain, &markets, metrics, shutdown.clone()).await?;
+        running.tasks.extend(tasks);
+        announce(&a, &markets, false);
+        status_loop(&a, &state, None, shutdown.clone()).await;
+    } else {
+        println!(
+            "starting the embedded exchange: in-process chain, demo market, keeper, indexer, feed"
+        );
+        let mut reset = connect_db(&db_url).await?;
+        db::reset(&mut reset)
+            .await
+            .context("resetting the embedded database")?;
+        let chain = Arc::new(InProcessChain::start().await);
+        let payer = chain.payer();
+        println!(
+            "  creating the demo market and {} makers + {} takers…",
+            a.makers, a.takers
+        );
+        let mut demo = Demo::new(
+            chain.clone(),
+            payer.insecure_clone(),
+            a.makers.max(1),
+            a.takers,
+        )
+        .await
+        .context("creating the demo market")?;
+        let market = demo.market.keys.market;
+        let dyn_chain: Arc<dyn Chain> = chain.clone();
+        let (state, tasks) =
+            start_pipeline(&a, &db_url, dyn_chain, &[market], metrics, shutdown.clone()).await?;
+        running.tasks.extend(tasks);
+        // The demo and the keeper stop on their own signal, before the
+        // indexer, so the final reconcile sees a still chain.
+        let (sim_tx, sim_rx) = watch::channel(false);
+        let interval = Duration::from_millis(a.demo_interval_ms);
+        let sim_rx2 = sim_rx.clone();
+        let demo_task = tokio::spawn(async move {
+            demo.run(interval, sim_rx2).await;
+            demo
+        });
+        let mut keeper = Keeper::new(
+            chain.clone(),
+            payer,
+            KeeperConfig {
+                markets: vec![market],
+                poll: Duration::from_millis(250),
+                ..KeeperConfig::default()
+            },
+        );
+        let keeper_task = tokio::spawn(async move {
+            keeper.run(sim_rx).await;
+        });
+        announce(&a, &[market], true);
+        status_loop(&a, &state, Some(chain.clone()), shutdown.clone()).await;
+        let _ = sim_tx.send(true);
+        let demo = demo_task.await.context("demo task")?;
+        let _ = keeper_task.await;
+        println!(
+            "demo: {} transactions sent, {} failed",
+            demo.sent, demo.failed
+        );
+        // Let the indexer catch up, then compare with the chain.
+        let check = connect_db(&db_url).await?;
+        let poll = Duration::from_millis(a.poll_ms);
+        let r = reconcile::reconcile::<InProcessChain>(chain.as_ref(), &check, &market, None, poll)
+            .await;
+        let code = print_report(&market, &r);
+        stop(running).await;
+        println!("stopped after {:.0?}", started.elapsed());
+        return Ok(code);
+    }
+    stop(running).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn stop(running: Running) {
+    let _ = running.shutdown.send(true);
+    for t in running.tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    }
+}
+
+fn announce(a: &RunArgs, markets: &[Pubkey], embedded: bool) {
+    let base = format!("http://{}", a.listen);
+    println!();
+    println!("  web page     {base}/");
+    println!("  WebSocket    ws://{}/ws", a.listen);
+    println!("  REST         {base}/api/markets");
+    for m in markets {
+        println!("               {base}/api/markets/{m}/depth");
+    }
+    println!("  health       {base}/health");
+    println!("  metrics      {base}/metrics");
+    println!(
+        "  {}",
+        if embedded {
+            "embedded chain; Ctrl-C stops (the indexer is reconciled with the chain on the way out)"
+        } else {
+            "Ctrl-C stops"
+        }
+    );
+    println!();
+}
+
+/// Print a status line every `status_secs` until shutdown.
+async fn status_loop(
+    a: &RunArgs,
+    state: &AppState,
+    chain: Option<Arc<InProcessChain>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(a.status_secs.max(1)));
+    tick.tick().await;
+    while !*shutdown.borrow() {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => break,
+        }
+        let txs = match &chain {
+            Some(c) => format!("chain txs {} · ", c.transaction_count().await),
+            None => String::new(),
+        };
+        let seqs = state.hub.status().await.unwrap_or_default();
+        let seq = seqs
+            .iter()
+            .map(|(_, s)| s.map_or("-".into(), |s| s.to_string()))
+            .collect::<Vec<_>>()
+            .join(",");
+        println!(
+            "status: {txs}market seq {seq} · events fed {} · ws clients {} · messages sent {}",
+            state.metrics.ingested_events.get(),
+            state.metrics.connections.get(),
+            state.metrics.messages_sent.get()
+        );
+    }
+}
