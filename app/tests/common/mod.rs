@@ -1,0 +1,210 @@
+//! The whole stack in one test process: an in-process chain with the demo
+//! market, the indexer into a scratch PostgreSQL database feeding the hub,
+//! and the feed server on an ephemeral localhost port.
+
+#![allow(dead_code)] // each test binary uses part of it
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use futures_util::{SinkExt, StreamExt};
+use orderbook_app::db::{self, ScratchDb};
+use orderbook_app::demo::Demo;
+use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
+use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::feed::view::MarketView;
+use orderbook_app::feed::{self, AppState};
+use orderbook_app::indexer::Indexer;
+use orderbook_chain::Chain;
+use orderbook_chain::in_process::InProcessChain;
+use orderbook_client::accounts;
+use orderbook_keeper::{Keeper, KeeperConfig};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio_postgres::Client;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
+
+pub fn admin_url() -> String {
+    std::env::var("ORDERBOOK_TEST_PG")
+        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
+}
+
+pub struct Stack {
+    pub db: Option<ScratchDb>,
+    pub client: Option<Client>,
+    pub chain: Arc<InProcessChain>,
+    pub demo: Demo<InProcessChain>,
+    pub keeper: Keeper<InProcessChain>,
+    pub hub: HubHandle,
+    pub state: AppState,
+    pub addr: SocketAddr,
+    pub market: Pubkey,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Stack {
+    /// `extra`: additional (synthetic) markets the hub serves.
+    pub async fn start(queue_capacity: usize, extra: Vec<MarketView>) -> Self {
+        let (sdb, client) = ScratchDb::new(&admin_url(), "orderbook_feed")
+            .await
+            .expect("postgres reachable (is it running?)");
+        let chain = Arc::new(InProcessChain::start().await);
+        let demo = Demo::new(chain.clone(), chain.payer(), 2, 2)
+            .await
+            .expect("demo market");
+        let market = demo.market.keys.market;
+        let metrics = FeedMetrics::new();
+        let mut views = vec![MarketView::empty(market)];
+        views.extend(extra);
+        let hub = hub::spawn(
+            views,
+            HubConfig {
+                queue_capacity,
+                heartbeat: Duration::from_secs(30),
+            },
+            metrics.clone(),
+        );
+        let (shutdown, rx) = watch::channel(false);
+        let mut ix_client = db::connect(&sdb.url).await.unwrap();
+        let ix = Indexer::new(chain.clone(), market).with_sink(hub.ingest_sender());
+        let sd = rx.clone();
+        tokio::spawn(async move {
+            ix.follow(&mut ix_client, Duration::from_millis(50), sd)
+                .await
+        });
+        let dyn_chain: Arc<dyn Chain> = chain.clone();
+        let state = AppState {
+            hub: hub.clone(),
+            db: Arc::new(db::connect(&sdb.url).await.unwrap()),
+            chain: Some(dyn_chain),
+            metrics,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(feed::serve(listener, state.clone(), rx));
+        let keeper = Keeper::new(
+            chain.clone(),
+            chain.payer(),
+            KeeperConfig {
+                markets: vec![market],
+                ..KeeperConfig::default()
+            },
+        );
+        Self {
+            db: Some(sdb),
+            client: Some(client),
+            chain,
+            demo,
+            keeper,
+            hub,
+            state,
+            addr,
+            market,
+            shutdown,
+        }
+    }
+
+    pub fn db(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    /// `n` demo transactions, cranking every 5.
+    pub async fn activity(&mut self, n: usize) {
+        for i in 0..n {
+            let _ = self.demo.step().await;
+            if i % 5 == 4 {
+                self.keeper.pass().await.unwrap();
+            }
+        }
+        self.keeper.pass().await.unwrap();
+    }
+
+    /// The market's last emitted sequence number on chain.
+    pub async fn chain_seq(&self) -> u64 {
+        let acc = self.chain.account(&self.market).await.unwrap().unwrap();
+        accounts::market(&acc.data).unwrap().engine().next_emit_seq - 1
+    }
+
+    /// Wait until the hub has applied everything the chain emitted.
+    pub async fn caught_up(&self) -> u64 {
+        let target = self.chain_seq().await;
+        for _ in 0..400 {
+            let st = self.hub.status().await.unwrap();
+            if st
+                .iter()
+                .any(|(m, s)| *m == self.market && *s == Some(target))
+            {
+                return target;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the feed did not reach seq {target}");
+    }
+
+    /// The chain's book: order id -> (side, price, trader, lots).
+    pub async fn chain_book(&self) -> BTreeMap<u64, (String, u64, u32, u64)> {
+        let mut out = BTreeMap::new();
+        for key in [self.demo.market.keys.bids, self.demo.market.keys.asks] {
+            let acc = self.chain.account(&key).await.unwrap().unwrap();
+            let book = accounts::book(&acc.data).unwrap();
+            let side = if book.side as u8 == 0 { "bid" } else { "ask" };
+            for o in book.orders {
+                out.insert(
+                    o.order_id,
+                    (side.to_string(), o.price, o.trader_id, o.base_lots),
+                );
+            }
+        }
+        out
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn ws(&self) -> Ws {
+        let (s, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
+            .await
+            .expect("websocket connects");
+        Ws(s)
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (db, client) = (self.db.take().unwrap(), self.client.take().unwrap());
+        db.drop(client).await;
+    }
+}
+
+pub struct Ws(pub WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+impl Ws {
+    pub async fn send(&mut self, v: Value) {
+        self.0
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next JSON message (heartbeats skipped), `None` after `idle`
+    /// without one or when the connection ended.
+    pub async fn next(&mut self, idle: Duration) -> Option<Value> {
+        loop {
+            let msg = tokio::time::timeout(idle, self.0.next())
+                .await
+                .ok()??
+                .ok()?;
+            if let Message::Text(t) = msg {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                if v["type"] != "heartbeat" {
+                    return Some(v);
+                }
+            }
+        }
+    }
+}

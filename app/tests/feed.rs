@@ -1,0 +1,764 @@
+//! The feed end to end: chain → indexer → PostgreSQL/hub → WebSocket and
+//! REST clients over real loopback sockets, against the real PostgreSQL.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use base64::Engine as _;
+use common::Stack;
+use futures_util::SinkExt;
+use orderbook::events::OrderPlaced;
+use orderbook_app::feed::view::MarketView;
+use orderbook_app::ingest::{Ingested, NewEvent};
+use orderbook_app::reconcile::{self, Difference};
+use orderbook_chain::Chain;
+use orderbook_chain::in_process::InProcessChain;
+use orderbook_client::accounts;
+use orderbook_client::events::ProgramEvent;
+use serde_json::{Value, json};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+const IDLE: Duration = Duration::from_millis(700);
+
+/// A client-side replica built only from snapshots and deltas.
+#[derive(Default)]
+struct Replica {
+    seqs: HashMap<String, u64>,
+    l3: BTreeMap<u64, (String, u64, u32, u64)>,
+    l2: BTreeMap<(String, u64), (u64, u64)>,
+    trades: usize,
+    account_orders: BTreeMap<u64, u64>,
+    balances: Value,
+    deltas: usize,
+}
+
+impl Replica {
+    fn apply(&mut self, m: &Value) {
+        let ch = m["channel"].as_str().unwrap().to_string();
+        let seq = m["seq"].as_u64().unwrap();
+        let d = &m["data"];
+        match m["type"].as_str().unwrap() {
+            "snapshot" => {
+                self.seqs.insert(ch.clone(), seq);
+                match ch.as_str() {
+                    "l3" => {
+                        self.l3.clear();
+                        for o in d["orders"].as_array().unwrap() {
+                            self.put_l3(o);
+                        }
+                    }
+                    "l2" => {
+                        self.l2.clear();
+                        for (side, key) in [("bid", "bids"), ("ask", "asks")] {
+                            for l in d[key].as_array().unwrap() {
+                                self.l2.insert(
+                                    (side.into(), l["price"].as_u64().unwrap()),
+                                    (
+                                        l["base_lots"].as_u64().unwrap(),
+                                        l["orders"].as_u64().unwrap(),
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    "trades" => self.trades = d["trades"].as_array().unwrap().len(),
+                    "account" => {
+                        self.account_orders.clear();
+                        for o in d["orders"].as_array().unwrap() {
+                            self.account_orders.insert(
+                                o["order_id"].as_u64().unwrap(),
+                                o["base_lots"].as_u64().unwrap(),
+                            );
+                        }
+                        self.balances = d["balances"].clone();
+                    }
+                    _ => {}
+                }
+            }
+            "delta" => {
+                let prev = self
+                    .seqs
+                    .insert(ch.clone(), seq)
+                    .expect("delta before snapshot");
+                assert_eq!(seq, prev + 1, "gap in channel {ch}");
+                self.deltas += 1;
+                match ch.as_str() {
+                    "l3" => {
+                        for o in d["orders"].as_array().unwrap() {
+                            self.put_l3(o);
+                        }
+                    }
+                    "l2" => {
+                        for l in d["levels"].as_array().unwrap() {
+                            let key = (
+                                l["side"].as_str().unwrap().to_string(),
+                                l["price"].as_u64().unwrap(),
+                            );
+                            if l["orders"] == 0 {
+                                self.l2.remove(&key);
+                            } else {
+                                self.l2.insert(
+                                    key,
+                                    (
+                                        l["base_lots"].as_u64().unwrap(),
+                                        l["orders"].as_u64().unwrap(),
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    "trades" => self.trades += d["trades"].as_array().unwrap().len(),
+                    "account" => {
+                        for o in d["orders"].as_array().unwrap() {
+                            let (id, lots) = (
+                                o["order_id"].as_u64().unwrap(),
+                                o["base_lots"].as_u64().unwrap(),
+                            );
+                            if lots == 0 {
+                                self.account_orders.remove(&id);
+                            } else {
+                                self.account_orders.insert(id, lots);
+                            }
+                        }
+                        if !d["balances"].is_null() {
+                            self.balances = d["balances"].clone();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            other => panic!("unexpected message type {other}: {m}"),
+        }
+    }
+
+    fn put_l3(&mut self, o: &Value) {
+        let id = o["order_id"].as_u64().unwrap();
+        let lots = o["base_lots"].as_u64().unwrap();
+        if lots == 0 {
+            self.l3.remove(&id);
+        } else {
+            self.l3.insert(
+                id,
+                (
+                    o["side"].as_str().unwrap().into(),
+                    o["price"].as_u64().unwrap(),
+                    o["trader_id"].as_u64().unwrap() as u32,
+                    lots,
+                ),
+            );
+        }
+    }
+}
+
+fn sub(market: &Pubkey, channel: &str) -> Value {
+    json!({ "op": "subscribe", "market": market.to_string(), "channel": channel })
+}
+
+async fn chain_balances(chain: &InProcessChain, trader: &Pubkey) -> [u64; 4] {
+    let acc = chain.account(trader).await.unwrap().unwrap();
+    let t = accounts::trader(&acc.data).unwrap();
+    let b = t.state().balances;
+    [
+        b.free_base.get(),
+        b.locked_base.get(),
+        b.free_quote.get(),
+        b.locked_quote.get(),
+    ]
+}
+
+fn json_balances(v: &Value) -> [u64; 4] {
+    ["base_free", "base_locked", "quote_free", "quote_locked"]
+        .map(|k| v[k].as_str().unwrap().parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
+    let mut s = Stack::start(4_096, Vec::new()).await;
+    // Some history before anyone subscribes, so snapshots are not empty.
+    s.activity(15).await;
+    s.caught_up().await;
+    let maker = s.demo.makers[0].owner.pubkey();
+    let mut ws = s.ws().await;
+    for ch in ["l3", "l2", "trades"] {
+        ws.send(sub(&s.market, ch)).await;
+    }
+    ws.send(json!({ "op": "subscribe", "market": s.market.to_string(), "channel": "account", "owner": maker.to_string() }))
+        .await;
+    ws.send(json!({ "op": "subscribe", "market": s.market.to_string(), "channel": "candles", "resolution": 60 }))
+        .await;
+    let mut r = Replica::default();
+    // Trade while subscribed; read as we go.
+    for _ in 0..8 {
+        s.activity(5).await;
+        while let Some(m) = ws.next(Duration::from_millis(20)).await {
+            if m["channel"] != "candles" {
+                r.apply(&m);
+            } else {
+                assert!(m["data"]["candles"].is_array());
+            }
+        }
+    }
+    let seq = s.caught_up().await;
+    while let Some(m) = ws.next(IDLE).await {
+        if m["channel"] != "candles" {
+            r.apply(&m);
+        }
+    }
+    assert!(r.deltas > 10, "only {} deltas", r.deltas);
+    let book = s.chain_book().await;
+    assert!(!book.is_empty());
+    assert_eq!(
+        r.l3, book,
+        "L3 rebuilt from snapshot + deltas differs from the chain at seq {seq}"
+    );
+    let mut l2: BTreeMap<(String, u64), (u64, u64)> = BTreeMap::new();
+    for (side, price, _, lots) in book.values() {
+        let e = l2.entry((side.clone(), *price)).or_default();
+        e.0 += lots;
+        e.1 += 1;
+    }
+    assert_eq!(r.l2, l2, "L2 differs from the chain");
+    let fills: i64 = s
+        .db()
+        .query_one("SELECT count(*) FROM fills", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(fills > 0, "the demo traded");
+    assert_eq!(
+        r.trades as i64,
+        fills.min(100 + r.trades as i64),
+        "every fill reached the trades channel"
+    );
+    // The account channel: that maker's orders and balances as on chain.
+    let maker_id = accounts::trader(
+        &s.chain
+            .account(&s.demo.makers[0].account)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+    )
+    .unwrap()
+    .state()
+    .trader_id;
+    let mine: BTreeMap<u64, u64> = book
+        .iter()
+        .filter(|(_, o)| o.2 == maker_id)
+        .map(|(id, o)| (*id, o.3))
+        .collect();
+    assert_eq!(r.account_orders, mine);
+    assert_eq!(
+        json_balances(&r.balances),
+        chain_balances(&s.chain, &s.demo.makers[0].account).await
+    );
+
+    // A late subscriber's snapshot is the same book.
+    let mut late = s.ws().await;
+    late.send(sub(&s.market, "l3")).await;
+    let mut r2 = Replica::default();
+    r2.apply(&late.next(IDLE).await.expect("snapshot"));
+    assert_eq!(r2.l3, book);
+
+    // The indexer agrees with the chain; a tampered database does not.
+    let rep = reconcile::reconcile::<InProcessChain>(
+        &s.chain,
+        s.db(),
+        &s.market,
+        None,
+        Duration::from_millis(100),
+    )
+    .await
+    .unwrap();
+    assert!(rep.differences.is_empty(), "{:?}", rep.differences);
+    assert_eq!(rep.orders, book.len());
+    assert_eq!(rep.traders, 4);
+    let some_order = *book.keys().next().unwrap() as i64;
+    s.db()
+        .execute(
+            "UPDATE orders SET status = 'cancelled' WHERE order_id = $1",
+            &[&some_order],
+        )
+        .await
+        .unwrap();
+    s.db()
+        .execute(
+            "UPDATE balances SET quote_free = quote_free + 1 WHERE trader_id = $1",
+            &[&(maker_id as i32)],
+        )
+        .await
+        .unwrap();
+    let rep = reconcile::reconcile::<InProcessChain>(
+        &s.chain,
+        s.db(),
+        &s.market,
+        None,
+        Duration::from_millis(100),
+    )
+    .await
+    .unwrap();
+    assert!(
+        rep.differences.contains(&Difference::MissingOrder {
+            order_id: some_order as u64
+        }),
+        "{:?}",
+        rep.differences
+    );
+    assert!(
+        rep.differences.iter().any(|d| matches!(d, Difference::BalancesMismatch { trader_id, .. } if *trader_id == maker_id)),
+        "{:?}",
+        rep.differences
+    );
+    assert_eq!(rep.differences.len(), 2, "{:?}", rep.differences);
+    s.stop().await;
+}
+
+/// A batch of `n` synthetic resting orders on `market` starting at `seq`.
+fn synthetic(market: Pubkey, seq: u64, n: u64) -> Ingested {
+    Ingested {
+        market,
+        events: (0..n)
+            .map(|i| NewEvent {
+                seq: seq + i,
+                signature: Default::default(),
+                slot: 1,
+                block_time: None,
+                event: ProgramEvent::OrderPlaced(OrderPlaced {
+                    market,
+                    seq: seq + i,
+                    trader_id: 1,
+                    order_id: seq + i,
+                    client_order_id: 0,
+                    side: 1,
+                    order_type: 0,
+                    price: 1_000 + (seq + i) % 500,
+                    max_base_lots: 10,
+                    posted_base_lots: 10,
+                    filled_base_lots: 0,
+                    filled_quote: 0,
+                    taker_fee: 0,
+                    expiry: 0,
+                }),
+            })
+            .collect(),
+        balances: Vec::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_client_is_dropped_with_a_reason_and_a_normal_one_keeps_receiving() {
+    let fake = Pubkey::new_unique();
+    let s = Stack::start(256, vec![MarketView::empty(fake)]).await;
+    // The slow client's socket takes 4 KiB (no autotuning), so the backlog
+    // lands in the server's queue instead of the kernel's buffers.
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4_096).unwrap();
+    let stream = sock.connect(s.addr).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async(
+        format!("ws://{}/ws", s.addr),
+        tokio_tungstenite::MaybeTlsStream::Plain(stream),
+    )
+    .await
+    .unwrap();
+    let mut slow = common::Ws(ws);
+    slow.send(sub(&fake, "l3")).await;
+    assert_eq!(slow.next(IDLE).await.unwrap()["type"], "snapshot");
+    let mut normal = s.ws().await;
+    normal.send(sub(&fake, "l3")).await;
+    let snap = normal.next(IDLE).await.unwrap();
+    assert_eq!(snap["type"], "snapshot");
+    // Publish while only `normal` reads; `slow` never does.
+    let batches = 2_000u64;
+    let reader = tokio::spawn(async move {
+        let mut last = snap["seq"].as_u64().unwrap();
+        let mut got = 0u64;
+        while let Some(m) = normal.next(Duration::from_secs(3)).await {
+            assert_eq!(m["type"], "delta", "{m}");
+            assert_eq!(m["seq"].as_u64().unwrap(), last + 1, "gap");
+            last += 1;
+            got += 1;
+            if got == batches {
+                break;
+            }
+        }
+        got
+    });
+    let tx = s.hub.ingest_sender();
+    for b in 0..batches {
+        tx.send(synthetic(fake, b * 50, 50)).await.unwrap();
+        if b % 50 == 49 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    assert_eq!(
+        reader.await.unwrap(),
+        batches,
+        "the normal client received every delta"
+    );
+    assert_eq!(s.state.metrics.slow_disconnects.get(), 1);
+    // The slow client finds, after the backlog the kernel buffered, a close frame with the reason.
+    let mut reason = None;
+    while let Ok(Some(msg)) = tokio::time::timeout(
+        Duration::from_secs(10),
+        futures_util::StreamExt::next(&mut slow.0),
+    )
+    .await
+    {
+        match msg {
+            Ok(tokio_tungstenite::tungstenite::Message::Close(Some(f))) => {
+                reason = Some(f.reason.to_string());
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    let reason = reason.expect("a close frame");
+    assert!(reason.contains("slow consumer"), "{reason}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_websocket_input_gets_clear_errors_and_the_server_stays_up() {
+    let s = Stack::start(1_024, Vec::new()).await;
+    let mut ws = s.ws().await;
+    let m = s.market.to_string();
+    let cases = [
+        (json!("not an object"), "bad_request"),
+        (json!({ "op": "dance" }), "bad_request"),
+        (
+            json!({ "op": "subscribe", "market": "nope", "channel": "l2" }),
+            "bad_request",
+        ),
+        (
+            json!({ "op": "subscribe", "market": m, "channel": "gossip" }),
+            "unknown_channel",
+        ),
+        (
+            json!({ "op": "subscribe", "market": m, "channel": "candles", "resolution": 61 }),
+            "bad_request",
+        ),
+        (
+            json!({ "op": "subscribe", "market": m, "channel": "account" }),
+            "bad_request",
+        ),
+        (
+            json!({ "op": "subscribe", "market": Pubkey::new_unique().to_string(), "channel": "l2" }),
+            "unknown_market",
+        ),
+        (
+            json!({ "op": "unsubscribe", "market": m, "channel": "l2" }),
+            "not_subscribed",
+        ),
+    ];
+    for (req, code) in &cases {
+        ws.send(req.clone()).await;
+        let r = ws.next(IDLE).await.expect("an answer");
+        assert_eq!(r["type"], "error", "{req} -> {r}");
+        assert_eq!(r["code"], *code, "{req} -> {r}");
+        assert!(!r["message"].as_str().unwrap().is_empty());
+    }
+    ws.0.send(tokio_tungstenite::tungstenite::Message::Text(
+        "{oops".into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(ws.next(IDLE).await.unwrap()["code"], "bad_request");
+    ws.0.send(tokio_tungstenite::tungstenite::Message::Binary(
+        vec![1, 2, 3].into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(ws.next(IDLE).await.unwrap()["code"], "bad_request");
+    ws.send(sub(&s.market, "l2")).await;
+    assert_eq!(ws.next(IDLE).await.unwrap()["type"], "snapshot");
+    ws.send(sub(&s.market, "l2")).await;
+    assert_eq!(ws.next(IDLE).await.unwrap()["code"], "already_subscribed");
+    ws.send(json!({ "op": "unsubscribe", "market": m, "channel": "l2" }))
+        .await;
+    assert_eq!(ws.next(IDLE).await.unwrap()["type"], "unsubscribed");
+    ws.send(json!({ "op": "ping", "id": 7 })).await;
+    let pong = ws.next(IDLE).await.unwrap();
+    assert_eq!(
+        (pong["type"].as_str(), pong["request"]["id"].as_u64()),
+        (Some("pong"), Some(7))
+    );
+    // An oversized message ends that connection only.
+    let _ =
+        ws.0.send(tokio_tungstenite::tungstenite::Message::Text(
+            "x".repeat(10_000).into(),
+        ))
+        .await;
+    assert!(
+        ws.next(IDLE).await.is_none(),
+        "an oversized frame closes the connection"
+    );
+    let mut again = s.ws().await;
+    again.send(sub(&s.market, "trades")).await;
+    assert_eq!(again.next(IDLE).await.unwrap()["type"], "snapshot");
+    assert!(s.state.metrics.bad_requests.get() >= cases.len() as u64);
+    s.stop().await;
+}
+
+async fn get(url: &str) -> (u16, Value) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn post(url: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_serves_market_data_and_refuses_bad_parameters() {
+    let mut s = Stack::start(1_024, Vec::new()).await;
+    s.activity(30).await;
+    s.caught_up().await;
+    let m = s.market.to_string();
+    let (code, markets) = get(&s.url("/api/markets")).await;
+    assert_eq!(code, 200);
+    assert_eq!(markets["markets"][0]["market"], m.as_str());
+    assert_eq!(markets["markets"][0]["tick_size"], "1");
+    // Depth equals the chain's L2.
+    let (code, depth) = get(&s.url(&format!("/api/markets/{m}/depth?levels=1000"))).await;
+    assert_eq!(code, 200);
+    let book = s.chain_book().await;
+    let total: u64 = book.values().map(|o| o.3).sum();
+    let sum = |k: &str| {
+        depth[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["base_lots"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(sum("bids") + sum("asks"), total);
+    let best_bid = book.values().filter(|o| o.0 == "bid").map(|o| o.1).max();
+    assert_eq!(depth["bids"][0]["price"].as_u64(), best_bid);
+    // Trades page backwards without overlap.
+    let (_, p1) = get(&s.url(&format!("/api/markets/{m}/trades?limit=3"))).await;
+    let t1 = p1["trades"].as_array().unwrap();
+    assert_eq!(t1.len(), 3, "{p1}");
+    let next = p1["next_before_seq"].as_i64().unwrap();
+    let (_, p2) = get(&s.url(&format!(
+        "/api/markets/{m}/trades?limit=3&before_seq={next}"
+    )))
+    .await;
+    assert!(p2["trades"][0]["seq"].as_i64().unwrap() < next);
+    let (code, c) = get(&s.url(&format!("/api/markets/{m}/candles?resolution=60"))).await;
+    assert_eq!(code, 200);
+    let trades: i64 = c["candles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["trades"].as_i64().unwrap())
+        .sum();
+    let fills: i64 = s
+        .db()
+        .query_one("SELECT count(*) FROM fills", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(trades, fills);
+    // A trader's orders and balances.
+    let maker = s.demo.makers[0].owner.pubkey();
+    let (code, orders) = get(&s.url(&format!("/api/markets/{m}/traders/{maker}/orders"))).await;
+    assert_eq!(code, 200);
+    let id = orders["trader_id"].as_u64().unwrap() as u32;
+    assert_eq!(
+        orders["orders"].as_array().unwrap().len(),
+        book.values().filter(|o| o.2 == id).count()
+    );
+    let (code, bal) = get(&s.url(&format!("/api/markets/{m}/traders/{maker}/balances"))).await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        json_balances(&bal),
+        chain_balances(&s.chain, &s.demo.makers[0].account).await
+    );
+    let (code, health) = get(&s.url("/health")).await;
+    assert_eq!((code, health["status"].as_str()), (200, Some("ok")));
+    let metrics = reqwest::get(s.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("orderbook_http_requests_total"),
+        "{metrics}"
+    );
+
+    // Bad input: a JSON error with a message, never a crash.
+    let nobody = Pubkey::new_unique();
+    for (path, want) in [
+        ("/api/markets/xyz/trades".to_string(), 400),
+        (format!("/api/markets/{nobody}/trades"), 404),
+        (format!("/api/markets/{m}/trades?limit=0"), 400),
+        (format!("/api/markets/{m}/trades?limit=abc"), 400),
+        (format!("/api/markets/{m}/trades?limt=5"), 400),
+        (format!("/api/markets/{m}/candles?resolution=7"), 400),
+        (format!("/api/markets/{m}/depth?levels=-1"), 400),
+        (format!("/api/markets/{m}/traders/bad/orders"), 400),
+        (
+            format!("/api/markets/{m}/traders/{m}/orders?status=weird"),
+            400,
+        ),
+        (format!("/api/markets/{m}/traders/{nobody}/balances"), 404),
+        ("/api/nothing".to_string(), 404),
+    ] {
+        let (code, body) = get(&s.url(&path)).await;
+        assert_eq!(code, want, "{path}: {body}");
+        assert!(
+            !body["error"]["message"].as_str().unwrap().is_empty(),
+            "{path}: {body}"
+        );
+    }
+    for (path, body, want) in [
+        ("/api/tx/place", json!({}), 400),
+        (
+            "/api/tx/place",
+            json!({ "market": m, "owner": maker.to_string(), "side": "up", "price": 1, "base_lots": 1 }),
+            400,
+        ),
+        (
+            "/api/tx/place",
+            json!({ "market": m, "owner": maker.to_string(), "side": "bid", "price": 0, "base_lots": 1 }),
+            400,
+        ),
+        (
+            "/api/tx/place",
+            json!({ "market": m, "owner": maker.to_string(), "side": "bid", "price": 1, "base_lots": 1, "colour": 1 }),
+            400,
+        ),
+        (
+            "/api/tx/deposit",
+            json!({ "market": m, "owner": maker.to_string(), "token": "gold", "amount": 1 }),
+            400,
+        ),
+        (
+            "/api/tx/deposit",
+            json!({ "market": m, "owner": maker.to_string(), "token": "base", "amount": -5 }),
+            400,
+        ),
+        ("/api/tx/deposit", json!([1, 2]), 400),
+        (
+            "/api/tx/cancel",
+            json!({ "market": m, "owner": maker.to_string() }),
+            400,
+        ),
+        (
+            "/api/tx/withdraw",
+            json!({ "market": nobody.to_string(), "owner": maker.to_string(), "token": "base", "amount": 1 }),
+            404,
+        ),
+    ] {
+        let (code, b) = post(&s.url(path), body.clone()).await;
+        assert_eq!(code, want, "{path} {body}: {b}");
+    }
+    let r = reqwest::Client::new()
+        .post(s.url("/api/tx/place"))
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let (code, _) = get(&s.url("/health")).await;
+    assert_eq!(code, 200, "still up");
+    s.stop().await;
+}
+
+/// Decode an unsigned transaction from the API, sign it as `owner`, send it.
+async fn sign_and_send(chain: &InProcessChain, body: &Value, owner: &Keypair) {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body["transaction"].as_str().unwrap())
+        .unwrap();
+    let mut tx: Transaction = bincode::deserialize(&bytes).unwrap();
+    assert_eq!(tx.message.account_keys[0], owner.pubkey(), "the owner pays");
+    assert!(
+        tx.signatures.iter().all(|s| *s == Default::default()),
+        "unsigned"
+    );
+    let hash = tx.message.recent_blockhash;
+    tx.sign(&[owner], hash);
+    chain
+        .send_and_confirm(&tx)
+        .await
+        .expect("the wallet-signed transaction lands");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_transactions_from_the_api_sign_and_land() {
+    let s = Stack::start(1_024, Vec::new()).await;
+    let m = s.market.to_string();
+    let t = &s.demo.takers[0];
+    let owner = t.owner.pubkey().to_string();
+    let before = chain_balances(&s.chain, &t.account).await;
+    // The demo deposited the whole wallet: withdraw some first, then deposit part back.
+    let (code, b) = post(
+        &s.url("/api/tx/withdraw"),
+        json!({ "market": m, "owner": owner, "token": "quote", "amount": "12345", "wallet": t.quote_wallet.to_string() }),
+    )
+    .await;
+    assert_eq!(code, 200, "{b}");
+    assert_eq!(b["instructions"], 1);
+    sign_and_send(&s.chain, &b, &t.owner).await;
+    assert_eq!(
+        chain_balances(&s.chain, &t.account).await[2],
+        before[2] - 12_345
+    );
+    let (code, b) = post(
+        &s.url("/api/tx/deposit"),
+        json!({ "market": m, "owner": owner, "token": "quote", "amount": 12_000, "wallet": t.quote_wallet.to_string() }),
+    )
+    .await;
+    assert_eq!(code, 200, "{b}");
+    sign_and_send(&s.chain, &b, &t.owner).await;
+    assert_eq!(
+        chain_balances(&s.chain, &t.account).await[2],
+        before[2] - 345
+    );
+
+    let (code, b) = post(
+        &s.url("/api/tx/place"),
+        json!({ "market": m, "owner": owner, "side": "bid", "order_type": "post_only", "price": 10, "base_lots": 3, "client_order_id": 4242 }),
+    )
+    .await;
+    assert_eq!(code, 200, "{b}");
+    sign_and_send(&s.chain, &b, &t.owner).await;
+    let book = s.chain_book().await;
+    let (id, _) = book
+        .iter()
+        .find(|(_, o)| o.1 == 10 && o.3 == 3)
+        .expect("the order rests");
+    let (code, b) = post(
+        &s.url("/api/tx/cancel"),
+        json!({ "market": m, "owner": owner, "order_id": id }),
+    )
+    .await;
+    assert_eq!(code, 200, "{b}");
+    sign_and_send(&s.chain, &b, &t.owner).await;
+    assert!(!s.chain_book().await.contains_key(id));
+
+    // A wallet without a trader account gets it opened in the same transaction.
+    let fresh = Pubkey::new_unique().to_string();
+    let (code, b) = post(
+        &s.url("/api/tx/deposit"),
+        json!({ "market": m, "owner": fresh, "token": "base", "amount": 1 }),
+    )
+    .await;
+    assert_eq!(code, 200, "{b}");
+    assert_eq!(b["instructions"], 2);
+    s.stop().await;
+}
