@@ -223,6 +223,7 @@ async fn index(a: IndexArgs) -> Result<ExitCode> {
                 .with_context(|| format!("reading history {}", path.display()))?;
             let mut ix = Indexer::new(Arc::new(chain), a.market);
             ix.batch_txs = a.batch_txs;
+            ix.refresh_balances = false; // a recorded history has no accounts
             go(ix, &mut client, &a, shutdown).await?;
         }
         (None, Some(url)) => {

@@ -14,55 +14,26 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio_postgres::Client;
 
-fn admin_url() -> String {
-    std::env::var("ORDERBOOK_TEST_PG")
-        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
-}
+mod common;
 
-/// A fresh, migrated database; dropped when the returned guard is.
-struct TestDb {
-    name: String,
-    admin: Client,
-}
+/// A fresh, migrated database (migrations re-applied: a no-op).
+struct TestDb(db::ScratchDb);
 
 impl TestDb {
     async fn new() -> (Self, Client) {
-        let admin = db::connect(&admin_url())
+        let (sdb, mut client) = db::ScratchDb::new(&common::admin_url(), "orderbook_it")
             .await
             .expect("postgres reachable (is it running?)");
-        let name = format!("orderbook_it_{}", rand::random::<u32>());
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create database");
-        let mut client = db::connect(&format!(
-            "{} dbname={name}",
-            admin_url().replace("dbname=test", "")
-        ))
-        .await
-        .expect("connect");
-        assert_eq!(
-            db::migrate(&mut client).await.unwrap(),
-            db::MIGRATIONS.len()
-        );
         assert_eq!(
             db::migrate(&mut client).await.unwrap(),
             0,
             "migrations are idempotent"
         );
-        (Self { name, admin }, client)
+        (Self(sdb), client)
     }
 
     async fn drop(self, client: Client) {
-        drop(client);
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let _ = self
-            .admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .await;
+        self.0.drop(client).await;
     }
 }
 

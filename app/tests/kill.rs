@@ -1,0 +1,152 @@
+//! An indexer process killed with SIGKILL at random points and restarted
+//! ends with exactly the rows of an uninterrupted run.
+//!
+//! A history is produced on an in-process chain and written to a file; the
+//! `orderbook-app index --history` child process indexes it into a scratch
+//! database one transaction per database transaction (many commit points)
+//! and is killed after a random delay, again and again, until one run
+//! finishes. The reference is the same history indexed in this process
+//! without interruption.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use orderbook_app::db::ScratchDb;
+use orderbook_app::indexer::Indexer;
+use orderbook_chain::recorded::{RecordedChain, read_history, write_history};
+use rand::Rng;
+use tokio_postgres::Client;
+
+/// Every table's rows, as text, in a fixed order.
+async fn dump(c: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, order) in [
+        ("events", "market, seq"),
+        ("orders", "market, order_id"),
+        ("fills", "market, seq"),
+        ("transfers", "market, seq"),
+        ("traders", "market, trader_id"),
+        ("markets", "market"),
+        ("candles", "market, resolution, bucket_start"),
+        ("queue_owners", "market, queue_seq"),
+        ("ingest_cursor", "market"),
+    ] {
+        let cols = if table == "ingest_cursor" {
+            "market, last_seq, last_signature, last_slot"
+        } else {
+            "*"
+        };
+        for r in c
+            .query(
+                &format!("SELECT t::text FROM (SELECT {cols} FROM {table} ORDER BY {order}) t"),
+                &[],
+            )
+            .await
+            .unwrap()
+        {
+            out.push(format!("{table}: {}", r.get::<_, String>(0)));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_indexer_restarts_to_exactly_the_uninterrupted_result() {
+    // A history: the demo market trading for a while.
+    let mut s = common::Stack::start(1_024, Vec::new()).await;
+    s.activity(100).await;
+    let market = s.market;
+    let history = s.chain.export_history().await;
+    let file =
+        std::env::temp_dir().join(format!("orderbook-history-{}.bin", rand::random::<u32>()));
+    write_history(&mut std::fs::File::create(&file).unwrap(), &history).unwrap();
+    // The file round-trips.
+    assert_eq!(
+        read_history(&mut std::fs::File::open(&file).unwrap()).unwrap(),
+        history
+    );
+    s.stop().await;
+
+    // Reference: uninterrupted, in process.
+    let (ref_db, mut ref_client) = ScratchDb::new(&common::admin_url(), "orderbook_ref")
+        .await
+        .unwrap();
+    let chain = Arc::new(RecordedChain::load(&file).unwrap());
+    let mut ix = Indexer::new(chain, market);
+    ix.refresh_balances = false; // a recorded chain has no accounts
+    let t0 = Instant::now();
+    let stats = ix.sync(&mut ref_client).await.unwrap();
+    // Kill within the time a whole run takes (plus the child's start-up).
+    let span = (t0.elapsed().as_millis() as u64).max(100) + 40;
+    assert!(stats.new_events > 300, "a substantial history: {stats:?}");
+    let reference = dump(&ref_client).await;
+
+    // Killed at random points.
+    let (kill_db, kill_client) = ScratchDb::new(&common::admin_url(), "orderbook_kill")
+        .await
+        .unwrap();
+    let bin = env!("CARGO_BIN_EXE_orderbook-app");
+    let (mut kills, mut mid_run) = (0, 0);
+    let mut rng = rand::rng();
+    let started = Instant::now();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "never finished"
+        );
+        let mut child = std::process::Command::new(bin)
+            .args([
+                "index",
+                "--once",
+                "--batch-txs",
+                "1",
+                "--market",
+                &market.to_string(),
+            ])
+            .arg("--history")
+            .arg(&file)
+            .args(["--database-url", &kill_db.url])
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = Duration::from_millis(rng.random_range(20..span));
+        std::thread::sleep(delay);
+        match child.try_wait().unwrap() {
+            Some(status) => {
+                assert!(status.success(), "the indexer failed: {status}");
+                break;
+            }
+            None => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                kills += 1;
+                let n: i64 = kill_client
+                    .query_one("SELECT count(*) FROM events", &[])
+                    .await
+                    .unwrap()
+                    .get(0);
+                if n > 0 && (n as usize) < stats.new_events {
+                    mid_run += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        mid_run >= 2,
+        "only {mid_run} of {kills} kills landed mid-ingestion"
+    );
+    assert_eq!(
+        dump(&kill_client).await,
+        reference,
+        "after {kills} SIGKILLs"
+    );
+    eprintln!(
+        "{kills} SIGKILLs, {mid_run} mid-ingestion; result identical to the uninterrupted run"
+    );
+    std::fs::remove_file(&file).ok();
+    ref_db.drop(ref_client).await;
+    kill_db.drop(kill_client).await;
+}
