@@ -9,3 +9,4 @@ pub mod feed;
 pub mod indexer;
 pub mod ingest;
 pub mod reconcile;
+pub mod synthetic;

@@ -100,6 +100,13 @@ pub async fn serve(
     state: AppState,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Small frames (deltas) go out at once instead of waiting on Nagle.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -1,0 +1,210 @@
+//! Feed fan-out latency: `--clients` WebSocket clients on loopback
+//! subscribed to one market's `trades` channel, while a producer ingests a
+//! synthetic transaction (8 events, ~3 fills) into PostgreSQL every
+//! `--interval-ms` through the indexer's real write path and hands the
+//! committed batch to the hub. Latency = client receipt − commit of the
+//! batch, per delivered message; p50/p90/p99/max over all of them. The
+//! clients run in this same process (2 cores shared with the server), so
+//! the figures include their own parsing; sequence gaps and dropped clients
+//! are counted and must be zero.
+//!
+//! `cargo run --release -p orderbook-app --bin fanout-bench`
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anchor_lang::prelude::Pubkey;
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use orderbook_app::db::{self, ScratchDb};
+use orderbook_app::feed::hub::{self, HubConfig};
+use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::feed::view::MarketView;
+use orderbook_app::feed::{self, AppState};
+use orderbook_app::ingest::ingest_batch;
+use orderbook_app::synthetic::Synthetic;
+use orderbook_chain::recorded::RecordedChain;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(
+        long,
+        env = "ORDERBOOK_TEST_PG",
+        default_value = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+    )]
+    admin_url: String,
+    #[arg(long, default_value_t = 1_000)]
+    clients: usize,
+    /// Milliseconds between ingested transactions.
+    #[arg(long, default_value_t = 20)]
+    interval_ms: u64,
+    /// Transactions ingested while measuring.
+    #[arg(long, default_value_t = 500)]
+    batches: u64,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let a = Args::parse();
+    let (sdb, mut client) = ScratchDb::new(&a.admin_url, "orderbook_fanout").await?;
+    let market = Pubkey::new_unique();
+    let metrics = FeedMetrics::new();
+    let hub = hub::spawn(
+        vec![MarketView::empty(market)],
+        HubConfig::default(),
+        metrics.clone(),
+    );
+    let (stop_tx, stop) = watch::channel(false);
+    let state = AppState {
+        hub: hub.clone(),
+        db: Arc::new(db::connect(&sdb.url).await?),
+        chain: None,
+        metrics: metrics.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(feed::serve(listener, state, stop.clone()));
+
+    // Commit instants by market sequence number (the delta's `market_seq`).
+    let committed: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(Vec::new()));
+    let gaps = Arc::new(AtomicU64::new(0));
+    let ready = Arc::new(AtomicU64::new(0));
+    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    print!("connecting {} clients… ", a.clients);
+    for _ in 0..a.clients {
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws"), None, true)
+                .await?;
+        let (committed, gaps, ready, finished) = (
+            committed.clone(),
+            gaps.clone(),
+            ready.clone(),
+            finished.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let sub =
+                json!({ "op": "subscribe", "market": market.to_string(), "channel": "trades" });
+            ws.send(Message::Text(sub.to_string().into())).await.ok()?;
+            let mut lat = Vec::new();
+            let mut last = None;
+            loop {
+                let msg = match tokio::time::timeout(Duration::from_millis(500), ws.next()).await {
+                    Ok(Some(Ok(m))) => m,
+                    Ok(_) => break,
+                    Err(_) if finished.load(Ordering::Relaxed) => break,
+                    Err(_) => continue,
+                };
+                let Message::Text(t) = msg else { continue };
+                let now = Instant::now();
+                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
+                    continue;
+                };
+                let Some(seq) = v["seq"].as_u64() else {
+                    continue;
+                }; // heartbeats
+                match v["type"].as_str().unwrap_or_default() {
+                    "snapshot" => {
+                        ready.fetch_add(1, Ordering::Relaxed);
+                    }
+                    "delta" => {
+                        if last.is_some_and(|l: u64| seq != l + 1) {
+                            gaps.fetch_add(1, Ordering::Relaxed);
+                        }
+                        let Some(ms) = v["market_seq"].as_u64() else {
+                            continue;
+                        };
+                        let ms = ms as usize;
+                        if let Some(Some(t0)) = committed.lock().unwrap().get(ms) {
+                            lat.push(now.duration_since(*t0).as_micros() as u64);
+                        }
+                    }
+                    _ => {}
+                }
+                last = Some(seq);
+            }
+            Some(lat)
+        }));
+    }
+    while ready.load(Ordering::Relaxed) < a.clients as u64 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!("subscribed");
+    let mut stream = Synthetic::new(market);
+    let t0 = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(a.interval_ms));
+    let sink = hub.ingest_sender();
+    let mut fills = 0u64;
+    for _ in 0..a.batches {
+        tick.tick().await;
+        let tx = stream.tx(8);
+        let done = ingest_batch::<RecordedChain>(
+            &mut client,
+            &market,
+            std::slice::from_ref(&tx),
+            false,
+            None,
+        )
+        .await?;
+        let at = Instant::now();
+        let last = done.events.last().map(|e| e.seq as usize).unwrap_or(0);
+        fills += done
+            .events
+            .iter()
+            .filter(|e| e.event.kind() == "order_filled")
+            .count() as u64;
+        {
+            let mut c = committed.lock().unwrap();
+            if c.len() <= last {
+                c.resize(last + 1, None);
+            }
+            c[last] = Some(at);
+        }
+        sink.send(done).await?;
+    }
+    let elapsed = t0.elapsed();
+    finished.store(true, Ordering::Relaxed); // clients stop once idle
+    let mut all = Vec::new();
+    let mut finished = 0;
+    for t in tasks {
+        if let Ok(Ok(Some(l))) = tokio::time::timeout(Duration::from_secs(10), t).await {
+            all.extend(l);
+            finished += 1;
+        }
+    }
+    all.sort_unstable();
+    anyhow::ensure!(!all.is_empty(), "no deliveries measured");
+    println!(
+        "{} clients, {} transactions in {:.1?} ({} fills), {} deliveries measured, {} clients finished",
+        a.clients,
+        a.batches,
+        elapsed,
+        fills,
+        all.len(),
+        finished
+    );
+    println!(
+        "latency commit -> client: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&all, 0.50) as f64 / 1e3,
+        percentile(&all, 0.90) as f64 / 1e3,
+        percentile(&all, 0.99) as f64 / 1e3,
+        *all.last().unwrap() as f64 / 1e3
+    );
+    println!(
+        "sequence gaps: {}, slow-client drops: {}, messages queued: {}",
+        gaps.load(Ordering::Relaxed),
+        metrics.slow_disconnects.get(),
+        metrics.messages_sent.get()
+    );
+    let _ = stop_tx.send(true);
+    sdb.drop(client).await;
+    Ok(())
+}
