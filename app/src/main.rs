@@ -205,7 +205,7 @@ async fn index(a: IndexArgs) -> Result<ExitCode> {
     ) -> Result<()> {
         if a.once {
             let s = ix.sync(client).await.context("indexing")?;
-            println!(
+            eprintln!(
                 "indexed {} transactions, {} new events{}",
                 s.transactions,
                 s.new_events,
@@ -242,20 +242,20 @@ fn print_report(
 ) -> ExitCode {
     match r {
         Ok(r) if r.differences.is_empty() => {
-            println!(
+            eprintln!(
                 "reconcile {market}: OK at seq {:?} ({} resting orders, {} traders match the chain)",
                 r.market_seq, r.orders, r.traders
             );
             ExitCode::SUCCESS
         }
         Ok(r) => {
-            println!(
+            eprintln!(
                 "reconcile {market}: {} difference(s) at seq {:?}",
                 r.differences.len(),
                 r.market_seq
             );
             for d in &r.differences {
-                println!("  {d}");
+                eprintln!("  {d}");
             }
             ExitCode::from(1)
         }
@@ -281,6 +281,21 @@ async fn reconcile_cmd(a: ReconcileArgs) -> Result<ExitCode> {
     )
     .await;
     Ok(print_report(&a.market, &r))
+}
+
+/// The program runs natively in the embedded chain, where its `msg!` logs
+/// (two per instruction: simulation and execution) are `eprintln!`s to
+/// stdout. Point fd 1 at /dev/null; this binary prints its own lines to
+/// stderr.
+fn silence_native_program_logs() {
+    use std::os::fd::AsRawFd;
+    match std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: dup2 on two valid descriptors; fd 1 stays open.
+        Ok(null) => unsafe {
+            libc::dup2(null.as_raw_fd(), 1);
+        },
+        Err(e) => tracing::warn!(error = %e, "cannot silence the program's logs"),
+    }
 }
 
 /// Markets of the program on `chain`.
@@ -376,12 +391,15 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
     }
     let metrics = FeedMetrics::new();
     let embedded = a.rpc_url.is_none();
+    // The indexer and the feed stop last (after the demo and the keeper, and
+    // after the final reconcile), on their own signal.
+    let (pipe_tx, pipe_rx) = watch::channel(false);
     let db_url = a
         .database_url
         .clone()
         .unwrap_or_else(|| (if embedded { EMBEDDED_DB } else { CLUSTER_DB }).into());
     let mut running = Running {
-        shutdown: shutdown_tx,
+        shutdown: pipe_tx,
         tasks: Vec::new(),
     };
     if let Some(url) = &a.rpc_url {
@@ -398,12 +416,13 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
             );
         }
         let (state, tasks) =
-            start_pipeline(&a, &db_url, chain, &markets, metrics, shutdown.clone()).await?;
+            start_pipeline(&a, &db_url, chain, &markets, metrics, pipe_rx.clone()).await?;
         running.tasks.extend(tasks);
         announce(&a, &markets, false);
         status_loop(&a, &state, None, shutdown.clone()).await;
     } else {
-        println!(
+        silence_native_program_logs();
+        eprintln!(
             "starting the embedded exchange: in-process chain, demo market, keeper, indexer, feed"
         );
         let mut reset = connect_db(&db_url).await?;
@@ -412,7 +431,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
             .context("resetting the embedded database")?;
         let chain = Arc::new(InProcessChain::start().await);
         let payer = chain.payer();
-        println!(
+        eprintln!(
             "  creating the demo market and {} makers + {} takers…",
             a.makers, a.takers
         );
@@ -427,7 +446,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
         let market = demo.market.keys.market;
         let dyn_chain: Arc<dyn Chain> = chain.clone();
         let (state, tasks) =
-            start_pipeline(&a, &db_url, dyn_chain, &[market], metrics, shutdown.clone()).await?;
+            start_pipeline(&a, &db_url, dyn_chain, &[market], metrics, pipe_rx.clone()).await?;
         running.tasks.extend(tasks);
         // The demo and the keeper stop on their own signal, before the
         // indexer, so the final reconcile sees a still chain.
@@ -455,7 +474,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
         let _ = sim_tx.send(true);
         let demo = demo_task.await.context("demo task")?;
         let _ = keeper_task.await;
-        println!(
+        eprintln!(
             "demo: {} transactions sent, {} failed",
             demo.sent, demo.failed
         );
@@ -466,7 +485,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
             .await;
         let code = print_report(&market, &r);
         stop(running).await;
-        println!("stopped after {:.0?}", started.elapsed());
+        eprintln!("stopped after {:.0?}", started.elapsed());
         return Ok(code);
     }
     stop(running).await;
@@ -482,16 +501,16 @@ async fn stop(running: Running) {
 
 fn announce(a: &RunArgs, markets: &[Pubkey], embedded: bool) {
     let base = format!("http://{}", a.listen);
-    println!();
-    println!("  web page     {base}/");
-    println!("  WebSocket    ws://{}/ws", a.listen);
-    println!("  REST         {base}/api/markets");
+    eprintln!();
+    eprintln!("  web page     {base}/");
+    eprintln!("  WebSocket    ws://{}/ws", a.listen);
+    eprintln!("  REST         {base}/api/markets");
     for m in markets {
-        println!("               {base}/api/markets/{m}/depth");
+        eprintln!("               {base}/api/markets/{m}/depth");
     }
-    println!("  health       {base}/health");
-    println!("  metrics      {base}/metrics");
-    println!(
+    eprintln!("  health       {base}/health");
+    eprintln!("  metrics      {base}/metrics");
+    eprintln!(
         "  {}",
         if embedded {
             "embedded chain; Ctrl-C stops (the indexer is reconciled with the chain on the way out)"
@@ -499,7 +518,7 @@ fn announce(a: &RunArgs, markets: &[Pubkey], embedded: bool) {
             "Ctrl-C stops"
         }
     );
-    println!();
+    eprintln!();
 }
 
 /// Print a status line every `status_secs` until shutdown.
@@ -526,7 +545,7 @@ async fn status_loop(
             .map(|(_, s)| s.map_or("-".into(), |s| s.to_string()))
             .collect::<Vec<_>>()
             .join(",");
-        println!(
+        eprintln!(
             "status: {txs}market seq {seq} · events fed {} · ws clients {} · messages sent {}",
             state.metrics.ingested_events.get(),
             state.metrics.connections.get(),
