@@ -43,7 +43,9 @@ if [ "$have" = "$SBPF_LINKER_VERSION" ] && [ "$linker_llvm" = "$LLVM_MAJOR" ]; t
   log "sbpf-linker $have (LLVM $linker_llvm) present in $TOOLS"
 else
   log "building sbpf-linker $SBPF_LINKER_VERSION against LLVM $LLVM_MAJOR into $TOOLS (about 2 minutes on 2 cores)"
-  LLVM_PREFIX="/usr/lib/llvm-${LLVM_MAJOR}" LLVM_SYS_${LLVM_MAJOR}1_PREFIX="/usr/lib/llvm-${LLVM_MAJOR}" \
+  # llvm-sys reads LLVM_SYS_<major><minor>_PREFIX; a computed variable name
+  # cannot be a shell assignment prefix, so it goes through env(1).
+  env LLVM_PREFIX="/usr/lib/llvm-${LLVM_MAJOR}" "LLVM_SYS_${LLVM_MAJOR}1_PREFIX=/usr/lib/llvm-${LLVM_MAJOR}" \
     cargo install sbpf-linker --version "$SBPF_LINKER_VERSION" --locked --no-default-features \
     --features "bpf-linker/llvm-${LLVM_MAJOR}" --root "$TOOLS" --force >&2 \
     || die "building sbpf-linker failed (see above)"

@@ -130,6 +130,8 @@ pub struct MarketView {
     owners: HashMap<u32, Pubkey>,
     trader_of: HashMap<Pubkey, u32>,
     balances: HashMap<u32, BalanceRow>,
+    /// Sequence jumps seen (should stay 0; see `apply`).
+    pub gaps: u64,
 }
 
 fn parse_key(s: &str) -> Result<Pubkey, IndexError> {
@@ -154,6 +156,7 @@ impl MarketView {
             owners: HashMap::new(),
             trader_of: HashMap::new(),
             balances: HashMap::new(),
+            gaps: 0,
         }
     }
 
@@ -410,6 +413,15 @@ impl MarketView {
         for ne in &batch.events {
             if self.seq.is_some_and(|s| ne.seq <= s) {
                 continue; // already part of the loaded state
+            }
+            let expected = self.seq.map_or(0, |s| s + 1);
+            if ne.seq != expected {
+                // Only this process's indexer feeds the view; a jump means
+                // events were written by someone else (a second indexer on
+                // the same database). Deltas stay gap-free per channel, but
+                // the view misses those events until the server restarts.
+                self.gaps += 1;
+                tracing::error!(market = %self.market, expected, got = ne.seq, "feed view skipped events; restart the server to reload");
             }
             self.seq = Some(ne.seq);
             match &ne.event {
