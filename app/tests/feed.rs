@@ -402,22 +402,7 @@ async fn a_slow_client_is_dropped_with_a_reason_and_a_normal_one_keeps_receiving
     );
     assert_eq!(s.state.metrics.slow_disconnects.get(), 1);
     // The slow client finds, after the backlog the kernel buffered, a close frame with the reason.
-    let mut reason = None;
-    while let Ok(Some(msg)) = tokio::time::timeout(
-        Duration::from_secs(10),
-        futures_util::StreamExt::next(&mut slow.0),
-    )
-    .await
-    {
-        match msg {
-            Ok(tokio_tungstenite::tungstenite::Message::Close(Some(f))) => {
-                reason = Some(f.reason.to_string());
-                break;
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
+    let reason = slow.close_reason(Duration::from_secs(10)).await;
     let reason = reason.expect("a close frame");
     assert!(reason.contains("slow consumer"), "{reason}");
     s.stop().await;
@@ -502,6 +487,12 @@ async fn bad_websocket_input_gets_clear_errors_and_the_server_stays_up() {
     again.send(sub(&s.market, "trades")).await;
     assert_eq!(again.next(IDLE).await.unwrap()["type"], "snapshot");
     assert!(s.state.metrics.bad_requests.get() >= cases.len() as u64);
+    // Shutting down closes open WebSockets with a reason.
+    s.shutdown();
+    assert_eq!(
+        again.close_reason(Duration::from_secs(5)).await.as_deref(),
+        Some("server shutting down")
+    );
     s.stop().await;
 }
 

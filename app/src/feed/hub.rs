@@ -67,6 +67,8 @@ pub enum Cmd {
     Ingested(Ingested),
     /// The markets served and their last sequence numbers.
     Status(oneshot::Sender<Vec<(Pubkey, Option<u64>)>>),
+    /// Close every connection with this reason (server shutting down).
+    CloseAll(String),
 }
 
 /// A cheap handle to the hub task.
@@ -217,6 +219,15 @@ impl Hub {
                 self.deliver(conn, msg);
             }
             Cmd::Ingested(batch) => self.publish(batch),
+            Cmd::CloseAll(reason) => {
+                let conns: Vec<ConnId> = self.conns.keys().copied().collect();
+                for conn in conns {
+                    if let Some(kill) = self.conns.get_mut(&conn).and_then(|c| c.kill.take()) {
+                        let _ = kill.send(reason.clone());
+                    }
+                    self.remove(conn);
+                }
+            }
             Cmd::Status(reply) => {
                 let _ = reply.send(self.views.values().map(|v| (v.market, v.seq)).collect());
             }

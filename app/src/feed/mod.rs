@@ -100,6 +100,7 @@ pub async fn serve(
     state: AppState,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
+    let hub = state.hub.clone();
     use axum::serve::ListenerExt;
     // Small frames (deltas) go out at once instead of waiting on Nagle.
     let listener = listener.tap_io(|tcp| {
@@ -113,6 +114,10 @@ pub async fn serve(
     )
     .with_graceful_shutdown(async move {
         let _ = shutdown.wait_for(|s| *s).await;
+        // Upgraded WebSockets outlive HTTP's graceful shutdown: close them
+        // with a reason so clients know to reconnect elsewhere.
+        hub.send(hub::Cmd::CloseAll("server shutting down".into()))
+            .await;
     })
     .await
 }

@@ -173,6 +173,11 @@ impl Stack {
         Ws(s)
     }
 
+    /// Signal shutdown to the indexer and the feed server.
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -184,6 +189,18 @@ impl Stack {
 pub struct Ws(pub WebSocketStream<MaybeTlsStream<TcpStream>>);
 
 impl Ws {
+    /// Read until a close frame (its reason) or the end of the stream.
+    pub async fn close_reason(&mut self, within: Duration) -> Option<String> {
+        while let Ok(Some(msg)) = tokio::time::timeout(within, self.0.next()).await {
+            match msg {
+                Ok(Message::Close(Some(f))) => return Some(f.reason.to_string()),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
     pub async fn send(&mut self, v: Value) {
         self.0
             .send(Message::Text(v.to_string().into()))
