@@ -578,3 +578,76 @@ impl MarketView {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::Synthetic;
+
+    fn batch(s: &mut Synthetic, txs: usize) -> Ingested {
+        let mut out = Ingested {
+            market: s.market,
+            ..Default::default()
+        };
+        for _ in 0..txs {
+            let tx = s.tx(8);
+            for e in tx.events {
+                out.events.push(crate::ingest::NewEvent {
+                    seq: e.seq().1,
+                    signature: tx.signature,
+                    slot: tx.slot,
+                    block_time: tx.block_time,
+                    event: e,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn l2_always_aggregates_l3_and_jumps_are_counted() {
+        let mut s = Synthetic::new(Pubkey::new_unique());
+        let mut v = MarketView::empty(s.market);
+        for _ in 0..50 {
+            let b = batch(&mut s, 3);
+            let deltas = v.apply(&b);
+            assert!(deltas.iter().any(|(c, _)| *c == Channel::L3));
+            for side in [0u8, 1] {
+                let mut agg: BTreeMap<u64, (u64, u32)> = BTreeMap::new();
+                for o in v.l3().iter().filter(|o| o.side == side) {
+                    let e = agg.entry(o.price).or_default();
+                    e.0 += o.base_lots;
+                    e.1 += 1;
+                }
+                let l2: BTreeMap<u64, (u64, u32)> = v
+                    .l2(side)
+                    .into_iter()
+                    .map(|(p, l, n)| (p, (l, n)))
+                    .collect();
+                assert_eq!(l2, agg);
+            }
+        }
+        assert_eq!(v.gaps, 0);
+        assert_eq!(v.seq, Some(s.next_seq - 1));
+        // Replayed events are ignored; a jump is counted.
+        let replay = v.apply(&batch(&mut Synthetic::new(s.market), 2));
+        assert!(replay.is_empty());
+        s.next_seq += 5;
+        v.apply(&batch(&mut s, 1));
+        assert_eq!(v.gaps, 1);
+    }
+
+    #[test]
+    fn candles_keep_a_bounded_window() {
+        let mut s = Synthetic::new(Pubkey::new_unique());
+        let mut v = MarketView::empty(s.market);
+        // One transaction per second: 60-second buckets roll over often.
+        for _ in 0..(RECENT_CANDLES * 60 + 600) / 50 {
+            v.apply(&batch(&mut s, 50));
+        }
+        let snap = v.snapshot(&Channel::Candles(60));
+        let n = snap["candles"].as_array().unwrap().len();
+        assert_eq!(n, RECENT_CANDLES);
+        assert!(v.trades.len() <= RECENT_TRADES);
+    }
+}
