@@ -57,7 +57,7 @@ impl<C: Chain> Demo<C> {
         .await?;
         let funds = 1_000_000_000_000;
         let mut ms = Vec::new();
-        for _ in 0..makers {
+        for _ in 0..makers + takers {
             ms.push(
                 scenario::trader(
                     chain.as_ref(),
@@ -71,21 +71,7 @@ impl<C: Chain> Demo<C> {
                 .await?,
             );
         }
-        let mut ts = Vec::new();
-        for _ in 0..takers {
-            ts.push(
-                scenario::trader(
-                    chain.as_ref(),
-                    &payer,
-                    &market,
-                    1_000_000_000,
-                    funds,
-                    funds,
-                    100,
-                )
-                .await?,
-            );
-        }
+        let ts = ms.split_off(makers);
         Ok(Self {
             chain,
             payer,

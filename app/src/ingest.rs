@@ -217,15 +217,53 @@ struct OrderChange {
     seq: i64,
 }
 
-/// One candle's worth of fills from this batch.
+/// OHLCV of one bucket, prices in ticks: what the indexer accumulates per
+/// batch and the feed keeps in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candle {
+    pub open: i64,
+    pub high: i64,
+    pub low: i64,
+    pub close: i64,
+    pub base_lots: u128,
+    pub quote: u128,
+    pub trades: i64,
+}
+
+impl Candle {
+    /// A bucket opened at `price`, with no volume yet.
+    pub fn new(price: i64) -> Self {
+        Self {
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            base_lots: 0,
+            quote: 0,
+            trades: 0,
+        }
+    }
+
+    /// Add one fill.
+    pub fn add(&mut self, price: i64, base_lots: u64, quote: u64) {
+        self.high = self.high.max(price);
+        self.low = self.low.min(price);
+        self.close = price;
+        self.base_lots += u128::from(base_lots);
+        self.quote += u128::from(quote);
+        self.trades += 1;
+    }
+}
+
+/// Start (unix seconds) of the `resolution`-second bucket holding `time`.
+pub fn bucket_start(time: i64, resolution: i64) -> i64 {
+    time - time.rem_euclid(resolution)
+}
+
+/// One candle's worth of fills from this batch, with the sequence numbers
+/// of its first and last fill (to merge with a stored candle).
 struct CandleAcc {
-    open: i64,
-    high: i64,
-    low: i64,
-    close: i64,
-    base_lots: u128,
-    quote: u128,
-    trades: i32,
+    candle: Candle,
     first_seq: i64,
     last_seq: i64,
 }
@@ -379,26 +417,14 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
                 });
                 if let Some(time) = ne.block_time {
                     for r in CANDLE_RESOLUTIONS {
-                        let c =
-                            candles
-                                .entry((r, time - time.rem_euclid(r)))
-                                .or_insert(CandleAcc {
-                                    open: price,
-                                    high: price,
-                                    low: price,
-                                    close: price,
-                                    base_lots: 0,
-                                    quote: 0,
-                                    trades: 0,
-                                    first_seq: seq,
-                                    last_seq: seq,
-                                });
-                        c.high = c.high.max(price);
-                        c.low = c.low.min(price);
-                        c.close = price;
-                        c.base_lots += u128::from(e.base_lots);
-                        c.quote += u128::from(e.quote);
-                        c.trades += 1;
+                        let c = candles
+                            .entry((r, bucket_start(time, r)))
+                            .or_insert(CandleAcc {
+                                candle: Candle::new(price),
+                                first_seq: seq,
+                                last_seq: seq,
+                            });
+                        c.candle.add(price, e.base_lots, e.quote);
                         c.last_seq = seq;
                     }
                 }
@@ -516,9 +542,9 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
         let start: Vec<i64> = k.map(|k| k.1).collect();
         let v = candles.values();
         let pick = |f: fn(&CandleAcc) -> i64| v.clone().map(f).collect::<Vec<i64>>();
-        let lots: Vec<String> = v.clone().map(|c| num(c.base_lots)).collect();
-        let quote: Vec<String> = v.clone().map(|c| num(c.quote)).collect();
-        let trades: Vec<i32> = v.clone().map(|c| c.trades).collect();
+        let lots: Vec<String> = v.clone().map(|c| num(c.candle.base_lots)).collect();
+        let quote: Vec<String> = v.clone().map(|c| num(c.candle.quote)).collect();
+        let trades: Vec<i32> = v.clone().map(|c| c.candle.trades as i32).collect();
         t.execute(
             "INSERT INTO candles (market, resolution, bucket_start, open, high, low, close, base_lots, quote, trades,
                  first_seq, last_seq)
@@ -535,10 +561,10 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
                 &m,
                 &res,
                 &start,
-                &pick(|c| c.open),
-                &pick(|c| c.high),
-                &pick(|c| c.low),
-                &pick(|c| c.close),
+                &pick(|c| c.candle.open),
+                &pick(|c| c.candle.high),
+                &pick(|c| c.candle.low),
+                &pick(|c| c.candle.close),
                 &lots,
                 &quote,
                 &trades,

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use solana_transaction::Transaction;
 
 use crate::feed::AppState;
+use crate::feed::view::{TRADE_COLUMNS, trade_json};
 use crate::ingest::CANDLE_RESOLUTIONS;
 
 /// Rows one page may return.
@@ -208,30 +209,20 @@ pub async fn trades(
     let rows = state
         .db
         .query(
-            "SELECT seq, price, base_lots, quote::text, taker_side, maker_order_id, taker_order_id,
-                 maker_trader_id, taker_trader_id, taker_fee::text, maker_fee::text, slot, block_time
-             FROM fills WHERE market = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+            &format!(
+                "SELECT {TRADE_COLUMNS}, taker_fee::text, maker_fee::text
+                 FROM fills WHERE market = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
+            ),
             &[&market, &before, &limit],
         )
         .await?;
     let v: Vec<Value> = rows
         .iter()
         .map(|r| {
-            json!({
-                "seq": r.get::<_, i64>(0),
-                "price": r.get::<_, i64>(1),
-                "base_lots": r.get::<_, i64>(2),
-                "quote": r.get::<_, String>(3),
-                "taker_side": crate::feed::view::side_name(r.get::<_, i16>(4) as u8),
-                "maker_order_id": r.get::<_, i64>(5),
-                "taker_order_id": r.get::<_, i64>(6),
-                "maker_trader_id": r.get::<_, i32>(7),
-                "taker_trader_id": r.get::<_, i32>(8),
-                "taker_fee": r.get::<_, String>(9),
-                "maker_fee": r.get::<_, String>(10),
-                "slot": r.get::<_, i64>(11),
-                "block_time": r.get::<_, Option<i64>>(12),
-            })
+            let mut t = trade_json(r);
+            t["taker_fee"] = json!(r.get::<_, String>(11));
+            t["maker_fee"] = json!(r.get::<_, String>(12));
+            t
         })
         .collect();
     let next = (v.len() as i64 == limit)

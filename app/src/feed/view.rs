@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio_postgres::Client;
 
 use crate::indexer::IndexError;
-use crate::ingest::{BalanceRow, CANDLE_RESOLUTIONS, Ingested, out_reason};
+use crate::ingest::{BalanceRow, CANDLE_RESOLUTIONS, Candle, Ingested, bucket_start, out_reason};
 
 /// Trades kept for snapshots.
 pub const RECENT_TRADES: usize = 100;
@@ -72,6 +72,28 @@ impl BookOrder {
     }
 }
 
+/// The `fills` columns of a trade, in the order [`trade_json`] reads them
+/// (a query may select more columns after these).
+pub const TRADE_COLUMNS: &str = "seq, price, base_lots, quote::text, taker_side, maker_order_id, \
+     taker_order_id, maker_trader_id, taker_trader_id, slot, block_time";
+
+/// A trade as the feed and REST send it, from a row starting with [`TRADE_COLUMNS`].
+pub fn trade_json(r: &tokio_postgres::Row) -> Value {
+    json!({
+        "seq": r.get::<_, i64>(0),
+        "price": r.get::<_, i64>(1),
+        "base_lots": r.get::<_, i64>(2),
+        "quote": r.get::<_, String>(3),
+        "taker_side": side_name(r.get::<_, i16>(4) as u8),
+        "maker_order_id": r.get::<_, i64>(5),
+        "taker_order_id": r.get::<_, i64>(6),
+        "maker_trader_id": r.get::<_, i32>(7),
+        "taker_trader_id": r.get::<_, i32>(8),
+        "slot": r.get::<_, i64>(9),
+        "block_time": r.get::<_, Option<i64>>(10),
+    })
+}
+
 pub fn side_name(side: u8) -> &'static str {
     if side == 0 { "bid" } else { "ask" }
 }
@@ -80,17 +102,6 @@ pub fn side_name(side: u8) -> &'static str {
 struct Level {
     base_lots: u64,
     orders: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Candle {
-    open: i64,
-    high: i64,
-    low: i64,
-    close: i64,
-    base_lots: u128,
-    quote: u128,
-    trades: i64,
 }
 
 fn candle_json(resolution: i64, start: i64, c: &Candle) -> Value {
@@ -226,26 +237,14 @@ impl MarketView {
         let mut trades: Vec<Value> = Vec::new();
         for r in t
             .query(
-                "SELECT seq, price, base_lots, quote::text, taker_side, maker_order_id, taker_order_id,
-                     maker_trader_id, taker_trader_id, slot, block_time
-                 FROM fills WHERE market = $1 ORDER BY seq DESC LIMIT $2",
+                &format!(
+                    "SELECT {TRADE_COLUMNS} FROM fills WHERE market = $1 ORDER BY seq DESC LIMIT $2"
+                ),
                 &[&m, &(RECENT_TRADES as i64)],
             )
             .await?
         {
-            trades.push(json!({
-                "seq": r.get::<_, i64>(0),
-                "price": r.get::<_, i64>(1),
-                "base_lots": r.get::<_, i64>(2),
-                "quote": r.get::<_, String>(3),
-                "taker_side": side_name(r.get::<_, i16>(4) as u8),
-                "maker_order_id": r.get::<_, i64>(5),
-                "taker_order_id": r.get::<_, i64>(6),
-                "maker_trader_id": r.get::<_, i32>(7),
-                "taker_trader_id": r.get::<_, i32>(8),
-                "slot": r.get::<_, i64>(9),
-                "block_time": r.get::<_, Option<i64>>(10),
-            }));
+            trades.push(trade_json(&r));
         }
         v.trades = trades.into_iter().rev().collect();
         for r in t
@@ -464,23 +463,11 @@ impl MarketView {
                     }));
                     if let Some(time) = ne.block_time {
                         for r in CANDLE_RESOLUTIONS {
-                            let key = (r, time - time.rem_euclid(r));
-                            let p = e.price as i64;
-                            let c = self.candles.entry(key).or_insert(Candle {
-                                open: p,
-                                high: p,
-                                low: p,
-                                close: p,
-                                base_lots: 0,
-                                quote: 0,
-                                trades: 0,
-                            });
-                            c.high = c.high.max(p);
-                            c.low = c.low.min(p);
-                            c.close = p;
-                            c.base_lots += u128::from(e.base_lots);
-                            c.quote += u128::from(e.quote);
-                            c.trades += 1;
+                            let key = (r, bucket_start(time, r));
+                            self.candles
+                                .entry(key)
+                                .or_insert(Candle::new(e.price as i64))
+                                .add(e.price as i64, e.base_lots, e.quote);
                             candles.insert(key, ());
                         }
                     }
