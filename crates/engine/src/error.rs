@@ -47,6 +47,8 @@ pub enum EngineError {
     EventTraderMismatch,
     /// A stored enum byte holds an unknown value.
     InvalidEnumValue,
+    /// The expiry is further ahead than `MAX_ORDER_LIFETIME_SECS`.
+    ExpiryTooFar,
 }
 
 impl EngineError {
@@ -73,6 +75,7 @@ impl EngineError {
             Self::InvalidAccountData => "account data has the wrong size or alignment",
             Self::EventTraderMismatch => "event does not belong to this trader",
             Self::InvalidEnumValue => "stored enum value is invalid",
+            Self::ExpiryTooFar => "expiry is more than MAX_ORDER_LIFETIME_SECS ahead",
         }
     }
 }

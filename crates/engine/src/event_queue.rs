@@ -65,7 +65,10 @@ pub struct QueueEvent {
     pub maker_out: u8,
     pub out_reason: u8,
     pub maker_slot: u8,
-    pub _pad: [u8; 3],
+    /// 1 when the maker order had an expiry: its owner pre-paid the crank
+    /// reward of the order's final event at placement.
+    pub maker_expires: u8,
+    pub _pad: [u8; 2],
     pub maker_trader_id: u32,
     /// Taker's trader id for fills, 0 otherwise.
     pub taker_trader_id: u32,
@@ -89,6 +92,18 @@ impl QueueEvent {
     pub fn maker_side(&self) -> Result<Side, EngineError> {
         Side::try_from(self.maker_side)
     }
+
+    /// Is this the final event of an order whose owner pre-paid its crank
+    /// reward (an order with an expiry)? Whoever pushes it then pays nothing.
+    pub fn reward_prepaid(&self) -> bool {
+        self.maker_out != 0 && self.maker_expires != 0
+    }
+}
+
+/// Crank rewards the pusher of `events` owes: one per event, except the
+/// final events of orders that pre-paid theirs.
+pub fn rewards_owed<'e>(events: impl IntoIterator<Item = &'e QueueEvent>) -> u32 {
+    events.into_iter().filter(|ev| !ev.reward_prepaid()).count() as u32
 }
 
 /// Queue header. Byte budget: 64 = 4×4 + 8 next seq + 40 reserved.

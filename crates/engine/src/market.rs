@@ -56,7 +56,12 @@ pub struct MarketParams {
 
 /// Persisted market header (engine part). Byte budget: 128 bytes =
 /// 3×8 sizes + 2×4 fees + 8 status/pad + 4×8 counters + 4+4 trader ids
-/// + 3×8 fee/volume totals + 24 reserved.
+/// + 2×8 fee totals + 3×8 statistic carries + 8 reserved.
+///
+/// The lifetime statistics (`base_volume`, `quote_volume`, `swept_fees`) are
+/// 128-bit counters split into a low word and a carry word: a statistic must
+/// never fail a trade or a sweep, and a market's lifetime quote volume can
+/// pass `u64::MAX` atoms (≈ 1.8e10 tokens of a 9-decimal mint).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
 pub struct MarketHeader {
@@ -71,9 +76,9 @@ pub struct MarketHeader {
     pub next_order_seq: u64,
     /// Next sequence number for program-emitted events (strictly +1 per event).
     pub next_emit_seq: u64,
-    /// Total base lots traded.
+    /// Total base lots traded, modulo 2^64 (carries in `base_volume_carry`).
     pub base_volume: BaseLots,
-    /// Total quote atoms traded.
+    /// Total quote atoms traded, modulo 2^64 (carries in `quote_volume_carry`).
     pub quote_volume: QuoteAtoms,
     /// Next trader id handed to a new trader account (ids start at 1).
     pub next_trader_id: u32,
@@ -81,9 +86,15 @@ pub struct MarketHeader {
     pub open_traders: u32,
     /// Fees accrued and not yet swept.
     pub accrued_fees: QuoteAtoms,
-    /// Fees swept since creation.
+    /// Fees swept since creation, modulo 2^64 (carries in `swept_fees_carry`).
     pub swept_fees: QuoteAtoms,
-    pub _reserved: [u8; 32],
+    /// How many times `base_volume` wrapped past `u64::MAX`.
+    pub base_volume_carry: u64,
+    /// How many times `quote_volume` wrapped past `u64::MAX`.
+    pub quote_volume_carry: u64,
+    /// How many times `swept_fees` wrapped past `u64::MAX`.
+    pub swept_fees_carry: u64,
+    pub _reserved: [u8; 8],
 }
 const_assert_eq!(core::mem::size_of::<MarketHeader>(), 128);
 const_assert_eq!(core::mem::align_of::<MarketHeader>(), 8);
@@ -122,7 +133,10 @@ impl MarketHeader {
             open_traders: 0,
             accrued_fees: QuoteAtoms::ZERO,
             swept_fees: QuoteAtoms::ZERO,
-            _reserved: [0; 32],
+            base_volume_carry: 0,
+            quote_volume_carry: 0,
+            swept_fees_carry: 0,
+            _reserved: [0; 8],
         })
     }
 
@@ -181,12 +195,58 @@ impl MarketHeader {
         Ok(s)
     }
 
-    /// Move all accrued fees out (the caller transfers them).
-    pub fn sweep_fees(&mut self) -> Result<QuoteAtoms, EngineError> {
+    /// Move all accrued fees out (the caller transfers them). Cannot fail:
+    /// the lifetime total is a wide statistic.
+    pub fn sweep_fees(&mut self) -> QuoteAtoms {
         let amount = self.accrued_fees;
-        self.swept_fees = self.swept_fees.try_add(amount)?;
+        add_wide(
+            &mut self.swept_fees.0,
+            &mut self.swept_fees_carry,
+            amount.get(),
+        );
         self.accrued_fees = QuoteAtoms::ZERO;
-        Ok(amount)
+        amount
+    }
+
+    /// Count a fill in the lifetime volumes. Cannot fail, so it may run
+    /// after a fill's balances moved without breaking atomicity.
+    pub fn record_volume(&mut self, base: BaseLots, quote: QuoteAtoms) {
+        add_wide(
+            &mut self.base_volume.0,
+            &mut self.base_volume_carry,
+            base.get(),
+        );
+        add_wide(
+            &mut self.quote_volume.0,
+            &mut self.quote_volume_carry,
+            quote.get(),
+        );
+    }
+
+    /// Lifetime base volume in lots as (carry, low word): `carry × 2^64 + low`.
+    pub fn total_base_volume(&self) -> (u64, u64) {
+        (self.base_volume_carry, self.base_volume.get())
+    }
+
+    /// Lifetime quote volume in atoms as (carry, low word).
+    pub fn total_quote_volume(&self) -> (u64, u64) {
+        (self.quote_volume_carry, self.quote_volume.get())
+    }
+
+    /// Lifetime swept fees in quote atoms as (carry, low word).
+    pub fn total_swept_fees(&self) -> (u64, u64) {
+        (self.swept_fees_carry, self.swept_fees.get())
+    }
+}
+
+/// Add `x` to the 128-bit counter `carry × 2^64 + low` (no u128 on SBF).
+/// The carry word wraps only after 2^128 units, which no market reaches.
+#[inline(always)]
+fn add_wide(low: &mut u64, carry: &mut u64, x: u64) {
+    let (sum, wrapped) = low.overflowing_add(x);
+    *low = sum;
+    if wrapped {
+        *carry = carry.wrapping_add(1);
     }
 }
 
@@ -258,9 +318,28 @@ mod tests {
         assert_eq!(h.next_emit(), Ok(0));
         assert_eq!(h.next_emit(), Ok(1));
         h.accrued_fees = QuoteAtoms(42);
-        assert_eq!(h.sweep_fees(), Ok(QuoteAtoms(42)));
+        assert_eq!(h.sweep_fees(), QuoteAtoms(42));
         assert_eq!(h.accrued_fees, QuoteAtoms::ZERO);
         assert_eq!(h.swept_fees, QuoteAtoms(42));
         assert_eq!(h.quote_for(BaseLots(3), Ticks(7)), Ok(QuoteAtoms(210)));
+    }
+
+    #[test]
+    fn statistics_carry_past_u64_instead_of_failing() {
+        let mut h = MarketHeader::new(&params()).unwrap();
+        h.base_volume = BaseLots(u64::MAX - 1);
+        h.quote_volume = QuoteAtoms(u64::MAX);
+        h.record_volume(BaseLots(3), QuoteAtoms(1));
+        assert_eq!(h.total_base_volume(), (1, 1));
+        assert_eq!(h.total_quote_volume(), (1, 0));
+        h.record_volume(BaseLots(u64::MAX), QuoteAtoms(u64::MAX));
+        assert_eq!(h.total_base_volume(), (2, 0));
+        assert_eq!(h.total_quote_volume(), (1, u64::MAX));
+
+        h.swept_fees = QuoteAtoms(u64::MAX - 9);
+        h.accrued_fees = QuoteAtoms(25);
+        assert_eq!(h.sweep_fees(), QuoteAtoms(25));
+        assert_eq!(h.total_swept_fees(), (1, 15));
+        assert_eq!(h.accrued_fees, QuoteAtoms::ZERO);
     }
 }

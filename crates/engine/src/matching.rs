@@ -27,8 +27,8 @@ use crate::error::EngineError;
 use crate::event_queue::{EventKind, EventQueue, OutReason, QueueEvent};
 use crate::market::{MAX_PRICE_TICKS, MarketHeader, MarketStatus};
 use crate::order::{
-    MAX_EXPIRED_PER_MATCH, MAX_MATCH_LIMIT, NO_QUOTE_LIMIT, OrderParams, OrderType, PlaceOutcome,
-    SelfTradeMode, Side,
+    MAX_EXPIRED_PER_MATCH, MAX_MATCH_LIMIT, MAX_ORDER_LIFETIME_SECS, NO_QUOTE_LIMIT, OrderParams,
+    OrderType, PlaceOutcome, SelfTradeMode, Side,
 };
 use crate::quantity::{BaseAtoms, BaseLots, QuoteAtoms, Ticks, fee_ceil, fee_floor, mul_u64};
 use crate::trader::{MAX_OPEN_ORDERS, OpenOrder, TraderState};
@@ -51,6 +51,9 @@ pub struct CancelOutcome {
     pub price: Ticks,
     pub base_lots: BaseLots,
     pub slot: u8,
+    /// The order's expiry (0 = none): an order with one pre-paid the crank
+    /// reward of its final event, which a cancel refunds.
+    pub expiry: u64,
 }
 
 /// What the match loop did (or, in a dry run, would do).
@@ -219,6 +222,9 @@ impl<'a> Market<'a> {
         if p.expiry != 0 && p.expiry <= now {
             return Err(EngineError::AlreadyExpired);
         }
+        if p.expiry > now.saturating_add(MAX_ORDER_LIFETIME_SECS) {
+            return Err(EngineError::ExpiryTooFar);
+        }
         Ok(())
     }
 
@@ -234,21 +240,28 @@ impl<'a> Market<'a> {
         let side = p.side;
         let opp = side.opposite();
 
-        // Price to rest at (post-only slide) and price to match up to.
+        // Price to rest at (post-only slide) and price to match up to. Expired
+        // makers are dead: a post-only order looks past them (and removes
+        // them below, within the same bound as the match loop).
+        let (dead_on_top, first_live) = if p.order_type.can_take() {
+            (0, self.book(opp).best())
+        } else {
+            self.expired_on_top(opp, now)
+        };
         let mut post_price = p.price;
-        if !p.order_type.can_take()
-            && let Some(best) = self.book(opp).best_order()
-            && side.crosses(p.price, best.price)
-        {
-            if p.order_type == OrderType::PostOnly {
-                return Err(EngineError::PostOnlyWouldCross);
-            }
-            post_price = match side {
-                Side::Bid => Ticks(best.price.get() - 1),
-                Side::Ask => Ticks(best.price.get() + 1),
-            };
-            if post_price.is_zero() || post_price.get() > MAX_PRICE_TICKS {
-                return Err(EngineError::PostOnlyWouldCross);
+        if first_live != NIL {
+            let best = self.book(opp).node(first_live).price;
+            if !p.order_type.can_take() && side.crosses(p.price, best) {
+                if p.order_type == OrderType::PostOnly {
+                    return Err(EngineError::PostOnlyWouldCross);
+                }
+                post_price = match side {
+                    Side::Bid => Ticks(best.get() - 1),
+                    Side::Ask => Ticks(best.get() + 1),
+                };
+                if post_price.is_zero() || post_price.get() > MAX_PRICE_TICKS {
+                    return Err(EngineError::PostOnlyWouldCross);
+                }
             }
         }
         let limit = match (p.order_type, side) {
@@ -287,7 +300,8 @@ impl<'a> Market<'a> {
             p.match_limit as u32 + MAX_EXPIRED_PER_MATCH as u32
         } else {
             0
-        } + u32::from(can_rest);
+        } + u32::from(can_rest)
+            + u32::from(dead_on_top);
         if self.events.free() < max_events {
             return Err(EngineError::EventQueueFull);
         }
@@ -305,6 +319,10 @@ impl<'a> Market<'a> {
         let order_id = self.header.next_order_seq;
         self.header.next_order_seq = order_id.checked_add(1).ok_or(EngineError::Overflow)?;
         let first_event_seq = self.events.header.next_seq;
+        for _ in 0..dead_on_top {
+            let best = self.book(opp).best();
+            self.remove_with_out(opp, best, OutReason::Expired)?;
+        }
         let st = if p.order_type.can_take() {
             self.match_orders::<true>(taker, p, limit, now)?
         } else {
@@ -323,7 +341,7 @@ impl<'a> Market<'a> {
             taker_fee: st.taker_fee,
             self_trade_decremented: st.decremented,
             matches: st.matches,
-            expired_removed: st.expired,
+            expired_removed: st.expired + dead_on_top,
             first_event_seq,
             ..PlaceOutcome::default()
         };
@@ -367,6 +385,21 @@ impl<'a> Market<'a> {
         }
         out.events_pushed = (self.events.header.next_seq - first_event_seq) as u32;
         Ok(out)
+    }
+
+    /// How many orders at the top of `side` are expired (at most
+    /// `MAX_EXPIRED_PER_MATCH`), and the node after them (`NIL` if none). Past
+    /// the bound the next node is returned even if it is expired too, so a
+    /// post-only order then treats it as live (it may refuse or slide).
+    fn expired_on_top(&self, side: Side, now: u64) -> (u8, u32) {
+        let book = self.book(side);
+        let mut idx = book.best();
+        let mut dead = 0;
+        while dead < MAX_EXPIRED_PER_MATCH && idx != NIL && book.node(idx).is_expired(now) {
+            dead += 1;
+            idx = book.next(idx);
+        }
+        (dead, idx)
     }
 
     /// The match loop. With `APPLY = false` it is a read-only dry run that
@@ -507,6 +540,7 @@ impl<'a> Market<'a> {
     }
 
     /// Apply one fill: taker settles now, maker's side goes to the queue.
+    /// Every amount that can fail is computed before the first write.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn fill(
@@ -534,18 +568,20 @@ impl<'a> Market<'a> {
                 bal.free_quote = bal.free_quote.try_add(q.try_sub(tf)?)?;
             }
         }
-        taker.balances = bal;
         // Net fee tf + mf >= 0 because |maker_ppm| <= taker_ppm (see module docs).
         let net = if mf >= 0 {
             tf.try_add(QuoteAtoms(mf as u64))?
         } else {
             tf.try_sub(QuoteAtoms(mf.unsigned_abs()))?
         };
-        self.header.accrued_fees = self.header.accrued_fees.try_add(net)?;
-        self.header.base_volume = self.header.base_volume.try_add(b)?;
-        self.header.quote_volume = self.header.quote_volume.try_add(q)?;
+        let accrued = self.header.accrued_fees.try_add(net)?;
         let maker_out = b == maker.base_lots;
         let opp = taker_side.opposite();
+        // Writes start here; the book and queue operations below cannot fail
+        // for a live node and a queue whose room was checked by the caller.
+        taker.balances = bal;
+        self.header.accrued_fees = accrued;
+        self.header.record_volume(b, q);
         if maker_out {
             self.book_mut(opp).remove(idx)?;
         } else {
@@ -556,6 +592,7 @@ impl<'a> Market<'a> {
             maker_side: opp as u8,
             maker_out: u8::from(maker_out),
             maker_slot: maker.slot,
+            maker_expires: u8::from(maker.expiry != 0),
             maker_trader_id: maker.trader_id,
             taker_trader_id: taker.trader_id,
             maker_order_seq: maker.seq,
@@ -613,6 +650,7 @@ impl<'a> Market<'a> {
             maker_out: u8::from(gone),
             out_reason: reason as u8,
             maker_slot: node.slot,
+            maker_expires: u8::from(node.expiry != 0),
             maker_trader_id: node.trader_id,
             maker_order_seq: node.seq,
             price: node.price,
@@ -662,6 +700,7 @@ impl<'a> Market<'a> {
             price: node.price,
             base_lots: node.base_lots,
             slot: slot as u8,
+            expiry: node.expiry,
         })
     }
 

@@ -7,6 +7,9 @@ use crate::quantity::{BaseLots, QuoteAtoms, Ticks};
 pub const MAX_MATCH_LIMIT: u8 = 64;
 /// Most expired makers one order removes lazily while matching.
 pub const MAX_EXPIRED_PER_MATCH: u8 = 5;
+/// Longest life an order with an expiry may ask for (366 days): keeps every
+/// expiry a sane timestamp that any consumer can store as a signed 64-bit time.
+pub const MAX_ORDER_LIFETIME_SECS: u64 = 366 * 24 * 60 * 60;
 /// Match limit used by [`OrderParams::new`].
 pub const DEFAULT_MATCH_LIMIT: u8 = 16;
 /// `max_quote` value meaning "no quote limit".
@@ -140,7 +143,8 @@ pub struct OrderParams {
     pub max_quote: QuoteAtoms,
     /// Caller-chosen id, stored with the resting order (0 is allowed).
     pub client_order_id: u64,
-    /// Unix seconds after which the resting order is dead; 0 = good till cancelled.
+    /// Unix seconds after which the resting order is dead; 0 = good till
+    /// cancelled; at most `now + MAX_ORDER_LIFETIME_SECS`.
     pub expiry: u64,
     /// Most makers to match, `1..=MAX_MATCH_LIMIT` for orders that take.
     pub match_limit: u8,

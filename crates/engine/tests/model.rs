@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, VecDeque};
 use common::Exchange;
 use orderbook_engine::market::{MAX_PRICE_TICKS, MarketStatus};
 use orderbook_engine::matching::MAX_PRUNE_REMOVE;
-use orderbook_engine::order::{MAX_EXPIRED_PER_MATCH, MAX_MATCH_LIMIT, NO_QUOTE_LIMIT};
+use orderbook_engine::order::{
+    MAX_EXPIRED_PER_MATCH, MAX_MATCH_LIMIT, MAX_ORDER_LIFETIME_SECS, NO_QUOTE_LIMIT,
+};
 use orderbook_engine::trader::MAX_OPEN_ORDERS;
 use orderbook_engine::{
     BaseAtoms, BaseLots, CancelOutcome, EngineError, EventKind, MarketParams, OrderParams,
@@ -68,8 +70,8 @@ struct Model {
     next_event_seq: u64,
     next_seq: u64,
     fees: u64,
-    base_volume: u64,
-    quote_volume: u64,
+    base_volume: u128,
+    quote_volume: u128,
     traders: BTreeMap<u32, MTrader>,
 }
 
@@ -160,6 +162,7 @@ impl Model {
             maker_out: gone as u8,
             out_reason: r as u8,
             maker_slot: o.slot,
+            maker_expires: u8::from(o.expiry != 0),
             maker_trader_id: o.trader,
             maker_order_seq: o.seq,
             price: Ticks(o.price),
@@ -202,11 +205,25 @@ impl Model {
         if p.expiry != 0 && p.expiry <= now {
             return Err(EngineError::AlreadyExpired);
         }
+        if p.expiry > now + MAX_ORDER_LIFETIME_SECS {
+            return Err(EngineError::ExpiryTooFar);
+        }
         let side = p.side;
         let opp = side.opposite();
+        // Post-only orders look past (and then remove) up to
+        // MAX_EXPIRED_PER_MATCH expired orders at the top of the other side.
+        let dead = if can_take {
+            0
+        } else {
+            self.book(opp)
+                .iter()
+                .take(MAX_EXPIRED_PER_MATCH as usize)
+                .take_while(|o| o.expiry != 0 && o.expiry <= now)
+                .count()
+        };
         let mut post = price;
         if !can_take
-            && let Some(best) = self.book(opp).first().cloned()
+            && let Some(best) = self.book(opp).get(dead).cloned()
             && crosses(side, price, best.price)
         {
             if p.order_type == OrderType::PostOnly {
@@ -277,7 +294,8 @@ impl Model {
             p.match_limit as usize + MAX_EXPIRED_PER_MATCH as usize
         } else {
             0
-        } + can_rest as usize;
+        } + can_rest as usize
+            + dead;
         if self.qcap - self.events.len() < need {
             return Err(EngineError::EventQueueFull);
         }
@@ -295,11 +313,15 @@ impl Model {
         let order_id = self.next_seq;
         self.next_seq += 1;
         let first_event_seq = self.next_event_seq;
+        for _ in 0..dead {
+            self.remove_out(opp, 0, OutReason::Expired);
+        }
         let (mut out, rem, still_crosses) = if can_take {
             self.match_loop(id, p, limit, now)?
         } else {
             (PlaceOutcome::default(), p.max_base.0, false)
         };
+        out.expired_removed += dead as u8;
         out.order_id = order_id;
         out.posted_price = Ticks(post);
         out.first_event_seq = first_event_seq;
@@ -447,8 +469,8 @@ impl Model {
                 }
             }
             self.fees = fit((self.fees as i128 + tf as i128 + mf) as u128)?;
-            self.base_volume += b;
-            self.quote_volume = fit(self.quote_volume as u128 + q)?;
+            self.base_volume += b as u128;
+            self.quote_volume += q;
             let gone = b == m.lots;
             if gone {
                 self.book(opp).remove(i);
@@ -460,6 +482,7 @@ impl Model {
                 maker_side: opp as u8,
                 maker_out: gone as u8,
                 maker_slot: m.slot,
+                maker_expires: u8::from(m.expiry != 0),
                 maker_trader_id: m.trader,
                 taker_trader_id: id,
                 maker_order_seq: m.seq,
@@ -515,6 +538,7 @@ impl Model {
             price: Ticks(n.price),
             base_lots: BaseLots(n.lots),
             slot: s as u8,
+            expiry: n.expiry,
         }
     }
 
@@ -624,7 +648,11 @@ fn op() -> impl Strategy<Value = Op> {
             1u64..=12,
             prop_oneof![4 => Just(None), 1 => (1u64..20_000).prop_map(Some)],
             0u64..4,
-            prop_oneof![3 => Just(None), 1 => (1u64..6).prop_map(Some)],
+            prop_oneof![
+                30 => Just(None),
+                10 => (1u64..6).prop_map(Some),
+                1 => (MAX_ORDER_LIFETIME_SECS..=MAX_ORDER_LIFETIME_SECS + 1).prop_map(Some),
+            ],
             0u8..=5,
         )
             .prop_map(|(trader, bid, kind, stp, price, lots, quote, client, expiry_in, ml)| Op::Place {
@@ -693,8 +721,12 @@ fn compare(x: &mut Exchange, model: &Model) {
     );
     assert_eq!(m.header.accrued_fees.0, model.fees, "fees");
     assert_eq!(m.header.next_order_seq, model.next_seq);
+    let wide = |(carry, low): (u64, u64)| (carry as u128) << 64 | low as u128;
     assert_eq!(
-        (m.header.base_volume.0, m.header.quote_volume.0),
+        (
+            wide(m.header.total_base_volume()),
+            wide(m.header.total_quote_volume())
+        ),
         (model.base_volume, model.quote_volume)
     );
     for (id, mt) in &model.traders {
@@ -782,6 +814,9 @@ fn run(params: MarketParams, cap: u32, qcap: u32, ops: Vec<Op>, cov: &mut Covera
                         }
                         if p.max_quote != NO_QUOTE_LIMIT && o.filled_base.0 > 0 {
                             seen("place filled within a quote budget".into());
+                        }
+                        if !p.order_type.can_take() && o.expired_removed > 0 {
+                            seen("post-only removed expired makers".into());
                         }
                         for ev in x.events().iter().filter(|e| e.seq >= o.first_event_seq) {
                             match ev.kind() {
@@ -1017,6 +1052,7 @@ fn engine_matches_reference_model() {
         "EventQueueFull",
         "MarketNotActive",
         "MarketPostOnly",
+        "ExpiryTooFar",
     ] {
         required.push(format!("place error {e}"));
     }
@@ -1028,6 +1064,7 @@ fn engine_matches_reference_model() {
         "event out Ok(SelfTrade)",
         "place took then rested",
         "place filled within a quote budget",
+        "post-only removed expired makers",
         "consume ok",
         "consume wrong maker",
         "cancel ok",

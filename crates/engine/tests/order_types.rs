@@ -6,8 +6,9 @@
 mod common;
 
 use common::{Exchange, NOW, order, params};
+use orderbook_engine::market::MAX_PRICE_TICKS;
 use orderbook_engine::market::MarketStatus;
-use orderbook_engine::order::{MAX_EXPIRED_PER_MATCH, NO_QUOTE_LIMIT};
+use orderbook_engine::order::{MAX_EXPIRED_PER_MATCH, MAX_ORDER_LIFETIME_SECS, NO_QUOTE_LIMIT};
 use orderbook_engine::{
     BaseLots, EngineError, EventKind, OrderType, OutReason, QuoteAtoms, SelfTradeMode, Side, Ticks,
 };
@@ -628,4 +629,121 @@ fn bad_prices_and_sizes_are_rejected() {
         x.assert_rejected(e, |x| x.place(a, &p));
     }
     let _ = NO_QUOTE_LIMIT;
+}
+
+/// Finding: post-only orders treated expired makers as live. An ask 3@100
+/// expired at 1500 and a live ask 3@103: at 2000 a `PostOnly` bid at 100 must
+/// rest at 100 and a `PostOnlySlide` bid at 104 must slide to 102, exactly as
+/// a `Limit` bid removes the dead ask and rests.
+#[test]
+fn post_only_orders_look_past_expired_makers() {
+    for (order_type, price, rests_at) in [
+        (OrderType::PostOnly, 100, 100),
+        (OrderType::PostOnlySlide, 104, 102),
+        (OrderType::Limit, 100, 100),
+    ] {
+        let mut x = ex(0, 0);
+        let maker = x.trader(RICH, 0);
+        let bidder = x.trader(0, RICH);
+        let dead = orderbook_engine::OrderParams {
+            expiry: 1_500,
+            ..order(Side::Ask, OrderType::Limit, 100, 3)
+        };
+        x.place(maker, &dead).unwrap();
+        x.place(maker, &order(Side::Ask, OrderType::Limit, 103, 3))
+            .unwrap();
+        let out = x
+            .place_at(bidder, &order(Side::Bid, order_type, price, 2), 2_000)
+            .unwrap_or_else(|e| panic!("{order_type:?}: {e:?}"));
+        assert_eq!(out.posted_price, Ticks(rests_at), "{order_type:?}");
+        assert_eq!(out.posted, BaseLots(2), "{order_type:?}");
+        assert_eq!(out.expired_removed, 1, "{order_type:?}");
+        let asks: Vec<u64> = x.book(Side::Ask).iter().map(|o| o.0).collect();
+        assert_eq!(asks, vec![103], "{order_type:?}: the dead ask is gone");
+        let evs = x.events();
+        assert_eq!(evs.len(), 1);
+        assert_eq!(evs[0].out_reason, OutReason::Expired as u8);
+        assert!(evs[0].reward_prepaid(), "its owner pre-paid the crank");
+        x.crank_all();
+        assert_eq!(
+            x.t(maker).balances.locked_base.0,
+            30,
+            "only 103 still locked"
+        );
+        x.check();
+    }
+}
+
+/// The expiry is bounded so every consumer can store it as a signed time.
+#[test]
+fn expiry_is_bounded_to_max_order_lifetime() {
+    let mut x = ex(0, 0);
+    let t = x.trader(RICH, RICH);
+    for expiry in [u64::MAX, 1 << 63, NOW + MAX_ORDER_LIFETIME_SECS + 1] {
+        x.assert_rejected(EngineError::ExpiryTooFar, |x| {
+            let p = orderbook_engine::OrderParams {
+                expiry,
+                ..order(Side::Bid, OrderType::Limit, 1, 1)
+            };
+            x.place(t, &p)
+        });
+    }
+    let p = orderbook_engine::OrderParams {
+        expiry: NOW + MAX_ORDER_LIFETIME_SECS,
+        ..order(Side::Bid, OrderType::Limit, 1, 1)
+    };
+    assert_eq!(x.place(t, &p).unwrap().posted, BaseLots(1));
+    x.check();
+}
+
+/// Finding: lifetime volume counters could overflow after the balances and
+/// the book had changed. The reproduction from the review: base lot 1, quote
+/// lot 1, tick 1, no fees, price 2^48 - 1, two crossings of 35,000 lots
+/// (≈ 9.85e18 quote atoms each) pass `u64::MAX` in quote volume.
+#[test]
+fn volume_past_u64_max_never_fails_a_trade() {
+    let unit = orderbook_engine::MarketParams {
+        base_lot_size: 1,
+        quote_lot_size: 1,
+        tick_size: orderbook_engine::QuoteLots(1),
+        taker_fee_ppm: 0,
+        maker_fee_ppm: 0,
+    };
+    let mut x = Exchange::new(&unit, 8, 32);
+    let lots = 35_000u64;
+    let value = lots * MAX_PRICE_TICKS;
+    // A taking bid must also cover one rounding atom per possible match.
+    let spare = 64;
+    let a = x.trader(lots, spare);
+    let b = x.trader(0, value + spare);
+    let ioc = |side| order(side, OrderType::ImmediateOrCancel, MAX_PRICE_TICKS, lots);
+    x.place(
+        a,
+        &order(Side::Ask, OrderType::Limit, MAX_PRICE_TICKS, lots),
+    )
+    .unwrap();
+    assert_eq!(x.place(b, &ioc(Side::Bid)).unwrap().filled_base.0, lots);
+    x.crank_all();
+    x.place(
+        b,
+        &order(Side::Ask, OrderType::Limit, MAX_PRICE_TICKS, lots),
+    )
+    .unwrap();
+    let out = x.place(a, &ioc(Side::Bid)).unwrap();
+    assert_eq!((out.filled_base.0, out.filled_quote.0), (lots, value));
+    x.crank_all();
+    let expected_quote = 2 * value as u128;
+    let (carry, low) = x.m.header.total_quote_volume();
+    assert_eq!((carry as u128) << 64 | low as u128, expected_quote);
+    assert_eq!(carry, 1, "quote volume passed u64::MAX");
+    assert_eq!(x.m.header.total_base_volume(), (0, 2 * lots));
+    assert!(x.book(Side::Ask).is_empty());
+    // Swapped there and back: each trader ends with what it started with.
+    let balances = |id| {
+        let bal = x.t(id).balances;
+        (bal.free_base.0, bal.free_quote.0)
+    };
+    assert_eq!(balances(a), (lots, spare));
+    assert_eq!(balances(b), (0, value + spare));
+    x.check();
 }
