@@ -11,6 +11,7 @@ use tokio_postgres::{Client, NoTls};
 pub const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, include_str!("../../migrations/0002_balances.sql")),
+    (3, include_str!("../../migrations/0003_lossless_u64.sql")),
 ];
 
 /// Advisory lock key guarding migrations.
@@ -22,6 +23,15 @@ pub enum DbError {
     Postgres(#[from] tokio_postgres::Error),
     #[error("value {0} does not fit a signed 64-bit column")]
     OutOfRange(u64),
+    #[error("numeric column holds {0}, not a u64")]
+    NotU64(String),
+}
+
+/// A `numeric(20,0)` column selected as `::text`, read back as the u64
+/// that was written into it.
+pub fn u64_text(row: &tokio_postgres::Row, idx: usize) -> Result<u64, DbError> {
+    let text: String = row.try_get(idx)?;
+    text.parse().map_err(|_| DbError::NotU64(text))
 }
 
 /// Connect and drive the connection in the background.

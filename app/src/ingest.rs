@@ -180,11 +180,11 @@ struct PlacedCols {
     side: Vec<i16>,
     order_type: Vec<i16>,
     price: Vec<i64>,
-    max: Vec<i64>,
-    posted: Vec<i64>,
-    filled: Vec<i64>,
+    max: Vec<String>,
+    posted: Vec<String>,
+    filled: Vec<String>,
     status: Vec<&'static str>,
-    expiry: Vec<i64>,
+    expiry: Vec<String>,
     seq: Vec<i64>,
 }
 
@@ -208,10 +208,11 @@ impl TransferCols {
     }
 }
 
-/// How the events of one batch change one existing order.
+/// How the events of one batch change one existing order (lot sums of
+/// u64 sizes, so u128).
 struct OrderChange {
-    reduce: i64,
-    filled: i64,
+    reduce: u128,
+    filled: u128,
     zero: bool,
     status: &'static str,
     seq: i64,
@@ -292,9 +293,15 @@ pub fn out_reason(reason: u8) -> &'static str {
 async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<(), IndexError> {
     // Orders placed, fills, transfers, queue owners: column arrays.
     let mut placed = PlacedCols::default();
-    let mut fills: Vec<[i64; 10]> = Vec::new();
-    let mut fill_amounts: (Vec<String>, Vec<String>, Vec<String>, Vec<Option<i64>>) =
-        Default::default();
+    let mut fills: Vec<[i64; 9]> = Vec::new();
+    #[allow(clippy::type_complexity)]
+    let mut fill_amounts: (
+        Vec<String>,
+        Vec<String>,
+        Vec<String>,
+        Vec<Option<i64>>,
+        Vec<String>,
+    ) = Default::default();
     let mut transfers = TransferCols::default();
     let mut owners: (Vec<i64>, Vec<i32>) = Default::default();
     let mut changes: BTreeMap<i64, OrderChange> = BTreeMap::new();
@@ -378,19 +385,19 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
                 placed.side.push(e.side.into());
                 placed.order_type.push(e.order_type.into());
                 placed.price.push(i64_of(e.price)?);
-                placed.max.push(i64_of(e.max_base_lots)?);
-                placed.posted.push(i64_of(e.posted_base_lots)?);
-                placed.filled.push(i64_of(e.filled_base_lots)?);
+                placed.max.push(num(e.max_base_lots));
+                placed.posted.push(num(e.posted_base_lots));
+                placed.filled.push(num(e.filled_base_lots));
                 placed.status.push(placed_status(
                     e.posted_base_lots,
                     e.filled_base_lots,
                     e.max_base_lots,
                 ));
-                placed.expiry.push(i64_of(e.expiry)?);
+                placed.expiry.push(num(e.expiry));
                 placed.seq.push(seq);
             }
             ProgramEvent::OrderFilled(e) => {
-                let (price, lots) = (i64_of(e.price)?, i64_of(e.base_lots)?);
+                let (price, lots) = (i64_of(e.price)?, u128::from(e.base_lots));
                 fills.push([
                     seq,
                     i64_of(e.queue_seq)?,
@@ -400,10 +407,10 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
                     i64_of(e.taker_order_id)?,
                     e.taker_side.into(),
                     price,
-                    lots,
                     i64_of(ne.slot)?,
                 ]);
                 fill_amounts.0.push(num(e.quote));
+                fill_amounts.4.push(num(e.base_lots));
                 fill_amounts.1.push(num(e.taker_fee));
                 fill_amounts.2.push(num(e.maker_fee));
                 fill_amounts.3.push(ne.block_time);
@@ -433,7 +440,7 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
                 owners.0.push(i64_of(e.queue_seq)?);
                 owners.1.push(e.trader_id as i32);
                 let (lots, gone, reason) =
-                    (i64_of(e.base_lots)?, e.order_gone, out_reason(e.reason));
+                    (u128::from(e.base_lots), e.order_gone, out_reason(e.reason));
                 change(i64_of(e.order_id)?, seq, &|c| {
                     c.reduce += lots;
                     c.status = if gone { reason } else { "open" };
@@ -445,7 +452,9 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
                     c.status = "cancelled";
                 });
             }
-            ProgramEvent::EventsConsumed(_) | ProgramEvent::FeesSwept(_) => {}
+            ProgramEvent::EventsConsumed(_)
+            | ProgramEvent::FeesSwept(_)
+            | ProgramEvent::SurplusSwept(_) => {}
         }
     }
     if !placed.id.is_empty() {
@@ -454,8 +463,9 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
                  posted_base_lots, open_base_lots, filled_base_lots, status, expiry, placed_seq, updated_seq)
              SELECT $1, u.oid, u.tid, u.coid::numeric, u.side, u.ot, u.price, u.maxl, u.posted, u.posted, u.filled,
                  u.status, u.expiry, u.seq, u.seq
-             FROM UNNEST($2::bigint[], $3::int[], $4::text[], $5::int2[], $6::int2[], $7::bigint[], $8::bigint[],
-                 $9::bigint[], $10::bigint[], $11::text[], $12::bigint[], $13::bigint[])
+             FROM UNNEST($2::bigint[], $3::int[], $4::text[], $5::int2[], $6::int2[], $7::bigint[],
+                 $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[], $11::text[],
+                 $12::text[]::numeric[], $13::bigint[])
                  AS u(oid, tid, coid, side, ot, price, maxl, posted, filled, status, expiry, seq)
              ON CONFLICT DO NOTHING",
             &[
@@ -484,12 +494,12 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
             "INSERT INTO fills (market, seq, queue_seq, maker_trader_id, taker_trader_id, maker_order_id, taker_order_id,
                  taker_side, price, base_lots, slot, quote, taker_fee, maker_fee, block_time)
              SELECT $1, * FROM UNNEST($2::bigint[], $3::bigint[], $4::int[], $5::int[], $6::bigint[], $7::bigint[],
-                 $8::int2[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[]::numeric[], $13::text[]::numeric[],
-                 $14::text[]::numeric[], $15::bigint[])
+                 $8::int2[], $9::bigint[], $10::text[]::numeric[], $11::bigint[], $12::text[]::numeric[],
+                 $13::text[]::numeric[], $14::text[]::numeric[], $15::bigint[])
              ON CONFLICT DO NOTHING",
             &[
-                &m, &col(0), &col(1), &col32(2), &col32(3), &col(4), &col(5), &col16(6), &col(7), &col(8), &col(9),
-                &fill_amounts.0, &fill_amounts.1, &fill_amounts.2, &fill_amounts.3,
+                &m, &col(0), &col(1), &col32(2), &col32(3), &col(4), &col(5), &col16(6), &col(7), &fill_amounts.4,
+                &col(8), &fill_amounts.0, &fill_amounts.1, &fill_amounts.2, &fill_amounts.3,
             ],
         )
         .await?;
@@ -521,15 +531,16 @@ async fn project(t: &Transaction<'_>, m: &str, events: &[NewEvent]) -> Result<()
     if !changes.is_empty() {
         let ids: Vec<i64> = changes.keys().copied().collect();
         let v = changes.values();
-        let reduce: Vec<i64> = v.clone().map(|c| c.reduce).collect();
-        let filled: Vec<i64> = v.clone().map(|c| c.filled).collect();
+        let reduce: Vec<String> = v.clone().map(|c| num(c.reduce)).collect();
+        let filled: Vec<String> = v.clone().map(|c| num(c.filled)).collect();
         let zero: Vec<bool> = v.clone().map(|c| c.zero).collect();
         let status: Vec<&str> = v.clone().map(|c| c.status).collect();
         let seq: Vec<i64> = v.map(|c| c.seq).collect();
         t.execute(
             "UPDATE orders o SET open_base_lots = CASE WHEN u.zero THEN 0 ELSE o.open_base_lots - u.reduce END,
                  filled_base_lots = o.filled_base_lots + u.filled, status = u.status, updated_seq = u.seq
-             FROM UNNEST($2::bigint[], $3::bigint[], $4::bigint[], $5::bool[], $6::text[], $7::bigint[])
+             FROM UNNEST($2::bigint[], $3::text[]::numeric[], $4::text[]::numeric[], $5::bool[], $6::text[],
+                 $7::bigint[])
                  AS u(oid, reduce, filled, zero, status, seq)
              WHERE o.market = $1 AND o.order_id = u.oid",
             &[&m, &ids, &reduce, &filled, &zero, &status, &seq],

@@ -207,7 +207,7 @@ async fn compare<C: Chain + ?Sized>(
     let mut indexed: BTreeMap<u64, (u32, u8, u64, u64)> = BTreeMap::new();
     for r in db
         .query(
-            "SELECT order_id, trader_id, side, price, open_base_lots FROM orders
+            "SELECT order_id, trader_id, side, price, open_base_lots::text FROM orders
              WHERE market = $1 AND status = 'open' AND open_base_lots > 0",
             &[&mk],
         )
@@ -219,7 +219,7 @@ async fn compare<C: Chain + ?Sized>(
                 r.get::<_, i32>(1) as u32,
                 r.get::<_, i16>(2) as u8,
                 r.get::<_, i64>(3) as u64,
-                r.get::<_, i64>(4) as u64,
+                crate::db::u64_text(&r, 4).map_err(IndexError::from)?,
             ),
         );
     }

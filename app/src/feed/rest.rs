@@ -19,15 +19,12 @@ use serde_json::{Value, json};
 use solana_transaction::Transaction;
 
 use crate::feed::AppState;
+use crate::db::u64_text;
 use crate::feed::view::{TRADE_COLUMNS, trade_json};
 use crate::ingest::CANDLE_RESOLUTIONS;
 
 /// Rows one page may return.
 pub const MAX_PAGE: i64 = 1_000;
-
-/// The associated token account program (for default wallets).
-pub const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey =
-    anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -62,6 +59,13 @@ impl ApiError {
 
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
+        tracing::warn!(error = %e, "database error serving a request");
+        Self::unavailable("database unavailable")
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
         tracing::warn!(error = %e, "database error serving a request");
         Self::unavailable("database unavailable")
     }
@@ -216,15 +220,15 @@ pub async fn trades(
             &[&market, &before, &limit],
         )
         .await?;
-    let v: Vec<Value> = rows
+    let v = rows
         .iter()
         .map(|r| {
-            let mut t = trade_json(r);
+            let mut t = trade_json(r)?;
             t["taker_fee"] = json!(r.get::<_, String>(11));
             t["maker_fee"] = json!(r.get::<_, String>(12));
-            t
+            Ok(t)
         })
-        .collect();
+        .collect::<Result<Vec<Value>, ApiError>>()?;
     let next = (v.len() as i64 == limit)
         .then(|| v.last().map(|t| t["seq"].clone()))
         .flatten();
@@ -247,18 +251,20 @@ pub async fn depth(
             let rows = db
                 .query(
                     &format!(
-                        "SELECT price, sum(open_base_lots)::bigint, count(*) FROM orders
+                        "SELECT price, sum(open_base_lots)::text, count(*) FROM orders
                          WHERE market = $1 AND side = $2 AND status = 'open' AND open_base_lots > 0
                          GROUP BY price ORDER BY price {order} LIMIT $3"
                     ),
                     &[&market, &s, &levels],
                 )
                 .await?;
-            Ok::<_, ApiError>(
-                rows.iter()
-                    .map(|r| json!({ "price": r.get::<_, i64>(0), "base_lots": r.get::<_, i64>(1), "orders": r.get::<_, i64>(2) }))
-                    .collect::<Vec<_>>(),
-            )
+            // A level's lots fit a u64: every resting order is backed by
+            // tokens in the vault, whose total supply is a u64.
+            rows.iter()
+                .map(|r| {
+                    Ok(json!({ "price": r.get::<_, i64>(0), "base_lots": u64_text(r, 1)?, "orders": r.get::<_, i64>(2) }))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
         }
     };
     let seq: Option<i64> = state
@@ -351,32 +357,32 @@ pub async fn trader_orders(
     let rows = state
         .db
         .query(
-            "SELECT order_id, client_order_id::text, side, order_type, price, max_base_lots, open_base_lots,
-                 filled_base_lots, status, expiry, placed_seq, updated_seq
+            "SELECT order_id, client_order_id::text, side, order_type, price, max_base_lots::text,
+                 open_base_lots::text, filled_base_lots::text, status, expiry::text, placed_seq, updated_seq
              FROM orders WHERE market = $1 AND trader_id = $2 AND ($3 = 'all' OR status = 'open')
              ORDER BY order_id DESC LIMIT $4",
             &[&market, &id, &status, &limit],
         )
         .await?;
-    let v: Vec<Value> = rows
+    let v = rows
         .iter()
         .map(|r| {
-            json!({
+            Ok(json!({
                 "order_id": r.get::<_, i64>(0),
                 "client_order_id": r.get::<_, String>(1),
                 "side": crate::feed::view::side_name(r.get::<_, i16>(2) as u8),
                 "order_type": r.get::<_, i16>(3),
                 "price": r.get::<_, i64>(4),
-                "max_base_lots": r.get::<_, i64>(5),
-                "open_base_lots": r.get::<_, i64>(6),
-                "filled_base_lots": r.get::<_, i64>(7),
+                "max_base_lots": u64_text(r, 5)?,
+                "open_base_lots": u64_text(r, 6)?,
+                "filled_base_lots": u64_text(r, 7)?,
                 "status": r.get::<_, String>(8),
-                "expiry": r.get::<_, i64>(9),
+                "expiry": u64_text(r, 9)?,
                 "placed_seq": r.get::<_, i64>(10),
                 "updated_seq": r.get::<_, i64>(11),
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<Vec<Value>, ApiError>>()?;
     Ok(Json(json!({ "trader_id": id, "orders": v })))
 }
 
@@ -456,15 +462,6 @@ fn fields(b: &Value, allowed: &[&str]) -> Result<(), ApiError> {
     }
 }
 
-/// The associated token account of `owner` for `mint`.
-pub fn associated_token_address(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(
-        &[owner.as_ref(), token_program.as_ref(), mint.as_ref()],
-        &ASSOCIATED_TOKEN_PROGRAM_ID,
-    )
-    .0
-}
-
 struct TxContext {
     owner: Pubkey,
     keys: ix::MarketKeys,
@@ -508,7 +505,7 @@ fn wallet(b: &Value, ctx: &TxContext, token: TokenKind) -> Result<Pubkey, ApiErr
     match b.get("wallet") {
         None | Some(Value::Null) => {
             let (mint, _, program) = ctx.keys.token(token);
-            Ok(associated_token_address(&ctx.owner, &mint, &program))
+            Ok(orderbook_client::pda::associated_token(&ctx.owner, &mint, &program))
         }
         Some(_) => parse_key("wallet", str_field(b, "wallet")?),
     }
@@ -670,7 +667,7 @@ pub async fn tx_place(State(state): State<AppState>, body: Body) -> ApiResult {
         None | Some(Value::Null) => None,
         Some(Value::Bool(true)) => {
             let (mint, _, program) = ctx.keys.token(spend);
-            Some((spend, associated_token_address(&ctx.owner, &mint, &program)))
+            Some((spend, orderbook_client::pda::associated_token(&ctx.owner, &mint, &program)))
         }
         Some(Value::Bool(false)) => None,
         Some(_) => Some((

@@ -74,15 +74,15 @@ impl BookOrder {
 
 /// The `fills` columns of a trade, in the order [`trade_json`] reads them
 /// (a query may select more columns after these).
-pub const TRADE_COLUMNS: &str = "seq, price, base_lots, quote::text, taker_side, maker_order_id, \
+pub const TRADE_COLUMNS: &str = "seq, price, base_lots::text, quote::text, taker_side, maker_order_id, \
      taker_order_id, maker_trader_id, taker_trader_id, slot, block_time";
 
 /// A trade as the feed and REST send it, from a row starting with [`TRADE_COLUMNS`].
-pub fn trade_json(r: &tokio_postgres::Row) -> Value {
-    json!({
+pub fn trade_json(r: &tokio_postgres::Row) -> Result<Value, crate::db::DbError> {
+    Ok(json!({
         "seq": r.get::<_, i64>(0),
         "price": r.get::<_, i64>(1),
-        "base_lots": r.get::<_, i64>(2),
+        "base_lots": crate::db::u64_text(r, 2)?,
         "quote": r.get::<_, String>(3),
         "taker_side": side_name(r.get::<_, i16>(4) as u8),
         "maker_order_id": r.get::<_, i64>(5),
@@ -91,7 +91,7 @@ pub fn trade_json(r: &tokio_postgres::Row) -> Value {
         "taker_trader_id": r.get::<_, i32>(8),
         "slot": r.get::<_, i64>(9),
         "block_time": r.get::<_, Option<i64>>(10),
-    })
+    }))
 }
 
 pub fn side_name(side: u8) -> &'static str {
@@ -191,7 +191,7 @@ impl MarketView {
             .map(|r| r.get::<_, i64>(0) as u64);
         for r in t
             .query(
-                "SELECT order_id, side, price, trader_id, open_base_lots FROM orders
+                "SELECT order_id, side, price, trader_id, open_base_lots::text FROM orders
                  WHERE market = $1 AND status = 'open' AND open_base_lots > 0",
                 &[&m],
             )
@@ -202,7 +202,7 @@ impl MarketView {
                 side: r.get::<_, i16>(1) as u8,
                 price: r.get::<_, i64>(2) as u64,
                 trader_id: r.get::<_, i32>(3) as u32,
-                base_lots: r.get::<_, i64>(4) as u64,
+                base_lots: crate::db::u64_text(&r, 4)?,
             });
         }
         for r in t
@@ -244,7 +244,7 @@ impl MarketView {
             )
             .await?
         {
-            trades.push(trade_json(&r));
+            trades.push(trade_json(&r)?);
         }
         v.trades = trades.into_iter().rev().collect();
         for r in t

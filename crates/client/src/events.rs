@@ -21,6 +21,7 @@ pub enum ProgramEvent {
     OrderCancelled(OrderCancelled),
     EventsConsumed(EventsConsumed),
     FeesSwept(FeesSwept),
+    SurplusSwept(SurplusSwept),
     MarketClosed(MarketClosed),
 }
 
@@ -48,6 +49,7 @@ fn decode_one(disc: &[u8], rest: &mut &[u8]) -> Result<ProgramEvent, DecodeError
         OrderCancelled,
         EventsConsumed,
         FeesSwept,
+        SurplusSwept,
         MarketClosed,
     );
     let mut d = [0u8; 8];
@@ -72,6 +74,7 @@ impl ProgramEvent {
             Self::OrderCancelled(e) => e.data(),
             Self::EventsConsumed(e) => e.data(),
             Self::FeesSwept(e) => e.data(),
+            Self::SurplusSwept(e) => e.data(),
             Self::MarketClosed(e) => e.data(),
         }
     }
@@ -91,6 +94,7 @@ impl ProgramEvent {
             Self::OrderCancelled(_) => "order_cancelled",
             Self::EventsConsumed(_) => "events_consumed",
             Self::FeesSwept(_) => "fees_swept",
+            Self::SurplusSwept(_) => "surplus_swept",
             Self::MarketClosed(_) => "market_closed",
         }
     }
@@ -110,6 +114,7 @@ impl ProgramEvent {
             Self::OrderCancelled(e) => (e.market, e.seq),
             Self::EventsConsumed(e) => (e.market, e.seq),
             Self::FeesSwept(e) => (e.market, e.seq),
+            Self::SurplusSwept(e) => (e.market, e.seq),
             Self::MarketClosed(e) => (e.market, e.seq),
         }
     }

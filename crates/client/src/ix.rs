@@ -348,20 +348,59 @@ pub fn prune_expired(pruner: &Pubkey, k: &MarketKeys, side: Side, limit: u8) -> 
     )
 }
 
-pub fn sweep_fees(fee_authority: &Pubkey, k: &MarketKeys, destination: &Pubkey) -> Instruction {
+/// Sweep `token`'s vault: accrued fees (quote) and any surplus sent to the
+/// vault directly (either token) go to `destination`, a token account of
+/// that mint.
+pub fn sweep_fees(
+    fee_authority: &Pubkey,
+    k: &MarketKeys,
+    token: TokenKind,
+    destination: &Pubkey,
+) -> Instruction {
+    let (mint, vault, token_program) = k.token(token);
     ix(
         acc::SweepFees {
             fee_authority: *fee_authority,
             market: k.market,
             market_authority: pda::market_authority(&k.market),
-            quote_mint: k.quote_mint,
-            quote_vault: k.quote_vault,
+            mint,
+            vault,
             destination: *destination,
-            token_program: k.quote_token_program,
+            token_program,
             event_authority: pda::event_authority(),
             program: orderbook::ID,
         },
         data::SweepFees {},
+    )
+}
+
+/// Settle `owner`'s trader account on a Closed market (signed by `closer`:
+/// anyone for an empty account, the market authority otherwise). Balances go
+/// to the owner's associated token accounts.
+pub fn settle_trader(closer: &Pubkey, owner: &Pubkey, k: &MarketKeys) -> Instruction {
+    let base = k.token(TokenKind::Base);
+    let quote = k.token(TokenKind::Quote);
+    ix(
+        acc::SettleTrader {
+            closer: *closer,
+            owner: *owner,
+            market: k.market,
+            bids: k.bids,
+            asks: k.asks,
+            trader: pda::trader(&k.market, owner),
+            market_authority: pda::market_authority(&k.market),
+            base_mint: Some(base.0),
+            base_vault: Some(base.1),
+            base_destination: Some(pda::associated_token(owner, &base.0, &base.2)),
+            base_token_program: Some(base.2),
+            quote_mint: Some(quote.0),
+            quote_vault: Some(quote.1),
+            quote_destination: Some(pda::associated_token(owner, &quote.0, &quote.2)),
+            quote_token_program: Some(quote.2),
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::SettleTrader {},
     )
 }
 

@@ -32,3 +32,16 @@ pub fn trader(market: &Pubkey, owner: &Pubkey) -> Pubkey {
 pub fn event_authority() -> Pubkey {
     orderbook::EVENT_AUTHORITY_AND_BUMP.0
 }
+
+/// The SPL associated token account program.
+pub const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey =
+    anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+/// `owner`'s associated token account for `mint` under `token_program`.
+pub fn associated_token(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[owner.as_ref(), token_program.as_ref(), mint.as_ref()],
+        &ASSOCIATED_TOKEN_PROGRAM_ID,
+    )
+    .0
+}

@@ -248,7 +248,14 @@ impl<'a> Market<'a> {
         } else {
             self.expired_on_top(opp, now)
         };
-        let mut post_price = p.price;
+        let limit = match (p.order_type, side) {
+            (OrderType::Market, Side::Bid) => Ticks(MAX_PRICE_TICKS),
+            (OrderType::Market, Side::Ask) => Ticks(1),
+            _ => p.price,
+        };
+        // A market order's price field is ignored: it reports its effective
+        // limit instead, so every price the engine hands out is in range.
+        let mut post_price = limit;
         if first_live != NIL {
             let best = self.book(opp).node(first_live).price;
             if !p.order_type.can_take() && side.crosses(p.price, best) {
@@ -264,11 +271,6 @@ impl<'a> Market<'a> {
                 }
             }
         }
-        let limit = match (p.order_type, side) {
-            (OrderType::Market, Side::Bid) => Ticks(MAX_PRICE_TICKS),
-            (OrderType::Market, Side::Ask) => Ticks(1),
-            _ => p.price,
-        };
 
         // Prechecks: nothing below may fail once we start mutating.
         let (need_base, need_quote) = self.required_funds(p);

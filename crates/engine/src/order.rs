@@ -175,7 +175,9 @@ pub struct PlaceOutcome {
     pub order_id: u64,
     /// Lots that rest on the book (0 if nothing rested).
     pub posted: BaseLots,
-    /// The price the rest was posted at (differs from the limit after a slide).
+    /// The price the rest was posted at (differs from the limit after a
+    /// slide); for a market order its effective limit (`MAX_PRICE_TICKS` for
+    /// a bid, 1 for an ask), never the ignored price field.
     pub posted_price: Ticks,
     /// Open-order slot of the resting order (meaningful when `posted > 0`).
     pub slot: u8,

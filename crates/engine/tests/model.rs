@@ -323,7 +323,11 @@ impl Model {
         };
         out.expired_removed += dead as u8;
         out.order_id = order_id;
-        out.posted_price = Ticks(post);
+        out.posted_price = Ticks(if p.order_type == OrderType::Market {
+            limit
+        } else {
+            post
+        });
         out.first_event_seq = first_event_seq;
         if can_rest && rem > 0 && !still_crosses {
             if self.book(side).len() >= self.cap {

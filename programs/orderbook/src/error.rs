@@ -87,6 +87,18 @@ pub enum OrderbookError {
     WrongCreator,
     #[msg("order side or type byte is invalid")]
     InvalidOrderArgs,
+    #[msg("expiry is more than MAX_ORDER_LIFETIME_SECS ahead")]
+    ExpiryTooFar,
+    #[msg("only the market authority may settle a trader account that holds funds or orders")]
+    SettleNeedsAuthority,
+    #[msg("the trader still has queued events: crank the market first")]
+    EventsPending,
+    #[msg("the trader holds this token: pass its mint, vault, owner's token account and token program")]
+    SettleAccountsMissing,
+    #[msg("token account does not belong to the trader's owner")]
+    NotOwnersTokenAccount,
+    #[msg("lamport recipient is not the trader account's owner")]
+    WrongOwner,
 }
 
 impl From<EngineError> for OrderbookError {
@@ -112,6 +124,7 @@ impl From<EngineError> for OrderbookError {
             EngineError::InvalidAccountData => Self::InvalidAccountData,
             EngineError::EventTraderMismatch => Self::EventTraderMismatch,
             EngineError::InvalidEnumValue => Self::InvalidEnumValue,
+            EngineError::ExpiryTooFar => Self::ExpiryTooFar,
         }
     }
 }

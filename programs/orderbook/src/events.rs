@@ -183,6 +183,19 @@ pub struct FeesSwept {
     pub destination: Pubkey,
 }
 
+/// Tokens a vault held beyond what the market owes (sent to it directly,
+/// outside any deposit), swept to the fee authority's `destination`.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SurplusSwept {
+    pub market: Pubkey,
+    pub seq: u64,
+    /// 0 base, 1 quote.
+    pub token: u8,
+    pub amount: u64,
+    pub destination: Pubkey,
+}
+
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarketClosed {

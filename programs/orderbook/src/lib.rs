@@ -129,6 +129,15 @@ pub mod orderbook {
         close_trader_account::handler(ctx)
     }
 
+    /// Settle a trader account of a Closed market: cancel its orders, pay its
+    /// free balances to the owner's token accounts and close it (rent to the
+    /// owner). Anyone may settle an empty account; only the market authority
+    /// one that holds funds or orders. Fails while the queue still holds
+    /// events for the trader.
+    pub fn settle_trader(ctx: Context<SettleTrader>) -> Result<()> {
+        settle_trader::handler(ctx)
+    }
+
     /// Market authority only: delete a Closed market with empty books,
     /// queue and vaults, no trader accounts and no unswept fees, returning
     /// all rent to the creator.

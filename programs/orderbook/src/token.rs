@@ -16,8 +16,12 @@ use crate::state::MARKET_AUTHORITY_SEED;
 /// confidential transfers, default-frozen accounts, pausable, …) is refused
 /// at market creation: with them the vault would not receive, keep or pay
 /// exactly the amounts the program books.
+///
+/// `MintCloseAuthority` is refused too: an issuer could close a zero-supply
+/// mint and re-create the same address with a permanent delegate, then move
+/// deposits out of the vault. Extensions are only checked at creation, so
+/// the mint must be unable to change them afterwards.
 const ALLOWED_MINT_EXTENSIONS: &[ExtensionType] = &[
-    ExtensionType::MintCloseAuthority,
     ExtensionType::InterestBearingConfig,
     ExtensionType::MetadataPointer,
     ExtensionType::TokenMetadata,

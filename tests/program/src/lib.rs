@@ -514,6 +514,11 @@ pub fn token_2022_mint_with(
             E::MintCloseAuthority => {
                 state.init_extension::<spl_token_2022::extension::mint_close_authority::MintCloseAuthority>(true).expect("ext");
             }
+            E::InterestBearingConfig => {
+                state
+                    .init_extension::<spl_token_2022::extension::interest_bearing_mint::InterestBearingConfig>(true)
+                    .expect("ext");
+            }
             other => panic!("no test setup for {other:?}"),
         }
     }

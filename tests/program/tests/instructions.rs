@@ -956,13 +956,13 @@ async fn prune_expired_and_sweep_fees() {
         .token_account(&k.quote_mint, &fee_auth.pubkey(), TOKEN)
         .await;
     f.fail(
-        build::sweep_fees(&a.key(), &k, &dest),
+        build::sweep_fees(&a.key(), &k, TokenKind::Quote, &dest),
         &a.owner,
         code(E::NotFeeAuthority),
     )
     .await;
     f.fail(
-        build::sweep_fees(&fee_auth.pubkey(), &k, &a.base_wallet),
+        build::sweep_fees(&fee_auth.pubkey(), &k, TokenKind::Quote, &a.base_wallet),
         &fee_auth,
         anchor_code(Anchor::ConstraintTokenMint),
     )
@@ -970,7 +970,7 @@ async fn prune_expired_and_sweep_fees() {
     let ev = f
         .env
         .send(
-            &[build::sweep_fees(&fee_auth.pubkey(), &k, &dest)],
+            &[build::sweep_fees(&fee_auth.pubkey(), &k, TokenKind::Quote, &dest)],
             &[&fee_auth],
         )
         .await

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::error::OrderbookError;
 use crate::events::EventBatch;
-use crate::instructions::place_order::{Side, push_cancel};
+use crate::instructions::place_order::{Side, prepaid_count, push_cancel};
 use crate::state::*;
 
 /// Accounts of the owner's cancel instructions. The event queue is not
@@ -10,6 +10,8 @@ use crate::state::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CancelOrders<'info> {
+    /// Receives the pre-paid crank reward of each cancelled order with an expiry.
+    #[account(mut)]
     pub owner: Signer<'info>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
@@ -56,13 +58,20 @@ pub fn handler(ctx: Context<CancelOrders>, target: CancelTarget) -> Result<()> {
             }
         }
     }
+    let cancelled = cancelled
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(OrderbookError::from)?;
     let mut batch = EventBatch::default();
     let trader_id = trader.state_mut().trader_id;
-    for c in cancelled {
-        let c = c.map_err(OrderbookError::from)?;
-        push_cancel(&mut batch, &mut data.market, market_key, trader_id, &c)?;
+    for c in &cancelled {
+        push_cancel(&mut batch, &mut data.market, market_key, trader_id, c)?;
     }
+    let refund = data
+        .market
+        .release_pending_rewards(prepaid_count(&cancelled))?;
     drop((data, trader));
+    pay_lamports(&a.market.to_account_info(), &a.owner.to_account_info(), refund)?;
     if batch.is_empty() {
         return Ok(());
     }

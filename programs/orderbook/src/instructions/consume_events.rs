@@ -77,14 +77,7 @@ pub fn handler<'info>(ctx: Context<'info, ConsumeEvents<'info>>, limit: u8) -> R
         return Ok(());
     }
 
-    let reward = market
-        .crank_reward_lamports
-        .checked_mul(u64::from(count))
-        .ok_or(OrderbookError::ArithmeticOverflow)?;
-    market.pending_crank_lamports = market
-        .pending_crank_lamports
-        .checked_sub(reward)
-        .ok_or(OrderbookError::ArithmeticOverflow)?;
+    let reward = market.release_pending_rewards(count)?;
     let mut batch = EventBatch::default();
     batch.push(&EventsConsumed {
         market: market_key,
@@ -95,10 +88,6 @@ pub fn handler<'info>(ctx: Context<'info, ConsumeEvents<'info>>, limit: u8) -> R
         reward_lamports: reward,
     });
     drop(market);
-    if reward > 0 {
-        let market_info = a.market.to_account_info();
-        **market_info.try_borrow_mut_lamports()? -= reward;
-        **a.cranker.to_account_info().try_borrow_mut_lamports()? += reward;
-    }
+    pay_lamports(&a.market.to_account_info(), &a.cranker.to_account_info(), reward)?;
     batch.emit(&a.event_authority)
 }

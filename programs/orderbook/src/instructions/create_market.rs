@@ -168,7 +168,9 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
         quote_decimals: a.quote_mint.decimals,
         authority_bump: ctx.bumps.market_authority,
         _pad: [0; 5],
-        _reserved: [0; 64],
+        base_vault_owed: 0,
+        quote_vault_owed: 0,
+        _reserved: [0; 48],
     };
     let mut batch = EventBatch::default();
     batch.push(&MarketCreated {

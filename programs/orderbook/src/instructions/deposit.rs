@@ -45,6 +45,7 @@ pub(crate) fn credit(
         .state_mut()
         .deposit(BaseAtoms(b), QuoteAtoms(q))
         .map_err(OrderbookError::from)?;
+    market.vault_in(token, amount)?;
     batch.push(&Deposited {
         market: market_key,
         seq: market.next_seq()?,

@@ -13,6 +13,7 @@ pub mod open_trader_account;
 pub mod place_order;
 pub mod prune_expired;
 pub mod set_market_status;
+pub mod settle_trader;
 pub mod sweep_fees;
 pub mod withdraw;
 
@@ -26,5 +27,6 @@ pub use open_trader_account::*;
 pub use place_order::*;
 pub use prune_expired::*;
 pub use set_market_status::*;
+pub use settle_trader::*;
 pub use sweep_fees::*;
 pub use withdraw::*;

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use orderbook_engine::event_queue::rewards_owed;
 use orderbook_engine::quantity::fee_ceil;
 use orderbook_engine::{
     BaseLots, CancelOutcome, EventKind, OrderParams, OrderType as EngineOrderType, QueueEvent,
@@ -113,7 +114,9 @@ impl PlaceOrderArgs {
 #[event_cpi]
 #[derive(Accounts)]
 pub struct PlaceOrder<'info> {
-    /// Signs, and pre-pays the crank reward for every event the order queues.
+    /// Signs, and pre-pays the crank reward for every event the order queues
+    /// (except final events of orders whose owners pre-paid them) and, for a
+    /// resting order with an expiry, for that order's own final event.
     #[account(mut)]
     pub owner: Signer<'info>,
     #[account(mut)]
@@ -164,7 +167,9 @@ pub fn place_many(
     let mut data = MarketData::load(&a.market, &bids, &asks, Some(&queue))?;
     let mut trader = a.trader.load_mut()?;
     let mut batch = EventBatch::default();
-    let mut queued: u32 = 0;
+    // Crank rewards this call owes, and pre-paid ones its cancels refund.
+    let mut owed: u32 = 0;
+    let mut refunded: u32 = 0;
 
     if cancel_first {
         let mut cancelled: Vec<CancelOutcome> = Vec::new();
@@ -172,6 +177,7 @@ pub fn place_many(
             .cancel_all(trader.state_mut(), None, u8::MAX, |c| cancelled.push(*c))
             .map_err(OrderbookError::from)?;
         let trader_id = trader.state_mut().trader_id;
+        refunded = prepaid_count(&cancelled);
         for c in cancelled {
             push_cancel(&mut batch, &mut data.market, market_key, trader_id, &c)?;
         }
@@ -236,8 +242,9 @@ pub fn place_many(
             })
             .collect();
         let taker_fee_ppm = view.header.taker_fee_ppm;
-        queued = queued
-            .checked_add(out.events_pushed)
+        let prepays_own_exit = p.expiry != 0 && !out.posted.is_zero();
+        owed = owed
+            .checked_add(rewards_owed(&pushed) + u32::from(prepays_own_exit))
             .ok_or(OrderbookError::ArithmeticOverflow)?;
         batch.push(&OrderPlaced {
             market: market_key,
@@ -268,9 +275,15 @@ pub fn place_many(
         }
     }
 
-    let reward = data.market.add_pending_rewards(queued)?;
+    // Only the difference moves: a requote that cancels and re-places orders
+    // with an expiry costs nothing for them.
+    let (charge, refund) = if owed >= refunded {
+        (data.market.add_pending_rewards(owed - refunded)?, 0)
+    } else {
+        (0, data.market.release_pending_rewards(refunded - owed)?)
+    };
     drop((data, trader));
-    if reward > 0 {
+    if charge > 0 {
         system_program::transfer(
             CpiContext::new(
                 a.system_program.key(),
@@ -279,10 +292,16 @@ pub fn place_many(
                     to: a.market.to_account_info(),
                 },
             ),
-            reward,
+            charge,
         )?;
     }
+    pay_lamports(&a.market.to_account_info(), &a.owner.to_account_info(), refund)?;
     batch.emit(&a.event_authority)
+}
+
+/// How many of the cancelled orders had pre-paid their final event's reward.
+pub(crate) fn prepaid_count(cancelled: &[CancelOutcome]) -> u32 {
+    cancelled.iter().filter(|c| c.expiry != 0).count() as u32
 }
 
 pub(crate) fn push_cancel(

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use orderbook_engine::QueueEvent;
+use orderbook_engine::event_queue::rewards_owed;
 
 use crate::error::OrderbookError;
 use crate::events::EventBatch;
@@ -10,7 +11,8 @@ use crate::state::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct PruneExpired<'info> {
-    /// Anyone; pre-pays the crank reward of the `Out` events it queues.
+    /// Anyone. Expired orders pre-paid the reward of their `Out` event at
+    /// placement, so pruning costs the pruner only the transaction fee.
     #[account(mut)]
     pub pruner: Signer<'info>,
     #[account(mut)]
@@ -60,7 +62,7 @@ pub fn handler(ctx: Context<PruneExpired>, side: Side, limit: u8) -> Result<()> 
             0,
         )?;
     }
-    let reward = data.market.add_pending_rewards(removed)?;
+    let reward = data.market.add_pending_rewards(rewards_owed(&pushed))?;
     drop(data);
     if reward > 0 {
         system_program::transfer(

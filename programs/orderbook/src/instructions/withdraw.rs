@@ -47,6 +47,7 @@ pub fn handler(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         .state_mut()
         .withdraw(BaseAtoms(b), QuoteAtoms(q))
         .map_err(OrderbookError::from)?;
+    market.vault_out(token, amount)?;
     let mut batch = EventBatch::default();
     batch.push(&Withdrew {
         market: a.market.key(),

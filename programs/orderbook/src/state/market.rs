@@ -19,7 +19,8 @@ pub const MIN_QUEUE_EVENTS: u32 = 128;
 pub const MAX_CRANK_REWARD_LAMPORTS: u64 = 1_000_000;
 
 /// A market. Byte budget: 600 = 128 engine header + 12 × 32 keys
-/// + 2 × 8 crank lamports + 8 (decimals, bump, padding) + 64 reserved.
+/// + 2 × 8 crank lamports + 8 (decimals, bump, padding) + 2 × 8 vault
+/// obligations + 48 reserved.
 #[account(zero_copy)]
 #[repr(C)]
 pub struct Market {
@@ -44,14 +45,21 @@ pub struct Market {
     pub quote_token_program: Pubkey,
     /// Lamports a cranker earns per event consumed (pre-paid by whoever queued it).
     pub crank_reward_lamports: u64,
-    /// Lamports held by this account for events not yet consumed.
+    /// Lamports held by this account for crank rewards not yet paid out:
+    /// `crank_reward_lamports × (queued events + resting orders with an
+    /// expiry)`, since an order with an expiry pre-pays its final event.
     pub pending_crank_lamports: u64,
     pub base_decimals: u8,
     pub quote_decimals: u8,
     /// Bump of the market authority PDA.
     pub authority_bump: u8,
     pub _pad: [u8; 5],
-    pub _reserved: [u8; 64],
+    /// Base atoms the base vault owes: deposits − withdrawals. Anything the
+    /// vault holds beyond this was sent to it directly and is surplus.
+    pub base_vault_owed: u64,
+    /// Quote atoms the quote vault owes: deposits − withdrawals − swept fees.
+    pub quote_vault_owed: u64,
+    pub _reserved: [u8; 48],
 }
 const _: () = assert!(std::mem::size_of::<Market>() == 600);
 // 8-aligned so `engine` (offset 0) stays aligned in off-chain copies too.
@@ -135,18 +143,78 @@ impl Market {
             .map_err(OrderbookError::from)?)
     }
 
-    /// Take `n` crank rewards' worth of lamports into this account's pending pool.
-    pub fn add_pending_rewards(&mut self, events: u32) -> Result<u64> {
-        let lamports = self
+    /// Lamports of `n` crank rewards.
+    fn rewards(&self, n: u32) -> Result<u64> {
+        Ok(self
             .crank_reward_lamports
-            .checked_mul(u64::from(events))
-            .ok_or(OrderbookError::ArithmeticOverflow)?;
+            .checked_mul(u64::from(n))
+            .ok_or(OrderbookError::ArithmeticOverflow)?)
+    }
+
+    /// Take `n` crank rewards' worth of lamports into this account's pending
+    /// pool; returns the lamports the payer must transfer in.
+    pub fn add_pending_rewards(&mut self, n: u32) -> Result<u64> {
+        let lamports = self.rewards(n)?;
         self.pending_crank_lamports = self
             .pending_crank_lamports
             .checked_add(lamports)
             .ok_or(OrderbookError::ArithmeticOverflow)?;
         Ok(lamports)
     }
+
+    /// Release `n` crank rewards from the pending pool (paid to a cranker,
+    /// or refunded for a cancelled order that pre-paid its final event);
+    /// returns the lamports to move out of this account.
+    pub fn release_pending_rewards(&mut self, n: u32) -> Result<u64> {
+        let lamports = self.rewards(n)?;
+        self.pending_crank_lamports = self
+            .pending_crank_lamports
+            .checked_sub(lamports)
+            .ok_or(OrderbookError::ArithmeticOverflow)?;
+        Ok(lamports)
+    }
+
+    /// The vault obligation of `token`.
+    pub fn vault_owed_mut(&mut self, token: TokenKind) -> &mut u64 {
+        match token {
+            TokenKind::Base => &mut self.base_vault_owed,
+            TokenKind::Quote => &mut self.quote_vault_owed,
+        }
+    }
+
+    /// Record `amount` of `token` entering the vault on a trader's behalf.
+    pub fn vault_in(&mut self, token: TokenKind, amount: u64) -> Result<()> {
+        let owed = self.vault_owed_mut(token);
+        *owed = owed
+            .checked_add(amount)
+            .ok_or(OrderbookError::ArithmeticOverflow)?;
+        Ok(())
+    }
+
+    /// Record `amount` of `token` leaving the vault (withdrawal or swept fees).
+    pub fn vault_out(&mut self, token: TokenKind, amount: u64) -> Result<()> {
+        let owed = self.vault_owed_mut(token);
+        *owed = owed
+            .checked_sub(amount)
+            .ok_or(OrderbookError::ArithmeticOverflow)?;
+        Ok(())
+    }
+}
+
+/// Move `lamports` out of a program-owned account (the market) into `to`.
+pub fn pay_lamports(from: &AccountInfo<'_>, to: &AccountInfo<'_>, lamports: u64) -> Result<()> {
+    if lamports == 0 {
+        return Ok(());
+    }
+    let mut from_lamports = from.try_borrow_mut_lamports()?;
+    **from_lamports = from_lamports
+        .checked_sub(lamports)
+        .ok_or(OrderbookError::ArithmeticOverflow)?;
+    let mut to_lamports = to.try_borrow_mut_lamports()?;
+    **to_lamports = to_lamports
+        .checked_add(lamports)
+        .ok_or(OrderbookError::ArithmeticOverflow)?;
+    Ok(())
 }
 
 /// Mutable borrows of a market's accounts, from which the engine view is built.
