@@ -18,8 +18,8 @@ use orderbook_client::{accounts, ix, pda};
 use serde_json::{Value, json};
 use solana_transaction::Transaction;
 
-use crate::feed::AppState;
 use crate::db::u64_text;
+use crate::feed::AppState;
 use crate::feed::view::{TRADE_COLUMNS, trade_json};
 use crate::ingest::CANDLE_RESOLUTIONS;
 
@@ -505,7 +505,9 @@ fn wallet(b: &Value, ctx: &TxContext, token: TokenKind) -> Result<Pubkey, ApiErr
     match b.get("wallet") {
         None | Some(Value::Null) => {
             let (mint, _, program) = ctx.keys.token(token);
-            Ok(orderbook_client::pda::associated_token(&ctx.owner, &mint, &program))
+            Ok(orderbook_client::pda::associated_token(
+                &ctx.owner, &mint, &program,
+            ))
         }
         Some(_) => parse_key("wallet", str_field(b, "wallet")?),
     }
@@ -667,7 +669,10 @@ pub async fn tx_place(State(state): State<AppState>, body: Body) -> ApiResult {
         None | Some(Value::Null) => None,
         Some(Value::Bool(true)) => {
             let (mint, _, program) = ctx.keys.token(spend);
-            Some((spend, orderbook_client::pda::associated_token(&ctx.owner, &mint, &program)))
+            Some((
+                spend,
+                orderbook_client::pda::associated_token(&ctx.owner, &mint, &program),
+            ))
         }
         Some(Value::Bool(false)) => None,
         Some(_) => Some((

@@ -375,11 +375,21 @@ pub fn sweep_fees(
 }
 
 /// Settle `owner`'s trader account on a Closed market (signed by `closer`:
-/// anyone for an empty account, the market authority otherwise). Balances go
-/// to the owner's associated token accounts.
-pub fn settle_trader(closer: &Pubkey, owner: &Pubkey, k: &MarketKeys) -> Instruction {
-    let base = k.token(TokenKind::Base);
-    let quote = k.token(TokenKind::Quote);
+/// anyone for an empty account, the market authority otherwise). Free base
+/// and quote go to `base_destination` / `quote_destination`, token accounts
+/// of the owner (`None` leaves that token's accounts out, for a trader that
+/// holds none of it); [`pda::associated_token`] gives the usual ones.
+pub fn settle_trader(
+    closer: &Pubkey,
+    owner: &Pubkey,
+    k: &MarketKeys,
+    base_destination: Option<Pubkey>,
+    quote_destination: Option<Pubkey>,
+) -> Instruction {
+    let (base_mint, base_vault, base_program) = k.token(TokenKind::Base);
+    let (quote_mint, quote_vault, quote_program) = k.token(TokenKind::Quote);
+    let with_base = base_destination.is_some();
+    let with_quote = quote_destination.is_some();
     ix(
         acc::SettleTrader {
             closer: *closer,
@@ -389,14 +399,14 @@ pub fn settle_trader(closer: &Pubkey, owner: &Pubkey, k: &MarketKeys) -> Instruc
             asks: k.asks,
             trader: pda::trader(&k.market, owner),
             market_authority: pda::market_authority(&k.market),
-            base_mint: Some(base.0),
-            base_vault: Some(base.1),
-            base_destination: Some(pda::associated_token(owner, &base.0, &base.2)),
-            base_token_program: Some(base.2),
-            quote_mint: Some(quote.0),
-            quote_vault: Some(quote.1),
-            quote_destination: Some(pda::associated_token(owner, &quote.0, &quote.2)),
-            quote_token_program: Some(quote.2),
+            base_mint: with_base.then_some(base_mint),
+            base_vault: with_base.then_some(base_vault),
+            base_destination,
+            base_token_program: with_base.then_some(base_program),
+            quote_mint: with_quote.then_some(quote_mint),
+            quote_vault: with_quote.then_some(quote_vault),
+            quote_destination,
+            quote_token_program: with_quote.then_some(quote_program),
             event_authority: pda::event_authority(),
             program: orderbook::ID,
         },

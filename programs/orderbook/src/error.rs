@@ -93,7 +93,9 @@ pub enum OrderbookError {
     SettleNeedsAuthority,
     #[msg("the trader still has queued events: crank the market first")]
     EventsPending,
-    #[msg("the trader holds this token: pass its mint, vault, owner's token account and token program")]
+    #[msg(
+        "the trader holds this token: pass its mint, vault, owner's token account and token program"
+    )]
     SettleAccountsMissing,
     #[msg("token account does not belong to the trader's owner")]
     NotOwnersTokenAccount,

@@ -442,6 +442,17 @@ impl Env {
     }
 }
 
+impl Clone for TraderFx {
+    fn clone(&self) -> Self {
+        Self {
+            owner: self.owner.insecure_clone(),
+            base_wallet: self.base_wallet,
+            quote_wallet: self.quote_wallet,
+            account: self.account,
+        }
+    }
+}
+
 impl TraderFx {
     pub fn key(&self) -> Pubkey {
         self.owner.pubkey()

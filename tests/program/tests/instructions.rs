@@ -237,7 +237,7 @@ async fn set_market_status_is_the_kill_switch() {
     .await;
     // Paused: no placing; cancels, cranks and withdrawals still work.
     let ev = f
-        .place(&f.a.clone_fx(), order(Side::Ask, OrderType::Limit, 100, 5))
+        .place(&f.a.clone(), order(Side::Ask, OrderType::Limit, 100, 5))
         .await
         .unwrap();
     let id = placed_id(&ev);
@@ -252,7 +252,7 @@ async fn set_market_status_is_the_kill_switch() {
     assert!(
         matches!(ev.as_slice(), [ProgramEvent::MarketStatusChanged(s)] if s.old_status == 0 && s.new_status == 2)
     );
-    let a = f.a.clone_fx();
+    let a = f.a.clone();
     f.fail(
         build::place_order(
             &a.key(),
@@ -344,20 +344,6 @@ async fn set_market_status_is_the_kill_switch() {
     .await;
 }
 
-trait CloneFx {
-    fn clone_fx(&self) -> TraderFx;
-}
-impl CloneFx for TraderFx {
-    fn clone_fx(&self) -> TraderFx {
-        TraderFx {
-            owner: self.owner.insecure_clone(),
-            base_wallet: self.base_wallet,
-            quote_wallet: self.quote_wallet,
-            account: self.account,
-        }
-    }
-}
-
 fn placed_id(ev: &[ProgramEvent]) -> u64 {
     ev.iter()
         .find_map(|e| match e {
@@ -370,10 +356,10 @@ fn placed_id(ev: &[ProgramEvent]) -> u64 {
 #[tokio::test]
 async fn open_trader_account_once_per_owner() {
     let mut f = fx().await;
-    let a = f.a.clone_fx();
+    let a = f.a.clone();
     let st = f.env.trader_state(&a).await;
     assert_eq!(st.trader_id, 1);
-    assert_eq!(f.env.trader_state(&f.b.clone_fx()).await.trader_id, 2);
+    assert_eq!(f.env.trader_state(&f.b.clone()).await.trader_id, 2);
     assert_eq!(f.env.market(&f.m).await.engine().open_traders, 2);
     // A second open for the same owner fails in the system program (account in use).
     let got = f
@@ -390,7 +376,7 @@ async fn open_trader_account_once_per_owner() {
 #[tokio::test]
 async fn deposit_and_withdraw_paths() {
     let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone_fx(), f.b.clone_fx());
+    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
     assert_eq!(
         f.env.trader_state(&a).await.balances.free_base.get(),
         50_000_000
@@ -483,7 +469,7 @@ async fn deposit_and_withdraw_paths() {
 #[tokio::test]
 async fn place_order_paths() {
     let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone_fx(), f.b.clone_fx());
+    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
     let ev = f
         .place(
             &a,
@@ -712,7 +698,7 @@ async fn place_order_paths() {
 #[tokio::test]
 async fn cancel_paths() {
     let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone_fx(), f.b.clone_fx());
+    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
     let id1 = placed_id(
         &f.place(
             &a,
@@ -798,7 +784,7 @@ async fn cancel_paths() {
 #[tokio::test]
 async fn consume_events_pays_and_skips_missing_makers() {
     let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone_fx(), f.b.clone_fx());
+    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
     let c = f.env.trader(&f.m, 10_000_000, 0).await;
     f.env
         .deposit(&f.m, &c, TokenKind::Base, 10_000_000)
@@ -911,7 +897,7 @@ async fn consume_events_pays_and_skips_missing_makers() {
 #[tokio::test]
 async fn prune_expired_and_sweep_fees() {
     let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone_fx(), f.b.clone_fx());
+    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
     f.env.set_time(1_000).await;
     f.place(
         &a,
@@ -970,7 +956,12 @@ async fn prune_expired_and_sweep_fees() {
     let ev = f
         .env
         .send(
-            &[build::sweep_fees(&fee_auth.pubkey(), &k, TokenKind::Quote, &dest)],
+            &[build::sweep_fees(
+                &fee_auth.pubkey(),
+                &k,
+                TokenKind::Quote,
+                &dest,
+            )],
             &[&fee_auth],
         )
         .await
@@ -983,7 +974,7 @@ async fn prune_expired_and_sweep_fees() {
 #[tokio::test]
 async fn close_trader_account_paths() {
     let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone_fx(), f.b.clone_fx());
+    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
     f.fail(
         build::close_trader_account(&a.key(), &k.market),
         &a.owner,

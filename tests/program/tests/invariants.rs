@@ -2,8 +2,12 @@
 //! (deposits, every order type, batches, cancels, cranks, prunes,
 //! withdrawals), checking after every transaction, per mint:
 //!   vault balance == Σ(free + locked) + accrued fees + what unconsumed events owe,
-//! that a failed transaction changed no account, and that the program's
-//! event sequence numbers run +1 with no gap across the whole sequence.
+//! that each vault holds exactly what the market records it owes, that the
+//! crank-reward lamports the market holds are exactly
+//!   pending_crank_lamports == reward × (queued events + resting orders with an expiry)
+//! on top of its rent, that a failed transaction changed no account, and
+//! that the program's event sequence numbers run +1 with no gap across the
+//! whole sequence.
 //! `ORDERBOOK_SEQUENCES` (default 10) × `ORDERBOOK_STEPS` (default 60).
 
 use orderbook::state::TokenKind;
@@ -59,11 +63,45 @@ async fn check_conservation(env: &mut Env, m: &MarketFx, traders: &[TraderFx]) {
     }
     let vault_base = env.token_balance(&m.keys.base_vault).await as i128;
     let vault_quote = env.token_balance(&m.keys.quote_vault).await as i128;
+    assert_eq!(
+        vault_base, mk.base_vault_owed as i128,
+        "base vault obligation"
+    );
+    assert_eq!(
+        vault_quote, mk.quote_vault_owed as i128,
+        "quote vault obligation"
+    );
+    check_crank_lamports(env, m, &mk).await;
     assert_eq!(vault_base, held[0] + owed[0], "base vault conservation");
     assert_eq!(
         vault_quote,
         held[1] + mk.engine().accrued_fees.get() as i128 + owed[1],
         "quote vault conservation"
+    );
+}
+
+/// Every crank reward a market holds is owed to a future cranker or to the
+/// owner of a resting order with an expiry, and the market holds nothing else.
+async fn check_crank_lamports(env: &mut Env, m: &MarketFx, mk: &orderbook::state::Market) {
+    let queued = decode::event_queue(&env.data(&m.keys.event_queue).await)
+        .unwrap()
+        .len() as u64;
+    let mut expiring = 0u64;
+    for book in [m.keys.bids, m.keys.asks] {
+        let book = decode::book(&env.data(&book).await).unwrap();
+        expiring += book.orders.iter().filter(|o| o.expiry != 0).count() as u64;
+    }
+    assert_eq!(
+        mk.pending_crank_lamports,
+        mk.crank_reward_lamports * (queued + expiring),
+        "pending crank lamports: {queued} queued events, {expiring} resting orders with an expiry"
+    );
+    let market_len = 8 + std::mem::size_of::<orderbook::state::Market>();
+    let rent = env.rent(market_len).await;
+    assert_eq!(
+        env.lamports(&m.keys.market).await,
+        rent + mk.pending_crank_lamports,
+        "market lamports = rent + pending rewards"
     );
 }
 

@@ -340,9 +340,12 @@ async fn close_market_returns_every_lamport_of_rent() {
     .unwrap();
     let fa = m.fee_authority.insecure_clone();
     let dest = env.token_account(&k.quote_mint, &fa.pubkey(), TOKEN).await;
-    env.send(&[build::sweep_fees(&fa.pubkey(), &k, TokenKind::Quote, &dest)], &[&fa])
-        .await
-        .unwrap();
+    env.send(
+        &[build::sweep_fees(&fa.pubkey(), &k, TokenKind::Quote, &dest)],
+        &[&fa],
+    )
+    .await
+    .unwrap();
     for t in [&a, &b] {
         let st = env.trader_state(t).await;
         let b_amt = st.balances.free_base.get();

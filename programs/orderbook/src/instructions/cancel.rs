@@ -71,7 +71,11 @@ pub fn handler(ctx: Context<CancelOrders>, target: CancelTarget) -> Result<()> {
         .market
         .release_pending_rewards(prepaid_count(&cancelled))?;
     drop((data, trader));
-    pay_lamports(&a.market.to_account_info(), &a.owner.to_account_info(), refund)?;
+    pay_lamports(
+        &a.market.to_account_info(),
+        &a.owner.to_account_info(),
+        refund,
+    )?;
     if batch.is_empty() {
         return Ok(());
     }

@@ -88,6 +88,10 @@ pub fn handler<'info>(ctx: Context<'info, ConsumeEvents<'info>>, limit: u8) -> R
         reward_lamports: reward,
     });
     drop(market);
-    pay_lamports(&a.market.to_account_info(), &a.cranker.to_account_info(), reward)?;
+    pay_lamports(
+        &a.market.to_account_info(),
+        &a.cranker.to_account_info(),
+        reward,
+    )?;
     batch.emit(&a.event_authority)
 }

@@ -295,7 +295,11 @@ pub fn place_many(
             charge,
         )?;
     }
-    pay_lamports(&a.market.to_account_info(), &a.owner.to_account_info(), refund)?;
+    pay_lamports(
+        &a.market.to_account_info(),
+        &a.owner.to_account_info(),
+        refund,
+    )?;
     batch.emit(&a.event_authority)
 }
 

@@ -95,7 +95,11 @@ pub fn handler(ctx: Context<SettleTrader>) -> Result<()> {
     let (bids, asks) = (a.bids.to_account_info(), a.asks.to_account_info());
     let mut data = MarketData::load(&a.market, &bids, &asks, None)?;
     require!(
-        data.market.engine().status().map_err(OrderbookError::from)? == MarketStatus::Closed,
+        data.market
+            .engine()
+            .status()
+            .map_err(OrderbookError::from)?
+            == MarketStatus::Closed,
         OrderbookError::MarketNotActive
     );
     let mut trader = a.trader.load_mut()?;
@@ -121,9 +125,7 @@ pub fn handler(ctx: Context<SettleTrader>) -> Result<()> {
     let state = trader.state_mut();
     let balances = state.balances;
     require!(
-        state.open_orders == 0
-            && balances.locked_base.is_zero()
-            && balances.locked_quote.is_zero(),
+        state.open_orders == 0 && balances.locked_base.is_zero() && balances.locked_quote.is_zero(),
         OrderbookError::EventsPending
     );
     state
@@ -194,6 +196,10 @@ pub fn handler(ctx: Context<SettleTrader>) -> Result<()> {
             amount,
         )?;
     }
-    pay_lamports(&a.market.to_account_info(), &a.owner.to_account_info(), refund)?;
+    pay_lamports(
+        &a.market.to_account_info(),
+        &a.owner.to_account_info(),
+        refund,
+    )?;
     batch.emit(&a.event_authority)
 }
