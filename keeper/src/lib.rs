@@ -8,7 +8,12 @@
 //! expires. Several keepers may run at once: a crank that finds its events
 //! already consumed applies nothing and does not fail, so duplicate work only
 //! costs fees; a random delay before each send spreads them out. It also
-//! prunes expired orders. All chain access goes through [`Chain`].
+//! prunes expired orders, in the same transaction as the crank of the events
+//! the prune queues. Every transaction passes [`spend`]'s rules first: its
+//! rewards must cover its fee, within per-market and total caps per hour.
+//! All chain access goes through [`Chain`].
+
+pub mod spend;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -21,6 +26,7 @@ use orderbook_chain::{Chain, ChainError};
 use orderbook_client::events::ProgramEvent;
 use orderbook_client::{accounts as decode, ix};
 use orderbook_engine::QueueEvent;
+use orderbook_engine::matching::MAX_PRUNE_REMOVE;
 use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_keypair::Keypair;
@@ -28,6 +34,8 @@ use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use tokio::sync::watch;
+
+use crate::spend::{Refusal, SpendLedger, SpendLimits, tx_fee};
 
 /// Most distinct maker accounts per crank transaction: 24 keeps a
 /// transaction with compute-budget instructions under the 1,232-byte packet
@@ -58,6 +66,8 @@ pub struct KeeperConfig {
     pub prune: bool,
     /// Sleep between passes.
     pub poll: Duration,
+    /// What the keeper may spend (see [`spend`]).
+    pub spend: SpendLimits,
 }
 
 impl Default for KeeperConfig {
@@ -74,6 +84,7 @@ impl Default for KeeperConfig {
             max_txs_per_market: 16,
             prune: true,
             poll: Duration::from_millis(500),
+            spend: SpendLimits::default(),
         }
     }
 }
@@ -86,6 +97,9 @@ pub struct Metrics {
     pub transactions: IntCounterVec,
     pub queue_fill: IntGaugeVec,
     pub reward_lamports: IntCounterVec,
+    pub fee_lamports: IntCounterVec,
+    pub net_lamports: IntGaugeVec,
+    pub refused: IntCounterVec,
     pub lag: Histogram,
 }
 
@@ -124,6 +138,30 @@ impl Metrics {
             &["market"],
         )
         .expect("metric");
+        let fee_lamports = IntCounterVec::new(
+            Opts::new(
+                "orderbook_keeper_fee_lamports_total",
+                "Transaction fees paid (base and priority), as estimated before sending",
+            ),
+            &["market"],
+        )
+        .expect("metric");
+        let net_lamports = IntGaugeVec::new(
+            Opts::new(
+                "orderbook_keeper_net_lamports",
+                "Rewards earned minus fees paid since start; the keeper only sends work that keeps this from falling",
+            ),
+            &["market"],
+        )
+        .expect("metric");
+        let refused = IntCounterVec::new(
+            Opts::new(
+                "orderbook_keeper_refused_total",
+                "Transactions not sent by the spend rules, by kind and reason",
+            ),
+            &["market", "kind", "reason"],
+        )
+        .expect("metric");
         let lag = Histogram::with_opts(
             HistogramOpts::new(
                 "orderbook_keeper_event_lag_seconds",
@@ -137,6 +175,9 @@ impl Metrics {
             Box::new(transactions.clone()),
             Box::new(queue_fill.clone()),
             Box::new(reward_lamports.clone()),
+            Box::new(fee_lamports.clone()),
+            Box::new(net_lamports.clone()),
+            Box::new(refused.clone()),
             Box::new(lag.clone()),
         ] {
             registry.register(c).expect("register metric");
@@ -147,8 +188,22 @@ impl Metrics {
             transactions,
             queue_fill,
             reward_lamports,
+            fee_lamports,
+            net_lamports,
+            refused,
             lag,
         }
+    }
+
+    /// Account for one sent transaction: its fee, and the reward it earned.
+    fn settle(&self, market: &str, fee: u64, reward: u64) {
+        self.fee_lamports.with_label_values(&[market]).inc_by(fee);
+        self.reward_lamports
+            .with_label_values(&[market])
+            .inc_by(reward);
+        let net =
+            i64::try_from(reward).unwrap_or(i64::MAX) - i64::try_from(fee).unwrap_or(i64::MAX);
+        self.net_lamports.with_label_values(&[market]).add(net);
     }
 
     /// The text exposition format.
@@ -187,6 +242,8 @@ pub struct Keeper<C: Chain> {
     seen: BTreeMap<(Pubkey, u64), Instant>,
     /// Makes every crank transaction unique (see [`crank_ixs`]).
     nonce: u32,
+    /// Fees paid recently, for the spend caps.
+    ledger: SpendLedger,
 }
 
 impl<C: Chain> Keeper<C> {
@@ -199,6 +256,7 @@ impl<C: Chain> Keeper<C> {
             makers: HashMap::new(),
             seen: BTreeMap::new(),
             nonce: 0,
+            ledger: SpendLedger::default(),
         }
     }
 
@@ -252,8 +310,13 @@ impl<C: Chain> Keeper<C> {
             total.failed += s.failed;
             total.events += s.events;
             total.remaining += s.remaining;
-            if self.cfg.prune {
-                self.prune_market(&market).await?;
+            // Prune only into an empty queue: the prune's crank then applies
+            // exactly the events the prune queued.
+            if self.cfg.prune && s.remaining == 0 {
+                let p = self.prune_market(&market).await?;
+                total.transactions += p.transactions;
+                total.failed += p.failed;
+                total.events += p.events;
             }
         }
         Ok(total)
@@ -382,7 +445,6 @@ impl<C: Chain> Keeper<C> {
 
     /// Crank one market until its queue is empty or the per-pass bound is hit.
     pub async fn crank_market(&mut self, market: &Pubkey) -> Result<PassStats, ChainError> {
-        let label = market.to_string();
         let mut stats = PassStats::default();
         // Queue length as last read, when nothing was sent since: saves a re-read.
         let mut unchanged_len: Option<usize> = None;
@@ -409,9 +471,15 @@ impl<C: Chain> Keeper<C> {
                 tracing::warn!(%market, trader_id = ids[0], "maker account of the oldest event not found");
                 break;
             }
-            let fee = self.priority_fee(&[*market, m.event_queue]).await;
-            unchanged_len = None;
+            let priority = self.priority_fee(&[*market, m.event_queue]).await;
             self.nonce = self.nonce.wrapping_add(1);
+            let cu = crank_cu_limit(&self.cfg, n, self.nonce);
+            let fee = tx_fee(cu, priority);
+            if let Err(refusal) = self.approve(market, "crank", m.crank_reward_lamports, n, fee) {
+                tracing::debug!(%market, events = n, fee, reason = refusal.label(), "crank not sent");
+                break;
+            }
+            unchanged_len = None;
             let ixs = crank_ixs(
                 &self.cfg,
                 &self.payer.pubkey(),
@@ -419,46 +487,14 @@ impl<C: Chain> Keeper<C> {
                 &m.event_queue,
                 &makers,
                 n,
-                fee,
+                priority,
                 self.nonce,
             );
-            match self.send(&ixs).await {
-                Ok(sig) => {
-                    stats.transactions += 1;
-                    self.metrics
-                        .transactions
-                        .with_label_values(&[&label, "crank", "ok"])
-                        .inc();
-                    // What this transaction applied, from the program's own event (another
-                    // keeper may have consumed some of the same events first).
-                    let (applied, reward) = self.consumed_by(&sig).await?;
-                    stats.events += applied;
-                    self.metrics
-                        .events_consumed
-                        .with_label_values(&[&label])
-                        .inc_by(u64::from(applied));
-                    self.metrics
-                        .reward_lamports
-                        .with_label_values(&[&label])
-                        .inc_by(reward);
-                    if applied == 0 {
-                        break; // another keeper got there first
-                    }
-                }
-                Err(e) => {
-                    stats.failed += 1;
-                    let result = if e == ChainError::BlockhashExpired {
-                        "expired"
-                    } else {
-                        "failed"
-                    };
-                    self.metrics
-                        .transactions
-                        .with_label_values(&[&label, "crank", result])
-                        .inc();
-                    tracing::warn!(%market, error = %e, "crank failed");
-                    break;
-                }
+            let applied = self
+                .send_counted(market, "crank", &ixs, fee, &mut stats)
+                .await?;
+            if applied == Some(0) || applied.is_none() {
+                break; // another keeper got there first, or the send failed
             }
         }
         stats.remaining = match unchanged_len {
@@ -503,11 +539,84 @@ impl<C: Chain> Keeper<C> {
         Ok(u64::try_from(i64::from_le_bytes(ts.try_into().expect("8 bytes"))).unwrap_or(0))
     }
 
-    /// Send `prune_expired` for a side holding orders expired by the chain's clock.
-    async fn prune_market(&mut self, market: &Pubkey) -> Result<(), ChainError> {
+    /// Check a transaction against the spend rules, counting a refusal.
+    fn approve(
+        &mut self,
+        market: &Pubkey,
+        kind: &str,
+        reward_per_event: u64,
+        events: usize,
+        fee: u64,
+    ) -> Result<(), Refusal> {
+        let events = u32::try_from(events).unwrap_or(u32::MAX);
+        self.ledger
+            .judge(&self.cfg.spend, market, reward_per_event, events, fee)
+            .inspect_err(|refusal| {
+                self.metrics
+                    .refused
+                    .with_label_values(&[&market.to_string(), kind, refusal.label()])
+                    .inc();
+            })
+    }
+
+    /// Send a transaction that ends in `consume_events`, book its fee and
+    /// reward, and return how many events it applied (`None` if it failed).
+    async fn send_counted(
+        &mut self,
+        market: &Pubkey,
+        kind: &str,
+        ixs: &[anchor_lang::solana_program::instruction::Instruction],
+        fee: u64,
+        stats: &mut PassStats,
+    ) -> Result<Option<u32>, ChainError> {
+        let label = market.to_string();
+        // Counted whether or not it lands: a failed transaction may still pay.
+        self.ledger.record(market, fee);
+        match self.send(ixs).await {
+            Ok(sig) => {
+                stats.transactions += 1;
+                self.metrics
+                    .transactions
+                    .with_label_values(&[&label, kind, "ok"])
+                    .inc();
+                // What this transaction applied, from the program's own event (another
+                // keeper may have consumed some of the same events first).
+                let (applied, reward) = self.consumed_by(&sig).await?;
+                stats.events += applied;
+                self.metrics
+                    .events_consumed
+                    .with_label_values(&[&label])
+                    .inc_by(u64::from(applied));
+                self.metrics.settle(&label, fee, reward);
+                Ok(Some(applied))
+            }
+            Err(e) => {
+                stats.failed += 1;
+                let result = if e == ChainError::BlockhashExpired {
+                    "expired"
+                } else {
+                    "failed"
+                };
+                self.metrics
+                    .transactions
+                    .with_label_values(&[&label, kind, result])
+                    .inc();
+                self.metrics.settle(&label, fee, 0);
+                tracing::warn!(%market, kind, error = %e, "transaction failed");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Prune the orders expired by the chain's clock, each side in one
+    /// transaction that also cranks the events the prune queues (the orders
+    /// pre-paid those rewards, so the prune itself costs only the fee, and
+    /// no one can take the rewards between the two).
+    async fn prune_market(&mut self, market: &Pubkey) -> Result<PassStats, ChainError> {
+        let mut stats = PassStats::default();
         let now = self.chain_time().await?;
         let Some(acc) = self.chain.account(market).await? else {
-            return Ok(());
+            return Ok(stats);
         };
         let m = decode::market(&acc.data).map_err(|e| ChainError::Rpc(e.to_string()))?;
         let keys = ix::MarketKeys::from_market(*market, &m);
@@ -515,23 +624,49 @@ impl<C: Chain> Keeper<C> {
             (orderbook::instructions::Side::Bid, m.bids),
             (orderbook::instructions::Side::Ask, m.asks),
         ] {
-            let Some(b) = self.chain.account(&key).await? else {
+            let Some(book) = self.chain.account(&key).await? else {
                 continue;
             };
-            let book = decode::book(&b.data).map_err(|e| ChainError::Rpc(e.to_string()))?;
-            if book.orders.iter().any(|o| o.expiry != 0 && o.expiry <= now) {
-                let result = self
-                    .send(&[ix::prune_expired(&self.payer.pubkey(), &keys, side, 16)])
-                    .await
-                    .map(|_| ());
-                let r = if result.is_ok() { "ok" } else { "failed" };
-                self.metrics
-                    .transactions
-                    .with_label_values(&[&market.to_string(), "prune", r])
-                    .inc();
+            let owners = decode::prune_preview(&book.data, now, MAX_PRUNE_REMOVE)
+                .map_err(|e| ChainError::Rpc(e.to_string()))?;
+            let accounts = self.resolve(market, &owners).await?;
+            // Prune only as many as the crank can apply in the same transaction.
+            let n = accounts.iter().take_while(|a| a.is_some()).count();
+            if n == 0 {
+                continue;
             }
+            let mut makers: Vec<Pubkey> = accounts.iter().take(n).flatten().copied().collect();
+            makers.sort_unstable();
+            makers.dedup();
+            let priority = self.priority_fee(&[*market, m.event_queue, key]).await;
+            self.nonce = self.nonce.wrapping_add(1);
+            // The prune and the crank each cost about one event's units per order.
+            let cu = crank_cu_limit(&self.cfg, 2 * n, self.nonce);
+            let fee = tx_fee(cu, priority);
+            if self
+                .approve(market, "prune", m.crank_reward_lamports, n, fee)
+                .is_err()
+            {
+                continue;
+            }
+            let mut ixs = compute_budget_ixs(cu, priority);
+            ixs.push(ix::prune_expired(
+                &self.payer.pubkey(),
+                &keys,
+                side,
+                n as u8,
+            ));
+            ixs.push(ix::consume_events(
+                &self.payer.pubkey(),
+                market,
+                &m.event_queue,
+                &makers,
+                n as u8,
+            ));
+            self.send_counted(market, "prune", &ixs, fee, &mut stats)
+                .await?;
         }
-        Ok(())
+        Ok(stats)
     }
 }
 
@@ -569,18 +704,33 @@ pub fn crank_ixs(
     priority_fee: u64,
     nonce: u32,
 ) -> Vec<anchor_lang::solana_program::instruction::Instruction> {
-    let cu = cfg
-        .cu_base
+    let mut ixs = compute_budget_ixs(crank_cu_limit(cfg, n, nonce), priority_fee);
+    ixs.push(ix::consume_events(cranker, market, queue, makers, n as u8));
+    ixs
+}
+
+/// The compute units a crank of `n` events requests (see [`crank_ixs`]).
+pub fn crank_cu_limit(cfg: &KeeperConfig, n: usize, nonce: u32) -> u32 {
+    cfg.cu_base
         .saturating_add(cfg.cu_per_event.saturating_mul(n as u32))
         .saturating_add(nonce % 1024)
-        .min(1_400_000);
-    let mut ixs = vec![ComputeBudgetInstruction::set_compute_unit_limit(cu)];
+        .min(MAX_COMPUTE_UNIT_LIMIT)
+}
+
+/// Most compute units a transaction may request.
+const MAX_COMPUTE_UNIT_LIMIT: u32 = 1_400_000;
+
+/// A compute-unit limit, and a price when non-zero.
+fn compute_budget_ixs(
+    cu_limit: u32,
+    priority_fee: u64,
+) -> Vec<anchor_lang::solana_program::instruction::Instruction> {
+    let mut ixs = vec![ComputeBudgetInstruction::set_compute_unit_limit(cu_limit)];
     if priority_fee > 0 {
         ixs.push(ComputeBudgetInstruction::set_compute_unit_price(
             priority_fee,
         ));
     }
-    ixs.push(ix::consume_events(cranker, market, queue, makers, n as u8));
     ixs
 }
 

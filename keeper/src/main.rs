@@ -12,6 +12,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
 use clap::Parser;
 use orderbook_chain::rpc::RpcChain;
+use orderbook_keeper::spend::SpendLimits;
 use orderbook_keeper::{Keeper, KeeperConfig, Metrics};
 use solana_keypair::Keypair;
 use tokio::sync::watch;
@@ -31,7 +32,8 @@ struct Args {
     /// Fee payer and reward recipient: a Solana CLI keypair file (JSON array of 64 bytes).
     #[arg(long, env = "ORDERBOOK_KEYPAIR")]
     keypair: PathBuf,
-    /// Markets to crank (repeat the flag, or comma-separate in the env var); none = all markets.
+    /// Markets to crank, an allowlist (repeat the flag, or comma-separate in
+    /// the env var); none = every market of the program that pays enough.
     #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
     markets: Vec<Pubkey>,
     /// Where to serve Prometheus metrics (GET /metrics).
@@ -61,6 +63,23 @@ struct Args {
     /// Do not prune expired orders.
     #[arg(long, env = "ORDERBOOK_NO_PRUNE")]
     no_prune: bool,
+    /// Most lamports of transaction fees per market in any rolling hour.
+    #[arg(long, env = "ORDERBOOK_MAX_SPEND_PER_MARKET_HOUR", default_value_t = SpendLimits::default().max_per_market_hour)]
+    max_spend_per_market_hour: u64,
+    /// Most lamports of transaction fees over all markets in any rolling hour.
+    #[arg(long, env = "ORDERBOOK_MAX_SPEND_PER_HOUR", default_value_t = SpendLimits::default().max_per_hour)]
+    max_spend_per_hour: u64,
+    /// Send a transaction only if its crank rewards exceed its fee by this many lamports.
+    #[arg(long, env = "ORDERBOOK_MIN_PROFIT_LAMPORTS", default_value_t = 0)]
+    min_profit_lamports: u64,
+    /// Markets to crank even when their rewards do not cover the fees (your
+    /// own markets; repeat or comma-separate). Still within the spend caps.
+    #[arg(
+        long = "subsidize-market",
+        env = "ORDERBOOK_SUBSIDIZED_MARKETS",
+        value_delimiter = ','
+    )]
+    subsidized_markets: Vec<Pubkey>,
 }
 
 fn read_keypair(path: &PathBuf) -> Result<Keypair> {
@@ -113,6 +132,12 @@ async fn main() -> Result<()> {
         jitter: Duration::from_millis(args.jitter_ms),
         prune: !args.no_prune,
         poll: Duration::from_millis(args.poll_ms),
+        spend: SpendLimits {
+            max_per_market_hour: args.max_spend_per_market_hour,
+            max_per_hour: args.max_spend_per_hour,
+            min_profit_lamports: args.min_profit_lamports,
+            subsidized: args.subsidized_markets,
+        },
         ..KeeperConfig::default()
     };
     tracing::info!(rpc = %args.rpc_url, ?cfg, "configuration");

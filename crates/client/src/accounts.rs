@@ -116,6 +116,23 @@ pub fn book(data: &[u8]) -> Result<Book, DecodeError> {
     })
 }
 
+/// The makers (trader ids, in removal order) of the orders `prune_expired`
+/// would remove next from this book side at unix time `now`.
+pub fn prune_preview(data: &[u8], now: u64, max_remove: u32) -> Result<Vec<u32>, DecodeError> {
+    let mut buf = aligned(body(
+        data,
+        BookSideAccount::DISCRIMINATOR,
+        "BookSideAccount",
+    )?)?;
+    let side = BookSide::load(bytemuck::cast_slice_mut(&mut buf))?;
+    let preview = orderbook_engine::prune_preview(&side, now, max_remove);
+    Ok(preview
+        .nodes()
+        .iter()
+        .map(|&idx| side.node(idx).trader_id)
+        .collect())
+}
+
 /// Queued events, oldest first.
 pub fn event_queue(data: &[u8]) -> Result<Vec<QueueEvent>, DecodeError> {
     let mut buf = aligned(body(

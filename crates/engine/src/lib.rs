@@ -33,7 +33,7 @@ pub use book::{BookSide, OrderNode, SideHeader};
 pub use error::EngineError;
 pub use event_queue::{EventKind, EventQueue, OutReason, QueueEvent, QueueHeader};
 pub use market::{MarketHeader, MarketParams, MarketStatus};
-pub use matching::{CancelOutcome, Market, apply_event};
+pub use matching::{CancelOutcome, Market, PrunePreview, apply_event, prune_preview};
 pub use order::{OrderParams, OrderType, PlaceOutcome, SelfTradeMode, Side};
 #[cfg(feature = "alloc")]
 pub use owned::OwnedMarket;

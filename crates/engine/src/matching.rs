@@ -762,29 +762,28 @@ impl<'a> Market<'a> {
     }
 
     /// Remove up to `max_remove` (capped at `MAX_PRUNE_REMOVE`) expired orders
-    /// from `side`, scanning at most `MAX_PRUNE_SCAN` pool nodes from where the
-    /// last call stopped. Stops early when the event queue is full. Returns the
-    /// number removed.
+    /// from `side`: those [`prune_preview`] finds, in its order, while the
+    /// event queue has room. Returns the number removed.
     pub fn prune_expired(
         &mut self,
         side: Side,
         now: u64,
         max_remove: u32,
     ) -> Result<u32, EngineError> {
-        let max_remove = max_remove.min(MAX_PRUNE_REMOVE);
+        let preview = prune_preview(self.book(side), now, max_remove);
+        let mut cursor = preview.cursor_after;
         let mut removed = 0;
-        let cap = self.book(side).capacity();
-        let mut cursor = self.book(side).header.prune_cursor;
-        for _ in 0..MAX_PRUNE_SCAN.min(cap) {
-            if removed >= max_remove || self.events.free() == 0 {
+        for &idx in preview.nodes() {
+            if self.events.free() == 0 {
+                // Resume after the last removed order next time.
+                cursor = preview.nodes()[..removed as usize]
+                    .last()
+                    .copied()
+                    .unwrap_or(self.book(side).header.prune_cursor);
                 break;
             }
-            cursor = if cursor >= cap { 1 } else { cursor + 1 };
-            let book = self.book(side);
-            if book.is_order(cursor) && book.node(cursor).is_expired(now) {
-                self.remove_with_out(side, cursor, OutReason::Expired)?;
-                removed += 1;
-            }
+            self.remove_with_out(side, idx, OutReason::Expired)?;
+            removed += 1;
         }
         self.book_mut(side).header.prune_cursor = cursor;
         Ok(removed)
@@ -796,6 +795,49 @@ impl<'a> Market<'a> {
         apply_event(self.header, maker, &ev)?;
         self.events.pop_front()
     }
+}
+
+/// What `prune_expired` on a side would remove: the expired orders among the
+/// next `MAX_PRUNE_SCAN` pool nodes after the side's prune cursor, at most
+/// `max_remove` (capped at `MAX_PRUNE_REMOVE`). Read-only, so a keeper can
+/// tell exactly which makers a prune will queue events for, and what it earns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrunePreview {
+    nodes: [u32; MAX_PRUNE_REMOVE as usize],
+    count: u32,
+    /// The prune cursor after removing every node found.
+    pub cursor_after: u32,
+}
+
+impl PrunePreview {
+    /// Pool indices of the orders to remove, in removal order.
+    pub fn nodes(&self) -> &[u32] {
+        &self.nodes[..self.count as usize]
+    }
+}
+
+/// See [`PrunePreview`].
+pub fn prune_preview(book: &BookSide<'_>, now: u64, max_remove: u32) -> PrunePreview {
+    let max_remove = max_remove.min(MAX_PRUNE_REMOVE);
+    let cap = book.capacity();
+    let mut preview = PrunePreview {
+        nodes: [NIL; MAX_PRUNE_REMOVE as usize],
+        count: 0,
+        cursor_after: book.header.prune_cursor,
+    };
+    let mut cursor = book.header.prune_cursor;
+    for _ in 0..MAX_PRUNE_SCAN.min(cap) {
+        if preview.count >= max_remove {
+            break;
+        }
+        cursor = if cursor >= cap { 1 } else { cursor + 1 };
+        if book.is_order(cursor) && book.node(cursor).is_expired(now) {
+            preview.nodes[preview.count as usize] = cursor;
+            preview.count += 1;
+        }
+    }
+    preview.cursor_after = cursor;
+    preview
 }
 
 /// Apply a queued event to the maker's trader state (the crank's work).

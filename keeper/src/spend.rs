@@ -1,0 +1,195 @@
+//! Where the keeper decides to spend.
+//!
+//! A crank or prune transaction costs its fee (5,000 lamports per signature
+//! plus the priority fee on the requested compute units) and earns the
+//! market's crank reward for each event it applies. The keeper sends one only
+//! when the rewards of the events it will apply cover the fee (plus
+//! `min_profit_lamports`), so a market with a zero or tiny reward, or a flood
+//! of events on one, cannot make it pay for other people's trading. It never
+//! pre-pays anything: a prune is sent together with the crank of the events
+//! it queues, in one transaction, so nobody else can collect them between the
+//! two. What remains is racing another cranker for the same events (the
+//! transaction then applies nothing and only its fee is lost), which the
+//! per-market and total spend caps over a rolling hour bound. Operators may
+//! name markets they crank at a loss on purpose (`subsidized`), still capped.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use anchor_lang::prelude::Pubkey;
+
+/// The base fee of one signature, in lamports.
+pub const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
+/// The window the spend caps apply to.
+pub const SPEND_WINDOW: Duration = Duration::from_secs(3_600);
+
+/// What the keeper may spend, and on what.
+#[derive(Clone, Debug)]
+pub struct SpendLimits {
+    /// Most lamports of fees per market in any rolling hour.
+    pub max_per_market_hour: u64,
+    /// Most lamports of fees over all markets in any rolling hour.
+    pub max_per_hour: u64,
+    /// Rewards must exceed a transaction's fee by at least this much.
+    pub min_profit_lamports: u64,
+    /// Markets cranked even when the rewards do not cover the fees.
+    pub subsidized: Vec<Pubkey>,
+}
+
+impl Default for SpendLimits {
+    fn default() -> Self {
+        Self {
+            max_per_market_hour: 50_000_000,
+            max_per_hour: 500_000_000,
+            min_profit_lamports: 0,
+            subsidized: Vec::new(),
+        }
+    }
+}
+
+/// Why a transaction was not sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Its rewards would not cover its fee.
+    Unprofitable,
+    /// It would pass a spend cap.
+    OverBudget,
+}
+
+impl Refusal {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Unprofitable => "unprofitable",
+            Self::OverBudget => "over_budget",
+        }
+    }
+}
+
+/// The fee of a one-signature transaction requesting `cu_limit` compute
+/// units at `priority_fee` micro-lamports each.
+pub fn tx_fee(cu_limit: u32, priority_fee: u64) -> u64 {
+    let micro = u128::from(cu_limit) * u128::from(priority_fee);
+    LAMPORTS_PER_SIGNATURE + u64::try_from(micro.div_ceil(1_000_000)).unwrap_or(u64::MAX)
+}
+
+/// The fees the keeper paid in the last [`SPEND_WINDOW`], per market.
+#[derive(Default)]
+pub struct SpendLedger {
+    paid: VecDeque<(Instant, Pubkey, u64)>,
+}
+
+impl SpendLedger {
+    fn forget_old(&mut self, now: Instant) {
+        while let Some((at, ..)) = self.paid.front() {
+            if now.duration_since(*at) < SPEND_WINDOW {
+                break;
+            }
+            self.paid.pop_front();
+        }
+    }
+
+    /// Fees paid in the window, for one market or (None) all.
+    pub fn spent(&mut self, market: Option<&Pubkey>, now: Instant) -> u64 {
+        self.forget_old(now);
+        self.paid
+            .iter()
+            .filter(|(_, m, _)| market.is_none_or(|want| want == m))
+            .map(|(.., fee)| fee)
+            .sum()
+    }
+
+    /// May the keeper pay `fee` on `market` to apply `events` events that
+    /// earn `reward_per_event` each?
+    pub fn judge(
+        &mut self,
+        limits: &SpendLimits,
+        market: &Pubkey,
+        reward_per_event: u64,
+        events: u32,
+        fee: u64,
+    ) -> Result<(), Refusal> {
+        let earned = reward_per_event.saturating_mul(u64::from(events));
+        let subsidized = limits.subsidized.contains(market);
+        if !subsidized && earned < fee.saturating_add(limits.min_profit_lamports) {
+            return Err(Refusal::Unprofitable);
+        }
+        let now = Instant::now();
+        if self.spent(Some(market), now) + fee > limits.max_per_market_hour
+            || self.spent(None, now) + fee > limits.max_per_hour
+        {
+            return Err(Refusal::OverBudget);
+        }
+        Ok(())
+    }
+
+    /// Record a fee paid on `market`.
+    pub fn record(&mut self, market: &Pubkey, fee: u64) {
+        self.paid.push_back((Instant::now(), *market, fee));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fee_counts_the_signature_and_the_priority_on_requested_units() {
+        assert_eq!(tx_fee(200_000, 0), 5_000);
+        // 200,000 CU × 1,000 µ-lamports = 200 lamports.
+        assert_eq!(tx_fee(200_000, 1_000), 5_200);
+        // Rounded up.
+        assert_eq!(tx_fee(1, 1), 5_001);
+    }
+
+    #[test]
+    fn unpaid_and_underpaid_work_is_refused_unless_subsidized() {
+        let market = Pubkey::new_unique();
+        let mut limits = SpendLimits::default();
+        let mut ledger = SpendLedger::default();
+        assert_eq!(
+            ledger.judge(&limits, &market, 0, 64, 5_000),
+            Err(Refusal::Unprofitable)
+        );
+        assert_eq!(
+            ledger.judge(&limits, &market, 1_000, 4, 5_000),
+            Err(Refusal::Unprofitable)
+        );
+        assert_eq!(ledger.judge(&limits, &market, 1_000, 5, 5_000), Ok(()));
+        limits.min_profit_lamports = 1;
+        assert_eq!(
+            ledger.judge(&limits, &market, 1_000, 5, 5_000),
+            Err(Refusal::Unprofitable)
+        );
+        limits.subsidized.push(market);
+        assert_eq!(ledger.judge(&limits, &market, 0, 64, 5_000), Ok(()));
+    }
+
+    #[test]
+    fn spend_caps_apply_per_market_and_in_total() {
+        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let limits = SpendLimits {
+            max_per_market_hour: 10_000,
+            max_per_hour: 15_000,
+            ..SpendLimits::default()
+        };
+        let mut ledger = SpendLedger::default();
+        ledger.record(&a, 10_000);
+        assert_eq!(
+            ledger.judge(&limits, &a, 5_000, 10, 1),
+            Err(Refusal::OverBudget)
+        );
+        assert_eq!(ledger.judge(&limits, &b, 5_000, 10, 5_000), Ok(()));
+        ledger.record(&b, 5_000);
+        assert_eq!(
+            ledger.judge(&limits, &b, 5_000, 10, 1),
+            Err(Refusal::OverBudget),
+            "total cap"
+        );
+        assert_eq!(ledger.spent(None, Instant::now()), 15_000);
+        // Entries older than the window no longer count.
+        assert_eq!(
+            ledger.spent(None, Instant::now() + SPEND_WINDOW + Duration::from_secs(1)),
+            0
+        );
+    }
+}
