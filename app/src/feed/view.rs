@@ -285,8 +285,10 @@ impl MarketView {
 
     fn add(&mut self, o: BookOrder) {
         let l = self.levels[o.side as usize & 1].entry(o.price).or_default();
-        l.base_lots += o.base_lots;
-        l.orders += 1;
+        // Real levels fit a u64 (every resting lot is backed by vault tokens,
+        // whose supply is a u64); saturate so no event can panic the hub.
+        l.base_lots = l.base_lots.saturating_add(o.base_lots);
+        l.orders = l.orders.saturating_add(1);
         self.orders.insert(o.order_id, o);
     }
 
