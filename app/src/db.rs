@@ -25,6 +25,24 @@ pub enum DbError {
     OutOfRange(u64),
     #[error("numeric column holds {0}, not a u64")]
     NotU64(String),
+    #[error("database pool: {0}")]
+    Pool(String),
+}
+
+/// A pool of connections for request handlers (`size` connections at most).
+pub fn pool(url: &str, size: usize) -> Result<deadpool_postgres::Pool, DbError> {
+    let config: tokio_postgres::Config = url.parse()?;
+    let manager = deadpool_postgres::Manager::from_config(
+        config,
+        NoTls,
+        deadpool_postgres::ManagerConfig {
+            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+        },
+    );
+    deadpool_postgres::Pool::builder(manager)
+        .max_size(size)
+        .build()
+        .map_err(|e| DbError::Pool(e.to_string()))
 }
 
 /// A `numeric(20,0)` column selected as `::text`, read back as the u64

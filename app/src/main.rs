@@ -25,6 +25,7 @@ use clap::{Args, Parser, Subcommand};
 use orderbook::state::Market;
 use orderbook_app::demo::Demo;
 use orderbook_app::feed::hub::{self, HubConfig};
+use orderbook_app::feed::limits::{FeedLimits, Guards};
 use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::{self, AppState};
@@ -92,6 +93,8 @@ struct RunArgs {
     /// Seconds between WebSocket heartbeats.
     #[arg(long, env = "ORDERBOOK_HEARTBEAT_SECS", default_value_t = 10)]
     heartbeat_secs: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Embedded: simulated makers and takers.
     #[arg(long, env = "ORDERBOOK_DEMO_MAKERS", default_value_t = 3)]
     makers: usize,
@@ -106,6 +109,48 @@ struct RunArgs {
     /// Seconds between status lines.
     #[arg(long, env = "ORDERBOOK_STATUS_SECS", default_value_t = 5)]
     status_secs: u64,
+}
+
+/// What one client may cost the feed (see `feed::limits`).
+#[derive(Args, Clone, Debug)]
+struct LimitArgs {
+    /// Bytes of outgoing messages a WebSocket client may have queued before it is dropped.
+    #[arg(long, env = "ORDERBOOK_WS_QUEUE_BYTES", default_value_t = FeedLimits::default().queue_bytes)]
+    ws_queue_bytes: usize,
+    /// Open WebSocket connections, in total.
+    #[arg(long, env = "ORDERBOOK_MAX_CONNECTIONS", default_value_t = FeedLimits::default().max_connections)]
+    max_connections: usize,
+    /// Open WebSocket connections from one IP address.
+    #[arg(long, env = "ORDERBOOK_MAX_CONNECTIONS_PER_IP", default_value_t = FeedLimits::default().max_connections_per_ip)]
+    max_connections_per_ip: usize,
+    /// WebSocket requests per second per connection (bursts of 4 × this).
+    #[arg(long, env = "ORDERBOOK_WS_REQUESTS_PER_SEC", default_value_t = FeedLimits::default().ws_requests_per_sec)]
+    ws_requests_per_sec: f64,
+    /// REST requests per second per IP address (bursts of 2 × this).
+    #[arg(long, env = "ORDERBOOK_REST_PER_SEC", default_value_t = FeedLimits::default().rest_per_sec)]
+    rest_per_sec: f64,
+    /// `/api/tx/*` requests per second per IP address (bursts of 5 × this).
+    #[arg(long, env = "ORDERBOOK_TX_PER_SEC", default_value_t = FeedLimits::default().tx_per_sec)]
+    tx_per_sec: f64,
+    /// Database connections serving REST requests.
+    #[arg(long, env = "ORDERBOOK_DB_POOL", default_value_t = 8)]
+    db_pool: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> FeedLimits {
+        FeedLimits {
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            queue_bytes: self.ws_queue_bytes,
+            ws_requests_per_sec: self.ws_requests_per_sec,
+            ws_request_burst: (4.0 * self.ws_requests_per_sec).max(1.0),
+            rest_per_sec: self.rest_per_sec,
+            rest_burst: (2.0 * self.rest_per_sec).max(1.0),
+            tx_per_sec: self.tx_per_sec,
+            tx_burst: (5.0 * self.tx_per_sec).max(1.0),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -339,6 +384,7 @@ async fn start_pipeline(
         views,
         HubConfig {
             queue_capacity: a.ws_queue,
+            queue_bytes: a.limits.ws_queue_bytes,
             heartbeat: Duration::from_secs(a.heartbeat_secs.max(1)),
         },
         metrics.clone(),
@@ -354,7 +400,8 @@ async fn start_pipeline(
     }
     let state = AppState {
         hub,
-        db: Arc::new(connect_db(db_url).await?),
+        db: orderbook_app::db::pool(db_url, a.limits.db_pool.max(1))?,
+        guards: Guards::new(a.limits.limits()),
         chain: Some(chain),
         metrics,
     };

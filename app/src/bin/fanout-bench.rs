@@ -65,7 +65,12 @@ async fn main() -> anyhow::Result<()> {
     let (stop_tx, stop) = watch::channel(false);
     let state = AppState {
         hub: hub.clone(),
-        db: Arc::new(db::connect(&sdb.url).await?),
+        db: db::pool(&sdb.url, 4)?,
+        // Every bench client connects from 127.0.0.1.
+        guards: orderbook_app::feed::limits::Guards::new(orderbook_app::feed::limits::FeedLimits {
+            max_connections_per_ip: 2 * a.clients,
+            ..Default::default()
+        }),
         chain: None,
         metrics: metrics.clone(),
     };

@@ -3,11 +3,18 @@
 //! and publishing go through it in order, so a subscriber's snapshot is
 //! exactly the state its first delta applies to.
 //!
-//! Every connection has a bounded queue of outgoing messages. The hub never
-//! waits on a connection: when a queue is full the connection is dropped
-//! (closed with a reason) and everyone else carries on.
+//! Every connection has a queue of outgoing messages bounded in messages and
+//! in bytes ([`Outbox`]). The hub never waits on a connection: when a queue
+//! is full the connection is dropped (closed with a reason) and everyone else
+//! carries on. A channel's snapshot is serialised once and then kept with
+//! the deltas published after it (up to [`MAX_REPLAY`]): a new subscriber
+//! gets that snapshot and those deltas, which is exactly the current state,
+//! so a client that subscribes and unsubscribes in a loop costs the hub a
+//! map lookup and a few reference-counted messages, not a serialised book.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
@@ -26,9 +33,15 @@ pub const MAX_SUBSCRIPTIONS: usize = 64;
 /// Commands waiting for the hub before senders wait.
 const COMMAND_QUEUE: usize = 4_096;
 
+/// Deltas kept after a cached snapshot before it is rebuilt instead.
+pub const MAX_REPLAY: usize = 256;
+/// Bytes a connection may have queued before it is dropped.
+pub const DEFAULT_QUEUE_BYTES: usize = 16 << 20;
+
 #[derive(Clone, Debug)]
 pub struct HubConfig {
     pub queue_capacity: usize,
+    pub queue_bytes: usize,
     pub heartbeat: Duration,
 }
 
@@ -36,6 +49,7 @@ impl Default for HubConfig {
     fn default() -> Self {
         Self {
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
             heartbeat: Duration::from_secs(10),
         }
     }
@@ -43,10 +57,61 @@ impl Default for HubConfig {
 
 pub type ConnId = u64;
 
+/// One connection's outgoing queue, bounded in messages and in bytes. The
+/// hub and the connection's reader push; the writer pops and calls
+/// [`Outbox::sent`].
+#[derive(Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Utf8Bytes>,
+    queued_bytes: Arc<AtomicUsize>,
+    max_bytes: usize,
+}
+
+/// Why a message could not be queued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OutboxError {
+    /// Over the message or byte bound: the client does not keep up.
+    Full,
+    /// The connection is gone.
+    Closed,
+}
+
+impl Outbox {
+    pub fn new(capacity: usize, max_bytes: usize) -> (Self, mpsc::Receiver<Utf8Bytes>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        let outbox = Self {
+            tx,
+            queued_bytes: Arc::new(AtomicUsize::new(0)),
+            max_bytes,
+        };
+        (outbox, rx)
+    }
+
+    pub fn push(&self, msg: Utf8Bytes) -> Result<(), OutboxError> {
+        let len = msg.len();
+        if self.queued_bytes.load(Ordering::Relaxed) + len > self.max_bytes {
+            return Err(OutboxError::Full);
+        }
+        match self.tx.try_send(msg) {
+            Ok(()) => {
+                self.queued_bytes.fetch_add(len, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => Err(OutboxError::Full),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(OutboxError::Closed),
+        }
+    }
+
+    /// The writer sent a message of `len` bytes.
+    pub fn sent(&self, len: usize) {
+        self.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+    }
+}
+
 pub enum Cmd {
     Connect {
         conn: ConnId,
-        out: mpsc::Sender<Utf8Bytes>,
+        out: Outbox,
         kill: oneshot::Sender<String>,
     },
     Subscribe {
@@ -107,8 +172,14 @@ impl HubHandle {
     }
 }
 
+/// A channel's snapshot message and the delta messages published since.
+struct CachedSnapshot {
+    snapshot: Utf8Bytes,
+    replay: Vec<Utf8Bytes>,
+}
+
 struct Conn {
-    out: mpsc::Sender<Utf8Bytes>,
+    out: Outbox,
     kill: Option<oneshot::Sender<String>>,
     subs: BTreeSet<(Pubkey, Channel)>,
 }
@@ -118,8 +189,11 @@ struct Hub {
     conns: HashMap<ConnId, Conn>,
     subscribers: HashMap<(Pubkey, Channel), Vec<ConnId>>,
     seqs: HashMap<(Pubkey, Channel), u64>,
+    /// Per channel, a snapshot and the deltas since (see [`CachedSnapshot`]).
+    snapshots: HashMap<(Pubkey, Channel), CachedSnapshot>,
     metrics: FeedMetrics,
     capacity: usize,
+    queue_bytes: usize,
 }
 
 /// Start the hub over `views`.
@@ -130,8 +204,10 @@ pub fn spawn(views: Vec<MarketView>, config: HubConfig, metrics: FeedMetrics) ->
         conns: HashMap::new(),
         subscribers: HashMap::new(),
         seqs: HashMap::new(),
+        snapshots: HashMap::new(),
         metrics,
         capacity: config.queue_capacity,
+        queue_bytes: config.queue_bytes,
     };
     tokio::spawn(async move {
         while let Some(cmd) = rx.recv().await {
@@ -269,17 +345,48 @@ impl Hub {
             .or_default()
             .push(conn);
         self.metrics.subscriptions.inc();
+        let cached = self.snapshot(market, channel);
+        // Reference-counted copies: the messages themselves are shared.
+        let msgs: Vec<Utf8Bytes> = std::iter::once(&cached.snapshot)
+            .chain(&cached.replay)
+            .cloned()
+            .collect();
+        for msg in msgs {
+            self.deliver(conn, msg);
+        }
+    }
+
+    /// The cached snapshot of a channel, built if there is none.
+    fn snapshot(&mut self, market: Pubkey, channel: Channel) -> &CachedSnapshot {
+        let key = (market, channel);
+        if !self.snapshots.contains_key(&key) {
+            let snapshot = self.build_snapshot(market, channel);
+            self.snapshots.insert(
+                key,
+                CachedSnapshot {
+                    snapshot,
+                    replay: Vec::new(),
+                },
+            );
+        }
+        &self.snapshots[&key]
+    }
+
+    fn build_snapshot(&mut self, market: Pubkey, channel: Channel) -> Utf8Bytes {
         let view = &self.views[&market];
         let seq = self.seqs.get(&(market, channel)).copied().unwrap_or(0);
-        let msg = channel_message(
+        let msg: Utf8Bytes = channel_message(
             "snapshot",
             &market,
             &channel,
             seq,
             view.seq,
             view.snapshot(&channel),
-        );
-        self.deliver(conn, msg.to_string().into());
+        )
+        .to_string()
+        .into();
+        self.metrics.snapshots_built.inc();
+        msg
     }
 
     fn publish(&mut self, batch: Ingested) {
@@ -296,17 +403,22 @@ impl Hub {
             let seq = self.seqs.entry(key).or_insert(0);
             *seq += 1;
             let seq = *seq;
-            let Some(subs) = self.subscribers.get(&key) else {
-                continue;
-            };
-            if subs.is_empty() {
+            let subs = self.subscribers.get(&key).cloned().unwrap_or_default();
+            let cached = self.snapshots.contains_key(&key);
+            if subs.is_empty() && !cached {
                 continue;
             }
             let msg: Utf8Bytes =
                 channel_message("delta", &batch.market, &channel, seq, market_seq, data)
                     .to_string()
                     .into();
-            for conn in subs.clone() {
+            if let Some(c) = self.snapshots.get_mut(&key) {
+                c.replay.push(msg.clone());
+                if c.replay.len() > MAX_REPLAY {
+                    self.snapshots.remove(&key);
+                }
+            }
+            for conn in subs {
                 self.deliver(conn, msg.clone());
             }
         }
@@ -317,17 +429,20 @@ impl Hub {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        match c.out.try_send(msg) {
+        match c.out.push(msg) {
             Ok(()) => self.metrics.messages_sent.inc(),
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(OutboxError::Full) => {
                 if let Some(kill) = c.kill.take() {
-                    let _ = kill.send(format!("slow consumer: {} messages queued", self.capacity));
+                    let _ = kill.send(format!(
+                        "slow consumer: {} messages or {} bytes queued",
+                        self.capacity, self.queue_bytes
+                    ));
                 }
                 self.metrics.slow_disconnects.inc();
                 tracing::info!(conn, "dropping a slow websocket client");
                 self.remove(conn);
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => self.remove(conn),
+            Err(OutboxError::Closed) => self.remove(conn),
         }
     }
 

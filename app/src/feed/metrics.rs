@@ -12,6 +12,9 @@ pub struct FeedMetrics {
     pub slow_disconnects: IntCounter,
     pub bad_requests: IntCounter,
     pub ingested_events: IntCounter,
+    pub snapshots_built: IntCounter,
+    pub rate_limited: IntCounterVec,
+    pub refused_connections: IntCounter,
     pub http_requests: IntCounterVec,
 }
 
@@ -49,6 +52,17 @@ impl FeedMetrics {
         registry
             .register(Box::new(http_requests.clone()))
             .expect("unique metric");
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "orderbook_rate_limited_total",
+                "Requests refused by a rate limit, by where (ws, rest, tx)",
+            ),
+            &["where"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(rate_limited.clone()))
+            .expect("unique metric");
         Self {
             connections: gauge("orderbook_ws_connections", "Open WebSocket connections"),
             subscriptions: gauge("orderbook_ws_subscriptions", "Active channel subscriptions"),
@@ -68,6 +82,15 @@ impl FeedMetrics {
                 "orderbook_feed_events_total",
                 "Ingested events applied by the feed",
             ),
+            snapshots_built: counter(
+                "orderbook_ws_snapshots_built_total",
+                "Snapshot messages serialised (once per channel and view version)",
+            ),
+            refused_connections: counter(
+                "orderbook_ws_refused_connections_total",
+                "WebSocket upgrades refused by the connection limits",
+            ),
+            rate_limited,
             http_requests,
             registry,
         }

@@ -3,6 +3,7 @@
 //! wallets, health, Prometheus metrics and the web page.
 
 pub mod hub;
+pub mod limits;
 pub mod metrics;
 pub mod rest;
 pub mod view;
@@ -12,22 +13,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State, WebSocketUpgrade};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use orderbook_chain::Chain;
 use tokio::sync::watch;
-use tokio_postgres::Client;
 
 use crate::feed::hub::HubHandle;
+use crate::feed::limits::{ConnectionRefused, Guards};
 use crate::feed::metrics::FeedMetrics;
 
 #[derive(Clone)]
 pub struct AppState {
     pub hub: HubHandle,
-    /// For REST reads.
-    pub db: Arc<Client>,
+    /// For REST reads: a pool, so one slow query does not hold up the rest.
+    pub db: deadpool_postgres::Pool,
+    /// Connection and request limits.
+    pub guards: Arc<Guards>,
     /// For the unsigned-transaction endpoints (`None`: they answer 503).
     pub chain: Option<Arc<dyn Chain>>,
     pub metrics: FeedMetrics,
@@ -35,9 +38,65 @@ pub struct AppState {
 
 const PAGE: &str = include_str!("page.html");
 
-async fn ws_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+async fn ws_upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let permit = match state.guards.connections.admit(peer.ip()) {
+        Ok(permit) => permit,
+        Err(refused) => {
+            state.metrics.refused_connections.inc();
+            let (code, message) = match refused {
+                ConnectionRefused::ServerFull => (
+                    "server_full",
+                    "the server is at its connection limit; try another",
+                ),
+                ConnectionRefused::TooManyFromIp => (
+                    "too_many_connections",
+                    "too many WebSocket connections from this address",
+                ),
+            };
+            return rest::ApiError {
+                status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+                code,
+                message: message.into(),
+            }
+            .into_response();
+        }
+    };
     ws.max_message_size(ws::MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| ws::connection(state, socket))
+        .on_upgrade(move |socket| ws::connection(state, socket, permit))
+}
+
+/// Per-IP request budgets for the REST API (a stricter one for the
+/// transaction builders, which read the chain on every call).
+async fn rate_limit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let (limiter, label, per_sec) = if path.starts_with("/api/tx/") {
+        (&state.guards.tx, "tx", state.guards.limits.tx_per_sec)
+    } else if path.starts_with("/api/") {
+        (&state.guards.rest, "rest", state.guards.limits.rest_per_sec)
+    } else {
+        return next.run(req).await;
+    };
+    if !limiter.allow(peer.ip()) {
+        state.metrics.rate_limited.with_label_values(&[label]).inc();
+        return rest::ApiError {
+            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            message: format!(
+                "more than {per_sec} requests per second from this address; slow down"
+            ),
+        }
+        .into_response();
+    }
+    next.run(req).await
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -87,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tx/place", post(rest::tx_place))
         .route("/api/tx/cancel", post(rest::tx_cancel))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_requests,

@@ -64,6 +64,13 @@ impl From<tokio_postgres::Error> for ApiError {
     }
 }
 
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        tracing::warn!(error = %e, "no database connection for a request");
+        Self::unavailable("database unavailable")
+    }
+}
+
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         tracing::warn!(error = %e, "database error serving a request");
@@ -144,6 +151,8 @@ async fn market_row(state: &AppState, market: &str) -> Result<Pubkey, ApiError> 
     let key = parse_key("market", market)?;
     state
         .db
+        .get()
+        .await?
         .query_opt("SELECT 1 FROM markets WHERE market = $1", &[&market])
         .await?
         .ok_or_else(|| ApiError::not_found(format!("unknown market {market}")))?;
@@ -151,7 +160,10 @@ async fn market_row(state: &AppState, market: &str) -> Result<Pubkey, ApiError> 
 }
 
 pub async fn health(State(state): State<AppState>) -> Response {
-    let db = state.db.query_one("SELECT 1", &[]).await.is_ok();
+    let db = match state.db.get().await {
+        Ok(client) => client.query_one("SELECT 1", &[]).await.is_ok(),
+        Err(_) => false,
+    };
     let markets = state.hub.status().await.unwrap_or_default();
     let body = json!({
         "status": if db { "ok" } else { "degraded" },
@@ -170,14 +182,26 @@ pub async fn metrics(State(state): State<AppState>) -> String {
     state.metrics.render()
 }
 
-pub async fn markets(State(state): State<AppState>) -> ApiResult {
+/// Markets in key order, a page at a time (`limit`, default 100; `after`, the
+/// last market of the previous page).
+pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult {
+    let Query(p) = q?;
+    known(&p, &["limit", "after"])?;
+    let limit = int_param(&p, "limit", 100, 1, MAX_PAGE)?;
+    let after = match p.get("after") {
+        Some(key) => parse_key("after", key)?.to_string(),
+        None => String::new(),
+    };
     let rows = state
         .db
+        .get()
+        .await?
         .query(
             "SELECT m.market, base_mint, quote_mint, base_lot_size::text, quote_lot_size::text, tick_size::text,
                  taker_fee_ppm, maker_fee_ppm, status, c.last_seq
-             FROM markets m LEFT JOIN ingest_cursor c ON c.market = m.market ORDER BY m.market",
-            &[],
+             FROM markets m LEFT JOIN ingest_cursor c ON c.market = m.market
+             WHERE m.market > $1 ORDER BY m.market LIMIT $2",
+            &[&after, &limit],
         )
         .await?;
     let v: Vec<Value> = rows
@@ -197,7 +221,10 @@ pub async fn markets(State(state): State<AppState>) -> ApiResult {
             })
         })
         .collect();
-    Ok(Json(json!({ "markets": v })))
+    let next = (v.len() as i64 == limit)
+        .then(|| v.last().map(|m| m["market"].clone()))
+        .flatten();
+    Ok(Json(json!({ "markets": v, "next_after": next })))
 }
 
 pub async fn trades(
@@ -212,6 +239,8 @@ pub async fn trades(
     market_row(&state, &market).await?;
     let rows = state
         .db
+        .get()
+        .await?
         .query(
             &format!(
                 "SELECT {TRADE_COLUMNS}, taker_fee::text, maker_fee::text
@@ -249,6 +278,8 @@ pub async fn depth(
         let market = market.clone();
         async move {
             let rows = db
+                .get()
+                .await?
                 .query(
                     &format!(
                         "SELECT price, sum(open_base_lots)::text, count(*) FROM orders
@@ -269,6 +300,8 @@ pub async fn depth(
     };
     let seq: Option<i64> = state
         .db
+        .get()
+        .await?
         .query_opt(
             "SELECT last_seq FROM ingest_cursor WHERE market = $1",
             &[&market],
@@ -298,6 +331,8 @@ pub async fn candles(
     market_row(&state, &market).await?;
     let rows = state
         .db
+        .get()
+        .await?
         .query(
             "SELECT bucket_start, open, high, low, close, base_lots::text, quote::text, trades FROM candles
              WHERE market = $1 AND resolution = $2 AND bucket_start < $3 ORDER BY bucket_start DESC LIMIT $4",
@@ -328,6 +363,8 @@ async fn trader_id(state: &AppState, market: &str, owner: &str) -> Result<Option
     parse_key("owner", owner)?;
     Ok(state
         .db
+        .get()
+        .await?
         .query_opt(
             "SELECT trader_id FROM traders WHERE market = $1 AND owner = $2 ORDER BY opened_seq DESC LIMIT 1",
             &[&market, &owner],
@@ -356,6 +393,8 @@ pub async fn trader_orders(
     };
     let rows = state
         .db
+        .get()
+        .await?
         .query(
             "SELECT order_id, client_order_id::text, side, order_type, price, max_base_lots::text,
                  open_base_lots::text, filled_base_lots::text, status, expiry::text, placed_seq, updated_seq
@@ -398,6 +437,8 @@ pub async fn trader_balances(
     };
     let r = state
         .db
+        .get()
+        .await?
         .query_opt(
             "SELECT base_free::text, base_locked::text, quote_free::text, quote_locked::text, open_orders, as_of_seq
              FROM balances WHERE market = $1 AND trader_id = $2",
@@ -478,6 +519,13 @@ async fn tx_context(state: &AppState, b: &Value) -> Result<TxContext, ApiError> 
         .account(&market)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("market {market} does not exist on chain")))?;
+    // Any program can write bytes that look like a market; only the
+    // program's own accounts are markets.
+    if acc.owner != orderbook::ID {
+        return Err(ApiError::bad(format!(
+            "{market} is not owned by the orderbook program"
+        )));
+    }
     let m = accounts::market(&acc.data)
         .map_err(|_| ApiError::bad(format!("{market} is not a market account")))?;
     let has_trader = chain

@@ -8,10 +8,11 @@ use anchor_lang::prelude::Pubkey;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::feed::AppState;
-use crate::feed::hub::{Cmd, error_message};
+use crate::feed::hub::{Cmd, Outbox, OutboxError, error_message};
+use crate::feed::limits::{ConnectionPermit, TokenBucket};
 use crate::feed::view::Channel;
 use crate::ingest::CANDLE_RESOLUTIONS;
 
@@ -99,22 +100,27 @@ pub fn parse_request(text: &str) -> Result<Request, Refusal> {
     })
 }
 
-/// Run one upgraded connection until either side ends it.
-pub async fn connection(state: AppState, socket: WebSocket) {
+/// Run one upgraded connection until either side ends it; `permit` holds
+/// its place under the connection limits until then.
+pub async fn connection(state: AppState, socket: WebSocket, permit: ConnectionPermit) {
+    let _permit = permit;
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let hub = state.hub.clone();
-    let (out_tx, mut out_rx) = mpsc::channel::<Utf8Bytes>(hub.config.queue_capacity);
+    let (outbox, mut out_rx) = Outbox::new(hub.config.queue_capacity, hub.config.queue_bytes);
     let (kill_tx, kill_rx) = oneshot::channel::<String>();
     if !hub
         .send(Cmd::Connect {
             conn,
-            out: out_tx.clone(),
+            out: outbox.clone(),
             kill: kill_tx,
         })
         .await
     {
         return;
     }
+    let limits = &state.guards.limits;
+    let mut requests = TokenBucket::new(limits.ws_requests_per_sec, limits.ws_request_burst);
+    let written = outbox.clone();
     let (mut sink, mut stream) = socket.split();
     let heartbeat = hub.config.heartbeat;
     let writer = async move {
@@ -131,7 +137,12 @@ pub async fn connection(state: AppState, socket: WebSocket) {
                     break;
                 }
                 msg = out_rx.recv() => match msg {
-                    Some(m) => if sink.send(Message::Text(m)).await.is_err() { break },
+                    Some(m) => {
+                        let len = m.len();
+                        let sent = sink.send(Message::Text(m)).await;
+                        written.sent(len);
+                        if sent.is_err() { break }
+                    }
                     None => break,
                 },
                 _ = tick.tick() => {
@@ -142,6 +153,16 @@ pub async fn connection(state: AppState, socket: WebSocket) {
             }
         }
     };
+    // Replies the reader queues itself; a client that sends without reading
+    // fills its queue and is disconnected like any slow consumer.
+    let reply = |msg: Utf8Bytes| match outbox.push(msg) {
+        Ok(()) => true,
+        Err(OutboxError::Full) => {
+            state.metrics.slow_disconnects.inc();
+            false
+        }
+        Err(OutboxError::Closed) => false,
+    };
     let reader = async {
         while let Some(Ok(msg)) = stream.next().await {
             let text = match msg {
@@ -149,23 +170,40 @@ pub async fn connection(state: AppState, socket: WebSocket) {
                 Message::Close(_) => break,
                 Message::Binary(_) => {
                     state.metrics.bad_requests.inc();
-                    let _ = out_tx.try_send(error_message(
+                    let refusal = error_message(
                         "bad_request",
                         "binary frames are not accepted; send JSON text",
                         Value::Null,
-                    ));
+                    );
+                    if !reply(refusal) {
+                        break;
+                    }
                     continue;
                 }
                 _ => continue,
             };
             let request: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
+            if !requests.take() {
+                state.metrics.rate_limited.with_label_values(&["ws"]).inc();
+                let refusal = error_message(
+                    "rate_limited",
+                    format!(
+                        "more than {} requests per second; slow down",
+                        limits.ws_requests_per_sec
+                    ),
+                    request,
+                );
+                if !reply(refusal) {
+                    break;
+                }
+                continue;
+            }
             let cmd = match parse_request(text.as_str()) {
                 Ok(Request::Ping) => {
-                    let _ = out_tx.try_send(
-                        json!({ "type": "pong", "request": request })
-                            .to_string()
-                            .into(),
-                    );
+                    let pong = json!({ "type": "pong", "request": request }).to_string();
+                    if !reply(pong.into()) {
+                        break;
+                    }
                     continue;
                 }
                 Ok(Request::Subscribe(market, channel)) => Cmd::Subscribe {
@@ -182,7 +220,9 @@ pub async fn connection(state: AppState, socket: WebSocket) {
                 },
                 Err((code, message)) => {
                     state.metrics.bad_requests.inc();
-                    let _ = out_tx.try_send(error_message(code, message, request));
+                    if !reply(error_message(code, message, request)) {
+                        break;
+                    }
                     continue;
                 }
             };

@@ -14,6 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use orderbook_app::db::{self, ScratchDb};
 use orderbook_app::demo::Demo;
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
+use orderbook_app::feed::limits::{FeedLimits, Guards};
 use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::{self, AppState};
@@ -49,6 +50,15 @@ pub struct Stack {
 impl Stack {
     /// `extra`: additional (synthetic) markets the hub serves.
     pub async fn start(queue_capacity: usize, extra: Vec<MarketView>) -> Self {
+        Self::start_with(queue_capacity, extra, FeedLimits::default()).await
+    }
+
+    /// [`Stack::start`] with the feed's limits chosen.
+    pub async fn start_with(
+        queue_capacity: usize,
+        extra: Vec<MarketView>,
+        limits: FeedLimits,
+    ) -> Self {
         let (sdb, client) = ScratchDb::new(&admin_url(), "orderbook_feed")
             .await
             .expect("postgres reachable (is it running?)");
@@ -64,6 +74,7 @@ impl Stack {
             views,
             HubConfig {
                 queue_capacity,
+                queue_bytes: limits.queue_bytes,
                 heartbeat: Duration::from_secs(30),
             },
             metrics.clone(),
@@ -79,7 +90,8 @@ impl Stack {
         let dyn_chain: Arc<dyn Chain> = chain.clone();
         let state = AppState {
             hub: hub.clone(),
-            db: Arc::new(db::connect(&sdb.url).await.unwrap()),
+            db: db::pool(&sdb.url, 4).unwrap(),
+            guards: Guards::new(limits),
             chain: Some(dyn_chain),
             metrics,
         };

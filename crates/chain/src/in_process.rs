@@ -124,6 +124,13 @@ impl InProcessChain {
         Ok(())
     }
 
+    /// Write an account directly, as a validator's `--account` would (for
+    /// tests that need accounts no instruction can make).
+    pub async fn set_account(&self, key: &Pubkey, account: solana_account::Account) {
+        let mut inner = self.inner.lock().await;
+        inner.ctx.set_account(key, &account.into());
+    }
+
     /// Everything landed so far, for [`crate::recorded::RecordedChain`].
     pub async fn export_history(&self) -> Vec<crate::recorded::RecordedTx> {
         self.inner

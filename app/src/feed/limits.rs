@@ -1,0 +1,245 @@
+//! What one client may cost the feed: connections (in total and per IP),
+//! requests per second (WebSocket requests per connection, REST requests per
+//! IP, with a stricter budget for the transaction builders that read the
+//! chain), and bytes queued per connection (see `hub::Outbox`). A client over
+//! a limit gets a clear refusal; nobody else notices it.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The limits, all configurable from the command line.
+#[derive(Clone, Debug)]
+pub struct FeedLimits {
+    /// Open WebSocket connections, in total.
+    pub max_connections: usize,
+    /// Open WebSocket connections from one IP address.
+    pub max_connections_per_ip: usize,
+    /// Bytes of outgoing messages one connection may have queued before it
+    /// is dropped as a slow consumer.
+    pub queue_bytes: usize,
+    /// WebSocket requests (subscribe, unsubscribe, ping) per connection:
+    /// sustained per second, and burst.
+    pub ws_requests_per_sec: f64,
+    pub ws_request_burst: f64,
+    /// REST requests per IP: sustained per second, and burst.
+    pub rest_per_sec: f64,
+    pub rest_burst: f64,
+    /// `/api/tx/*` requests per IP (each reads the chain): per second, burst.
+    pub tx_per_sec: f64,
+    pub tx_burst: f64,
+}
+
+impl Default for FeedLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            max_connections_per_ip: 64,
+            queue_bytes: 16 << 20,
+            ws_requests_per_sec: 10.0,
+            ws_request_burst: 40.0,
+            rest_per_sec: 50.0,
+            rest_burst: 100.0,
+            tx_per_sec: 2.0,
+            tx_burst: 10.0,
+        }
+    }
+}
+
+/// A token bucket: `burst` tokens, refilled at `per_sec`.
+#[derive(Clone, Debug)]
+pub struct TokenBucket {
+    tokens: f64,
+    burst: f64,
+    per_sec: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    pub fn new(per_sec: f64, burst: f64) -> Self {
+        Self {
+            tokens: burst,
+            burst,
+            per_sec,
+            last: Instant::now(),
+        }
+    }
+
+    /// Take one token if there is one.
+    pub fn take(&mut self) -> bool {
+        self.take_at(Instant::now())
+    }
+
+    fn take_at(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.per_sec).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Most IP addresses a rate limiter remembers; past it, full buckets are
+/// forgotten (an idle address costs nothing to re-create).
+const MAX_TRACKED_IPS: usize = 100_000;
+
+/// One token bucket per IP address.
+pub struct RateLimiter {
+    per_sec: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, TokenBucket>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_sec: f64, burst: f64) -> Self {
+        Self {
+            per_sec,
+            burst,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// May `ip` make one more request now?
+    pub fn allow(&self, ip: IpAddr) -> bool {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= MAX_TRACKED_IPS && !buckets.contains_key(&ip) {
+            let now = Instant::now();
+            buckets.retain(|_, b| {
+                let mut probe = b.clone();
+                probe.take_at(now);
+                probe.tokens + 1.0 < probe.burst
+            });
+        }
+        buckets
+            .entry(ip)
+            .or_insert_with(|| TokenBucket::new(self.per_sec, self.burst))
+            .take()
+    }
+}
+
+/// Why a WebSocket connection was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionRefused {
+    ServerFull,
+    TooManyFromIp,
+}
+
+/// Counts open WebSocket connections, in total and per IP.
+pub struct ConnectionGate {
+    max_total: usize,
+    max_per_ip: usize,
+    open: Mutex<(usize, HashMap<IpAddr, usize>)>,
+}
+
+/// An admitted connection; dropping it frees its place.
+pub struct ConnectionPermit {
+    gate: Arc<ConnectionGate>,
+    ip: IpAddr,
+}
+
+impl ConnectionGate {
+    pub fn new(max_total: usize, max_per_ip: usize) -> Arc<Self> {
+        Arc::new(Self {
+            max_total,
+            max_per_ip,
+            open: Mutex::new((0, HashMap::new())),
+        })
+    }
+
+    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<ConnectionPermit, ConnectionRefused> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if open.0 >= self.max_total {
+            return Err(ConnectionRefused::ServerFull);
+        }
+        let from_ip = open.1.entry(ip).or_default();
+        if *from_ip >= self.max_per_ip {
+            return Err(ConnectionRefused::TooManyFromIp);
+        }
+        *from_ip += 1;
+        open.0 += 1;
+        Ok(ConnectionPermit {
+            gate: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for ConnectionPermit {
+    fn drop(&mut self) {
+        let mut open = self.gate.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.0 = open.0.saturating_sub(1);
+        if let Some(n) = open.1.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.1.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// The shared limiters of one feed server.
+pub struct Guards {
+    pub limits: FeedLimits,
+    pub connections: Arc<ConnectionGate>,
+    pub rest: RateLimiter,
+    pub tx: RateLimiter,
+}
+
+impl Guards {
+    pub fn new(limits: FeedLimits) -> Arc<Self> {
+        Arc::new(Self {
+            connections: ConnectionGate::new(limits.max_connections, limits.max_connections_per_ip),
+            rest: RateLimiter::new(limits.rest_per_sec, limits.rest_burst),
+            tx: RateLimiter::new(limits.tx_per_sec, limits.tx_burst),
+            limits,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_its_rate() {
+        let mut b = TokenBucket::new(2.0, 3.0);
+        let t0 = b.last;
+        assert!((0..3).all(|_| b.take_at(t0)));
+        assert!(!b.take_at(t0));
+        assert!(b.take_at(t0 + Duration::from_millis(500)));
+        assert!(!b.take_at(t0 + Duration::from_millis(500)));
+        // Refill stops at the burst.
+        let later = t0 + Duration::from_secs(100);
+        assert!((0..3).all(|_| b.take_at(later)));
+        assert!(!b.take_at(later));
+    }
+
+    #[test]
+    fn the_gate_counts_per_ip_and_in_total_and_frees_on_drop() {
+        let gate = ConnectionGate::new(3, 2);
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
+        let p1 = gate.admit(a).unwrap();
+        let _p2 = gate.admit(a).unwrap();
+        assert_eq!(gate.admit(a).err(), Some(ConnectionRefused::TooManyFromIp));
+        let _p3 = gate.admit(b).unwrap();
+        assert_eq!(gate.admit(b).err(), Some(ConnectionRefused::ServerFull));
+        drop(p1);
+        assert!(gate.admit(a).is_ok());
+    }
+
+    #[test]
+    fn rate_limits_are_per_ip() {
+        let limiter = RateLimiter::new(0.0, 2.0);
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.3".parse().unwrap(), "127.0.0.4".parse().unwrap());
+        assert!(limiter.allow(a) && limiter.allow(a));
+        assert!(!limiter.allow(a));
+        assert!(limiter.allow(b));
+    }
+}
