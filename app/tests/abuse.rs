@@ -174,7 +174,9 @@ async fn a_subscribe_loop_that_never_reads_cannot_stall_other_clients() {
     assert!(m.slow_disconnects.get() >= 1);
     let reason = attacker.close_reason(Duration::from_secs(10)).await;
     assert!(
-        reason.as_deref().is_none_or(|r| r.contains("slow consumer")),
+        reason
+            .as_deref()
+            .is_none_or(|r| r.contains("slow consumer")),
         "{reason:?}"
     );
     s.stop().await;
