@@ -9,12 +9,9 @@ use std::time::{Duration, Instant};
 
 use anchor_lang::Discriminator;
 use anchor_lang::prelude::Pubkey;
-use common::Stack;
-use orderbook::events::OrderPlaced;
+use common::{Stack, get, post, synthetic};
 use orderbook_app::feed::limits::FeedLimits;
 use orderbook_app::feed::view::MarketView;
-use orderbook_app::ingest::{Ingested, NewEvent};
-use orderbook_client::events::ProgramEvent;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite;
 
@@ -22,38 +19,6 @@ mod common;
 
 fn sub(op: &str, market: &Pubkey, channel: &str) -> Value {
     json!({ "op": op, "market": market.to_string(), "channel": channel })
-}
-
-/// `n` resting orders on `market` from `seq` (distinct prices, so L3 is big).
-fn orders(market: Pubkey, seq: u64, n: u64) -> Ingested {
-    Ingested {
-        market,
-        events: (seq..seq + n)
-            .map(|s| NewEvent {
-                seq: s,
-                signature: Default::default(),
-                slot: 1,
-                block_time: None,
-                event: ProgramEvent::OrderPlaced(OrderPlaced {
-                    market,
-                    seq: s,
-                    trader_id: 1,
-                    order_id: s + 1,
-                    client_order_id: 0,
-                    side: (s % 2) as u8,
-                    order_type: 0,
-                    price: if s % 2 == 0 { 1_000 + s } else { 1_000_000 + s },
-                    max_base_lots: 10,
-                    posted_base_lots: 10,
-                    filled_base_lots: 0,
-                    filled_quote: 0,
-                    taker_fee: 0,
-                    expiry: 0,
-                }),
-            })
-            .collect(),
-        balances: Vec::new(),
-    }
 }
 
 /// A WebSocket client whose socket buffers only 4 KiB, so what it does not
@@ -86,7 +51,7 @@ async fn a_subscribe_loop_that_never_reads_cannot_stall_other_clients() {
     // 20,000 resting orders: an L3 snapshot of a few megabytes.
     let mut seq = 0;
     for _ in 0..40 {
-        ingest.send(orders(book, seq, 500)).await.unwrap();
+        ingest.send(synthetic(book, seq, 500)).await.unwrap();
         seq += 500;
     }
     let mut normal = s.ws().await;
@@ -131,7 +96,7 @@ async fn a_subscribe_loop_that_never_reads_cannot_stall_other_clients() {
     let mut sent = Vec::new();
     for _ in 0..batches {
         sent.push(Instant::now());
-        ingest.send(orders(book, seq, 1)).await.unwrap();
+        ingest.send(synthetic(book, seq, 1)).await.unwrap();
         seq += 1;
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -211,21 +176,6 @@ async fn connections_are_capped_per_address() {
     }
     assert!(admitted.is_some(), "the freed place was not reused");
     s.stop().await;
-}
-
-async fn get(url: &str) -> (u16, Value) {
-    let r = reqwest::get(url).await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
-async fn post(url: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

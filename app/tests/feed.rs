@@ -8,16 +8,13 @@ use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use base64::Engine as _;
-use common::Stack;
+use common::{Stack, get, post, synthetic};
 use futures_util::SinkExt;
-use orderbook::events::OrderPlaced;
 use orderbook_app::feed::view::MarketView;
-use orderbook_app::ingest::{Ingested, NewEvent};
 use orderbook_app::reconcile::{self, Difference};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_client::accounts;
-use orderbook_client::events::ProgramEvent;
 use serde_json::{Value, json};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -258,11 +255,17 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
         chain_balances(&s.chain, &s.demo.makers[0].account).await
     );
 
-    // A late subscriber's snapshot is the same book.
+    // A late subscriber's snapshot (and the deltas the hub replays after a
+    // cached one) is the same book.
     let mut late = s.ws().await;
     late.send(sub(&s.market, "l3")).await;
     let mut r2 = Replica::default();
-    r2.apply(&late.next(IDLE).await.expect("snapshot"));
+    let first = late.next(IDLE).await.expect("snapshot");
+    assert_eq!(first["type"], "snapshot");
+    r2.apply(&first);
+    while let Some(m) = late.next(Duration::from_millis(200)).await {
+        r2.apply(&m);
+    }
     assert_eq!(r2.l3, book);
 
     // The indexer agrees with the chain; a tampered database does not.
@@ -316,38 +319,6 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
     );
     assert_eq!(rep.differences.len(), 2, "{:?}", rep.differences);
     s.stop().await;
-}
-
-/// A batch of `n` synthetic resting orders on `market` starting at `seq`.
-fn synthetic(market: Pubkey, seq: u64, n: u64) -> Ingested {
-    Ingested {
-        market,
-        events: (0..n)
-            .map(|i| NewEvent {
-                seq: seq + i,
-                signature: Default::default(),
-                slot: 1,
-                block_time: None,
-                event: ProgramEvent::OrderPlaced(OrderPlaced {
-                    market,
-                    seq: seq + i,
-                    trader_id: 1,
-                    order_id: seq + i,
-                    client_order_id: 0,
-                    side: 1,
-                    order_type: 0,
-                    price: 1_000 + (seq + i) % 500,
-                    max_base_lots: 10,
-                    posted_base_lots: 10,
-                    filled_base_lots: 0,
-                    filled_quote: 0,
-                    taker_fee: 0,
-                    expiry: 0,
-                }),
-            })
-            .collect(),
-        balances: Vec::new(),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -494,21 +465,6 @@ async fn bad_websocket_input_gets_clear_errors_and_the_server_stays_up() {
         Some("server shutting down")
     );
     s.stop().await;
-}
-
-async fn get(url: &str) -> (u16, Value) {
-    let r = reqwest::get(url).await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
-async fn post(url: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

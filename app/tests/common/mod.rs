@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use futures_util::{SinkExt, StreamExt};
+use orderbook::events::OrderPlaced;
 use orderbook_app::db::{self, ScratchDb};
 use orderbook_app::demo::Demo;
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
@@ -19,9 +20,11 @@ use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::{self, AppState};
 use orderbook_app::indexer::Indexer;
+use orderbook_app::ingest::{Ingested, NewEvent};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_client::accounts;
+use orderbook_client::events::ProgramEvent;
 use orderbook_keeper::{Keeper, KeeperConfig};
 use serde_json::Value;
 use tokio::net::TcpStream;
@@ -235,5 +238,54 @@ impl Ws {
                 }
             }
         }
+    }
+}
+
+/// GET `url`: (status, JSON body).
+pub async fn get(url: &str) -> (u16, Value) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// POST `body` as JSON to `url`: (status, JSON body).
+pub async fn post(url: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// A batch of `n` synthetic resting orders on `market` starting at `seq`.
+pub fn synthetic(market: Pubkey, seq: u64, n: u64) -> Ingested {
+    Ingested {
+        market,
+        events: (0..n)
+            .map(|i| NewEvent {
+                seq: seq + i,
+                signature: Default::default(),
+                slot: 1,
+                block_time: None,
+                event: ProgramEvent::OrderPlaced(OrderPlaced {
+                    market,
+                    seq: seq + i,
+                    trader_id: 1,
+                    order_id: seq + i,
+                    client_order_id: 0,
+                    side: 1,
+                    order_type: 0,
+                    price: 1_000 + (seq + i) % 500,
+                    max_base_lots: 10,
+                    posted_base_lots: 10,
+                    filled_base_lots: 0,
+                    filled_quote: 0,
+                    taker_fee: 0,
+                    expiry: 0,
+                }),
+            })
+            .collect(),
+        balances: Vec::new(),
     }
 }
