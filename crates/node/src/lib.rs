@@ -1,0 +1,135 @@
+//! `orderbook-node`: a local Solana node for the order book. A LiteSVM bank
+//! runs the program (natively, or an SBF build with `--program-so`) with the
+//! real SPL Token / Token-2022 / ATA programs; slots advance on a clock;
+//! JSON-RPC and PubSub answer as `solana-test-validator` does; the ledger
+//! (accounts and transaction history) survives restarts.
+
+// agave 3.1 marks solana-program-test and solana-transaction-status as
+// "unstable API" (a feature flag from 4.0 on); these are the crates the
+// ecosystem's own tools use for exactly this.
+#![allow(deprecated)]
+
+pub mod bank;
+pub mod fees;
+pub mod ledger;
+pub mod pubsub;
+pub mod record;
+pub mod rpc;
+pub mod tokens;
+pub mod wire;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use bank::BankConfig;
+
+/// How a node is started.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    pub rpc_addr: SocketAddr,
+    pub ws_addr: SocketAddr,
+    pub slot_duration: Duration,
+    pub bank: BankConfig,
+}
+
+/// A started node; `shutdown` stops it.
+pub struct RunningNode {
+    pub rpc_addr: SocketAddr,
+    pub ws_addr: SocketAddr,
+    pub state: rpc::Shared,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningNode {
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.rpc_addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.ws_addr)
+    }
+
+    /// Stop serving and the slot clock; open WebSockets get a second to close.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(1), task).await;
+        }
+    }
+}
+
+async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen for {what} on {addr} (is another node or validator running? choose another address with the flag)")
+    })
+}
+
+fn stopped(mut stop: watch::Receiver<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {
+    async move {
+        let _ = stop.wait_for(|s| *s).await;
+    }
+}
+
+/// Open the ledger, bind both ports and start the slot clock.
+pub async fn start(config: NodeConfig) -> Result<RunningNode> {
+    let rpc_listener = bind(config.rpc_addr, "JSON-RPC").await?;
+    let ws_listener = bind(config.ws_addr, "PubSub").await?;
+    let bank_config = config.bank.clone();
+    let (bank, _) = tokio::task::spawn_blocking(move || bank::Bank::open(&bank_config))
+        .await
+        .context("opening the bank")??;
+    let state = rpc::NodeState::new(bank);
+    let (stop, stop_rx) = watch::channel(false);
+    let rpc_addr = rpc_listener.local_addr()?;
+    let ws_addr = ws_listener.local_addr()?;
+    let tasks = vec![
+        tokio::spawn(slot_clock(state.clone(), config.slot_duration, stop_rx.clone())),
+        tokio::spawn({
+            let state = state.clone();
+            let shutdown = stopped(stop_rx.clone());
+            async move {
+                if let Err(e) = rpc::serve(rpc_listener, state, shutdown).await {
+                    tracing::error!("JSON-RPC server: {e}");
+                }
+            }
+        }),
+        tokio::spawn({
+            let state = state.clone();
+            let shutdown = stopped(stop_rx);
+            async move {
+                if let Err(e) = pubsub::serve(ws_listener, state, shutdown).await {
+                    tracing::error!("PubSub server: {e}");
+                }
+            }
+        }),
+    ];
+    Ok(RunningNode {
+        rpc_addr,
+        ws_addr,
+        state,
+        stop,
+        tasks,
+    })
+}
+
+/// Close a block every `slot_duration`, like a leader.
+async fn slot_clock(state: rpc::Shared, slot_duration: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(slot_duration);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                if let Err(e) = state.bank().advance_slot() {
+                    tracing::error!("closing the block failed: {e:#}");
+                }
+            }
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}

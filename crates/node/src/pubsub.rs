@@ -1,0 +1,427 @@
+//! PubSub over WebSocket, as `solana-test-validator` serves it on the RPC
+//! port + 1: account, program, signature, slot and logs subscriptions, each
+//! with its unsubscribe, at the commitment the subscriber asks for.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use jsonrpc_core::{Error, ErrorCode, Id, Params, Value};
+use serde::Serialize;
+use solana_account::Account;
+use solana_commitment_config::CommitmentLevel;
+use solana_pubkey::Pubkey;
+use solana_rpc_client_types::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSignatureSubscribeConfig,
+    RpcTransactionLogsConfig, RpcTransactionLogsFilter,
+};
+use solana_rpc_client_types::filter::RpcFilterType;
+use solana_rpc_client_types::response::{
+    ProcessedSignatureResult, RpcKeyedAccount, RpcLogsResponse, RpcSignatureResult, SlotInfo,
+};
+use solana_signature::Signature;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::bank::NodeEvent;
+use crate::record::TxRecord;
+use crate::rpc::{Args, Shared, invalid_params, level, parse_pubkey, parse_signature, with_context};
+
+/// Most live subscriptions on one connection.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 1_000;
+/// Largest request message accepted.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Finalized-commitment notifications held for one connection.
+const MAX_PENDING_FINALIZED: usize = 10_000;
+
+enum Kind {
+    Account { key: Pubkey, config: RpcAccountInfoConfig },
+    Program { program: Pubkey, filters: Vec<RpcFilterType>, config: RpcAccountInfoConfig },
+    Signature { signature: Signature },
+    Slot,
+    /// `None`: every transaction.
+    Logs { mentions: Option<Pubkey> },
+}
+
+struct Subscription {
+    kind: Kind,
+    level: CommitmentLevel,
+}
+
+impl Kind {
+    fn method(&self) -> &'static str {
+        match self {
+            Kind::Account { .. } => "accountNotification",
+            Kind::Program { .. } => "programNotification",
+            Kind::Signature { .. } => "signatureNotification",
+            Kind::Slot => "slotNotification",
+            Kind::Logs { .. } => "logsNotification",
+        }
+    }
+}
+
+/// One WebSocket connection's subscriptions.
+struct Session {
+    state: Shared,
+    subscriptions: HashMap<u64, Subscription>,
+    next_id: u64,
+    /// Landed transactions waiting to become finalized.
+    pending: VecDeque<Arc<TxRecord>>,
+    /// Messages to send, in order.
+    out: Vec<String>,
+    /// Notifications due right after the current reply.
+    deferred: Vec<String>,
+}
+
+fn notification(method: &str, subscription: u64, result: impl Serialize) -> String {
+    let mut params = serde_json::Map::new();
+    params.insert("result".into(), serde_json::to_value(result).unwrap_or_default());
+    params.insert("subscription".into(), subscription.into());
+    let notification = jsonrpc_core::Notification {
+        jsonrpc: Some(jsonrpc_core::Version::V2),
+        method: method.into(),
+        params: Params::Map(params),
+    };
+    serde_json::to_string(&notification).unwrap_or_default()
+}
+
+fn reply(id: Id, result: Result<Value, Error>) -> String {
+    let output = jsonrpc_core::Output::from(result, id, Some(jsonrpc_core::Version::V2));
+    serde_json::to_string(&output).unwrap_or_default()
+}
+
+impl Session {
+    fn new(state: Shared) -> Self {
+        Self {
+            state,
+            subscriptions: HashMap::new(),
+            next_id: 0,
+            pending: VecDeque::new(),
+            out: Vec::new(),
+            deferred: Vec::new(),
+        }
+    }
+
+    /// Answer one request message (a call or a batch of calls).
+    fn request(&mut self, text: &str) {
+        let parsed: Result<jsonrpc_core::Request, _> = serde_json::from_str(text);
+        let calls = match parsed {
+            Ok(jsonrpc_core::Request::Single(call)) => vec![call],
+            Ok(jsonrpc_core::Request::Batch(calls)) if calls.len() <= crate::rpc::MAX_BATCH_REQUESTS => calls,
+            Ok(jsonrpc_core::Request::Batch(_)) => {
+                self.out.push(reply(Id::Null, Err(Error::invalid_request())));
+                return;
+            }
+            Err(_) => {
+                self.out.push(reply(Id::Null, Err(Error::parse_error())));
+                return;
+            }
+        };
+        for call in calls {
+            match call {
+                jsonrpc_core::Call::MethodCall(call) => {
+                    let result = self.call(&call.method, call.params);
+                    self.out.push(reply(call.id, result));
+                    self.out.append(&mut self.deferred);
+                }
+                jsonrpc_core::Call::Notification(_) => {}
+                jsonrpc_core::Call::Invalid { id } => {
+                    self.out.push(reply(id, Err(Error::invalid_request())));
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, method: &str, params: Params) -> Result<Value, Error> {
+        let args = Args::from_params(params, 2)?;
+        if let Some(kind) = method.strip_suffix("Unsubscribe") {
+            let id: u64 = args.required(0, "subscription id")?;
+            let removed = self
+                .subscriptions
+                .get(&id)
+                .is_some_and(|s| s.kind.method().starts_with(kind));
+            if !removed {
+                return Err(invalid_params("Invalid subscription id."));
+            }
+            self.subscriptions.remove(&id);
+            return Ok(Value::Bool(true));
+        }
+        let subscription = match method {
+            "accountSubscribe" => account_subscription(&args)?,
+            "programSubscribe" => program_subscription(&args)?,
+            "signatureSubscribe" => signature_subscription(&args)?,
+            "slotSubscribe" => Subscription {
+                kind: Kind::Slot,
+                level: CommitmentLevel::Processed,
+            },
+            "logsSubscribe" => logs_subscription(&args)?,
+            _ => return Err(Error::method_not_found()),
+        };
+        if self.subscriptions.len() >= MAX_SUBSCRIPTIONS_PER_CONNECTION {
+            return Err(Error {
+                code: ErrorCode::InvalidRequest,
+                message: format!(
+                    "too many subscriptions on one connection (max {MAX_SUBSCRIPTIONS_PER_CONNECTION})"
+                ),
+                data: None,
+            });
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let already = match &subscription.kind {
+            Kind::Signature { signature } => self.landed(signature, subscription.level),
+            _ => None,
+        };
+        self.subscriptions.insert(id, subscription);
+        if let Some(record) = already {
+            // The transaction landed before the subscription: answer at once
+            // (after the subscription id, which `call`'s caller sends first).
+            self.deferred_signature(id, &record);
+        }
+        Ok(Value::from(id))
+    }
+
+    fn landed(&self, signature: &Signature, level: CommitmentLevel) -> Option<TxRecord> {
+        self.state.bank().transaction(signature, level).ok().flatten()
+    }
+
+    fn deferred_signature(&mut self, id: u64, record: &TxRecord) {
+        let message = signature_notification(id, record);
+        self.subscriptions.remove(&id);
+        self.deferred.push(message);
+    }
+
+    /// Notifications for one chain event.
+    fn event(&mut self, event: &NodeEvent) {
+        match event {
+            NodeEvent::Slot { slot, parent, root } => {
+                let info = SlotInfo { slot: *slot, parent: *parent, root: *root };
+                for (id, sub) in &self.subscriptions {
+                    if matches!(sub.kind, Kind::Slot) {
+                        self.out.push(notification("slotNotification", *id, info.clone()));
+                    }
+                }
+            }
+            NodeEvent::Transaction { record, accounts } => {
+                self.transaction(record, CommitmentLevel::Confirmed);
+                self.accounts_changed(accounts, CommitmentLevel::Confirmed);
+                if self.wants_finalized() && self.pending.len() < MAX_PENDING_FINALIZED {
+                    self.pending.push_back(record.clone());
+                }
+            }
+            NodeEvent::Finalized { slot, accounts } => {
+                while self.pending.front().is_some_and(|r| r.slot <= *slot) {
+                    let record = self.pending.pop_front().expect("checked");
+                    self.transaction(&record, CommitmentLevel::Finalized);
+                }
+                let bank = self.state.bank();
+                let finalized: Vec<(Pubkey, Option<Account>)> = accounts
+                    .iter()
+                    .map(|key| (*key, bank.account(key, CommitmentLevel::Finalized)))
+                    .collect();
+                drop(bank);
+                self.accounts_changed(&finalized, CommitmentLevel::Finalized);
+            }
+        }
+    }
+
+    fn wants_finalized(&self) -> bool {
+        self.subscriptions.values().any(|s| {
+            s.level == CommitmentLevel::Finalized
+                && matches!(s.kind, Kind::Signature { .. } | Kind::Logs { .. })
+        })
+    }
+
+    /// Signature and logs notifications at `view` (confirmed or finalized).
+    fn transaction(&mut self, record: &TxRecord, view: CommitmentLevel) {
+        let signature = record.signature();
+        let mut done = Vec::new();
+        for (id, sub) in &self.subscriptions {
+            if view_of(sub.level) != view {
+                continue;
+            }
+            match &sub.kind {
+                Kind::Signature { signature: wanted } if *wanted == signature => {
+                    self.out.push(signature_notification(*id, record));
+                    done.push(*id);
+                }
+                Kind::Logs { mentions }
+                    if mentions.is_none_or(|key| record.account_keys().contains(&key)) =>
+                {
+                    let logs = RpcLogsResponse {
+                        signature: signature.to_string(),
+                        err: record.err.clone().map(Into::into),
+                        logs: record.logs.clone(),
+                    };
+                    self.out.push(notification("logsNotification", *id, with_context(record.slot, logs)));
+                }
+                _ => {}
+            }
+        }
+        for id in done {
+            self.subscriptions.remove(&id);
+        }
+    }
+
+    /// Account and program notifications for accounts that changed, as seen at `view`.
+    fn accounts_changed(&mut self, accounts: &[(Pubkey, Option<Account>)], view: CommitmentLevel) {
+        if self.subscriptions.is_empty() {
+            return;
+        }
+        let bank = self.state.bank();
+        let slot = bank.slot_at(view);
+        let closed = Account::default();
+        for (id, sub) in &self.subscriptions {
+            if view_of(sub.level) != view {
+                continue;
+            }
+            for (key, account) in accounts {
+                // A closed account is notified as an empty one, as a node does.
+                let account = account.as_ref().unwrap_or(&closed);
+                match &sub.kind {
+                    Kind::Account { key: wanted, config } if wanted == key => {
+                        if let Ok(ui) = crate::rpc::accounts::ui_account(&bank, key, account, config) {
+                            self.out.push(notification("accountNotification", *id, with_context(slot, ui)));
+                        }
+                    }
+                    Kind::Program { program, filters, config }
+                        if account.owner == *program
+                            && crate::rpc::accounts::filters_allow(filters, account) =>
+                    {
+                        if let Ok(ui) = crate::rpc::accounts::ui_account(&bank, key, account, config) {
+                            let keyed = RpcKeyedAccount { pubkey: key.to_string(), account: ui };
+                            self.out.push(notification("programNotification", *id, with_context(slot, keyed)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Processed and confirmed are one view on this node (no forks).
+fn view_of(level: CommitmentLevel) -> CommitmentLevel {
+    match level {
+        CommitmentLevel::Finalized => CommitmentLevel::Finalized,
+        _ => CommitmentLevel::Confirmed,
+    }
+}
+
+fn signature_notification(id: u64, record: &TxRecord) -> String {
+    let result = RpcSignatureResult::ProcessedSignature(ProcessedSignatureResult {
+        err: record.err.clone().map(Into::into),
+    });
+    notification("signatureNotification", id, with_context(record.slot, result))
+}
+
+fn account_subscription(args: &Args) -> Result<Subscription, Error> {
+    let key = parse_pubkey(&args.required::<String>(0, "pubkey")?)?;
+    let config: RpcAccountInfoConfig = args.optional(1, "config")?.unwrap_or_default();
+    Ok(Subscription {
+        level: level(config.commitment),
+        kind: Kind::Account { key, config },
+    })
+}
+
+fn program_subscription(args: &Args) -> Result<Subscription, Error> {
+    let program = parse_pubkey(&args.required::<String>(0, "program id")?)?;
+    let config: RpcProgramAccountsConfig = args.optional(1, "config")?.unwrap_or_default();
+    let filters = config.filters.unwrap_or_default();
+    for filter in &filters {
+        filter
+            .verify()
+            .map_err(|e| invalid_params(format!("Invalid param: {e:?}")))?;
+    }
+    Ok(Subscription {
+        level: level(config.account_config.commitment),
+        kind: Kind::Program { program, filters, config: config.account_config },
+    })
+}
+
+fn signature_subscription(args: &Args) -> Result<Subscription, Error> {
+    let signature = parse_signature(&args.required::<String>(0, "signature")?)?;
+    let config: RpcSignatureSubscribeConfig = args.optional(1, "config")?.unwrap_or_default();
+    Ok(Subscription {
+        level: level(config.commitment),
+        kind: Kind::Signature { signature },
+    })
+}
+
+fn logs_subscription(args: &Args) -> Result<Subscription, Error> {
+    let filter: RpcTransactionLogsFilter = args.required(0, "filter")?;
+    let config: RpcTransactionLogsConfig = args.optional(1, "config")?.unwrap_or(RpcTransactionLogsConfig { commitment: None });
+    let mentions = match filter {
+        RpcTransactionLogsFilter::All | RpcTransactionLogsFilter::AllWithVotes => None,
+        RpcTransactionLogsFilter::Mentions(keys) => match keys.as_slice() {
+            [key] => Some(parse_pubkey(key)?),
+            _ => {
+                return Err(invalid_params(
+                    "Invalid Request: Only 1 address supported",
+                ));
+            }
+        },
+    };
+    Ok(Subscription {
+        level: level(config.commitment),
+        kind: Kind::Logs { mentions },
+    })
+}
+
+async fn upgrade(State(state): State<Shared>, ws: WebSocketUpgrade) -> impl IntoResponse {
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| connection(socket, state))
+}
+
+async fn send_all(socket: &mut WebSocket, out: &mut Vec<String>) -> bool {
+    for message in out.drain(..) {
+        if socket.send(Message::Text(message.into())).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+async fn connection(mut socket: WebSocket, state: Shared) {
+    let mut events = state.bank().subscribe();
+    let mut session = Session::new(state);
+    loop {
+        tokio::select! {
+            message = socket.recv() => match message {
+                Some(Ok(Message::Text(text))) => session.request(&text),
+                Some(Ok(Message::Binary(bytes))) => {
+                    session.request(&String::from_utf8_lossy(&bytes));
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+            },
+            event = events.recv() => match event {
+                Ok(event) => session.event(&event),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!("pubsub client too slow, missed {missed} events: closing");
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+                Err(RecvError::Closed) => return,
+            },
+        }
+        if !send_all(&mut socket, &mut session.out).await {
+            return;
+        }
+    }
+}
+
+/// Serve PubSub on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Shared,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = Router::new().route("/", get(upgrade)).with_state(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,241 @@
+//! JSON-RPC 2.0 over HTTP (`POST /`), answering the methods wallets,
+//! web3.js, Anchor and the Rust `RpcClient` call. The envelope, batches and
+//! standard error codes are `jsonrpc-core`'s (the stack agave's own RPC
+//! uses); request and response bodies are the ecosystem's types from
+//! `solana-rpc-client-types` / `solana-transaction-status`.
+
+pub(crate) mod accounts;
+mod cluster;
+mod transactions;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::routing::{get, post};
+use jsonrpc_core::{Error, ErrorCode, IoHandler, Params, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use solana_clock::Slot;
+use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
+use solana_rpc_client_api::custom_error::RpcCustomError;
+use solana_rpc_client_types::response::{Response, RpcResponseContext};
+
+use crate::bank::Bank;
+
+/// Largest request body accepted (agave's limit).
+pub const MAX_REQUEST_BODY_BYTES: usize = 50 * 1024;
+/// Most calls in one batch.
+pub const MAX_BATCH_REQUESTS: usize = 100;
+
+/// What every handler reads: the bank behind one lock.
+pub struct NodeState {
+    bank: Mutex<Bank>,
+}
+
+impl NodeState {
+    pub fn new(bank: Bank) -> Arc<Self> {
+        Arc::new(Self {
+            bank: Mutex::new(bank),
+        })
+    }
+
+    pub fn bank(&self) -> MutexGuard<'_, Bank> {
+        // A panic inside the bank leaves its state as the ledger has it; keep serving.
+        self.bank.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+pub type Shared = Arc<NodeState>;
+pub type RpcResult<T> = Result<T, Error>;
+
+/// Positional parameters with clear errors for missing, extra or mistyped ones.
+pub struct Args(Vec<Value>);
+
+impl Args {
+    pub(crate) fn from_params(params: Params, max: usize) -> RpcResult<Self> {
+        let values = match params {
+            Params::None => Vec::new(),
+            Params::Array(values) => values,
+            Params::Map(_) => return Err(invalid_params("parameters must be an array")),
+        };
+        if values.len() > max {
+            return Err(invalid_params(format!(
+                "too many parameters: expected at most {max}, got {}",
+                values.len()
+            )));
+        }
+        Ok(Self(values))
+    }
+
+    /// Parameter `index`, which must be present.
+    pub fn required<T: DeserializeOwned>(&self, index: usize, name: &str) -> RpcResult<T> {
+        let value = self
+            .0
+            .get(index)
+            .filter(|v| !v.is_null())
+            .ok_or_else(|| invalid_params(format!("missing parameter {index} ({name})")))?;
+        serde_json::from_value(value.clone())
+            .map_err(|e| invalid_params(format!("invalid parameter {index} ({name}): {e}")))
+    }
+
+    /// Parameter `index`, `None` when absent or null.
+    pub fn optional<T: DeserializeOwned>(&self, index: usize, name: &str) -> RpcResult<Option<T>> {
+        match self.0.get(index) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => serde_json::from_value(value.clone())
+                .map(Some)
+                .map_err(|e| invalid_params(format!("invalid parameter {index} ({name}): {e}"))),
+        }
+    }
+}
+
+pub fn invalid_params(message: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: message.into(),
+        data: None,
+    }
+}
+
+pub fn internal(e: impl std::fmt::Display) -> Error {
+    Error {
+        code: ErrorCode::InternalError,
+        message: e.to_string(),
+        data: None,
+    }
+}
+
+pub fn custom(e: RpcCustomError) -> Error {
+    e.into()
+}
+
+pub fn parse_pubkey(text: &str) -> RpcResult<solana_pubkey::Pubkey> {
+    text.parse()
+        .map_err(|_| invalid_params(format!("Invalid param: {text:?} is not a valid pubkey")))
+}
+
+pub fn parse_signature(text: &str) -> RpcResult<solana_signature::Signature> {
+    text.parse()
+        .map_err(|_| invalid_params(format!("Invalid param: {text:?} is not a valid signature")))
+}
+
+pub fn parse_hash(text: &str) -> RpcResult<solana_hash::Hash> {
+    text.parse()
+        .map_err(|_| invalid_params(format!("Invalid param: {text:?} is not a valid hash")))
+}
+
+/// The commitment level a config asks for (default `finalized`, as a node).
+pub fn level(commitment: Option<CommitmentConfig>) -> CommitmentLevel {
+    commitment.map_or(CommitmentLevel::Finalized, |c| c.commitment)
+}
+
+/// The slot a read at `level` sees, refusing if it is below `min_context_slot`.
+pub fn context_slot(bank: &Bank, level: CommitmentLevel, min: Option<Slot>) -> RpcResult<Slot> {
+    let slot = bank.slot_at(level);
+    match min {
+        Some(min) if slot < min => Err(custom(RpcCustomError::MinContextSlotNotReached {
+            context_slot: slot,
+        })),
+        _ => Ok(slot),
+    }
+}
+
+pub fn with_context<T>(slot: Slot, value: T) -> Response<T> {
+    Response {
+        context: RpcResponseContext::new(slot),
+        value,
+    }
+}
+
+fn to_value<T: Serialize>(value: T) -> RpcResult<Value> {
+    serde_json::to_value(value).map_err(internal)
+}
+
+/// A method: its name, how many parameters it takes at most, its handler.
+pub type Handler = fn(&NodeState, &Args) -> RpcResult<Value>;
+
+/// Helper for the method tables: serialise a handler's typed result.
+pub fn json<T: Serialize>(result: RpcResult<T>) -> RpcResult<Value> {
+    result.and_then(to_value)
+}
+
+fn register(io: &mut IoHandler, state: &Shared, methods: &[(&'static str, usize, Handler)]) {
+    for &(name, max_params, handler) in methods {
+        let state = state.clone();
+        io.add_sync_method(name, move |params: Params| {
+            let args = Args::from_params(params, max_params)?;
+            handler(&state, &args)
+        });
+    }
+}
+
+/// Every method the node serves.
+pub fn io_handler(state: &Shared) -> IoHandler {
+    let mut io = IoHandler::new();
+    register(&mut io, state, cluster::METHODS);
+    register(&mut io, state, accounts::METHODS);
+    register(&mut io, state, transactions::METHODS);
+    io
+}
+
+struct HttpState {
+    io: IoHandler,
+}
+
+fn batch_too_large(count: usize) -> String {
+    let error = jsonrpc_core::Failure {
+        jsonrpc: Some(jsonrpc_core::Version::V2),
+        error: Error {
+            code: ErrorCode::InvalidRequest,
+            message: format!("batch of {count} requests exceeds the limit of {MAX_BATCH_REQUESTS}"),
+            data: None,
+        },
+        id: jsonrpc_core::Id::Null,
+    };
+    serde_json::to_string(&error).unwrap_or_default()
+}
+
+async fn handle(State(state): State<Arc<HttpState>>, body: String) -> HttpResponse {
+    // Count a batch's calls before dispatching any of them.
+    if body.trim_start().starts_with('[')
+        && let Ok(Value::Array(calls)) = serde_json::from_str::<Value>(&body)
+        && calls.len() > MAX_BATCH_REQUESTS
+    {
+        return json_body(batch_too_large(calls.len()));
+    }
+    match state.io.handle_request(&body).await {
+        Some(response) => json_body(response),
+        // Only notifications: nothing to answer.
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
+fn json_body(body: String) -> HttpResponse {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Serve JSON-RPC on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Shared,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let http = Arc::new(HttpState {
+        io: io_handler(&state),
+    });
+    let app = Router::new()
+        .route("/", post(handle))
+        .route("/health", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .with_state(http);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

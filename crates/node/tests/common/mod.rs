@@ -1,0 +1,72 @@
+//! A node on loopback with a fresh ledger, and helpers to fund and trade on it
+//! through the same clients a wallet or the keeper uses.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use orderbook_node::{BankConfig, NodeConfig, RunningNode};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_signer::Signer;
+
+pub struct TestNode {
+    pub node: RunningNode,
+    pub ledger: tempfile::TempDir,
+}
+
+/// Short slots and a short finality lag so tests see every commitment quickly.
+pub const TEST_SLOT: Duration = Duration::from_millis(50);
+pub const TEST_FINALITY_LAG: u64 = 4;
+
+pub fn config(ledger: &std::path::Path) -> NodeConfig {
+    NodeConfig {
+        rpc_addr: "127.0.0.1:0".parse().unwrap(),
+        ws_addr: "127.0.0.1:0".parse().unwrap(),
+        slot_duration: TEST_SLOT,
+        bank: BankConfig {
+            ledger_dir: ledger.to_path_buf(),
+            reset: false,
+            finality_lag: TEST_FINALITY_LAG,
+            program_so: None,
+        },
+    }
+}
+
+impl TestNode {
+    pub async fn start() -> Self {
+        let ledger = tempfile::tempdir().unwrap();
+        let node = orderbook_node::start(config(ledger.path())).await.unwrap();
+        Self { node, ledger }
+    }
+
+    pub fn client(&self) -> RpcClient {
+        RpcClient::new_with_commitment(self.node.rpc_url(), CommitmentConfig::confirmed())
+    }
+}
+
+/// A new keypair holding `sol` SOL from the node's faucet.
+pub async fn funded(client: &RpcClient, sol: u64) -> Keypair {
+    let owner = Keypair::new();
+    let signature = client
+        .request_airdrop(&owner.pubkey(), sol * 1_000_000_000)
+        .await
+        .unwrap();
+    wait_confirmed(client, &signature).await;
+    owner
+}
+
+pub async fn wait_confirmed(client: &RpcClient, signature: &solana_signature::Signature) {
+    for _ in 0..100 {
+        if client
+            .confirm_transaction_with_commitment(signature, CommitmentConfig::confirmed())
+            .await
+            .unwrap()
+            .value
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{signature} not confirmed");
+}

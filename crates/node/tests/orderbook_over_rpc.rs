@@ -1,0 +1,124 @@
+//! The order book through the node, with the clients the keeper and indexer
+//! use in production (`RpcChain` over `solana-rpc-client`): a market is
+//! created, traders fund and trade, and the history answers with the
+//! program's events, inner instructions, logs and token balances.
+
+mod common;
+
+use anchor_lang::Discriminator;
+use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook::state::TraderAccount;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_chain::{Chain, scenario};
+use orderbook_client::events::ProgramEvent;
+use orderbook_client::ix;
+use solana_rpc_client_api::config::RpcTransactionConfig;
+use solana_signer::Signer;
+use solana_transaction_status_client_types::option_serializer::OptionSerializer;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_market_trades_through_the_node() {
+    let node = common::TestNode::start().await;
+    let client = node.client();
+    let payer = common::funded(&client, 100).await;
+    let chain = RpcChain::new(&node.node.rpc_url());
+
+    let market = scenario::create_market(
+        &chain,
+        &payer,
+        scenario::standard_market_args(payer.pubkey()),
+        64,
+        orderbook::state::MIN_QUEUE_EVENTS,
+    )
+    .await
+    .expect("market created over RPC");
+    let maker = scenario::trader(&chain, &payer, &market, 1_000_000_000, 1_000_000, 1_000_000, 100)
+        .await
+        .expect("maker funded");
+    let taker = scenario::trader(&chain, &payer, &market, 1_000_000_000, 1_000_000, 1_000_000, 100)
+        .await
+        .expect("taker funded");
+    scenario::place_all(
+        &chain,
+        &payer,
+        &market,
+        &maker,
+        &[PlaceOrderArgs::new(Side::Ask, OrderType::Limit, 100, 5)],
+    )
+    .await
+    .unwrap();
+    let take = ix::place_order(
+        &taker.owner.pubkey(),
+        &market.keys,
+        PlaceOrderArgs::new(Side::Bid, OrderType::ImmediateOrCancel, 100, 3),
+        None,
+    );
+    let (signature, slot) = scenario::send(&chain, &payer, &[take], &[&taker.owner])
+        .await
+        .unwrap();
+    assert!(slot > 0);
+
+    // The events, decoded from the transaction's inner instructions.
+    let events = chain
+        .transaction_events(&signature)
+        .await
+        .unwrap()
+        .expect("the node has the transaction");
+    let filled: u64 = events
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ProgramEvent::OrderFilled(f) => Some(f.base_lots),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(filled, 3, "events: {:?}", events.events);
+
+    // Program accounts by discriminator and market (memcmp filters).
+    let traders = chain
+        .program_accounts(
+            TraderAccount::DISCRIMINATOR.try_into().unwrap(),
+            Some(market.keys.market),
+        )
+        .await
+        .unwrap();
+    assert_eq!(traders.len(), 2);
+
+    // History by address, newest first.
+    let history = chain
+        .signatures_for_address(&market.keys.market, None, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(history.first().map(|s| s.signature), Some(signature));
+
+    // The full transaction as a wallet or explorer reads it.
+    let tx = client
+        .get_transaction_with_config(
+            &signature,
+            RpcTransactionConfig {
+                encoding: Some(UiTransactionEncoding::Json),
+                commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
+                max_supported_transaction_version: Some(0),
+            },
+        )
+        .await
+        .unwrap();
+    let meta = tx.transaction.meta.expect("meta");
+    assert!(meta.err.is_none());
+    let OptionSerializer::Some(logs) = meta.log_messages else {
+        panic!("no logs")
+    };
+    assert!(
+        logs.iter()
+            .any(|l| l == &format!("Program {} invoke [1]", orderbook::ID)),
+        "logs: {logs:?}"
+    );
+    let OptionSerializer::Some(inner) = meta.inner_instructions else {
+        panic!("no inner instructions")
+    };
+    assert!(!inner.is_empty());
+    assert_eq!(meta.fee, 5_000 * 2);
+    assert!(tx.block_time.is_some());
+    node.node.shutdown().await;
+}
