@@ -449,6 +449,10 @@ impl Bank {
         clock.leader_schedule_epoch = schedule.get_leader_schedule_epoch(self.slot);
         clock.unix_timestamp = now;
         self.svm.set_sysvar(&clock);
+        // Address lookup tables are created against a recent slot's hash.
+        let mut slot_hashes: solana_slot_hashes::SlotHashes = self.svm.get_sysvar();
+        slot_hashes.add(self.slot - 1, self.blockhash);
+        self.svm.set_sysvar(&slot_hashes);
         self.undo.push_back(UndoFrame {
             slot: self.slot,
             before: HashMap::new(),

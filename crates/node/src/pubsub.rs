@@ -158,6 +158,11 @@ impl Session {
                 level: CommitmentLevel::Processed,
             },
             "logsSubscribe" => logs_subscription(&args)?,
+            // PubsubClient asks the node's version before filtered subscriptions.
+            "getVersion" => {
+                return serde_json::to_value(crate::rpc::cluster::version_info())
+                    .map_err(crate::rpc::internal);
+            }
             _ => return Err(Error::method_not_found()),
         };
         if self.subscriptions.len() >= MAX_SUBSCRIPTIONS_PER_CONNECTION {

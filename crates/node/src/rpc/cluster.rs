@@ -47,12 +47,17 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("getFirstAvailableBlock", 0, |_, _| Ok(Value::from(0u64))),
 ];
 
-fn get_version(_: &NodeState, _: &Args) -> RpcResult<Value> {
+/// The agave version whose crates this node runs (what `getVersion` tells).
+pub fn version_info() -> RpcVersionInfo {
     let version = solana_version::Version::default();
-    json(Ok(RpcVersionInfo {
+    RpcVersionInfo {
         solana_core: version.to_string(),
         feature_set: Some(version.feature_set),
-    }))
+    }
+}
+
+fn get_version(_: &NodeState, _: &Args) -> RpcResult<Value> {
+    json(Ok(version_info()))
 }
 
 /// `getSlot` and `getBlockHeight` (every slot has a block, so they agree).

@@ -5,7 +5,7 @@
 //! `solana-rpc-client-types` / `solana-transaction-status`.
 
 pub(crate) mod accounts;
-mod cluster;
+pub(crate) mod cluster;
 mod transactions;
 
 use std::net::SocketAddr;
