@@ -56,7 +56,11 @@ pub struct BankConfig {
 #[derive(Clone, Debug)]
 pub enum NodeEvent {
     /// A new slot opened; `root` is the finalized slot.
-    Slot { slot: Slot, parent: Slot, root: Slot },
+    Slot {
+        slot: Slot,
+        parent: Slot,
+        root: Slot,
+    },
     /// A transaction landed (confirmed); `accounts` are the ones it changed,
     /// with their new state (`None`: closed).
     Transaction {
@@ -64,7 +68,10 @@ pub enum NodeEvent {
         accounts: Arc<Vec<(Pubkey, Option<Account>)>>,
     },
     /// Slot `slot` became finalized; `accounts` changed in it.
-    Finalized { slot: Slot, accounts: Arc<Vec<Pubkey>> },
+    Finalized {
+        slot: Slot,
+        accounts: Arc<Vec<Pubkey>>,
+    },
 }
 
 /// Accounts as they were before the first change in one slot.
@@ -490,7 +497,10 @@ impl Bank {
                     .get_account(&lookup.account_key)
                     .filter(|a| a.owner == solana_sdk_ids::address_lookup_table::ID)
                     .ok_or(TransactionError::AddressLookupTableNotFound)?;
-                let table = solana_address_lookup_table_interface::state::AddressLookupTable::deserialize(&table.data)
+                let table =
+                    solana_address_lookup_table_interface::state::AddressLookupTable::deserialize(
+                        &table.data,
+                    )
                     .map_err(|_| TransactionError::InvalidAddressLookupTableData)?;
                 let pick = |indexes: &[u8], out: &mut Vec<Pubkey>| {
                     for index in indexes {
@@ -561,12 +571,21 @@ impl Bank {
             block_time: self.svm.get_sysvar::<Clock>().unix_timestamp,
             pre_token_balances: self.token_balances(&keys, &pre),
             post_token_balances: self.token_balances(&keys, &post),
-            pre_balances: pre.iter().map(|a| a.as_ref().map_or(0, |a| a.lamports)).collect(),
-            post_balances: post.iter().map(|a| a.as_ref().map_or(0, |a| a.lamports)).collect(),
+            pre_balances: pre
+                .iter()
+                .map(|a| a.as_ref().map_or(0, |a| a.lamports))
+                .collect(),
+            post_balances: post
+                .iter()
+                .map(|a| a.as_ref().map_or(0, |a| a.lamports))
+                .collect(),
             transaction: tx,
             err,
             fee: meta.fee,
-            inner_instructions: solana_transaction_status::map_inner_instructions(meta.inner_instructions).collect(),
+            inner_instructions: solana_transaction_status::map_inner_instructions(
+                meta.inner_instructions,
+            )
+            .collect(),
             logs: meta.logs,
             compute_units_consumed: meta.compute_units_consumed,
             return_data: Some(meta.return_data).filter(|r| !r.data.is_empty()),
@@ -648,7 +667,10 @@ impl Bank {
             units_consumed: meta.compute_units_consumed,
             fee: meta.fee,
             return_data: Some(meta.return_data).filter(|r| !r.data.is_empty()),
-            inner_instructions: solana_transaction_status::map_inner_instructions(meta.inner_instructions).collect(),
+            inner_instructions: solana_transaction_status::map_inner_instructions(
+                meta.inner_instructions,
+            )
+            .collect(),
             post_accounts: post_accounts
                 .into_iter()
                 .map(|(k, a)| (k, Account::from(a)))

@@ -69,7 +69,9 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
     })
 }
 
-fn stopped(mut stop: watch::Receiver<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {
+fn stopped(
+    mut stop: watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
     async move {
         let _ = stop.wait_for(|s| *s).await;
     }
@@ -88,7 +90,11 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     let rpc_addr = rpc_listener.local_addr()?;
     let ws_addr = ws_listener.local_addr()?;
     let tasks = vec![
-        tokio::spawn(slot_clock(state.clone(), config.slot_duration, stop_rx.clone())),
+        tokio::spawn(slot_clock(
+            state.clone(),
+            config.slot_duration,
+            stop_rx.clone(),
+        )),
         tokio::spawn({
             let state = state.clone();
             let shutdown = stopped(stop_rx.clone());

@@ -15,7 +15,11 @@ use orderbook_node::{BankConfig, NodeConfig};
 #[command(version)]
 struct Args {
     /// JSON-RPC address (HTTP, POST /).
-    #[arg(long, env = "ORDERBOOK_NODE_RPC_ADDR", default_value = "127.0.0.1:8899")]
+    #[arg(
+        long,
+        env = "ORDERBOOK_NODE_RPC_ADDR",
+        default_value = "127.0.0.1:8899"
+    )]
     rpc_addr: SocketAddr,
     /// PubSub address (WebSocket).
     #[arg(long, env = "ORDERBOOK_NODE_WS_ADDR", default_value = "127.0.0.1:8900")]

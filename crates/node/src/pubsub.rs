@@ -28,7 +28,9 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::bank::NodeEvent;
 use crate::record::TxRecord;
-use crate::rpc::{Args, Shared, invalid_params, level, parse_pubkey, parse_signature, with_context};
+use crate::rpc::{
+    Args, Shared, invalid_params, level, parse_pubkey, parse_signature, with_context,
+};
 
 /// Most live subscriptions on one connection.
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 1_000;
@@ -38,12 +40,23 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 const MAX_PENDING_FINALIZED: usize = 10_000;
 
 enum Kind {
-    Account { key: Pubkey, config: RpcAccountInfoConfig },
-    Program { program: Pubkey, filters: Vec<RpcFilterType>, config: RpcAccountInfoConfig },
-    Signature { signature: Signature },
+    Account {
+        key: Pubkey,
+        config: RpcAccountInfoConfig,
+    },
+    Program {
+        program: Pubkey,
+        filters: Vec<RpcFilterType>,
+        config: RpcAccountInfoConfig,
+    },
+    Signature {
+        signature: Signature,
+    },
     Slot,
     /// `None`: every transaction.
-    Logs { mentions: Option<Pubkey> },
+    Logs {
+        mentions: Option<Pubkey>,
+    },
 }
 
 struct Subscription {
@@ -78,7 +91,10 @@ struct Session {
 
 fn notification(method: &str, subscription: u64, result: impl Serialize) -> String {
     let mut params = serde_json::Map::new();
-    params.insert("result".into(), serde_json::to_value(result).unwrap_or_default());
+    params.insert(
+        "result".into(),
+        serde_json::to_value(result).unwrap_or_default(),
+    );
     params.insert("subscription".into(), subscription.into());
     let notification = jsonrpc_core::Notification {
         jsonrpc: Some(jsonrpc_core::Version::V2),
@@ -110,9 +126,14 @@ impl Session {
         let parsed: Result<jsonrpc_core::Request, _> = serde_json::from_str(text);
         let calls = match parsed {
             Ok(jsonrpc_core::Request::Single(call)) => vec![call],
-            Ok(jsonrpc_core::Request::Batch(calls)) if calls.len() <= crate::rpc::MAX_BATCH_REQUESTS => calls,
+            Ok(jsonrpc_core::Request::Batch(calls))
+                if calls.len() <= crate::rpc::MAX_BATCH_REQUESTS =>
+            {
+                calls
+            }
             Ok(jsonrpc_core::Request::Batch(_)) => {
-                self.out.push(reply(Id::Null, Err(Error::invalid_request())));
+                self.out
+                    .push(reply(Id::Null, Err(Error::invalid_request())));
                 return;
             }
             Err(_) => {
@@ -190,7 +211,11 @@ impl Session {
     }
 
     fn landed(&self, signature: &Signature, level: CommitmentLevel) -> Option<TxRecord> {
-        self.state.bank().transaction(signature, level).ok().flatten()
+        self.state
+            .bank()
+            .transaction(signature, level)
+            .ok()
+            .flatten()
     }
 
     fn deferred_signature(&mut self, id: u64, record: &TxRecord) {
@@ -203,10 +228,15 @@ impl Session {
     fn event(&mut self, event: &NodeEvent) {
         match event {
             NodeEvent::Slot { slot, parent, root } => {
-                let info = SlotInfo { slot: *slot, parent: *parent, root: *root };
+                let info = SlotInfo {
+                    slot: *slot,
+                    parent: *parent,
+                    root: *root,
+                };
                 for (id, sub) in &self.subscriptions {
                     if matches!(sub.kind, Kind::Slot) {
-                        self.out.push(notification("slotNotification", *id, info.clone()));
+                        self.out
+                            .push(notification("slotNotification", *id, info.clone()));
                     }
                 }
             }
@@ -261,7 +291,11 @@ impl Session {
                         err: record.err.clone().map(Into::into),
                         logs: record.logs.clone(),
                     };
-                    self.out.push(notification("logsNotification", *id, with_context(record.slot, logs)));
+                    self.out.push(notification(
+                        "logsNotification",
+                        *id,
+                        with_context(record.slot, logs),
+                    ));
                 }
                 _ => {}
             }
@@ -287,18 +321,39 @@ impl Session {
                 // A closed account is notified as an empty one, as a node does.
                 let account = account.as_ref().unwrap_or(&closed);
                 match &sub.kind {
-                    Kind::Account { key: wanted, config } if wanted == key => {
-                        if let Ok(ui) = crate::rpc::accounts::ui_account(&bank, key, account, config) {
-                            self.out.push(notification("accountNotification", *id, with_context(slot, ui)));
+                    Kind::Account {
+                        key: wanted,
+                        config,
+                    } if wanted == key => {
+                        if let Ok(ui) =
+                            crate::rpc::accounts::ui_account(&bank, key, account, config)
+                        {
+                            self.out.push(notification(
+                                "accountNotification",
+                                *id,
+                                with_context(slot, ui),
+                            ));
                         }
                     }
-                    Kind::Program { program, filters, config }
-                        if account.owner == *program
-                            && crate::rpc::accounts::filters_allow(filters, account) =>
+                    Kind::Program {
+                        program,
+                        filters,
+                        config,
+                    } if account.owner == *program
+                        && crate::rpc::accounts::filters_allow(filters, account) =>
                     {
-                        if let Ok(ui) = crate::rpc::accounts::ui_account(&bank, key, account, config) {
-                            let keyed = RpcKeyedAccount { pubkey: key.to_string(), account: ui };
-                            self.out.push(notification("programNotification", *id, with_context(slot, keyed)));
+                        if let Ok(ui) =
+                            crate::rpc::accounts::ui_account(&bank, key, account, config)
+                        {
+                            let keyed = RpcKeyedAccount {
+                                pubkey: key.to_string(),
+                                account: ui,
+                            };
+                            self.out.push(notification(
+                                "programNotification",
+                                *id,
+                                with_context(slot, keyed),
+                            ));
                         }
                     }
                     _ => {}
@@ -320,7 +375,11 @@ fn signature_notification(id: u64, record: &TxRecord) -> String {
     let result = RpcSignatureResult::ProcessedSignature(ProcessedSignatureResult {
         err: record.err.clone().map(Into::into),
     });
-    notification("signatureNotification", id, with_context(record.slot, result))
+    notification(
+        "signatureNotification",
+        id,
+        with_context(record.slot, result),
+    )
 }
 
 fn account_subscription(args: &Args) -> Result<Subscription, Error> {
@@ -343,7 +402,11 @@ fn program_subscription(args: &Args) -> Result<Subscription, Error> {
     }
     Ok(Subscription {
         level: level(config.account_config.commitment),
-        kind: Kind::Program { program, filters, config: config.account_config },
+        kind: Kind::Program {
+            program,
+            filters,
+            config: config.account_config,
+        },
     })
 }
 
@@ -358,15 +421,15 @@ fn signature_subscription(args: &Args) -> Result<Subscription, Error> {
 
 fn logs_subscription(args: &Args) -> Result<Subscription, Error> {
     let filter: RpcTransactionLogsFilter = args.required(0, "filter")?;
-    let config: RpcTransactionLogsConfig = args.optional(1, "config")?.unwrap_or(RpcTransactionLogsConfig { commitment: None });
+    let config: RpcTransactionLogsConfig = args
+        .optional(1, "config")?
+        .unwrap_or(RpcTransactionLogsConfig { commitment: None });
     let mentions = match filter {
         RpcTransactionLogsFilter::All | RpcTransactionLogsFilter::AllWithVotes => None,
         RpcTransactionLogsFilter::Mentions(keys) => match keys.as_slice() {
             [key] => Some(parse_pubkey(key)?),
             _ => {
-                return Err(invalid_params(
-                    "Invalid Request: Only 1 address supported",
-                ));
+                return Err(invalid_params("Invalid Request: Only 1 address supported"));
             }
         },
     };

@@ -67,25 +67,40 @@ async fn hostile_requests_get_errors_and_change_nothing() {
     };
     let blockhash = client.get_latest_blockhash().await.unwrap();
     let landed = Transaction::new_signed_with_payer(
-        &[solana_system_interface::instruction::transfer(&payer.pubkey(), &Pubkey::new_unique(), 1_000_000)],
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &Pubkey::new_unique(),
+            1_000_000,
+        )],
         Some(&payer.pubkey()),
         &[&payer],
         blockhash,
     );
     client.send_and_confirm_transaction(&landed).await.unwrap();
     let balance_before = client.get_balance(&payer.pubkey()).await.unwrap();
-    let count_before = probe.call("getTransactionCount", json!([{"commitment": "confirmed"}])).await["result"].clone();
+    let count_before = probe
+        .call("getTransactionCount", json!([{"commitment": "confirmed"}]))
+        .await["result"]
+        .clone();
 
     let to = Pubkey::new_unique().to_string();
     let mut tampered = Transaction::new_signed_with_payer(
-        &[solana_system_interface::instruction::transfer(&payer.pubkey(), &Pubkey::new_unique(), 1_000_000)],
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &Pubkey::new_unique(),
+            1_000_000,
+        )],
         Some(&payer.pubkey()),
         &[&payer],
         blockhash,
     );
     tampered.message.instructions[0].data[4] ^= 1;
     let expired = Transaction::new_signed_with_payer(
-        &[solana_system_interface::instruction::transfer(&payer.pubkey(), &Pubkey::new_unique(), 1_000_000)],
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &Pubkey::new_unique(),
+            1_000_000,
+        )],
         Some(&payer.pubkey()),
         &[&payer],
         solana_hash::Hash::new_unique(),
@@ -95,12 +110,16 @@ async fn hostile_requests_get_errors_and_change_nothing() {
             key: Pubkey::new_unique(),
             addresses: vec![Pubkey::new_unique()],
         };
-        let ix = solana_system_interface::instruction::transfer(&payer.pubkey(), &table.addresses[0], 1);
-        let message = v0::Message::try_compile(&payer.pubkey(), &[ix], &[table], blockhash).unwrap();
+        let ix =
+            solana_system_interface::instruction::transfer(&payer.pubkey(), &table.addresses[0], 1);
+        let message =
+            v0::Message::try_compile(&payer.pubkey(), &[ix], &[table], blockhash).unwrap();
         VersionedTransaction::try_new(VersionedMessage::V0(message), &[&payer]).unwrap()
     };
     let many_keys: Vec<String> = (0..101).map(|_| Pubkey::new_unique().to_string()).collect();
-    let many_signatures: Vec<String> = (0..257).map(|_| solana_signature::Signature::default().to_string()).collect();
+    let many_signatures: Vec<String> = (0..257)
+        .map(|_| solana_signature::Signature::default().to_string())
+        .collect();
     let batch: Vec<Value> = (0..101)
         .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "getSlot"}))
         .collect();
@@ -147,25 +166,39 @@ async fn hostile_requests_get_errors_and_change_nothing() {
         .collect();
     assert!(reasons[0].contains("AlreadyProcessed"), "{reasons:?}");
     assert!(reasons[1].contains("BlockhashNotFound"), "{reasons:?}");
-    assert!(reasons[2].contains("AddressLookupTableNotFound"), "{reasons:?}");
+    assert!(
+        reasons[2].contains("AddressLookupTableNotFound"),
+        "{reasons:?}"
+    );
 
     // An oversized body is refused before it is read.
     let (status, _) = probe.raw(format!("[{}]", " ".repeat(100_000))).await;
     assert_eq!(status, 413);
 
     // Nothing changed, and the node still answers.
-    assert_eq!(client.get_balance(&payer.pubkey()).await.unwrap(), balance_before);
-    let count_after = probe.call("getTransactionCount", json!([{"commitment": "confirmed"}])).await["result"].clone();
+    assert_eq!(
+        client.get_balance(&payer.pubkey()).await.unwrap(),
+        balance_before
+    );
+    let count_after = probe
+        .call("getTransactionCount", json!([{"commitment": "confirmed"}]))
+        .await["result"]
+        .clone();
     assert_eq!(count_after, count_before);
     assert_eq!(probe.call("getHealth", json!([])).await["result"], "ok");
-    println!("{} hostile HTTP requests answered with the right error", cases.len() + 1);
+    println!(
+        "{} hostile HTTP requests answered with the right error",
+        cases.len() + 1
+    );
     node.node.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pubsub_refuses_floods_and_garbage_and_keeps_the_connection() {
     let node = common::TestNode::start().await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(node.node.ws_url()).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(node.node.ws_url())
+        .await
+        .unwrap();
     let next_reply = async |ws: &mut tokio_tungstenite::WebSocketStream<_>| -> Value {
         loop {
             let Some(Ok(Message::Text(text))) = ws.next().await else {
@@ -179,17 +212,25 @@ async fn pubsub_refuses_floods_and_garbage_and_keeps_the_connection() {
     };
     ws.send(Message::text("not json")).await.unwrap();
     assert_eq!(code(&next_reply(&mut ws).await), Some(PARSE_ERROR));
-    ws.send(Message::text(json!({"jsonrpc": "2.0", "id": 1, "method": "everythingSubscribe"}).to_string()))
-        .await
-        .unwrap();
+    ws.send(Message::text(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "everythingSubscribe"}).to_string(),
+    ))
+    .await
+    .unwrap();
     assert_eq!(code(&next_reply(&mut ws).await), Some(METHOD_NOT_FOUND));
-    ws.send(Message::text(json!({"jsonrpc": "2.0", "id": 2, "method": "accountUnsubscribe", "params": [999_999]}).to_string()))
-        .await
-        .unwrap();
+    ws.send(Message::text(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "accountUnsubscribe", "params": [999_999]})
+            .to_string(),
+    ))
+    .await
+    .unwrap();
     assert_eq!(code(&next_reply(&mut ws).await), Some(INVALID_PARAMS));
-    ws.send(Message::text(json!({"jsonrpc": "2.0", "id": 3, "method": "accountSubscribe", "params": ["nope"]}).to_string()))
-        .await
-        .unwrap();
+    ws.send(Message::text(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "accountSubscribe", "params": ["nope"]})
+            .to_string(),
+    ))
+    .await
+    .unwrap();
     assert_eq!(code(&next_reply(&mut ws).await), Some(INVALID_PARAMS));
 
     // A flood of subscriptions from one socket stops at the cap.
@@ -197,22 +238,30 @@ async fn pubsub_refuses_floods_and_garbage_and_keeps_the_connection() {
     let key = Keypair::new().pubkey().to_string();
     let mut refused = 0;
     for id in 0..cap + 20 {
-        ws.send(Message::text(json!({"jsonrpc": "2.0", "id": id + 10, "method": "accountSubscribe", "params": [key]}).to_string()))
-            .await
-            .unwrap();
+        ws.send(Message::text(
+            json!({"jsonrpc": "2.0", "id": id + 10, "method": "accountSubscribe", "params": [key]})
+                .to_string(),
+        ))
+        .await
+        .unwrap();
         if code(&next_reply(&mut ws).await) == Some(INVALID_REQUEST) {
             refused += 1;
         }
     }
     assert_eq!(refused, 20);
     // The connection still serves: unsubscribe one, subscribe again.
-    ws.send(Message::text(json!({"jsonrpc": "2.0", "id": 5, "method": "accountUnsubscribe", "params": [0]}).to_string()))
-        .await
-        .unwrap();
+    ws.send(Message::text(
+        json!({"jsonrpc": "2.0", "id": 5, "method": "accountUnsubscribe", "params": [0]})
+            .to_string(),
+    ))
+    .await
+    .unwrap();
     assert_eq!(next_reply(&mut ws).await["result"], true);
-    ws.send(Message::text(json!({"jsonrpc": "2.0", "id": 6, "method": "slotSubscribe"}).to_string()))
-        .await
-        .unwrap();
+    ws.send(Message::text(
+        json!({"jsonrpc": "2.0", "id": 6, "method": "slotSubscribe"}).to_string(),
+    ))
+    .await
+    .unwrap();
     assert!(next_reply(&mut ws).await["result"].is_u64());
     node.node.shutdown().await;
 }

@@ -31,7 +31,9 @@ use solana_rpc_client_api::config::{
     RpcTransactionLogsFilter,
 };
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
-use solana_rpc_client_api::request::{RpcError, RpcRequest, RpcResponseErrorData, TokenAccountsFilter};
+use solana_rpc_client_api::request::{
+    RpcError, RpcRequest, RpcResponseErrorData, TokenAccountsFilter,
+};
 use solana_rpc_client_api::response::{Response, RpcSignatureResult};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
@@ -64,9 +66,17 @@ async fn world() -> World {
     )
     .await
     .unwrap();
-    let maker = scenario::trader(&chain, &payer, &market, 1_000_000_000, 5_000_000, 7_000_000, 40)
-        .await
-        .unwrap();
+    let maker = scenario::trader(
+        &chain,
+        &payer,
+        &market,
+        1_000_000_000,
+        5_000_000,
+        7_000_000,
+        40,
+    )
+    .await
+    .unwrap();
     World {
         node,
         client,
@@ -76,9 +86,18 @@ async fn world() -> World {
     }
 }
 
-fn transfer(from: &Keypair, to: &Pubkey, lamports: u64, blockhash: solana_hash::Hash) -> Transaction {
+fn transfer(
+    from: &Keypair,
+    to: &Pubkey,
+    lamports: u64,
+    blockhash: solana_hash::Hash,
+) -> Transaction {
     Transaction::new_signed_with_payer(
-        &[solana_system_interface::instruction::transfer(&from.pubkey(), to, lamports)],
+        &[solana_system_interface::instruction::transfer(
+            &from.pubkey(),
+            to,
+            lamports,
+        )],
         Some(&from.pubkey()),
         &[from],
         blockhash,
@@ -95,32 +114,55 @@ async fn node_and_slot_methods() {
     assert_ne!(genesis, solana_hash::Hash::default());
     c.get_identity().await.unwrap();
 
-    let processed = c.get_slot_with_commitment(CommitmentConfig::processed()).await.unwrap();
-    let finalized = c.get_slot_with_commitment(CommitmentConfig::finalized()).await.unwrap();
+    let processed = c
+        .get_slot_with_commitment(CommitmentConfig::processed())
+        .await
+        .unwrap();
+    let finalized = c
+        .get_slot_with_commitment(CommitmentConfig::finalized())
+        .await
+        .unwrap();
     assert!(finalized + common::TEST_FINALITY_LAG >= processed && finalized < processed);
     let height = c.get_block_height_with_commitment(CONFIRMED).await.unwrap();
     assert!(height >= processed);
     let epoch = c.get_epoch_info().await.unwrap();
     assert!(epoch.absolute_slot >= finalized && epoch.transaction_count.unwrap() >= 5);
 
-    let (hash, last_valid) = c.get_latest_blockhash_with_commitment(CONFIRMED).await.unwrap();
+    let (hash, last_valid) = c
+        .get_latest_blockhash_with_commitment(CONFIRMED)
+        .await
+        .unwrap();
     assert!(last_valid >= height && last_valid <= height + 150);
     assert!(c.is_blockhash_valid(&hash, CONFIRMED).await.unwrap());
-    assert!(!c.is_blockhash_valid(&solana_hash::Hash::new_unique(), CONFIRMED).await.unwrap());
+    assert!(
+        !c.is_blockhash_valid(&solana_hash::Hash::new_unique(), CONFIRMED)
+            .await
+            .unwrap()
+    );
     let message = Message::new_with_blockhash(
-        &[solana_system_interface::instruction::transfer(&w.payer.pubkey(), &Pubkey::new_unique(), 1)],
+        &[solana_system_interface::instruction::transfer(
+            &w.payer.pubkey(),
+            &Pubkey::new_unique(),
+            1,
+        )],
         Some(&w.payer.pubkey()),
         &hash,
     );
     assert_eq!(c.get_fee_for_message(&message).await.unwrap(), 5_000);
     let rent = c.get_minimum_balance_for_rent_exemption(165).await.unwrap();
     assert!(rent > 0);
-    let fees = c.get_recent_prioritization_fees(&[w.market.keys.market]).await.unwrap();
+    let fees = c
+        .get_recent_prioritization_fees(&[w.market.keys.market])
+        .await
+        .unwrap();
     assert!(!fees.is_empty() && fees.iter().all(|f| f.prioritization_fee == 0));
 
     // A slot not reached yet is refused, as a node refuses it.
     let err = c
-        .send::<u64>(RpcRequest::GetSlot, json!([{"minContextSlot": processed + 1_000_000}]))
+        .send::<u64>(
+            RpcRequest::GetSlot,
+            json!([{"minContextSlot": processed + 1_000_000}]),
+        )
         .await
         .unwrap_err();
     assert_eq!(rpc_code(&err), Some(-32016), "{err}");
@@ -141,13 +183,20 @@ async fn account_and_token_methods() {
     let wallet = w.maker.base_wallet;
     let mint = w.market.keys.base_mint;
 
-    let balance = c.get_balance_with_commitment(&w.payer.pubkey(), CONFIRMED).await.unwrap();
+    let balance = c
+        .get_balance_with_commitment(&w.payer.pubkey(), CONFIRMED)
+        .await
+        .unwrap();
     assert!(balance.value > 0 && balance.value < 100_000_000_000);
 
     // The same account in every binary encoding decodes to the same bytes
     // (the mint: base58 carries at most 128 bytes).
     let mut seen = Vec::new();
-    for encoding in [UiAccountEncoding::Base58, UiAccountEncoding::Base64, UiAccountEncoding::Base64Zstd] {
+    for encoding in [
+        UiAccountEncoding::Base58,
+        UiAccountEncoding::Base64,
+        UiAccountEncoding::Base64Zstd,
+    ] {
         let account = c
             .get_account_with_config(
                 &mint,
@@ -172,7 +221,10 @@ async fn account_and_token_methods() {
             &wallet,
             RpcAccountInfoConfig {
                 encoding: Some(UiAccountEncoding::Base64),
-                data_slice: Some(UiDataSliceConfig { offset: 32, length: 32 }),
+                data_slice: Some(UiDataSliceConfig {
+                    offset: 32,
+                    length: 32,
+                }),
                 commitment: Some(CONFIRMED),
                 ..Default::default()
             },
@@ -196,7 +248,10 @@ async fn account_and_token_methods() {
     };
     assert_eq!(json_data.program, "spl-token");
     assert_eq!(json_data.parsed["info"]["tokenAmount"]["decimals"], 6);
-    assert_eq!(json_data.parsed["info"]["owner"], w.maker.owner.pubkey().to_string());
+    assert_eq!(
+        json_data.parsed["info"]["owner"],
+        w.maker.owner.pubkey().to_string()
+    );
 
     let many = c
         .get_multiple_accounts_with_commitment(&[wallet, Pubkey::new_unique(), mint], CONFIRMED)
@@ -207,7 +262,10 @@ async fn account_and_token_methods() {
     // Program accounts with memcmp and dataSize filters, with and without context.
     let filters = vec![
         RpcFilterType::DataSize(165),
-        RpcFilterType::Memcmp(Memcmp::new_raw_bytes(32, w.maker.owner.pubkey().to_bytes().to_vec())),
+        RpcFilterType::Memcmp(Memcmp::new_raw_bytes(
+            32,
+            w.maker.owner.pubkey().to_bytes().to_vec(),
+        )),
     ];
     let owned = c
         .get_program_accounts_with_config(
@@ -231,7 +289,10 @@ async fn account_and_token_methods() {
     expected.sort();
     assert_eq!(keys, expected);
 
-    let token_balance = c.get_token_account_balance_with_commitment(&wallet, CONFIRMED).await.unwrap();
+    let token_balance = c
+        .get_token_account_balance_with_commitment(&wallet, CONFIRMED)
+        .await
+        .unwrap();
     assert_eq!(token_balance.value.amount, "3000000"); // 40% of 5,000,000 deposited
     assert_eq!(token_balance.value.decimals, 6);
     let by_owner = c
@@ -253,7 +314,10 @@ async fn account_and_token_methods() {
         .unwrap();
     assert_eq!(by_mint.value.len(), 1);
     assert_eq!(by_mint.value[0].pubkey, wallet.to_string());
-    let supply = c.get_token_supply_with_commitment(&mint, CONFIRMED).await.unwrap();
+    let supply = c
+        .get_token_supply_with_commitment(&mint, CONFIRMED)
+        .await
+        .unwrap();
     assert_eq!(supply.value.amount, "5000000");
     w.node.node.shutdown().await;
 }
@@ -281,7 +345,11 @@ async fn sending_simulating_and_history() {
     // base64, a v0 message, preflight skipped.
     let message = v0::Message::try_compile(
         &w.payer.pubkey(),
-        &[solana_system_interface::instruction::transfer(&w.payer.pubkey(), &to, 2_000_000)],
+        &[solana_system_interface::instruction::transfer(
+            &w.payer.pubkey(),
+            &to,
+            2_000_000,
+        )],
         &[],
         blockhash,
     )
@@ -299,7 +367,13 @@ async fn sending_simulating_and_history() {
         .await
         .unwrap();
     common::wait_confirmed(c, &v0_signature).await;
-    assert_eq!(c.get_balance_with_commitment(&to, CONFIRMED).await.unwrap().value, 3_000_000);
+    assert_eq!(
+        c.get_balance_with_commitment(&to, CONFIRMED)
+            .await
+            .unwrap()
+            .value,
+        3_000_000
+    );
 
     // A preflight failure: -32002 with the simulation's err, logs and units.
     let overdraw = ix::withdraw(
@@ -345,7 +419,10 @@ async fn sending_simulating_and_history() {
         .unwrap()
         .value;
     assert!(sim.err.is_none(), "{sim:?}");
-    assert_eq!(sim.accounts.unwrap()[0].as_ref().unwrap().lamports, 3_000_005);
+    assert_eq!(
+        sim.accounts.unwrap()[0].as_ref().unwrap().lamports,
+        3_000_005
+    );
     assert!(sim.inner_instructions.is_some());
     let stale = transfer(&w.payer, &to, 5, solana_hash::Hash::new_unique());
     let replaced = c
@@ -361,15 +438,30 @@ async fn sending_simulating_and_history() {
         .value;
     assert!(replaced.err.is_none() && replaced.replacement_blockhash.is_some());
     // The balance did not move: simulations keep nothing.
-    assert_eq!(c.get_balance_with_commitment(&to, CONFIRMED).await.unwrap().value, 3_000_000);
+    assert_eq!(
+        c.get_balance_with_commitment(&to, CONFIRMED)
+            .await
+            .unwrap()
+            .value,
+        3_000_000
+    );
 
     // Statuses, with and without history search.
     let statuses = c
-        .get_signature_statuses_with_history(&[base58, v0_signature, solana_signature::Signature::default()])
+        .get_signature_statuses_with_history(&[
+            base58,
+            v0_signature,
+            solana_signature::Signature::default(),
+        ])
         .await
         .unwrap()
         .value;
-    assert!(statuses[0].as_ref().unwrap().satisfies_commitment(CONFIRMED));
+    assert!(
+        statuses[0]
+            .as_ref()
+            .unwrap()
+            .satisfies_commitment(CONFIRMED)
+    );
     assert_eq!(
         statuses[1].as_ref().unwrap().confirmation_status,
         Some(TransactionConfirmationStatus::Confirmed)
@@ -417,7 +509,11 @@ async fn sending_simulating_and_history() {
     assert_eq!(newer.len(), 1);
 
     // The transaction in json, jsonParsed and base64; v0 needs maxSupportedTransactionVersion.
-    for encoding in [UiTransactionEncoding::Json, UiTransactionEncoding::JsonParsed, UiTransactionEncoding::Base64] {
+    for encoding in [
+        UiTransactionEncoding::Json,
+        UiTransactionEncoding::JsonParsed,
+        UiTransactionEncoding::Base64,
+    ] {
         let tx = c
             .get_transaction_with_config(
                 &v0_signature,
@@ -433,8 +529,14 @@ async fn sending_simulating_and_history() {
         assert_eq!(meta.fee, 5_000);
         assert_eq!(meta.post_balances.len(), 3);
         if encoding == UiTransactionEncoding::Base64 {
-            assert!(matches!(tx.transaction.transaction, EncodedTransaction::Binary(..)));
-            assert_eq!(tx.transaction.transaction.decode().unwrap().signatures[0], v0_signature);
+            assert!(matches!(
+                tx.transaction.transaction,
+                EncodedTransaction::Binary(..)
+            ));
+            assert_eq!(
+                tx.transaction.transaction.decode().unwrap().signatures[0],
+                v0_signature
+            );
         }
     }
     let unsupported = c
@@ -478,8 +580,13 @@ async fn sending_simulating_and_history() {
     let meta = tx.transaction.meta.unwrap();
     let pre: Vec<_> = Option::from(meta.pre_token_balances).unwrap();
     let post: Vec<_> = Option::from(meta.post_token_balances).unwrap();
-    let amount = |list: &[solana_transaction_status_client_types::UiTransactionTokenBalance], mint: &Pubkey| -> Vec<String> {
-        list.iter().filter(|b| b.mint == mint.to_string()).map(|b| b.ui_token_amount.amount.clone()).collect()
+    let amount = |list: &[solana_transaction_status_client_types::UiTransactionTokenBalance],
+                  mint: &Pubkey|
+     -> Vec<String> {
+        list.iter()
+            .filter(|b| b.mint == mint.to_string())
+            .map(|b| b.ui_token_amount.amount.clone())
+            .collect()
     };
     let base_pre = amount(&pre, &w.market.keys.base_mint);
     let base_post = amount(&post, &w.market.keys.base_mint);
@@ -505,13 +612,17 @@ async fn sending_simulating_and_history() {
         {
             Ok(block) => break block,
             // The block closes at the end of its slot.
-            Err(e) if rpc_code(&e) == Some(-32004) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(e) if rpc_code(&e) == Some(-32004) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
             Err(e) => panic!("{e}"),
         }
     };
     assert_eq!(block.block_height, Some(slot));
     assert!(block.transactions.unwrap().iter().any(|t| {
-        t.transaction.decode().is_some_and(|d| d.signatures[0] == deposit_signature)
+        t.transaction
+            .decode()
+            .is_some_and(|d| d.signatures[0] == deposit_signature)
     }));
     w.node.node.shutdown().await;
 }
@@ -522,17 +633,49 @@ async fn finalized_reads_lag_confirmed_ones() {
     let c = &w.client;
     let to = Pubkey::new_unique();
     let signature = c
-        .send_and_confirm_transaction(&transfer(&w.payer, &to, 1_000_000, c.get_latest_blockhash().await.unwrap()))
+        .send_and_confirm_transaction(&transfer(
+            &w.payer,
+            &to,
+            1_000_000,
+            c.get_latest_blockhash().await.unwrap(),
+        ))
         .await
         .unwrap();
-    assert_eq!(c.get_balance_with_commitment(&to, CONFIRMED).await.unwrap().value, 1_000_000);
-    assert_eq!(c.get_balance_with_commitment(&to, CommitmentConfig::finalized()).await.unwrap().value, 0);
-    c.confirm_transaction_with_spinner(&signature, &c.get_latest_blockhash().await.unwrap(), CommitmentConfig::finalized())
-        .await
+    assert_eq!(
+        c.get_balance_with_commitment(&to, CONFIRMED)
+            .await
+            .unwrap()
+            .value,
+        1_000_000
+    );
+    assert_eq!(
+        c.get_balance_with_commitment(&to, CommitmentConfig::finalized())
+            .await
+            .unwrap()
+            .value,
+        0
+    );
+    c.confirm_transaction_with_spinner(
+        &signature,
+        &c.get_latest_blockhash().await.unwrap(),
+        CommitmentConfig::finalized(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        c.get_balance_with_commitment(&to, CommitmentConfig::finalized())
+            .await
+            .unwrap()
+            .value,
+        1_000_000
+    );
+    let status = c.get_signature_statuses(&[signature]).await.unwrap().value[0]
+        .clone()
         .unwrap();
-    assert_eq!(c.get_balance_with_commitment(&to, CommitmentConfig::finalized()).await.unwrap().value, 1_000_000);
-    let status = c.get_signature_statuses(&[signature]).await.unwrap().value[0].clone().unwrap();
-    assert_eq!(status.confirmation_status, Some(TransactionConfirmationStatus::Finalized));
+    assert_eq!(
+        status.confirmation_status,
+        Some(TransactionConfirmationStatus::Finalized)
+    );
     assert_eq!(status.confirmations, None);
     w.node.node.shutdown().await;
 }
@@ -545,8 +688,14 @@ async fn every_subscription_through_pubsub_client() {
     let to = Keypair::new().pubkey();
 
     let (mut slots, slot_unsub) = pubsub.slot_subscribe().await.unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(5), slots.next()).await.unwrap().unwrap();
-    let second = tokio::time::timeout(Duration::from_secs(5), slots.next()).await.unwrap().unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), slots.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(5), slots.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(second.slot, first.slot + 1);
     assert_eq!(second.parent, first.slot);
     slot_unsub().await;
@@ -578,52 +727,91 @@ async fn every_subscription_through_pubsub_client() {
         .await
         .unwrap();
     let (mut all_logs, all_unsub) = pubsub
-        .logs_subscribe(RpcTransactionLogsFilter::All, RpcTransactionLogsConfig { commitment: Some(CONFIRMED) })
+        .logs_subscribe(
+            RpcTransactionLogsFilter::All,
+            RpcTransactionLogsConfig {
+                commitment: Some(CONFIRMED),
+            },
+        )
         .await
         .unwrap();
     let (mut mentions, mentions_unsub) = pubsub
         .logs_subscribe(
             RpcTransactionLogsFilter::Mentions(vec![orderbook::ID.to_string()]),
-            RpcTransactionLogsConfig { commitment: Some(CONFIRMED) },
+            RpcTransactionLogsConfig {
+                commitment: Some(CONFIRMED),
+            },
         )
         .await
         .unwrap();
 
-    let tx = transfer(&w.payer, &to, 7_000_000, c.get_latest_blockhash().await.unwrap());
+    let tx = transfer(
+        &w.payer,
+        &to,
+        7_000_000,
+        c.get_latest_blockhash().await.unwrap(),
+    );
     let (mut signature_stream, _signature_unsub) = pubsub
         .signature_subscribe(
             &tx.signatures[0],
-            Some(RpcSignatureSubscribeConfig { commitment: Some(CONFIRMED), enable_received_notification: None }),
+            Some(RpcSignatureSubscribeConfig {
+                commitment: Some(CONFIRMED),
+                enable_received_notification: None,
+            }),
         )
         .await
         .unwrap();
     let signature = c.send_transaction(&tx).await.unwrap();
     let within = Duration::from_secs(5);
-    let update = tokio::time::timeout(within, account.next()).await.unwrap().unwrap();
+    let update = tokio::time::timeout(within, account.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(update.value.lamports, 7_000_000);
-    let done = tokio::time::timeout(within, signature_stream.next()).await.unwrap().unwrap();
+    let done = tokio::time::timeout(within, signature_stream.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(matches!(done.value, RpcSignatureResult::ProcessedSignature(ref p) if p.err.is_none()));
-    let logged = tokio::time::timeout(within, all_logs.next()).await.unwrap().unwrap();
+    let logged = tokio::time::timeout(within, all_logs.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(logged.value.signature, signature.to_string());
 
     // An order-book deposit: the program's logs and the wallet's new state.
     let deposit = Transaction::new_signed_with_payer(
-        &[ix::deposit(&w.maker.owner.pubkey(), &w.market.keys, orderbook_client::TokenKind::Quote, &w.maker.quote_wallet, 10)],
+        &[ix::deposit(
+            &w.maker.owner.pubkey(),
+            &w.market.keys,
+            orderbook_client::TokenKind::Quote,
+            &w.maker.quote_wallet,
+            10,
+        )],
         Some(&w.maker.owner.pubkey()),
         &[&w.maker.owner],
         c.get_latest_blockhash().await.unwrap(),
     );
     let deposit_signature = c.send_transaction(&deposit).await.unwrap();
-    let mentioned = tokio::time::timeout(within, mentions.next()).await.unwrap().unwrap();
+    let mentioned = tokio::time::timeout(within, mentions.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(mentioned.value.signature, deposit_signature.to_string());
     // The wallet and the vault both changed.
     let mut changed = Vec::new();
     for _ in 0..2 {
-        let update = tokio::time::timeout(within, program.next()).await.unwrap().unwrap();
+        let update = tokio::time::timeout(within, program.next())
+            .await
+            .unwrap()
+            .unwrap();
         changed.push(update.value.pubkey);
     }
     changed.sort();
-    let mut expected = vec![w.maker.quote_wallet.to_string(), w.market.keys.quote_vault.to_string()];
+    let mut expected = vec![
+        w.maker.quote_wallet.to_string(),
+        w.market.keys.quote_vault.to_string(),
+    ];
     expected.sort();
     assert_eq!(changed, expected);
 
@@ -632,9 +820,18 @@ async fn every_subscription_through_pubsub_client() {
     all_unsub().await;
     mentions_unsub().await;
     // After unsubscribing, no more account notifications arrive.
-    c.send_and_confirm_transaction(&transfer(&w.payer, &to, 1, c.get_latest_blockhash().await.unwrap()))
-        .await
-        .unwrap();
-    assert!(tokio::time::timeout(Duration::from_millis(300), account.next()).await.map_or(true, |n| n.is_none()));
+    c.send_and_confirm_transaction(&transfer(
+        &w.payer,
+        &to,
+        1,
+        c.get_latest_blockhash().await.unwrap(),
+    ))
+    .await
+    .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), account.next())
+            .await
+            .map_or(true, |n| n.is_none())
+    );
     w.node.node.shutdown().await;
 }

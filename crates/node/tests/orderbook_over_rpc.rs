@@ -14,8 +14,8 @@ use orderbook_client::events::ProgramEvent;
 use orderbook_client::ix;
 use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_signer::Signer;
-use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 use solana_transaction_status_client_types::UiTransactionEncoding;
+use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_market_trades_through_the_node() {
@@ -33,12 +33,28 @@ async fn a_market_trades_through_the_node() {
     )
     .await
     .expect("market created over RPC");
-    let maker = scenario::trader(&chain, &payer, &market, 1_000_000_000, 1_000_000, 1_000_000, 100)
-        .await
-        .expect("maker funded");
-    let taker = scenario::trader(&chain, &payer, &market, 1_000_000_000, 1_000_000, 1_000_000, 100)
-        .await
-        .expect("taker funded");
+    let maker = scenario::trader(
+        &chain,
+        &payer,
+        &market,
+        1_000_000_000,
+        1_000_000,
+        1_000_000,
+        100,
+    )
+    .await
+    .expect("maker funded");
+    let taker = scenario::trader(
+        &chain,
+        &payer,
+        &market,
+        1_000_000_000,
+        1_000_000,
+        1_000_000,
+        100,
+    )
+    .await
+    .expect("taker funded");
     scenario::place_all(
         &chain,
         &payer,

@@ -10,8 +10,7 @@ use solana_account_decoder::{MAX_BASE58_BYTES, UiAccount, UiAccountEncoding, enc
 use solana_commitment_config::CommitmentConfig;
 use solana_pubkey::Pubkey;
 use solana_rpc_client_types::config::{
-    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcRequestAirdropConfig,
-    RpcTokenAccountsFilter,
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcRequestAirdropConfig, RpcTokenAccountsFilter,
 };
 use solana_rpc_client_types::filter::RpcFilterType;
 use solana_rpc_client_types::response::{OptionalContext, RpcKeyedAccount};
@@ -44,7 +43,10 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
 /// Token accounts need their mint's decimals to be parsed.
 fn additional_data(bank: &Bank, account: &Account) -> Option<AccountAdditionalDataV3> {
     let state = tokens::token_account(account)?;
-    let mint = bank.account(&state.mint, solana_commitment_config::CommitmentLevel::Processed)?;
+    let mint = bank.account(
+        &state.mint,
+        solana_commitment_config::CommitmentLevel::Processed,
+    )?;
     Some(AccountAdditionalDataV3 {
         spl_token_additional_data: Some(SplTokenAdditionalDataV2::with_decimals(
             tokens::mint_decimals(&mint)?,
@@ -60,7 +62,10 @@ pub fn ui_account(
     config: &RpcAccountInfoConfig,
 ) -> RpcResult<UiAccount> {
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
-    if matches!(encoding, UiAccountEncoding::Binary | UiAccountEncoding::Base58) {
+    if matches!(
+        encoding,
+        UiAccountEncoding::Binary | UiAccountEncoding::Base58
+    ) {
         let len = config
             .data_slice
             .map_or(account.data.len(), |s| s.length.min(account.data.len()));
@@ -245,7 +250,9 @@ fn get_token_accounts_by_owner(state: &NodeState, args: &Args) -> RpcResult<Valu
         RpcTokenAccountsFilter::ProgramId(program) => {
             let program = parse_pubkey(&program)?;
             if !tokens::is_token_program(&program) {
-                return Err(invalid_params("Invalid param: unrecognized Token program id"));
+                return Err(invalid_params(
+                    "Invalid param: unrecognized Token program id",
+                ));
             }
             (None, Some(program))
         }

@@ -36,7 +36,11 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("isBlockhashValid", 2, is_blockhash_valid),
     ("getFeeForMessage", 2, get_fee_for_message),
     ("getMinimumBalanceForRentExemption", 2, get_minimum_balance),
-    ("getRecentPrioritizationFees", 1, get_recent_prioritization_fees),
+    (
+        "getRecentPrioritizationFees",
+        1,
+        get_recent_prioritization_fees,
+    ),
     ("getTransactionCount", 1, |state, args| {
         let config: Option<RpcContextConfig> = args.optional(0, "config")?;
         let bank = state.bank();

@@ -45,7 +45,9 @@ impl NodeState {
 
     pub fn bank(&self) -> MutexGuard<'_, Bank> {
         // A panic inside the bank leaves its state as the ledger has it; keep serving.
-        self.bank.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.bank
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

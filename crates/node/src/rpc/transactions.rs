@@ -50,7 +50,10 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("getBlock", 2, get_block),
 ];
 
-fn decode_arg(args: &Args, encoding: Option<UiTransactionEncoding>) -> RpcResult<VersionedTransaction> {
+fn decode_arg(
+    args: &Args,
+    encoding: Option<UiTransactionEncoding>,
+) -> RpcResult<VersionedTransaction> {
     let text: String = args.required(0, "transaction")?;
     let encoding = encoding.unwrap_or(UiTransactionEncoding::Base58);
     let binary = encoding.into_binary_encoding().ok_or_else(|| {
@@ -65,7 +68,9 @@ fn verify_signatures(tx: &VersionedTransaction) -> RpcResult<()> {
     if tx.verify_with_results().iter().all(|ok| *ok) {
         Ok(())
     } else {
-        Err(custom(RpcCustomError::TransactionSignatureVerificationFailure))
+        Err(custom(
+            RpcCustomError::TransactionSignatureVerificationFailure,
+        ))
     }
 }
 
@@ -93,7 +98,10 @@ fn simulation_result(sim: Simulation, keys: &AccountKeys<'_>) -> RpcSimulateTran
     }
 }
 
-fn preflight_failure(err: TransactionError, result: RpcSimulateTransactionResult) -> jsonrpc_core::Error {
+fn preflight_failure(
+    err: TransactionError,
+    result: RpcSimulateTransactionResult,
+) -> jsonrpc_core::Error {
     custom(RpcCustomError::SendTransactionPreflightFailure {
         message: format!("Transaction simulation failed: {err}"),
         result: RpcSimulateTransactionResult {
@@ -124,11 +132,23 @@ fn empty_result() -> RpcSimulateTransactionResult {
 
 /// Preflight: the checks and the simulation a node runs before forwarding.
 fn preflight(bank: &Bank, tx: &VersionedTransaction) -> RpcResult<()> {
-    if bank.ledger().transaction(&tx.signatures[0]).ok().flatten().is_some() {
-        return Err(preflight_failure(TransactionError::AlreadyProcessed, empty_result()));
+    if bank
+        .ledger()
+        .transaction(&tx.signatures[0])
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return Err(preflight_failure(
+            TransactionError::AlreadyProcessed,
+            empty_result(),
+        ));
     }
     if !bank.is_blockhash_valid(tx.message.recent_blockhash()) {
-        return Err(preflight_failure(TransactionError::BlockhashNotFound, empty_result()));
+        return Err(preflight_failure(
+            TransactionError::BlockhashNotFound,
+            empty_result(),
+        ));
     }
     let sim = bank
         .simulate(tx.clone())
@@ -147,11 +167,18 @@ fn send_transaction(state: &NodeState, args: &Args) -> RpcResult<Value> {
     verify_signatures(&tx)?;
     let signature = tx.signatures[0];
     let mut bank = state.bank();
-    let preflight_level = config.preflight_commitment.unwrap_or(CommitmentLevel::Finalized);
+    let preflight_level = config
+        .preflight_commitment
+        .unwrap_or(CommitmentLevel::Finalized);
     context_slot(&bank, preflight_level, config.min_context_slot)?;
     if !config.skip_preflight {
         preflight(&bank, &tx)?;
-    } else if bank.ledger().transaction(&signature).ok().flatten().is_some()
+    } else if bank
+        .ledger()
+        .transaction(&signature)
+        .ok()
+        .flatten()
+        .is_some()
         || !bank.is_blockhash_valid(tx.message.recent_blockhash())
     {
         // A cluster silently drops a duplicate or an expired transaction.
@@ -232,7 +259,10 @@ fn simulated_accounts(
         )));
     }
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Base64);
-    if matches!(encoding, UiAccountEncoding::Binary | UiAccountEncoding::Base58) {
+    if matches!(
+        encoding,
+        UiAccountEncoding::Binary | UiAccountEncoding::Base58
+    ) {
         return Err(invalid_params("base58 encoding not supported"));
     }
     let account_config = RpcAccountInfoConfig {
@@ -260,7 +290,8 @@ fn status_of(bank: &Bank, record: &TxRecord) -> TransactionStatus {
     let finalized = record.slot <= bank.finalized_slot();
     TransactionStatus {
         slot: record.slot,
-        confirmations: (!finalized).then(|| (bank.slot_at(CommitmentLevel::Processed) - record.slot) as usize),
+        confirmations: (!finalized)
+            .then(|| (bank.slot_at(CommitmentLevel::Processed) - record.slot) as usize),
         status: record.err.clone().map_or(Ok(()), Err),
         err: record.err.clone(),
         confirmation_status: Some(if finalized {
@@ -283,15 +314,19 @@ fn get_signature_statuses(state: &NodeState, args: &Args) -> RpcResult<Value> {
         .map(|s| parse_signature(s))
         .collect::<RpcResult<Vec<_>>>()?;
     let config: RpcSignatureStatusConfig =
-        args.optional(1, "config")?.unwrap_or(RpcSignatureStatusConfig {
-            search_transaction_history: false,
-        });
+        args.optional(1, "config")?
+            .unwrap_or(RpcSignatureStatusConfig {
+                search_transaction_history: false,
+            });
     let bank = state.bank();
     let current = bank.slot_at(CommitmentLevel::Processed);
     let statuses = signatures
         .iter()
         .map(|signature| {
-            let record = bank.ledger().transaction(signature).map_err(super::internal)?;
+            let record = bank
+                .ledger()
+                .transaction(signature)
+                .map_err(super::internal)?;
             Ok(record
                 .filter(|r| {
                     config.search_transaction_history || current - r.slot <= STATUS_CACHE_SLOTS
@@ -428,7 +463,9 @@ fn get_block(state: &NodeState, args: &Args) -> RpcResult<Value> {
         .encode_with_options(
             config.encoding.unwrap_or(UiTransactionEncoding::Json),
             BlockEncodingOptions {
-                transaction_details: config.transaction_details.unwrap_or(TransactionDetails::Full),
+                transaction_details: config
+                    .transaction_details
+                    .unwrap_or(TransactionDetails::Full),
                 show_rewards: config.rewards.unwrap_or(true),
                 max_supported_transaction_version: config.max_supported_transaction_version,
             },

@@ -1,0 +1,197 @@
+//! The node as a process: killed with SIGKILL mid-run and restarted on the
+//! same ledger, it still has every confirmed transaction, account and block;
+//! `--reset` starts a new chain.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
+use solana_rpc_client_api::config::RpcTransactionConfig;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct NodeProcess {
+    child: Child,
+    url: String,
+}
+
+impl Drop for NodeProcess {
+    /// A failing test must not leave a node running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn spawn(ledger: &std::path::Path, extra: &[&str]) -> NodeProcess {
+    let (rpc, ws) = (free_port(), free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_orderbook-node"))
+        .args(["--ledger", ledger.to_str().unwrap()])
+        .args(["--rpc-addr", &format!("127.0.0.1:{rpc}")])
+        .args(["--ws-addr", &format!("127.0.0.1:{ws}")])
+        .args(["--slot-ms", "50", "--finality-lag", "4"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{rpc}");
+    let client = RpcClient::new(url.clone());
+    let started = Instant::now();
+    while client.get_health().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "node did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    NodeProcess { child, url }
+}
+
+fn client(node: &NodeProcess) -> RpcClient {
+    RpcClient::new_with_commitment(node.url.clone(), CommitmentConfig::confirmed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_node_resumes_its_chain() {
+    let ledger = tempfile::tempdir().unwrap();
+    let mut node = spawn(ledger.path(), &[]).await;
+    let rpc = client(&node);
+    let genesis = rpc.get_genesis_hash().await.unwrap();
+    let payer = common::funded(&rpc, 10).await;
+    let receivers: Vec<Pubkey> = (0..20).map(|_| Keypair::new().pubkey()).collect();
+    let mut signatures = Vec::new();
+    for (i, to) in receivers.iter().enumerate() {
+        let tx = Transaction::new_signed_with_payer(
+            &[solana_system_interface::instruction::transfer(
+                &payer.pubkey(),
+                to,
+                1_000_000 + i as u64,
+            )],
+            Some(&payer.pubkey()),
+            &[&payer],
+            rpc.get_latest_blockhash().await.unwrap(),
+        );
+        signatures.push(rpc.send_and_confirm_transaction(&tx).await.unwrap());
+    }
+    let payer_balance = rpc.get_balance(&payer.pubkey()).await.unwrap();
+    let slot_before = rpc.get_slot().await.unwrap();
+    // A transaction whose answer was "confirmed" the instant before the kill.
+    let last = Transaction::new_signed_with_payer(
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &receivers[0],
+            1_000_000,
+        )],
+        Some(&payer.pubkey()),
+        &[&payer],
+        rpc.get_latest_blockhash().await.unwrap(),
+    );
+    let last_signature = rpc.send_and_confirm_transaction(&last).await.unwrap();
+    node.child.kill().unwrap(); // SIGKILL
+    node.child.wait().unwrap();
+    drop(node);
+
+    let node = spawn(ledger.path(), &[]).await;
+    let rpc = client(&node);
+    assert_eq!(rpc.get_genesis_hash().await.unwrap(), genesis);
+    assert!(rpc.get_slot().await.unwrap() >= slot_before);
+    for (i, to) in receivers.iter().enumerate() {
+        let extra = if i == 0 { 1_000_000 } else { 0 };
+        assert_eq!(
+            rpc.get_balance(to).await.unwrap(),
+            1_000_000 + i as u64 + extra
+        );
+    }
+    assert_eq!(
+        rpc.get_balance(&payer.pubkey()).await.unwrap(),
+        payer_balance - 1_000_000 - 5_000
+    );
+    signatures.push(last_signature);
+    let statuses = rpc
+        .get_signature_statuses_with_history(&signatures)
+        .await
+        .unwrap()
+        .value;
+    assert!(
+        statuses
+            .iter()
+            .all(|s| s.as_ref().is_some_and(|s| s.err.is_none()))
+    );
+    let tx = rpc
+        .get_transaction_with_config(
+            &last_signature,
+            RpcTransactionConfig {
+                commitment: Some(CommitmentConfig::confirmed()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(tx.block_time.is_some());
+    let history = rpc
+        .get_signatures_for_address_with_config(
+            &payer.pubkey(),
+            GetConfirmedSignaturesForAddress2Config {
+                commitment: Some(CommitmentConfig::confirmed()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(history.len(), signatures.len() + 1); // + the airdrop
+    assert_eq!(history[0].signature, last_signature.to_string());
+    // The resumed chain takes new transactions; an old blockhash is still
+    // honoured within its 150 blocks, and a replay is refused.
+    let again = Transaction::new_signed_with_payer(
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &receivers[1],
+            1,
+        )],
+        Some(&payer.pubkey()),
+        &[&payer],
+        last.message.recent_blockhash,
+    );
+    rpc.send_and_confirm_transaction(&again).await.unwrap();
+    assert!(rpc.send_transaction(&last).await.is_err());
+    drop(node);
+
+    // --reset: a new chain.
+    let node = spawn(ledger.path(), &["--reset"]).await;
+    let rpc = client(&node);
+    assert_ne!(rpc.get_genesis_hash().await.unwrap(), genesis);
+    assert_eq!(rpc.get_balance(&payer.pubkey()).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_port_is_reported_clearly() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let ledger = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_orderbook-node"))
+        .args(["--ledger", ledger.path().to_str().unwrap()])
+        .args(["--rpc-addr", &format!("127.0.0.1:{port}")])
+        .args(["--ws-addr", &format!("127.0.0.1:{}", free_port())])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen for JSON-RPC on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
