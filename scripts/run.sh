@@ -1,18 +1,148 @@
 #!/usr/bin/env bash
-# The main job: the embedded local exchange — an in-process chain running the
-# program, a demo market with simulated makers and takers, the keeper, the
-# indexer into the local PostgreSQL and the feed on localhost (URLs printed).
-# Ctrl-C stops it (after reconciling the indexer with the chain).
+# The local exchange in the production topology, on one machine: four
+# processes that talk only over loopback JSON-RPC / PubSub, as they would to
+# a cluster.
 #
-#   scripts/run.sh                                  # embedded, feed on 127.0.0.1:8080
-#   scripts/run.sh --listen 127.0.0.1:9000 --makers 5
-#   scripts/run.sh --rpc-url http://127.0.0.1:8899  # index + serve a real cluster / test validator
+#   orderbook-node     the chain: JSON-RPC on :8899, PubSub on :8900, ledger on disk
+#   orderbook-app demo a demo market with simulated makers and takers (a new market per start)
+#   orderbook-keeper   cranks the markets (its keypair funded by the node's faucet)
+#   orderbook-app run  the indexer (into PostgreSQL, following PubSub) and the feed on :8080
 #
-# Every flag: scripts/run.sh --help. PostgreSQL is started (or installed) by
-# scripts/postgres.sh; the binary creates its database if missing.
+#   scripts/run.sh                 # resume the chain and the database of the last run
+#   scripts/run.sh --reset         # a new chain and an emptied database
+#   scripts/run.sh --run-for 30    # stop by itself after 30 s (CI's smoke run)
+#
+# Ctrl-C stops the demo and the keeper, reconciles the indexer with the chain
+# (exit 1 on any difference), then stops the feed and the node.
+#
+# Environment (defaults): ORDERBOOK_STATE_DIR (~/.local/share/orderbook-local),
+# ORDERBOOK_RPC_PORT (8899; PubSub is the next port), ORDERBOOK_LISTEN
+# (127.0.0.1:8080), ORDERBOOK_KEEPER_METRICS (127.0.0.1:9464),
+# ORDERBOOK_DATABASE_URL (dbname=orderbook_local), ORDERBOOK_BUILD (release;
+# "debug" reuses the test build), ORDERBOOK_SLOT_MS (400).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+reset=""
+run_for=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --reset) reset=1 ;;
+    --run-for) run_for="$2"; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+state="${ORDERBOOK_STATE_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/orderbook-local}"
+rpc_port="${ORDERBOOK_RPC_PORT:-8899}"
+ws_port=$((rpc_port + 1))
+listen="${ORDERBOOK_LISTEN:-127.0.0.1:8080}"
+keeper_metrics="${ORDERBOOK_KEEPER_METRICS:-127.0.0.1:9464}"
+database_url="${ORDERBOOK_DATABASE_URL:-host=127.0.0.1 port=5432 user=postgres dbname=orderbook_local}"
+profile="${ORDERBOOK_BUILD:-release}"
+rpc_url="http://127.0.0.1:$rpc_port"
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$rpc_port" "$ws_port" "${listen##*:}" "${keeper_metrics##*:}"; do
+  if port_taken "$port"; then
+    echo "port $port is taken (another node or exchange running?); set ORDERBOOK_RPC_PORT / ORDERBOOK_LISTEN / ORDERBOOK_KEEPER_METRICS" >&2
+    exit 2
+  fi
+done
+
 scripts/postgres.sh
-echo "building orderbook-app (release; the first build takes a few minutes)…" >&2
-cargo build --release --locked -q -p orderbook-app --bin orderbook-app
-exec target/release/orderbook-app "$@"
+if [ "$profile" = release ]; then
+  echo "building the node, keeper and app (release; the first build takes a few minutes)…" >&2
+  cargo build --release --locked -q -p orderbook-node -p orderbook-keeper -p orderbook-app
+fi
+bin="target/$profile"
+mkdir -p "$state"
+logs="$state/logs"
+mkdir -p "$logs"
+
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap 'stop_all' EXIT
+
+"$bin/orderbook-node" --ledger "$state/ledger" --rpc-addr "127.0.0.1:$rpc_port" \
+  --ws-addr "127.0.0.1:$ws_port" ${ORDERBOOK_SLOT_MS:+--slot-ms "$ORDERBOOK_SLOT_MS"} \
+  ${reset:+--reset} >"$logs/node.log" 2>&1 &
+node_pid=$!
+pids+=("$node_pid")
+for _ in $(seq 1 150); do
+  curl -fsS "$rpc_url/health" >/dev/null 2>&1 && break
+  kill -0 "$node_pid" 2>/dev/null || { cat "$logs/node.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+rm -f "$state/market"
+"$bin/orderbook-app" demo --rpc-url "$rpc_url" --market-file "$state/market" >"$logs/demo.log" 2>&1 &
+demo_pid=$!
+pids+=("$demo_pid")
+for _ in $(seq 1 300); do
+  [ -s "$state/market" ] && break
+  kill -0 "$demo_pid" 2>/dev/null || { cat "$logs/demo.log" >&2; exit 1; }
+  sleep 0.2
+done
+market=$(cat "$state/market")
+
+"$bin/orderbook-keeper" --rpc-url "$rpc_url" --keypair "$state/keeper.json" --airdrop-sol 10 \
+  --metrics-addr "$keeper_metrics" --subsidize-market "$market" >"$logs/keeper.log" 2>&1 &
+keeper_pid=$!
+pids+=("$keeper_pid")
+
+"$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" --database-url "$database_url" \
+  ${reset:+--reset-db} 2>"$logs/app.log" &
+app_pid=$!
+pids+=("$app_pid")
+for _ in $(seq 1 150); do
+  curl -fsS "http://$listen/health" >/dev/null 2>&1 && break
+  kill -0 "$app_pid" 2>/dev/null || { cat "$logs/app.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+cat <<EOF
+
+  JSON-RPC URL  $rpc_url          (point web3.js, RpcClient or a wallet here)
+  WebSocket URL ws://127.0.0.1:$ws_port
+  web page      http://$listen/
+  feed          ws://$listen/ws   REST http://$listen/api/markets
+  demo market   $market
+  keeper        http://$keeper_metrics/metrics
+  logs          $logs/
+  ledger        $state/ledger  (kept across runs; --reset starts a new chain)
+
+  Ctrl-C stops (the indexer is reconciled with the chain on the way out)
+
+EOF
+
+interrupted=""
+trap 'interrupted=1' INT TERM
+deadline=""
+[ -n "$run_for" ] && deadline=$((SECONDS + run_for))
+while [ -z "$interrupted" ]; do
+  for pid in "$node_pid" "$demo_pid" "$keeper_pid" "$app_pid"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "a process stopped unexpectedly; see $logs/" >&2
+      tail -n 20 "$logs"/*.log >&2
+      exit 1
+    fi
+  done
+  if [ -n "$deadline" ] && [ "$SECONDS" -ge "$deadline" ]; then break; fi
+  sleep 1
+done
+trap - INT TERM
+
+# Quiesce the chain's writers, then compare the indexer with the chain.
+kill -TERM "$demo_pid" "$keeper_pid" 2>/dev/null || true
+wait "$demo_pid" "$keeper_pid" 2>/dev/null || true
+grep -h '^demo:' "$logs/demo.log" | tail -n 1 || true
+status=0
+"$bin/orderbook-app" reconcile --rpc-url "$rpc_url" --market "$market" \
+  --database-url "$database_url" || status=$?
+exit "$status"

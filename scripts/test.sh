@@ -28,25 +28,26 @@ trap 'rm -f "$log"' EXIT
 # RUST_LOG=error keeps solana-program-test's per-instruction debug logs out.
 RUST_LOG=error cargo test --workspace --locked 2>&1 | tee "$log"
 
-step "Embedded exchange smoke run (scripts/run.sh's binary, 25 s; exits non-zero unless the indexer reconciles with the chain)"
-smoke=$(mktemp)
-target/debug/orderbook-app --run-for-secs 25 --status-secs 5 --listen 127.0.0.1:18080 \
-  --database-url "host=127.0.0.1 port=5432 user=postgres dbname=orderbook_smoke" >"$smoke" 2>&1 &
+step "Local exchange smoke run (scripts/run.sh: node, demo, keeper, indexer + feed as separate processes over loopback RPC; 25 s; fails unless the indexer reconciles with the chain)"
+smoke=$(mktemp -d)
+ok=1
+ORDERBOOK_STATE_DIR="$smoke" ORDERBOOK_BUILD=debug ORDERBOOK_RPC_PORT=18899 \
+  ORDERBOOK_LISTEN=127.0.0.1:18080 ORDERBOOK_KEEPER_METRICS=127.0.0.1:19464 \
+  ORDERBOOK_DATABASE_URL="host=127.0.0.1 port=5432 user=postgres dbname=orderbook_smoke" \
+  scripts/run.sh --reset --run-for 25 >"$smoke/run.out" 2>&1 &
 pid=$!
-ok=""
-for _ in $(seq 1 60); do
+for _ in $(seq 1 90); do
   sleep 1
-  if curl -fsS http://127.0.0.1:18080/health >/dev/null 2>&1; then ok=1; break; fi
+  if curl -fsS http://127.0.0.1:18080/health >/dev/null 2>&1; then break; fi
 done
-if [ -n "$ok" ]; then
-  sleep 8
-  curl -fsS http://127.0.0.1:18080/api/markets | grep -q '"market"' || ok=""
-  curl -fsS http://127.0.0.1:18080/ | grep -q WebSocket || ok=""
-fi
+sleep 5
+curl -fsS http://127.0.0.1:18080/api/markets | grep -q '"market"' || ok=""
+curl -fsS -X POST -H 'content-type: application/json' \
+  -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' http://127.0.0.1:18899 | grep -q '"ok"' || ok=""
 wait "$pid" || ok=""
-grep -E '^(status|demo|reconcile)' "$smoke" || true
-[ -n "$ok" ] || { tail -n 40 "$smoke"; echo "embedded smoke run failed" >&2; exit 1; }
-rm -f "$smoke"
+grep -E '^(demo|reconcile)' "$smoke/run.out" || true
+[ -n "$ok" ] || { tail -n 40 "$smoke/run.out" "$smoke"/logs/*.log; echo "local exchange smoke run failed" >&2; exit 1; }
+rm -rf "$smoke"
 
 step "CU bench on real SBF (budgets enforced)"
 cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so"

@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, include_str!("../../migrations/0002_balances.sql")),
     (3, include_str!("../../migrations/0003_lossless_u64.sql")),
+    (4, include_str!("../../migrations/0004_chain_identity.sql")),
 ];
 
 /// Advisory lock key guarding migrations.
@@ -144,6 +145,37 @@ pub async fn connect_or_create(url: &str) -> Result<Client, DbError> {
 
 /// Drop every table (the embedded chain is new at each start, so its
 /// database starts empty too) and re-apply the migrations.
+/// Whether the database mirrors the chain with genesis hash `genesis`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SameChain {
+    Yes,
+    /// Nothing recorded yet: `genesis` is recorded now.
+    New,
+    /// Another chain, with this genesis hash.
+    No(String),
+}
+
+pub async fn chain_genesis(client: &Client, genesis: &str) -> Result<SameChain, DbError> {
+    let inserted = client
+        .execute(
+            "INSERT INTO chain_identity (genesis_hash) VALUES ($1) ON CONFLICT DO NOTHING",
+            &[&genesis],
+        )
+        .await?;
+    if inserted == 1 {
+        return Ok(SameChain::New);
+    }
+    let row = client
+        .query_one("SELECT genesis_hash FROM chain_identity", &[])
+        .await?;
+    let recorded: String = row.get(0);
+    Ok(if recorded == genesis {
+        SameChain::Yes
+    } else {
+        SameChain::No(recorded)
+    })
+}
+
 pub async fn reset(client: &mut Client) -> Result<(), DbError> {
     client
         .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")

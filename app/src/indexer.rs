@@ -70,6 +70,8 @@ pub struct Indexer<C: Chain + ?Sized> {
     /// Re-read touched traders' balances from their accounts.
     pub refresh_balances: bool,
     sink: Option<mpsc::Sender<Ingested>>,
+    /// Rung when the chain has something new (PubSub); polling stays the fallback.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl<C: Chain + ?Sized> Indexer<C> {
@@ -80,7 +82,14 @@ impl<C: Chain + ?Sized> Indexer<C> {
             batch_txs: DEFAULT_BATCH_TXS,
             refresh_balances: true,
             sink: None,
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// What to ring to make [`Indexer::follow`] sync now rather than at its
+    /// next poll (see `orderbook_chain::rpc::wake_on_logs`).
+    pub fn wake(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
     }
 
     /// Send every committed batch's new events to `sink` (the feed).
@@ -193,7 +202,7 @@ impl<C: Chain + ?Sized> Indexer<C> {
             match self.sync(db).await {
                 Ok(stats) => {
                     if stats.transactions > 0 {
-                        tracing::info!(market = %self.market, txs = stats.transactions, new_events = stats.new_events, "indexed");
+                        tracing::debug!(market = %self.market, txs = stats.transactions, new_events = stats.new_events, "indexed");
                     }
                     backoff = poll;
                 }
@@ -204,6 +213,7 @@ impl<C: Chain + ?Sized> Indexer<C> {
             }
             tokio::select! {
                 _ = tokio::time::sleep(backoff) => {}
+                _ = self.wake.notified() => {}
                 _ = shutdown.changed() => {}
             }
         }

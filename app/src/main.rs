@@ -1,12 +1,12 @@
 //! `orderbook-app`: the indexer, the feed server and the embedded local
 //! exchange in one binary.
 //!
-//! * no subcommand (or `run`) without `--rpc-url`: the embedded local
-//!   exchange — an in-process chain running the program, a demo market with
-//!   simulated makers and takers, the keeper, the indexer into PostgreSQL and
-//!   the feed on localhost;
-//! * `run --rpc-url URL`: index and serve a real cluster or
-//!   `solana-test-validator` (the keeper runs separately: `orderbook-keeper`);
+//! * no subcommand (or `run`): index the program's markets from a node
+//!   (default the local `orderbook-node` on 127.0.0.1:8899, or any cluster
+//!   with `--rpc-url`) into PostgreSQL, following new transactions through
+//!   PubSub, and serve the feed; the keeper runs separately
+//!   (`orderbook-keeper`), as on a cluster;
+//! * `demo`: a demo market on a local node with simulated makers and takers;
 //! * `index`: only the indexer (one market), optionally `--once`;
 //! * `reconcile`: compare the indexer's database with the chain's accounts.
 //!
@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anchor_lang::Discriminator;
 use anchor_lang::prelude::Pubkey;
@@ -32,13 +32,12 @@ use orderbook_app::feed::{self, AppState};
 use orderbook_app::indexer::Indexer;
 use orderbook_app::{db, reconcile};
 use orderbook_chain::Chain;
-use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::recorded::RecordedChain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_keeper::{Keeper, KeeperConfig};
 use tokio::sync::watch;
 
-const EMBEDDED_DB: &str = "host=127.0.0.1 port=5432 user=postgres dbname=orderbook_local";
+/// The local node's JSON-RPC (as `solana-test-validator`'s).
+const LOCAL_RPC: &str = "http://127.0.0.1:8899";
 const CLUSTER_DB: &str = "host=127.0.0.1 port=5432 user=postgres dbname=orderbook";
 
 #[derive(Parser)]
@@ -57,8 +56,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Embedded local exchange (default), or index + serve a cluster with --rpc-url.
+    /// Index and serve a node's markets (the default command).
     Run(RunArgs),
+    /// Create a demo market on a local node and trade on it with simulated makers and takers.
+    Demo(DemoArgs),
     /// Index one market into PostgreSQL (no feed).
     Index(IndexArgs),
     /// Compare indexed orders and balances with the chain; exit 1 on any difference.
@@ -67,25 +68,30 @@ enum Cmd {
 
 #[derive(Args, Clone)]
 struct RunArgs {
-    /// JSON-RPC URL of a cluster or solana-test-validator; without it the chain is embedded.
-    #[arg(long, env = "ORDERBOOK_RPC_URL")]
-    rpc_url: Option<String>,
+    /// JSON-RPC URL of the node (a local orderbook-node, solana-test-validator or a cluster).
+    #[arg(long, env = "ORDERBOOK_RPC_URL", default_value = LOCAL_RPC)]
+    rpc_url: String,
+    /// PubSub URL of the node [default: the RPC URL's host, port + 1].
+    #[arg(long, env = "ORDERBOOK_WS_URL")]
+    ws_url: Option<String>,
     /// Program id of the deployed orderbook program (must be the one this build targets).
     #[arg(long, env = "ORDERBOOK_PROGRAM_ID")]
     program_id: Option<Pubkey>,
     /// Markets to index and serve (comma-separated); default: every market of the program.
     #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
     markets: Vec<Pubkey>,
-    /// PostgreSQL connection string (key=value); created if missing. Embedded
-    /// default: dbname=orderbook_local (reset at each start, the embedded chain
-    /// being new); cluster default: dbname=orderbook.
-    #[arg(long, env = "ORDERBOOK_DATABASE_URL")]
-    database_url: Option<String>,
+    /// PostgreSQL connection string (key=value); created if missing.
+    #[arg(long, env = "ORDERBOOK_DATABASE_URL", default_value = CLUSTER_DB)]
+    database_url: String,
+    /// Empty the database first (after the node was started with --reset).
+    #[arg(long, env = "ORDERBOOK_RESET_DB")]
+    reset_db: bool,
     /// Address of the feed (HTTP, WebSocket, metrics).
     #[arg(long, env = "ORDERBOOK_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Indexer poll interval, milliseconds.
-    #[arg(long, env = "ORDERBOOK_POLL_MS", default_value_t = 300)]
+    /// Indexer poll interval, milliseconds (the fallback: new transactions
+    /// arrive through PubSub).
+    #[arg(long, env = "ORDERBOOK_POLL_MS", default_value_t = 2_000)]
     poll_ms: u64,
     /// Outgoing messages a WebSocket client may have queued before it is dropped.
     #[arg(long, env = "ORDERBOOK_WS_QUEUE", default_value_t = hub::DEFAULT_QUEUE_CAPACITY)]
@@ -95,14 +101,6 @@ struct RunArgs {
     heartbeat_secs: u64,
     #[command(flatten)]
     limits: LimitArgs,
-    /// Embedded: simulated makers and takers.
-    #[arg(long, env = "ORDERBOOK_DEMO_MAKERS", default_value_t = 3)]
-    makers: usize,
-    #[arg(long, env = "ORDERBOOK_DEMO_TAKERS", default_value_t = 2)]
-    takers: usize,
-    /// Embedded: milliseconds between simulated transactions.
-    #[arg(long, env = "ORDERBOOK_DEMO_INTERVAL_MS", default_value_t = 200)]
-    demo_interval_ms: u64,
     /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
     #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
     run_for_secs: Option<u64>,
@@ -154,6 +152,31 @@ impl LimitArgs {
 }
 
 #[derive(Args)]
+struct DemoArgs {
+    /// JSON-RPC URL of a local node (its faucet funds the demo).
+    #[arg(long, env = "ORDERBOOK_RPC_URL", default_value = LOCAL_RPC)]
+    rpc_url: String,
+    /// Simulated makers.
+    #[arg(long, env = "ORDERBOOK_DEMO_MAKERS", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64))]
+    makers: u16,
+    /// Simulated takers.
+    #[arg(long, env = "ORDERBOOK_DEMO_TAKERS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(0..=64))]
+    takers: u16,
+    /// Milliseconds between simulated transactions.
+    #[arg(long, env = "ORDERBOOK_DEMO_INTERVAL_MS", default_value_t = 200)]
+    interval_ms: u64,
+    /// Write the demo market's address to this file once it exists.
+    #[arg(long, env = "ORDERBOOK_DEMO_MARKET_FILE")]
+    market_file: Option<PathBuf>,
+    /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
+    #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
+    run_for_secs: Option<u64>,
+}
+
+/// SOL the demo's payer asks the local faucet for.
+const DEMO_AIRDROP_SOL: u64 = 1_000;
+
+#[derive(Args)]
 struct IndexArgs {
     /// JSON-RPC URL to index from.
     #[arg(
@@ -202,6 +225,7 @@ fn main() -> ExitCode {
             }),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Runtime::new() {
@@ -215,6 +239,7 @@ fn main() -> ExitCode {
         match cli.cmd {
             None => run(cli.run).await,
             Some(Cmd::Run(a)) => run(a).await,
+            Some(Cmd::Demo(a)) => demo(a).await,
             Some(Cmd::Index(a)) => index(a).await,
             Some(Cmd::Reconcile(a)) => reconcile_cmd(a).await,
         }
@@ -328,21 +353,6 @@ async fn reconcile_cmd(a: ReconcileArgs) -> Result<ExitCode> {
     Ok(print_report(&a.market, &r))
 }
 
-/// The program runs natively in the embedded chain, where its `msg!` logs
-/// (two per instruction: simulation and execution) are `eprintln!`s to
-/// stdout. Point fd 1 at /dev/null; this binary prints its own lines to
-/// stderr.
-fn silence_native_program_logs() {
-    use std::os::fd::AsRawFd;
-    match std::fs::OpenOptions::new().write(true).open("/dev/null") {
-        // SAFETY: dup2 on two valid descriptors; fd 1 stays open.
-        Ok(null) => unsafe {
-            libc::dup2(null.as_raw_fd(), 1);
-        },
-        Err(e) => tracing::warn!(error = %e, "cannot silence the program's logs"),
-    }
-}
-
 /// Markets of the program on `chain`.
 async fn discover(chain: &dyn Chain) -> Result<Vec<Pubkey>> {
     let disc: [u8; 8] = Market::DISCRIMINATOR
@@ -366,6 +376,7 @@ struct Running {
 async fn start_pipeline(
     a: &RunArgs,
     db_url: &str,
+    ws_url: Option<&str>,
     chain: Arc<dyn Chain>,
     markets: &[Pubkey],
     metrics: FeedMetrics,
@@ -393,6 +404,14 @@ async fn start_pipeline(
     for m in markets {
         let mut client = connect_db(db_url).await?;
         let ix = Indexer::new(chain.clone(), *m).with_sink(hub.ingest_sender());
+        if let Some(ws_url) = ws_url {
+            tasks.push(tokio::spawn(orderbook_chain::rpc::wake_on_logs(
+                ws_url.to_string(),
+                *m,
+                ix.wake(),
+                shutdown.clone(),
+            )));
+        }
         let (poll, sd) = (Duration::from_millis(a.poll_ms), shutdown.clone());
         tasks.push(tokio::spawn(async move {
             ix.follow(&mut client, poll, sd).await
@@ -426,116 +445,109 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
             orderbook::ID
         );
     }
-    let started = Instant::now();
     let (shutdown_tx, shutdown) = watch::channel(false);
     tokio::spawn(orderbook_keeper::shutdown_on_signal(shutdown_tx.clone()));
-    if let Some(secs) = a.run_for_secs {
-        let tx = shutdown_tx.clone();
+    stop_after(a.run_for_secs, shutdown_tx.clone());
+    if a.reset_db {
+        let mut reset = connect_db(&a.database_url).await?;
+        db::reset(&mut reset).await.context("emptying the database")?;
+    }
+    let rpc_chain = RpcChain::new(&a.rpc_url);
+    let genesis = rpc_chain.genesis_hash().await.with_context(|| {
+        format!(
+            "no node answers at {} (scripts/run.sh starts a local one)",
+            a.rpc_url
+        )
+    })?;
+    check_same_chain(&a.database_url, &genesis.to_string()).await?;
+    let ws_url = match &a.ws_url {
+        Some(url) => url.clone(),
+        None => orderbook_chain::rpc::default_ws_url(&a.rpc_url)?,
+    };
+    let chain: Arc<dyn Chain> = Arc::new(rpc_chain);
+    let markets = if a.markets.is_empty() {
+        discover(chain.as_ref()).await?
+    } else {
+        a.markets.clone()
+    };
+    if markets.is_empty() {
+        bail!(
+            "no market of program {} found at {}; create one (orderbook-app demo) or pass --market",
+            orderbook::ID,
+            a.rpc_url
+        );
+    }
+    let (pipe_tx, pipe_rx) = watch::channel(false);
+    let (state, tasks) = start_pipeline(
+        &a,
+        &a.database_url,
+        Some(&ws_url),
+        chain,
+        &markets,
+        FeedMetrics::new(),
+        pipe_rx,
+    )
+    .await?;
+    announce(&a, &markets);
+    status_loop(&a, &state, shutdown).await;
+    stop(Running {
+        shutdown: pipe_tx,
+        tasks,
+    })
+    .await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuse to mix two chains in one database: the indexer's cursors would
+/// point at transactions the new chain never had.
+async fn check_same_chain(database_url: &str, genesis: &str) -> Result<()> {
+    let client = connect_db(database_url).await?;
+    match db::chain_genesis(&client, genesis).await? {
+        db::SameChain::Yes | db::SameChain::New => Ok(()),
+        db::SameChain::No(indexed) => bail!(
+            "the database indexed another chain (genesis {indexed}, the node's is {genesis}); \
+             pass --reset-db to empty it (the node was started with --reset?)"
+        ),
+    }
+}
+
+fn stop_after(secs: Option<u64>, shutdown: watch::Sender<bool>) {
+    if let Some(secs) = secs {
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(secs)).await;
-            let _ = tx.send(true);
+            let _ = shutdown.send(true);
         });
     }
-    let metrics = FeedMetrics::new();
-    let embedded = a.rpc_url.is_none();
-    // The indexer and the feed stop last (after the demo and the keeper, and
-    // after the final reconcile), on their own signal.
-    let (pipe_tx, pipe_rx) = watch::channel(false);
-    let db_url = a
-        .database_url
-        .clone()
-        .unwrap_or_else(|| (if embedded { EMBEDDED_DB } else { CLUSTER_DB }).into());
-    let mut running = Running {
-        shutdown: pipe_tx,
-        tasks: Vec::new(),
-    };
-    if let Some(url) = &a.rpc_url {
-        let chain: Arc<dyn Chain> = Arc::new(RpcChain::new(url));
-        let markets = if a.markets.is_empty() {
-            discover(chain.as_ref()).await?
-        } else {
-            a.markets.clone()
-        };
-        if markets.is_empty() {
-            bail!(
-                "no market of program {} found at {url}; create one or pass --market",
-                orderbook::ID
-            );
-        }
-        let (state, tasks) =
-            start_pipeline(&a, &db_url, chain, &markets, metrics, pipe_rx.clone()).await?;
-        running.tasks.extend(tasks);
-        announce(&a, &markets, false);
-        status_loop(&a, &state, None, shutdown.clone()).await;
-    } else {
-        silence_native_program_logs();
-        eprintln!(
-            "starting the embedded exchange: in-process chain, demo market, keeper, indexer, feed"
-        );
-        let mut reset = connect_db(&db_url).await?;
-        db::reset(&mut reset)
-            .await
-            .context("resetting the embedded database")?;
-        let chain = Arc::new(InProcessChain::start().await);
-        let payer = chain.payer();
-        eprintln!(
-            "  creating the demo market and {} makers + {} takers…",
-            a.makers, a.takers
-        );
-        let mut demo = Demo::new(
-            chain.clone(),
-            payer.insecure_clone(),
-            a.makers.max(1),
-            a.takers,
-        )
+}
+
+async fn demo(a: DemoArgs) -> Result<ExitCode> {
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    tokio::spawn(orderbook_keeper::shutdown_on_signal(shutdown_tx.clone()));
+    stop_after(a.run_for_secs, shutdown_tx);
+    let chain = Arc::new(RpcChain::new(&a.rpc_url));
+    let payer = solana_keypair::Keypair::new();
+    chain
+        .airdrop(&solana_signer::Signer::pubkey(&payer), DEMO_AIRDROP_SOL * 1_000_000_000)
+        .await
+        .with_context(|| format!("funding the demo from the faucet of {}", a.rpc_url))?;
+    eprintln!(
+        "demo: creating a market with {} makers and {} takers…",
+        a.makers, a.takers
+    );
+    let mut demo = Demo::new(chain, payer, a.makers.into(), a.takers.into())
         .await
         .context("creating the demo market")?;
-        let market = demo.market.keys.market;
-        let dyn_chain: Arc<dyn Chain> = chain.clone();
-        let (state, tasks) =
-            start_pipeline(&a, &db_url, dyn_chain, &[market], metrics, pipe_rx.clone()).await?;
-        running.tasks.extend(tasks);
-        // The demo and the keeper stop on their own signal, before the
-        // indexer, so the final reconcile sees a still chain.
-        let (sim_tx, sim_rx) = watch::channel(false);
-        let interval = Duration::from_millis(a.demo_interval_ms);
-        let sim_rx2 = sim_rx.clone();
-        let demo_task = tokio::spawn(async move {
-            demo.run(interval, sim_rx2).await;
-            demo
-        });
-        let mut keeper = Keeper::new(
-            chain.clone(),
-            payer,
-            KeeperConfig {
-                markets: vec![market],
-                poll: Duration::from_millis(250),
-                ..KeeperConfig::default()
-            },
-        );
-        let keeper_task = tokio::spawn(async move {
-            keeper.run(sim_rx).await;
-        });
-        announce(&a, &[market], true);
-        status_loop(&a, &state, Some(chain.clone()), shutdown.clone()).await;
-        let _ = sim_tx.send(true);
-        let demo = demo_task.await.context("demo task")?;
-        let _ = keeper_task.await;
-        eprintln!(
-            "demo: {} transactions sent, {} failed",
-            demo.sent, demo.failed
-        );
-        // Let the indexer catch up, then compare with the chain.
-        let check = connect_db(&db_url).await?;
-        let poll = Duration::from_millis(a.poll_ms);
-        let r = reconcile::reconcile::<InProcessChain>(chain.as_ref(), &check, &market, None, poll)
-            .await;
-        let code = print_report(&market, &r);
-        stop(running).await;
-        eprintln!("stopped after {:.0?}", started.elapsed());
-        return Ok(code);
+    let market = demo.market.keys.market;
+    if let Some(path) = &a.market_file {
+        std::fs::write(path, format!("{market}\n"))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
-    stop(running).await;
+    eprintln!("demo: market {market}; trading every {} ms", a.interval_ms);
+    demo.run(Duration::from_millis(a.interval_ms), shutdown).await;
+    eprintln!(
+        "demo: {} transactions sent, {} failed",
+        demo.sent, demo.failed
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -546,7 +558,7 @@ async fn stop(running: Running) {
     }
 }
 
-fn announce(a: &RunArgs, markets: &[Pubkey], embedded: bool) {
+fn announce(a: &RunArgs, markets: &[Pubkey]) {
     let base = format!("http://{}", a.listen);
     eprintln!();
     eprintln!("  web page     {base}/");
@@ -557,24 +569,13 @@ fn announce(a: &RunArgs, markets: &[Pubkey], embedded: bool) {
     }
     eprintln!("  health       {base}/health");
     eprintln!("  metrics      {base}/metrics");
-    eprintln!(
-        "  {}",
-        if embedded {
-            "embedded chain; Ctrl-C stops (the indexer is reconciled with the chain on the way out)"
-        } else {
-            "Ctrl-C stops"
-        }
-    );
+    eprintln!("  node         {}", a.rpc_url);
+    eprintln!("  Ctrl-C stops");
     eprintln!();
 }
 
 /// Print a status line every `status_secs` until shutdown.
-async fn status_loop(
-    a: &RunArgs,
-    state: &AppState,
-    chain: Option<Arc<InProcessChain>>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn status_loop(a: &RunArgs, state: &AppState, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(a.status_secs.max(1)));
     tick.tick().await;
     while !*shutdown.borrow() {
@@ -582,10 +583,6 @@ async fn status_loop(
             _ = tick.tick() => {}
             _ = shutdown.changed() => break,
         }
-        let txs = match &chain {
-            Some(c) => format!("chain txs {} · ", c.transaction_count().await),
-            None => String::new(),
-        };
         let seqs = state.hub.status().await.unwrap_or_default();
         let seq = seqs
             .iter()
@@ -593,7 +590,7 @@ async fn status_loop(
             .collect::<Vec<_>>()
             .join(",");
         eprintln!(
-            "status: {txs}market seq {seq} · events fed {} · ws clients {} · messages sent {}",
+            "status: market seq {seq} · events fed {} · ws clients {} · messages sent {}",
             state.metrics.ingested_events.get(),
             state.metrics.connections.get(),
             state.metrics.messages_sent.get()

@@ -14,7 +14,9 @@ use clap::Parser;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_keeper::spend::SpendLimits;
 use orderbook_keeper::{Keeper, KeeperConfig, Metrics};
+use orderbook_chain::Chain;
 use solana_keypair::Keypair;
+use solana_signer::Signer;
 use tokio::sync::watch;
 
 #[derive(Parser, Debug)]
@@ -32,6 +34,11 @@ struct Args {
     /// Fee payer and reward recipient: a Solana CLI keypair file (JSON array of 64 bytes).
     #[arg(long, env = "ORDERBOOK_KEYPAIR")]
     keypair: PathBuf,
+    /// Local node or test validator only: create the keypair file if it is
+    /// missing and ask the node's faucet for this many SOL when the balance
+    /// is below it.
+    #[arg(long, env = "ORDERBOOK_AIRDROP_SOL")]
+    airdrop_sol: Option<u64>,
     /// Markets to crank, an allowlist (repeat the flag, or comma-separate in
     /// the env var); none = every market of the program that pays enough.
     #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
@@ -91,6 +98,38 @@ fn read_keypair(path: &PathBuf) -> Result<Keypair> {
         .map_err(|e| anyhow::anyhow!("{} is not a 64-byte keypair: {e}", path.display()))
 }
 
+/// A new keypair, written as the Solana CLI writes one (owner-only).
+fn write_new_keypair(path: &PathBuf) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let keypair = Keypair::new();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating keypair file {}", path.display()))?;
+    file.write_all(serde_json::to_string(&keypair.to_bytes().to_vec())?.as_bytes())?;
+    tracing::info!(path = %path.display(), pubkey = %keypair.pubkey(), "created a keypair");
+    Ok(())
+}
+
+/// Airdrop up to `lamports` when the balance is below it.
+async fn top_up(chain: &RpcChain, payer: &Pubkey, lamports: u64) -> Result<()> {
+    let balance = chain
+        .account(payer)
+        .await
+        .with_context(|| format!("reading the keeper's balance at {}", chain.url()))?
+        .map_or(0, |a| a.lamports);
+    if balance < lamports {
+        chain
+            .airdrop(payer, lamports - balance)
+            .await
+            .context("airdrop (only a local node or test validator has a faucet)")?;
+    }
+    Ok(())
+}
+
 async fn serve_metrics(
     addr: SocketAddr,
     metrics: Metrics,
@@ -118,10 +157,17 @@ async fn main() -> Result<()> {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
+    if args.airdrop_sol.is_some() && !args.keypair.exists() {
+        write_new_keypair(&args.keypair)?;
+    }
     let payer = read_keypair(&args.keypair)?;
     let chain = Arc::new(RpcChain::new(&args.rpc_url));
+    if let Some(sol) = args.airdrop_sol {
+        top_up(&chain, &payer.pubkey(), sol * 1_000_000_000).await?;
+    }
     let cfg = KeeperConfig {
         markets: args.markets,
         max_events_per_tx: args.max_events_per_tx,

@@ -255,3 +255,97 @@ impl Chain for RpcChain {
         }))
     }
 }
+
+impl RpcChain {
+    /// Ask the node's faucet for `lamports` (local nodes and test validators
+    /// only) and wait until the transfer is confirmed.
+    pub async fn airdrop(&self, to: &Pubkey, lamports: u64) -> Result<Signature, ChainError> {
+        let signature = self
+            .client
+            .request_airdrop(to, lamports)
+            .await
+            .map_err(rpc)?;
+        for _ in 0..AIRDROP_CONFIRM_POLLS {
+            if self
+                .client
+                .confirm_transaction_with_commitment(&signature, self.commitment)
+                .await
+                .map_err(rpc)?
+                .value
+            {
+                return Ok(signature);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(ChainError::Rpc(format!("airdrop {signature} not confirmed")))
+    }
+
+    /// The chain's genesis hash (tells one chain from another).
+    pub async fn genesis_hash(&self) -> Result<Hash, ChainError> {
+        self.client.get_genesis_hash().await.map_err(rpc)
+    }
+}
+
+/// Polls of an airdrop's confirmation (100 ms apart).
+const AIRDROP_CONFIRM_POLLS: usize = 300;
+
+/// The PubSub URL a validator serves beside `rpc_url`: same host, port + 1,
+/// `ws`/`wss` (what the Solana CLI assumes).
+pub fn default_ws_url(rpc_url: &str) -> Result<String, ChainError> {
+    let mut url = url::Url::parse(rpc_url).map_err(|e| ChainError::Rpc(format!("{rpc_url}: {e}")))?;
+    let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+    url.set_scheme(scheme)
+        .map_err(|_| ChainError::Rpc(format!("{rpc_url}: cannot derive a WebSocket URL")))?;
+    if let Some(port) = url.port() {
+        url.set_port(Some(port + 1))
+            .map_err(|_| ChainError::Rpc(format!("{rpc_url}: cannot set the port")))?;
+    }
+    Ok(url.to_string())
+}
+
+/// Ring `wake` whenever a confirmed transaction mentions `address`
+/// (`logsSubscribe`), so a follower reacts within one confirmation instead of
+/// one poll. Reconnects with backoff; rings once after each (re)connection so
+/// the follower catches up on what happened while it was away.
+pub async fn wake_on_logs(
+    ws_url: String,
+    address: Pubkey,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    use futures_util::StreamExt;
+    use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
+    use solana_rpc_client_api::config::{RpcTransactionLogsConfig, RpcTransactionLogsFilter};
+    let mut backoff = std::time::Duration::from_millis(200);
+    while !*shutdown.borrow() {
+        let connected = async {
+            let client = PubsubClient::new(&ws_url).await.map_err(|e| e.to_string())?;
+            let (mut logs, _unsubscribe) = client
+                .logs_subscribe(
+                    RpcTransactionLogsFilter::Mentions(vec![address.to_string()]),
+                    RpcTransactionLogsConfig {
+                        commitment: Some(CommitmentConfig::confirmed()),
+                    },
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            wake.notify_one();
+            while logs.next().await.is_some() {
+                wake.notify_one();
+            }
+            Ok::<(), String>(())
+        };
+        tokio::select! {
+            result = connected => match result {
+                Ok(()) => tracing::warn!(%ws_url, "PubSub closed; reconnecting"),
+                Err(e) => tracing::warn!(%ws_url, error = %e, retry_in = ?backoff, "PubSub unavailable; polling meanwhile"),
+            },
+            _ = shutdown.changed() => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shutdown.changed() => return,
+        }
+        backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
+    }
+}

@@ -87,15 +87,32 @@ async fn main() -> Result<()> {
         Some(so) => format!("SBF build {}", so.display()),
         None => "native".to_string(),
     };
-    println!("orderbook-node: program {} ({program})", orderbook::ID);
-    println!("  JSON-RPC URL: {}", node.rpc_url());
-    println!("  WebSocket URL: {}", node.ws_url());
-    println!("  Ledger: {}", ledger_dir.display());
-    println!("  Genesis hash: {}", node.state.bank().genesis_hash());
+    eprintln!("orderbook-node: program {} ({program})", orderbook::ID);
+    eprintln!("  JSON-RPC URL: {}", node.rpc_url());
+    eprintln!("  WebSocket URL: {}", node.ws_url());
+    eprintln!("  Ledger: {}", ledger_dir.display());
+    eprintln!("  Genesis hash: {}", node.state.bank().genesis_hash());
+    if args.program_so.is_none() {
+        silence_native_program_output();
+    }
     status_until_shutdown(&node).await;
-    println!("orderbook-node: stopping");
+    eprintln!("\norderbook-node: stopping");
     node.shutdown().await;
     Ok(())
+}
+
+/// Natively, the program's `msg!` is a `println!` (on-chain it is a log
+/// syscall), so every instruction would print to stdout. The node writes
+/// only to stderr; point stdout at /dev/null.
+fn silence_native_program_output() {
+    use std::os::fd::AsRawFd;
+    match std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: dup2 on two valid descriptors; fd 1 stays open.
+        Ok(null) => unsafe {
+            libc::dup2(null.as_raw_fd(), 1);
+        },
+        Err(e) => tracing::warn!("cannot silence the program's output: {e}"),
+    }
 }
 
 /// A status line every few seconds (on a terminal) until Ctrl-C or SIGTERM.
@@ -103,7 +120,7 @@ async fn status_until_shutdown(node: &orderbook_node::RunningNode) {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("SIGTERM handler");
     let mut status = tokio::time::interval(Duration::from_secs(2));
-    let terminal = std::io::stdout().is_terminal();
+    let terminal = std::io::stderr().is_terminal();
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => return,
@@ -111,14 +128,12 @@ async fn status_until_shutdown(node: &orderbook_node::RunningNode) {
             _ = status.tick() => {
                 if terminal {
                     let bank = node.state.bank();
-                    print!(
+                    eprint!(
                         "\r  slot {} | finalized {} | transactions {}   ",
                         bank.slot_at(solana_commitment_config::CommitmentLevel::Processed),
                         bank.finalized_slot(),
                         bank.transaction_count()
                     );
-                    use std::io::Write;
-                    let _ = std::io::stdout().flush();
                 }
             }
         }
