@@ -13,7 +13,7 @@ use futures_util::SinkExt;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::reconcile::{self, Difference};
 use orderbook_chain::Chain;
-use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::rpc::RpcChain;
 use orderbook_client::accounts;
 use serde_json::{Value, json};
 use solana_keypair::Keypair;
@@ -156,7 +156,7 @@ fn sub(market: &Pubkey, channel: &str) -> Value {
     json!({ "op": "subscribe", "market": market.to_string(), "channel": channel })
 }
 
-async fn chain_balances(chain: &InProcessChain, trader: &Pubkey) -> [u64; 4] {
+async fn chain_balances(chain: &RpcChain, trader: &Pubkey) -> [u64; 4] {
     let acc = chain.account(trader).await.unwrap().unwrap();
     let t = accounts::trader(&acc.data).unwrap();
     let b = t.state().balances;
@@ -269,7 +269,7 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
     assert_eq!(r2.l3, book);
 
     // The indexer agrees with the chain; a tampered database does not.
-    let rep = reconcile::reconcile::<InProcessChain>(
+    let rep = reconcile::reconcile::<RpcChain>(
         &s.chain,
         s.db(),
         &s.market,
@@ -296,7 +296,7 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
         )
         .await
         .unwrap();
-    let rep = reconcile::reconcile::<InProcessChain>(
+    let rep = reconcile::reconcile::<RpcChain>(
         &s.chain,
         s.db(),
         &s.market,
@@ -627,7 +627,7 @@ async fn rest_serves_market_data_and_refuses_bad_parameters() {
 }
 
 /// Decode an unsigned transaction from the API, sign it as `owner`, send it.
-async fn sign_and_send(chain: &InProcessChain, body: &Value, owner: &Keypair) {
+async fn sign_and_send(chain: &RpcChain, body: &Value, owner: &Keypair) {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(body["transaction"].as_str().unwrap())
         .unwrap();

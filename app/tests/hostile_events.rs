@@ -13,7 +13,7 @@ use orderbook_app::db;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::ingest::ingest_batch;
 use orderbook_chain::TxEvents;
-use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::rpc::RpcChain;
 use orderbook_client::events::ProgramEvent;
 use orderbook_engine::market::MAX_PRICE_TICKS;
 use proptest::prelude::*;
@@ -368,7 +368,7 @@ async fn check_sequence(client: &mut tokio_postgres::Client, batches: &[Vec<Draf
     for (n, drafts) in batches.iter().enumerate() {
         let events = drafts.iter().map(|d| emitter.event(d)).collect();
         let txs = [tx(n as u64 + 1, events)];
-        let ingested = ingest_batch::<InProcessChain>(client, &market, &txs, false, None)
+        let ingested = ingest_batch::<RpcChain>(client, &market, &txs, false, None)
             .await
             .unwrap_or_else(|e| panic!("ingest refused {batches:?}: {e}"));
         view.apply(&ingested);

@@ -1,5 +1,6 @@
 //! The indexer against a real PostgreSQL (127.0.0.1:5432 by default,
-//! `ORDERBOOK_TEST_PG` overrides the admin URL) and an in-process chain.
+//! `ORDERBOOK_TEST_PG` overrides the admin URL) and a node over RPC (a local
+//! `orderbook-node`, or `ORDERBOOK_TEST_RPC_URL`).
 //! Each test creates its own database and drops it at the end.
 
 use std::sync::Arc;
@@ -7,7 +8,8 @@ use std::sync::Arc;
 use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_app::{db, indexer::Indexer};
 use orderbook_chain::Chain;
-use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_node::local::LocalNode;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
 use orderbook_client::ix;
 use solana_keypair::Keypair;
@@ -42,7 +44,8 @@ async fn count(db: &Client, sql: &str) -> i64 {
 }
 
 struct World {
-    chain: Arc<InProcessChain>,
+    _node: LocalNode,
+    chain: Arc<RpcChain>,
     payer: Keypair,
     m: MarketSetup,
     maker: TraderSetup,
@@ -50,8 +53,9 @@ struct World {
 }
 
 async fn world() -> World {
-    let chain = Arc::new(InProcessChain::start().await);
-    let payer = chain.payer();
+    let node = LocalNode::start(common::TEST_SLOT).await.unwrap();
+    let chain = Arc::new(node.chain());
+    let payer = node.funded(100).await.unwrap();
     let args = scenario::standard_market_args(payer.pubkey());
     let m = scenario::create_market(chain.as_ref(), &payer, args, 64, 256)
         .await
@@ -79,6 +83,7 @@ async fn world() -> World {
     .await
     .unwrap();
     World {
+        _node: node,
         chain,
         payer,
         m,

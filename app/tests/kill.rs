@@ -1,12 +1,12 @@
 //! An indexer process killed with SIGKILL at random points and restarted
 //! ends with exactly the rows of an uninterrupted run.
 //!
-//! A history is produced on an in-process chain and written to a file; the
-//! `orderbook-app index --history` child process indexes it into a scratch
-//! database one transaction per database transaction (many commit points)
-//! and is killed after a random delay, again and again, until one run
-//! finishes. The reference is the same history indexed in this process
-//! without interruption.
+//! A history is produced on a local node; the `orderbook-app index --rpc-url`
+//! child process follows it over RPC into a scratch database, one
+//! transaction per database transaction (many commit points), and is killed
+//! after a random delay, again and again, until one run finishes. The
+//! reference is the same history indexed over RPC in this process without
+//! interruption.
 
 mod common;
 
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use orderbook_app::db::ScratchDb;
 use orderbook_app::indexer::Indexer;
-use orderbook_chain::recorded::{RecordedChain, read_history, write_history};
+use orderbook_chain::rpc::RpcChain;
 use rand::Rng;
 use tokio_postgres::Client;
 
@@ -58,24 +58,15 @@ async fn sigkilled_indexer_restarts_to_exactly_the_uninterrupted_result() {
     let mut s = common::Stack::start(1_024, Vec::new()).await;
     s.activity(100).await;
     let market = s.market;
-    let history = s.chain.export_history().await;
-    let file =
-        std::env::temp_dir().join(format!("orderbook-history-{}.bin", rand::random::<u32>()));
-    write_history(&mut std::fs::File::create(&file).unwrap(), &history).unwrap();
-    // The file round-trips.
-    assert_eq!(
-        read_history(&mut std::fs::File::open(&file).unwrap()).unwrap(),
-        history
-    );
-    s.stop().await;
+    // The stack's own indexer and feed stop; the node keeps serving.
+    s.shutdown();
+    let rpc_url = s.node.as_ref().unwrap().rpc_url.clone();
 
     // Reference: uninterrupted, in process.
     let (ref_db, mut ref_client) = ScratchDb::new(&common::admin_url(), "orderbook_ref")
         .await
         .unwrap();
-    let chain = Arc::new(RecordedChain::load(&file).unwrap());
-    let mut ix = Indexer::new(chain, market);
-    ix.refresh_balances = false; // a recorded chain has no accounts
+    let ix = Indexer::new(Arc::new(RpcChain::new(&rpc_url)), market);
     let t0 = Instant::now();
     let stats = ix.sync(&mut ref_client).await.unwrap();
     // Kill within the time a whole run takes (plus the child's start-up).
@@ -105,8 +96,7 @@ async fn sigkilled_indexer_restarts_to_exactly_the_uninterrupted_result() {
                 "--market",
                 &market.to_string(),
             ])
-            .arg("--history")
-            .arg(&file)
+            .args(["--rpc-url", &rpc_url])
             .args(["--database-url", &kill_db.url])
             .env("RUST_LOG", "error")
             .stdout(std::process::Stdio::null())
@@ -146,7 +136,7 @@ async fn sigkilled_indexer_restarts_to_exactly_the_uninterrupted_result() {
     eprintln!(
         "{kills} SIGKILLs, {mid_run} mid-ingestion; result identical to the uninterrupted run"
     );
-    std::fs::remove_file(&file).ok();
     ref_db.drop(ref_client).await;
     kill_db.drop(kill_client).await;
+    s.stop().await;
 }

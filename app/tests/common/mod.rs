@@ -1,6 +1,8 @@
-//! The whole stack in one test process: an in-process chain with the demo
-//! market, the indexer into a scratch PostgreSQL database feeding the hub,
-//! and the feed server on an ephemeral localhost port.
+//! The whole stack against a node over loopback RPC: a local
+//! `orderbook-node` (or the node at `ORDERBOOK_TEST_RPC_URL`) with the demo
+//! market, the indexer into a scratch PostgreSQL database following it over
+//! RPC + PubSub and feeding the hub, and the feed server on an ephemeral
+//! localhost port.
 
 #![allow(dead_code)] // each test binary uses part of it
 
@@ -22,7 +24,8 @@ use orderbook_app::feed::{self, AppState};
 use orderbook_app::indexer::Indexer;
 use orderbook_app::ingest::{Ingested, NewEvent};
 use orderbook_chain::Chain;
-use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_node::local::LocalNode;
 use orderbook_client::accounts;
 use orderbook_client::events::ProgramEvent;
 use orderbook_keeper::{Keeper, KeeperConfig};
@@ -32,6 +35,9 @@ use tokio::sync::watch;
 use tokio_postgres::Client;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 
+/// Slots of the test node: short, so confirmations and finality come fast.
+pub const TEST_SLOT: Duration = Duration::from_millis(50);
+
 pub fn admin_url() -> String {
     std::env::var("ORDERBOOK_TEST_PG")
         .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
@@ -40,9 +46,10 @@ pub fn admin_url() -> String {
 pub struct Stack {
     pub db: Option<ScratchDb>,
     pub client: Option<Client>,
-    pub chain: Arc<InProcessChain>,
-    pub demo: Demo<InProcessChain>,
-    pub keeper: Keeper<InProcessChain>,
+    pub node: Option<LocalNode>,
+    pub chain: Arc<RpcChain>,
+    pub demo: Demo<RpcChain>,
+    pub keeper: Keeper<RpcChain>,
     pub hub: HubHandle,
     pub state: AppState,
     pub addr: SocketAddr,
@@ -65,8 +72,10 @@ impl Stack {
         let (sdb, client) = ScratchDb::new(&admin_url(), "orderbook_feed")
             .await
             .expect("postgres reachable (is it running?)");
-        let chain = Arc::new(InProcessChain::start().await);
-        let demo = Demo::new(chain.clone(), chain.payer(), 2, 2)
+        let node = LocalNode::start(TEST_SLOT).await.expect("a node");
+        let chain = Arc::new(node.chain());
+        let payer = node.funded(1_000).await.expect("faucet");
+        let demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
             .await
             .expect("demo market");
         let market = demo.market.keys.market;
@@ -85,6 +94,12 @@ impl Stack {
         let (shutdown, rx) = watch::channel(false);
         let mut ix_client = db::connect(&sdb.url).await.unwrap();
         let ix = Indexer::new(chain.clone(), market).with_sink(hub.ingest_sender());
+        tokio::spawn(orderbook_chain::rpc::wake_on_logs(
+            node.ws_url.clone(),
+            market,
+            ix.wake(),
+            rx.clone(),
+        ));
         let sd = rx.clone();
         tokio::spawn(async move {
             ix.follow(&mut ix_client, Duration::from_millis(50), sd)
@@ -103,7 +118,7 @@ impl Stack {
         tokio::spawn(feed::serve(listener, state.clone(), rx));
         let keeper = Keeper::new(
             chain.clone(),
-            chain.payer(),
+            payer,
             KeeperConfig {
                 markets: vec![market],
                 ..KeeperConfig::default()
@@ -112,6 +127,7 @@ impl Stack {
         Self {
             db: Some(sdb),
             client: Some(client),
+            node: Some(node),
             chain,
             demo,
             keeper,
@@ -198,6 +214,9 @@ impl Stack {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let (db, client) = (self.db.take().unwrap(), self.client.take().unwrap());
         db.drop(client).await;
+        if let Some(node) = self.node.take() {
+            node.stop().await;
+        }
     }
 }
 

@@ -349,3 +349,13 @@ pub async fn wake_on_logs(
         backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
     }
 }
+
+impl RpcChain {
+    /// Transactions the node has processed (`getTransactionCount`).
+    pub async fn transaction_count(&self) -> Result<u64, ChainError> {
+        self.client
+            .get_transaction_count_with_commitment(self.commitment)
+            .await
+            .map_err(rpc)
+    }
+}

@@ -734,6 +734,15 @@ impl Bank {
             .collect()
     }
 
+    /// Write an account directly, as `solana-test-validator --account` loads
+    /// one (fixtures and tests); it is persisted like any other.
+    pub fn set_account(&mut self, key: Pubkey, account: Account) -> Result<()> {
+        self.svm
+            .set_account(key, account.clone())
+            .map_err(|e| anyhow::anyhow!("setting account {key}: {e:?}"))?;
+        self.ledger.put_accounts(&[(key, Some(account))])
+    }
+
     /// Build and land a faucet transfer (what `requestAirdrop` does).
     pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Arc<TxRecord>, NotLanded> {
         let instruction =

@@ -12,6 +12,7 @@
 pub mod bank;
 pub mod fees;
 pub mod ledger;
+pub mod local;
 pub mod pubsub;
 pub mod record;
 pub mod rpc;
