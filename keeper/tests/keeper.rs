@@ -5,7 +5,8 @@ use std::sync::Arc;
 use anchor_lang::solana_program::system_instruction;
 use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::Chain;
-use orderbook_chain::in_process::InProcessChain;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_node::local::LocalNode;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
 use orderbook_client::accounts as decode;
 use orderbook_engine::{EventKind, QueueEvent, TraderState};
@@ -24,7 +25,8 @@ fn ask(price: u64, lots: u64) -> PlaceOrderArgs {
 }
 
 struct World {
-    chain: Arc<InProcessChain>,
+    _node: LocalNode,
+    chain: Arc<RpcChain>,
     payer: Keypair,
     m: MarketSetup,
     makers: Vec<TraderSetup>,
@@ -34,8 +36,11 @@ struct World {
 
 /// `makers` makers with `per_maker` asks each, all taken by one taker.
 async fn world(makers: usize, per_maker: u64) -> World {
-    let chain = Arc::new(InProcessChain::start().await);
-    let payer = chain.payer();
+    let node = LocalNode::start(std::time::Duration::from_millis(50))
+        .await
+        .expect("a node");
+    let chain = Arc::new(node.chain());
+    let payer = node.funded(1_000).await.expect("faucet");
     let args = scenario::standard_market_args(payer.pubkey());
     let m = scenario::create_market(chain.as_ref(), &payer, args, 512, 1024)
         .await
@@ -87,6 +92,7 @@ async fn world(makers: usize, per_maker: u64) -> World {
     .unwrap();
     assert_eq!(queued.len() as u64, total);
     World {
+        _node: node,
         chain,
         payer,
         m,
@@ -96,7 +102,7 @@ async fn world(makers: usize, per_maker: u64) -> World {
 }
 
 impl World {
-    async fn keeper(&self, cfg: KeeperConfig) -> Keeper<InProcessChain> {
+    async fn keeper(&self, cfg: KeeperConfig) -> Keeper<RpcChain> {
         let kp = Keypair::new();
         scenario::send(
             self.chain.as_ref(),
@@ -179,7 +185,7 @@ fn summary(states: &[TraderState]) -> Vec<(u64, u64, u32)> {
         .collect()
 }
 
-async fn drain(k: &mut Keeper<InProcessChain>) -> (u32, u32) {
+async fn drain(k: &mut Keeper<RpcChain>) -> (u32, u32) {
     let (mut txs, mut events) = (0, 0);
     for _ in 0..64 {
         let s = k.pass().await.expect("pass");
@@ -280,11 +286,11 @@ async fn discovery_finds_markets_and_an_empty_queue_costs_nothing() {
     let mut k = w.keeper(KeeperConfig::default()).await;
     assert_eq!(k.markets().await.unwrap(), vec![w.m.keys.market]);
     drain(&mut k).await;
-    let before = w.chain.transaction_count().await;
+    let before = w.chain.transaction_count().await.unwrap();
     let s = k.pass().await.unwrap();
     assert_eq!((s.transactions, s.remaining), (0, 0));
     assert_eq!(
-        w.chain.transaction_count().await,
+        w.chain.transaction_count().await.unwrap(),
         before,
         "no transaction for an empty queue"
     );
