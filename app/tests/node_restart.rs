@@ -1,0 +1,184 @@
+//! The node itself killed with SIGKILL mid-run and restarted on the same
+//! ledger: the demo traders, the keeper and the indexer (following over RPC
+//! and PubSub) reconnect, nothing the node confirmed is lost, and the
+//! indexer reconciles with the chain.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use orderbook_app::db::{self, ScratchDb};
+use orderbook_app::demo::Demo;
+use orderbook_app::indexer::Indexer;
+use orderbook_app::reconcile;
+use orderbook_chain::Chain;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_client::accounts;
+use orderbook_keeper::{Keeper, KeeperConfig};
+use tokio::sync::watch;
+
+/// The `orderbook-node` binary beside this test's (built if missing: cargo
+/// builds a package's binaries only for that package's own tests).
+fn node_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir.join("orderbook-node");
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", "orderbook-node", "--bin", "orderbook-node"])
+            .status()
+            .unwrap();
+        assert!(status.success(), "building orderbook-node");
+    }
+    bin
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct NodeProcess(Child);
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn spawn_node(ledger: &std::path::Path, rpc: u16) -> NodeProcess {
+    let child = Command::new(node_binary())
+        .args(["--ledger", ledger.to_str().unwrap()])
+        .args(["--rpc-addr", &format!("127.0.0.1:{rpc}")])
+        .args(["--ws-addr", &format!("127.0.0.1:{}", rpc + 1)])
+        .args(["--slot-ms", "50", "--finality-lag", "4"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let chain = RpcChain::new(&format!("http://127.0.0.1:{rpc}"));
+    let started = Instant::now();
+    while chain.genesis_hash().await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "node did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    NodeProcess(child)
+}
+
+async fn chain_seq(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey) -> u64 {
+    let account = chain.account(market).await.unwrap().unwrap();
+    accounts::market(&account.data).unwrap().engine().next_emit_seq - 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
+    let ledger = tempfile::tempdir().unwrap();
+    // PubSub is the next port: find two free in a row.
+    let rpc = loop {
+        let port = free_port();
+        if std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            break port;
+        }
+    };
+    let rpc_url = format!("http://127.0.0.1:{rpc}");
+    let ws_url = format!("ws://127.0.0.1:{}", rpc + 1);
+    let node = spawn_node(ledger.path(), rpc).await;
+    let chain = Arc::new(RpcChain::new(&rpc_url));
+    let payer = solana_keypair::Keypair::new();
+    chain
+        .airdrop(&solana_signer::Signer::pubkey(&payer), 1_000_000_000_000)
+        .await
+        .unwrap();
+    let mut demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
+        .await
+        .unwrap();
+    let market = demo.market.keys.market;
+
+    // The indexer follows over RPC + PubSub; the keeper cranks; the demo trades.
+    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_node_kill")
+        .await
+        .unwrap();
+    let (stop, stopped) = watch::channel(false);
+    let indexer = Indexer::new(chain.clone(), market);
+    tokio::spawn(orderbook_chain::rpc::wake_on_logs(
+        ws_url.clone(),
+        market,
+        indexer.wake(),
+        stopped.clone(),
+    ));
+    let mut indexer_db = db::connect(&sdb.url).await.unwrap();
+    let indexer_task = {
+        let stopped = stopped.clone();
+        tokio::spawn(async move {
+            indexer
+                .follow(&mut indexer_db, Duration::from_millis(200), stopped)
+                .await
+        })
+    };
+    let (traders_stop, traders_stopped) = watch::channel(false);
+    let mut keeper = Keeper::new(
+        chain.clone(),
+        payer,
+        KeeperConfig {
+            markets: vec![market],
+            poll: Duration::from_millis(100),
+            ..KeeperConfig::default()
+        },
+    );
+    let keeper_task = {
+        let stopped = traders_stopped.clone();
+        tokio::spawn(async move { keeper.run(stopped).await })
+    };
+    let demo_task = tokio::spawn(async move {
+        demo.run(Duration::from_millis(30), traders_stopped).await;
+        demo
+    });
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let seq_before_kill = chain_seq(&chain, &market).await;
+    drop(node); // SIGKILL, mid-run
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let _node = spawn_node(ledger.path(), rpc).await;
+    let seq_after_restart = chain_seq(&chain, &market).await;
+    assert!(
+        seq_after_restart >= seq_before_kill,
+        "the restarted chain lost events: {seq_after_restart} < {seq_before_kill}"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let _ = traders_stop.send(true);
+    let demo = demo_task.await.unwrap();
+    keeper_task.await.unwrap();
+    let final_seq = chain_seq(&chain, &market).await;
+    assert!(final_seq > seq_after_restart + 10, "trading resumed after the restart");
+    assert!(demo.sent > 20, "the demo traded: {}", demo.sent);
+
+    // The indexer, still following, reaches the final state and matches it.
+    let report = reconcile::reconcile::<RpcChain>(
+        chain.as_ref(),
+        &check,
+        &market,
+        None,
+        Duration::from_millis(200),
+    )
+    .await
+    .unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    let events: i64 = check
+        .query_one("SELECT count(*) FROM events WHERE market = $1", &[&market.to_string()])
+        .await
+        .unwrap()
+        .get(0);
+    // Sequence numbers run 0..=final_seq.
+    assert_eq!(events as u64, final_seq + 1, "every event indexed once, none missing");
+    let _ = stop.send(true);
+    let _ = indexer_task.await;
+    sdb.drop(check).await;
+}
