@@ -450,7 +450,9 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
     stop_after(a.run_for_secs, shutdown_tx.clone());
     if a.reset_db {
         let mut reset = connect_db(&a.database_url).await?;
-        db::reset(&mut reset).await.context("emptying the database")?;
+        db::reset(&mut reset)
+            .await
+            .context("emptying the database")?;
     }
     let rpc_chain = RpcChain::new(&a.rpc_url);
     let genesis = rpc_chain.genesis_hash().await.with_context(|| {
@@ -527,7 +529,10 @@ async fn demo(a: DemoArgs) -> Result<ExitCode> {
     let chain = Arc::new(RpcChain::new(&a.rpc_url));
     let payer = solana_keypair::Keypair::new();
     chain
-        .airdrop(&solana_signer::Signer::pubkey(&payer), DEMO_AIRDROP_SOL * 1_000_000_000)
+        .airdrop(
+            &solana_signer::Signer::pubkey(&payer),
+            DEMO_AIRDROP_SOL * 1_000_000_000,
+        )
         .await
         .with_context(|| format!("funding the demo from the faucet of {}", a.rpc_url))?;
     eprintln!(
@@ -543,7 +548,8 @@ async fn demo(a: DemoArgs) -> Result<ExitCode> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     eprintln!("demo: market {market}; trading every {} ms", a.interval_ms);
-    demo.run(Duration::from_millis(a.interval_ms), shutdown).await;
+    demo.run(Duration::from_millis(a.interval_ms), shutdown)
+        .await;
     eprintln!(
         "demo: {} transactions sent, {} failed",
         demo.sent, demo.failed

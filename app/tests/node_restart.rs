@@ -28,7 +28,14 @@ fn node_binary() -> std::path::PathBuf {
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "orderbook-node", "--bin", "orderbook-node"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "orderbook-node",
+                "--bin",
+                "orderbook-node",
+            ])
             .status()
             .unwrap();
         assert!(status.success(), "building orderbook-node");
@@ -66,7 +73,10 @@ async fn spawn_node(ledger: &std::path::Path, rpc: u16) -> NodeProcess {
     let chain = RpcChain::new(&format!("http://127.0.0.1:{rpc}"));
     let started = Instant::now();
     while chain.genesis_hash().await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "node did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "node did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     NodeProcess(child)
@@ -74,7 +84,11 @@ async fn spawn_node(ledger: &std::path::Path, rpc: u16) -> NodeProcess {
 
 async fn chain_seq(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey) -> u64 {
     let account = chain.account(market).await.unwrap().unwrap();
-    accounts::market(&account.data).unwrap().engine().next_emit_seq - 1
+    accounts::market(&account.data)
+        .unwrap()
+        .engine()
+        .next_emit_seq
+        - 1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,7 +171,10 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     let demo = demo_task.await.unwrap();
     keeper_task.await.unwrap();
     let final_seq = chain_seq(&chain, &market).await;
-    assert!(final_seq > seq_after_restart + 10, "trading resumed after the restart");
+    assert!(
+        final_seq > seq_after_restart + 10,
+        "trading resumed after the restart"
+    );
     assert!(demo.sent > 20, "the demo traded: {}", demo.sent);
 
     // The indexer, still following, reaches the final state and matches it.
@@ -172,12 +189,19 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     .unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
     let events: i64 = check
-        .query_one("SELECT count(*) FROM events WHERE market = $1", &[&market.to_string()])
+        .query_one(
+            "SELECT count(*) FROM events WHERE market = $1",
+            &[&market.to_string()],
+        )
         .await
         .unwrap()
         .get(0);
     // Sequence numbers run 0..=final_seq.
-    assert_eq!(events as u64, final_seq + 1, "every event indexed once, none missing");
+    assert_eq!(
+        events as u64,
+        final_seq + 1,
+        "every event indexed once, none missing"
+    );
     let _ = stop.send(true);
     let _ = indexer_task.await;
     sdb.drop(check).await;

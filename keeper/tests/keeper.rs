@@ -6,11 +6,11 @@ use anchor_lang::solana_program::system_instruction;
 use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_node::local::LocalNode;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
 use orderbook_client::accounts as decode;
 use orderbook_engine::{EventKind, QueueEvent, TraderState};
 use orderbook_keeper::{Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, batch, crank_ixs};
+use orderbook_node::local::LocalNode;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

@@ -10,11 +10,11 @@ use anchor_lang::solana_program::system_instruction;
 use orderbook::instructions::{OrderType, PlaceOrderArgs, SelfTradeMode, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_node::local::LocalNode;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
 use orderbook_client::{accounts as decode, ix};
 use orderbook_keeper::spend::SpendLimits;
 use orderbook_keeper::{Keeper, KeeperConfig};
+use orderbook_node::local::LocalNode;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

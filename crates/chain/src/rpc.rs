@@ -277,7 +277,9 @@ impl RpcChain {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        Err(ChainError::Rpc(format!("airdrop {signature} not confirmed")))
+        Err(ChainError::Rpc(format!(
+            "airdrop {signature} not confirmed"
+        )))
     }
 
     /// The chain's genesis hash (tells one chain from another).
@@ -292,7 +294,8 @@ const AIRDROP_CONFIRM_POLLS: usize = 300;
 /// The PubSub URL a validator serves beside `rpc_url`: same host, port + 1,
 /// `ws`/`wss` (what the Solana CLI assumes).
 pub fn default_ws_url(rpc_url: &str) -> Result<String, ChainError> {
-    let mut url = url::Url::parse(rpc_url).map_err(|e| ChainError::Rpc(format!("{rpc_url}: {e}")))?;
+    let mut url =
+        url::Url::parse(rpc_url).map_err(|e| ChainError::Rpc(format!("{rpc_url}: {e}")))?;
     let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
     url.set_scheme(scheme)
         .map_err(|_| ChainError::Rpc(format!("{rpc_url}: cannot derive a WebSocket URL")))?;
@@ -319,7 +322,9 @@ pub async fn wake_on_logs(
     let mut backoff = std::time::Duration::from_millis(200);
     while !*shutdown.borrow() {
         let connected = async {
-            let client = PubsubClient::new(&ws_url).await.map_err(|e| e.to_string())?;
+            let client = PubsubClient::new(&ws_url)
+                .await
+                .map_err(|e| e.to_string())?;
             let (mut logs, _unsubscribe) = client
                 .logs_subscribe(
                     RpcTransactionLogsFilter::Mentions(vec![address.to_string()]),
