@@ -116,10 +116,24 @@ pub struct Bank {
     /// Nothing at or below this slot can be un-finalized (set at a restart:
     /// the before-images of earlier slots are not kept on disk).
     finalized_floor: Slot,
-    /// Per slot: write-locked accounts and compute-unit price of each transaction.
-    fees: VecDeque<(Slot, Vec<(Vec<Pubkey>, u64)>)>,
+    /// Per recent slot, what `getRecentPrioritizationFees` needs of each transaction.
+    fees: VecDeque<(Slot, Vec<PaidPriority>)>,
     events: broadcast::Sender<NodeEvent>,
     transaction_count: u64,
+}
+
+/// A landed transaction's write locks and the compute-unit price it paid.
+struct PaidPriority {
+    write_locked: Vec<Pubkey>,
+    micro_lamports_per_cu: u64,
+}
+
+/// A message's account keys: its static keys, then those loaded from
+/// address lookup tables (writable first, as the runtime orders them).
+pub struct ResolvedKeys {
+    pub statics: Vec<Pubkey>,
+    pub loaded_writable: Vec<Pubkey>,
+    pub loaded_readonly: Vec<Pubkey>,
 }
 
 fn now_unix() -> UnixTimestamp {
@@ -487,7 +501,7 @@ impl Bank {
     pub fn resolve_keys(
         &self,
         message: &VersionedMessage,
-    ) -> Result<(Vec<Pubkey>, Vec<Pubkey>, Vec<Pubkey>), TransactionError> {
+    ) -> Result<ResolvedKeys, TransactionError> {
         let statics = message.static_account_keys().to_vec();
         let (mut writable, mut readonly) = (Vec::new(), Vec::new());
         if let Some(lookups) = message.address_table_lookups() {
@@ -516,7 +530,11 @@ impl Bank {
                 pick(&lookup.readonly_indexes, &mut readonly)?;
             }
         }
-        Ok((statics, writable, readonly))
+        Ok(ResolvedKeys {
+            statics,
+            loaded_writable: writable,
+            loaded_readonly: readonly,
+        })
     }
 
     fn snapshot(&self, keys: &[Pubkey]) -> Vec<Option<Account>> {
@@ -550,8 +568,11 @@ impl Bank {
     /// charged), commit it to the ledger in the working slot.
     pub fn land(&mut self, tx: VersionedTransaction) -> Result<Arc<TxRecord>, NotLanded> {
         let signature = tx.signatures[0];
-        let (statics, loaded_writable, loaded_readonly) =
-            self.resolve_keys(&tx.message).map_err(NotLanded)?;
+        let ResolvedKeys {
+            statics,
+            loaded_writable,
+            loaded_readonly,
+        } = self.resolve_keys(&tx.message).map_err(NotLanded)?;
         let mut keys = statics;
         keys.extend(&loaded_writable);
         keys.extend(&loaded_readonly);
@@ -630,7 +651,10 @@ impl Bank {
         self.working.push(signature);
         self.transaction_count += 1;
         if let Some((_, slot_fees)) = self.fees.back_mut() {
-            slot_fees.push((record.writable_keys(), record.compute_unit_price));
+            slot_fees.push(PaidPriority {
+                write_locked: record.writable_keys(),
+                micro_lamports_per_cu: record.compute_unit_price,
+            });
         }
         let record = Arc::new(record);
         let _ = self.events.send(NodeEvent::Transaction {
@@ -656,7 +680,11 @@ impl Bank {
 
     /// Run `tx` against the current state without keeping anything.
     pub fn simulate(&self, tx: VersionedTransaction) -> Result<Simulation, TransactionError> {
-        let (_, loaded_writable, loaded_readonly) = self.resolve_keys(&tx.message)?;
+        let ResolvedKeys {
+            loaded_writable,
+            loaded_readonly,
+            ..
+        } = self.resolve_keys(&tx.message)?;
         let (err, meta, post_accounts) = match self.svm.simulate_transaction(tx) {
             Ok(info) => (None, info.meta, info.post_accounts),
             Err(failed) => (Some(failed.err), failed.meta, Vec::new()),
@@ -723,10 +751,11 @@ impl Bank {
             .map(|(slot, txs)| {
                 let fee = txs
                     .iter()
-                    .filter(|(locked, _)| {
-                        accounts.is_empty() || locked.iter().any(|k| accounts.contains(k))
+                    .filter(|paid| {
+                        accounts.is_empty()
+                            || paid.write_locked.iter().any(|k| accounts.contains(k))
                     })
-                    .map(|(_, price)| *price)
+                    .map(|paid| paid.micro_lamports_per_cu)
                     .min()
                     .unwrap_or(0);
                 (*slot, fee)

@@ -28,6 +28,24 @@ use tokio::task::JoinHandle;
 
 pub use bank::BankConfig;
 
+/// Natively, the program's `msg!` is a `println!` (on-chain it is a log
+/// syscall), so every instruction would print to this process's stdout.
+/// Point fd 1 at /dev/null; the returned file is the original stdout, for
+/// a binary whose output belongs there.
+pub fn silence_native_program_output() -> std::io::Result<std::fs::File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+    // SAFETY: dup and dup2 on valid descriptors; the duplicate is owned by
+    // the returned File alone, and fd 1 stays open (now on /dev/null).
+    unsafe {
+        let original = libc::dup(1);
+        if original < 0 || libc::dup2(null.as_raw_fd(), 1) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(std::fs::File::from_raw_fd(original))
+    }
+}
+
 /// How a node is started.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
@@ -70,12 +88,8 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
     })
 }
 
-fn stopped(
-    mut stop: watch::Receiver<bool>,
-) -> impl std::future::Future<Output = ()> + Send + 'static {
-    async move {
-        let _ = stop.wait_for(|s| *s).await;
-    }
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopping| *stopping).await;
 }
 
 /// Open the ledger, bind both ports and start the slot clock.

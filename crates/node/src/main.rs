@@ -93,26 +93,14 @@ async fn main() -> Result<()> {
     eprintln!("  Ledger: {}", ledger_dir.display());
     eprintln!("  Genesis hash: {}", node.state.bank().genesis_hash());
     if args.program_so.is_none() {
-        silence_native_program_output();
+        if let Err(e) = orderbook_node::silence_native_program_output() {
+            tracing::warn!("cannot silence the program's output: {e}");
+        }
     }
     status_until_shutdown(&node).await;
     eprintln!("\norderbook-node: stopping");
     node.shutdown().await;
     Ok(())
-}
-
-/// Natively, the program's `msg!` is a `println!` (on-chain it is a log
-/// syscall), so every instruction would print to stdout. The node writes
-/// only to stderr; point stdout at /dev/null.
-fn silence_native_program_output() {
-    use std::os::fd::AsRawFd;
-    match std::fs::OpenOptions::new().write(true).open("/dev/null") {
-        // SAFETY: dup2 on two valid descriptors; fd 1 stays open.
-        Ok(null) => unsafe {
-            libc::dup2(null.as_raw_fd(), 1);
-        },
-        Err(e) => tracing::warn!("cannot silence the program's output: {e}"),
-    }
 }
 
 /// A status line every few seconds (on a terminal) until Ctrl-C or SIGTERM.

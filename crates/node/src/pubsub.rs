@@ -235,8 +235,7 @@ impl Session {
                 };
                 for (id, sub) in &self.subscriptions {
                     if matches!(sub.kind, Kind::Slot) {
-                        self.out
-                            .push(notification("slotNotification", *id, info.clone()));
+                        self.out.push(notification("slotNotification", *id, info));
                     }
                 }
             }

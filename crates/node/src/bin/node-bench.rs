@@ -1,0 +1,178 @@
+//! Transaction throughput and confirmation latency of the node on loopback:
+//! `--clients` concurrent clients, each with its own trader and RpcClient,
+//! refresh their quotes back to back the way a market maker does (one
+//! `cancel_all_and_place` per transaction: cancel the resting bid and ask,
+//! post a new pair that never crosses another client's); each one's latency runs from just before `sendTransaction` until
+//! `getSignatureStatuses` reports it `confirmed`. Prints transactions/s and
+//! p50/p99/max latency. The node runs in this process (release build, its
+//! own tasks) unless `ORDERBOOK_TEST_RPC_URL` points at another.
+//!
+//! `cargo run --release -p orderbook-node --bin node-bench`
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_client::ix;
+use orderbook_node::local::LocalNode;
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+#[derive(Parser)]
+struct Args {
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 4)]
+    clients: usize,
+    /// Transactions per client.
+    #[arg(long, default_value_t = 250)]
+    txs_per_client: u64,
+    /// Slot length of the in-process node, milliseconds.
+    #[arg(long, default_value_t = 400)]
+    slot_ms: u64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+/// A maker's two-sided quote, distinct per client and per refresh (the
+/// client order id keeps every transaction's signature unique).
+fn quotes(client: u64, refresh: u64) -> Vec<PlaceOrderArgs> {
+    let offset = client * 100 + refresh % 100;
+    let order = |side, price| {
+        let mut args = PlaceOrderArgs::new(side, OrderType::PostOnly, price, 1);
+        args.client_order_id = refresh;
+        args
+    };
+    vec![
+        order(Side::Bid, 1_000 - offset),
+        order(Side::Ask, 2_000 + offset),
+    ]
+}
+
+/// One client: refresh the quote `count` times, one transaction at a time.
+async fn client_run(
+    url: String,
+    market: Arc<MarketSetup>,
+    trader: TraderSetup,
+    index: u64,
+    count: u64,
+) -> Result<Vec<Duration>> {
+    let rpc = RpcClient::new_with_commitment(url, CommitmentConfig::confirmed());
+    let mut latencies = Vec::with_capacity(count as usize);
+    let mut blockhash = rpc.get_latest_blockhash().await?;
+    let mut fetched = Instant::now();
+    for refresh in 0..count {
+        if fetched.elapsed() > Duration::from_secs(5) {
+            blockhash = rpc.get_latest_blockhash().await?;
+            fetched = Instant::now();
+        }
+        let order = ix::cancel_all_and_place(
+            &trader.owner.pubkey(),
+            &market.keys,
+            quotes(index, refresh),
+            None,
+        );
+        let tx = Transaction::new_signed_with_payer(
+            &[order],
+            Some(&trader.owner.pubkey()),
+            &[&trader.owner],
+            blockhash,
+        );
+        let started = Instant::now();
+        let signature = rpc.send_transaction(&tx).await.context("sendTransaction")?;
+        loop {
+            let status = rpc.get_signature_statuses(&[signature]).await?.value[0].clone();
+            match status {
+                Some(s) if s.satisfies_commitment(CommitmentConfig::confirmed()) => {
+                    if let Some(err) = s.err {
+                        bail!("{signature} failed: {err}");
+                    }
+                    break;
+                }
+                _ => tokio::time::sleep(Duration::from_millis(2)).await,
+            }
+        }
+        latencies.push(started.elapsed());
+    }
+    Ok(latencies)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if std::env::var_os("RUST_LOG").is_none() {
+        // SAFETY: before any other thread reads the environment.
+        unsafe { std::env::set_var("RUST_LOG", "error") };
+    }
+    let mut stdout = orderbook_node::silence_native_program_output()?;
+    let node = LocalNode::start(Duration::from_millis(args.slot_ms)).await?;
+    let chain = node.chain();
+    let payer = node.funded(1_000).await?;
+    eprintln!("setting up a market and {} traders…", args.clients);
+    let market = scenario::create_market(
+        &chain,
+        &payer,
+        scenario::standard_market_args(payer.pubkey()),
+        orderbook::state::MAX_ORDERS_PER_SIDE,
+        orderbook::state::MIN_QUEUE_EVENTS,
+    )
+    .await?;
+    let mut traders = Vec::new();
+    for _ in 0..args.clients {
+        traders.push(
+            scenario::trader(
+                &chain,
+                &payer,
+                &market,
+                10_000_000_000,
+                1 << 40,
+                1 << 40,
+                100,
+            )
+            .await?,
+        );
+    }
+    let market = Arc::new(market);
+    eprintln!(
+        "sending {} quote refreshes from {} clients…",
+        args.clients as u64 * args.txs_per_client,
+        args.clients
+    );
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (index, trader) in traders.into_iter().enumerate() {
+        tasks.push(tokio::spawn(client_run(
+            node.rpc_url.clone(),
+            market.clone(),
+            trader,
+            index as u64,
+            args.txs_per_client,
+        )));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    writeln!(
+        stdout,
+        "node-bench: {} txs from {} clients in {:.2?}: {:.0} tx/s; send->confirmed p50 {:.2?} p99 {:.2?} max {:.2?}",
+        latencies.len(),
+        args.clients,
+        elapsed,
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or_default(),
+    )?;
+    node.stop().await;
+    Ok(())
+}
