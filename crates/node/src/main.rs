@@ -92,10 +92,10 @@ async fn main() -> Result<()> {
     eprintln!("  WebSocket URL: {}", node.ws_url());
     eprintln!("  Ledger: {}", ledger_dir.display());
     eprintln!("  Genesis hash: {}", node.state.bank().genesis_hash());
-    if args.program_so.is_none() {
-        if let Err(e) = orderbook_node::silence_native_program_output() {
-            tracing::warn!("cannot silence the program's output: {e}");
-        }
+    if args.program_so.is_none()
+        && let Err(e) = orderbook_node::silence_native_program_output()
+    {
+        tracing::warn!("cannot silence the program's output: {e}");
     }
     status_until_shutdown(&node).await;
     eprintln!("\norderbook-node: stopping");
