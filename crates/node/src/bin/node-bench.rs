@@ -1,8 +1,8 @@
 //! Transaction throughput and confirmation latency of the node on loopback:
 //! `--clients` concurrent clients, each with its own trader and RpcClient,
-//! refresh their quotes back to back the way a market maker does (one
-//! `cancel_all_and_place` per transaction: cancel the resting bid and ask,
-//! post a new pair that never crosses another client's); each one's latency runs from just before `sendTransaction` until
+//! send `place_order` transactions (post-only, resting, never crossing)
+//! back to back, with an unmeasured `cancel_all` whenever the trader's
+//! open-order slots are full; each place_order's latency runs from just before `sendTransaction` until
 //! `getSignatureStatuses` reports it `confirmed`. Prints transactions/s and
 //! p50/p99/max latency. The node runs in this process (release build, its
 //! own tasks) unless `ORDERBOOK_TEST_RPC_URL` points at another.
@@ -18,8 +18,11 @@ use clap::Parser;
 use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
 use orderbook_client::ix;
+use orderbook_engine::trader::MAX_OPEN_ORDERS;
 use orderbook_node::local::LocalNode;
 use solana_commitment_config::CommitmentConfig;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_instruction::Instruction;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
@@ -37,26 +40,48 @@ struct Args {
     slot_ms: u64,
 }
 
+/// Compute-unit limit of the unmeasured cancel_all transactions (less one per cancel).
+const CANCEL_CU_LIMIT: u32 = 400_000;
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
 }
 
-/// A maker's two-sided quote, distinct per client and per refresh (the
-/// client order id keeps every transaction's signature unique).
-fn quotes(client: u64, refresh: u64) -> Vec<PlaceOrderArgs> {
-    let offset = client * 100 + refresh % 100;
-    let order = |side, price| {
-        let mut args = PlaceOrderArgs::new(side, OrderType::PostOnly, price, 1);
-        args.client_order_id = refresh;
-        args
+/// A resting post-only order, distinct per client and per send (the client
+/// order id keeps every transaction's signature unique); bids and asks
+/// alternate and never cross another client's.
+fn resting_order(client: u64, sent: u64) -> PlaceOrderArgs {
+    let offset = client * 100 + sent % 100;
+    let (side, price) = if sent.is_multiple_of(2) {
+        (Side::Bid, 1_000 - offset)
+    } else {
+        (Side::Ask, 2_000 + offset)
     };
-    vec![
-        order(Side::Bid, 1_000 - offset),
-        order(Side::Ask, 2_000 + offset),
-    ]
+    let mut args = PlaceOrderArgs::new(side, OrderType::PostOnly, price, 1);
+    args.client_order_id = sent;
+    args
 }
 
-/// One client: refresh the quote `count` times, one transaction at a time.
+/// Send `tx` and poll until it is confirmed; the time that took.
+async fn send_and_confirm(rpc: &RpcClient, tx: &Transaction) -> Result<Duration> {
+    let started = Instant::now();
+    let signature = rpc.send_transaction(tx).await.context("sendTransaction")?;
+    loop {
+        let status = rpc.get_signature_statuses(&[signature]).await?.value[0].clone();
+        match status {
+            Some(s) if s.satisfies_commitment(CommitmentConfig::confirmed()) => {
+                if let Some(err) = s.err {
+                    bail!("{signature} failed: {err}");
+                }
+                return Ok(started.elapsed());
+            }
+            _ => tokio::time::sleep(Duration::from_millis(2)).await,
+        }
+    }
+}
+
+/// One client: `count` place_order transactions, one at a time; before the
+/// trader's open-order slots run out, a cancel_all (not measured) frees them.
 async fn client_run(
     url: String,
     market: Arc<MarketSetup>,
@@ -65,41 +90,30 @@ async fn client_run(
     count: u64,
 ) -> Result<Vec<Duration>> {
     let rpc = RpcClient::new_with_commitment(url, CommitmentConfig::confirmed());
+    let owner = trader.owner.pubkey();
     let mut latencies = Vec::with_capacity(count as usize);
     let mut blockhash = rpc.get_latest_blockhash().await?;
     let mut fetched = Instant::now();
-    for refresh in 0..count {
+    let signed = |ixs: &[Instruction], blockhash| {
+        Transaction::new_signed_with_payer(ixs, Some(&owner), &[&trader.owner], blockhash)
+    };
+    for sent in 0..count {
         if fetched.elapsed() > Duration::from_secs(5) {
             blockhash = rpc.get_latest_blockhash().await?;
             fetched = Instant::now();
         }
-        let order = ix::cancel_all_and_place(
-            &trader.owner.pubkey(),
-            &market.keys,
-            quotes(index, refresh),
-            None,
-        );
-        let tx = Transaction::new_signed_with_payer(
-            &[order],
-            Some(&trader.owner.pubkey()),
-            &[&trader.owner],
-            blockhash,
-        );
-        let started = Instant::now();
-        let signature = rpc.send_transaction(&tx).await.context("sendTransaction")?;
-        loop {
-            let status = rpc.get_signature_statuses(&[signature]).await?.value[0].clone();
-            match status {
-                Some(s) if s.satisfies_commitment(CommitmentConfig::confirmed()) => {
-                    if let Some(err) = s.err {
-                        bail!("{signature} failed: {err}");
-                    }
-                    break;
-                }
-                _ => tokio::time::sleep(Duration::from_millis(2)).await,
-            }
+        let resting = sent as usize % MAX_OPEN_ORDERS;
+        if sent > 0 && resting == 0 {
+            let cancel = ix::cancel_all(&owner, &market.keys, None, MAX_OPEN_ORDERS as u8);
+            // Every cancel_all is the same instruction: a compute-unit limit
+            // that differs per cancel keeps their signatures distinct.
+            let distinct = ComputeBudgetInstruction::set_compute_unit_limit(
+                CANCEL_CU_LIMIT - (sent / MAX_OPEN_ORDERS as u64) as u32,
+            );
+            send_and_confirm(&rpc, &signed(&[distinct, cancel], blockhash)).await?;
         }
-        latencies.push(started.elapsed());
+        let order = ix::place_order(&owner, &market.keys, resting_order(index, sent), None);
+        latencies.push(send_and_confirm(&rpc, &signed(&[order], blockhash)).await?);
     }
     Ok(latencies)
 }
@@ -141,7 +155,7 @@ async fn main() -> Result<()> {
     }
     let market = Arc::new(market);
     eprintln!(
-        "sending {} quote refreshes from {} clients…",
+        "sending {} place_order transactions from {} clients…",
         args.clients as u64 * args.txs_per_client,
         args.clients
     );
