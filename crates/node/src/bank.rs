@@ -580,10 +580,8 @@ impl Bank {
         let compute_unit_price = crate::fees::compute_unit_price(&tx.message);
         let (err, meta) = match self.svm.send_transaction(tx.clone()) {
             Ok(meta) => (None, meta),
-            Err(failed) if is_included(&failed.err) => {
-                self.charge_fee(&keys[0], failed.meta.fee);
-                (Some(failed.err), failed.meta)
-            }
+            // LiteSVM has already withdrawn the fee of a failed, included transaction.
+            Err(failed) if is_included(&failed.err) => (Some(failed.err), failed.meta),
             Err(failed) => return Err(NotLanded(failed.err)),
         };
         let post = self.snapshot(&keys);
@@ -667,14 +665,6 @@ impl Bank {
     fn remember_before(&mut self, key: &Pubkey, before: Option<Account>) {
         if let Some(frame) = self.undo.back_mut() {
             frame.before.entry(*key).or_insert(before);
-        }
-    }
-
-    /// A failed transaction still pays its fee (LiteSVM does not keep it).
-    fn charge_fee(&mut self, payer: &Pubkey, fee: u64) {
-        if let Some(mut account) = self.svm.get_account(payer) {
-            account.lamports = account.lamports.saturating_sub(fee);
-            let _ = self.svm.set_account(*payer, account);
         }
     }
 

@@ -400,6 +400,30 @@ async fn sending_simulating_and_history() {
     assert!(result.err.is_some());
     assert!(result.logs.as_ref().is_some_and(|l| !l.is_empty()));
     assert!(result.units_consumed.is_some());
+    // Sent without preflight it lands, fails and pays its fee once.
+    let owner = w.maker.owner.pubkey();
+    let before_failure = c
+        .get_balance_with_commitment(&owner, CONFIRMED)
+        .await
+        .unwrap()
+        .value;
+    let failed = c
+        .send_transaction_with_config(
+            &failing,
+            RpcSendTransactionConfig {
+                skip_preflight: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(common::wait_settled(c, &failed).await.is_err());
+    let after_failure = c
+        .get_balance_with_commitment(&owner, CONFIRMED)
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(before_failure - after_failure, 5_000);
 
     // Simulation: sigVerify, replaceRecentBlockhash, accounts, inner instructions.
     let sim = c

@@ -70,3 +70,20 @@ pub async fn wait_confirmed(client: &RpcClient, signature: &solana_signature::Si
     }
     panic!("{signature} not confirmed");
 }
+
+/// Wait until `signature` is confirmed, failed or not, and return its result.
+pub async fn wait_settled(
+    client: &RpcClient,
+    signature: &solana_signature::Signature,
+) -> Result<(), solana_transaction_error::TransactionError> {
+    for _ in 0..100 {
+        let statuses = client.get_signature_statuses(&[*signature]).await.unwrap();
+        if let Some(status) = &statuses.value[0]
+            && status.satisfies_commitment(CommitmentConfig::confirmed())
+        {
+            return status.status.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{signature} not confirmed");
+}
