@@ -28,6 +28,14 @@ trap 'rm -f "$log"' EXIT
 # RUST_LOG=error keeps solana-program-test's per-instruction debug logs out.
 RUST_LOG=error cargo test --workspace --locked 2>&1 | tee "$log"
 
+step "web3.js conformance (tests/web3js: @solana/web3.js and @solana/spl-token against orderbook-node; eslint, then node --test)"
+if ! command -v npm >/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
+cargo build -q --locked -p orderbook-node
+(cd tests/web3js && npm ci --no-audit --no-fund --loglevel=error && npm run -s lint && npm test) 2>&1 | tee -a "$log"
+
 step "Local exchange smoke run (scripts/run.sh: node, demo, keeper, indexer + feed as separate processes over loopback RPC; 25 s; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1
@@ -52,6 +60,7 @@ rm -rf "$smoke"
 step "CU bench on real SBF (budgets enforced)"
 cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so"
 
-# One closing line summing every cargo test binary (the bench above is a check too:
+# One closing line summing every cargo test binary and the web3.js suite (the bench above is a check too:
 # it exits non-zero when over budget, which fails this script before this line).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+awk '/^test result:/ { p += $4; f += $6 } /^# (pass|fail) / { if ($2 == "pass") p += $3; else f += $3 }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
