@@ -81,7 +81,8 @@ for _ in $(seq 1 150); do
 done
 
 rm -f "$state/market"
-"$bin/orderbook-app" demo --rpc-url "$rpc_url" --market-file "$state/market" >"$logs/demo.log" 2>&1 &
+"$bin/orderbook-app" demo --rpc-url "$rpc_url" --market-file "$state/market" \
+  --mint-authority-file "$state/mint-authority.json" >"$logs/demo.log" 2>&1 &
 demo_pid=$!
 pids+=("$demo_pid")
 for _ in $(seq 1 300); do
@@ -113,6 +114,7 @@ cat <<EOF
   web page      http://$listen/
   feed          ws://$listen/ws   REST http://$listen/api/markets
   demo market   $market
+  test tokens   $state/mint-authority.json  (mints the market's base and quote tokens)
   keeper        http://$keeper_metrics/metrics
   logs          $logs/
   ledger        $state/ledger  (kept across runs; --reset starts a new chain)

@@ -168,6 +168,11 @@ struct DemoArgs {
     /// Write the demo market's address to this file once it exists.
     #[arg(long, env = "ORDERBOOK_DEMO_MARKET_FILE")]
     market_file: Option<PathBuf>,
+    /// Write the keypair that mints the demo market's base and quote tokens
+    /// here (Solana CLI format, owner-only), so a wallet can mint itself
+    /// tokens to trade with. The demo's throw-away key: never reuse it.
+    #[arg(long, env = "ORDERBOOK_DEMO_MINT_AUTHORITY_FILE")]
+    mint_authority_file: Option<PathBuf>,
     /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
     #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
     run_for_secs: Option<u64>,
@@ -543,6 +548,12 @@ async fn demo(a: DemoArgs) -> Result<ExitCode> {
         .await
         .context("creating the demo market")?;
     let market = demo.market.keys.market;
+    if let Some(path) = &a.mint_authority_file {
+        // Written before the market file, which tells run.sh the demo is ready.
+        let _ = std::fs::remove_file(path);
+        solana_keypair::write_keypair_file(&demo.market.mint_authority, path)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    }
     if let Some(path) = &a.market_file {
         std::fs::write(path, format!("{market}\n"))
             .with_context(|| format!("writing {}", path.display()))?;
