@@ -1,5 +1,5 @@
-//! `orderbook-app`: the indexer, the feed server and the embedded local
-//! exchange in one binary.
+//! `orderbook-app`: the indexer, the feed server, reconcile and the demo
+//! market in one binary.
 //!
 //! * no subcommand (or `run`): index the program's markets from a node
 //!   (default the local `orderbook-node` on 127.0.0.1:8899, or any cluster
@@ -44,7 +44,7 @@ const CLUSTER_DB: &str = "host=127.0.0.1 port=5432 user=postgres dbname=orderboo
 #[command(
     name = "orderbook-app",
     version,
-    about = "Orderbook indexer, feed server and embedded local exchange"
+    about = "Orderbook indexer, feed server, reconcile and demo market"
 )]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
