@@ -184,6 +184,23 @@ pub async fn reset(client: &mut Client) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The admin connection tests and benches create scratch databases from.
+pub const DEFAULT_ADMIN_URL: &str = "host=127.0.0.1 port=5432 user=postgres dbname=test";
+
+// Where a bench creates its `ScratchDb`: one flag, shared by every bench.
+// (A plain comment: clap would show a doc comment as each bench's --help text.)
+#[derive(clap::Args, Debug, Clone)]
+pub struct ScratchDbArgs {
+    /// Admin connection string (a scratch database is created beside it).
+    #[arg(long, env = "ORDERBOOK_TEST_PG", default_value = DEFAULT_ADMIN_URL)]
+    pub admin_url: String,
+}
+
+/// The value at `fraction` (0.5 = median) of an ascending, non-empty slice.
+pub fn percentile<T: Copy>(sorted: &[T], fraction: f64) -> T {
+    sorted[((sorted.len() as f64 * fraction) as usize).min(sorted.len() - 1)]
+}
+
 /// A throw-away database for tests and benches: created (and migrated)
 /// with a random name next to `admin_url`'s, dropped by [`ScratchDb::drop`].
 pub struct ScratchDb {

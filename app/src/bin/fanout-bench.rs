@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anchor_lang::prelude::Pubkey;
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use orderbook_app::db::{self, ScratchDb};
+use orderbook_app::db::{self, ScratchDb, ScratchDbArgs, percentile};
 use orderbook_app::feed::hub::{self, HubConfig};
 use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::view::MarketView;
@@ -31,12 +31,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Parser)]
 struct Args {
-    #[arg(
-        long,
-        env = "ORDERBOOK_TEST_PG",
-        default_value = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-    )]
-    admin_url: String,
+    #[command(flatten)]
+    scratch: ScratchDbArgs,
     #[arg(long, default_value_t = 1_000)]
     clients: usize,
     /// Milliseconds between ingested transactions.
@@ -47,14 +43,10 @@ struct Args {
     batches: u64,
 }
 
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
-    let (sdb, mut client) = ScratchDb::new(&a.admin_url, "orderbook_fanout").await?;
+    let (sdb, mut client) = ScratchDb::new(&a.scratch.admin_url, "orderbook_fanout").await?;
     let market = Pubkey::new_unique();
     let metrics = FeedMetrics::new();
     let hub = hub::spawn(

@@ -21,7 +21,7 @@ use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
 use orderbook::state::{MAX_QUEUE_EVENTS, MIN_QUEUE_EVENTS};
-use orderbook_app::db::ScratchDb;
+use orderbook_app::db::{ScratchDb, ScratchDbArgs, percentile};
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
 use orderbook_client::ix;
@@ -31,13 +31,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Parser)]
 struct Args {
-    /// Admin connection string (a scratch database is created beside it).
-    #[arg(
-        long,
-        env = "ORDERBOOK_TEST_PG",
-        default_value = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-    )]
-    admin_url: String,
+    #[command(flatten)]
+    scratch: ScratchDbArgs,
     /// Trades measured.
     #[arg(long, default_value_t = 200)]
     trades: u32,
@@ -180,10 +175,6 @@ async fn next_trade(socket: &mut Socket) -> Result<Instant> {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
@@ -192,7 +183,7 @@ async fn main() -> Result<()> {
     let (_node, chain, ws_url) = start_node(ledger.path(), args.slot_ms).await?;
     eprintln!("creating the market…");
     let (market, taker, payer) = market(&chain, args.trades).await?;
-    let (scratch, db) = ScratchDb::new(&args.admin_url, "orderbook_latency").await?;
+    let (scratch, db) = ScratchDb::new(&args.scratch.admin_url, "orderbook_latency").await?;
     eprintln!("starting orderbook-app run…");
     let (app, feed) = start_app(&chain, &ws_url, &scratch.url).await?;
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{feed}/ws")).await?;

@@ -13,20 +13,15 @@ use std::time::Instant;
 
 use anchor_lang::prelude::Pubkey;
 use clap::Parser;
-use orderbook_app::db::ScratchDb;
+use orderbook_app::db::{ScratchDb, ScratchDbArgs};
 use orderbook_app::ingest::ingest_batch;
 use orderbook_app::synthetic::Synthetic;
 use orderbook_chain::recorded::RecordedChain;
 
 #[derive(Parser)]
 struct Args {
-    /// Admin connection string (a scratch database is created beside it).
-    #[arg(
-        long,
-        env = "ORDERBOOK_TEST_PG",
-        default_value = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-    )]
-    admin_url: String,
+    #[command(flatten)]
+    scratch: ScratchDbArgs,
     /// Events per run.
     #[arg(long, default_value_t = 100_000)]
     events: usize,
@@ -54,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
     for &batch in &a.batch_txs {
         let mut rates = Vec::new();
         for _ in 0..a.runs {
-            let (db, mut client) = ScratchDb::new(&a.admin_url, "orderbook_bench").await?;
+            let (db, mut client) = ScratchDb::new(&a.scratch.admin_url, "orderbook_bench").await?;
             let market = Pubkey::new_unique();
             let mut stream = Synthetic::new(market);
             let txs: Vec<_> = (0..a.events.div_ceil(a.events_per_tx))

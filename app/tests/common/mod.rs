@@ -39,8 +39,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 pub const TEST_SLOT: Duration = Duration::from_millis(50);
 
 pub fn admin_url() -> String {
-    std::env::var("ORDERBOOK_TEST_PG")
-        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
+    std::env::var("ORDERBOOK_TEST_PG").unwrap_or_else(|_| db::DEFAULT_ADMIN_URL.into())
 }
 
 pub struct Stack {
