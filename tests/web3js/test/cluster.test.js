@@ -10,10 +10,9 @@ import {
   SolanaJSONRPCError,
   SystemProgram,
   TransactionMessage,
-  VersionedTransaction,
 } from '@solana/web3.js';
 
-import { confirm, FINALITY_LAG, fundedKeypair, SLOT_MS, startNode } from './node.js';
+import { confirm, FINALITY_LAG, fundedKeypair, signedV0, SLOT_MS, startNode } from './node.js';
 
 let node;
 before(async () => {
@@ -105,17 +104,10 @@ test('getRecentPrioritizationFees reports the price a transaction paid for its w
   const payer = await fundedKeypair(connection, 1);
   const recipient = Keypair.generate().publicKey;
   const microLamports = 1234;
-  const { blockhash } = await connection.getLatestBlockhash();
-  const message = new TransactionMessage({
-    payerKey: payer.publicKey,
-    recentBlockhash: blockhash,
-    instructions: [
-      ComputeBudgetProgram.setComputeUnitPrice({ microLamports }),
-      SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: recipient, lamports: 1_000_000 }),
-    ],
-  }).compileToV0Message();
-  const transaction = new VersionedTransaction(message);
-  transaction.sign([payer]);
+  const transaction = await signedV0(connection, payer, [
+    ComputeBudgetProgram.setComputeUnitPrice({ microLamports }),
+    SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: recipient, lamports: 1_000_000 }),
+  ]);
   await confirm(connection, await connection.sendTransaction(transaction));
 
   const fees = await connection.getRecentPrioritizationFees({ lockedWritableAccounts: [recipient] });

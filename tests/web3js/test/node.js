@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-import { Connection, Keypair, LAMPORTS_PER_SOL } from '@solana/web3.js';
+import { Connection, Keypair, LAMPORTS_PER_SOL, TransactionMessage, VersionedTransaction } from '@solana/web3.js';
 
 const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const nodeBinary =
@@ -144,6 +144,19 @@ export async function settledStatus(connection, signature, ms = 10_000) {
     if (Date.now() > deadline) throw new Error(`${signature} not confirmed within ${ms} ms`);
     await sleep(SLOT_MS);
   }
+}
+
+/** A v0 transaction paid and signed by `payer` over a fresh blockhash. */
+export async function signedV0(connection, payer, instructions, { lookupTables = [] } = {}) {
+  const { blockhash } = await connection.getLatestBlockhash();
+  const message = new TransactionMessage({
+    payerKey: payer.publicKey,
+    recentBlockhash: blockhash,
+    instructions,
+  }).compileToV0Message(lookupTables);
+  const transaction = new VersionedTransaction(message);
+  transaction.sign([payer]);
+  return transaction;
 }
 
 export async function fundedKeypair(connection, sol) {

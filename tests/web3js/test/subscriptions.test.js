@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createMint, getOrCreateAssociatedTokenAccount, mintTo, TOKEN_PROGRAM_ID } from '@solana/spl-token';
-import { Keypair, LAMPORTS_PER_SOL, SystemProgram, TransactionMessage, VersionedTransaction } from '@solana/web3.js';
+import { Keypair, LAMPORTS_PER_SOL, SystemProgram } from '@solana/web3.js';
 
-import { confirm, fundedKeypair, nextNotification, SLOT_MS, startNode, subscriptionsActive } from './node.js';
+import { confirm, fundedKeypair, nextNotification, signedV0, SLOT_MS, startNode, subscriptionsActive } from './node.js';
 
 let node;
 let payer;
@@ -20,16 +20,8 @@ before(async () => {
 after(() => node?.stop());
 
 async function sendTransfer(to, lamports) {
-  const { blockhash } = await node.connection.getLatestBlockhash();
-  const transaction = new VersionedTransaction(
-    new TransactionMessage({
-      payerKey: payer.publicKey,
-      recentBlockhash: blockhash,
-      instructions: [SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports })],
-    }).compileToV0Message(),
-  );
-  transaction.sign([payer]);
-  return node.connection.sendTransaction(transaction);
+  const transfer = SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports });
+  return node.connection.sendTransaction(await signedV0(node.connection, payer, [transfer]));
 }
 
 test('onSlotChange delivers consecutive slots and stops after removal', async () => {

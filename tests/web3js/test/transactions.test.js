@@ -26,7 +26,7 @@ import {
 } from '@solana/web3.js';
 import bs58 from 'bs58';
 
-import { confirm, FINALITY_LAG, fundedKeypair, settledStatus, SLOT_MS, startNode } from './node.js';
+import { confirm, FINALITY_LAG, fundedKeypair, settledStatus, signedV0, SLOT_MS, startNode } from './node.js';
 
 const SYSTEM_PROGRAM = SystemProgram.programId.toBase58();
 
@@ -39,17 +39,8 @@ before(async () => {
 });
 after(() => node?.stop());
 
-async function signedV0(instructions, signers = [payer], lookupTables = []) {
-  const { blockhash } = await node.connection.getLatestBlockhash();
-  const message = new TransactionMessage({
-    payerKey: payer.publicKey,
-    recentBlockhash: blockhash,
-    instructions,
-  }).compileToV0Message(lookupTables);
-  const transaction = new VersionedTransaction(message);
-  transaction.sign(signers);
-  return transaction;
-}
+/** A v0 transaction paid and signed by the suite's payer. */
+const paidV0 = (instructions, lookupTables = []) => signedV0(node.connection, payer, instructions, { lookupTables });
 
 const pay = (to, lamports) => SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports });
 
@@ -107,13 +98,13 @@ test('a v0 transaction resolves its writable account through an address lookup t
     payer: payer.publicKey,
     addresses: recipients,
   });
-  await confirm(connection, await connection.sendTransaction(await signedV0([create, extend])));
+  await confirm(connection, await connection.sendTransaction(await paidV0([create, extend])));
   // Addresses added in a slot are usable from the next one.
   await sleep(SLOT_MS * 3);
   const lookup = (await connection.getAddressLookupTable(table)).value;
   assert.deepEqual(lookup.state.addresses.map(String), recipients.map(String));
 
-  const transaction = await signedV0([pay(recipients[1], 2_000_000)], [payer], [lookup]);
+  const transaction = await paidV0([pay(recipients[1], 2_000_000)], [lookup]);
   assert.equal(transaction.message.addressTableLookups.length, 1);
   const signature = await confirm(connection, await connection.sendTransaction(transaction));
   assert.equal(await connection.getBalance(recipients[1]), 2_000_000);
@@ -142,7 +133,7 @@ test('token transfers report token balances and inner instructions', async () =>
   const createSignature = await confirm(
     connection,
     await connection.sendTransaction(
-      await signedV0([createAssociatedTokenAccountInstruction(payer.publicKey, destination, receiver, mint)]),
+      await paidV0([createAssociatedTokenAccountInstruction(payer.publicKey, destination, receiver, mint)]),
     ),
   );
   const created = await connection.getTransaction(createSignature, { maxSupportedTransactionVersion: 0 });
@@ -173,10 +164,7 @@ test('a failing transaction is refused in preflight with its logs, as a cluster 
     toPubkey: Keypair.generate().publicKey,
     lamports: 5 * LAMPORTS_PER_SOL,
   });
-  const { blockhash } = await connection.getLatestBlockhash();
-  const message = new TransactionMessage({ payerKey: poor.publicKey, recentBlockhash: blockhash, instructions: [overdraw] });
-  const transaction = new VersionedTransaction(message.compileToV0Message());
-  transaction.sign([poor]);
+  const transaction = await signedV0(connection, poor, [overdraw]);
   const wire = Buffer.from(transaction.serialize());
 
   // The raw error: code -32002 with err, logs and unitsConsumed in data.
@@ -206,7 +194,7 @@ test('a failing transaction is refused in preflight with its logs, as a cluster 
 test('simulateTransaction: accounts after, inner instructions, replaced blockhash and signature checks', async () => {
   const { connection } = node;
   const recipient = Keypair.generate().publicKey;
-  const transaction = await signedV0([pay(recipient, 3_000_000)]);
+  const transaction = await paidV0([pay(recipient, 3_000_000)]);
 
   const simulated = (
     await connection.simulateTransaction(transaction, {
@@ -240,7 +228,7 @@ test('simulateTransaction: accounts after, inner instructions, replaced blockhas
   assert.ok(Array.isArray(replaced.innerInstructions));
 
   // A signature that does not match fails verification: -32003 (web3.js keeps only the message).
-  const forged = await signedV0([pay(recipient, 1)]);
+  const forged = await paidV0([pay(recipient, 1)]);
   forged.signatures[0] = new Uint8Array(64).fill(7);
   await assert.rejects(
     connection.simulateTransaction(forged, { sigVerify: true }),
@@ -263,14 +251,8 @@ test('history: statuses, signatures for an address (before, until, limit) and bl
   const sender = await fundedKeypair(connection, 1);
   const signatures = [];
   for (let i = 0; i < 4; i += 1) {
-    const { blockhash } = await connection.getLatestBlockhash();
-    const message = new TransactionMessage({
-      payerKey: sender.publicKey,
-      recentBlockhash: blockhash,
-      instructions: [SystemProgram.transfer({ fromPubkey: sender.publicKey, toPubkey: payer.publicKey, lamports: 1000 + i })],
-    }).compileToV0Message();
-    const transaction = new VersionedTransaction(message);
-    transaction.sign([sender]);
+    const transfer = SystemProgram.transfer({ fromPubkey: sender.publicKey, toPubkey: payer.publicKey, lamports: 1000 + i });
+    const transaction = await signedV0(connection, sender, [transfer]);
     signatures.push(await confirm(connection, await connection.sendTransaction(transaction)));
   }
   const newestFirst = [...signatures].reverse();
@@ -317,7 +299,7 @@ test('history: statuses, signatures for an address (before, until, limit) and bl
 
 test('a replayed transaction is refused and an expired blockhash is reported as such', async () => {
   const { connection, rpc } = node;
-  const transaction = await signedV0([pay(Keypair.generate().publicKey, 1_000_000)]);
+  const transaction = await paidV0([pay(Keypair.generate().publicKey, 1_000_000)]);
   await confirm(connection, await connection.sendTransaction(transaction));
   await assert.rejects(connection.sendTransaction(transaction), SendTransactionError);
 
