@@ -165,6 +165,16 @@ impl<'a> Market<'a> {
                 self.header.base_atoms(p.max_base).unwrap_or(BaseAtoms::MAX),
                 QuoteAtoms::ZERO,
             ),
+            // A post-only bid never takes, so it never pays the taker fee:
+            // its worst case is its lock resting at its limit (a slid order
+            // rests lower and locks less). Market makers quote with their
+            // whole balance.
+            Side::Bid if !p.order_type.can_take() => {
+                let lock = self
+                    .lock_for(Side::Bid, p.max_base, p.price)
+                    .map_or(QuoteAtoms::MAX, |(_, quote)| quote);
+                (BaseAtoms::ZERO, lock.min(p.max_quote))
+            }
             Side::Bid => {
                 let limit = if p.order_type == OrderType::Market {
                     Ticks(MAX_PRICE_TICKS)

@@ -253,11 +253,13 @@ impl Model {
             }
             Side::Bid => {
                 let x = p.max_base.0 as u128 * self.ppl(limit);
-                let matches = if can_take { p.match_limit as u128 } else { 0 };
-                let bound = if x > MAX {
+                let bound = if !can_take {
+                    self.lock(Side::Bid, p.max_base.0, limit).1.min(MAX)
+                } else if x > MAX {
                     MAX
                 } else {
-                    (x + (x * self.p.taker_fee_ppm as u128).div_ceil(D) + matches).min(MAX)
+                    (x + (x * self.p.taker_fee_ppm as u128).div_ceil(D) + p.match_limit as u128)
+                        .min(MAX)
                 };
                 if (t.fq as u128) < bound.min(p.max_quote.0 as u128) {
                     return Err(EngineError::InsufficientFunds);

@@ -747,3 +747,38 @@ fn volume_past_u64_max_never_fails_a_trade() {
     assert_eq!(balances(b), (0, value + spare));
     x.check();
 }
+
+/// A post-only bid can never take, so it must not be asked to cover the
+/// taker fee: a market maker quotes with its whole balance. Taker 1%, maker
+/// 0: a bid for exactly the free 1,200 quote atoms (2 lots at 100) rests;
+/// with a 0.1% maker fee it needs its resting lock, 1,200 + 1.
+#[test]
+fn post_only_bids_need_only_their_resting_lock() {
+    for order_type in [OrderType::PostOnly, OrderType::PostOnlySlide] {
+        let mut x = ex(10_000, 0);
+        let maker = x.trader(0, 1_200);
+        let out = x
+            .place(maker, &order(Side::Bid, order_type, 100, 2))
+            .unwrap();
+        assert_eq!(out.posted, BaseLots(2));
+        let balances = x.t(maker).balances;
+        assert_eq!((balances.free_quote.0, balances.locked_quote.0), (0, 1_200));
+        x.check();
+        // A limit bid of the same size may take, so it still needs the taker fee.
+        let taker_side = x.trader(0, 1_200);
+        x.assert_rejected(EngineError::InsufficientFunds, |x| {
+            x.place(taker_side, &order(Side::Bid, OrderType::Limit, 100, 2))
+        });
+
+        let mut x = ex(10_000, 1_000);
+        let short = x.trader(0, 1_200);
+        x.assert_rejected(EngineError::InsufficientFunds, |x| {
+            x.place(short, &order(Side::Bid, order_type, 100, 2))
+        });
+        let enough = x.trader(0, 1_201);
+        x.place(enough, &order(Side::Bid, order_type, 100, 2))
+            .unwrap();
+        assert_eq!(x.t(enough).balances.locked_quote.0, 1_201);
+        x.check();
+    }
+}
