@@ -271,7 +271,7 @@ async fn connect_db(url: &str) -> Result<tokio_postgres::Client> {
 async fn index(a: IndexArgs) -> Result<ExitCode> {
     let mut client = connect_db(&a.database_url).await?;
     let (shutdown_tx, shutdown) = watch::channel(false);
-    tokio::spawn(orderbook_keeper::shutdown_on_signal(shutdown_tx));
+    tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx));
     async fn go<C: Chain>(
         ix: Indexer<C>,
         client: &mut tokio_postgres::Client,
@@ -451,7 +451,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
         );
     }
     let (shutdown_tx, shutdown) = watch::channel(false);
-    tokio::spawn(orderbook_keeper::shutdown_on_signal(shutdown_tx.clone()));
+    tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx.clone()));
     stop_after(a.run_for_secs, shutdown_tx.clone());
     if a.reset_db {
         let mut reset = connect_db(&a.database_url).await?;
@@ -529,7 +529,7 @@ fn stop_after(secs: Option<u64>, shutdown: watch::Sender<bool>) {
 
 async fn demo(a: DemoArgs) -> Result<ExitCode> {
     let (shutdown_tx, shutdown) = watch::channel(false);
-    tokio::spawn(orderbook_keeper::shutdown_on_signal(shutdown_tx.clone()));
+    tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx.clone()));
     stop_after(a.run_for_secs, shutdown_tx);
     let chain = Arc::new(RpcChain::new(&a.rpc_url));
     let payer = solana_keypair::Keypair::new();

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
 use clap::Parser;
+use orderbook::instructions::consume_events::MAX_CONSUME_EVENTS;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_keeper::spend::SpendLimits;
@@ -49,8 +50,8 @@ struct Args {
     /// Milliseconds between passes.
     #[arg(long, env = "ORDERBOOK_POLL_MS", default_value_t = 500)]
     poll_ms: u64,
-    /// Most events per crank transaction (1..=64).
-    #[arg(long, env = "ORDERBOOK_MAX_EVENTS_PER_TX", default_value_t = 32, value_parser = clap::value_parser!(u8).range(1..=64))]
+    /// Most events per crank transaction (1 to the program's limit, 64).
+    #[arg(long, env = "ORDERBOOK_MAX_EVENTS_PER_TX", default_value_t = 32, value_parser = clap::value_parser!(u8).range(1..=MAX_CONSUME_EVENTS as i64))]
     max_events_per_tx: u8,
     /// Compute units budgeted per transaction...
     #[arg(long, env = "ORDERBOOK_CU_BASE", default_value_t = 40_000)]
@@ -194,7 +195,7 @@ async fn main() -> Result<()> {
         keeper.metrics.clone(),
         rx.clone(),
     ));
-    tokio::spawn(orderbook_keeper::shutdown_on_signal(tx));
+    tokio::spawn(orderbook_service::shutdown::on_signal(tx));
     keeper.run(rx).await;
     metrics.await.context("metrics task")??;
     Ok(())

@@ -135,11 +135,16 @@ pub fn prune_preview(data: &[u8], now: u64, max_remove: u32) -> Result<Vec<u32>,
 
 /// Queued events, oldest first.
 pub fn event_queue(data: &[u8]) -> Result<Vec<QueueEvent>, DecodeError> {
+    Ok(event_queue_with_capacity(data)?.0)
+}
+
+/// The queued events, oldest first, and how many the queue can hold.
+pub fn event_queue_with_capacity(data: &[u8]) -> Result<(Vec<QueueEvent>, u32), DecodeError> {
     let mut buf = aligned(body(
         data,
         EventQueueAccount::DISCRIMINATOR,
         "EventQueueAccount",
     )?)?;
     let q = EventQueue::load(bytemuck::cast_slice_mut(&mut buf))?;
-    Ok(q.iter().copied().collect())
+    Ok((q.iter().copied().collect(), q.header.capacity))
 }

@@ -105,14 +105,13 @@ async fn main() -> Result<()> {
 
 /// A status line every few seconds (on a terminal) until Ctrl-C or SIGTERM.
 async fn status_until_shutdown(node: &orderbook_node::RunningNode) {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
+    let shutdown = orderbook_service::shutdown::requested();
+    tokio::pin!(shutdown);
     let mut status = tokio::time::interval(Duration::from_secs(2));
     let terminal = std::io::stderr().is_terminal();
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => return,
-            _ = terminate.recv() => return,
+            _ = &mut shutdown => return,
             _ = status.tick() => {
                 if terminal {
                     let bank = node.state.bank();

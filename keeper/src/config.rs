@@ -1,0 +1,55 @@
+//! What a keeper does and may spend, as the CLI (`main.rs`) sets it.
+
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+
+use crate::spend::SpendLimits;
+
+/// Keeper settings (the CLI maps flags and env onto this).
+#[derive(Clone, Debug)]
+pub struct KeeperConfig {
+    /// Markets to crank; empty = every market of the program.
+    pub markets: Vec<Pubkey>,
+    /// Most events per transaction (the program caps a call at
+    /// `MAX_CONSUME_EVENTS`).
+    pub max_events_per_tx: u8,
+    /// Compute units budgeted per transaction, plus `cu_per_event` per event.
+    pub cu_base: u32,
+    pub cu_per_event: u32,
+    /// Percentile of recent prioritization fees to pay (0 = no priority fee).
+    pub priority_fee_percentile: u8,
+    /// Cap on the priority fee, micro-lamports per CU.
+    pub max_priority_fee: u64,
+    /// Attempts per transaction (a fresh blockhash each time it expires).
+    pub max_send_attempts: u32,
+    /// Upper bound of the random delay before each send, for several keepers.
+    pub jitter: Duration,
+    /// Most crank transactions per market per pass (bounds one pass).
+    pub max_txs_per_market: u32,
+    /// Prune expired orders (by the chain's clock) when seen.
+    pub prune: bool,
+    /// Sleep between passes.
+    pub poll: Duration,
+    /// What the keeper may spend (see [`spend`]).
+    pub spend: SpendLimits,
+}
+
+impl Default for KeeperConfig {
+    fn default() -> Self {
+        Self {
+            markets: Vec::new(),
+            max_events_per_tx: 32,
+            cu_base: 40_000,
+            cu_per_event: 6_000,
+            priority_fee_percentile: 75,
+            max_priority_fee: 100_000,
+            max_send_attempts: 3,
+            jitter: Duration::ZERO,
+            max_txs_per_market: 16,
+            prune: true,
+            poll: Duration::from_millis(500),
+            spend: SpendLimits::default(),
+        }
+    }
+}
