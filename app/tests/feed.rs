@@ -10,6 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use base64::Engine as _;
 use common::{Stack, get, post, synthetic};
 use futures_util::SinkExt;
+use orderbook_app::feed::limits::FeedLimits;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::reconcile::{self, Difference};
 use orderbook_chain::Chain;
@@ -469,7 +470,13 @@ async fn bad_websocket_input_gets_clear_errors_and_the_server_stays_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_serves_market_data_and_refuses_bad_parameters() {
-    let mut s = Stack::start(1_024, Vec::new()).await;
+    // More bad transaction requests than the default burst allows (abuse.rs
+    // tests the limit itself).
+    let limits = FeedLimits {
+        tx_burst: 100.0,
+        ..FeedLimits::default()
+    };
+    let mut s = Stack::start_with(1_024, Vec::new(), limits).await;
     s.activity(30).await;
     s.caught_up().await;
     let m = s.market.to_string();
@@ -571,47 +578,75 @@ async fn rest_serves_market_data_and_refuses_bad_parameters() {
             "{path}: {body}"
         );
     }
-    for (path, body, want) in [
-        ("/api/tx/place", json!({}), 400),
+    // Each refusal names what is wrong.
+    for (path, body, want, names) in [
+        ("/api/tx/place", json!({}), 400, "market"),
         (
             "/api/tx/place",
             json!({ "market": m, "owner": maker.to_string(), "side": "up", "price": 1, "base_lots": 1 }),
             400,
+            "side",
         ),
         (
             "/api/tx/place",
             json!({ "market": m, "owner": maker.to_string(), "side": "bid", "price": 0, "base_lots": 1 }),
             400,
+            "price",
         ),
         (
             "/api/tx/place",
             json!({ "market": m, "owner": maker.to_string(), "side": "bid", "price": 1, "base_lots": 1, "colour": 1 }),
             400,
+            "colour",
+        ),
+        (
+            "/api/tx/place",
+            json!({ "market": "not-a-key", "owner": maker.to_string(), "side": "bid", "price": 1, "base_lots": 1 }),
+            400,
+            "market",
+        ),
+        (
+            "/api/tx/place",
+            json!({ "market": m, "owner": maker.to_string(), "side": "bid", "price": 1, "base_lots": 1, "match_limit": 65 }),
+            400,
+            "match_limit",
         ),
         (
             "/api/tx/deposit",
             json!({ "market": m, "owner": maker.to_string(), "token": "gold", "amount": 1 }),
             400,
+            "token",
         ),
         (
             "/api/tx/deposit",
             json!({ "market": m, "owner": maker.to_string(), "token": "base", "amount": -5 }),
             400,
+            "amount",
         ),
-        ("/api/tx/deposit", json!([1, 2]), 400),
+        (
+            "/api/tx/deposit",
+            json!({ "market": m, "owner": maker.to_string(), "token": "base", "amount": "12x" }),
+            400,
+            "amount",
+        ),
+        ("/api/tx/deposit", json!([1, 2]), 400, "JSON object"),
         (
             "/api/tx/cancel",
             json!({ "market": m, "owner": maker.to_string() }),
             400,
+            "order_id",
         ),
         (
             "/api/tx/withdraw",
             json!({ "market": nobody.to_string(), "owner": maker.to_string(), "token": "base", "amount": 1 }),
             404,
+            "does not exist",
         ),
     ] {
         let (code, b) = post(&s.url(path), body.clone()).await;
         assert_eq!(code, want, "{path} {body}: {b}");
+        let message = b["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(names), "{path} {body}: {message}");
     }
     let r = reqwest::Client::new()
         .post(s.url("/api/tx/place"))

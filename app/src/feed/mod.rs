@@ -127,24 +127,30 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(|| async { Html(PAGE) }))
         .route("/ws", get(ws_upgrade))
-        .route("/health", get(rest::health))
-        .route("/metrics", get(rest::metrics))
-        .route("/api/markets", get(rest::markets))
-        .route("/api/markets/{market}/trades", get(rest::trades))
-        .route("/api/markets/{market}/depth", get(rest::depth))
-        .route("/api/markets/{market}/candles", get(rest::candles))
+        .route("/health", get(rest::market_data::health))
+        .route("/metrics", get(rest::market_data::metrics))
+        .route("/api/markets", get(rest::market_data::markets))
+        .route(
+            "/api/markets/{market}/trades",
+            get(rest::market_data::trades),
+        )
+        .route("/api/markets/{market}/depth", get(rest::market_data::depth))
+        .route(
+            "/api/markets/{market}/candles",
+            get(rest::market_data::candles),
+        )
         .route(
             "/api/markets/{market}/traders/{owner}/orders",
-            get(rest::trader_orders),
+            get(rest::market_data::trader_orders),
         )
         .route(
             "/api/markets/{market}/traders/{owner}/balances",
-            get(rest::trader_balances),
+            get(rest::market_data::trader_balances),
         )
-        .route("/api/tx/deposit", post(rest::tx_deposit))
-        .route("/api/tx/withdraw", post(rest::tx_withdraw))
-        .route("/api/tx/place", post(rest::tx_place))
-        .route("/api/tx/cancel", post(rest::tx_cancel))
+        .route("/api/tx/deposit", post(rest::wallet_tx::deposit))
+        .route("/api/tx/withdraw", post(rest::wallet_tx::withdraw))
+        .route("/api/tx/place", post(rest::wallet_tx::place))
+        .route("/api/tx/cancel", post(rest::wallet_tx::cancel))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(

@@ -1,0 +1,405 @@
+//! Unsigned transactions for wallets: `POST /api/tx/{deposit,withdraw,place,cancel}`.
+//!
+//! Each body is a struct that refuses unknown fields (a typo must not be
+//! ignored silently); axum names the offending field in the error. The
+//! answer is a transaction whose fee payer and only signer is the owner,
+//! over a fresh blockhash: the wallet signs it and sends it to a node.
+
+use std::fmt;
+
+use anchor_lang::prelude::Pubkey;
+use axum::Json;
+use axum::extract::{FromRequest, Request, State};
+use base64::Engine as _;
+use orderbook::instructions::{OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+use orderbook::state::TokenKind;
+use orderbook_client::{accounts, ix, pda};
+use orderbook_engine::order::MAX_MATCH_LIMIT;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::de::{self, Deserializer, Visitor};
+use serde_json::{Value, json};
+use solana_instruction::Instruction;
+use solana_transaction::Transaction;
+
+use super::{ApiError, ApiResult};
+use crate::feed::AppState;
+
+/// A base58 public key in a request body.
+#[derive(Clone, Copy, Debug)]
+struct Key(Pubkey);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse()
+            .map(Key)
+            .map_err(|_| de::Error::custom(format!("not a base58 public key: {text:?}")))
+    }
+}
+
+/// A u64 as a JSON number or a decimal string (amounts past 2^53 do not fit
+/// a JavaScript number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct U64(u64);
+
+impl<'de> Deserialize<'de> for U64 {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct U64Visitor;
+        impl Visitor<'_> for U64Visitor {
+            type Value = U64;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a non-negative integer (number or decimal string)")
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<U64, E> {
+                Ok(U64(value))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<U64, E> {
+                text.parse()
+                    .map(U64)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(text), &self))
+            }
+        }
+        deserializer.deserialize_any(U64Visitor)
+    }
+}
+
+/// `amount`, `price` and `base_lots` must be positive.
+fn positive(name: &str, value: U64) -> Result<u64, ApiError> {
+    match value {
+        U64(0) => Err(ApiError::bad(format!("`{name}` must be positive"))),
+        U64(v) => Ok(v),
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TokenName {
+    Base,
+    Quote,
+}
+
+impl From<TokenName> for TokenKind {
+    fn from(token: TokenName) -> Self {
+        match token {
+            TokenName::Base => TokenKind::Base,
+            TokenName::Quote => TokenKind::Quote,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum SideName {
+    Bid,
+    Ask,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum OrderTypeName {
+    #[default]
+    Limit,
+    PostOnly,
+    PostOnlySlide,
+    Ioc,
+    Fok,
+    Market,
+}
+
+impl From<OrderTypeName> for OrderType {
+    fn from(order_type: OrderTypeName) -> Self {
+        match order_type {
+            OrderTypeName::Limit => OrderType::Limit,
+            OrderTypeName::PostOnly => OrderType::PostOnly,
+            OrderTypeName::PostOnlySlide => OrderType::PostOnlySlide,
+            OrderTypeName::Ioc => OrderType::ImmediateOrCancel,
+            OrderTypeName::Fok => OrderType::FillOrKill,
+            OrderTypeName::Market => OrderType::Market,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SelfTradeName {
+    #[default]
+    DecrementTake,
+    CancelProvide,
+    Abort,
+}
+
+impl From<SelfTradeName> for SelfTradeMode {
+    fn from(mode: SelfTradeName) -> Self {
+        match mode {
+            SelfTradeName::DecrementTake => SelfTradeMode::DecrementTake,
+            SelfTradeName::CancelProvide => SelfTradeMode::CancelProvide,
+            SelfTradeName::Abort => SelfTradeMode::AbortTransaction,
+        }
+    }
+}
+
+/// `top_up_wallet`: `true` for the owner's associated token account, or a
+/// token account's address.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "true, false or a token account's base58 address"
+)]
+enum TopUpWallet {
+    Associated(bool),
+    Account(Key),
+}
+
+/// Deposit or withdraw body.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a JSON object with market, owner, token, amount and optionally wallet"
+)]
+pub struct TransferBody {
+    market: Key,
+    owner: Key,
+    token: TokenName,
+    amount: U64,
+    /// The owner's token account; default its associated token account.
+    wallet: Option<Key>,
+}
+
+/// Place body: the program's `PlaceOrderArgs` by name, with defaults.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a JSON object with market, owner, side, price and base_lots"
+)]
+pub struct PlaceBody {
+    market: Key,
+    owner: Key,
+    side: SideName,
+    #[serde(default)]
+    order_type: OrderTypeName,
+    /// Limit price in ticks (optional for market orders).
+    price: Option<U64>,
+    base_lots: U64,
+    max_quote: Option<U64>,
+    client_order_id: Option<U64>,
+    /// Unix seconds after which the order is void; 0 or absent = never.
+    expiry: Option<U64>,
+    #[serde(default)]
+    self_trade: SelfTradeName,
+    match_limit: Option<U64>,
+    top_up_wallet: Option<TopUpWallet>,
+}
+
+/// Cancel body: one order, by the program's id or the owner's client id.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a JSON object with market, owner and one of order_id, client_order_id"
+)]
+pub struct CancelBody {
+    market: Key,
+    owner: Key,
+    order_id: Option<U64>,
+    client_order_id: Option<U64>,
+}
+
+/// A JSON object body parsed into `T`. Anything else is a 400 that says
+/// what is wrong and where (`amount: invalid type: ...`); serde alone would
+/// also take a JSON array as the fields in order.
+pub struct Body<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<Value>::from_request(request, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::bad("the body must be a JSON object"));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(Body)
+            .map_err(|e| match e.path().to_string().as_str() {
+                "." => ApiError::bad(e.inner().to_string()),
+                path => ApiError::bad(format!("{path}: {}", e.inner())),
+            })
+    }
+}
+
+/// The market's keys, read from the chain, and whether `owner` trades on it.
+struct TxContext {
+    owner: Pubkey,
+    keys: ix::MarketKeys,
+    has_trader: bool,
+}
+
+impl TxContext {
+    /// The owner's account for `token`: `wallet` when given, else the associated token account.
+    fn wallet(&self, token: TokenKind, wallet: Option<Key>) -> Pubkey {
+        wallet.map_or_else(
+            || {
+                let (mint, _, program) = self.keys.token(token);
+                pda::associated_token(&self.owner, &mint, &program)
+            },
+            |Key(key)| key,
+        )
+    }
+
+    fn require_trader(&self) -> Result<(), ApiError> {
+        if self.has_trader {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(format!(
+                "{} has no trader account on this market",
+                self.owner
+            )))
+        }
+    }
+}
+
+async fn tx_context(
+    state: &AppState,
+    Key(market): Key,
+    Key(owner): Key,
+) -> Result<TxContext, ApiError> {
+    let chain = state.chain.as_ref().ok_or_else(|| {
+        ApiError::unavailable("this server has no chain connection to build transactions")
+    })?;
+    let account = chain
+        .account(&market)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("market {market} does not exist on chain")))?;
+    // Any program can write bytes that look like a market; only the
+    // program's own accounts are markets.
+    if account.owner != orderbook::ID {
+        return Err(ApiError::bad(format!(
+            "{market} is not owned by the orderbook program"
+        )));
+    }
+    let decoded = accounts::market(&account.data)
+        .map_err(|_| ApiError::bad(format!("{market} is not a market account")))?;
+    let has_trader = chain
+        .account(&pda::trader(&market, &owner))
+        .await?
+        .is_some();
+    Ok(TxContext {
+        owner,
+        keys: ix::MarketKeys::from_market(market, &decoded),
+        has_trader,
+    })
+}
+
+/// The unsigned transaction, fee payer = owner, with a fresh blockhash.
+async fn unsigned(state: &AppState, ctx: &TxContext, ixs: Vec<Instruction>) -> ApiResult {
+    let chain = state.chain.as_ref().expect("checked in tx_context");
+    let blockhash = chain.latest_blockhash().await?;
+    let mut tx = Transaction::new_with_payer(&ixs, Some(&ctx.owner));
+    tx.message.recent_blockhash = blockhash;
+    let bytes =
+        bincode::serialize(&tx).map_err(|e| ApiError::bad(format!("cannot serialize: {e}")))?;
+    Ok(Json(json!({
+        "transaction": base64::engine::general_purpose::STANDARD.encode(bytes),
+        "encoding": "base64",
+        "blockhash": blockhash.to_string(),
+        "fee_payer": ctx.owner.to_string(),
+        "signers": [ctx.owner.to_string()],
+        "instructions": ixs.len(),
+    })))
+}
+
+pub async fn deposit(State(state): State<AppState>, Body(body): Body<TransferBody>) -> ApiResult {
+    let amount = positive("amount", body.amount)?;
+    let ctx = tx_context(&state, body.market, body.owner).await?;
+    let token = body.token.into();
+    let mut ixs = Vec::new();
+    if !ctx.has_trader {
+        ixs.push(ix::open_trader_account(&ctx.owner, &ctx.keys.market));
+    }
+    let wallet = ctx.wallet(token, body.wallet);
+    ixs.push(ix::deposit(&ctx.owner, &ctx.keys, token, &wallet, amount));
+    unsigned(&state, &ctx, ixs).await
+}
+
+pub async fn withdraw(State(state): State<AppState>, Body(body): Body<TransferBody>) -> ApiResult {
+    let amount = positive("amount", body.amount)?;
+    let ctx = tx_context(&state, body.market, body.owner).await?;
+    ctx.require_trader()?;
+    let token = body.token.into();
+    let wallet = ctx.wallet(token, body.wallet);
+    let ixs = vec![ix::withdraw(&ctx.owner, &ctx.keys, token, &wallet, amount)];
+    unsigned(&state, &ctx, ixs).await
+}
+
+/// The program's order arguments from a place body, checked.
+fn place_args(body: &PlaceBody) -> Result<PlaceOrderArgs, ApiError> {
+    let side = match body.side {
+        SideName::Bid => Side::Bid,
+        SideName::Ask => Side::Ask,
+    };
+    let order_type = OrderType::from(body.order_type);
+    let price_ticks = match (body.price, order_type) {
+        (None, OrderType::Market) => 0,
+        (None, _) => return Err(ApiError::bad("missing `price`")),
+        (Some(price), OrderType::Market) => price.0,
+        (Some(price), _) => positive("price", price)?,
+    };
+    let base_lots = positive("base_lots", body.base_lots)?;
+    let mut args = PlaceOrderArgs::new(side, order_type, price_ticks, base_lots);
+    if let Some(U64(max_quote)) = body.max_quote {
+        args.max_quote = max_quote;
+    }
+    args.client_order_id = body.client_order_id.map_or(0, |U64(id)| id);
+    args.expiry = body.expiry.map_or(0, |U64(expiry)| expiry);
+    if let Some(U64(limit)) = body.match_limit {
+        args.match_limit = u8::try_from(limit)
+            .ok()
+            .filter(|limit| (1..=MAX_MATCH_LIMIT).contains(limit))
+            .ok_or_else(|| {
+                ApiError::bad(format!(
+                    "`match_limit` must be within 1..={MAX_MATCH_LIMIT}"
+                ))
+            })?;
+    }
+    args.self_trade = body.self_trade.into();
+    Ok(args)
+}
+
+pub async fn place(State(state): State<AppState>, Body(body): Body<PlaceBody>) -> ApiResult {
+    let args = place_args(&body)?;
+    let ctx = tx_context(&state, body.market, body.owner).await?;
+    let mut ixs = Vec::new();
+    if !ctx.has_trader {
+        ixs.push(ix::open_trader_account(&ctx.owner, &ctx.keys.market));
+    }
+    // A bid spends quote, an ask base: that is what a top-up moves.
+    let spent = match body.side {
+        SideName::Bid => TokenKind::Quote,
+        SideName::Ask => TokenKind::Base,
+    };
+    let top_up = match body.top_up_wallet {
+        None | Some(TopUpWallet::Associated(false)) => None,
+        Some(TopUpWallet::Associated(true)) => Some((spent, ctx.wallet(spent, None))),
+        Some(TopUpWallet::Account(wallet)) => Some((spent, ctx.wallet(spent, Some(wallet)))),
+    };
+    ixs.push(ix::place_order(&ctx.owner, &ctx.keys, args, top_up));
+    unsigned(&state, &ctx, ixs).await
+}
+
+pub async fn cancel(State(state): State<AppState>, Body(body): Body<CancelBody>) -> ApiResult {
+    let by_id = match (body.order_id, body.client_order_id) {
+        (Some(U64(order_id)), None) => Ok(order_id),
+        (None, Some(U64(client_id))) => Err(client_id),
+        _ => {
+            return Err(ApiError::bad(
+                "give exactly one of `order_id` and `client_order_id`",
+            ));
+        }
+    };
+    let ctx = tx_context(&state, body.market, body.owner).await?;
+    ctx.require_trader()?;
+    let instruction = match by_id {
+        Ok(order_id) => ix::cancel_order(&ctx.owner, &ctx.keys, order_id),
+        Err(client_id) => ix::cancel_by_client_id(&ctx.owner, &ctx.keys, client_id),
+    };
+    unsigned(&state, &ctx, vec![instruction]).await
+}
