@@ -8,5 +8,6 @@ pub mod demo;
 pub mod feed;
 pub mod indexer;
 pub mod ingest;
+pub mod model;
 pub mod reconcile;
 pub mod synthetic;

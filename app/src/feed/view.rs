@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use tokio_postgres::Client;
 
 use crate::indexer::IndexError;
-use crate::ingest::{BalanceRow, CANDLE_RESOLUTIONS, Candle, Ingested, bucket_start, out_reason};
+use crate::ingest::{BalanceRow, Ingested};
+use crate::model::{CANDLE_RESOLUTIONS, Candle, OrderStatus, bucket_start};
 
 /// Trades kept for snapshots.
 pub const RECENT_TRADES: usize = 100;
@@ -401,9 +402,9 @@ impl MarketView {
         let mut l2: BTreeMap<(u8, u64), ()> = BTreeMap::new();
         let mut candles: BTreeMap<(i64, i64), ()> = BTreeMap::new();
         let mut account_orders: BTreeMap<u32, BTreeMap<u64, Value>> = BTreeMap::new();
-        let mut touch = |o: &BookOrder, status: &str, l3: &mut BTreeMap<u64, Value>| {
+        let mut touch = |o: &BookOrder, status: OrderStatus, l3: &mut BTreeMap<u64, Value>| {
             let mut j = o.json();
-            j["status"] = json!(status);
+            j["status"] = json!(status.as_str());
             l3.insert(o.order_id, j.clone());
             account_orders
                 .entry(o.trader_id)
@@ -440,15 +441,11 @@ impl MarketView {
                         base_lots: e.posted_base_lots,
                     };
                     self.add(o);
-                    touch(&o, "open", &mut l3);
+                    touch(&o, OrderStatus::Open, &mut l3);
                 }
                 ProgramEvent::OrderFilled(e) => {
                     if let Some(o) = self.reduce(e.maker_order_id, e.base_lots, e.maker_out) {
-                        touch(
-                            &o,
-                            if o.base_lots == 0 { "filled" } else { "open" },
-                            &mut l3,
-                        );
+                        touch(&o, OrderStatus::after_fill(o.base_lots == 0), &mut l3);
                     }
                     trades.push(json!({
                         "seq": ne.seq,
@@ -476,20 +473,13 @@ impl MarketView {
                 }
                 ProgramEvent::OrderOut(e) => {
                     if let Some(o) = self.reduce(e.order_id, e.base_lots, e.order_gone) {
-                        touch(
-                            &o,
-                            if o.base_lots == 0 {
-                                out_reason(e.reason)
-                            } else {
-                                "open"
-                            },
-                            &mut l3,
-                        );
+                        let gone = o.base_lots == 0;
+                        touch(&o, OrderStatus::after_out(e.reason, gone), &mut l3);
                     }
                 }
                 ProgramEvent::OrderCancelled(e) => {
                     if let Some(o) = self.reduce(e.order_id, 0, true) {
-                        touch(&o, "cancelled", &mut l3);
+                        touch(&o, OrderStatus::Cancelled, &mut l3);
                     }
                 }
                 _ => {}

@@ -14,7 +14,7 @@ use crate::feed::AppState;
 use crate::feed::hub::{Cmd, Outbox, OutboxError, error_message};
 use crate::feed::limits::{ConnectionPermit, TokenBucket};
 use crate::feed::view::Channel;
-use crate::ingest::CANDLE_RESOLUTIONS;
+use crate::model::CANDLE_RESOLUTIONS;
 
 /// Largest client message accepted, in bytes.
 pub const MAX_CLIENT_MESSAGE: usize = 4_096;

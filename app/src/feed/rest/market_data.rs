@@ -15,7 +15,7 @@ use super::{ApiError, ApiResult, parse_key};
 use crate::db::u64_text;
 use crate::feed::AppState;
 use crate::feed::view::{TRADE_COLUMNS, trade_json};
-use crate::ingest::CANDLE_RESOLUTIONS;
+use crate::model::CANDLE_RESOLUTIONS;
 
 /// Rows one page may return.
 pub const MAX_PAGE: i64 = 1_000;

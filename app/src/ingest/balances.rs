@@ -1,0 +1,128 @@
+//! The `balances` table: each touched trader's balances, re-read from its
+//! account on chain (events say what changed, the account says what is).
+
+use std::collections::BTreeSet;
+
+use anchor_lang::prelude::Pubkey;
+use orderbook_chain::Chain;
+use tokio_postgres::Transaction;
+
+use super::BalanceRow;
+use super::effects::Effects;
+use crate::indexer::IndexError;
+
+fn num(v: impl ToString) -> String {
+    v.to_string()
+}
+
+/// Re-read the balances of every trader the batch touched and store them;
+/// returns the rows written.
+pub async fn refresh<C: Chain + ?Sized>(
+    t: &Transaction<'_>,
+    market: &Pubkey,
+    effects: &Effects<'_>,
+    as_of_seq: i64,
+    chain: &C,
+) -> Result<Vec<BalanceRow>, IndexError> {
+    let m = market.to_string();
+    let mut ids: BTreeSet<i32> = effects
+        .touched_traders
+        .iter()
+        .map(|&id| id as i32)
+        .collect();
+    // A crank changed the balances of the makers whose events it applied.
+    for consumed in &effects.consumed {
+        let first = consumed.first_queue_seq;
+        for r in t
+            .query(
+                "SELECT DISTINCT trader_id FROM queue_owners
+                 WHERE market = $1 AND queue_seq >= $2 AND queue_seq < $3",
+                &[&m, &first, &(first + i64::from(consumed.count))],
+            )
+            .await?
+        {
+            ids.insert(r.get(0));
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i32> = ids.into_iter().collect();
+    let rows = t
+        .query(
+            "SELECT trader_id, owner, trader_account FROM traders WHERE market = $1 AND trader_id = ANY($2)",
+            &[&m, &ids],
+        )
+        .await?;
+    let mut who = Vec::new();
+    let mut keys = Vec::new();
+    for r in rows {
+        let (id, owner, account): (i32, String, String) = (r.get(0), r.get(1), r.get(2));
+        let parse = |s: &str| {
+            s.parse::<Pubkey>()
+                .map_err(|e| IndexError::Corrupt(format!("{s}: {e}")))
+        };
+        who.push((id as u32, parse(&owner)?));
+        keys.push(parse(&account)?);
+    }
+    let accounts = chain.accounts(&keys).await?;
+    let mut out = Vec::new();
+    for ((trader_id, owner), acc) in who.into_iter().zip(accounts) {
+        let state = acc
+            .and_then(|a| orderbook_client::accounts::trader(&a.data).ok())
+            .map(|ta| *ta.state());
+        let row = match state {
+            Some(s) => BalanceRow {
+                trader_id,
+                owner,
+                base_free: s.balances.free_base.get(),
+                base_locked: s.balances.locked_base.get(),
+                quote_free: s.balances.free_quote.get(),
+                quote_locked: s.balances.locked_quote.get(),
+                open_orders: s.open_orders,
+                closed: false,
+            },
+            None => BalanceRow {
+                trader_id,
+                owner,
+                base_free: 0,
+                base_locked: 0,
+                quote_free: 0,
+                quote_locked: 0,
+                open_orders: 0,
+                closed: true,
+            },
+        };
+        if row.closed {
+            t.execute(
+                "DELETE FROM balances WHERE market = $1 AND trader_id = $2",
+                &[&m, &(trader_id as i32)],
+            )
+            .await?;
+        } else {
+            t.execute(
+                "INSERT INTO balances (market, trader_id, owner, base_free, base_locked, quote_free, quote_locked,
+                     open_orders, as_of_seq)
+                 VALUES ($1, $2, $3, $4::text::numeric, $5::text::numeric, $6::text::numeric, $7::text::numeric, $8, $9)
+                 ON CONFLICT (market, trader_id) DO UPDATE SET base_free = EXCLUDED.base_free,
+                     base_locked = EXCLUDED.base_locked, quote_free = EXCLUDED.quote_free,
+                     quote_locked = EXCLUDED.quote_locked, open_orders = EXCLUDED.open_orders,
+                     as_of_seq = EXCLUDED.as_of_seq",
+                &[
+                    &m,
+                    &(trader_id as i32),
+                    &owner.to_string(),
+                    &num(row.base_free),
+                    &num(row.base_locked),
+                    &num(row.quote_free),
+                    &num(row.quote_locked),
+                    &(row.open_orders as i32),
+                    &as_of_seq,
+                ],
+            )
+            .await?;
+        }
+        out.push(row);
+    }
+    Ok(out)
+}

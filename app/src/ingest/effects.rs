@@ -1,0 +1,254 @@
+//! What a batch of new events does to the read models, with no I/O: every
+//! `ProgramEvent` the indexer stores is interpreted here, once. `tables`
+//! writes the result; `balances` re-reads the traders it names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use orderbook::events::{MarketCreated, OrderFilled, OrderPlaced, TraderAccountOpened};
+use orderbook_client::events::ProgramEvent;
+
+use super::NewEvent;
+use crate::db::i64_of;
+use crate::indexer::IndexError;
+use crate::model::{CANDLE_RESOLUTIONS, Candle, OrderStatus, bucket_start};
+
+/// A change to the `markets` row, in event order.
+pub enum MarketChange<'a> {
+    Created { event: &'a MarketCreated, slot: i64 },
+    Status(u8),
+    Deleted,
+}
+
+/// A change to a `traders` row, in event order.
+pub enum TraderChange<'a> {
+    Opened {
+        event: &'a TraderAccountOpened,
+        seq: i64,
+    },
+    Closed {
+        trader_id: u32,
+        seq: i64,
+    },
+}
+
+/// An order as placed (a new `orders` row).
+pub struct PlacedOrder<'a> {
+    pub seq: i64,
+    pub status: OrderStatus,
+    pub event: &'a OrderPlaced,
+}
+
+/// A fill (a new `fills` row).
+pub struct Fill<'a> {
+    pub seq: i64,
+    pub slot: i64,
+    pub block_time: Option<i64>,
+    pub event: &'a OrderFilled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferKind {
+    Deposit,
+    Withdraw,
+}
+
+impl TransferKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Deposit => "deposit",
+            Self::Withdraw => "withdraw",
+        }
+    }
+}
+
+/// A deposit or withdrawal (a new `transfers` row).
+pub struct Transfer {
+    pub seq: i64,
+    pub trader_id: u32,
+    pub kind: TransferKind,
+    pub token: u8,
+    pub amount: u64,
+}
+
+/// Which trader a queued maker event belongs to (a `queue_owners` row),
+/// so a later crank can name the traders whose balances it changed.
+pub struct QueueOwner {
+    pub queue_seq: i64,
+    pub trader_id: u32,
+}
+
+/// How the batch changes one existing order (sums of u64 lots, so u128).
+pub struct OrderChange {
+    pub reduce_lots: u128,
+    pub filled_lots: u128,
+    /// Cancelled: nothing left open, whatever was.
+    pub emptied: bool,
+    pub status: OrderStatus,
+    pub seq: i64,
+}
+
+/// One candle's fills from this batch, with the sequence numbers of its
+/// first and last (to merge with a stored candle in order).
+pub struct CandleChange {
+    pub candle: Candle,
+    pub first_seq: i64,
+    pub last_seq: i64,
+}
+
+/// A crank's range of queue sequence numbers (its makers' balances changed).
+pub struct Consumed {
+    pub first_queue_seq: i64,
+    pub count: u32,
+}
+
+/// Everything one batch changes, grouped by table.
+#[derive(Default)]
+pub struct Effects<'a> {
+    pub markets: Vec<MarketChange<'a>>,
+    pub traders: Vec<TraderChange<'a>>,
+    pub placed: Vec<PlacedOrder<'a>>,
+    pub fills: Vec<Fill<'a>>,
+    pub transfers: Vec<Transfer>,
+    pub queue_owners: Vec<QueueOwner>,
+    /// By order id.
+    pub order_changes: BTreeMap<i64, OrderChange>,
+    /// By (resolution, bucket start).
+    pub candles: BTreeMap<(i64, i64), CandleChange>,
+    /// Traders whose balances the events name directly.
+    pub touched_traders: BTreeSet<u32>,
+    /// Cranks: their makers' balances changed too.
+    pub consumed: Vec<Consumed>,
+}
+
+impl<'a> Effects<'a> {
+    /// The effects of `events` (new, in sequence order).
+    pub fn of(events: &'a [NewEvent]) -> Result<Self, IndexError> {
+        let mut effects = Self::default();
+        for event in events {
+            effects.apply(event)?;
+        }
+        Ok(effects)
+    }
+
+    fn apply(&mut self, new: &'a NewEvent) -> Result<(), IndexError> {
+        let seq = i64_of(new.seq)?;
+        match &new.event {
+            ProgramEvent::MarketCreated(event) => {
+                let slot = i64_of(new.slot)?;
+                self.markets.push(MarketChange::Created { event, slot });
+            }
+            ProgramEvent::MarketStatusChanged(e) => {
+                self.markets.push(MarketChange::Status(e.new_status));
+            }
+            ProgramEvent::MarketClosed(_) => self.markets.push(MarketChange::Deleted),
+            ProgramEvent::TraderAccountOpened(event) => {
+                self.touched_traders.insert(event.trader_id);
+                self.traders.push(TraderChange::Opened { event, seq });
+            }
+            ProgramEvent::TraderAccountClosed(e) => {
+                self.touched_traders.insert(e.trader_id);
+                let trader_id = e.trader_id;
+                self.traders.push(TraderChange::Closed { trader_id, seq });
+            }
+            ProgramEvent::Deposited(e) => {
+                self.transfer(seq, e.trader_id, TransferKind::Deposit, e.token, e.amount);
+            }
+            ProgramEvent::Withdrew(e) => {
+                self.transfer(seq, e.trader_id, TransferKind::Withdraw, e.token, e.amount);
+            }
+            ProgramEvent::OrderPlaced(event) => {
+                self.touched_traders.insert(event.trader_id);
+                let status = OrderStatus::after_placement(
+                    event.posted_base_lots,
+                    event.filled_base_lots,
+                    event.max_base_lots,
+                );
+                self.placed.push(PlacedOrder { seq, status, event });
+            }
+            ProgramEvent::OrderFilled(event) => self.fill(new, seq, event)?,
+            ProgramEvent::OrderOut(e) => {
+                self.touched_traders.insert(e.trader_id);
+                self.queue_owners.push(QueueOwner {
+                    queue_seq: i64_of(e.queue_seq)?,
+                    trader_id: e.trader_id,
+                });
+                let change = self.order_change(e.order_id, seq)?;
+                change.reduce_lots += u128::from(e.base_lots);
+                change.status = OrderStatus::after_out(e.reason, e.order_gone);
+            }
+            ProgramEvent::OrderCancelled(e) => {
+                self.touched_traders.insert(e.trader_id);
+                let change = self.order_change(e.order_id, seq)?;
+                change.emptied = true;
+                change.status = OrderStatus::Cancelled;
+            }
+            ProgramEvent::EventsConsumed(e) => self.consumed.push(Consumed {
+                first_queue_seq: i64_of(e.first_queue_seq)?,
+                count: e.count,
+            }),
+            ProgramEvent::FeesSwept(_) | ProgramEvent::SurplusSwept(_) => {}
+        }
+        Ok(())
+    }
+
+    fn transfer(&mut self, seq: i64, trader_id: u32, kind: TransferKind, token: u8, amount: u64) {
+        self.touched_traders.insert(trader_id);
+        self.transfers.push(Transfer {
+            seq,
+            trader_id,
+            kind,
+            token,
+            amount,
+        });
+    }
+
+    /// A fill: its row, its maker's queue entry and order, its candles.
+    fn fill(&mut self, new: &NewEvent, seq: i64, event: &'a OrderFilled) -> Result<(), IndexError> {
+        self.fills.push(Fill {
+            seq,
+            slot: i64_of(new.slot)?,
+            block_time: new.block_time,
+            event,
+        });
+        self.queue_owners.push(QueueOwner {
+            queue_seq: i64_of(event.queue_seq)?,
+            trader_id: event.maker_trader_id,
+        });
+        let change = self.order_change(event.maker_order_id, seq)?;
+        change.reduce_lots += u128::from(event.base_lots);
+        change.filled_lots += u128::from(event.base_lots);
+        change.status = OrderStatus::after_fill(event.maker_out);
+        if let Some(time) = new.block_time {
+            let price_ticks = i64_of(event.price)?;
+            for resolution in CANDLE_RESOLUTIONS {
+                let bucket = self
+                    .candles
+                    .entry((resolution, bucket_start(time, resolution)))
+                    .or_insert(CandleChange {
+                        candle: Candle::new(price_ticks),
+                        first_seq: seq,
+                        last_seq: seq,
+                    });
+                bucket.candle.add(price_ticks, event.base_lots, event.quote);
+                bucket.last_seq = seq;
+            }
+        }
+        Ok(())
+    }
+
+    /// The batch's change to order `order_id`, made by the event at `seq`.
+    fn order_change(&mut self, order_id: u64, seq: i64) -> Result<&mut OrderChange, IndexError> {
+        let change = self
+            .order_changes
+            .entry(i64_of(order_id)?)
+            .or_insert(OrderChange {
+                reduce_lots: 0,
+                filled_lots: 0,
+                emptied: false,
+                status: OrderStatus::Open,
+                seq,
+            });
+        change.seq = seq;
+        Ok(change)
+    }
+}

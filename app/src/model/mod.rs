@@ -1,0 +1,13 @@
+//! The vocabulary the indexer and the feed share, with no I/O: an order's
+//! status, a candle, and the `markets.status` value of a deleted market.
+
+pub mod candle;
+pub mod order_status;
+
+pub use candle::{CANDLE_RESOLUTIONS, Candle, bucket_start};
+pub use order_status::OrderStatus;
+
+/// `markets.status` once the market's accounts are closed (`MarketClosed`):
+/// one past the engine's `MarketStatus` values (0 active … 3 closed), which
+/// the other rows carry as the program reports them.
+pub const MARKET_DELETED_STATUS: i16 = 4;
