@@ -322,6 +322,9 @@ async fn insert_transfers(
     Ok(())
 }
 
+/// Lot counts stay within 0..=u64::MAX (the columns are numeric(20,0)):
+/// the program never fills or reduces an order past its size, but an event
+/// that claims to must not stop the indexer with a numeric overflow.
 async fn update_orders(
     t: &Transaction<'_>,
     market: &str,
@@ -330,8 +333,10 @@ async fn update_orders(
     let ids: Vec<i64> = changes.keys().copied().collect();
     let changes: Vec<&OrderChange> = changes.values().collect();
     t.execute(
-        "UPDATE orders o SET open_base_lots = CASE WHEN u.zero THEN 0 ELSE o.open_base_lots - u.reduce END,
-             filled_base_lots = o.filled_base_lots + u.filled, status = u.status, updated_seq = u.seq
+        "UPDATE orders o SET
+             open_base_lots = CASE WHEN u.zero THEN 0 ELSE GREATEST(o.open_base_lots - u.reduce, 0) END,
+             filled_base_lots = LEAST(o.filled_base_lots + u.filled, 18446744073709551615),
+             status = u.status, updated_seq = u.seq
          FROM UNNEST($2::bigint[], $3::text[]::numeric[], $4::text[]::numeric[], $5::bool[], $6::text[],
              $7::bigint[])
              AS u(oid, reduce, filled, zero, status, seq)
