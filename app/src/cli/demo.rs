@@ -1,0 +1,86 @@
+//! `orderbook-app demo`: a demo market on a local node, traded by simulated
+//! makers and takers.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use orderbook_app::demo::Demo;
+use orderbook_chain::rpc::RpcChain;
+use tokio::sync::watch;
+
+use super::{LOCAL_RPC, stop_after};
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// JSON-RPC URL of a local node (its faucet funds the demo).
+    #[arg(long, env = "ORDERBOOK_RPC_URL", default_value = LOCAL_RPC)]
+    rpc_url: String,
+    /// Simulated makers.
+    #[arg(long, env = "ORDERBOOK_DEMO_MAKERS", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64))]
+    makers: u16,
+    /// Simulated takers.
+    #[arg(long, env = "ORDERBOOK_DEMO_TAKERS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(0..=64))]
+    takers: u16,
+    /// Milliseconds between simulated transactions.
+    #[arg(long, env = "ORDERBOOK_DEMO_INTERVAL_MS", default_value_t = 200)]
+    interval_ms: u64,
+    /// Write the demo market's address to this file once it exists.
+    #[arg(long, env = "ORDERBOOK_DEMO_MARKET_FILE")]
+    market_file: Option<PathBuf>,
+    /// Write the keypair that mints the demo market's base and quote tokens
+    /// here (Solana CLI format, owner-only), so a wallet can mint itself
+    /// tokens to trade with. The demo's throw-away key: never reuse it.
+    #[arg(long, env = "ORDERBOOK_DEMO_MINT_AUTHORITY_FILE")]
+    mint_authority_file: Option<PathBuf>,
+    /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
+    #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
+    run_for_secs: Option<u64>,
+}
+
+/// SOL the demo's payer asks the local faucet for.
+const DEMO_AIRDROP_SOL: u64 = 1_000;
+
+pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx.clone()));
+    stop_after(a.run_for_secs, shutdown_tx);
+    let chain = Arc::new(RpcChain::new(&a.rpc_url));
+    let payer = solana_keypair::Keypair::new();
+    chain
+        .airdrop(
+            &solana_signer::Signer::pubkey(&payer),
+            DEMO_AIRDROP_SOL * 1_000_000_000,
+        )
+        .await
+        .with_context(|| format!("funding the demo from the faucet of {}", a.rpc_url))?;
+    eprintln!(
+        "demo: creating a market with {} makers and {} takers…",
+        a.makers, a.takers
+    );
+    let mut demo = Demo::new(chain, payer, a.makers.into(), a.takers.into())
+        .await
+        .context("creating the demo market")?;
+    let market = demo.market.keys.market;
+    if let Some(path) = &a.mint_authority_file {
+        // Written before the market file, which tells run.sh the demo is ready.
+        let _ = std::fs::remove_file(path);
+        solana_keypair::write_keypair_file(&demo.market.mint_authority, path)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    }
+    if let Some(path) = &a.market_file {
+        std::fs::write(path, format!("{market}\n"))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    eprintln!("demo: market {market}; trading every {} ms", a.interval_ms);
+    demo.run(Duration::from_millis(a.interval_ms), shutdown)
+        .await;
+    eprintln!(
+        "demo: {} transactions sent, {} failed",
+        demo.sent, demo.failed
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,317 @@
+//! `orderbook-app run` (the default): index every market of a node into
+//! PostgreSQL, following new transactions, and serve the feed.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anchor_lang::Discriminator;
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use orderbook::state::Market;
+use orderbook_app::db;
+use orderbook_app::feed::hub::{self, HubConfig};
+use orderbook_app::feed::limits::{FeedLimits, Guards};
+use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::feed::view::MarketView;
+use orderbook_app::feed::{self, AppState};
+use orderbook_app::indexer::Indexer;
+use orderbook_chain::Chain;
+use orderbook_chain::rpc::RpcChain;
+use tokio::sync::watch;
+
+use super::{CLUSTER_DB, LOCAL_RPC, connect_db, stop_after};
+
+#[derive(Args, Clone)]
+pub struct RunArgs {
+    /// JSON-RPC URL of the node (a local orderbook-node, solana-test-validator or a cluster).
+    #[arg(long, env = "ORDERBOOK_RPC_URL", default_value = LOCAL_RPC)]
+    rpc_url: String,
+    /// PubSub URL of the node [default: the RPC URL's host, port + 1].
+    #[arg(long, env = "ORDERBOOK_WS_URL")]
+    ws_url: Option<String>,
+    /// Program id of the deployed orderbook program (must be the one this build targets).
+    #[arg(long, env = "ORDERBOOK_PROGRAM_ID")]
+    program_id: Option<Pubkey>,
+    /// Markets to index and serve (comma-separated); default: every market of the program.
+    #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
+    markets: Vec<Pubkey>,
+    /// PostgreSQL connection string (key=value); created if missing.
+    #[arg(long, env = "ORDERBOOK_DATABASE_URL", default_value = CLUSTER_DB)]
+    database_url: String,
+    /// Empty the database first (after the node was started with --reset).
+    #[arg(long, env = "ORDERBOOK_RESET_DB")]
+    reset_db: bool,
+    /// Address of the feed (HTTP, WebSocket, metrics).
+    #[arg(long, env = "ORDERBOOK_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Indexer poll interval, milliseconds (the fallback: new transactions
+    /// arrive through PubSub).
+    #[arg(long, env = "ORDERBOOK_POLL_MS", default_value_t = 2_000)]
+    poll_ms: u64,
+    /// Outgoing messages a WebSocket client may have queued before it is dropped.
+    #[arg(long, env = "ORDERBOOK_WS_QUEUE", default_value_t = hub::DEFAULT_QUEUE_CAPACITY)]
+    ws_queue: usize,
+    /// Seconds between WebSocket heartbeats.
+    #[arg(long, env = "ORDERBOOK_HEARTBEAT_SECS", default_value_t = 10)]
+    heartbeat_secs: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
+    #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
+    run_for_secs: Option<u64>,
+    /// Seconds between status lines.
+    #[arg(long, env = "ORDERBOOK_STATUS_SECS", default_value_t = 5)]
+    status_secs: u64,
+}
+
+/// What one client may cost the feed (see `feed::limits`).
+#[derive(Args, Clone, Debug)]
+struct LimitArgs {
+    /// Bytes of outgoing messages a WebSocket client may have queued before it is dropped.
+    #[arg(long, env = "ORDERBOOK_WS_QUEUE_BYTES", default_value_t = FeedLimits::default().queue_bytes)]
+    ws_queue_bytes: usize,
+    /// Open WebSocket connections, in total.
+    #[arg(long, env = "ORDERBOOK_MAX_CONNECTIONS", default_value_t = FeedLimits::default().max_connections)]
+    max_connections: usize,
+    /// Open WebSocket connections from one IP address.
+    #[arg(long, env = "ORDERBOOK_MAX_CONNECTIONS_PER_IP", default_value_t = FeedLimits::default().max_connections_per_ip)]
+    max_connections_per_ip: usize,
+    /// WebSocket requests per second per connection (bursts of 4 × this).
+    #[arg(long, env = "ORDERBOOK_WS_REQUESTS_PER_SEC", default_value_t = FeedLimits::default().ws_requests_per_sec)]
+    ws_requests_per_sec: f64,
+    /// REST requests per second per IP address (bursts of 2 × this).
+    #[arg(long, env = "ORDERBOOK_REST_PER_SEC", default_value_t = FeedLimits::default().rest_per_sec)]
+    rest_per_sec: f64,
+    /// `/api/tx/*` requests per second per IP address (bursts of 5 × this).
+    #[arg(long, env = "ORDERBOOK_TX_PER_SEC", default_value_t = FeedLimits::default().tx_per_sec)]
+    tx_per_sec: f64,
+    /// Database connections serving REST requests.
+    #[arg(long, env = "ORDERBOOK_DB_POOL", default_value_t = 8)]
+    db_pool: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> FeedLimits {
+        FeedLimits {
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            queue_bytes: self.ws_queue_bytes,
+            ws_requests_per_sec: self.ws_requests_per_sec,
+            ws_request_burst: (4.0 * self.ws_requests_per_sec).max(1.0),
+            rest_per_sec: self.rest_per_sec,
+            rest_burst: (2.0 * self.rest_per_sec).max(1.0),
+            tx_per_sec: self.tx_per_sec,
+            tx_burst: (5.0 * self.tx_per_sec).max(1.0),
+        }
+    }
+}
+
+/// Markets of the program on `chain`.
+async fn discover(chain: &dyn Chain) -> Result<Vec<Pubkey>> {
+    let disc: [u8; 8] = Market::DISCRIMINATOR
+        .try_into()
+        .expect("8-byte discriminator");
+    Ok(chain
+        .program_accounts(disc, None)
+        .await
+        .context("listing the program's markets")?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
+struct Running {
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Start an indexer per market feeding the hub, and the feed server.
+async fn start_pipeline(
+    a: &RunArgs,
+    db_url: &str,
+    ws_url: Option<&str>,
+    chain: Arc<dyn Chain>,
+    markets: &[Pubkey],
+    metrics: FeedMetrics,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(AppState, Vec<tokio::task::JoinHandle<()>>)> {
+    let mut views = Vec::new();
+    let mut load = connect_db(db_url).await?;
+    for m in markets {
+        views.push(
+            MarketView::load(&mut load, *m)
+                .await
+                .with_context(|| format!("loading market {m} from the database"))?,
+        );
+    }
+    let hub = hub::spawn(
+        views,
+        HubConfig {
+            queue_capacity: a.ws_queue,
+            queue_bytes: a.limits.ws_queue_bytes,
+            heartbeat: Duration::from_secs(a.heartbeat_secs.max(1)),
+        },
+        metrics.clone(),
+    );
+    let mut tasks = Vec::new();
+    for m in markets {
+        let mut client = connect_db(db_url).await?;
+        let ix = Indexer::new(chain.clone(), *m).with_sink(hub.ingest_sender());
+        if let Some(ws_url) = ws_url {
+            tasks.push(tokio::spawn(orderbook_chain::rpc::wake_on_logs(
+                ws_url.to_string(),
+                *m,
+                ix.wake(),
+                shutdown.clone(),
+            )));
+        }
+        let (poll, sd) = (Duration::from_millis(a.poll_ms), shutdown.clone());
+        tasks.push(tokio::spawn(async move {
+            ix.follow(&mut client, poll, sd).await
+        }));
+    }
+    let state = AppState {
+        hub,
+        db: orderbook_app::db::pool(db_url, a.limits.db_pool.max(1))?,
+        guards: Guards::new(a.limits.limits()),
+        chain: Some(chain),
+        metrics,
+    };
+    let listener = tokio::net::TcpListener::bind(a.listen)
+        .await
+        .with_context(|| format!("binding the feed on {}", a.listen))?;
+    let (st, sd) = (state.clone(), shutdown.clone());
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = feed::serve(listener, st, sd).await {
+            tracing::error!(error = %e, "feed server stopped");
+        }
+    }));
+    Ok((state, tasks))
+}
+
+pub async fn run(a: RunArgs) -> Result<ExitCode> {
+    if let Some(p) = a.program_id
+        && p != orderbook::ID
+    {
+        bail!(
+            "this build targets program {}; --program-id {p} differs (rebuild with that id in declare_id!)",
+            orderbook::ID
+        );
+    }
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx.clone()));
+    stop_after(a.run_for_secs, shutdown_tx.clone());
+    if a.reset_db {
+        let mut reset = connect_db(&a.database_url).await?;
+        db::reset(&mut reset)
+            .await
+            .context("emptying the database")?;
+    }
+    let rpc_chain = RpcChain::new(&a.rpc_url);
+    let genesis = rpc_chain.genesis_hash().await.with_context(|| {
+        format!(
+            "no node answers at {} (scripts/run.sh starts a local one)",
+            a.rpc_url
+        )
+    })?;
+    check_same_chain(&a.database_url, &genesis.to_string()).await?;
+    let ws_url = match &a.ws_url {
+        Some(url) => url.clone(),
+        None => orderbook_chain::rpc::default_ws_url(&a.rpc_url)?,
+    };
+    let chain: Arc<dyn Chain> = Arc::new(rpc_chain);
+    let markets = if a.markets.is_empty() {
+        discover(chain.as_ref()).await?
+    } else {
+        a.markets.clone()
+    };
+    if markets.is_empty() {
+        bail!(
+            "no market of program {} found at {}; create one (orderbook-app demo) or pass --market",
+            orderbook::ID,
+            a.rpc_url
+        );
+    }
+    let (pipe_tx, pipe_rx) = watch::channel(false);
+    let (state, tasks) = start_pipeline(
+        &a,
+        &a.database_url,
+        Some(&ws_url),
+        chain,
+        &markets,
+        FeedMetrics::new(),
+        pipe_rx,
+    )
+    .await?;
+    announce(&a, &markets);
+    status_loop(&a, &state, shutdown).await;
+    stop(Running {
+        shutdown: pipe_tx,
+        tasks,
+    })
+    .await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuse to mix two chains in one database: the indexer's cursors would
+/// point at transactions the new chain never had.
+async fn check_same_chain(database_url: &str, genesis: &str) -> Result<()> {
+    let client = connect_db(database_url).await?;
+    match db::chain_genesis(&client, genesis).await? {
+        db::SameChain::Yes | db::SameChain::New => Ok(()),
+        db::SameChain::No(indexed) => bail!(
+            "the database indexed another chain (genesis {indexed}, the node's is {genesis}); \
+             pass --reset-db to empty it (the node was started with --reset?)"
+        ),
+    }
+}
+
+async fn stop(running: Running) {
+    let _ = running.shutdown.send(true);
+    for t in running.tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    }
+}
+
+fn announce(a: &RunArgs, markets: &[Pubkey]) {
+    let base = format!("http://{}", a.listen);
+    eprintln!();
+    eprintln!("  web page     {base}/");
+    eprintln!("  WebSocket    ws://{}/ws", a.listen);
+    eprintln!("  REST         {base}/api/markets");
+    for m in markets {
+        eprintln!("               {base}/api/markets/{m}/depth");
+    }
+    eprintln!("  health       {base}/health");
+    eprintln!("  metrics      {base}/metrics");
+    eprintln!("  node         {}", a.rpc_url);
+    eprintln!("  Ctrl-C stops");
+    eprintln!();
+}
+
+/// Print a status line every `status_secs` until shutdown.
+async fn status_loop(a: &RunArgs, state: &AppState, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(a.status_secs.max(1)));
+    tick.tick().await;
+    while !*shutdown.borrow() {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => break,
+        }
+        let seqs = state.hub.status().await.unwrap_or_default();
+        let seq = seqs
+            .iter()
+            .map(|(_, s)| s.map_or("-".into(), |s| s.to_string()))
+            .collect::<Vec<_>>()
+            .join(",");
+        eprintln!(
+            "status: market seq {seq} · events fed {} · ws clients {} · messages sent {}",
+            state.metrics.ingested_events.get(),
+            state.metrics.connections.get(),
+            state.metrics.messages_sent.get()
+        );
+    }
+}
