@@ -4,18 +4,20 @@ use super::*;
 
 #[tokio::test]
 async fn close_trader_account_paths() {
-    let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
-    f.fail(
-        build::close_trader_account(&a.key(), &k.market),
-        &a.owner,
-        code(E::TraderAccountNotEmpty),
-    )
-    .await;
+    let mut world = two_traders().await;
+    let (k, a, b) = (world.market.keys, world.seller.clone(), world.buyer.clone());
+    world
+        .fail(
+            build::close_trader_account(&a.key(), &k.market),
+            &a.owner,
+            code(E::TraderAccountNotEmpty),
+        )
+        .await;
     let mut ix = build::close_trader_account(&b.key(), &k.market);
     ix.accounts[2].pubkey = a.account;
-    f.fail(ix, &b.owner, code(E::WrongTraderAccount)).await;
-    f.env
+    world.fail(ix, &b.owner, code(E::WrongTraderAccount)).await;
+    world
+        .env
         .send(
             &[build::withdraw(
                 &a.key(),
@@ -28,9 +30,9 @@ async fn close_trader_account_paths() {
         )
         .await
         .unwrap();
-    let rent = f.env.lamports(&a.account).await;
-    let before = f.env.lamports(&a.key()).await;
-    let ev = f
+    let rent = world.env.lamports(&a.account).await;
+    let before = world.env.lamports(&a.key()).await;
+    let ev = world
         .env
         .send(
             &[build::close_trader_account(&a.key(), &k.market)],
@@ -39,7 +41,10 @@ async fn close_trader_account_paths() {
         .await
         .unwrap();
     assert!(matches!(ev.as_slice(), [ProgramEvent::TraderAccountClosed(c)] if c.trader_id == 1));
-    assert!(!f.env.exists(&a.account).await);
-    assert_eq!(f.env.lamports(&a.key()).await, before + rent);
-    assert_eq!(f.env.market(&f.m).await.engine().open_traders, 1);
+    assert!(!world.env.exists(&a.account).await);
+    assert_eq!(world.env.lamports(&a.key()).await, before + rent);
+    assert_eq!(
+        world.env.market(&world.market).await.engine().open_traders,
+        1
+    );
 }

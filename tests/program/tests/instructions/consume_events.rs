@@ -4,36 +4,45 @@ use super::*;
 
 #[tokio::test]
 async fn consume_events_pays_and_skips_missing_makers() {
-    let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
-    let c = f.env.trader(&f.m, 10_000_000, 0).await;
-    f.env
-        .deposit(&f.m, &c, TokenKind::Base, 10_000_000)
+    let mut world = two_traders().await;
+    let (k, a, b) = (world.market.keys, world.seller.clone(), world.buyer.clone());
+    let c = world.env.trader(&world.market, 10_000_000, 0).await;
+    world
+        .env
+        .deposit(&world.market, &c, TokenKind::Base, 10_000_000)
         .await
         .unwrap();
-    f.place(&a, order(Side::Ask, OrderType::Limit, 100, 5))
+    world
+        .place(&a, order(Side::Ask, OrderType::Limit, 100, 5))
         .await
         .unwrap();
-    f.place(&c, order(Side::Ask, OrderType::Limit, 101, 5))
+    world
+        .place(&c, order(Side::Ask, OrderType::Limit, 101, 5))
         .await
         .unwrap();
-    f.place(&a, order(Side::Ask, OrderType::Limit, 102, 5))
+    world
+        .place(&a, order(Side::Ask, OrderType::Limit, 102, 5))
         .await
         .unwrap();
-    f.place(&b, order(Side::Bid, OrderType::ImmediateOrCancel, 102, 15))
+    world
+        .place(&b, order(Side::Bid, OrderType::ImmediateOrCancel, 102, 15))
         .await
         .unwrap();
     assert_eq!(
-        decode::event_queue(&f.env.data(&k.event_queue).await)
+        decode::event_queue(&world.env.data(&k.event_queue).await)
             .unwrap()
             .len(),
         3
     );
-    assert_eq!(f.env.market(&f.m).await.pending_crank_lamports, 15_000);
+    assert_eq!(
+        world.env.market(&world.market).await.pending_crank_lamports,
+        15_000
+    );
 
     let cranker = Kp::new();
-    let payer = f.env.payer();
-    f.env
+    let payer = world.env.payer();
+    world
+        .env
         .send(
             &[anchor_lang::solana_program::system_instruction::transfer(
                 &payer.pubkey(),
@@ -45,11 +54,12 @@ async fn consume_events_pays_and_skips_missing_makers() {
         .await
         .unwrap();
     let wrong_queue = build::consume_events(&cranker.pubkey(), &k.market, &k.bids, &[a.account], 8);
-    f.fail(wrong_queue, &cranker, code(E::WrongMarketAccount))
+    world
+        .fail(wrong_queue, &cranker, code(E::WrongMarketAccount))
         .await;
     // Only a's account: the first event (a) applies, the second (c) is missing: stop, no failure.
-    let before = f.env.lamports(&cranker.pubkey()).await;
-    let ev = f
+    let before = world.env.lamports(&cranker.pubkey()).await;
+    let ev = world
         .env
         .send(
             &[build::consume_events(
@@ -66,12 +76,13 @@ async fn consume_events_pays_and_skips_missing_makers() {
     assert!(
         matches!(ev.as_slice(), [ProgramEvent::EventsConsumed(e)] if e.count == 1 && e.reward_lamports == 5_000)
     );
-    assert_eq!(f.env.lamports(&cranker.pubkey()).await, before + 5_000);
+    assert_eq!(world.env.lamports(&cranker.pubkey()).await, before + 5_000);
     // A call that can apply nothing changes nothing.
-    let w = f.watch();
-    let before = f.env.snapshot(&w).await;
+    let w = world.watch();
+    let before = world.env.snapshot(&w).await;
     assert!(
-        f.env
+        world
+            .env
             .send(
                 &[build::consume_events(
                     &cranker.pubkey(),
@@ -86,10 +97,11 @@ async fn consume_events_pays_and_skips_missing_makers() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(f.env.snapshot(&w).await, before);
+    assert_eq!(world.env.snapshot(&w).await, before);
     // Both makers: the queue drains and the cranker earns two more rewards.
-    let before = f.env.lamports(&cranker.pubkey()).await;
-    f.env
+    let before = world.env.lamports(&cranker.pubkey()).await;
+    world
+        .env
         .send(
             &[build::consume_events(
                 &cranker.pubkey(),
@@ -103,14 +115,17 @@ async fn consume_events_pays_and_skips_missing_makers() {
         .await
         .unwrap();
     assert!(
-        decode::event_queue(&f.env.data(&k.event_queue).await)
+        decode::event_queue(&world.env.data(&k.event_queue).await)
             .unwrap()
             .is_empty()
     );
-    assert_eq!(f.env.lamports(&cranker.pubkey()).await, before + 10_000);
-    assert_eq!(f.env.market(&f.m).await.pending_crank_lamports, 0);
+    assert_eq!(world.env.lamports(&cranker.pubkey()).await, before + 10_000);
     assert_eq!(
-        f.env.trader_state(&c).await.balances.free_quote.get(),
+        world.env.market(&world.market).await.pending_crank_lamports,
+        0
+    );
+    assert_eq!(
+        world.env.trader_state(&c).await.balances.free_quote.get(),
         5 * 1010
     ); // 5 lots @101, rebate f(5)=0
 }

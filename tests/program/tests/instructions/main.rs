@@ -20,33 +20,38 @@ use orderbook_client::events::ProgramEvent;
 use orderbook_client::pda;
 use orderbook_program_tests::*;
 
-/// A market with two traders: `a` holds base, `b` holds quote, both deposited.
-struct Fx {
+/// A market with two traders: the seller holds base, the buyer quote, both deposited.
+struct TwoTraders {
     env: Env,
-    m: MarketFx,
-    a: TraderFx,
-    b: TraderFx,
+    market: MarketFx,
+    seller: TraderFx,
+    buyer: TraderFx,
 }
 
-async fn fx() -> Fx {
+async fn two_traders() -> TwoTraders {
     let mut env = Env::start().await;
-    let m = env.create_market(MarketCfg::default()).await;
-    let a = env.trader(&m, 100_000_000, 1_000_000).await;
-    let b = env.trader(&m, 1_000_000, 100_000_000).await;
-    env.deposit(&m, &a, TokenKind::Base, 50_000_000)
+    let market = env.create_market(MarketCfg::default()).await;
+    let seller = env.trader(&market, 100_000_000, 1_000_000).await;
+    let buyer = env.trader(&market, 1_000_000, 100_000_000).await;
+    env.deposit(&market, &seller, TokenKind::Base, 50_000_000)
         .await
         .unwrap();
-    env.deposit(&m, &b, TokenKind::Quote, 50_000_000)
+    env.deposit(&market, &buyer, TokenKind::Quote, 50_000_000)
         .await
         .unwrap();
-    Fx { env, m, a, b }
+    TwoTraders {
+        env,
+        market,
+        seller,
+        buyer,
+    }
 }
 
-impl Fx {
+impl TwoTraders {
     fn watch(&self) -> Vec<anchor_lang::prelude::Pubkey> {
-        let mut w = Env::market_watch(&self.m);
-        w.extend(self.a.watch());
-        w.extend(self.b.watch());
+        let mut w = Env::market_watch(&self.market);
+        w.extend(self.seller.watch());
+        w.extend(self.buyer.watch());
         w
     }
     async fn place(
@@ -56,7 +61,7 @@ impl Fx {
     ) -> Result<Vec<ProgramEvent>, TxError> {
         self.env
             .send(
-                &[build::place_order(&t.key(), &self.m.keys, args, None)],
+                &[build::place_order(&t.key(), &self.market.keys, args, None)],
                 &[&t.owner],
             )
             .await

@@ -4,20 +4,32 @@ use super::*;
 
 #[tokio::test]
 async fn open_trader_account_once_per_owner() {
-    let mut f = fx().await;
-    let a = f.a.clone();
-    let st = f.env.trader_state(&a).await;
+    let mut world = two_traders().await;
+    let a = world.seller.clone();
+    let st = world.env.trader_state(&a).await;
     assert_eq!(st.trader_id, 1);
-    assert_eq!(f.env.trader_state(&f.b.clone()).await.trader_id, 2);
-    assert_eq!(f.env.market(&f.m).await.engine().open_traders, 2);
+    assert_eq!(
+        world.env.trader_state(&world.buyer.clone()).await.trader_id,
+        2
+    );
+    assert_eq!(
+        world.env.market(&world.market).await.engine().open_traders,
+        2
+    );
     // A second open for the same owner fails in the system program (account in use).
-    let got = f
+    let got = world
         .env
         .send(
-            &[build::open_trader_account(&a.key(), &f.m.keys.market)],
+            &[build::open_trader_account(
+                &a.key(),
+                &world.market.keys.market,
+            )],
             &[&a.owner],
         )
         .await;
     assert!(got.is_err());
-    assert_eq!(f.env.market(&f.m).await.engine().open_traders, 2);
+    assert_eq!(
+        world.env.market(&world.market).await.engine().open_traders,
+        2
+    );
 }

@@ -4,9 +4,9 @@ use super::*;
 
 #[tokio::test]
 async fn place_order_paths() {
-    let mut f = fx().await;
-    let (k, a, b) = (f.m.keys, f.a.clone(), f.b.clone());
-    let ev = f
+    let mut world = two_traders().await;
+    let (k, a, b) = (world.market.keys, world.seller.clone(), world.buyer.clone());
+    let ev = world
         .place(
             &a,
             PlaceOrderArgs {
@@ -17,7 +17,7 @@ async fn place_order_paths() {
         .await
         .unwrap();
     let ask_id = placed_id(&ev);
-    let book = decode::book(&f.env.data(&k.asks).await).unwrap();
+    let book = decode::book(&world.env.data(&k.asks).await).unwrap();
     assert_eq!(
         book.l2(5),
         vec![decode::L2Level {
@@ -28,14 +28,14 @@ async fn place_order_paths() {
     );
 
     // A crossing bid fills 4 and pays the crank reward for one queued event.
-    let lamports = f.env.lamports(&b.key()).await;
-    let market_lamports = f.env.lamports(&k.market).await;
-    let ev = f
+    let lamports = world.env.lamports(&b.key()).await;
+    let market_lamports = world.env.lamports(&k.market).await;
+    let ev = world
         .place(&b, order(Side::Bid, OrderType::Limit, 100, 4))
         .await
         .unwrap();
-    assert_eq!(f.env.lamports(&b.key()).await, lamports - 5_000);
-    assert_eq!(f.env.lamports(&k.market).await, market_lamports + 5_000);
+    assert_eq!(world.env.lamports(&b.key()).await, lamports - 5_000);
+    assert_eq!(world.env.lamports(&k.market).await, market_lamports + 5_000);
     let fill = ev
         .iter()
         .find_map(|e| {
@@ -61,8 +61,9 @@ async fn place_order_paths() {
         "event sequence numbers are consecutive: {s:?}"
     );
 
-    let w = f.watch();
-    f.env
+    let w = world.watch();
+    world
+        .env
         .expect_fail(
             &[build::place_order(
                 &b.key(),
@@ -75,78 +76,85 @@ async fn place_order_paths() {
             &w,
         )
         .await;
-    f.fail(
-        build::place_order(
-            &b.key(),
-            &k,
-            order(Side::Bid, OrderType::PostOnly, 100, 1),
-            None,
-        ),
-        &b.owner,
-        code(E::PostOnlyWouldCross),
-    )
-    .await;
-    f.fail(
-        build::place_order(
-            &b.key(),
-            &k,
-            order(Side::Bid, OrderType::FillOrKill, 100, 7),
-            None,
-        ),
-        &b.owner,
-        code(E::FillOrKillNotFilled),
-    )
-    .await;
+    world
+        .fail(
+            build::place_order(
+                &b.key(),
+                &k,
+                order(Side::Bid, OrderType::PostOnly, 100, 1),
+                None,
+            ),
+            &b.owner,
+            code(E::PostOnlyWouldCross),
+        )
+        .await;
+    world
+        .fail(
+            build::place_order(
+                &b.key(),
+                &k,
+                order(Side::Bid, OrderType::FillOrKill, 100, 7),
+                None,
+            ),
+            &b.owner,
+            code(E::FillOrKillNotFilled),
+        )
+        .await;
     let abort = PlaceOrderArgs {
         self_trade: SelfTradeMode::AbortTransaction,
         ..order(Side::Bid, OrderType::Limit, 100, 1)
     };
-    f.env
-        .deposit(&f.m, &a, TokenKind::Quote, 1_000_000)
+    world
+        .env
+        .deposit(&world.market, &a, TokenKind::Quote, 1_000_000)
         .await
         .unwrap();
-    f.fail(
-        build::place_order(&a.key(), &k, abort, None),
-        &a.owner,
-        code(E::SelfTradeAborted),
-    )
-    .await;
+    world
+        .fail(
+            build::place_order(&a.key(), &k, abort, None),
+            &a.owner,
+            code(E::SelfTradeAborted),
+        )
+        .await;
     // More than the free balance with no wallet accounts to top up from.
-    f.fail(
-        build::place_order(
-            &b.key(),
-            &k,
-            order(Side::Bid, OrderType::Limit, 90, 100_000),
-            None,
-        ),
-        &b.owner,
-        code(E::TopUpAccountsMissing),
-    )
-    .await;
+    world
+        .fail(
+            build::place_order(
+                &b.key(),
+                &k,
+                order(Side::Bid, OrderType::Limit, 90, 100_000),
+                None,
+            ),
+            &b.owner,
+            code(E::TopUpAccountsMissing),
+        )
+        .await;
     // With the wallet, but the wallet cannot cover the shortfall either.
-    f.fail(
-        build::place_order(
-            &b.key(),
-            &k,
-            order(Side::Bid, OrderType::Limit, 90, 1_000_000),
-            Some((TokenKind::Quote, b.quote_wallet)),
-        ),
-        &b.owner,
-        TxError::Custom(1),
-    )
-    .await;
+    world
+        .fail(
+            build::place_order(
+                &b.key(),
+                &k,
+                order(Side::Bid, OrderType::Limit, 90, 1_000_000),
+                Some((TokenKind::Quote, b.quote_wallet)),
+            ),
+            &b.owner,
+            TxError::Custom(1),
+        )
+        .await;
     // Top-up account of the wrong token (base for a bid).
-    f.fail(
-        build::place_order(
-            &b.key(),
-            &k,
-            order(Side::Bid, OrderType::Limit, 90, 100_000),
-            Some((TokenKind::Base, b.base_wallet)),
-        ),
-        &b.owner,
-        code(E::WrongMint),
-    )
-    .await;
+    world
+        .fail(
+            build::place_order(
+                &b.key(),
+                &k,
+                order(Side::Bid, OrderType::Limit, 90, 100_000),
+                Some((TokenKind::Base, b.base_wallet)),
+            ),
+            &b.owner,
+            code(E::WrongMint),
+        )
+        .await;
     // Another trader's account, and another market's book.
     let mut ix = build::place_order(
         &b.key(),
@@ -155,7 +163,7 @@ async fn place_order_paths() {
         None,
     );
     ix.accounts[5].pubkey = a.account;
-    f.fail(ix, &b.owner, code(E::WrongTraderAccount)).await;
+    world.fail(ix, &b.owner, code(E::WrongTraderAccount)).await;
     let mut ix = build::place_order(
         &b.key(),
         &k,
@@ -163,30 +171,32 @@ async fn place_order_paths() {
         None,
     );
     ix.accounts[2].pubkey = k.asks;
-    f.fail(ix, &b.owner, code(E::WrongMarketAccount)).await;
+    world.fail(ix, &b.owner, code(E::WrongMarketAccount)).await;
     // Batches: atomic, bounded.
     let too_many = vec![order(Side::Bid, OrderType::Limit, 50, 1); 9];
-    f.fail(
-        build::place_orders(&b.key(), &k, too_many, None),
-        &b.owner,
-        code(E::TooManyOrders),
-    )
-    .await;
+    world
+        .fail(
+            build::place_orders(&b.key(), &k, too_many, None),
+            &b.owner,
+            code(E::TooManyOrders),
+        )
+        .await;
     let batch = vec![
         order(Side::Bid, OrderType::Limit, 50, 1),
         order(Side::Bid, OrderType::PostOnly, 100, 1),
     ];
-    f.fail(
-        build::place_orders(&b.key(), &k, batch, None),
-        &b.owner,
-        code(E::PostOnlyWouldCross),
-    )
-    .await;
+    world
+        .fail(
+            build::place_orders(&b.key(), &k, batch, None),
+            &b.owner,
+            code(E::PostOnlyWouldCross),
+        )
+        .await;
     let batch = vec![
         order(Side::Bid, OrderType::Limit, 50, 1),
         order(Side::Bid, OrderType::Limit, 51, 1),
     ];
-    let ev = f
+    let ev = world
         .env
         .send(
             &[build::place_orders(&b.key(), &k, batch, None)],
@@ -201,7 +211,7 @@ async fn place_order_paths() {
         2
     );
     // cancel_all_and_place replaces both quotes atomically.
-    let ev = f
+    let ev = world
         .env
         .send(
             &[build::cancel_all_and_place(
@@ -220,7 +230,7 @@ async fn place_order_paths() {
             .count(),
         2
     );
-    let bids = decode::book(&f.env.data(&k.bids).await).unwrap();
+    let bids = decode::book(&world.env.data(&k.bids).await).unwrap();
     assert_eq!(
         bids.l2(10),
         vec![decode::L2Level {

@@ -4,35 +4,41 @@ use super::*;
 
 #[tokio::test]
 async fn set_market_status_is_the_kill_switch() {
-    let mut f = fx().await;
-    let k = f.m.keys;
-    let auth = f.m.authority.insecure_clone();
-    let intruder = f.a.owner.insecure_clone();
-    f.fail(
-        build::set_market_status(&intruder.pubkey(), &k.market, 2),
-        &intruder,
-        code(E::NotMarketAuthority),
-    )
-    .await;
-    f.fail(
-        build::set_market_status(&auth.pubkey(), &k.market, 9),
-        &auth,
-        code(E::InvalidStatus),
-    )
-    .await;
-    f.fail(
-        build::set_market_status(&auth.pubkey(), &k.market, 0),
-        &auth,
-        code(E::InvalidStatus),
-    )
-    .await;
+    let mut world = two_traders().await;
+    let k = world.market.keys;
+    let auth = world.market.authority.insecure_clone();
+    let intruder = world.seller.owner.insecure_clone();
+    world
+        .fail(
+            build::set_market_status(&intruder.pubkey(), &k.market, 2),
+            &intruder,
+            code(E::NotMarketAuthority),
+        )
+        .await;
+    world
+        .fail(
+            build::set_market_status(&auth.pubkey(), &k.market, 9),
+            &auth,
+            code(E::InvalidStatus),
+        )
+        .await;
+    world
+        .fail(
+            build::set_market_status(&auth.pubkey(), &k.market, 0),
+            &auth,
+            code(E::InvalidStatus),
+        )
+        .await;
     // Paused: no placing; cancels, cranks and withdrawals still work.
-    let ev = f
-        .place(&f.a.clone(), order(Side::Ask, OrderType::Limit, 100, 5))
+    let ev = world
+        .place(
+            &world.seller.clone(),
+            order(Side::Ask, OrderType::Limit, 100, 5),
+        )
         .await
         .unwrap();
     let id = placed_id(&ev);
-    let ev = f
+    let ev = world
         .env
         .send(
             &[build::set_market_status(&auth.pubkey(), &k.market, 2)],
@@ -43,23 +49,26 @@ async fn set_market_status_is_the_kill_switch() {
     assert!(
         matches!(ev.as_slice(), [ProgramEvent::MarketStatusChanged(s)] if s.old_status == 0 && s.new_status == 2)
     );
-    let a = f.a.clone();
-    f.fail(
-        build::place_order(
-            &a.key(),
-            &k,
-            order(Side::Ask, OrderType::Limit, 100, 5),
-            None,
-        ),
-        &a.owner,
-        code(E::MarketNotActive),
-    )
-    .await;
-    f.env
+    let a = world.seller.clone();
+    world
+        .fail(
+            build::place_order(
+                &a.key(),
+                &k,
+                order(Side::Ask, OrderType::Limit, 100, 5),
+                None,
+            ),
+            &a.owner,
+            code(E::MarketNotActive),
+        )
+        .await;
+    world
+        .env
         .send(&[build::cancel_order(&a.key(), &k, id)], &[&a.owner])
         .await
         .unwrap();
-    f.env
+    world
+        .env
         .send(
             &[build::withdraw(
                 &a.key(),
@@ -73,44 +82,50 @@ async fn set_market_status_is_the_kill_switch() {
         .await
         .unwrap();
     // PostOnly: takers refused, post-only accepted.
-    f.env
+    world
+        .env
         .send(
             &[build::set_market_status(&auth.pubkey(), &k.market, 1)],
             &[&auth],
         )
         .await
         .unwrap();
-    f.fail(
-        build::place_order(
-            &a.key(),
-            &k,
-            order(Side::Ask, OrderType::ImmediateOrCancel, 100, 5),
-            None,
-        ),
-        &a.owner,
-        code(E::MarketPostOnly),
-    )
-    .await;
-    f.place(&a, order(Side::Ask, OrderType::PostOnly, 100, 5))
+    world
+        .fail(
+            build::place_order(
+                &a.key(),
+                &k,
+                order(Side::Ask, OrderType::ImmediateOrCancel, 100, 5),
+                None,
+            ),
+            &a.owner,
+            code(E::MarketPostOnly),
+        )
+        .await;
+    world
+        .place(&a, order(Side::Ask, OrderType::PostOnly, 100, 5))
         .await
         .unwrap();
     // Closed is final.
-    f.env
+    world
+        .env
         .send(
             &[build::set_market_status(&auth.pubkey(), &k.market, 3)],
             &[&auth],
         )
         .await
         .unwrap();
-    f.fail(
-        build::set_market_status(&auth.pubkey(), &k.market, 0),
-        &auth,
-        code(E::MarketClosed),
-    )
-    .await;
+    world
+        .fail(
+            build::set_market_status(&auth.pubkey(), &k.market, 0),
+            &auth,
+            code(E::MarketClosed),
+        )
+        .await;
     let newcomer = Kp::new();
-    let payer = f.env.payer();
-    f.env
+    let payer = world.env.payer();
+    world
+        .env
         .send(
             &[anchor_lang::solana_program::system_instruction::transfer(
                 &payer.pubkey(),
@@ -121,16 +136,18 @@ async fn set_market_status_is_the_kill_switch() {
         )
         .await
         .unwrap();
-    f.fail(
-        build::open_trader_account(&newcomer.pubkey(), &k.market),
-        &newcomer,
-        code(E::MarketNotActive),
-    )
-    .await;
-    f.fail(
-        build::deposit(&a.key(), &k, TokenKind::Base, &a.base_wallet, 1),
-        &a.owner,
-        code(E::MarketNotActive),
-    )
-    .await;
+    world
+        .fail(
+            build::open_trader_account(&newcomer.pubkey(), &k.market),
+            &newcomer,
+            code(E::MarketNotActive),
+        )
+        .await;
+    world
+        .fail(
+            build::deposit(&a.key(), &k, TokenKind::Base, &a.base_wallet, 1),
+            &a.owner,
+            code(E::MarketNotActive),
+        )
+        .await;
 }
