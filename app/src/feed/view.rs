@@ -3,15 +3,16 @@
 //! then advanced by every ingested batch, producing the deltas of each
 //! channel. Everything here is plain data; the hub owns one per market.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use anchor_lang::prelude::Pubkey;
+use orderbook::events::OrderFilled;
 use orderbook_client::events::ProgramEvent;
 use serde_json::{Value, json};
 use tokio_postgres::Client;
 
 use crate::indexer::IndexError;
-use crate::ingest::{BalanceRow, Ingested};
+use crate::ingest::{BalanceRow, Ingested, NewEvent};
 use crate::model::{CANDLE_RESOLUTIONS, Candle, OrderStatus, bucket_start};
 
 /// Trades kept for snapshots.
@@ -397,95 +398,96 @@ impl MarketView {
     /// Apply one ingested batch; returns the delta of every channel it
     /// changed (account deltas per owner; candle deltas per resolution).
     pub fn apply(&mut self, batch: &Ingested) -> Vec<(Channel, Value)> {
-        let mut trades = Vec::new();
-        let mut l3: BTreeMap<u64, Value> = BTreeMap::new();
-        let mut l2: BTreeMap<(u8, u64), ()> = BTreeMap::new();
-        let mut candles: BTreeMap<(i64, i64), ()> = BTreeMap::new();
-        let mut account_orders: BTreeMap<u32, BTreeMap<u64, Value>> = BTreeMap::new();
-        let mut touch = |o: &BookOrder, status: OrderStatus, l3: &mut BTreeMap<u64, Value>| {
-            let mut j = o.json();
-            j["status"] = json!(status.as_str());
-            l3.insert(o.order_id, j.clone());
-            account_orders
-                .entry(o.trader_id)
-                .or_default()
-                .insert(o.order_id, j);
-            l2.insert((o.side, o.price), ());
-        };
+        let mut delta = BatchDelta::default();
         for ne in &batch.events {
-            if self.seq.is_some_and(|s| ne.seq <= s) {
-                continue; // already part of the loaded state
+            self.apply_event(ne, &mut delta);
+        }
+        self.trim_candles();
+        let mut out = self.market_deltas(delta.trades, &delta.l3, &delta.l2, &delta.candles);
+        out.extend(self.account_deltas(delta.account_orders, &batch.balances));
+        out
+    }
+
+    /// One new event: the book, owners and candles change; `delta` records what to send.
+    fn apply_event(&mut self, ne: &NewEvent, delta: &mut BatchDelta) {
+        if self.seq.is_some_and(|s| ne.seq <= s) {
+            return; // already part of the loaded state
+        }
+        let expected = self.seq.map_or(0, |s| s + 1);
+        if ne.seq != expected {
+            // Only this process's indexer feeds the view; a jump means
+            // events were written by someone else (a second indexer on
+            // the same database). Deltas stay gap-free per channel, but
+            // the view misses those events until the server restarts.
+            self.gaps += 1;
+            tracing::error!(market = %self.market, expected, got = ne.seq, "feed view skipped events; restart the server to reload");
+        }
+        self.seq = Some(ne.seq);
+        match &ne.event {
+            ProgramEvent::TraderAccountOpened(e) => self.set_owner(e.trader_id, e.owner),
+            ProgramEvent::TraderAccountClosed(e) => {
+                self.owners.remove(&e.trader_id);
+                self.trader_of.remove(&e.owner);
             }
-            let expected = self.seq.map_or(0, |s| s + 1);
-            if ne.seq != expected {
-                // Only this process's indexer feeds the view; a jump means
-                // events were written by someone else (a second indexer on
-                // the same database). Deltas stay gap-free per channel, but
-                // the view misses those events until the server restarts.
-                self.gaps += 1;
-                tracing::error!(market = %self.market, expected, got = ne.seq, "feed view skipped events; restart the server to reload");
+            ProgramEvent::OrderPlaced(e) if e.posted_base_lots > 0 => {
+                let o = BookOrder {
+                    order_id: e.order_id,
+                    side: e.side,
+                    price: e.price,
+                    trader_id: e.trader_id,
+                    base_lots: e.posted_base_lots,
+                };
+                self.add(o);
+                delta.touch(&o, OrderStatus::Open);
             }
-            self.seq = Some(ne.seq);
-            match &ne.event {
-                ProgramEvent::TraderAccountOpened(e) => self.set_owner(e.trader_id, e.owner),
-                ProgramEvent::TraderAccountClosed(e) => {
-                    self.owners.remove(&e.trader_id);
-                    self.trader_of.remove(&e.owner);
+            ProgramEvent::OrderFilled(e) => self.apply_fill(ne, e, delta),
+            ProgramEvent::OrderOut(e) => {
+                if let Some(o) = self.reduce(e.order_id, e.base_lots, e.order_gone) {
+                    let gone = o.base_lots == 0;
+                    delta.touch(&o, OrderStatus::after_out(e.reason, gone));
                 }
-                ProgramEvent::OrderPlaced(e) if e.posted_base_lots > 0 => {
-                    let o = BookOrder {
-                        order_id: e.order_id,
-                        side: e.side,
-                        price: e.price,
-                        trader_id: e.trader_id,
-                        base_lots: e.posted_base_lots,
-                    };
-                    self.add(o);
-                    touch(&o, OrderStatus::Open, &mut l3);
+            }
+            ProgramEvent::OrderCancelled(e) => {
+                if let Some(o) = self.reduce(e.order_id, 0, true) {
+                    delta.touch(&o, OrderStatus::Cancelled);
                 }
-                ProgramEvent::OrderFilled(e) => {
-                    if let Some(o) = self.reduce(e.maker_order_id, e.base_lots, e.maker_out) {
-                        touch(&o, OrderStatus::after_fill(o.base_lots == 0), &mut l3);
-                    }
-                    trades.push(json!({
-                        "seq": ne.seq,
-                        "price": e.price,
-                        "base_lots": e.base_lots,
-                        "quote": e.quote.to_string(),
-                        "taker_side": side_name(e.taker_side),
-                        "maker_order_id": e.maker_order_id,
-                        "taker_order_id": e.taker_order_id,
-                        "maker_trader_id": e.maker_trader_id,
-                        "taker_trader_id": e.taker_trader_id,
-                        "slot": ne.slot,
-                        "block_time": ne.block_time,
-                    }));
-                    if let Some(time) = ne.block_time {
-                        for r in CANDLE_RESOLUTIONS {
-                            let key = (r, bucket_start(time, r));
-                            self.candles
-                                .entry(key)
-                                .or_insert(Candle::new(e.price as i64))
-                                .add(e.price as i64, e.base_lots, e.quote);
-                            candles.insert(key, ());
-                        }
-                    }
-                }
-                ProgramEvent::OrderOut(e) => {
-                    if let Some(o) = self.reduce(e.order_id, e.base_lots, e.order_gone) {
-                        let gone = o.base_lots == 0;
-                        touch(&o, OrderStatus::after_out(e.reason, gone), &mut l3);
-                    }
-                }
-                ProgramEvent::OrderCancelled(e) => {
-                    if let Some(o) = self.reduce(e.order_id, 0, true) {
-                        touch(&o, OrderStatus::Cancelled, &mut l3);
-                    }
-                }
-                _ => {}
+            }
+            _ => {}
+        }
+    }
+
+    /// A fill: its maker order shrinks, it is a trade, it joins the candles.
+    fn apply_fill(&mut self, ne: &NewEvent, e: &OrderFilled, delta: &mut BatchDelta) {
+        if let Some(o) = self.reduce(e.maker_order_id, e.base_lots, e.maker_out) {
+            delta.touch(&o, OrderStatus::after_fill(o.base_lots == 0));
+        }
+        delta.trades.push(json!({
+            "seq": ne.seq,
+            "price": e.price,
+            "base_lots": e.base_lots,
+            "quote": e.quote.to_string(),
+            "taker_side": side_name(e.taker_side),
+            "maker_order_id": e.maker_order_id,
+            "taker_order_id": e.taker_order_id,
+            "maker_trader_id": e.maker_trader_id,
+            "taker_trader_id": e.taker_trader_id,
+            "slot": ne.slot,
+            "block_time": ne.block_time,
+        }));
+        if let Some(time) = ne.block_time {
+            for r in CANDLE_RESOLUTIONS {
+                let key = (r, bucket_start(time, r));
+                self.candles
+                    .entry(key)
+                    .or_insert(Candle::new(e.price as i64))
+                    .add(e.price as i64, e.base_lots, e.quote);
+                delta.candles.insert(key);
             }
         }
-        // Drop candles beyond the kept window.
+    }
+
+    /// Drop candles beyond the kept window.
+    fn trim_candles(&mut self) {
         for r in CANDLE_RESOLUTIONS {
             let keys: Vec<(i64, i64)> = self
                 .candles
@@ -496,6 +498,16 @@ impl MarketView {
                 self.candles.remove(k);
             }
         }
+    }
+
+    /// The trades, L3, L2 and candle deltas of a batch.
+    fn market_deltas(
+        &mut self,
+        trades: Vec<Value>,
+        l3: &BTreeMap<u64, Value>,
+        l2: &BTreeSet<(u8, u64)>,
+        candles: &BTreeSet<(i64, i64)>,
+    ) -> Vec<(Channel, Value)> {
         let mut out = Vec::new();
         if !trades.is_empty() {
             for t in &trades {
@@ -509,14 +521,14 @@ impl MarketView {
         if !l3.is_empty() {
             out.push((
                 Channel::L3,
-                json!({ "orders": l3.into_values().collect::<Vec<_>>() }),
+                json!({ "orders": l3.values().cloned().collect::<Vec<_>>() }),
             ));
-            let levels: Vec<Value> = l2.keys().map(|(s, p)| self.level_json(*s, *p)).collect();
+            let levels: Vec<Value> = l2.iter().map(|(s, p)| self.level_json(*s, *p)).collect();
             out.push((Channel::L2, json!({ "levels": levels })));
         }
         for r in CANDLE_RESOLUTIONS {
             let c: Vec<Value> = candles
-                .keys()
+                .iter()
                 .filter(|k| k.0 == r)
                 .filter_map(|k| self.candles.get(k).map(|c| candle_json(k.0, k.1, c)))
                 .collect();
@@ -524,6 +536,15 @@ impl MarketView {
                 out.push((Channel::Candles(r), json!({ "candles": c })));
             }
         }
+        out
+    }
+
+    /// Each touched trader's account delta (its orders and refreshed balances), by owner.
+    fn account_deltas(
+        &mut self,
+        account_orders: BTreeMap<u32, BTreeMap<u64, Value>>,
+        balances: &[BalanceRow],
+    ) -> Vec<(Channel, Value)> {
         let mut account: BTreeMap<u32, Value> = BTreeMap::new();
         for (id, orders) in account_orders {
             account.insert(
@@ -531,7 +552,7 @@ impl MarketView {
                 json!({ "trader_id": id, "orders": orders.into_values().collect::<Vec<_>>() }),
             );
         }
-        for b in &batch.balances {
+        for b in balances {
             if b.closed {
                 self.balances.remove(&b.trader_id);
             } else {
@@ -542,19 +563,46 @@ impl MarketView {
                 .or_insert_with(|| json!({ "trader_id": b.trader_id, "orders": [] }))["balances"] =
                 balance_json(b);
         }
+        let mut out = Vec::new();
         for (id, delta) in account {
-            let owner = self.owners.get(&id).copied().or_else(|| {
-                batch
-                    .balances
-                    .iter()
-                    .find(|b| b.trader_id == id)
-                    .map(|b| b.owner)
-            });
+            let owner = self
+                .owners
+                .get(&id)
+                .copied()
+                .or_else(|| balances.iter().find(|b| b.trader_id == id).map(|b| b.owner));
             if let Some(owner) = owner {
                 out.push((Channel::Account(owner), delta));
             }
         }
         out
+    }
+}
+
+/// What one batch changed, per channel, while its events are applied.
+#[derive(Default)]
+struct BatchDelta {
+    trades: Vec<Value>,
+    /// Changed orders by id (their latest state).
+    l3: BTreeMap<u64, Value>,
+    /// Changed price levels (side, price).
+    l2: BTreeSet<(u8, u64)>,
+    /// Changed candles (resolution, bucket start).
+    candles: BTreeSet<(i64, i64)>,
+    /// Changed orders per trader.
+    account_orders: BTreeMap<u32, BTreeMap<u64, Value>>,
+}
+
+impl BatchDelta {
+    /// Record `order`'s new state in the L3, L2 and account deltas.
+    fn touch(&mut self, order: &BookOrder, status: OrderStatus) {
+        let mut j = order.json();
+        j["status"] = json!(status.as_str());
+        self.l3.insert(order.order_id, j.clone());
+        self.account_orders
+            .entry(order.trader_id)
+            .or_default()
+            .insert(order.order_id, j);
+        self.l2.insert((order.side, order.price));
     }
 }
 
