@@ -3,12 +3,14 @@
 //! queue, sending heartbeats and the close frame when the hub drops it).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::AppState;
 use crate::feed::hub::{Cmd, Outbox, OutboxError, error_message};
@@ -106,7 +108,7 @@ pub async fn connection(state: AppState, socket: WebSocket, permit: ConnectionPe
     let _permit = permit;
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let hub = state.hub.clone();
-    let (outbox, mut out_rx) = Outbox::new(hub.config.queue_capacity, hub.config.queue_bytes);
+    let (outbox, out_rx) = Outbox::new(hub.config.queue_capacity, hub.config.queue_bytes);
     let (kill_tx, kill_rx) = oneshot::channel::<String>();
     if !hub
         .send(Cmd::Connect {
@@ -118,41 +120,65 @@ pub async fn connection(state: AppState, socket: WebSocket, permit: ConnectionPe
     {
         return;
     }
-    let limits = &state.guards.limits;
-    let mut requests = TokenBucket::new(limits.ws_requests_per_sec, limits.ws_request_burst);
-    let written = outbox.clone();
-    let (mut sink, mut stream) = socket.split();
-    let heartbeat = hub.config.heartbeat;
-    let writer = async move {
-        let mut kill_rx = kill_rx;
-        let mut tick = tokio::time::interval(heartbeat);
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                // A drop decided by the hub wins over queued messages.
-                biased;
-                reason = &mut kill_rx => {
-                    let reason = reason.unwrap_or_else(|_| "server closing".into());
-                    let _ = sink.send(Message::Close(Some(CloseFrame { code: close_code::POLICY, reason: reason.into() }))).await;
-                    break;
+    let (sink, stream) = socket.split();
+    let writer = write_loop(sink, out_rx, kill_rx, outbox.clone(), hub.config.heartbeat);
+    let reader = read_loop(&state, conn, stream, &outbox);
+    tokio::select! {
+        _ = writer => {}
+        _ = reader => {}
+    }
+    hub.send(Cmd::Disconnect { conn }).await;
+}
+
+/// Send the client's queued messages and a heartbeat, until the hub drops
+/// the client (with the reason in a close frame), the queue closes or the
+/// socket fails.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut out_rx: mpsc::Receiver<Utf8Bytes>,
+    mut kill_rx: oneshot::Receiver<String>,
+    written: Outbox,
+    heartbeat: Duration,
+) {
+    let mut tick = tokio::time::interval(heartbeat);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            // A drop decided by the hub wins over queued messages.
+            biased;
+            reason = &mut kill_rx => {
+                let reason = reason.unwrap_or_else(|_| "server closing".into());
+                let _ = sink.send(Message::Close(Some(CloseFrame { code: close_code::POLICY, reason: reason.into() }))).await;
+                break;
+            }
+            msg = out_rx.recv() => match msg {
+                Some(m) => {
+                    let len = m.len();
+                    let sent = sink.send(Message::Text(m)).await;
+                    written.sent(len);
+                    if sent.is_err() { break }
                 }
-                msg = out_rx.recv() => match msg {
-                    Some(m) => {
-                        let len = m.len();
-                        let sent = sink.send(Message::Text(m)).await;
-                        written.sent(len);
-                        if sent.is_err() { break }
-                    }
-                    None => break,
-                },
-                _ = tick.tick() => {
-                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-                    let hb = json!({ "type": "heartbeat", "time_ms": now.as_millis() as u64 }).to_string();
-                    if sink.send(Message::Text(hb.into())).await.is_err() { break }
-                }
+                None => break,
+            },
+            _ = tick.tick() => {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                let hb = json!({ "type": "heartbeat", "time_ms": now.as_millis() as u64 }).to_string();
+                if sink.send(Message::Text(hb.into())).await.is_err() { break }
             }
         }
-    };
+    }
+}
+
+/// Read the client's requests until it closes, its socket fails, or its
+/// queue overflows: each is answered, refused or handed to the hub.
+async fn read_loop(
+    state: &AppState,
+    conn: u64,
+    mut stream: SplitStream<WebSocket>,
+    outbox: &Outbox,
+) {
+    let limits = &state.guards.limits;
+    let mut requests = TokenBucket::new(limits.ws_requests_per_sec, limits.ws_request_burst);
     // Replies the reader queues itself; a client that sends without reading
     // fills its queue and is disconnected like any slow consumer.
     let reply = |msg: Utf8Bytes| match outbox.push(msg) {
@@ -163,79 +189,72 @@ pub async fn connection(state: AppState, socket: WebSocket, permit: ConnectionPe
         }
         Err(OutboxError::Closed) => false,
     };
-    let reader = async {
-        while let Some(Ok(msg)) = stream.next().await {
-            let text = match msg {
-                Message::Text(t) => t,
-                Message::Close(_) => break,
-                Message::Binary(_) => {
-                    state.metrics.bad_requests.inc();
-                    let refusal = error_message(
-                        "bad_request",
-                        "binary frames are not accepted; send JSON text",
-                        Value::Null,
-                    );
-                    if !reply(refusal) {
-                        break;
-                    }
-                    continue;
-                }
-                _ => continue,
-            };
-            let request: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-            if !requests.take() {
-                state.metrics.rate_limited.with_label_values(&["ws"]).inc();
+    while let Some(Ok(msg)) = stream.next().await {
+        let text = match msg {
+            Message::Text(t) => t,
+            Message::Close(_) => break,
+            Message::Binary(_) => {
+                state.metrics.bad_requests.inc();
                 let refusal = error_message(
-                    "rate_limited",
-                    format!(
-                        "more than {} requests per second; slow down",
-                        limits.ws_requests_per_sec
-                    ),
-                    request,
+                    "bad_request",
+                    "binary frames are not accepted; send JSON text",
+                    Value::Null,
                 );
                 if !reply(refusal) {
                     break;
                 }
                 continue;
             }
-            let cmd = match parse_request(text.as_str()) {
-                Ok(Request::Ping) => {
-                    let pong = json!({ "type": "pong", "request": request }).to_string();
-                    if !reply(pong.into()) {
-                        break;
-                    }
-                    continue;
-                }
-                Ok(Request::Subscribe(market, channel)) => Cmd::Subscribe {
-                    conn,
-                    market,
-                    channel,
-                    request,
-                },
-                Ok(Request::Unsubscribe(market, channel)) => Cmd::Unsubscribe {
-                    conn,
-                    market,
-                    channel,
-                    request,
-                },
-                Err((code, message)) => {
-                    state.metrics.bad_requests.inc();
-                    if !reply(error_message(code, message, request)) {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            if !hub.send(cmd).await {
+            _ => continue,
+        };
+        let request: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
+        if !requests.take() {
+            state.metrics.rate_limited.with_label_values(&["ws"]).inc();
+            let refusal = error_message(
+                "rate_limited",
+                format!(
+                    "more than {} requests per second; slow down",
+                    limits.ws_requests_per_sec
+                ),
+                request,
+            );
+            if !reply(refusal) {
                 break;
             }
+            continue;
         }
-    };
-    tokio::select! {
-        _ = writer => {}
-        _ = reader => {}
+        let cmd = match parse_request(text.as_str()) {
+            Ok(Request::Ping) => {
+                let pong = json!({ "type": "pong", "request": request }).to_string();
+                if !reply(pong.into()) {
+                    break;
+                }
+                continue;
+            }
+            Ok(Request::Subscribe(market, channel)) => Cmd::Subscribe {
+                conn,
+                market,
+                channel,
+                request,
+            },
+            Ok(Request::Unsubscribe(market, channel)) => Cmd::Unsubscribe {
+                conn,
+                market,
+                channel,
+                request,
+            },
+            Err((code, message)) => {
+                state.metrics.bad_requests.inc();
+                if !reply(error_message(code, message, request)) {
+                    break;
+                }
+                continue;
+            }
+        };
+        if !state.hub.send(cmd).await {
+            break;
+        }
     }
-    hub.send(Cmd::Disconnect { conn }).await;
 }
 
 #[cfg(test)]
