@@ -15,6 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getOrCreateAssociatedTokenAccount, mintTo } from '@solana/spl-token';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction } from '@solana/web3.js';
 
+import { confirm } from './test/node.js';
+
 const rpcUrl = process.env.ORDERBOOK_RPC_URL ?? 'http://127.0.0.1:8899';
 const feedUrl = process.env.ORDERBOOK_FEED_URL ?? 'http://127.0.0.1:8080';
 const mintAuthorityPath =
@@ -38,12 +40,7 @@ async function api(method, route, body) {
   return json;
 }
 
-async function confirmed(signature) {
-  const { blockhash, lastValidBlockHeight } = await connection.getLatestBlockhash();
-  const { value } = await connection.confirmTransaction({ signature, blockhash, lastValidBlockHeight });
-  if (value.err) throw new Error(`${signature} failed: ${JSON.stringify(value.err)}`);
-  return signature;
-}
+const confirmed = (signature) => confirm(connection, signature);
 
 /** Ask the feed for an unsigned transaction, sign it as the wallet, send it to the node. */
 async function signAndSend(route, body, wallet) {

@@ -10,11 +10,8 @@ use tokio_postgres::Transaction;
 
 use super::BalanceRow;
 use super::effects::Effects;
+use super::tables::num;
 use crate::indexer::IndexError;
-
-fn num(v: impl ToString) -> String {
-    v.to_string()
-}
 
 /// Re-read the balances of every trader the batch touched and store them;
 /// returns the rows written.

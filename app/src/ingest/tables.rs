@@ -16,13 +16,21 @@ use crate::indexer::IndexError;
 use crate::model::MARKET_DELETED_STATUS;
 
 /// Numeric columns travel as text (u64 and u128 do not fit bigint).
-fn num(v: impl ToString) -> String {
+pub(super) fn num(v: impl ToString) -> String {
     v.to_string()
 }
 
 /// A column of `rows` mapped by `f`.
 fn column<'r, T, R>(rows: &'r [R], f: impl Fn(&'r R) -> T) -> Vec<T> {
     rows.iter().map(f).collect()
+}
+
+/// A bigint column of u64 values, refusing any past i64::MAX.
+fn bigint_column<R>(rows: &[R], f: impl Fn(&R) -> u64) -> Result<Vec<i64>, IndexError> {
+    Ok(rows
+        .iter()
+        .map(|r| i64_of(f(r)))
+        .collect::<Result<_, _>>()?)
 }
 
 /// One stored event (`events` row).
@@ -204,14 +212,6 @@ async fn insert_orders(
     market: &str,
     placed: &[PlacedOrder<'_>],
 ) -> Result<(), IndexError> {
-    let order_ids = placed
-        .iter()
-        .map(|p| i64_of(p.event.order_id))
-        .collect::<Result<Vec<_>, _>>()?;
-    let prices = placed
-        .iter()
-        .map(|p| i64_of(p.event.price))
-        .collect::<Result<Vec<_>, _>>()?;
     t.execute(
         "INSERT INTO orders (market, order_id, trader_id, client_order_id, side, order_type, price, max_base_lots,
              posted_base_lots, open_base_lots, filled_base_lots, status, expiry, placed_seq, updated_seq)
@@ -224,12 +224,12 @@ async fn insert_orders(
          ON CONFLICT DO NOTHING",
         &[
             &market,
-            &order_ids,
+            &bigint_column(placed, |p| p.event.order_id)?,
             &column(placed, |p| p.event.trader_id as i32),
             &column(placed, |p| num(p.event.client_order_id)),
             &column(placed, |p| i16::from(p.event.side)),
             &column(placed, |p| i16::from(p.event.order_type)),
-            &prices,
+            &bigint_column(placed, |p| p.event.price)?,
             &column(placed, |p| num(p.event.max_base_lots)),
             &column(placed, |p| num(p.event.posted_base_lots)),
             &column(placed, |p| num(p.event.filled_base_lots)),
@@ -247,12 +247,6 @@ async fn insert_fills(
     market: &str,
     fills: &[Fill<'_>],
 ) -> Result<(), IndexError> {
-    let checked = |f: fn(&Fill) -> u64| {
-        fills
-            .iter()
-            .map(|x| i64_of(f(x)))
-            .collect::<Result<Vec<_>, _>>()
-    };
     t.execute(
         "INSERT INTO fills (market, seq, queue_seq, maker_trader_id, taker_trader_id, maker_order_id, taker_order_id,
              taker_side, price, base_lots, slot, quote, taker_fee, maker_fee, block_time)
@@ -263,13 +257,13 @@ async fn insert_fills(
         &[
             &market,
             &column(fills, |f| f.seq),
-            &checked(|f| f.event.queue_seq)?,
+            &bigint_column(fills, |f| f.event.queue_seq)?,
             &column(fills, |f| f.event.maker_trader_id as i32),
             &column(fills, |f| f.event.taker_trader_id as i32),
-            &checked(|f| f.event.maker_order_id)?,
-            &checked(|f| f.event.taker_order_id)?,
+            &bigint_column(fills, |f| f.event.maker_order_id)?,
+            &bigint_column(fills, |f| f.event.taker_order_id)?,
             &column(fills, |f| i16::from(f.event.taker_side)),
-            &checked(|f| f.event.price)?,
+            &bigint_column(fills, |f| f.event.price)?,
             &column(fills, |f| num(f.event.base_lots)),
             &column(fills, |f| f.slot),
             &column(fills, |f| num(f.event.quote)),

@@ -56,19 +56,11 @@ pub async fn funded(client: &RpcClient, sol: u64) -> Keypair {
     owner
 }
 
+/// Wait until `signature` is confirmed, and fail the test if the transaction failed.
 pub async fn wait_confirmed(client: &RpcClient, signature: &solana_signature::Signature) {
-    for _ in 0..100 {
-        if client
-            .confirm_transaction_with_commitment(signature, CommitmentConfig::confirmed())
-            .await
-            .unwrap()
-            .value
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    if let Err(e) = wait_settled(client, signature).await {
+        panic!("{signature} failed: {e}");
     }
-    panic!("{signature} not confirmed");
 }
 
 /// Wait until `signature` is confirmed, failed or not, and return its result.
