@@ -26,6 +26,8 @@ pub enum DbError {
     OutOfRange(u64),
     #[error("numeric column holds {0}, not a u64")]
     NotU64(String),
+    #[error("{column} column holds {code}, which no variant has")]
+    BadEnum { column: &'static str, code: i16 },
     #[error("database pool: {0}")]
     Pool(String),
 }

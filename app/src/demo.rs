@@ -6,7 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::PlaceOrderArgs;
+
+use orderbook::types::{OrderType, Side};
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
 use orderbook_client::ix;

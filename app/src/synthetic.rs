@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use anchor_lang::prelude::Pubkey;
 use orderbook::events::{Deposited, OrderCancelled, OrderFilled, OrderPlaced};
+use orderbook::types::{OrderType, Side, TokenKind};
 use orderbook_chain::TxEvents;
 use orderbook_client::events::ProgramEvent;
 use solana_signature::Signature;
@@ -16,7 +17,7 @@ pub struct Synthetic {
     pub next_seq: u64,
     next_order: u64,
     next_queue: u64,
-    open: VecDeque<(u64, u8, u64)>,
+    open: VecDeque<(u64, Side, u64)>,
     tx: u64,
     pub start_time: i64,
 }
@@ -47,7 +48,11 @@ impl Synthetic {
         if (roll < 4 || self.open.len() < 4) || roll == 9 && self.open.len() < 8 {
             let id = self.next_order;
             self.next_order += 1;
-            let side = (id % 2) as u8;
+            let side = if id.is_multiple_of(2) {
+                Side::Bid
+            } else {
+                Side::Ask
+            };
             let price = 1_000 + (id * 7919) % 40;
             self.open.push_back((id, side, price));
             return ProgramEvent::OrderPlaced(OrderPlaced {
@@ -57,7 +62,7 @@ impl Synthetic {
                 order_id: id,
                 client_order_id: id,
                 side,
-                order_type: 0,
+                order_type: OrderType::Limit,
                 price,
                 max_base_lots: 10,
                 posted_base_lots: 10,
@@ -78,7 +83,7 @@ impl Synthetic {
                 taker_trader_id: 99,
                 maker_order_id: id,
                 taker_order_id: self.next_order + 1_000_000,
-                taker_side: 1 - side,
+                taker_side: side.opposite(),
                 price,
                 base_lots: 10,
                 quote: price * 10 * 10,
@@ -104,7 +109,11 @@ impl Synthetic {
             market,
             seq,
             trader_id: (seq % 50) as u32,
-            token: (seq % 2) as u8,
+            token: if seq.is_multiple_of(2) {
+                TokenKind::Base
+            } else {
+                TokenKind::Quote
+            },
             amount: 1_000_000,
         })
     }

@@ -9,6 +9,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use orderbook::events::*;
+use orderbook::types::{MarketStatus, OrderType, OutReason, Side, TokenKind};
 use orderbook_app::db;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::ingest::ingest_batch;
@@ -54,7 +55,7 @@ fn price() -> impl Strategy<Value = u64> {
 #[derive(Clone, Debug)]
 enum Draft {
     Placed {
-        side: u8,
+        side: Side,
         price: u64,
         max: u64,
         posted: u64,
@@ -76,7 +77,7 @@ enum Draft {
     Out {
         pick: usize,
         lots: u64,
-        reason: u8,
+        reason: OutReason,
         gone: bool,
     },
     Cancelled {
@@ -85,11 +86,11 @@ enum Draft {
     },
     Transfer {
         deposit: bool,
-        token: u8,
+        token: TokenKind,
         amount: u64,
     },
     Swept {
-        token: u8,
+        token: TokenKind,
         amount: u64,
     },
     Consumed {
@@ -97,13 +98,26 @@ enum Draft {
         reward: u64,
     },
     Status {
-        status: u8,
+        status: MarketStatus,
     },
 }
 
 fn draft() -> impl Strategy<Value = Draft> {
+    let sides = prop::sample::select(vec![Side::Bid, Side::Ask]);
+    let tokens = || prop::sample::select(vec![TokenKind::Base, TokenKind::Quote]);
+    let reasons = prop::sample::select(vec![
+        OutReason::Expired,
+        OutReason::Evicted,
+        OutReason::SelfTrade,
+    ]);
+    let statuses = prop::sample::select(vec![
+        MarketStatus::Active,
+        MarketStatus::PostOnly,
+        MarketStatus::Paused,
+        MarketStatus::Closed,
+    ]);
     let placed = (
-        0u8..2,
+        sides,
         price(),
         user_u64(),
         user_u64(),
@@ -146,14 +160,14 @@ fn draft() -> impl Strategy<Value = Draft> {
     prop_oneof![
         4 => placed,
         3 => filled,
-        1 => (any::<usize>(), user_u64(), 0u8..3, any::<bool>())
+        1 => (any::<usize>(), user_u64(), reasons, any::<bool>())
             .prop_map(|(pick, lots, reason, gone)| Draft::Out { pick, lots, reason, gone }),
         1 => (any::<usize>(), user_u64()).prop_map(|(pick, lots)| Draft::Cancelled { pick, lots }),
-        1 => (any::<bool>(), 0u8..2, user_u64())
+        1 => (any::<bool>(), tokens(), user_u64())
             .prop_map(|(deposit, token, amount)| Draft::Transfer { deposit, token, amount }),
-        1 => (0u8..2, user_u64()).prop_map(|(token, amount)| Draft::Swept { token, amount }),
+        1 => (tokens(), user_u64()).prop_map(|(token, amount)| Draft::Swept { token, amount }),
         1 => (any::<u32>(), user_u64()).prop_map(|(count, reward)| Draft::Consumed { count, reward }),
-        1 => (0u8..4).prop_map(|status| Draft::Status { status }),
+        1 => statuses.prop_map(|status| Draft::Status { status }),
     ]
 }
 
@@ -198,7 +212,7 @@ impl Emitter {
                     order_id,
                     client_order_id: client,
                     side,
-                    order_type: 0,
+                    order_type: OrderType::Limit,
                     price,
                     max_base_lots: max,
                     posted_base_lots: posted,
@@ -226,7 +240,7 @@ impl Emitter {
                     taker_trader_id: 2,
                     maker_order_id: pick(&self.orders, i),
                     taker_order_id: self.next_order,
-                    taker_side: 0,
+                    taker_side: Side::Bid,
                     price,
                     base_lots: lots,
                     quote,
@@ -248,7 +262,7 @@ impl Emitter {
                     queue_seq: self.next_queue,
                     trader_id: 1,
                     order_id: pick(&self.orders, i),
-                    side: 1,
+                    side: Side::Ask,
                     price: 1,
                     base_lots: lots,
                     reason,
@@ -261,7 +275,7 @@ impl Emitter {
                 trader_id: 1,
                 order_id: pick(&self.orders, i),
                 client_order_id: 0,
-                side: 0,
+                side: Side::Bid,
                 price: 1,
                 base_lots: lots,
             }),
@@ -305,7 +319,7 @@ impl Emitter {
             Draft::Status { status } => ProgramEvent::MarketStatusChanged(MarketStatusChanged {
                 market,
                 seq,
-                old_status: 0,
+                old_status: MarketStatus::Active,
                 new_status: status,
             }),
         }

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::PlaceOrderArgs;
+
+use orderbook::types::{OrderType, Side};
 use orderbook_app::{db, indexer::Indexer};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;

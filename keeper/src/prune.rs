@@ -26,8 +26,8 @@ impl<C: Chain> Keeper<C> {
         let m = decode::market(&acc.data).map_err(|e| ChainError::Rpc(e.to_string()))?;
         let keys = ix::MarketKeys::from_market(*market, &m);
         for (side, key) in [
-            (orderbook::instructions::Side::Bid, m.bids),
-            (orderbook::instructions::Side::Ask, m.asks),
+            (orderbook::types::Side::Bid, m.bids),
+            (orderbook::types::Side::Ask, m.asks),
         ] {
             let Some(book) = self.chain.account(&key).await? else {
                 continue;

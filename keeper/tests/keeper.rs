@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use anchor_lang::solana_program::system_instruction;
-use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::PlaceOrderArgs;
+use orderbook::types::{OrderType, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};

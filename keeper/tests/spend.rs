@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::system_instruction;
-use orderbook::instructions::{OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+use orderbook::instructions::PlaceOrderArgs;
+use orderbook::types::{OrderType, SelfTradeMode, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};

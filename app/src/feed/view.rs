@@ -7,13 +7,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use anchor_lang::prelude::Pubkey;
 use orderbook::events::OrderFilled;
+use orderbook::types::Side;
 use orderbook_client::events::ProgramEvent;
 use serde_json::{Value, json};
 use tokio_postgres::Client;
 
 use crate::indexer::IndexError;
 use crate::ingest::{BalanceRow, Ingested, NewEvent};
-use crate::model::{CANDLE_RESOLUTIONS, Candle, OrderStatus, bucket_start};
+use crate::model::{CANDLE_RESOLUTIONS, Candle, OrderStatus, StoredEnum, bucket_start, side_name};
 
 /// Trades kept for snapshots.
 pub const RECENT_TRADES: usize = 100;
@@ -56,7 +57,7 @@ impl Channel {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BookOrder {
     pub order_id: u64,
-    pub side: u8,
+    pub side: Side,
     pub price: u64,
     pub trader_id: u32,
     pub base_lots: u64,
@@ -86,7 +87,7 @@ pub fn trade_json(r: &tokio_postgres::Row) -> Result<Value, crate::db::DbError> 
         "price": r.get::<_, i64>(1),
         "base_lots": crate::db::u64_text(r, 2)?,
         "quote": r.get::<_, String>(3),
-        "taker_side": side_name(r.get::<_, i16>(4) as u8),
+        "taker_side": side_name(Side::read(r, 4)?),
         "maker_order_id": r.get::<_, i64>(5),
         "taker_order_id": r.get::<_, i64>(6),
         "maker_trader_id": r.get::<_, i32>(7),
@@ -94,10 +95,6 @@ pub fn trade_json(r: &tokio_postgres::Row) -> Result<Value, crate::db::DbError> 
         "slot": r.get::<_, i64>(9),
         "block_time": r.get::<_, Option<i64>>(10),
     }))
-}
-
-pub fn side_name(side: u8) -> &'static str {
-    if side == 0 { "bid" } else { "ask" }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -201,7 +198,7 @@ impl MarketView {
         {
             v.add(BookOrder {
                 order_id: r.get::<_, i64>(0) as u64,
-                side: r.get::<_, i16>(1) as u8,
+                side: Side::read(&r, 1)?,
                 price: r.get::<_, i64>(2) as u64,
                 trader_id: r.get::<_, i32>(3) as u32,
                 base_lots: crate::db::u64_text(&r, 4)?,
@@ -286,7 +283,7 @@ impl MarketView {
     }
 
     fn add(&mut self, o: BookOrder) {
-        let l = self.levels[o.side as usize & 1].entry(o.price).or_default();
+        let l = self.levels[o.side as usize].entry(o.price).or_default();
         // Real levels fit a u64 (every resting lot is backed by vault tokens,
         // whose supply is a u64); saturate so no event can panic the hub.
         l.base_lots = l.base_lots.saturating_add(o.base_lots);
@@ -305,7 +302,7 @@ impl MarketView {
         };
         o.base_lots -= take;
         let now = *o;
-        let side = o.side as usize & 1;
+        let side = o.side as usize;
         let levels = &mut self.levels[side];
         if let Some(l) = levels.get_mut(&now.price) {
             l.base_lots -= take.min(l.base_lots);
@@ -322,8 +319,8 @@ impl MarketView {
         Some(now)
     }
 
-    fn level_json(&self, side: u8, price: u64) -> Value {
-        let l = self.levels[side as usize & 1]
+    fn level_json(&self, side: Side, price: u64) -> Value {
+        let l = self.levels[side as usize]
             .get(&price)
             .copied()
             .unwrap_or_default();
@@ -334,7 +331,7 @@ impl MarketView {
     pub fn l3(&self) -> Vec<BookOrder> {
         let mut v: Vec<BookOrder> = self.orders.values().copied().collect();
         v.sort_by_key(|o| {
-            let p = if o.side == 0 {
+            let p = if o.side == Side::Bid {
                 u64::MAX - o.price
             } else {
                 o.price
@@ -345,11 +342,11 @@ impl MarketView {
     }
 
     /// `(price, base_lots, orders)` per level, best first.
-    pub fn l2(&self, side: u8) -> Vec<(u64, u64, u32)> {
-        let it = self.levels[side as usize & 1]
+    pub fn l2(&self, side: Side) -> Vec<(u64, u64, u32)> {
+        let it = self.levels[side as usize]
             .iter()
             .map(|(p, l)| (*p, l.base_lots, l.orders));
-        if side == 0 {
+        if side == Side::Bid {
             it.rev().collect()
         } else {
             it.collect()
@@ -368,13 +365,13 @@ impl MarketView {
                 json!({ "orders": self.l3().iter().map(BookOrder::json).collect::<Vec<_>>() })
             }
             Channel::L2 => {
-                let side = |s: u8| {
+                let side = |s: Side| {
                     self.l2(s)
                         .into_iter()
                         .map(|(p, l, n)| json!({ "price": p, "base_lots": l, "orders": n }))
                         .collect::<Vec<_>>()
                 };
-                json!({ "bids": side(0), "asks": side(1) })
+                json!({ "bids": side(Side::Bid), "asks": side(Side::Ask) })
             }
             Channel::Candles(r) => {
                 let c: Vec<Value> = self
@@ -505,7 +502,7 @@ impl MarketView {
         &mut self,
         trades: Vec<Value>,
         l3: &BTreeMap<u64, Value>,
-        l2: &BTreeSet<(u8, u64)>,
+        l2: &BTreeSet<(Side, u64)>,
         candles: &BTreeSet<(i64, i64)>,
     ) -> Vec<(Channel, Value)> {
         let mut out = Vec::new();
@@ -585,7 +582,7 @@ struct BatchDelta {
     /// Changed orders by id (their latest state).
     l3: BTreeMap<u64, Value>,
     /// Changed price levels (side, price).
-    l2: BTreeSet<(u8, u64)>,
+    l2: BTreeSet<(Side, u64)>,
     /// Changed candles (resolution, bucket start).
     candles: BTreeSet<(i64, i64)>,
     /// Changed orders per trader.
@@ -639,7 +636,7 @@ mod tests {
             let b = batch(&mut s, 3);
             let deltas = v.apply(&b);
             assert!(deltas.iter().any(|(c, _)| *c == Channel::L3));
-            for side in [0u8, 1] {
+            for side in [Side::Bid, Side::Ask] {
                 let mut agg: BTreeMap<u64, (u64, u32)> = BTreeMap::new();
                 for o in v.l3().iter().filter(|o| o.side == side) {
                     let e = agg.entry(o.price).or_default();

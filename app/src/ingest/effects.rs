@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use orderbook::events::{MarketCreated, OrderFilled, OrderPlaced, TraderAccountOpened};
+use orderbook::types::{MarketStatus, TokenKind};
 use orderbook_client::events::ProgramEvent;
 
 use super::NewEvent;
@@ -15,7 +16,7 @@ use crate::model::{CANDLE_RESOLUTIONS, Candle, OrderStatus, bucket_start};
 /// A change to the `markets` row, in event order.
 pub enum MarketChange<'a> {
     Created { event: &'a MarketCreated, slot: i64 },
-    Status(u8),
+    Status(MarketStatus),
     Deleted,
 }
 
@@ -66,7 +67,7 @@ pub struct Transfer {
     pub seq: i64,
     pub trader_id: u32,
     pub kind: TransferKind,
-    pub token: u8,
+    pub token: TokenKind,
     pub amount: u64,
 }
 
@@ -191,7 +192,14 @@ impl<'a> Effects<'a> {
         Ok(())
     }
 
-    fn transfer(&mut self, seq: i64, trader_id: u32, kind: TransferKind, token: u8, amount: u64) {
+    fn transfer(
+        &mut self,
+        seq: i64,
+        trader_id: u32,
+        kind: TransferKind,
+        token: TokenKind,
+        amount: u64,
+    ) {
         self.touched_traders.insert(trader_id);
         self.transfers.push(Transfer {
             seq,

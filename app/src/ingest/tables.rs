@@ -13,7 +13,7 @@ use super::effects::{
 };
 use crate::db::i64_of;
 use crate::indexer::IndexError;
-use crate::model::MARKET_DELETED_STATUS;
+use crate::model::{MARKET_DELETED_STATUS, StoredEnum};
 
 /// Numeric columns travel as text (u64 and u128 do not fit bigint).
 pub(super) fn num(v: impl ToString) -> String {
@@ -167,7 +167,7 @@ async fn write_market(
         MarketChange::Status(status) => {
             t.execute(
                 "UPDATE markets SET status = $2 WHERE market = $1",
-                &[&market, &i16::from(*status)],
+                &[&market, &status.code()],
             )
             .await?;
         }
@@ -227,8 +227,8 @@ async fn insert_orders(
             &bigint_column(placed, |p| p.event.order_id)?,
             &column(placed, |p| p.event.trader_id as i32),
             &column(placed, |p| num(p.event.client_order_id)),
-            &column(placed, |p| i16::from(p.event.side)),
-            &column(placed, |p| i16::from(p.event.order_type)),
+            &column(placed, |p| p.event.side.code()),
+            &column(placed, |p| p.event.order_type.code()),
             &bigint_column(placed, |p| p.event.price)?,
             &column(placed, |p| num(p.event.max_base_lots)),
             &column(placed, |p| num(p.event.posted_base_lots)),
@@ -262,7 +262,7 @@ async fn insert_fills(
             &column(fills, |f| f.event.taker_trader_id as i32),
             &bigint_column(fills, |f| f.event.maker_order_id)?,
             &bigint_column(fills, |f| f.event.taker_order_id)?,
-            &column(fills, |f| i16::from(f.event.taker_side)),
+            &column(fills, |f| f.event.taker_side.code()),
             &bigint_column(fills, |f| f.event.price)?,
             &column(fills, |f| num(f.event.base_lots)),
             &column(fills, |f| f.slot),
@@ -308,7 +308,7 @@ async fn insert_transfers(
             &column(transfers, |x| x.seq),
             &column(transfers, |x| x.trader_id as i32),
             &column(transfers, |x| x.kind.as_str()),
-            &column(transfers, |x| i16::from(x.token)),
+            &column(transfers, |x| x.token.code()),
             &column(transfers, |x| num(x.amount)),
         ],
     )

@@ -1,6 +1,6 @@
 //! An order's status as the `orders` table and the feed's L3 channel name it.
 
-use orderbook_engine::OutReason;
+use orderbook::types::OutReason;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrderStatus {
@@ -41,18 +41,15 @@ impl OrderStatus {
         if maker_out { Self::Filled } else { Self::Open }
     }
 
-    /// After an `OrderOut` event with `reason` (as the event carries it)
-    /// that did or did not remove the order. A reason the engine does not
-    /// define is read as self-trade prevention, the only other way out, so
-    /// a hostile event cannot stop the indexer.
-    pub fn after_out(reason: u8, order_gone: bool) -> Self {
+    /// After an `OrderOut` event that did or did not remove the order.
+    pub fn after_out(reason: OutReason, order_gone: bool) -> Self {
         if !order_gone {
             return Self::Open;
         }
-        match OutReason::try_from(reason) {
-            Ok(OutReason::Expired) => Self::Expired,
-            Ok(OutReason::Evicted) => Self::Evicted,
-            Ok(OutReason::SelfTrade) | Err(_) => Self::SelfTrade,
+        match reason {
+            OutReason::Expired => Self::Expired,
+            OutReason::Evicted => Self::Evicted,
+            OutReason::SelfTrade => Self::SelfTrade,
         }
     }
 }
@@ -70,10 +67,13 @@ mod tests {
             OrderStatus::Cancelled
         );
         assert_eq!(OrderStatus::after_fill(true).as_str(), "filled");
-        assert_eq!(OrderStatus::after_out(0, true).as_str(), "expired");
-        assert_eq!(OrderStatus::after_out(1, true).as_str(), "evicted");
-        assert_eq!(OrderStatus::after_out(2, true).as_str(), "self_trade");
-        assert_eq!(OrderStatus::after_out(200, true).as_str(), "self_trade");
-        assert_eq!(OrderStatus::after_out(0, false), OrderStatus::Open);
+        let out = |reason| OrderStatus::after_out(reason, true).as_str();
+        assert_eq!(out(OutReason::Expired), "expired");
+        assert_eq!(out(OutReason::Evicted), "evicted");
+        assert_eq!(out(OutReason::SelfTrade), "self_trade");
+        assert_eq!(
+            OrderStatus::after_out(OutReason::Expired, false),
+            OrderStatus::Open
+        );
     }
 }

@@ -5,7 +5,8 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::system_instruction;
-use orderbook::instructions::{CreateMarketArgs, OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs};
+use orderbook::types::{OrderType, Side};
 use orderbook_client::ix::{self, MarketKeys};
 use orderbook_client::{TokenKind, pda, setup};
 use solana_keypair::Keypair;

@@ -4,8 +4,9 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::system_instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
-use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs, Side};
-use orderbook::state::{Market, TokenKind};
+use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs};
+use orderbook::state::Market;
+use orderbook::types::{MarketStatus, Side, TokenKind};
 use orderbook::{accounts as acc, instruction as data};
 use orderbook_engine::book::book_side_size;
 use orderbook_engine::event_queue::event_queue_size;
@@ -148,7 +149,7 @@ pub fn create_market(payer: &Pubkey, k: &MarketKeys, args: CreateMarketArgs) -> 
     )
 }
 
-pub fn set_market_status(authority: &Pubkey, market: &Pubkey, status: u8) -> Instruction {
+pub fn set_market_status(authority: &Pubkey, market: &Pubkey, status: MarketStatus) -> Instruction {
     ix(
         acc::SetMarketStatus {
             authority: *authority,

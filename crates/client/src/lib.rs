@@ -11,10 +11,8 @@ pub mod setup;
 
 pub use anchor_lang::prelude::Pubkey;
 pub use orderbook::ID as PROGRAM_ID;
-pub use orderbook::instructions::{
-    CreateMarketArgs, OrderType, PlaceOrderArgs, SelfTradeMode, Side,
-};
-pub use orderbook::state::TokenKind;
+pub use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs};
+pub use orderbook::types::{MarketStatus, OrderType, OutReason, SelfTradeMode, Side, TokenKind};
 
 /// Errors decoding accounts or events.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -2,8 +2,9 @@
 
 use anchor_lang::prelude::Pubkey;
 use orderbook::state::{
-    BASE_VAULT_SEED, MARKET_AUTHORITY_SEED, QUOTE_VAULT_SEED, TRADER_SEED, TokenKind, VAULT_SEED,
+    BASE_VAULT_SEED, MARKET_AUTHORITY_SEED, QUOTE_VAULT_SEED, TRADER_SEED, VAULT_SEED,
 };
+use orderbook::types::TokenKind;
 
 /// The PDA that owns a market's vaults.
 pub fn market_authority(market: &Pubkey) -> Pubkey {

@@ -5,6 +5,7 @@
 use anchor_lang::{Discriminator, Event};
 use orderbook::events::{MarketStatusChanged, OrderCancelled};
 use orderbook::state::Market;
+use orderbook::types::{MarketStatus, Side as EventSide};
 use orderbook_client::accounts::{self, Book, L2Level, L3Order};
 use orderbook_client::events::{ProgramEvent, decode_batch, is_event_batch};
 use orderbook_client::{DecodeError, Pubkey};
@@ -24,8 +25,8 @@ fn event_batches_round_trip_in_order() {
     let a = MarketStatusChanged {
         market,
         seq: 7,
-        old_status: 0,
-        new_status: 2,
+        old_status: MarketStatus::Active,
+        new_status: MarketStatus::Paused,
     };
     let b = OrderCancelled {
         market,
@@ -33,7 +34,7 @@ fn event_batches_round_trip_in_order() {
         trader_id: 3,
         order_id: 9,
         client_order_id: 1,
-        side: 1,
+        side: EventSide::Ask,
         price: 5,
         base_lots: 4,
     };
@@ -62,13 +63,14 @@ fn bad_event_batches_are_errors_not_panics() {
         decode_batch(&unknown),
         Err(DecodeError::UnknownEvent([9; 8]))
     );
-    let mut truncated = MarketStatusChanged {
+    let status_change = MarketStatusChanged {
         market: Pubkey::new_unique(),
         seq: 1,
-        old_status: 0,
-        new_status: 1,
+        old_status: MarketStatus::Active,
+        new_status: MarketStatus::PostOnly,
     }
     .data();
+    let mut truncated = status_change.clone();
     truncated.pop();
     assert!(matches!(
         decode_batch(&batch(&[truncated])),
@@ -76,6 +78,13 @@ fn bad_event_batches_are_errors_not_panics() {
     ));
     assert!(matches!(
         decode_batch(&batch(&[vec![1, 2, 3]])),
+        Err(DecodeError::Malformed(_))
+    ));
+    // An enum byte no variant has (the last byte is `new_status`).
+    let mut unknown_status = status_change;
+    *unknown_status.last_mut().unwrap() = 4;
+    assert!(matches!(
+        decode_batch(&batch(&[unknown_status])),
         Err(DecodeError::Malformed(_))
     ));
 }

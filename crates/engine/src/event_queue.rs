@@ -92,6 +92,10 @@ impl QueueEvent {
     pub fn maker_side(&self) -> Result<Side, EngineError> {
         Side::try_from(self.maker_side)
     }
+    /// Why an `Out` event's order left the book.
+    pub fn out_reason(&self) -> Result<OutReason, EngineError> {
+        OutReason::try_from(self.out_reason)
+    }
 
     /// Is this the final event of an order whose owner pre-paid its crank
     /// reward (an order with an expiry)? Whoever pushes it then pays nothing.

@@ -6,8 +6,9 @@
 mod common;
 
 use anchor_lang::Discriminator;
-use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::PlaceOrderArgs;
 use orderbook::state::TraderAccount;
+use orderbook::types::{OrderType, Side};
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::{Chain, scenario};
 use orderbook_client::events::ProgramEvent;

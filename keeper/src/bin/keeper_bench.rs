@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use anchor_lang::solana_program::system_instruction;
 use clap::Parser;
-use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::PlaceOrderArgs;
+use orderbook::types::{OrderType, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::scenario;

@@ -13,6 +13,8 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::program::invoke_signed;
 
+use crate::types::{MarketStatus, OrderType, OutReason, Side, TokenKind};
+
 /// Most instruction-data bytes one event self-CPI carries (CPI data limit is 10 KiB).
 pub const MAX_EVENT_CPI_BYTES: usize = 8 * 1024;
 /// Seed of Anchor's event authority PDA.
@@ -42,8 +44,8 @@ pub struct MarketCreated {
 pub struct MarketStatusChanged {
     pub market: Pubkey,
     pub seq: u64,
-    pub old_status: u8,
-    pub new_status: u8,
+    pub old_status: MarketStatus,
+    pub new_status: MarketStatus,
 }
 
 #[event]
@@ -65,14 +67,14 @@ pub struct TraderAccountClosed {
     pub trader_id: u32,
 }
 
-/// A deposit (also the wallet top-up inside `place_order`). `token` 0 = base, 1 = quote.
+/// A deposit (also the wallet top-up inside `place_order`).
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deposited {
     pub market: Pubkey,
     pub seq: u64,
     pub trader_id: u32,
-    pub token: u8,
+    pub token: TokenKind,
     pub amount: u64,
 }
 
@@ -82,7 +84,7 @@ pub struct Withdrew {
     pub market: Pubkey,
     pub seq: u64,
     pub trader_id: u32,
-    pub token: u8,
+    pub token: TokenKind,
     pub amount: u64,
 }
 
@@ -95,8 +97,8 @@ pub struct OrderPlaced {
     pub trader_id: u32,
     pub order_id: u64,
     pub client_order_id: u64,
-    pub side: u8,
-    pub order_type: u8,
+    pub side: Side,
+    pub order_type: OrderType,
     /// Limit price, or the slid price for `PostOnlySlide`.
     pub price: u64,
     pub max_base_lots: u64,
@@ -120,7 +122,7 @@ pub struct OrderFilled {
     pub maker_order_id: u64,
     pub taker_order_id: u64,
     /// Side of the taker.
-    pub taker_side: u8,
+    pub taker_side: Side,
     pub price: u64,
     pub base_lots: u64,
     pub quote: u64,
@@ -131,8 +133,8 @@ pub struct OrderFilled {
     pub maker_out: bool,
 }
 
-/// A resting order left the book without its owner: `reason` 0 expired,
-/// 1 evicted, 2 self-trade prevention. Funds return when `queue_seq` is consumed.
+/// A resting order left the book without its owner (expired, evicted, or
+/// cancelled by self-trade prevention). Funds return when `queue_seq` is consumed.
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderOut {
@@ -141,10 +143,10 @@ pub struct OrderOut {
     pub queue_seq: u64,
     pub trader_id: u32,
     pub order_id: u64,
-    pub side: u8,
+    pub side: Side,
     pub price: u64,
     pub base_lots: u64,
-    pub reason: u8,
+    pub reason: OutReason,
     pub order_gone: bool,
 }
 
@@ -157,7 +159,7 @@ pub struct OrderCancelled {
     pub trader_id: u32,
     pub order_id: u64,
     pub client_order_id: u64,
-    pub side: u8,
+    pub side: Side,
     pub price: u64,
     pub base_lots: u64,
 }
@@ -190,8 +192,7 @@ pub struct FeesSwept {
 pub struct SurplusSwept {
     pub market: Pubkey,
     pub seq: u64,
-    /// 0 base, 1 quote.
-    pub token: u8,
+    pub token: TokenKind,
     pub amount: u64,
     pub destination: Pubkey,
 }

@@ -18,8 +18,10 @@ pub mod events;
 pub mod instructions;
 pub mod state;
 pub mod token;
+pub mod types;
 
 use instructions::*;
+use types::*;
 
 declare_id!("k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE");
 
@@ -39,10 +41,10 @@ pub mod orderbook {
         create_market::handler(ctx, args)
     }
 
-    /// Market authority only: set the status (0 Active, 1 PostOnly,
-    /// 2 Paused, 3 Closed) — the kill switch. Paused and Closed stop new
-    /// orders; cancels, cranks and withdrawals always work. Closed is final.
-    pub fn set_market_status(ctx: Context<SetMarketStatus>, status: u8) -> Result<()> {
+    /// Market authority only: set the status — the kill switch. Paused and
+    /// Closed stop new orders; cancels, cranks and withdrawals always work.
+    /// Closed is final.
+    pub fn set_market_status(ctx: Context<SetMarketStatus>, status: MarketStatus) -> Result<()> {
         set_market_status::handler(ctx, status)
     }
 

@@ -12,7 +12,7 @@ use anchor_lang::solana_program::system_instruction;
 use anchor_spl::token_2022::spl_token_2022;
 use orderbook::error::OrderbookError;
 use orderbook::instructions::CreateMarketArgs;
-use orderbook::state::TokenKind;
+use orderbook::types::TokenKind;
 use orderbook_client::events::ProgramEvent;
 use orderbook_client::ix::{self, MarketKeys, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use orderbook_client::{pda, setup};
@@ -469,7 +469,8 @@ impl TraderFx {
 }
 
 /// Re-exports tests use.
-pub use orderbook::instructions::{OrderType, PlaceOrderArgs, SelfTradeMode, Side};
+pub use orderbook::instructions::PlaceOrderArgs;
+pub use orderbook::types::{MarketStatus, OrderType, SelfTradeMode, Side};
 pub use orderbook_client::ix as build;
 pub use solana_keypair::Keypair as Kp;
 pub use solana_signer::Signer as _;

@@ -10,7 +10,7 @@
 //! whole sequence.
 //! `ORDERBOOK_SEQUENCES` (default 10) × `ORDERBOOK_STEPS` (default 60).
 
-use orderbook::state::TokenKind;
+use orderbook::types::TokenKind;
 use orderbook_client::events::ProgramEvent;
 use orderbook_engine::{EventKind, Side as ESide};
 use orderbook_program_tests::*;

@@ -4,7 +4,7 @@
 
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use orderbook::error::OrderbookError as E;
-use orderbook::state::TokenKind;
+use orderbook::types::TokenKind;
 use orderbook_client::events::ProgramEvent;
 use orderbook_program_tests::*;
 
@@ -299,7 +299,11 @@ async fn close_market_returns_every_lamport_of_rent() {
     )
     .await;
     env.send(
-        &[build::set_market_status(&auth.pubkey(), &k.market, 3)],
+        &[build::set_market_status(
+            &auth.pubkey(),
+            &k.market,
+            MarketStatus::Closed,
+        )],
         &[&auth],
     )
     .await

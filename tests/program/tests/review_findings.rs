@@ -7,7 +7,7 @@
 use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_lang::solana_program::system_instruction;
 use orderbook::error::OrderbookError as E;
-use orderbook::state::TokenKind;
+use orderbook::types::TokenKind;
 use orderbook_client::events::ProgramEvent;
 use orderbook_engine::order::MAX_ORDER_LIFETIME_SECS;
 use orderbook_program_tests::*;
@@ -289,7 +289,11 @@ async fn donations_and_abandoned_traders_cannot_block_close_market() {
         .await;
     f.env
         .send(
-            &[build::set_market_status(&authority.pubkey(), &k.market, 3)],
+            &[build::set_market_status(
+                &authority.pubkey(),
+                &k.market,
+                MarketStatus::Closed,
+            )],
             &[&authority],
         )
         .await
@@ -443,14 +447,14 @@ async fn donations_and_abandoned_traders_cannot_block_close_market() {
         )
         .await
         .unwrap();
-    let surplus: Vec<(u8, u64)> = ev
+    let surplus: Vec<(TokenKind, u64)> = ev
         .iter()
         .filter_map(|e| match e {
             ProgramEvent::SurplusSwept(s) => Some((s.token, s.amount)),
             _ => None,
         })
         .collect();
-    assert_eq!(surplus, vec![(0, 7), (1, 9)]);
+    assert_eq!(surplus, vec![(TokenKind::Base, 7), (TokenKind::Quote, 9)]);
     assert_eq!(f.env.token_balance(&base_dest).await, 7);
     assert_eq!(f.env.token_balance(&quote_dest).await, 9 + fees);
     let market = f.env.market(&f.m).await;

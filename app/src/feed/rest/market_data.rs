@@ -9,13 +9,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use orderbook::types::Side;
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiResult, parse_key};
 use crate::db::u64_text;
 use crate::feed::AppState;
 use crate::feed::view::{TRADE_COLUMNS, trade_json};
-use crate::model::CANDLE_RESOLUTIONS;
+use crate::model::{CANDLE_RESOLUTIONS, StoredEnum, side_name};
 
 /// Rows one page may return.
 pub const MAX_PAGE: i64 = 1_000;
@@ -317,7 +318,7 @@ pub async fn trader_orders(
             Ok(json!({
                 "order_id": r.get::<_, i64>(0),
                 "client_order_id": r.get::<_, String>(1),
-                "side": crate::feed::view::side_name(r.get::<_, i16>(2) as u8),
+                "side": side_name(Side::read(r, 2)?),
                 "order_type": r.get::<_, i16>(3),
                 "price": r.get::<_, i64>(4),
                 "max_base_lots": u64_text(r, 5)?,

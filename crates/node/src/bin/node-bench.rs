@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use orderbook::instructions::{OrderType, PlaceOrderArgs, Side};
+use orderbook::instructions::PlaceOrderArgs;
+use orderbook::types::{OrderType, Side};
 use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
 use orderbook_client::ix;
 use orderbook_engine::trader::MAX_OPEN_ORDERS;

@@ -2,8 +2,9 @@ use anchor_lang::prelude::*;
 
 use crate::error::OrderbookError;
 use crate::events::EventBatch;
-use crate::instructions::place_order::{Side, prepaid_count, push_cancel};
+use crate::instructions::place_order::{prepaid_count, push_cancel};
 use crate::state::*;
+use crate::types::Side;
 
 /// Accounts of the owner's cancel instructions. The event queue is not
 /// needed (a cancel frees the lock at once), so cancels do not write-lock it.

@@ -6,6 +6,7 @@ use crate::error::OrderbookError;
 use crate::events::{Deposited, EventBatch};
 use crate::state::*;
 use crate::token::TokenMove;
+use crate::types::TokenKind;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -50,7 +51,7 @@ pub(crate) fn credit(
         market: market_key,
         seq: market.next_seq()?,
         trader_id: trader.state_mut().trader_id,
-        token: token as u8,
+        token,
         amount,
     });
     Ok(())

@@ -4,8 +4,8 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use orderbook_engine::event_queue::rewards_owed;
 use orderbook_engine::quantity::fee_ceil;
 use orderbook_engine::{
-    BaseLots, CancelOutcome, EventKind, OrderParams, OrderType as EngineOrderType, QueueEvent,
-    QuoteAtoms, SelfTradeMode as EngineStp, Side as EngineSide, Ticks,
+    BaseLots, CancelOutcome, EventKind, OrderParams, QueueEvent, QuoteAtoms, Side as EngineSide,
+    Ticks,
 };
 
 use crate::error::OrderbookError;
@@ -13,32 +13,10 @@ use crate::events::{EventBatch, OrderCancelled, OrderFilled, OrderOut, OrderPlac
 use crate::instructions::deposit::credit;
 use crate::state::*;
 use crate::token::TokenMove;
+use crate::types::{OrderType, SelfTradeMode, Side, TokenKind};
 
 /// Most orders in one `place_orders` / `cancel_all_and_place` call.
 pub const MAX_ORDERS_PER_BATCH: usize = 8;
-
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    Bid,
-    Ask,
-}
-
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrderType {
-    Limit,
-    PostOnly,
-    PostOnlySlide,
-    ImmediateOrCancel,
-    FillOrKill,
-    Market,
-}
-
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SelfTradeMode {
-    DecrementTake,
-    CancelProvide,
-    AbortTransaction,
-}
 
 /// One order. `max_quote` = `u64::MAX` means no quote limit (required for
 /// orders that can rest); for bids it caps quote spent including the taker
@@ -57,15 +35,6 @@ pub struct PlaceOrderArgs {
     pub expiry: u64,
     /// Most makers to match, 1..=64 for orders that take.
     pub match_limit: u8,
-}
-
-impl From<Side> for EngineSide {
-    fn from(s: Side) -> Self {
-        match s {
-            Side::Bid => EngineSide::Bid,
-            Side::Ask => EngineSide::Ask,
-        }
-    }
 }
 
 impl PlaceOrderArgs {
@@ -88,19 +57,8 @@ impl PlaceOrderArgs {
     pub fn to_engine(&self) -> OrderParams {
         OrderParams {
             side: self.side.into(),
-            order_type: match self.order_type {
-                OrderType::Limit => EngineOrderType::Limit,
-                OrderType::PostOnly => EngineOrderType::PostOnly,
-                OrderType::PostOnlySlide => EngineOrderType::PostOnlySlide,
-                OrderType::ImmediateOrCancel => EngineOrderType::ImmediateOrCancel,
-                OrderType::FillOrKill => EngineOrderType::FillOrKill,
-                OrderType::Market => EngineOrderType::Market,
-            },
-            self_trade: match self.self_trade {
-                SelfTradeMode::DecrementTake => EngineStp::DecrementTake,
-                SelfTradeMode::CancelProvide => EngineStp::CancelProvide,
-                SelfTradeMode::AbortTransaction => EngineStp::AbortTransaction,
-            },
+            order_type: self.order_type.into(),
+            self_trade: self.self_trade.into(),
             price: Ticks(self.price),
             max_base: BaseLots(self.max_base_lots),
             max_quote: QuoteAtoms(self.max_quote),
@@ -252,8 +210,8 @@ pub fn place_many(
             trader_id: trader.state_mut().trader_id,
             order_id: out.order_id,
             client_order_id: p.client_order_id,
-            side: p.side as u8,
-            order_type: p.order_type as u8,
+            side: p.side.into(),
+            order_type: p.order_type.into(),
             price: out.posted_price.get(),
             max_base_lots: p.max_base.get(),
             posted_base_lots: out.posted.get(),
@@ -321,7 +279,7 @@ pub(crate) fn push_cancel(
         trader_id,
         order_id: c.order_id,
         client_order_id: c.client_order_id,
-        side: c.side as u8,
+        side: c.side.into(),
         price: c.price.get(),
         base_lots: c.base_lots.get(),
     });
@@ -348,7 +306,7 @@ pub(crate) fn push_queue_event(
             taker_trader_id: ev.taker_trader_id,
             maker_order_id: ev.maker_order_seq,
             taker_order_id,
-            taker_side: taker_side as u8,
+            taker_side: taker_side.into(),
             price: ev.price.get(),
             base_lots: ev.base_lots.get(),
             quote: ev.quote.get(),
@@ -362,10 +320,10 @@ pub(crate) fn push_queue_event(
             queue_seq: ev.seq,
             trader_id: ev.maker_trader_id,
             order_id: ev.maker_order_seq,
-            side: ev.maker_side,
+            side: ev.maker_side().map_err(OrderbookError::from)?.into(),
             price: ev.price.get(),
             base_lots: ev.base_lots.get(),
-            reason: ev.out_reason,
+            reason: ev.out_reason().map_err(OrderbookError::from)?.into(),
             order_gone: ev.maker_out != 0,
         }),
     }

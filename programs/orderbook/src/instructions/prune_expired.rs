@@ -5,8 +5,9 @@ use orderbook_engine::event_queue::rewards_owed;
 
 use crate::error::OrderbookError;
 use crate::events::EventBatch;
-use crate::instructions::place_order::{Side, push_queue_event};
+use crate::instructions::place_order::push_queue_event;
 use crate::state::*;
+use crate::types::Side;
 
 #[event_cpi]
 #[derive(Accounts)]

@@ -7,6 +7,7 @@ use crate::events::{EventBatch, TraderAccountClosed, Withdrew};
 use crate::instructions::place_order::{prepaid_count, push_cancel};
 use crate::state::*;
 use crate::token::TokenMove;
+use crate::types::TokenKind;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -164,7 +165,7 @@ pub fn handler(ctx: Context<SettleTrader>) -> Result<()> {
             market: market_key,
             seq: data.market.next_seq()?,
             trader_id,
-            token: token as u8,
+            token,
             amount,
         });
         transfers.push((accounts, decimals, amount));

@@ -5,6 +5,7 @@ use crate::error::OrderbookError;
 use crate::events::{EventBatch, FeesSwept, SurplusSwept};
 use crate::state::*;
 use crate::token::TokenMove;
+use crate::types::TokenKind;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -55,7 +56,7 @@ pub fn handler(ctx: Context<SweepFees>) -> Result<()> {
         batch.push(&SurplusSwept {
             market: market_key,
             seq: market.next_seq()?,
-            token: token as u8,
+            token,
             amount: surplus,
             destination: a.destination.key(),
         });

@@ -6,6 +6,7 @@ use crate::error::OrderbookError;
 use crate::events::{EventBatch, Withdrew};
 use crate::state::*;
 use crate::token::TokenMove;
+use crate::types::TokenKind;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -53,7 +54,7 @@ pub fn handler(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         market: a.market.key(),
         seq: market.next_seq()?,
         trader_id: trader.state_mut().trader_id,
-        token: token as u8,
+        token,
         amount,
     });
     let bump = market.authority_bump;

@@ -6,6 +6,7 @@ use orderbook_engine::{
 };
 
 use crate::error::OrderbookError;
+use crate::types::TokenKind;
 
 /// Most orders a book side may be created with.
 pub const MAX_ORDERS_PER_SIDE: u32 = 16_384;
@@ -83,13 +84,6 @@ pub struct EventQueueAccount {
 }
 const _: () = assert!(std::mem::size_of::<QueueHeader>() == 64);
 const _: () = assert!(std::mem::size_of::<MarketHeader>() == 128);
-
-/// Which of the market's two tokens an instruction moves.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenKind {
-    Base,
-    Quote,
-}
 
 impl Market {
     pub fn engine(&self) -> &MarketHeader {

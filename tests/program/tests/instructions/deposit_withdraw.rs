@@ -16,7 +16,9 @@ async fn deposit_and_withdraw_paths() {
         .deposit(&world.market, &a, TokenKind::Quote, 7)
         .await
         .unwrap();
-    assert!(matches!(ev.as_slice(), [ProgramEvent::Deposited(d)] if d.amount == 7 && d.token == 1));
+    assert!(
+        matches!(ev.as_slice(), [ProgramEvent::Deposited(d)] if d.amount == 7 && d.token == TokenKind::Quote)
+    );
 
     world
         .fail(

@@ -15,7 +15,7 @@ mod set_market_status;
 
 use anchor_lang::error::ErrorCode as Anchor;
 use orderbook::error::OrderbookError as E;
-use orderbook::state::TokenKind;
+use orderbook::types::TokenKind;
 use orderbook_client::events::ProgramEvent;
 use orderbook_client::pda;
 use orderbook_program_tests::*;

@@ -31,7 +31,7 @@ async fn prune_expired_and_sweep_fees() {
         .await
         .unwrap();
     assert!(
-        matches!(ev.as_slice(), [ProgramEvent::OrderOut(o)] if o.reason == 0 && o.base_lots == 5)
+        matches!(ev.as_slice(), [ProgramEvent::OrderOut(o)] if o.reason == orderbook::types::OutReason::Expired && o.base_lots == 5)
     );
     assert_eq!(
         decode::book(&world.env.data(&k.asks).await)

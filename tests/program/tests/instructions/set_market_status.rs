@@ -10,21 +10,25 @@ async fn set_market_status_is_the_kill_switch() {
     let intruder = world.seller.owner.insecure_clone();
     world
         .fail(
-            build::set_market_status(&intruder.pubkey(), &k.market, 2),
+            build::set_market_status(&intruder.pubkey(), &k.market, MarketStatus::Paused),
             &intruder,
             code(E::NotMarketAuthority),
         )
         .await;
+    // A status byte no variant has does not deserialize.
+    let mut unknown_status =
+        build::set_market_status(&auth.pubkey(), &k.market, MarketStatus::Paused);
+    *unknown_status.data.last_mut().unwrap() = 9;
     world
         .fail(
-            build::set_market_status(&auth.pubkey(), &k.market, 9),
+            unknown_status,
             &auth,
-            code(E::InvalidStatus),
+            anchor_code(anchor_lang::error::ErrorCode::InstructionDidNotDeserialize),
         )
         .await;
     world
         .fail(
-            build::set_market_status(&auth.pubkey(), &k.market, 0),
+            build::set_market_status(&auth.pubkey(), &k.market, MarketStatus::Active),
             &auth,
             code(E::InvalidStatus),
         )
@@ -41,13 +45,17 @@ async fn set_market_status_is_the_kill_switch() {
     let ev = world
         .env
         .send(
-            &[build::set_market_status(&auth.pubkey(), &k.market, 2)],
+            &[build::set_market_status(
+                &auth.pubkey(),
+                &k.market,
+                MarketStatus::Paused,
+            )],
             &[&auth],
         )
         .await
         .unwrap();
     assert!(
-        matches!(ev.as_slice(), [ProgramEvent::MarketStatusChanged(s)] if s.old_status == 0 && s.new_status == 2)
+        matches!(ev.as_slice(), [ProgramEvent::MarketStatusChanged(s)] if s.old_status == MarketStatus::Active && s.new_status == MarketStatus::Paused)
     );
     let a = world.seller.clone();
     world
@@ -85,7 +93,11 @@ async fn set_market_status_is_the_kill_switch() {
     world
         .env
         .send(
-            &[build::set_market_status(&auth.pubkey(), &k.market, 1)],
+            &[build::set_market_status(
+                &auth.pubkey(),
+                &k.market,
+                MarketStatus::PostOnly,
+            )],
             &[&auth],
         )
         .await
@@ -110,14 +122,18 @@ async fn set_market_status_is_the_kill_switch() {
     world
         .env
         .send(
-            &[build::set_market_status(&auth.pubkey(), &k.market, 3)],
+            &[build::set_market_status(
+                &auth.pubkey(),
+                &k.market,
+                MarketStatus::Closed,
+            )],
             &[&auth],
         )
         .await
         .unwrap();
     world
         .fail(
-            build::set_market_status(&auth.pubkey(), &k.market, 0),
+            build::set_market_status(&auth.pubkey(), &k.market, MarketStatus::Active),
             &auth,
             code(E::MarketClosed),
         )
