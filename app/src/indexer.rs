@@ -104,16 +104,7 @@ impl<C: Chain + ?Sized> Indexer<C> {
 
     /// `(last_seq, last_signature)` stored for this market.
     pub async fn cursor(&self, db: &Client) -> Result<Option<(i64, Signature)>, IndexError> {
-        let row = db
-            .query_opt(
-                "SELECT last_seq, last_signature FROM ingest_cursor WHERE market = $1",
-                &[&self.market.to_string()],
-            )
-            .await?;
-        Ok(row.and_then(|r| {
-            let sig: String = r.get(1);
-            sig.parse().ok().map(|s| (r.get::<_, i64>(0), s))
-        }))
+        Ok(crate::db::cursor::position(db, &self.market.to_string()).await?)
     }
 
     /// Ingest everything newer than the cursor (or, after a gap, everything).

@@ -17,7 +17,9 @@ use orderbook_chain::Chain;
 use orderbook_client::accounts;
 use tokio_postgres::Client;
 
+use crate::db;
 use crate::indexer::{IndexError, Indexer};
+use crate::model::BookOrder;
 
 /// Attempts at a consistent read before giving up.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -111,6 +113,12 @@ impl From<tokio_postgres::Error> for ReconcileError {
     }
 }
 
+impl From<crate::db::DbError> for ReconcileError {
+    fn from(e: crate::db::DbError) -> Self {
+        Self::Index(e.into())
+    }
+}
+
 impl From<orderbook_chain::ChainError> for ReconcileError {
     fn from(e: orderbook_chain::ChainError) -> Self {
         Self::Index(e.into())
@@ -155,13 +163,7 @@ pub async fn reconcile<C: Chain + ?Sized>(
             None => {}
         }
         let (seq, m) = chain_seq(chain, market).await?;
-        let indexed: Option<u64> = db
-            .query_opt(
-                "SELECT last_seq FROM ingest_cursor WHERE market = $1",
-                &[&market.to_string()],
-            )
-            .await?
-            .map(|r| r.get::<_, i64>(0) as u64);
+        let indexed = db::cursor::last_seq(db, &market.to_string()).await?;
         (last_chain, last_indexed) = (seq, indexed);
         if seq != indexed {
             if sync.is_some() {
@@ -191,110 +193,121 @@ async fn compare<C: Chain + ?Sized>(
 ) -> Result<Report, ReconcileError> {
     let mk = market.to_string();
     let mut report = Report::default();
-    // Orders: order_id -> (trader, side, price, lots).
-    let mut on_chain: BTreeMap<u64, (u32, u8, u64, u64)> = BTreeMap::new();
+    let on_chain = chain_orders(chain, m).await?;
+    let indexed: BTreeMap<u64, BookOrder> = db::orders::resting(db, &mk)
+        .await?
+        .into_iter()
+        .map(|order| (order.order_id, order))
+        .collect();
+    report.orders = on_chain.len();
+    report.differences.extend(differences(
+        &on_chain,
+        &indexed,
+        |order_id| Difference::MissingOrder { order_id },
+        |order_id| Difference::ExtraOrder { order_id },
+        |order_id, chain, indexed| Difference::OrderMismatch {
+            order_id,
+            chain: format!("{chain:?}"),
+            indexed: format!("{indexed:?}"),
+        },
+    ));
+    let chain_balances = chain_balances(chain, market).await?;
+    let indexed: BTreeMap<u32, [u64; 4]> = db::balances::all(db, &mk)
+        .await?
+        .iter()
+        .map(|row| {
+            let amounts = [
+                row.base_free,
+                row.base_locked,
+                row.quote_free,
+                row.quote_locked,
+            ];
+            (row.trader_id, amounts)
+        })
+        .collect();
+    report.traders = chain_balances.len();
+    report.differences.extend(differences(
+        &chain_balances,
+        &indexed,
+        |trader_id| Difference::MissingBalances { trader_id },
+        |trader_id| Difference::ExtraBalances { trader_id },
+        |trader_id, chain, indexed| Difference::BalancesMismatch {
+            trader_id,
+            chain: *chain,
+            indexed: *indexed,
+        },
+    ));
+    Ok(report)
+}
+
+/// Every resting order of both book sides, by id.
+async fn chain_orders<C: Chain + ?Sized>(
+    chain: &C,
+    m: &orderbook::state::Market,
+) -> Result<BTreeMap<u64, BookOrder>, ReconcileError> {
+    let mut orders = BTreeMap::new();
     for key in [m.bids, m.asks] {
         let acc = chain
             .account(&key)
             .await?
             .ok_or(ReconcileError::NoMarket(key))?;
         let book = decode(accounts::book(&acc.data), "book side")?;
-        let side = book.side as u8;
         for o in book.orders {
-            on_chain.insert(o.order_id, (o.trader_id, side, o.price, o.base_lots));
+            let order = BookOrder {
+                order_id: o.order_id,
+                side: book.side.into(),
+                price_ticks: o.price,
+                trader_id: o.trader_id,
+                base_lots: o.base_lots,
+            };
+            orders.insert(o.order_id, order);
         }
     }
-    let mut indexed: BTreeMap<u64, (u32, u8, u64, u64)> = BTreeMap::new();
-    for r in db
-        .query(
-            "SELECT order_id, trader_id, side, price, open_base_lots::text FROM orders
-             WHERE market = $1 AND status = 'open' AND open_base_lots > 0",
-            &[&mk],
-        )
-        .await?
-    {
-        indexed.insert(
-            r.get::<_, i64>(0) as u64,
-            (
-                r.get::<_, i32>(1) as u32,
-                r.get::<_, i16>(2) as u8,
-                r.get::<_, i64>(3) as u64,
-                crate::db::u64_text(&r, 4).map_err(IndexError::from)?,
-            ),
-        );
-    }
-    report.orders = on_chain.len();
-    for (id, c) in &on_chain {
-        match indexed.get(id) {
-            None => report
-                .differences
-                .push(Difference::MissingOrder { order_id: *id }),
-            Some(i) if i != c => report.differences.push(Difference::OrderMismatch {
-                order_id: *id,
-                chain: format!("{c:?}"),
-                indexed: format!("{i:?}"),
-            }),
-            _ => {}
-        }
-    }
-    for id in indexed.keys().filter(|id| !on_chain.contains_key(id)) {
-        report
-            .differences
-            .push(Difference::ExtraOrder { order_id: *id });
-    }
-    // Balances.
-    let mut chain_bal: BTreeMap<u32, [u64; 4]> = BTreeMap::new();
+    Ok(orders)
+}
+
+/// Every trader account's [base free, base locked, quote free, quote locked], by trader id.
+async fn chain_balances<C: Chain + ?Sized>(
+    chain: &C,
+    market: &Pubkey,
+) -> Result<BTreeMap<u32, [u64; 4]>, ReconcileError> {
     let disc: [u8; 8] = TraderAccount::DISCRIMINATOR
         .try_into()
         .expect("8-byte discriminator");
+    let mut balances = BTreeMap::new();
     for (_, acc) in chain.program_accounts(disc, Some(*market)).await? {
-        let t = decode(accounts::trader(&acc.data), "trader account")?;
-        let s = t.state();
-        let b = s.balances;
-        chain_bal.insert(
-            s.trader_id,
-            [
-                b.free_base.get(),
-                b.locked_base.get(),
-                b.free_quote.get(),
-                b.locked_quote.get(),
-            ],
-        );
+        let trader = decode(accounts::trader(&acc.data), "trader account")?;
+        let state = trader.state();
+        let b = state.balances;
+        let amounts = [
+            b.free_base.get(),
+            b.locked_base.get(),
+            b.free_quote.get(),
+            b.locked_quote.get(),
+        ];
+        balances.insert(state.trader_id, amounts);
     }
-    let mut db_bal: BTreeMap<u32, [u64; 4]> = BTreeMap::new();
-    for r in db
-        .query(
-            "SELECT trader_id, base_free::text, base_locked::text, quote_free::text, quote_locked::text
-             FROM balances WHERE market = $1",
-            &[&mk],
-        )
-        .await?
-    {
-        let mut v = [0u64; 4];
-        for (i, x) in v.iter_mut().enumerate() {
-            let s: String = r.get(i + 1);
-            *x = s.parse().map_err(|_| IndexError::Corrupt(format!("balance {s}")))?;
-        }
-        db_bal.insert(r.get::<_, i32>(0) as u32, v);
-    }
-    report.traders = chain_bal.len();
-    for (id, c) in &chain_bal {
-        match db_bal.get(id) {
-            None => report
-                .differences
-                .push(Difference::MissingBalances { trader_id: *id }),
-            Some(i) if i != c => report.differences.push(Difference::BalancesMismatch {
-                trader_id: *id,
-                chain: *c,
-                indexed: *i,
-            }),
-            _ => {}
+    Ok(balances)
+}
+
+/// What differs between the chain's and the indexer's maps: keys only on
+/// the chain (`missing`), only indexed (`extra`), or with other values.
+fn differences<K: Copy + Ord, V: PartialEq>(
+    chain: &BTreeMap<K, V>,
+    indexed: &BTreeMap<K, V>,
+    missing: impl Fn(K) -> Difference,
+    extra: impl Fn(K) -> Difference,
+    mismatch: impl Fn(K, &V, &V) -> Difference,
+) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for (key, on_chain) in chain {
+        match indexed.get(key) {
+            None => out.push(missing(*key)),
+            Some(stored) if stored != on_chain => out.push(mismatch(*key, on_chain, stored)),
+            Some(_) => {}
         }
     }
-    for id in db_bal.keys().filter(|id| !chain_bal.contains_key(id)) {
-        report
-            .differences
-            .push(Difference::ExtraBalances { trader_id: *id });
-    }
-    Ok(report)
+    let extras = indexed.keys().filter(|key| !chain.contains_key(key));
+    out.extend(extras.map(|key| extra(*key)));
+    out
 }

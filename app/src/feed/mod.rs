@@ -3,6 +3,7 @@
 //! wallets, health, Prometheus metrics and the web page.
 
 pub mod hub;
+pub mod json;
 pub mod limits;
 pub mod metrics;
 pub mod rest;

@@ -7,12 +7,13 @@
 //! the events that were new, so replaying a batch changes nothing. The
 //! cursor is advanced in the same transaction.
 //!
-//! [`effects`] interprets each new event (no I/O), [`tables`] holds each
-//! table's SQL, [`balances`] re-reads the touched traders' accounts.
+//! [`effects`] interprets each new event (no I/O), [`write`] hands each
+//! table its share (the SQL lives in `crate::db`, one module per table),
+//! [`balances`] re-reads the touched traders' accounts.
 
 mod balances;
-mod effects;
-mod tables;
+pub mod effects;
+mod write;
 
 use anchor_lang::prelude::Pubkey;
 use orderbook_chain::{Chain, TxEvents};
@@ -20,9 +21,11 @@ use orderbook_client::events::ProgramEvent;
 use solana_signature::Signature;
 use tokio_postgres::Client;
 
+pub use crate::db::balances::BalanceRow;
+
 use self::effects::Effects;
-use self::tables::EventRow;
-use crate::db::i64_of;
+use crate::db::events::EventRow;
+use crate::db::{cursor, i64_of};
 use crate::indexer::IndexError;
 
 /// An event stored for the first time.
@@ -33,20 +36,6 @@ pub struct NewEvent {
     pub slot: u64,
     pub block_time: Option<i64>,
     pub event: ProgramEvent,
-}
-
-/// A trader's balances as refreshed from its on-chain account.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BalanceRow {
-    pub trader_id: u32,
-    pub owner: Pubkey,
-    pub base_free: u64,
-    pub base_locked: u64,
-    pub quote_free: u64,
-    pub quote_locked: u64,
-    pub open_orders: u32,
-    /// `None`: the trader account is gone (closed).
-    pub closed: bool,
 }
 
 /// What one committed batch changed; the feed publishes it.
@@ -88,7 +77,7 @@ pub async fn ingest_batch<C: Chain + ?Sized>(
         return Ok(out);
     }
     let t = db.transaction().await?;
-    let mut max_seq = tables::lock_cursor(&t, &m).await?;
+    let mut max_seq = cursor::lock(&t, &m).await?;
     let mut rows = Vec::with_capacity(events.len());
     for &(seq, tx, ev) in &events {
         let seq = i64_of(seq)?;
@@ -109,7 +98,7 @@ pub async fn ingest_batch<C: Chain + ?Sized>(
             data: ev.to_bytes(),
         });
     }
-    let inserted = tables::insert_events(&t, &m, &rows).await?;
+    let inserted = crate::db::events::insert(&t, &m, &rows).await?;
     for &(seq, tx, ev) in &events {
         if inserted.contains(&(seq as i64)) {
             out.events.push(NewEvent {
@@ -122,13 +111,13 @@ pub async fn ingest_batch<C: Chain + ?Sized>(
         }
     }
     let effects = Effects::of(&out.events)?;
-    tables::write(&t, &m, &effects).await?;
+    write::tables(&t, &m, &effects).await?;
     if let Some(chain) = chain {
         out.balances = balances::refresh(&t, market, &effects, max_seq, chain).await?;
     }
     let tail = txs.last().expect("events came from a transaction");
     let (signature, slot) = (tail.signature.to_string(), i64_of(tail.slot)?);
-    tables::advance_cursor(&t, &m, max_seq, &signature, slot).await?;
+    cursor::advance(&t, &m, max_seq, &signature, slot).await?;
     t.commit().await?;
     Ok(out)
 }

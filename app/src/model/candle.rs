@@ -40,6 +40,16 @@ impl Candle {
         self.quote += u128::from(quote);
         self.trades += 1;
     }
+
+    /// Fold in `later`, the same bucket's fills that came after these.
+    pub fn merge(&mut self, later: &Candle) {
+        self.high = self.high.max(later.high);
+        self.low = self.low.min(later.low);
+        self.close = later.close;
+        self.base_lots += later.base_lots;
+        self.quote += later.quote;
+        self.trades += later.trades;
+    }
 }
 
 /// Start (unix seconds) of the `resolution`-second bucket holding `time`.

@@ -13,9 +13,9 @@ use orderbook::types::Side;
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiResult, parse_key};
-use crate::db::u64_text;
+use crate::db;
 use crate::feed::AppState;
-use crate::feed::view::{TRADE_COLUMNS, trade_json};
+use crate::feed::json;
 use crate::model::{CANDLE_RESOLUTIONS, StoredEnum, side_name};
 
 /// Rows one page may return.
@@ -58,13 +58,9 @@ fn known(p: &HashMap<String, String>, allowed: &[&str]) -> Result<(), ApiError> 
 
 async fn market_row(state: &AppState, market: &str) -> Result<Pubkey, ApiError> {
     let key = parse_key("market", market)?;
-    state
-        .db
-        .get()
-        .await?
-        .query_opt("SELECT 1 FROM markets WHERE market = $1", &[&market])
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("unknown market {market}")))?;
+    if !db::markets::exists(&**state.db.get().await?, market).await? {
+        return Err(ApiError::not_found(format!("unknown market {market}")));
+    }
     Ok(key)
 }
 
@@ -101,32 +97,21 @@ pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult {
         Some(key) => parse_key("after", key)?.to_string(),
         None => String::new(),
     };
-    let rows = state
-        .db
-        .get()
-        .await?
-        .query(
-            "SELECT m.market, base_mint, quote_mint, base_lot_size::text, quote_lot_size::text, tick_size::text,
-                 taker_fee_ppm, maker_fee_ppm, status, c.last_seq
-             FROM markets m LEFT JOIN ingest_cursor c ON c.market = m.market
-             WHERE m.market > $1 ORDER BY m.market LIMIT $2",
-            &[&after, &limit],
-        )
-        .await?;
+    let rows = db::markets::page(&**state.db.get().await?, &after, limit).await?;
     let v: Vec<Value> = rows
         .iter()
-        .map(|r| {
+        .map(|m| {
             json!({
-                "market": r.get::<_, String>(0),
-                "base_mint": r.get::<_, String>(1),
-                "quote_mint": r.get::<_, String>(2),
-                "base_lot_size": r.get::<_, String>(3),
-                "quote_lot_size": r.get::<_, String>(4),
-                "tick_size": r.get::<_, String>(5),
-                "taker_fee_ppm": r.get::<_, i32>(6),
-                "maker_fee_ppm": r.get::<_, i32>(7),
-                "status": r.get::<_, i16>(8),
-                "last_seq": r.get::<_, Option<i64>>(9),
+                "market": m.market,
+                "base_mint": m.base_mint,
+                "quote_mint": m.quote_mint,
+                "base_lot_size": m.base_lot_size.to_string(),
+                "quote_lot_size": m.quote_lot_size.to_string(),
+                "tick_size": m.tick_size.to_string(),
+                "taker_fee_ppm": m.taker_fee_ppm,
+                "maker_fee_ppm": m.maker_fee_ppm,
+                "status": m.status,
+                "last_seq": m.last_seq,
             })
         })
         .collect();
@@ -146,27 +131,8 @@ pub async fn trades(
     let limit = int_param(&p, "limit", 50, 1, MAX_PAGE)?;
     let before = int_param(&p, "before_seq", i64::MAX, 0, i64::MAX)?;
     market_row(&state, &market).await?;
-    let rows = state
-        .db
-        .get()
-        .await?
-        .query(
-            &format!(
-                "SELECT {TRADE_COLUMNS}, taker_fee::text, maker_fee::text
-                 FROM fills WHERE market = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
-            ),
-            &[&market, &before, &limit],
-        )
-        .await?;
-    let v = rows
-        .iter()
-        .map(|r| {
-            let mut t = trade_json(r)?;
-            t["taker_fee"] = json!(r.get::<_, String>(11));
-            t["maker_fee"] = json!(r.get::<_, String>(12));
-            Ok(t)
-        })
-        .collect::<Result<Vec<Value>, ApiError>>()?;
+    let trades = db::fills::before(&**state.db.get().await?, &market, before, limit).await?;
+    let v: Vec<Value> = trades.iter().map(json::trade).collect();
     let next = (v.len() as i64 == limit)
         .then(|| v.last().map(|t| t["seq"].clone()))
         .flatten();
@@ -182,43 +148,19 @@ pub async fn depth(
     known(&p, &["levels"])?;
     let levels = int_param(&p, "levels", 50, 1, MAX_PAGE)?;
     market_row(&state, &market).await?;
-    let side = |s: i16, order: &'static str| {
-        let db = state.db.clone();
-        let market = market.clone();
-        async move {
-            let rows = db
-                .get()
-                .await?
-                .query(
-                    &format!(
-                        "SELECT price, sum(open_base_lots)::text, count(*) FROM orders
-                         WHERE market = $1 AND side = $2 AND status = 'open' AND open_base_lots > 0
-                         GROUP BY price ORDER BY price {order} LIMIT $3"
-                    ),
-                    &[&market, &s, &levels],
-                )
-                .await?;
-            // A level's lots fit a u64: every resting order is backed by
-            // tokens in the vault, whose total supply is a u64.
-            rows.iter()
-                .map(|r| {
-                    Ok(json!({ "price": r.get::<_, i64>(0), "base_lots": u64_text(r, 1)?, "orders": r.get::<_, i64>(2) }))
-                })
-                .collect::<Result<Vec<_>, ApiError>>()
-        }
+    let conn = state.db.get().await?;
+    let side = async |side: Side| -> Result<Vec<Value>, ApiError> {
+        let levels = db::orders::depth(&**conn, &market, side, levels).await?;
+        Ok(levels
+            .iter()
+            .map(
+                |l| json!({ "price": l.price_ticks, "base_lots": l.base_lots, "orders": l.orders }),
+            )
+            .collect())
     };
-    let seq: Option<i64> = state
-        .db
-        .get()
-        .await?
-        .query_opt(
-            "SELECT last_seq FROM ingest_cursor WHERE market = $1",
-            &[&market],
-        )
-        .await?
-        .map(|r| r.get(0));
+    let seq = db::cursor::last_seq(&**conn, &market).await?;
     Ok(Json(
-        json!({ "market_seq": seq, "bids": side(0, "DESC").await?, "asks": side(1, "ASC").await? }),
+        json!({ "market_seq": seq, "bids": side(Side::Bid).await?, "asks": side(Side::Ask).await? }),
     ))
 }
 
@@ -238,48 +180,18 @@ pub async fn candles(
     let limit = int_param(&p, "limit", 100, 1, MAX_PAGE)?;
     let before = int_param(&p, "before", i64::MAX, i64::MIN, i64::MAX)?;
     market_row(&state, &market).await?;
-    let rows = state
-        .db
-        .get()
-        .await?
-        .query(
-            "SELECT bucket_start, open, high, low, close, base_lots::text, quote::text, trades FROM candles
-             WHERE market = $1 AND resolution = $2 AND bucket_start < $3 ORDER BY bucket_start DESC LIMIT $4",
-            &[&market, &(resolution as i32), &before, &limit],
-        )
-        .await?;
-    let v: Vec<Value> = rows
+    let candles =
+        db::candles::before(&**state.db.get().await?, &market, resolution, before, limit).await?;
+    let v: Vec<Value> = candles
         .iter()
-        .rev()
-        .map(|r| {
-            json!({
-                "resolution": resolution,
-                "start": r.get::<_, i64>(0),
-                "open": r.get::<_, i64>(1),
-                "high": r.get::<_, i64>(2),
-                "low": r.get::<_, i64>(3),
-                "close": r.get::<_, i64>(4),
-                "base_lots": r.get::<_, String>(5),
-                "quote": r.get::<_, String>(6),
-                "trades": r.get::<_, i32>(7),
-            })
-        })
+        .map(|((resolution, start), candle)| json::candle(*resolution, *start, candle))
         .collect();
     Ok(Json(json!({ "candles": v })))
 }
 
 async fn trader_id(state: &AppState, market: &str, owner: &str) -> Result<Option<i32>, ApiError> {
     parse_key("owner", owner)?;
-    Ok(state
-        .db
-        .get()
-        .await?
-        .query_opt(
-            "SELECT trader_id FROM traders WHERE market = $1 AND owner = $2 ORDER BY opened_seq DESC LIMIT 1",
-            &[&market, &owner],
-        )
-        .await?
-        .map(|r| r.get(0)))
+    Ok(db::traders::id_of(&**state.db.get().await?, market, owner).await?)
 }
 
 pub async fn trader_orders(
@@ -300,37 +212,33 @@ pub async fn trader_orders(
     let Some(id) = trader_id(&state, &market, &owner).await? else {
         return Ok(Json(json!({ "trader_id": null, "orders": [] })));
     };
-    let rows = state
-        .db
-        .get()
-        .await?
-        .query(
-            "SELECT order_id, client_order_id::text, side, order_type, price, max_base_lots::text,
-                 open_base_lots::text, filled_base_lots::text, status, expiry::text, placed_seq, updated_seq
-             FROM orders WHERE market = $1 AND trader_id = $2 AND ($3 = 'all' OR status = 'open')
-             ORDER BY order_id DESC LIMIT $4",
-            &[&market, &id, &status, &limit],
-        )
-        .await?;
-    let v = rows
+    let orders = db::orders::of_trader(
+        &**state.db.get().await?,
+        &market,
+        id,
+        status == "all",
+        limit,
+    )
+    .await?;
+    let v: Vec<Value> = orders
         .iter()
-        .map(|r| {
-            Ok(json!({
-                "order_id": r.get::<_, i64>(0),
-                "client_order_id": r.get::<_, String>(1),
-                "side": side_name(Side::read(r, 2)?),
-                "order_type": r.get::<_, i16>(3),
-                "price": r.get::<_, i64>(4),
-                "max_base_lots": u64_text(r, 5)?,
-                "open_base_lots": u64_text(r, 6)?,
-                "filled_base_lots": u64_text(r, 7)?,
-                "status": r.get::<_, String>(8),
-                "expiry": u64_text(r, 9)?,
-                "placed_seq": r.get::<_, i64>(10),
-                "updated_seq": r.get::<_, i64>(11),
-            }))
+        .map(|o| {
+            json!({
+                "order_id": o.order_id,
+                "client_order_id": o.client_order_id.to_string(),
+                "side": side_name(o.side),
+                "order_type": o.order_type.code(),
+                "price": o.price_ticks,
+                "max_base_lots": o.max_base_lots,
+                "open_base_lots": o.open_base_lots,
+                "filled_base_lots": o.filled_base_lots,
+                "status": o.status,
+                "expiry": o.expiry,
+                "placed_seq": o.placed_seq,
+                "updated_seq": o.updated_seq,
+            })
         })
-        .collect::<Result<Vec<Value>, ApiError>>()?;
+        .collect();
     Ok(Json(json!({ "trader_id": id, "orders": v })))
 }
 
@@ -344,24 +252,18 @@ pub async fn trader_balances(
             "{owner} has no trader account on {market}"
         )));
     };
-    let r = state
-        .db
-        .get()
+    let (balances, as_of_seq) = db::balances::of_trader(&**state.db.get().await?, &market, id)
         .await?
-        .query_opt(
-            "SELECT base_free::text, base_locked::text, quote_free::text, quote_locked::text, open_orders, as_of_seq
-             FROM balances WHERE market = $1 AND trader_id = $2",
-            &[&market, &id],
-        )
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no balances indexed for {owner} on {market}")))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!("no balances indexed for {owner} on {market}"))
+        })?;
     Ok(Json(json!({
         "trader_id": id,
-        "base_free": r.get::<_, String>(0),
-        "base_locked": r.get::<_, String>(1),
-        "quote_free": r.get::<_, String>(2),
-        "quote_locked": r.get::<_, String>(3),
-        "open_orders": r.get::<_, i32>(4),
-        "as_of_seq": r.get::<_, i64>(5),
+        "base_free": balances.base_free.to_string(),
+        "base_locked": balances.base_locked.to_string(),
+        "quote_free": balances.quote_free.to_string(),
+        "quote_locked": balances.quote_locked.to_string(),
+        "open_orders": balances.open_orders,
+        "as_of_seq": as_of_seq,
     })))
 }

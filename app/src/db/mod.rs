@@ -1,4 +1,5 @@
-//! PostgreSQL connection and schema migrations.
+//! The database layer: connections, schema migrations, and one module per
+//! table holding every statement that reads or writes it.
 //!
 //! Migrations are the versioned SQL files in `migrations/` (embedded at build
 //! time), applied in order inside one transaction each, recorded in
@@ -7,12 +8,26 @@
 
 use tokio_postgres::{Client, NoTls};
 
+pub mod balances;
+pub mod candles;
+pub mod cursor;
+pub mod events;
+pub mod fills;
+pub mod markets;
+pub mod orders;
+pub mod queue_owners;
+pub mod traders;
+pub mod transfers;
+
 /// `(version, sql)` of every migration, in order.
 pub const MIGRATIONS: &[(i32, &str)] = &[
-    (1, include_str!("../../migrations/0001_init.sql")),
-    (2, include_str!("../../migrations/0002_balances.sql")),
-    (3, include_str!("../../migrations/0003_lossless_u64.sql")),
-    (4, include_str!("../../migrations/0004_chain_identity.sql")),
+    (1, include_str!("../../../migrations/0001_init.sql")),
+    (2, include_str!("../../../migrations/0002_balances.sql")),
+    (3, include_str!("../../../migrations/0003_lossless_u64.sql")),
+    (
+        4,
+        include_str!("../../../migrations/0004_chain_identity.sql"),
+    ),
 ];
 
 /// Advisory lock key guarding migrations.
@@ -26,6 +41,8 @@ pub enum DbError {
     OutOfRange(u64),
     #[error("numeric column holds {0}, not a u64")]
     NotU64(String),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
     #[error("{column} column holds {code}, which no variant has")]
     BadEnum { column: &'static str, code: i16 },
     #[error("database pool: {0}")]
@@ -53,6 +70,38 @@ pub fn pool(url: &str, size: usize) -> Result<deadpool_postgres::Pool, DbError> 
 pub fn u64_text(row: &tokio_postgres::Row, idx: usize) -> Result<u64, DbError> {
     let text: String = row.try_get(idx)?;
     text.parse().map_err(|_| DbError::NotU64(text))
+}
+
+/// A `numeric` column selected as `::text` holding a sum of u64s (a candle's volume).
+pub fn u128_text(row: &tokio_postgres::Row, idx: usize) -> Result<u128, DbError> {
+    let text: String = row.try_get(idx)?;
+    text.parse()
+        .map_err(|_| DbError::Corrupt(format!("numeric column holds {text}, not a u128")))
+}
+
+/// A text column holding a base58 address.
+pub fn pubkey(
+    row: &tokio_postgres::Row,
+    idx: usize,
+) -> Result<anchor_lang::prelude::Pubkey, DbError> {
+    let text: &str = row.try_get(idx)?;
+    text.parse()
+        .map_err(|e| DbError::Corrupt(format!("bad address {text}: {e}")))
+}
+
+/// Numeric columns travel as text (u64 and u128 do not fit bigint).
+pub(crate) fn num(v: impl ToString) -> String {
+    v.to_string()
+}
+
+/// A column of `rows` mapped by `f`, for a set-based `UNNEST` statement.
+pub(crate) fn column<'r, T, R>(rows: &'r [R], f: impl Fn(&'r R) -> T) -> Vec<T> {
+    rows.iter().map(f).collect()
+}
+
+/// A bigint column of u64 values, refusing any past i64::MAX.
+pub(crate) fn bigint_column<R>(rows: &[R], f: impl Fn(&R) -> u64) -> Result<Vec<i64>, DbError> {
+    rows.iter().map(|r| i64_of(f(r))).collect()
 }
 
 /// Connect and drive the connection in the background.

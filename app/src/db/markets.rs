@@ -1,0 +1,107 @@
+//! `markets`: one row per market, from `MarketCreated`, its status kept
+//! current by `MarketStatusChanged` and `MarketClosed`.
+
+use tokio_postgres::{GenericClient, Transaction};
+
+use super::{DbError, num, u64_text};
+use crate::ingest::effects::MarketChange;
+use crate::model::{MARKET_DELETED_STATUS, StoredEnum};
+
+/// A market as listed, with its ingest cursor.
+pub struct MarketRow {
+    pub market: String,
+    pub base_mint: String,
+    pub quote_mint: String,
+    pub base_lot_size: u64,
+    pub quote_lot_size: u64,
+    pub tick_size: u64,
+    pub taker_fee_ppm: i32,
+    pub maker_fee_ppm: i32,
+    /// The program's `MarketStatus` code, or [`MARKET_DELETED_STATUS`].
+    pub status: i16,
+    pub last_seq: Option<i64>,
+}
+
+pub async fn write(
+    t: &Transaction<'_>,
+    market: &str,
+    change: &MarketChange<'_>,
+) -> Result<(), DbError> {
+    let status = match change {
+        MarketChange::Created { event: e, slot } => {
+            t.execute(
+                "INSERT INTO markets (market, base_mint, quote_mint, base_lot_size, quote_lot_size, tick_size, taker_fee_ppm,
+                     maker_fee_ppm, orders_per_side, event_capacity, crank_reward_lamports, authority, fee_authority, created_slot)
+                 VALUES ($1, $2, $3, $4::text::numeric, $5::text::numeric, $6::text::numeric, $7, $8, $9, $10,
+                     $11::text::numeric, $12, $13, $14)
+                 ON CONFLICT (market) DO NOTHING",
+                &[
+                    &market,
+                    &e.base_mint.to_string(),
+                    &e.quote_mint.to_string(),
+                    &num(e.base_lot_size),
+                    &num(e.quote_lot_size),
+                    &num(e.tick_size),
+                    &(e.taker_fee_ppm as i32),
+                    &e.maker_fee_ppm,
+                    &(e.orders_per_side as i32),
+                    &(e.event_capacity as i32),
+                    &num(e.crank_reward_lamports),
+                    &e.authority.to_string(),
+                    &e.fee_authority.to_string(),
+                    slot,
+                ],
+            )
+            .await?;
+            return Ok(());
+        }
+        MarketChange::Status(status) => status.code(),
+        MarketChange::Deleted => MARKET_DELETED_STATUS,
+    };
+    t.execute(
+        "UPDATE markets SET status = $2 WHERE market = $1",
+        &[&market, &status],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether `market` is indexed.
+pub async fn exists(db: &impl GenericClient, market: &str) -> Result<bool, DbError> {
+    Ok(db
+        .query_opt("SELECT 1 FROM markets WHERE market = $1", &[&market])
+        .await?
+        .is_some())
+}
+
+/// Up to `limit` markets after `after` (exclusive; "" = from the first), in key order.
+pub async fn page(
+    db: &impl GenericClient,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<MarketRow>, DbError> {
+    db.query(
+        "SELECT m.market, base_mint, quote_mint, base_lot_size::text, quote_lot_size::text, tick_size::text,
+             taker_fee_ppm, maker_fee_ppm, status, c.last_seq
+         FROM markets m LEFT JOIN ingest_cursor c ON c.market = m.market
+         WHERE m.market > $1 ORDER BY m.market LIMIT $2",
+        &[&after, &limit],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(MarketRow {
+            market: r.get(0),
+            base_mint: r.get(1),
+            quote_mint: r.get(2),
+            base_lot_size: u64_text(r, 3)?,
+            quote_lot_size: u64_text(r, 4)?,
+            tick_size: u64_text(r, 5)?,
+            taker_fee_ppm: r.get(6),
+            maker_fee_ppm: r.get(7),
+            status: r.get(8),
+            last_seq: r.get(9),
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,69 @@
+//! How the feed writes each model type, on WebSocket channels and in REST
+//! responses alike. u64 amounts that a JavaScript number could round
+//! (quote atoms, volumes, fees) travel as strings.
+
+use serde_json::{Value, json};
+
+use crate::db::balances::BalanceRow;
+use crate::model::{BookOrder, Candle, OrderStatus, Trade, side_name};
+
+pub fn book_order(order: &BookOrder) -> Value {
+    json!({
+        "order_id": order.order_id,
+        "side": side_name(order.side),
+        "price": order.price_ticks,
+        "trader_id": order.trader_id,
+        "base_lots": order.base_lots,
+    })
+}
+
+/// An order's new state on the L3 and account channels.
+pub fn order_update(order: &BookOrder, status: OrderStatus) -> Value {
+    let mut value = book_order(order);
+    value["status"] = json!(status.as_str());
+    value
+}
+
+pub fn trade(trade: &Trade) -> Value {
+    json!({
+        "seq": trade.seq,
+        "price": trade.price_ticks,
+        "base_lots": trade.base_lots,
+        "quote": trade.quote_atoms.to_string(),
+        "taker_side": side_name(trade.taker_side),
+        "maker_order_id": trade.maker_order_id,
+        "taker_order_id": trade.taker_order_id,
+        "maker_trader_id": trade.maker_trader_id,
+        "taker_trader_id": trade.taker_trader_id,
+        "taker_fee": trade.taker_fee.to_string(),
+        "maker_fee": trade.maker_fee.to_string(),
+        "slot": trade.slot,
+        "block_time": trade.block_time,
+    })
+}
+
+pub fn candle(resolution: i64, start: i64, candle: &Candle) -> Value {
+    json!({
+        "resolution": resolution,
+        "start": start,
+        "open": candle.open,
+        "high": candle.high,
+        "low": candle.low,
+        "close": candle.close,
+        "base_lots": candle.base_lots.to_string(),
+        "quote": candle.quote.to_string(),
+        "trades": candle.trades,
+    })
+}
+
+pub fn balances(row: &BalanceRow) -> Value {
+    json!({
+        "trader_id": row.trader_id,
+        "base_free": row.base_free.to_string(),
+        "base_locked": row.base_locked.to_string(),
+        "quote_free": row.quote_free.to_string(),
+        "quote_locked": row.quote_locked.to_string(),
+        "open_orders": row.open_orders,
+        "closed": row.closed,
+    })
+}

@@ -1,0 +1,430 @@
+//! One market as the feed serves it: the book (L3 and L2), recent trades,
+//! recent candles and traders' balances, loaded from PostgreSQL at start
+//! ([`load`]) and then advanced by every ingested batch, producing the
+//! deltas of each channel. Everything here is plain data; the hub owns one
+//! per market.
+
+mod book;
+mod load;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use anchor_lang::prelude::Pubkey;
+use orderbook::types::Side;
+use serde_json::{Value, json};
+
+use self::book::Book;
+use crate::feed::json;
+use crate::ingest::effects::{Effects, TraderChange};
+use crate::ingest::{BalanceRow, Ingested, NewEvent};
+use crate::model::{BookOrder, CANDLE_RESOLUTIONS, Candle, OrderStatus, Trade, side_name};
+
+/// Trades kept for snapshots.
+pub const RECENT_TRADES: usize = 100;
+/// Candles kept per resolution for snapshots.
+pub const RECENT_CANDLES: usize = 100;
+
+/// A channel of one market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Trades,
+    L2,
+    L3,
+    /// One owner's orders and balances.
+    Account(Pubkey),
+    /// Candles of one resolution (seconds).
+    Candles(i64),
+}
+
+impl Channel {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Channel::Trades => "trades",
+            Channel::L2 => "l2",
+            Channel::L3 => "l3",
+            Channel::Account(_) => "account",
+            Channel::Candles(_) => "candles",
+        }
+    }
+
+    /// Fields that identify the subscription besides market and channel.
+    pub fn params(&self) -> Value {
+        match self {
+            Channel::Account(o) => json!({ "owner": o.to_string() }),
+            Channel::Candles(r) => json!({ "resolution": r }),
+            _ => json!({}),
+        }
+    }
+}
+
+pub struct MarketView {
+    pub market: Pubkey,
+    /// The last market sequence number applied.
+    pub seq: Option<u64>,
+    book: Book,
+    trades: VecDeque<Value>,
+    candles: BTreeMap<(i64, i64), Candle>,
+    owners: HashMap<u32, Pubkey>,
+    trader_of: HashMap<Pubkey, u32>,
+    balances: HashMap<u32, BalanceRow>,
+    /// Sequence jumps seen (should stay 0; see `apply`).
+    pub gaps: u64,
+}
+
+impl MarketView {
+    pub fn empty(market: Pubkey) -> Self {
+        Self {
+            market,
+            seq: None,
+            book: Book::default(),
+            trades: VecDeque::new(),
+            candles: BTreeMap::new(),
+            owners: HashMap::new(),
+            trader_of: HashMap::new(),
+            balances: HashMap::new(),
+            gaps: 0,
+        }
+    }
+
+    fn set_owner(&mut self, trader_id: u32, owner: Pubkey) {
+        self.owners.insert(trader_id, owner);
+        self.trader_of.insert(owner, trader_id);
+    }
+
+    /// Resting orders, each side best first then by time (order id).
+    pub fn l3(&self) -> Vec<BookOrder> {
+        self.book.l3()
+    }
+
+    fn level_json(&self, side: Side, price_ticks: u64) -> Value {
+        let level = self.book.level(side, price_ticks);
+        json!({ "side": side_name(side), "price": price_ticks, "base_lots": level.base_lots, "orders": level.orders })
+    }
+
+    pub fn trader_of(&self, owner: &Pubkey) -> Option<u32> {
+        self.trader_of.get(owner).copied()
+    }
+
+    /// The snapshot of `channel`.
+    pub fn snapshot(&self, channel: &Channel) -> Value {
+        match channel {
+            Channel::Trades => json!({ "trades": self.trades }),
+            Channel::L3 => {
+                json!({ "orders": self.l3().iter().map(json::book_order).collect::<Vec<_>>() })
+            }
+            Channel::L2 => {
+                let side = |side: Side| {
+                    self.book
+                        .l2(side)
+                        .into_iter()
+                        .map(|(price, level)| json!({ "price": price, "base_lots": level.base_lots, "orders": level.orders }))
+                        .collect::<Vec<_>>()
+                };
+                json!({ "bids": side(Side::Bid), "asks": side(Side::Ask) })
+            }
+            Channel::Candles(r) => {
+                let c: Vec<Value> = self
+                    .candles
+                    .range((*r, i64::MIN)..=(*r, i64::MAX))
+                    .map(|((r, s), c)| json::candle(*r, *s, c))
+                    .collect();
+                json!({ "candles": c })
+            }
+            Channel::Account(owner) => match self.trader_of(owner) {
+                None => json!({ "trader_id": null, "orders": [], "balances": null }),
+                Some(id) => json!({
+                    "trader_id": id,
+                    "orders": self.l3().iter().filter(|o| o.trader_id == id).map(json::book_order).collect::<Vec<_>>(),
+                    "balances": self.balances.get(&id).map(json::balances),
+                }),
+            },
+        }
+    }
+
+    /// Apply one ingested batch; returns the delta of every channel it
+    /// changed (account deltas per owner; candle deltas per resolution).
+    /// The events mean to the view what they mean to the tables: both read
+    /// them through [`Effects`].
+    pub fn apply(&mut self, batch: &Ingested) -> Vec<(Channel, Value)> {
+        let mut delta = BatchDelta::default();
+        let new_events = self.new_events(&batch.events);
+        match Effects::of(new_events) {
+            Ok(effects) => self.apply_effects(&effects, &mut delta),
+            // The indexer committed these events only after computing the
+            // same effects, so this cannot happen with its batches.
+            Err(e) => {
+                self.gaps += 1;
+                tracing::error!(market = %self.market, error = %e, "feed view skipped a batch it cannot interpret");
+            }
+        }
+        self.trim_candles();
+        let mut out = self.market_deltas(delta.trades, &delta.l3, &delta.l2, &delta.candles);
+        out.extend(self.account_deltas(delta.account_orders, &batch.balances));
+        out
+    }
+
+    /// The events after the view's sequence number (the earlier ones are
+    /// part of the loaded state), counting any jump in the sequence.
+    fn new_events<'e>(&mut self, events: &'e [NewEvent]) -> &'e [NewEvent] {
+        let first_new = events.partition_point(|e| self.seq.is_some_and(|s| e.seq <= s));
+        let new_events = &events[first_new..];
+        for event in new_events {
+            let expected = self.seq.map_or(0, |s| s + 1);
+            if event.seq != expected {
+                // Only this process's indexer feeds the view; a jump means
+                // events were written by someone else (a second indexer on
+                // the same database). Deltas stay gap-free per channel, but
+                // the view misses those events until the server restarts.
+                self.gaps += 1;
+                tracing::error!(market = %self.market, expected, got = event.seq, "feed view skipped events; restart the server to reload");
+            }
+            self.seq = Some(event.seq);
+        }
+        new_events
+    }
+
+    /// Owners, then the book in the order the tables take it (placements,
+    /// then each order's summed change), then trades and candles.
+    fn apply_effects(&mut self, effects: &Effects<'_>, delta: &mut BatchDelta) {
+        for change in &effects.traders {
+            match change {
+                TraderChange::Opened { event, .. } => self.set_owner(event.trader_id, event.owner),
+                TraderChange::Closed { trader_id, .. } => {
+                    if let Some(owner) = self.owners.remove(trader_id) {
+                        self.trader_of.remove(&owner);
+                    }
+                }
+            }
+        }
+        for placed in effects
+            .placed
+            .iter()
+            .filter(|p| p.event.posted_base_lots > 0)
+        {
+            let order = BookOrder {
+                order_id: placed.event.order_id,
+                side: placed.event.side,
+                price_ticks: placed.event.price,
+                trader_id: placed.event.trader_id,
+                base_lots: placed.event.posted_base_lots,
+            };
+            self.book.add(order);
+            delta.touch(&order, OrderStatus::Open);
+        }
+        for (&order_id, change) in &effects.order_changes {
+            let lots = u64::try_from(change.reduce_lots).unwrap_or(u64::MAX);
+            let gone = change.emptied || change.status != OrderStatus::Open;
+            if let Some(order) = self.book.reduce(order_id as u64, lots, gone) {
+                delta.touch(&order, change.status);
+            }
+        }
+        for fill in &effects.fills {
+            let trade = Trade::of_fill(
+                fill.event,
+                fill.seq as u64,
+                fill.slot as u64,
+                fill.block_time,
+            );
+            delta.trades.push(json::trade(&trade));
+        }
+        for (key, change) in &effects.candles {
+            self.candles
+                .entry(*key)
+                .and_modify(|candle| candle.merge(&change.candle))
+                .or_insert(change.candle);
+            delta.candles.insert(*key);
+        }
+    }
+
+    /// Drop candles beyond the kept window.
+    fn trim_candles(&mut self) {
+        for r in CANDLE_RESOLUTIONS {
+            let keys: Vec<(i64, i64)> = self
+                .candles
+                .range((r, i64::MIN)..=(r, i64::MAX))
+                .map(|(k, _)| *k)
+                .collect();
+            for k in keys.iter().take(keys.len().saturating_sub(RECENT_CANDLES)) {
+                self.candles.remove(k);
+            }
+        }
+    }
+
+    /// The trades, L3, L2 and candle deltas of a batch.
+    fn market_deltas(
+        &mut self,
+        trades: Vec<Value>,
+        l3: &BTreeMap<u64, Value>,
+        l2: &BTreeSet<(Side, u64)>,
+        candles: &BTreeSet<(i64, i64)>,
+    ) -> Vec<(Channel, Value)> {
+        let mut out = Vec::new();
+        if !trades.is_empty() {
+            for t in &trades {
+                self.trades.push_back(t.clone());
+            }
+            while self.trades.len() > RECENT_TRADES {
+                self.trades.pop_front();
+            }
+            out.push((Channel::Trades, json!({ "trades": trades })));
+        }
+        if !l3.is_empty() {
+            out.push((
+                Channel::L3,
+                json!({ "orders": l3.values().cloned().collect::<Vec<_>>() }),
+            ));
+            let levels: Vec<Value> = l2.iter().map(|(s, p)| self.level_json(*s, *p)).collect();
+            out.push((Channel::L2, json!({ "levels": levels })));
+        }
+        for r in CANDLE_RESOLUTIONS {
+            let c: Vec<Value> = candles
+                .iter()
+                .filter(|k| k.0 == r)
+                .filter_map(|k| self.candles.get(k).map(|c| json::candle(k.0, k.1, c)))
+                .collect();
+            if !c.is_empty() {
+                out.push((Channel::Candles(r), json!({ "candles": c })));
+            }
+        }
+        out
+    }
+
+    /// Each touched trader's account delta (its orders and refreshed balances), by owner.
+    fn account_deltas(
+        &mut self,
+        account_orders: BTreeMap<u32, BTreeMap<u64, Value>>,
+        balances: &[BalanceRow],
+    ) -> Vec<(Channel, Value)> {
+        let mut account: BTreeMap<u32, Value> = BTreeMap::new();
+        for (id, orders) in account_orders {
+            account.insert(
+                id,
+                json!({ "trader_id": id, "orders": orders.into_values().collect::<Vec<_>>() }),
+            );
+        }
+        for b in balances {
+            if b.closed {
+                self.balances.remove(&b.trader_id);
+            } else {
+                self.balances.insert(b.trader_id, b.clone());
+            }
+            account
+                .entry(b.trader_id)
+                .or_insert_with(|| json!({ "trader_id": b.trader_id, "orders": [] }))["balances"] =
+                json::balances(b);
+        }
+        let mut out = Vec::new();
+        for (id, delta) in account {
+            let owner = self
+                .owners
+                .get(&id)
+                .copied()
+                .or_else(|| balances.iter().find(|b| b.trader_id == id).map(|b| b.owner));
+            if let Some(owner) = owner {
+                out.push((Channel::Account(owner), delta));
+            }
+        }
+        out
+    }
+}
+
+/// What one batch changed, per channel, while its events are applied.
+#[derive(Default)]
+struct BatchDelta {
+    trades: Vec<Value>,
+    /// Changed orders by id (their latest state).
+    l3: BTreeMap<u64, Value>,
+    /// Changed price levels (side, price).
+    l2: BTreeSet<(Side, u64)>,
+    /// Changed candles (resolution, bucket start).
+    candles: BTreeSet<(i64, i64)>,
+    /// Changed orders per trader.
+    account_orders: BTreeMap<u32, BTreeMap<u64, Value>>,
+}
+
+impl BatchDelta {
+    /// Record `order`'s new state in the L3, L2 and account deltas.
+    fn touch(&mut self, order: &BookOrder, status: OrderStatus) {
+        let update = json::order_update(order, status);
+        self.l3.insert(order.order_id, update.clone());
+        self.account_orders
+            .entry(order.trader_id)
+            .or_default()
+            .insert(order.order_id, update);
+        self.l2.insert((order.side, order.price_ticks));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::Synthetic;
+
+    fn batch(s: &mut Synthetic, txs: usize) -> Ingested {
+        let mut out = Ingested {
+            market: s.market,
+            ..Default::default()
+        };
+        for _ in 0..txs {
+            let tx = s.tx(8);
+            for e in tx.events {
+                out.events.push(crate::ingest::NewEvent {
+                    seq: e.seq().1,
+                    signature: tx.signature,
+                    slot: tx.slot,
+                    block_time: tx.block_time,
+                    event: e,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn l2_always_aggregates_l3_and_jumps_are_counted() {
+        let mut s = Synthetic::new(Pubkey::new_unique());
+        let mut v = MarketView::empty(s.market);
+        for _ in 0..50 {
+            let b = batch(&mut s, 3);
+            let deltas = v.apply(&b);
+            assert!(deltas.iter().any(|(c, _)| *c == Channel::L3));
+            for side in [Side::Bid, Side::Ask] {
+                let mut agg: BTreeMap<u64, (u64, u32)> = BTreeMap::new();
+                for o in v.l3().iter().filter(|o| o.side == side) {
+                    let e = agg.entry(o.price_ticks).or_default();
+                    e.0 += o.base_lots;
+                    e.1 += 1;
+                }
+                let l2: BTreeMap<u64, (u64, u32)> = v
+                    .book
+                    .l2(side)
+                    .into_iter()
+                    .map(|(price, level)| (price, (level.base_lots, level.orders)))
+                    .collect();
+                assert_eq!(l2, agg);
+            }
+        }
+        assert_eq!(v.gaps, 0);
+        assert_eq!(v.seq, Some(s.next_seq - 1));
+        // Replayed events are ignored; a jump is counted.
+        let replay = v.apply(&batch(&mut Synthetic::new(s.market), 2));
+        assert!(replay.is_empty());
+        s.next_seq += 5;
+        v.apply(&batch(&mut s, 1));
+        assert_eq!(v.gaps, 1);
+    }
+
+    #[test]
+    fn candles_keep_a_bounded_window() {
+        let mut s = Synthetic::new(Pubkey::new_unique());
+        let mut v = MarketView::empty(s.market);
+        // One transaction per second: 60-second buckets roll over often.
+        for _ in 0..(RECENT_CANDLES * 60 + 600) / 50 {
+            v.apply(&batch(&mut s, 50));
+        }
+        let snap = v.snapshot(&Channel::Candles(60));
+        let n = snap["candles"].as_array().unwrap().len();
+        assert_eq!(n, RECENT_CANDLES);
+        assert!(v.trades.len() <= RECENT_TRADES);
+    }
+}
