@@ -111,41 +111,7 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
     })
     .map_err(OrderbookError::from)?;
 
-    let node = std::mem::size_of::<orderbook_engine::OrderNode>();
-    let side_header = std::mem::size_of::<orderbook_engine::SideHeader>();
-    let bids_len = a.bids.to_account_info().data_len();
-    let orders_per_side = capacity(
-        bids_len,
-        side_header,
-        node,
-        MIN_ORDERS_PER_SIDE + 1,
-        MAX_ORDERS_PER_SIDE + 1,
-    )? - 1;
-    require_eq!(
-        a.asks.to_account_info().data_len(),
-        bids_len,
-        OrderbookError::InvalidCapacity
-    );
-    let event_capacity = capacity(
-        a.event_queue.to_account_info().data_len(),
-        std::mem::size_of::<orderbook_engine::QueueHeader>(),
-        std::mem::size_of::<orderbook_engine::QueueEvent>(),
-        MIN_QUEUE_EVENTS,
-        MAX_QUEUE_EVENTS,
-    )?;
-    BookSide::init(
-        &mut a.bids.to_account_info().try_borrow_mut_data()?[8..],
-        Side::Bid,
-    )
-    .map_err(OrderbookError::from)?;
-    BookSide::init(
-        &mut a.asks.to_account_info().try_borrow_mut_data()?[8..],
-        Side::Ask,
-    )
-    .map_err(OrderbookError::from)?;
-    EventQueue::init(&mut a.event_queue.to_account_info().try_borrow_mut_data()?[8..])
-        .map_err(OrderbookError::from)?;
-
+    let (orders_per_side, event_capacity) = init_book_and_queue(a)?;
     let market_key = a.market.key();
     let mut market = a.market.load_init()?;
     *market = Market {
@@ -194,4 +160,45 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
     });
     drop(market);
     batch.emit(&a.event_authority)
+}
+
+/// Initialise both book sides and the event queue in the accounts the
+/// client allocated; their sizes fix the capacities, returned as
+/// `(orders_per_side, event_capacity)`.
+fn init_book_and_queue(a: &CreateMarket<'_>) -> Result<(u32, u32)> {
+    let node = std::mem::size_of::<orderbook_engine::OrderNode>();
+    let side_header = std::mem::size_of::<orderbook_engine::SideHeader>();
+    let bids_len = a.bids.to_account_info().data_len();
+    let orders_per_side = capacity(
+        bids_len,
+        side_header,
+        node,
+        MIN_ORDERS_PER_SIDE + 1,
+        MAX_ORDERS_PER_SIDE + 1,
+    )? - 1;
+    require_eq!(
+        a.asks.to_account_info().data_len(),
+        bids_len,
+        OrderbookError::InvalidCapacity
+    );
+    let event_capacity = capacity(
+        a.event_queue.to_account_info().data_len(),
+        std::mem::size_of::<orderbook_engine::QueueHeader>(),
+        std::mem::size_of::<orderbook_engine::QueueEvent>(),
+        MIN_QUEUE_EVENTS,
+        MAX_QUEUE_EVENTS,
+    )?;
+    BookSide::init(
+        &mut a.bids.to_account_info().try_borrow_mut_data()?[8..],
+        Side::Bid,
+    )
+    .map_err(OrderbookError::from)?;
+    BookSide::init(
+        &mut a.asks.to_account_info().try_borrow_mut_data()?[8..],
+        Side::Ask,
+    )
+    .map_err(OrderbookError::from)?;
+    EventQueue::init(&mut a.event_queue.to_account_info().try_borrow_mut_data()?[8..])
+        .map_err(OrderbookError::from)?;
+    Ok((orders_per_side, event_capacity))
 }

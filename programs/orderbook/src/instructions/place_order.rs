@@ -4,8 +4,8 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use orderbook_engine::event_queue::rewards_owed;
 use orderbook_engine::quantity::fee_ceil;
 use orderbook_engine::{
-    BaseLots, CancelOutcome, EventKind, OrderParams, QueueEvent, QuoteAtoms, Side as EngineSide,
-    Ticks,
+    BaseAtoms, BaseLots, CancelOutcome, EventKind, OrderParams, QueueEvent, QuoteAtoms,
+    Side as EngineSide, Ticks,
 };
 
 use crate::error::OrderbookError;
@@ -117,7 +117,6 @@ pub fn place_many(
         OrderbookError::TooManyOrders
     );
     let a = &ctx.accounts;
-    let market_key = a.market.key();
     let now = u64::try_from(Clock::get()?.unix_timestamp).unwrap_or(0);
     let bids = a.bids.to_account_info();
     let asks = a.asks.to_account_info();
@@ -127,114 +126,166 @@ pub fn place_many(
     let mut batch = EventBatch::default();
     // Crank rewards this call owes, and pre-paid ones its cancels refund.
     let mut owed: u32 = 0;
-    let mut refunded: u32 = 0;
-
-    if cancel_first {
-        let mut cancelled: Vec<CancelOutcome> = Vec::new();
-        data.engine()?
-            .cancel_all(trader.state_mut(), None, u8::MAX, |c| cancelled.push(*c))
-            .map_err(OrderbookError::from)?;
-        let trader_id = trader.state_mut().trader_id;
-        refunded = prepaid_count(&cancelled);
-        for c in cancelled {
-            push_cancel(&mut batch, &mut data.market, market_key, trader_id, &c)?;
-        }
-    }
-
+    let refunded = if cancel_first {
+        cancel_everything(&mut data, &mut trader, a.market.key(), &mut batch)?
+    } else {
+        0
+    };
     for args in orders {
-        let p = args.to_engine();
-        // Top up the free balance from the wallet when it does not cover the order.
-        let (need_base, need_quote) = data.engine()?.required_funds(&p);
-        let b = trader.state_mut().balances;
-        let (token, short) = match p.side {
-            EngineSide::Bid => (
-                TokenKind::Quote,
-                need_quote.get().saturating_sub(b.free_quote.get()),
-            ),
-            EngineSide::Ask => (
-                TokenKind::Base,
-                need_base.get().saturating_sub(b.free_base.get()),
-            ),
-        };
-        if short > 0
-            && need_base != orderbook_engine::BaseAtoms::MAX
-            && need_quote != QuoteAtoms::MAX
-        {
-            let (Some(mint), Some(wallet), Some(vault), Some(program)) =
-                (&a.mint, &a.wallet, &a.vault, &a.token_program)
-            else {
-                return err!(OrderbookError::TopUpAccountsMissing);
-            };
-            let (kind, decimals) =
-                data.market
-                    .token_for(&mint.key(), &vault.key(), &program.key())?;
-            require!(kind == token, OrderbookError::WrongMint);
-            credit(
-                &mut data.market,
-                market_key,
-                &mut trader,
-                token,
-                short,
-                &mut batch,
-            )?;
-            TokenMove {
-                token_program: &program.to_account_info(),
-                mint: &mint.to_account_info(),
-                decimals,
-                vault: &vault.to_account_info(),
-                wallet: &wallet.to_account_info(),
-            }
-            .deposit(&a.owner.to_account_info(), short)?;
-        }
-
-        let mut view = data.engine()?;
-        let out = view
-            .place_order(trader.state_mut(), &p, now)
-            .map_err(OrderbookError::from)?;
-        let head = view.events.head_seq();
-        let pushed: Vec<QueueEvent> = (0..out.events_pushed)
-            .filter_map(|i| {
-                view.events
-                    .get((out.first_event_seq + u64::from(i) - head) as u32)
-                    .copied()
-            })
-            .collect();
-        let taker_fee_ppm = view.header.taker_fee_ppm;
-        let prepays_own_exit = p.expiry != 0 && !out.posted.is_zero();
+        let order = args.to_engine();
+        top_up(a, &mut data, &mut trader, &order, &mut batch)?;
+        let order_owes = place_one(
+            &mut data,
+            &mut trader,
+            a.market.key(),
+            &order,
+            now,
+            &mut batch,
+        )?;
         owed = owed
-            .checked_add(rewards_owed(&pushed) + u32::from(prepays_own_exit))
+            .checked_add(order_owes)
             .ok_or(OrderbookError::ArithmeticOverflow)?;
-        batch.push(&OrderPlaced {
-            market: market_key,
-            seq: data.market.next_seq()?,
-            trader_id: trader.state_mut().trader_id,
-            order_id: out.order_id,
-            client_order_id: p.client_order_id,
-            side: p.side.into(),
-            order_type: p.order_type.into(),
-            price: out.posted_price.get(),
-            max_base_lots: p.max_base.get(),
-            posted_base_lots: out.posted.get(),
-            filled_base_lots: out.filled_base.get(),
-            filled_quote: out.filled_quote.get(),
-            taker_fee: out.taker_fee.get(),
-            expiry: p.expiry,
-        });
-        for ev in &pushed {
-            push_queue_event(
-                &mut batch,
-                &mut data.market,
-                market_key,
-                ev,
-                p.side,
-                out.order_id,
-                taker_fee_ppm,
-            )?;
-        }
     }
+    settle_rewards(a, data, trader, owed, refunded)?;
+    batch.emit(&a.event_authority)
+}
 
-    // Only the difference moves: a requote that cancels and re-places orders
-    // with an expiry costs nothing for them.
+/// Cancel all the trader's orders; returns how many had pre-paid their
+/// final event's reward (refunded now).
+pub(crate) fn cancel_everything(
+    data: &mut MarketData<'_, '_>,
+    trader: &mut TraderAccount,
+    market_key: Pubkey,
+    batch: &mut EventBatch,
+) -> Result<u32> {
+    let mut cancelled: Vec<CancelOutcome> = Vec::new();
+    data.engine()?
+        .cancel_all(trader.state_mut(), None, u8::MAX, |c| cancelled.push(*c))
+        .map_err(OrderbookError::from)?;
+    let trader_id = trader.state_mut().trader_id;
+    for c in &cancelled {
+        push_cancel(batch, &mut data.market, market_key, trader_id, c)?;
+    }
+    Ok(prepaid_count(&cancelled))
+}
+
+/// Deposit from the wallet whatever the free balance lacks for `order`
+/// (nothing for orders with no bounded cost).
+fn top_up(
+    a: &PlaceOrder<'_>,
+    data: &mut MarketData<'_, '_>,
+    trader: &mut TraderAccount,
+    order: &OrderParams,
+    batch: &mut EventBatch,
+) -> Result<()> {
+    let (need_base, need_quote) = data.engine()?.required_funds(order);
+    if need_base == BaseAtoms::MAX || need_quote == QuoteAtoms::MAX {
+        return Ok(());
+    }
+    let free = trader.state_mut().balances;
+    let (token, short) = match order.side {
+        EngineSide::Bid => (
+            TokenKind::Quote,
+            need_quote.get().saturating_sub(free.free_quote.get()),
+        ),
+        EngineSide::Ask => (
+            TokenKind::Base,
+            need_base.get().saturating_sub(free.free_base.get()),
+        ),
+    };
+    if short == 0 {
+        return Ok(());
+    }
+    let (Some(mint), Some(wallet), Some(vault), Some(program)) =
+        (&a.mint, &a.wallet, &a.vault, &a.token_program)
+    else {
+        return err!(OrderbookError::TopUpAccountsMissing);
+    };
+    let (kind, decimals) = data
+        .market
+        .token_for(&mint.key(), &vault.key(), &program.key())?;
+    require!(kind == token, OrderbookError::WrongMint);
+    credit(
+        &mut data.market,
+        a.market.key(),
+        trader,
+        token,
+        short,
+        batch,
+    )?;
+    TokenMove {
+        token_program: &program.to_account_info(),
+        mint: &mint.to_account_info(),
+        decimals,
+        vault: &vault.to_account_info(),
+        wallet: &wallet.to_account_info(),
+    }
+    .deposit(&a.owner.to_account_info(), short)
+}
+
+/// Place one order and record its events; returns the crank rewards it owes.
+fn place_one(
+    data: &mut MarketData<'_, '_>,
+    trader: &mut TraderAccount,
+    market_key: Pubkey,
+    order: &OrderParams,
+    now: u64,
+    batch: &mut EventBatch,
+) -> Result<u32> {
+    let mut view = data.engine()?;
+    let out = view
+        .place_order(trader.state_mut(), order, now)
+        .map_err(OrderbookError::from)?;
+    let head = view.events.head_seq();
+    let pushed: Vec<QueueEvent> = (0..out.events_pushed)
+        .filter_map(|i| {
+            view.events
+                .get((out.first_event_seq + u64::from(i) - head) as u32)
+                .copied()
+        })
+        .collect();
+    let taker_fee_ppm = view.header.taker_fee_ppm;
+    batch.push(&OrderPlaced {
+        market: market_key,
+        seq: data.market.next_seq()?,
+        trader_id: trader.state_mut().trader_id,
+        order_id: out.order_id,
+        client_order_id: order.client_order_id,
+        side: order.side.into(),
+        order_type: order.order_type.into(),
+        price: out.posted_price.get(),
+        max_base_lots: order.max_base.get(),
+        posted_base_lots: out.posted.get(),
+        filled_base_lots: out.filled_base.get(),
+        filled_quote: out.filled_quote.get(),
+        taker_fee: out.taker_fee.get(),
+        expiry: order.expiry,
+    });
+    for ev in &pushed {
+        push_queue_event(
+            batch,
+            &mut data.market,
+            market_key,
+            ev,
+            order.side,
+            out.order_id,
+            taker_fee_ppm,
+        )?;
+    }
+    let prepays_own_exit = order.expiry != 0 && !out.posted.is_zero();
+    Ok(rewards_owed(&pushed) + u32::from(prepays_own_exit))
+}
+
+/// Move only the difference between the rewards owed and those refunded:
+/// a requote that cancels and re-places orders with an expiry costs nothing
+/// for them. Releases the market and trader borrows before the transfers.
+fn settle_rewards(
+    a: &PlaceOrder<'_>,
+    mut data: MarketData<'_, '_>,
+    trader: std::cell::RefMut<'_, TraderAccount>,
+    owed: u32,
+    refunded: u32,
+) -> Result<()> {
     let (charge, refund) = if owed >= refunded {
         (data.market.add_pending_rewards(owed - refunded)?, 0)
     } else {
@@ -257,8 +308,7 @@ pub fn place_many(
         &a.market.to_account_info(),
         &a.owner.to_account_info(),
         refund,
-    )?;
-    batch.emit(&a.event_authority)
+    )
 }
 
 /// How many of the cancelled orders had pre-paid their final event's reward.

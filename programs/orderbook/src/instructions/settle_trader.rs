@@ -1,10 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use orderbook_engine::{CancelOutcome, MarketStatus};
+use orderbook_engine::MarketStatus;
 
 use crate::error::OrderbookError;
 use crate::events::{EventBatch, TraderAccountClosed, Withdrew};
-use crate::instructions::place_order::{prepaid_count, push_cancel};
+use crate::instructions::place_order::cancel_everything;
 use crate::state::*;
 use crate::token::TokenMove;
 use crate::types::TokenKind;
@@ -112,64 +112,9 @@ pub fn handler(ctx: Context<SettleTrader>) -> Result<()> {
         );
     }
     let mut batch = EventBatch::default();
-    let trader_id = trader.state().trader_id;
-    let mut cancelled: Vec<CancelOutcome> = Vec::new();
-    data.engine()?
-        .cancel_all(trader.state_mut(), None, u8::MAX, |c| cancelled.push(*c))
-        .map_err(OrderbookError::from)?;
-    for c in &cancelled {
-        push_cancel(&mut batch, &mut data.market, market_key, trader_id, c)?;
-    }
-    let refund = data
-        .market
-        .release_pending_rewards(prepaid_count(&cancelled))?;
-    let state = trader.state_mut();
-    let balances = state.balances;
-    require!(
-        state.open_orders == 0 && balances.locked_base.is_zero() && balances.locked_quote.is_zero(),
-        OrderbookError::EventsPending
-    );
-    state
-        .withdraw(balances.free_base, balances.free_quote)
-        .map_err(OrderbookError::from)?;
-    let payouts = [
-        (TokenKind::Base, balances.free_base.get()),
-        (TokenKind::Quote, balances.free_quote.get()),
-    ];
-    let mut transfers = Vec::new();
-    for (token, amount) in payouts {
-        if amount == 0 {
-            continue;
-        }
-        let accounts = a
-            .payout(token)
-            .ok_or(OrderbookError::SettleAccountsMissing)?;
-        let (kind, decimals) = data.market.token_for(
-            &accounts.mint.key(),
-            &accounts.vault.key(),
-            &accounts.token_program.key(),
-        )?;
-        require!(kind == token, OrderbookError::WrongMint);
-        require_keys_eq!(
-            accounts.destination.owner,
-            a.owner.key(),
-            OrderbookError::NotOwnersTokenAccount
-        );
-        require_keys_eq!(
-            accounts.destination.mint,
-            accounts.mint.key(),
-            OrderbookError::WrongMint
-        );
-        data.market.vault_out(token, amount)?;
-        batch.push(&Withdrew {
-            market: market_key,
-            seq: data.market.next_seq()?,
-            trader_id,
-            token,
-            amount,
-        });
-        transfers.push((accounts, decimals, amount));
-    }
+    let prepaid = cancel_everything(&mut data, &mut trader, market_key, &mut batch)?;
+    let refund = data.market.release_pending_rewards(prepaid)?;
+    let transfers = empty_balances(a, &mut data, &mut trader, &mut batch)?;
     data.market
         .engine_mut()
         .unregister_trader()
@@ -178,7 +123,7 @@ pub fn handler(ctx: Context<SettleTrader>) -> Result<()> {
         market: market_key,
         seq: data.market.next_seq()?,
         owner: a.owner.key(),
-        trader_id,
+        trader_id: trader.state().trader_id,
     });
     let bump = data.market.authority_bump;
     drop((data, trader));
@@ -203,4 +148,71 @@ pub fn handler(ctx: Context<SettleTrader>) -> Result<()> {
         refund,
     )?;
     batch.emit(&a.event_authority)
+}
+
+/// Withdraw the trader's whole free balances (nothing may be locked once
+/// its orders are cancelled and the queue owes it nothing); returns each
+/// non-zero payout with its checked accounts and mint decimals.
+fn empty_balances<'a, 'info>(
+    a: &'a SettleTrader<'info>,
+    data: &mut MarketData<'_, '_>,
+    trader: &mut TraderAccount,
+    batch: &mut EventBatch,
+) -> Result<Vec<(Payout<'a, 'info>, u8, u64)>> {
+    let state = trader.state_mut();
+    let balances = state.balances;
+    require!(
+        state.open_orders == 0 && balances.locked_base.is_zero() && balances.locked_quote.is_zero(),
+        OrderbookError::EventsPending
+    );
+    state
+        .withdraw(balances.free_base, balances.free_quote)
+        .map_err(OrderbookError::from)?;
+    let payouts = [
+        (TokenKind::Base, balances.free_base.get()),
+        (TokenKind::Quote, balances.free_quote.get()),
+    ];
+    let mut transfers = Vec::new();
+    for (token, amount) in payouts.into_iter().filter(|(_, amount)| *amount > 0) {
+        let (accounts, decimals) = checked_payout(a, &data.market, token)?;
+        data.market.vault_out(token, amount)?;
+        batch.push(&Withdrew {
+            market: a.market.key(),
+            seq: data.market.next_seq()?,
+            trader_id: state.trader_id,
+            token,
+            amount,
+        });
+        transfers.push((accounts, decimals, amount));
+    }
+    Ok(transfers)
+}
+
+/// `token`'s payout accounts, checked: the market's mint, vault and token
+/// program, and a destination of that mint owned by the trader's owner.
+fn checked_payout<'a, 'info>(
+    a: &'a SettleTrader<'info>,
+    market: &Market,
+    token: TokenKind,
+) -> Result<(Payout<'a, 'info>, u8)> {
+    let accounts = a
+        .payout(token)
+        .ok_or(OrderbookError::SettleAccountsMissing)?;
+    let (kind, decimals) = market.token_for(
+        &accounts.mint.key(),
+        &accounts.vault.key(),
+        &accounts.token_program.key(),
+    )?;
+    require!(kind == token, OrderbookError::WrongMint);
+    require_keys_eq!(
+        accounts.destination.owner,
+        a.owner.key(),
+        OrderbookError::NotOwnersTokenAccount
+    );
+    require_keys_eq!(
+        accounts.destination.mint,
+        accounts.mint.key(),
+        OrderbookError::WrongMint
+    );
+    Ok((accounts, decimals))
 }
