@@ -263,69 +263,9 @@ impl<'a> Market<'a> {
             (OrderType::Market, Side::Ask) => Ticks(1),
             _ => p.price,
         };
-        // A market order's price field is ignored: it reports its effective
-        // limit instead, so every price the engine hands out is in range.
-        let mut post_price = limit;
-        if first_live != NIL {
-            let best = self.book(opp).node(first_live).price;
-            if !p.order_type.can_take() && side.crosses(p.price, best) {
-                if p.order_type == OrderType::PostOnly {
-                    return Err(EngineError::PostOnlyWouldCross);
-                }
-                post_price = match side {
-                    Side::Bid => Ticks(best.get() - 1),
-                    Side::Ask => Ticks(best.get() + 1),
-                };
-                if post_price.is_zero() || post_price.get() > MAX_PRICE_TICKS {
-                    return Err(EngineError::PostOnlyWouldCross);
-                }
-            }
-        }
-
+        let post_price = self.post_price(p, limit, first_live)?;
         // Prechecks: nothing below may fail once we start mutating.
-        let (need_base, need_quote) = self.required_funds(p);
-        if taker.balances.free_base < need_base || taker.balances.free_quote < need_quote {
-            return Err(EngineError::InsufficientFunds);
-        }
-        let can_rest = p.order_type.can_rest();
-        if can_rest {
-            if taker.free_slot().is_none() {
-                return Err(EngineError::TooManyOpenOrders);
-            }
-            let own = self.book(side);
-            if own.is_full() && !own.beats_worst(post_price) {
-                return Err(EngineError::BookFull);
-            }
-            // Slid orders must still have a representable lock.
-            self.lock_for(side, p.max_base, post_price)?;
-        }
-        // Room for every event this call can push: only an order that crosses
-        // the best opposite order can match or meet expired makers (the loop
-        // stops at the first non-crossing order), so a passive order needs at
-        // most one slot, for an eviction.
-        let crosses_now = p.order_type.can_take()
-            && self
-                .book(opp)
-                .best_order()
-                .is_some_and(|b| side.crosses(limit, b.price));
-        let max_events = if crosses_now {
-            p.match_limit as u32 + MAX_EXPIRED_PER_MATCH as u32
-        } else {
-            0
-        } + u32::from(can_rest)
-            + u32::from(dead_on_top);
-        if self.events.free() < max_events {
-            return Err(EngineError::EventQueueFull);
-        }
-        if p.order_type.can_take()
-            && (p.order_type == OrderType::FillOrKill
-                || p.self_trade == SelfTradeMode::AbortTransaction)
-        {
-            let sim = self.match_orders::<false>(taker, p, limit, now)?;
-            if p.order_type == OrderType::FillOrKill && sim.filled_base != p.max_base {
-                return Err(EngineError::FillOrKillNotFilled);
-            }
-        }
+        self.precheck(taker, p, post_price, limit, dead_on_top, now)?;
 
         // Mutation starts here.
         let order_id = self.header.next_order_seq;
@@ -362,41 +302,149 @@ impl<'a> Market<'a> {
         // limit can stop the loop with crossing orders left: then it is cancelled).
         let still_crosses =
             st.stopped_at != NIL && side.crosses(limit, self.book(opp).node(st.stopped_at).price);
-        if can_rest && !st.rem_base.is_zero() && !still_crosses {
-            if self.book(side).is_full() {
-                let w = self.book(side).worst();
-                self.remove_with_out(side, w, OutReason::Evicted)?;
-            }
-            let slot = taker.free_slot().ok_or(EngineError::TooManyOpenOrders)?;
-            let (lb, lq) = self.lock_for(side, st.rem_base, post_price)?;
-            let mut bal = taker.balances;
-            bal.lock(lb, lq)?;
-            taker.balances = bal;
-            let node = self.book_mut(side).insert(OrderNode {
-                trader_id: taker.trader_id,
-                price: post_price,
-                seq: order_id,
-                base_lots: st.rem_base,
-                expiry: p.expiry,
-                slot: slot as u8,
-                ..OrderNode::default()
-            })?;
-            taker.occupy(
-                slot,
-                OpenOrder {
-                    order_seq: order_id,
-                    client_order_id: p.client_order_id,
-                    price: post_price,
-                    node,
-                    side: side as u8,
-                    ..OpenOrder::default()
-                },
-            );
+        if p.order_type.can_rest() && !st.rem_base.is_zero() && !still_crosses {
+            out.slot = self.rest(taker, p, order_id, post_price, st.rem_base)?;
             out.posted = st.rem_base;
-            out.slot = slot as u8;
         }
         out.events_pushed = (self.events.header.next_seq - first_event_seq) as u32;
         Ok(out)
+    }
+
+    /// The price a resting remainder posts at: the limit (a market order's
+    /// effective limit: its price field is ignored, so every price the engine
+    /// hands out is in range), or for a post-only slide that would cross,
+    /// one tick behind the best live opposite order `first_live`.
+    #[inline(always)]
+    fn post_price(
+        &self,
+        p: &OrderParams,
+        limit: Ticks,
+        first_live: u32,
+    ) -> Result<Ticks, EngineError> {
+        let side = p.side;
+        if first_live == NIL || p.order_type.can_take() {
+            return Ok(limit);
+        }
+        let best = self.book(side.opposite()).node(first_live).price;
+        if !side.crosses(p.price, best) {
+            return Ok(limit);
+        }
+        if p.order_type == OrderType::PostOnly {
+            return Err(EngineError::PostOnlyWouldCross);
+        }
+        let slid = match side {
+            Side::Bid => Ticks(best.get() - 1),
+            Side::Ask => Ticks(best.get() + 1),
+        };
+        if slid.is_zero() || slid.get() > MAX_PRICE_TICKS {
+            return Err(EngineError::PostOnlyWouldCross);
+        }
+        Ok(slid)
+    }
+
+    /// Everything that can refuse the order, checked before anything
+    /// changes: funds, an open-order slot and book room for a remainder,
+    /// queue room for every event this call can push, and (for fill-or-kill
+    /// and abort-on-self-trade) a dry run of the match.
+    #[inline(always)]
+    fn precheck(
+        &mut self,
+        taker: &mut TraderState,
+        p: &OrderParams,
+        post_price: Ticks,
+        limit: Ticks,
+        dead_on_top: u8,
+        now: u64,
+    ) -> Result<(), EngineError> {
+        let side = p.side;
+        let (need_base, need_quote) = self.required_funds(p);
+        if taker.balances.free_base < need_base || taker.balances.free_quote < need_quote {
+            return Err(EngineError::InsufficientFunds);
+        }
+        let can_rest = p.order_type.can_rest();
+        if can_rest {
+            if taker.free_slot().is_none() {
+                return Err(EngineError::TooManyOpenOrders);
+            }
+            let own = self.book(side);
+            if own.is_full() && !own.beats_worst(post_price) {
+                return Err(EngineError::BookFull);
+            }
+            // Slid orders must still have a representable lock.
+            self.lock_for(side, p.max_base, post_price)?;
+        }
+        // Room for every event this call can push: only an order that crosses
+        // the best opposite order can match or meet expired makers (the loop
+        // stops at the first non-crossing order), so a passive order needs at
+        // most one slot, for an eviction.
+        let crosses_now = p.order_type.can_take()
+            && self
+                .book(side.opposite())
+                .best_order()
+                .is_some_and(|b| side.crosses(limit, b.price));
+        let max_events = if crosses_now {
+            p.match_limit as u32 + MAX_EXPIRED_PER_MATCH as u32
+        } else {
+            0
+        } + u32::from(can_rest)
+            + u32::from(dead_on_top);
+        if self.events.free() < max_events {
+            return Err(EngineError::EventQueueFull);
+        }
+        if p.order_type.can_take()
+            && (p.order_type == OrderType::FillOrKill
+                || p.self_trade == SelfTradeMode::AbortTransaction)
+        {
+            let sim = self.match_orders::<false>(taker, p, limit, now)?;
+            if p.order_type == OrderType::FillOrKill && sim.filled_base != p.max_base {
+                return Err(EngineError::FillOrKillNotFilled);
+            }
+        }
+        Ok(())
+    }
+
+    /// Rest `base_lots` of order `order_id` at `post_price` (evicting the
+    /// worst order of a full side), locking its funds; returns its slot.
+    #[inline(always)]
+    fn rest(
+        &mut self,
+        taker: &mut TraderState,
+        p: &OrderParams,
+        order_id: u64,
+        post_price: Ticks,
+        base_lots: BaseLots,
+    ) -> Result<u8, EngineError> {
+        let side = p.side;
+        if self.book(side).is_full() {
+            let w = self.book(side).worst();
+            self.remove_with_out(side, w, OutReason::Evicted)?;
+        }
+        let slot = taker.free_slot().ok_or(EngineError::TooManyOpenOrders)?;
+        let (lb, lq) = self.lock_for(side, base_lots, post_price)?;
+        let mut bal = taker.balances;
+        bal.lock(lb, lq)?;
+        taker.balances = bal;
+        let node = self.book_mut(side).insert(OrderNode {
+            trader_id: taker.trader_id,
+            price: post_price,
+            seq: order_id,
+            base_lots,
+            expiry: p.expiry,
+            slot: slot as u8,
+            ..OrderNode::default()
+        })?;
+        taker.occupy(
+            slot,
+            OpenOrder {
+                order_seq: order_id,
+                client_order_id: p.client_order_id,
+                price: post_price,
+                node,
+                side: side as u8,
+                ..OpenOrder::default()
+            },
+        );
+        Ok(slot as u8)
     }
 
     /// How many orders at the top of `side` are expired (at most
@@ -454,66 +502,15 @@ impl<'a> Market<'a> {
             }
 
             if maker.trader_id == taker.trader_id {
-                match p.self_trade {
-                    SelfTradeMode::AbortTransaction => return Err(EngineError::SelfTradeAborted),
-                    SelfTradeMode::CancelProvide => {
-                        st.matches += 1;
-                        if APPLY {
-                            self.remove_with_out(opp, idx, OutReason::SelfTrade)?;
-                        }
-                        idx = next;
-                        continue;
-                    }
-                    SelfTradeMode::DecrementTake => {
-                        let d = st.rem_base.min(maker.base_lots);
-                        st.rem_base = st.rem_base.try_sub(d)?;
-                        st.decremented = st.decremented.try_add(d)?;
-                        st.matches += 1;
-                        if APPLY {
-                            if d == maker.base_lots {
-                                self.remove_with_out(opp, idx, OutReason::SelfTrade)?;
-                            } else {
-                                self.shrink_with_out(opp, idx, d)?;
-                            }
-                        }
-                        idx = next;
-                        continue;
-                    }
-                }
+                self.meet_own_order::<APPLY>(&mut st, p, idx, &maker)?;
+                idx = next;
+                continue;
             }
-
-            let per_lot = self.header.quote_atoms_per_lot(maker.price)?;
-            let mut b = st.rem_base.min(maker.base_lots);
-            if budgeted {
-                b = BaseLots(match p.side {
-                    Side::Bid => self.affordable(b.get(), st.rem_quote, per_lot)?,
-                    Side::Ask => b.get().min(st.rem_quote / per_lot),
-                });
-            }
-            if b.is_zero() {
+            let taken = self.take_from::<APPLY>(taker, &mut st, p, idx, &maker, budgeted)?;
+            if taken.is_zero() {
                 break;
             }
-            let q = mul_u64(b.get(), per_lot)?;
-            let tf = fee_ceil(q, self.header.taker_fee_ppm)?;
-            st.rem_base = st.rem_base.try_sub(b)?;
-            st.filled_base = st.filled_base.try_add(b)?;
-            st.filled_quote = st.filled_quote.try_add(QuoteAtoms(q))?;
-            st.taker_fee = st.taker_fee.try_add(QuoteAtoms(tf))?;
-            st.matches += 1;
-            if budgeted {
-                let spent = match p.side {
-                    Side::Bid => q.checked_add(tf).ok_or(EngineError::Overflow)?,
-                    Side::Ask => q,
-                };
-                st.rem_quote = st
-                    .rem_quote
-                    .checked_sub(spent)
-                    .ok_or(EngineError::Overflow)?;
-            }
-            if APPLY {
-                self.fill(taker, p.side, idx, &maker, b, q, tf, per_lot)?;
-            }
-            if b < maker.base_lots {
+            if taken < maker.base_lots {
                 // The taker ran out of size or budget on this maker.
                 st.stopped_at = idx;
                 return Ok(st);
@@ -522,6 +519,89 @@ impl<'a> Market<'a> {
         }
         st.stopped_at = idx;
         Ok(st)
+    }
+
+    /// The taker meets its own resting order `idx`: abort, cancel the
+    /// resting order, or shrink both by the overlap, per `p.self_trade`.
+    #[inline(always)]
+    fn meet_own_order<const APPLY: bool>(
+        &mut self,
+        st: &mut MatchState,
+        p: &OrderParams,
+        idx: u32,
+        maker: &OrderNode,
+    ) -> Result<(), EngineError> {
+        let opp = p.side.opposite();
+        match p.self_trade {
+            SelfTradeMode::AbortTransaction => return Err(EngineError::SelfTradeAborted),
+            SelfTradeMode::CancelProvide => {
+                st.matches += 1;
+                if APPLY {
+                    self.remove_with_out(opp, idx, OutReason::SelfTrade)?;
+                }
+            }
+            SelfTradeMode::DecrementTake => {
+                let d = st.rem_base.min(maker.base_lots);
+                st.rem_base = st.rem_base.try_sub(d)?;
+                st.decremented = st.decremented.try_add(d)?;
+                st.matches += 1;
+                if APPLY {
+                    if d == maker.base_lots {
+                        self.remove_with_out(opp, idx, OutReason::SelfTrade)?;
+                    } else {
+                        self.shrink_with_out(opp, idx, d)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fill against `maker` (node `idx`) as much as the taker's size and
+    /// quote budget allow; returns the lots taken (zero: the budget cannot
+    /// pay for one lot, and nothing changed).
+    #[inline(always)]
+    fn take_from<const APPLY: bool>(
+        &mut self,
+        taker: &mut TraderState,
+        st: &mut MatchState,
+        p: &OrderParams,
+        idx: u32,
+        maker: &OrderNode,
+        budgeted: bool,
+    ) -> Result<BaseLots, EngineError> {
+        let per_lot = self.header.quote_atoms_per_lot(maker.price)?;
+        let mut b = st.rem_base.min(maker.base_lots);
+        if budgeted {
+            b = BaseLots(match p.side {
+                Side::Bid => self.affordable(b.get(), st.rem_quote, per_lot)?,
+                Side::Ask => b.get().min(st.rem_quote / per_lot),
+            });
+        }
+        if b.is_zero() {
+            return Ok(b);
+        }
+        let q = mul_u64(b.get(), per_lot)?;
+        let tf = fee_ceil(q, self.header.taker_fee_ppm)?;
+        st.rem_base = st.rem_base.try_sub(b)?;
+        st.filled_base = st.filled_base.try_add(b)?;
+        st.filled_quote = st.filled_quote.try_add(QuoteAtoms(q))?;
+        st.taker_fee = st.taker_fee.try_add(QuoteAtoms(tf))?;
+        st.matches += 1;
+        if budgeted {
+            let spent = match p.side {
+                Side::Bid => q.checked_add(tf).ok_or(EngineError::Overflow)?,
+                Side::Ask => q,
+            };
+            st.rem_quote = st
+                .rem_quote
+                .checked_sub(spent)
+                .ok_or(EngineError::Overflow)?;
+        }
+        if APPLY {
+            self.fill(taker, p.side, idx, maker, b, q, tf, per_lot)?;
+        }
+        Ok(b)
     }
 
     /// Largest `b <= want` with `b*per_lot + ceil(b*per_lot*taker_ppm/1e6) <= budget`.
