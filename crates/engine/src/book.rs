@@ -255,6 +255,35 @@ impl<'a> BookSide<'a> {
         self.nodes[i as usize].color = c;
     }
 
+    // The fixups and rotations are written once for a side `LEFT` (true:
+    // the left child) and instantiated for both, so the mirrored halves of
+    // the textbook algorithm are one source and still branch-free on SBF.
+    #[inline(always)]
+    fn child<const LEFT: bool>(&self, i: u32) -> u32 {
+        if LEFT { self.left(i) } else { self.right(i) }
+    }
+    #[inline(always)]
+    fn set_child<const LEFT: bool>(&mut self, i: u32, v: u32) {
+        if LEFT {
+            self.set_left(i, v)
+        } else {
+            self.set_right(i, v)
+        }
+    }
+    /// The child on the side opposite `LEFT`.
+    #[inline(always)]
+    fn other_child<const LEFT: bool>(&self, i: u32) -> u32 {
+        if LEFT { self.right(i) } else { self.left(i) }
+    }
+    #[inline(always)]
+    fn set_other_child<const LEFT: bool>(&mut self, i: u32, v: u32) {
+        if LEFT {
+            self.set_right(i, v)
+        } else {
+            self.set_left(i, v)
+        }
+    }
+
     fn minimum(&self, mut i: u32) -> u32 {
         for _ in 0..MAX_TREE_HEIGHT {
             let l = self.left(i);
@@ -331,12 +360,14 @@ impl<'a> BookSide<'a> {
     }
 
     // ---- rotations -----------------------------------------------------
-    fn rotate_left(&mut self, x: u32) {
-        let y = self.right(x);
-        let yl = self.left(y);
-        self.set_right(x, yl);
-        if yl != NIL {
-            self.set_parent(yl, x);
+    /// Rotate `x` down to the `LEFT` side: its child on the other side
+    /// takes its place (`rotate::<true>` is the textbook left rotation).
+    fn rotate<const LEFT: bool>(&mut self, x: u32) {
+        let y = self.other_child::<LEFT>(x);
+        let inner = self.child::<LEFT>(y);
+        self.set_other_child::<LEFT>(x, inner);
+        if inner != NIL {
+            self.set_parent(inner, x);
         }
         let xp = self.parent(x);
         self.set_parent(y, xp);
@@ -347,28 +378,18 @@ impl<'a> BookSide<'a> {
         } else {
             self.set_right(xp, y);
         }
-        self.set_left(y, x);
+        self.set_child::<LEFT>(y, x);
         self.set_parent(x, y);
     }
 
-    fn rotate_right(&mut self, x: u32) {
-        let y = self.left(x);
-        let yr = self.right(y);
-        self.set_left(x, yr);
-        if yr != NIL {
-            self.set_parent(yr, x);
-        }
-        let xp = self.parent(x);
-        self.set_parent(y, xp);
-        if xp == NIL {
-            self.header.root = y;
-        } else if x == self.right(xp) {
-            self.set_right(xp, y);
+    /// Rotate `x` down to the side opposite `LEFT`.
+    #[inline(always)]
+    fn rotate_other<const LEFT: bool>(&mut self, x: u32) {
+        if LEFT {
+            self.rotate::<false>(x)
         } else {
-            self.set_left(xp, y);
+            self.rotate::<true>(x)
         }
-        self.set_right(y, x);
-        self.set_parent(x, y);
     }
 
     // ---- insert --------------------------------------------------------
@@ -418,46 +439,37 @@ impl<'a> BookSide<'a> {
                 break;
             }
             let g = self.parent(p);
-            if p == self.left(g) {
-                let u = self.right(g);
-                if self.color(u) == RED {
-                    self.set_color(p, BLACK);
-                    self.set_color(u, BLACK);
-                    self.set_color(g, RED);
-                    z = g;
-                } else {
-                    if z == self.right(p) {
-                        z = p;
-                        self.rotate_left(z);
-                    }
-                    let p = self.parent(z);
-                    let g = self.parent(p);
-                    self.set_color(p, BLACK);
-                    self.set_color(g, RED);
-                    self.rotate_right(g);
-                }
+            z = if p == self.left(g) {
+                self.insert_fixup_step::<true>(z, p, g)
             } else {
-                let u = self.left(g);
-                if self.color(u) == RED {
-                    self.set_color(p, BLACK);
-                    self.set_color(u, BLACK);
-                    self.set_color(g, RED);
-                    z = g;
-                } else {
-                    if z == self.left(p) {
-                        z = p;
-                        self.rotate_right(z);
-                    }
-                    let p = self.parent(z);
-                    let g = self.parent(p);
-                    self.set_color(p, BLACK);
-                    self.set_color(g, RED);
-                    self.rotate_left(g);
-                }
-            }
+                self.insert_fixup_step::<false>(z, p, g)
+            };
         }
         let r = self.header.root;
         self.set_color(r, BLACK);
+    }
+
+    /// One step for red `z` under red parent `p`, the `LEFT` child of `g`;
+    /// returns the node to continue from.
+    #[inline(always)]
+    fn insert_fixup_step<const LEFT: bool>(&mut self, mut z: u32, p: u32, g: u32) -> u32 {
+        let uncle = self.other_child::<LEFT>(g);
+        if self.color(uncle) == RED {
+            self.set_color(p, BLACK);
+            self.set_color(uncle, BLACK);
+            self.set_color(g, RED);
+            return g;
+        }
+        if z == self.other_child::<LEFT>(p) {
+            z = p;
+            self.rotate::<LEFT>(z);
+        }
+        let p = self.parent(z);
+        let g = self.parent(p);
+        self.set_color(p, BLACK);
+        self.set_color(g, RED);
+        self.rotate_other::<LEFT>(g);
+        z
     }
 
     // ---- delete --------------------------------------------------------
@@ -526,66 +538,48 @@ impl<'a> BookSide<'a> {
             if x == self.header.root || self.color(x) != BLACK {
                 break;
             }
-            let p = self.parent(x);
-            if x == self.left(p) {
-                let mut w = self.right(p);
-                if self.color(w) == RED {
-                    self.set_color(w, BLACK);
-                    self.set_color(p, RED);
-                    self.rotate_left(p);
-                    w = self.right(self.parent(x));
-                }
-                if self.color(self.left(w)) == BLACK && self.color(self.right(w)) == BLACK {
-                    self.set_color(w, RED);
-                    x = self.parent(x);
-                } else {
-                    if self.color(self.right(w)) == BLACK {
-                        let wl = self.left(w);
-                        self.set_color(wl, BLACK);
-                        self.set_color(w, RED);
-                        self.rotate_right(w);
-                        w = self.right(self.parent(x));
-                    }
-                    let p = self.parent(x);
-                    let pc = self.color(p);
-                    self.set_color(w, pc);
-                    self.set_color(p, BLACK);
-                    let wr = self.right(w);
-                    self.set_color(wr, BLACK);
-                    self.rotate_left(p);
-                    x = self.header.root;
-                }
+            x = if x == self.left(self.parent(x)) {
+                self.delete_fixup_step::<true>(x)
             } else {
-                let mut w = self.left(p);
-                if self.color(w) == RED {
-                    self.set_color(w, BLACK);
-                    self.set_color(p, RED);
-                    self.rotate_right(p);
-                    w = self.left(self.parent(x));
-                }
-                if self.color(self.right(w)) == BLACK && self.color(self.left(w)) == BLACK {
-                    self.set_color(w, RED);
-                    x = self.parent(x);
-                } else {
-                    if self.color(self.left(w)) == BLACK {
-                        let wr = self.right(w);
-                        self.set_color(wr, BLACK);
-                        self.set_color(w, RED);
-                        self.rotate_left(w);
-                        w = self.left(self.parent(x));
-                    }
-                    let p = self.parent(x);
-                    let pc = self.color(p);
-                    self.set_color(w, pc);
-                    self.set_color(p, BLACK);
-                    let wl = self.left(w);
-                    self.set_color(wl, BLACK);
-                    self.rotate_right(p);
-                    x = self.header.root;
-                }
-            }
+                self.delete_fixup_step::<false>(x)
+            };
         }
         self.set_color(x, BLACK);
+    }
+
+    /// One step for the doubly black `x`, the `LEFT` child of its parent;
+    /// returns the node to continue from (the root once fixed).
+    #[inline(always)]
+    fn delete_fixup_step<const LEFT: bool>(&mut self, x: u32) -> u32 {
+        let p = self.parent(x);
+        let mut w = self.other_child::<LEFT>(p);
+        if self.color(w) == RED {
+            self.set_color(w, BLACK);
+            self.set_color(p, RED);
+            self.rotate::<LEFT>(p);
+            w = self.other_child::<LEFT>(self.parent(x));
+        }
+        if self.color(self.child::<LEFT>(w)) == BLACK
+            && self.color(self.other_child::<LEFT>(w)) == BLACK
+        {
+            self.set_color(w, RED);
+            return self.parent(x);
+        }
+        if self.color(self.other_child::<LEFT>(w)) == BLACK {
+            let near = self.child::<LEFT>(w);
+            self.set_color(near, BLACK);
+            self.set_color(w, RED);
+            self.rotate_other::<LEFT>(w);
+            w = self.other_child::<LEFT>(self.parent(x));
+        }
+        let p = self.parent(x);
+        let pc = self.color(p);
+        self.set_color(w, pc);
+        self.set_color(p, BLACK);
+        let far_child = self.other_child::<LEFT>(w);
+        self.set_color(far_child, BLACK);
+        self.rotate::<LEFT>(p);
+        self.header.root
     }
 
     /// Find the node of order `seq` at `price`, `NIL` if absent. O(log n).
