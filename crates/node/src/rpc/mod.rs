@@ -6,7 +6,8 @@
 
 pub(crate) mod accounts;
 pub(crate) mod cluster;
-mod transactions;
+mod history;
+mod send;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -180,7 +181,8 @@ pub fn io_handler(state: &Shared) -> IoHandler {
     let mut io = IoHandler::new();
     register(&mut io, state, cluster::METHODS);
     register(&mut io, state, accounts::METHODS);
-    register(&mut io, state, transactions::METHODS);
+    register(&mut io, state, send::METHODS);
+    register(&mut io, state, history::METHODS);
     io
 }
 

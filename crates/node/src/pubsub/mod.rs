@@ -15,22 +15,21 @@ use serde::Serialize;
 use solana_account::Account;
 use solana_commitment_config::CommitmentLevel;
 use solana_pubkey::Pubkey;
-use solana_rpc_client_types::config::{
-    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSignatureSubscribeConfig,
-    RpcTransactionLogsConfig, RpcTransactionLogsFilter,
-};
-use solana_rpc_client_types::filter::RpcFilterType;
 use solana_rpc_client_types::response::{
     ProcessedSignatureResult, RpcKeyedAccount, RpcLogsResponse, RpcSignatureResult, SlotInfo,
 };
 use solana_signature::Signature;
 use tokio::sync::broadcast::error::RecvError;
 
+use self::subscription::{
+    Kind, Subscription, account_subscription, logs_subscription, program_subscription,
+    signature_subscription,
+};
 use crate::bank::NodeEvent;
 use crate::record::TxRecord;
-use crate::rpc::{
-    Args, Shared, invalid_params, level, parse_pubkey, parse_signature, with_context,
-};
+use crate::rpc::{Args, Shared, invalid_params, with_context};
+
+mod subscription;
 
 /// Most live subscriptions on one connection.
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 1_000;
@@ -38,43 +37,6 @@ pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 1_000;
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Finalized-commitment notifications held for one connection.
 const MAX_PENDING_FINALIZED: usize = 10_000;
-
-enum Kind {
-    Account {
-        key: Pubkey,
-        config: RpcAccountInfoConfig,
-    },
-    Program {
-        program: Pubkey,
-        filters: Vec<RpcFilterType>,
-        config: RpcAccountInfoConfig,
-    },
-    Signature {
-        signature: Signature,
-    },
-    Slot,
-    /// `None`: every transaction.
-    Logs {
-        mentions: Option<Pubkey>,
-    },
-}
-
-struct Subscription {
-    kind: Kind,
-    level: CommitmentLevel,
-}
-
-impl Kind {
-    fn method(&self) -> &'static str {
-        match self {
-            Kind::Account { .. } => "accountNotification",
-            Kind::Program { .. } => "programNotification",
-            Kind::Signature { .. } => "signatureNotification",
-            Kind::Slot => "slotNotification",
-            Kind::Logs { .. } => "logsNotification",
-        }
-    }
-}
 
 /// One WebSocket connection's subscriptions.
 struct Session {
@@ -379,63 +341,6 @@ fn signature_notification(id: u64, record: &TxRecord) -> String {
         id,
         with_context(record.slot, result),
     )
-}
-
-fn account_subscription(args: &Args) -> Result<Subscription, Error> {
-    let key = parse_pubkey(&args.required::<String>(0, "pubkey")?)?;
-    let config: RpcAccountInfoConfig = args.optional(1, "config")?.unwrap_or_default();
-    Ok(Subscription {
-        level: level(config.commitment),
-        kind: Kind::Account { key, config },
-    })
-}
-
-fn program_subscription(args: &Args) -> Result<Subscription, Error> {
-    let program = parse_pubkey(&args.required::<String>(0, "program id")?)?;
-    let config: RpcProgramAccountsConfig = args.optional(1, "config")?.unwrap_or_default();
-    let filters = config.filters.unwrap_or_default();
-    for filter in &filters {
-        filter
-            .verify()
-            .map_err(|e| invalid_params(format!("Invalid param: {e:?}")))?;
-    }
-    Ok(Subscription {
-        level: level(config.account_config.commitment),
-        kind: Kind::Program {
-            program,
-            filters,
-            config: config.account_config,
-        },
-    })
-}
-
-fn signature_subscription(args: &Args) -> Result<Subscription, Error> {
-    let signature = parse_signature(&args.required::<String>(0, "signature")?)?;
-    let config: RpcSignatureSubscribeConfig = args.optional(1, "config")?.unwrap_or_default();
-    Ok(Subscription {
-        level: level(config.commitment),
-        kind: Kind::Signature { signature },
-    })
-}
-
-fn logs_subscription(args: &Args) -> Result<Subscription, Error> {
-    let filter: RpcTransactionLogsFilter = args.required(0, "filter")?;
-    let config: RpcTransactionLogsConfig = args
-        .optional(1, "config")?
-        .unwrap_or(RpcTransactionLogsConfig { commitment: None });
-    let mentions = match filter {
-        RpcTransactionLogsFilter::All | RpcTransactionLogsFilter::AllWithVotes => None,
-        RpcTransactionLogsFilter::Mentions(keys) => match keys.as_slice() {
-            [key] => Some(parse_pubkey(key)?),
-            _ => {
-                return Err(invalid_params("Invalid Request: Only 1 address supported"));
-            }
-        },
-    };
-    Ok(Subscription {
-        level: level(config.commitment),
-        kind: Kind::Logs { mentions },
-    })
 }
 
 async fn upgrade(State(state): State<Shared>, ws: WebSocketUpgrade) -> impl IntoResponse {
