@@ -1,7 +1,7 @@
 //! What one client may cost the feed: connections (in total and per IP),
 //! requests per second (WebSocket requests per connection, REST requests per
 //! IP, with a stricter budget for the transaction builders that read the
-//! chain), and bytes queued per connection (see `hub::Outbox`). A client over
+//! chain), and bytes queued per connection (see `outbox::Outbox`). A client over
 //! a limit gets a clear refusal; nobody else notices it.
 
 use std::collections::HashMap;

@@ -6,6 +6,7 @@ pub mod hub;
 pub mod json;
 pub mod limits;
 pub mod metrics;
+pub mod outbox;
 pub mod rest;
 pub mod view;
 pub mod ws;

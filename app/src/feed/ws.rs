@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::AppState;
-use crate::feed::hub::{Cmd, Outbox, OutboxError, error_message};
+use crate::feed::hub::{Cmd, error_message};
 use crate::feed::limits::{ConnectionPermit, TokenBucket};
+use crate::feed::outbox::{Outbox, OutboxError};
 use crate::feed::view::Channel;
 use crate::model::CANDLE_RESOLUTIONS;
 

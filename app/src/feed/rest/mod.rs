@@ -5,6 +5,7 @@
 //! "message"}}` with a 4xx/5xx status; nothing a client sends can stop the
 //! server.
 
+mod bodies;
 pub mod market_data;
 pub mod wallet_tx;
 
@@ -99,5 +100,10 @@ pub type ApiResult = Result<Json<Value>, ApiError>;
 
 pub fn parse_key(what: &str, s: &str) -> Result<Pubkey, ApiError> {
     s.parse()
-        .map_err(|_| ApiError::bad(format!("{what} is not a base58 public key: {s:?}")))
+        .map_err(|_| ApiError::bad(format!("{what} is {}", key_error(s))))
+}
+
+/// What is wrong with `text` as an address (query parameters and bodies say it alike).
+fn key_error(text: &str) -> String {
+    format!("not a base58 public key: {text:?}")
 }
