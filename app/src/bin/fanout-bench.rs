@@ -10,7 +10,7 @@
 //!
 //! `cargo run --release -p orderbook-app --bin fanout-bench`
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,7 @@ use orderbook_chain::recorded::RecordedChain;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 #[derive(Parser)]
 struct Args {
@@ -41,6 +42,37 @@ struct Args {
     /// Transactions ingested while measuring.
     #[arg(long, default_value_t = 500)]
     batches: u64,
+}
+
+/// What the producer and the clients share: when each market sequence
+/// number was committed, and the clients' counts.
+#[derive(Default)]
+struct Probe {
+    /// Commit instants by market sequence number (the delta's `market_seq`).
+    committed: Mutex<Vec<Option<Instant>>>,
+    gaps: AtomicU64,
+    subscribed: AtomicU64,
+    /// The producer is done: clients stop once idle.
+    finished: AtomicBool,
+}
+
+impl Probe {
+    fn committed_at(&self, market_seq: usize, at: Instant) {
+        let mut committed = self.committed.lock().unwrap();
+        if committed.len() <= market_seq {
+            committed.resize(market_seq + 1, None);
+        }
+        committed[market_seq] = Some(at);
+    }
+
+    fn commit_instant(&self, market_seq: usize) -> Option<Instant> {
+        self.committed
+            .lock()
+            .unwrap()
+            .get(market_seq)
+            .copied()
+            .flatten()
+    }
 }
 
 #[tokio::main]
@@ -67,108 +99,24 @@ async fn main() -> anyhow::Result<()> {
         metrics: metrics.clone(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
+    let url = format!("ws://{}/ws", listener.local_addr()?);
     tokio::spawn(feed::serve(listener, state, stop.clone()));
 
-    // Commit instants by market sequence number (the delta's `market_seq`).
-    let committed: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(Vec::new()));
-    let gaps = Arc::new(AtomicU64::new(0));
-    let ready = Arc::new(AtomicU64::new(0));
-    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let probe = Arc::new(Probe::default());
     let mut tasks = Vec::new();
     print!("connecting {} clients… ", a.clients);
     for _ in 0..a.clients {
-        let (mut ws, _) =
-            tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws"), None, true)
-                .await?;
-        let (committed, gaps, ready, finished) = (
-            committed.clone(),
-            gaps.clone(),
-            ready.clone(),
-            finished.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let sub =
-                json!({ "op": "subscribe", "market": market.to_string(), "channel": "trades" });
-            ws.send(Message::Text(sub.to_string().into())).await.ok()?;
-            let mut lat = Vec::new();
-            let mut last = None;
-            loop {
-                let msg = match tokio::time::timeout(Duration::from_millis(500), ws.next()).await {
-                    Ok(Some(Ok(m))) => m,
-                    Ok(_) => break,
-                    Err(_) if finished.load(Ordering::Relaxed) => break,
-                    Err(_) => continue,
-                };
-                let Message::Text(t) = msg else { continue };
-                let now = Instant::now();
-                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
-                    continue;
-                };
-                let Some(seq) = v["seq"].as_u64() else {
-                    continue;
-                }; // heartbeats
-                match v["type"].as_str().unwrap_or_default() {
-                    "snapshot" => {
-                        ready.fetch_add(1, Ordering::Relaxed);
-                    }
-                    "delta" => {
-                        if last.is_some_and(|l: u64| seq != l + 1) {
-                            gaps.fetch_add(1, Ordering::Relaxed);
-                        }
-                        let Some(ms) = v["market_seq"].as_u64() else {
-                            continue;
-                        };
-                        let ms = ms as usize;
-                        if let Some(Some(t0)) = committed.lock().unwrap().get(ms) {
-                            lat.push(now.duration_since(*t0).as_micros() as u64);
-                        }
-                    }
-                    _ => {}
-                }
-                last = Some(seq);
-            }
-            Some(lat)
-        }));
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(&url, None, true).await?;
+        tasks.push(tokio::spawn(measure_client(ws, market, probe.clone())));
     }
-    while ready.load(Ordering::Relaxed) < a.clients as u64 {
+    while probe.subscribed.load(Ordering::Relaxed) < a.clients as u64 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     println!("subscribed");
-    let mut stream = Synthetic::new(market);
     let t0 = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_millis(a.interval_ms));
-    let sink = hub.ingest_sender();
-    let mut fills = 0u64;
-    for _ in 0..a.batches {
-        tick.tick().await;
-        let tx = stream.tx(8);
-        let done = ingest_batch::<RecordedChain>(
-            &mut client,
-            &market,
-            std::slice::from_ref(&tx),
-            false,
-            None,
-        )
-        .await?;
-        let at = Instant::now();
-        let last = done.events.last().map(|e| e.seq as usize).unwrap_or(0);
-        fills += done
-            .events
-            .iter()
-            .filter(|e| e.event.kind() == "order_filled")
-            .count() as u64;
-        {
-            let mut c = committed.lock().unwrap();
-            if c.len() <= last {
-                c.resize(last + 1, None);
-            }
-            c[last] = Some(at);
-        }
-        sink.send(done).await?;
-    }
+    let fills = produce(&a, &mut client, market, &hub, &probe).await?;
     let elapsed = t0.elapsed();
-    finished.store(true, Ordering::Relaxed); // clients stop once idle
+    probe.finished.store(true, Ordering::Relaxed);
     let mut all = Vec::new();
     let mut finished = 0;
     for t in tasks {
@@ -197,11 +145,92 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "sequence gaps: {}, slow-client drops: {}, messages queued: {}",
-        gaps.load(Ordering::Relaxed),
+        probe.gaps.load(Ordering::Relaxed),
         metrics.slow_disconnects.get(),
         metrics.messages_sent.get()
     );
     let _ = stop_tx.send(true);
     sdb.drop(client).await;
     Ok(())
+}
+
+/// One client: subscribe to `trades`, then record each delta's latency from
+/// its batch's commit (µs) and count sequence gaps, until the producer is
+/// done and the socket idle.
+async fn measure_client(
+    mut ws: WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>,
+    market: Pubkey,
+    probe: Arc<Probe>,
+) -> Option<Vec<u64>> {
+    let sub = json!({ "op": "subscribe", "market": market.to_string(), "channel": "trades" });
+    ws.send(Message::Text(sub.to_string().into())).await.ok()?;
+    let mut latencies = Vec::new();
+    let mut last = None;
+    loop {
+        let msg = match tokio::time::timeout(Duration::from_millis(500), ws.next()).await {
+            Ok(Some(Ok(m))) => m,
+            Ok(_) => break,
+            Err(_) if probe.finished.load(Ordering::Relaxed) => break,
+            Err(_) => continue,
+        };
+        let Message::Text(t) = msg else { continue };
+        let now = Instant::now();
+        let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
+            continue;
+        };
+        let Some(seq) = v["seq"].as_u64() else {
+            continue;
+        }; // heartbeats
+        match v["type"].as_str().unwrap_or_default() {
+            "snapshot" => {
+                probe.subscribed.fetch_add(1, Ordering::Relaxed);
+            }
+            "delta" => {
+                if last.is_some_and(|l: u64| seq != l + 1) {
+                    probe.gaps.fetch_add(1, Ordering::Relaxed);
+                }
+                let committed = v["market_seq"]
+                    .as_u64()
+                    .and_then(|ms| probe.commit_instant(ms as usize));
+                if let Some(t0) = committed {
+                    latencies.push(now.duration_since(t0).as_micros() as u64);
+                }
+            }
+            _ => {}
+        }
+        last = Some(seq);
+    }
+    Some(latencies)
+}
+
+/// Ingest `--batches` synthetic transactions through the indexer's write
+/// path, one per tick, handing each committed batch to the hub; returns the
+/// fills published.
+async fn produce(
+    a: &Args,
+    client: &mut tokio_postgres::Client,
+    market: Pubkey,
+    hub: &hub::HubHandle,
+    probe: &Probe,
+) -> anyhow::Result<u64> {
+    let mut stream = Synthetic::new(market);
+    let mut tick = tokio::time::interval(Duration::from_millis(a.interval_ms));
+    let sink = hub.ingest_sender();
+    let mut fills = 0u64;
+    for _ in 0..a.batches {
+        tick.tick().await;
+        let tx = stream.tx(8);
+        let done =
+            ingest_batch::<RecordedChain>(client, &market, std::slice::from_ref(&tx), false, None)
+                .await?;
+        let last = done.events.last().map(|e| e.seq as usize).unwrap_or(0);
+        probe.committed_at(last, Instant::now());
+        fills += done
+            .events
+            .iter()
+            .filter(|e| e.event.kind() == "order_filled")
+            .count() as u64;
+        sink.send(done).await?;
+    }
+    Ok(fills)
 }

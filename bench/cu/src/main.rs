@@ -273,9 +273,19 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<bool, String> {
     let mut bench = Bench::new(&args.so)?;
-    let mut rows = Vec::new();
+    let mut rows = place_rows(&mut bench)?;
+    rows.extend(take_rows(&mut bench)?);
+    rows.push(cancel_row(&mut bench)?);
+    rows.extend(consume_rows(&mut bench)?);
+    let noop = bench.run(&Fixture::new(), &[TAKER], &[0])?;
+    let ok = print_table(noop, &rows);
+    print_market_size();
+    Ok(ok)
+}
 
-    // Place without crossing, mid-book, at depth 0 / 100 / 1000 per side.
+/// Place without crossing, mid-book, at depth 0 / 100 / 1000 per side.
+fn place_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
     for depth in [0u32, 100, 1000] {
         let fx = Fixture::with_depth(depth);
         let p = limit(
@@ -297,8 +307,12 @@ fn run(args: &Args) -> Result<bool, String> {
             check: Some(("per order".into(), engine, 3_000)),
         });
     }
+    Ok(rows)
+}
 
-    // Take against 1 / 5 / 20 makers (IOC bid sweeping whole maker orders) at depth 1000.
+/// Take against 1 / 5 / 20 makers (IOC bid sweeping whole maker orders) at depth 1000.
+fn take_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
     let mut take = Vec::new();
     for makers in [1u32, 5, 20] {
         let mut fx = Fixture::with_depth(1000 - makers);
@@ -331,28 +345,32 @@ fn run(args: &Args) -> Result<bool, String> {
             check: None,
         });
     }
-    rows[3].check = Some(("first maker".into(), take[0], 4_000));
-    rows[4].check = Some(("per extra maker".into(), (take[1] - take[0]) / 4, 1_200));
-    rows[5].check = Some(("per extra maker".into(), (take[2] - take[0]) / 19, 1_200));
+    rows[0].check = Some(("first maker".into(), take[0], 4_000));
+    rows[1].check = Some(("per extra maker".into(), (take[1] - take[0]) / 4, 1_200));
+    rows[2].check = Some(("per extra maker".into(), (take[2] - take[0]) / 19, 1_200));
+    Ok(rows)
+}
 
-    // Cancel one order in the middle of a 1000-deep side.
-    {
-        let mut fx = Fixture::with_depth(999);
-        let id = fx.rest(TAKER, Side::Bid, 750, 10);
-        let mut expect = fx.clone();
-        expect
-            .with(TAKER, |m, t| m.cancel_order(t, id))
-            .map_err(|e| format!("host cancel: {e}"))?;
-        let (total, engine) = bench.measure(&fx, &[TAKER], &encode_cancel(id), &expect)?;
-        rows.push(Row {
-            name: "cancel, depth 1000/side".into(),
-            total,
-            engine,
-            check: Some(("per cancel".into(), engine, 2_000)),
-        });
-    }
+/// Cancel one order in the middle of a 1000-deep side.
+fn cancel_row(bench: &mut Bench) -> Result<Row, String> {
+    let mut fx = Fixture::with_depth(999);
+    let id = fx.rest(TAKER, Side::Bid, 750, 10);
+    let mut expect = fx.clone();
+    expect
+        .with(TAKER, |m, t| m.cancel_order(t, id))
+        .map_err(|e| format!("host cancel: {e}"))?;
+    let (total, engine) = bench.measure(&fx, &[TAKER], &encode_cancel(id), &expect)?;
+    Ok(Row {
+        name: "cancel, depth 1000/side".into(),
+        total,
+        engine,
+        check: Some(("per cancel".into(), engine, 2_000)),
+    })
+}
 
-    // Consume 1 / 16 fill events into one maker account.
+/// Consume 1 / 16 fill events into one maker account.
+fn consume_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
     for n in [1u8, 16] {
         let mut fx = Fixture::with_depth(500);
         let maker = 500;
@@ -382,15 +400,18 @@ fn run(args: &Args) -> Result<bool, String> {
             check: Some(("per event".into(), engine / u64::from(n), 1_500)),
         });
     }
+    Ok(rows)
+}
 
-    let noop = bench.run(&Fixture::new(), &[TAKER], &[0])?;
+/// Print the table; false if any row is over its budget.
+fn print_table(noop: u64, rows: &[Row]) -> bool {
     println!("orderbook-engine CU on SBF (LiteSVM), harness no-op = {noop} CU subtracted");
     println!(
         "{:<36} {:>9} {:>9}   {:<16} {:>7} {:>7}",
         "case", "total CU", "engine", "budget on", "value", "budget"
     );
     let mut ok = true;
-    for r in &rows {
+    for r in rows {
         let (what, value, budget) = r.check.clone().unwrap_or_default();
         let verdict = if r.check.is_none() {
             ""
@@ -410,6 +431,10 @@ fn run(args: &Args) -> Result<bool, String> {
             r.name, r.total, r.engine, what, v, b
         );
     }
+    ok
+}
+
+fn print_market_size() {
     let (b, a, q) = market_account_sizes(BOOK_CAPACITY, QUEUE_CAPACITY);
     let header = std::mem::size_of::<MarketHeader>();
     let total: usize = b + a + q + header;
@@ -422,5 +447,4 @@ fn run(args: &Args) -> Result<bool, String> {
          engine header {header} B; {total} B in all, rent {rent} lamports ({:.3} SOL)",
         rent as f64 / 1e9
     );
-    Ok(ok)
 }
