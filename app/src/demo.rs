@@ -9,7 +9,7 @@ use std::time::Duration;
 use orderbook::instructions::PlaceOrderArgs;
 
 use orderbook::types::{OrderType, Side};
-use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
 use orderbook_client::ix;
 use rand::Rng;
@@ -65,10 +65,12 @@ impl<C: Chain> Demo<C> {
                     chain.as_ref(),
                     &payer,
                     &market,
-                    1_000_000_000,
-                    funds,
-                    funds,
-                    100,
+                    Funding {
+                        lamports: 1_000_000_000,
+                        base_atoms: funds,
+                        quote_atoms: funds,
+                        deposit_pct: 100,
+                    },
                 )
                 .await?,
             );

@@ -11,7 +11,7 @@ use orderbook::types::{OrderType, Side};
 use orderbook_app::{db, indexer::Indexer};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::ix;
 use orderbook_node::local::LocalNode;
 use solana_keypair::Keypair;
@@ -62,28 +62,12 @@ async fn world() -> World {
     let m = scenario::create_market(chain.as_ref(), &payer, args, 64, 256)
         .await
         .unwrap();
-    let maker = scenario::trader(
-        chain.as_ref(),
-        &payer,
-        &m,
-        1_000_000_000,
-        100_000_000,
-        0,
-        100,
-    )
-    .await
-    .unwrap();
-    let taker = scenario::trader(
-        chain.as_ref(),
-        &payer,
-        &m,
-        1_000_000_000,
-        0,
-        100_000_000,
-        100,
-    )
-    .await
-    .unwrap();
+    let maker = scenario::trader(chain.as_ref(), &payer, &m, Funding::seller(100_000_000))
+        .await
+        .unwrap();
+    let taker = scenario::trader(chain.as_ref(), &payer, &m, Funding::buyer(100_000_000))
+        .await
+        .unwrap();
     World {
         _node: node,
         chain,

@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use orderbook_app::db::{self, ScratchDb};
 use orderbook_app::demo::Demo;
@@ -17,6 +17,7 @@ use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_client::accounts;
 use orderbook_keeper::{Keeper, KeeperConfig};
+use orderbook_service::process::{NodeProcess, free_port};
 use tokio::sync::watch;
 
 /// The `orderbook-node` binary beside this test's (built if missing: cargo
@@ -43,43 +44,13 @@ fn node_binary() -> std::path::PathBuf {
     bin
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
+/// A node on `ledger` serving on `ports` (the same ones after a restart, so
+/// keeper and indexer reconnect to it).
+async fn spawn_node(ledger: &std::path::Path, (rpc, ws): (u16, u16)) -> NodeProcess {
+    let flags = ["--slot-ms", "50", "--finality-lag", "4"];
+    NodeProcess::spawn(&node_binary(), ledger, rpc, ws, &flags)
+        .await
         .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct NodeProcess(Child);
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn spawn_node(ledger: &std::path::Path, rpc: u16) -> NodeProcess {
-    let child = Command::new(node_binary())
-        .args(["--ledger", ledger.to_str().unwrap()])
-        .args(["--rpc-addr", &format!("127.0.0.1:{rpc}")])
-        .args(["--ws-addr", &format!("127.0.0.1:{}", rpc + 1)])
-        .args(["--slot-ms", "50", "--finality-lag", "4"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let chain = RpcChain::new(&format!("http://127.0.0.1:{rpc}"));
-    let started = Instant::now();
-    while chain.genesis_hash().await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "node did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    NodeProcess(child)
 }
 
 async fn chain_seq(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey) -> u64 {
@@ -94,17 +65,10 @@ async fn chain_seq(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey) -> u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     let ledger = tempfile::tempdir().unwrap();
-    // PubSub is the next port: find two free in a row.
-    let rpc = loop {
-        let port = free_port();
-        if std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            break port;
-        }
-    };
-    let rpc_url = format!("http://127.0.0.1:{rpc}");
-    let ws_url = format!("ws://127.0.0.1:{}", rpc + 1);
-    let node = spawn_node(ledger.path(), rpc).await;
-    let chain = Arc::new(RpcChain::new(&rpc_url));
+    let ports = (free_port().unwrap(), free_port().unwrap());
+    let node = spawn_node(ledger.path(), ports).await;
+    let ws_url = node.ws_url.clone();
+    let chain = Arc::new(RpcChain::new(&node.rpc_url));
     let payer = solana_keypair::Keypair::new();
     chain
         .airdrop(&solana_signer::Signer::pubkey(&payer), 1_000_000_000_000)
@@ -159,7 +123,7 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     let seq_before_kill = chain_seq(&chain, &market).await;
     drop(node); // SIGKILL, mid-run
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let _node = spawn_node(ledger.path(), rpc).await;
+    let _node = spawn_node(ledger.path(), ports).await;
     let seq_after_restart = chain_seq(&chain, &market).await;
     assert!(
         seq_after_restart >= seq_before_kill,

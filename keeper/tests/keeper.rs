@@ -7,7 +7,7 @@ use orderbook::instructions::PlaceOrderArgs;
 use orderbook::types::{OrderType, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::accounts as decode;
 use orderbook_engine::{EventKind, QueueEvent, TraderState};
 use orderbook_keeper::{Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, batch, crank_ixs};
@@ -48,17 +48,9 @@ async fn world(makers: usize, per_maker: u64) -> World {
         .expect("market");
     let mut ms = Vec::new();
     for i in 0..makers {
-        let t = scenario::trader(
-            chain.as_ref(),
-            &payer,
-            &m,
-            1_000_000_000,
-            100_000_000,
-            0,
-            100,
-        )
-        .await
-        .expect("maker");
+        let t = scenario::trader(chain.as_ref(), &payer, &m, Funding::seller(100_000_000))
+            .await
+            .expect("maker");
         let orders: Vec<_> = (0..per_maker)
             .map(|j| ask(100 + (i as u64 * per_maker + j) % 50, 10))
             .collect();
@@ -71,10 +63,12 @@ async fn world(makers: usize, per_maker: u64) -> World {
         chain.as_ref(),
         &payer,
         &m,
-        10_000_000_000,
-        0,
-        10_000_000_000,
-        100,
+        Funding {
+            lamports: 10_000_000_000,
+            base_atoms: 0,
+            quote_atoms: 10_000_000_000,
+            deposit_pct: 100,
+        },
     )
     .await
     .expect("taker");

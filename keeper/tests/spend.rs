@@ -11,7 +11,7 @@ use orderbook::instructions::PlaceOrderArgs;
 use orderbook::types::{OrderType, SelfTradeMode, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::{accounts as decode, ix};
 use orderbook_keeper::spend::SpendLimits;
 use orderbook_keeper::{Keeper, KeeperConfig};
@@ -73,10 +73,12 @@ impl Arena {
             self.chain.as_ref(),
             &self.payer,
             m,
-            10_000_000_000,
-            1_000_000_000,
-            1_000_000_000,
-            100,
+            Funding {
+                lamports: 10_000_000_000,
+                base_atoms: 1_000_000_000,
+                quote_atoms: 1_000_000_000,
+                deposit_pct: 100,
+            },
         )
         .await
         .expect("trader")

@@ -13,7 +13,7 @@
 //!  target/release/feed-latency-bench`
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -24,8 +24,9 @@ use orderbook::state::{MAX_QUEUE_EVENTS, MIN_QUEUE_EVENTS};
 use orderbook::types::{OrderType, Side};
 use orderbook_app::db::{ScratchDb, ScratchDbArgs, percentile};
 use orderbook_chain::rpc::RpcChain;
-use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::ix;
+use orderbook_service::process::{KilledOnDrop, NodeProcess, free_port, wait_until};
 use serde_json::{Value, json};
 use solana_signer::Signer;
 use tokio_tungstenite::tungstenite::Message;
@@ -46,16 +47,6 @@ struct Args {
 /// Price of the maker's resting ask (ticks); takers bid at it.
 const ASK_PRICE: u64 = 1_000;
 
-/// A child process killed when the bench ends, however it ends.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn sibling_binary(name: &str) -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let path = exe.with_file_name(name);
@@ -68,50 +59,15 @@ fn sibling_binary(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-/// Poll `ready` every 50 ms until it holds, for at most 30 s.
-async fn wait_until<F, Fut>(what: &str, mut ready: F) -> Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !ready().await {
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("{what} did not start within 30 s");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok(())
-}
-
-async fn start_node(ledger: &Path, slot_ms: u64) -> Result<(Process, RpcChain, String)> {
-    let (rpc, ws) = (free_port()?, free_port()?);
-    let child = Command::new(sibling_binary("orderbook-node")?)
-        .args(["--ledger", &ledger.display().to_string()])
-        .args(["--rpc-addr", &format!("127.0.0.1:{rpc}")])
-        .args(["--ws-addr", &format!("127.0.0.1:{ws}")])
-        .args(["--slot-ms", &slot_ms.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting orderbook-node")?;
-    let node = Process(child);
-    let chain = RpcChain::new(&format!("http://127.0.0.1:{rpc}"));
-    wait_until("orderbook-node", || async {
-        chain.genesis_hash().await.is_ok()
-    })
-    .await?;
-    Ok((node, chain, format!("ws://127.0.0.1:{ws}")))
+/// `orderbook-node` on `ledger` on free ports.
+async fn start_node(ledger: &Path, slot_ms: u64) -> Result<NodeProcess> {
+    let binary = sibling_binary("orderbook-node")?;
+    let flags = ["--slot-ms", &slot_ms.to_string()];
+    Ok(NodeProcess::spawn(&binary, ledger, free_port()?, free_port()?, &flags).await?)
 }
 
 /// `orderbook-app run` on the scratch database; the feed's address.
-async fn start_app(chain: &RpcChain, ws_url: &str, db_url: &str) -> Result<(Process, String)> {
+async fn start_app(chain: &RpcChain, ws_url: &str, db_url: &str) -> Result<(KilledOnDrop, String)> {
     let feed = format!("127.0.0.1:{}", free_port()?);
     let child = Command::new(sibling_binary("orderbook-app")?)
         .arg("run")
@@ -123,7 +79,7 @@ async fn start_app(chain: &RpcChain, ws_url: &str, db_url: &str) -> Result<(Proc
         .stderr(Stdio::null())
         .spawn()
         .context("starting orderbook-app run")?;
-    let app = Process(child);
+    let app = KilledOnDrop(child);
     let health = format!("http://{feed}/api/markets");
     wait_until("orderbook-app run", || async {
         tokio::net::TcpStream::connect(&feed).await.is_ok()
@@ -149,7 +105,19 @@ async fn market(
         events,
     )
     .await?;
-    let fund = |c| scenario::trader(chain, &payer, &market, 1_000_000_000, 1 << 40, 1 << 40, c);
+    let fund = |c| {
+        scenario::trader(
+            chain,
+            &payer,
+            &market,
+            Funding {
+                lamports: 1_000_000_000,
+                base_atoms: 1 << 40,
+                quote_atoms: 1 << 40,
+                deposit_pct: c,
+            },
+        )
+    };
     let maker = fund(100).await?;
     let taker = fund(100).await?;
     let ask = PlaceOrderArgs::new(Side::Ask, OrderType::PostOnly, ASK_PRICE, trades as u64 + 1);
@@ -181,7 +149,8 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let ledger = tempfile::tempdir()?;
     eprintln!("starting orderbook-node ({} ms slots)…", args.slot_ms);
-    let (_node, chain, ws_url) = start_node(ledger.path(), args.slot_ms).await?;
+    let node = start_node(ledger.path(), args.slot_ms).await?;
+    let (chain, ws_url) = (RpcChain::new(&node.rpc_url), node.ws_url.clone());
     eprintln!("creating the market…");
     let (market, taker, payer) = market(&chain, args.trades).await?;
     let (scratch, db) = ScratchDb::new(&args.scratch.admin_url, "orderbook_latency").await?;

@@ -220,17 +220,53 @@ pub async fn create_market<C: Chain + ?Sized>(
     })
 }
 
-/// A new owner with `lamports`, wallets holding `base`/`quote` atoms, a trader
-/// account, and `deposit_fraction_pct`% of each token deposited.
+/// What a new trader starts with: SOL for fees, wallets holding
+/// `base_atoms`/`quote_atoms`, and `deposit_pct`% of each deposited.
+#[derive(Clone, Copy, Debug)]
+pub struct Funding {
+    pub lamports: u64,
+    pub base_atoms: u64,
+    pub quote_atoms: u64,
+    pub deposit_pct: u64,
+}
+
+impl Funding {
+    const ONE_SOL: u64 = 1_000_000_000;
+
+    /// 1 SOL and `base_atoms` of base, all deposited: a trader who sells.
+    pub fn seller(base_atoms: u64) -> Self {
+        Self {
+            lamports: Self::ONE_SOL,
+            base_atoms,
+            quote_atoms: 0,
+            deposit_pct: 100,
+        }
+    }
+
+    /// 1 SOL and `quote_atoms` of quote, all deposited: a trader who buys.
+    pub fn buyer(quote_atoms: u64) -> Self {
+        Self {
+            lamports: Self::ONE_SOL,
+            base_atoms: 0,
+            quote_atoms,
+            deposit_pct: 100,
+        }
+    }
+}
+
+/// A new owner funded as `funding` says, with a trader account on `m`.
 pub async fn trader<C: Chain + ?Sized>(
     chain: &C,
     payer: &Keypair,
     m: &MarketSetup,
-    lamports: u64,
-    base: u64,
-    quote: u64,
-    deposit_pct: u64,
+    funding: Funding,
 ) -> Result<TraderSetup, ChainError> {
+    let Funding {
+        lamports,
+        base_atoms: base,
+        quote_atoms: quote,
+        deposit_pct,
+    } = funding;
     let k = m.keys;
     let owner = Keypair::new();
     let (bw, qw) = (Keypair::new(), Keypair::new());

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::ix;
 use serde_json::json;
 use solana_account_decoder::{UiAccountData, UiAccountEncoding, UiDataSliceConfig};
@@ -70,10 +70,12 @@ async fn world() -> World {
         &chain,
         &payer,
         &market,
-        1_000_000_000,
-        5_000_000,
-        7_000_000,
-        40,
+        Funding {
+            lamports: 1_000_000_000,
+            base_atoms: 5_000_000,
+            quote_atoms: 7_000_000,
+            deposit_pct: 40,
+        },
     )
     .await
     .unwrap();

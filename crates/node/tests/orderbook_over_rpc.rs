@@ -10,6 +10,7 @@ use orderbook::instructions::PlaceOrderArgs;
 use orderbook::state::TraderAccount;
 use orderbook::types::{OrderType, Side};
 use orderbook_chain::rpc::RpcChain;
+use orderbook_chain::scenario::Funding;
 use orderbook_chain::{Chain, scenario};
 use orderbook_client::events::ProgramEvent;
 use orderbook_client::ix;
@@ -38,10 +39,12 @@ async fn a_market_trades_through_the_node() {
         &chain,
         &payer,
         &market,
-        1_000_000_000,
-        1_000_000,
-        1_000_000,
-        100,
+        Funding {
+            lamports: 1_000_000_000,
+            base_atoms: 1_000_000,
+            quote_atoms: 1_000_000,
+            deposit_pct: 100,
+        },
     )
     .await
     .expect("maker funded");
@@ -49,10 +52,12 @@ async fn a_market_trades_through_the_node() {
         &chain,
         &payer,
         &market,
-        1_000_000_000,
-        1_000_000,
-        1_000_000,
-        100,
+        Funding {
+            lamports: 1_000_000_000,
+            base_atoms: 1_000_000,
+            quote_atoms: 1_000_000,
+            deposit_pct: 100,
+        },
     )
     .await
     .expect("taker funded");

@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use orderbook_service::process::{NodeProcess, free_port};
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
@@ -16,59 +16,24 @@ use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct NodeProcess {
-    child: Child,
-    url: String,
-}
-
-impl Drop for NodeProcess {
-    /// A failing test must not leave a node running.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// A node on `ledger` (with `extra` flags) on free ports.
 async fn spawn(ledger: &std::path::Path, extra: &[&str]) -> NodeProcess {
-    let (rpc, ws) = (free_port(), free_port());
-    let child = Command::new(env!("CARGO_BIN_EXE_orderbook-node"))
-        .args(["--ledger", ledger.to_str().unwrap()])
-        .args(["--rpc-addr", &format!("127.0.0.1:{rpc}")])
-        .args(["--ws-addr", &format!("127.0.0.1:{ws}")])
-        .args(["--slot-ms", "50", "--finality-lag", "4"])
-        .args(extra)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{rpc}");
-    let client = RpcClient::new(url.clone());
-    let started = Instant::now();
-    while client.get_health().await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "node did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    NodeProcess { child, url }
+    let flags = [&["--slot-ms", "50", "--finality-lag", "4"], extra].concat();
+    let (rpc, ws) = (free_port().unwrap(), free_port().unwrap());
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_orderbook-node"));
+    NodeProcess::spawn(binary, ledger, rpc, ws, &flags)
+        .await
+        .unwrap()
 }
 
 fn client(node: &NodeProcess) -> RpcClient {
-    RpcClient::new_with_commitment(node.url.clone(), CommitmentConfig::confirmed())
+    RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_resumes_its_chain() {
     let ledger = tempfile::tempdir().unwrap();
-    let mut node = spawn(ledger.path(), &[]).await;
+    let node = spawn(ledger.path(), &[]).await;
     let rpc = client(&node);
     let genesis = rpc.get_genesis_hash().await.unwrap();
     let payer = common::funded(&rpc, 10).await;
@@ -101,9 +66,7 @@ async fn a_killed_node_resumes_its_chain() {
         rpc.get_latest_blockhash().await.unwrap(),
     );
     let last_signature = rpc.send_and_confirm_transaction(&last).await.unwrap();
-    node.child.kill().unwrap(); // SIGKILL
-    node.child.wait().unwrap();
-    drop(node);
+    drop(node); // SIGKILL
 
     let node = spawn(ledger.path(), &[]).await;
     let rpc = client(&node);
@@ -185,7 +148,7 @@ async fn a_taken_port_is_reported_clearly() {
     let output = Command::new(env!("CARGO_BIN_EXE_orderbook-node"))
         .args(["--ledger", ledger.path().to_str().unwrap()])
         .args(["--rpc-addr", &format!("127.0.0.1:{port}")])
-        .args(["--ws-addr", &format!("127.0.0.1:{}", free_port())])
+        .args(["--ws-addr", &format!("127.0.0.1:{}", free_port().unwrap())])
         .output()
         .unwrap();
     assert!(!output.status.success());

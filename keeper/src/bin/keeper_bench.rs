@@ -16,7 +16,7 @@ use orderbook::instructions::PlaceOrderArgs;
 use orderbook::types::{OrderType, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::in_process::InProcessChain;
-use orderbook_chain::scenario;
+use orderbook_chain::scenario::{self, Funding};
 use orderbook_client::accounts as decode;
 use orderbook_keeper::{Keeper, KeeperConfig};
 use solana_keypair::Keypair;
@@ -47,16 +47,7 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
     let args = scenario::standard_market_args(payer.pubkey());
     let m = scenario::create_market(chain.as_ref(), &payer, args, 1024, 1024).await?;
     for i in 0..a.makers {
-        let t = scenario::trader(
-            chain.as_ref(),
-            &payer,
-            &m,
-            1_000_000_000,
-            100_000_000,
-            0,
-            100,
-        )
-        .await?;
+        let t = scenario::trader(chain.as_ref(), &payer, &m, Funding::seller(100_000_000)).await?;
         let orders: Vec<_> = (0..a.orders_per_maker)
             .map(|j| {
                 PlaceOrderArgs::new(Side::Ask, OrderType::Limit, 100 + (i as u64 + j) % 64, 10)
@@ -68,10 +59,12 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
         chain.as_ref(),
         &payer,
         &m,
-        10_000_000_000,
-        0,
-        100_000_000_000,
-        100,
+        Funding {
+            lamports: 10_000_000_000,
+            base_atoms: 0,
+            quote_atoms: 100_000_000_000,
+            deposit_pct: 100,
+        },
     )
     .await?;
     let total = a.makers as u64 * a.orders_per_maker;

@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use orderbook::instructions::PlaceOrderArgs;
 use orderbook::types::{OrderType, Side};
-use orderbook_chain::scenario::{self, MarketSetup, TraderSetup};
+use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::ix;
 use orderbook_engine::trader::MAX_OPEN_ORDERS;
 use orderbook_node::local::LocalNode;
@@ -146,10 +146,12 @@ async fn main() -> Result<()> {
                 &chain,
                 &payer,
                 &market,
-                10_000_000_000,
-                1 << 40,
-                1 << 40,
-                100,
+                Funding {
+                    lamports: 10_000_000_000,
+                    base_atoms: 1 << 40,
+                    quote_atoms: 1 << 40,
+                    deposit_pct: 100,
+                },
             )
             .await?,
         );

@@ -1,0 +1,84 @@
+//! Child processes for tests and benches that run the binaries as a user
+//! would: free loopback ports, waiting for a process to answer, killing it
+//! however its owner ends, and `orderbook-node` run that way.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a process may take to answer after it starts.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A loopback port free at the time of asking.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Poll `ready` every 50 ms until it holds, for at most 30 s.
+pub async fn wait_until<F, Fut>(what: &str, mut ready: F) -> std::io::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !ready().await {
+        if started.elapsed() > START_TIMEOUT {
+            let message = format!("{what} did not start within {START_TIMEOUT:?}");
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, message));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+/// A child process killed (SIGKILL) when dropped, however its owner ends:
+/// a failing test must not leave it running.
+pub struct KilledOnDrop(pub Child);
+
+impl Drop for KilledOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An `orderbook-node` process serving JSON-RPC and PubSub on loopback.
+pub struct NodeProcess {
+    _process: KilledOnDrop,
+    pub rpc_url: String,
+    pub ws_url: String,
+}
+
+impl NodeProcess {
+    /// Start `binary` on `ledger` with RPC on `rpc_port` and PubSub on
+    /// `ws_port` (and `extra` flags), and wait until it answers.
+    pub async fn spawn(
+        binary: &Path,
+        ledger: &Path,
+        rpc_port: u16,
+        ws_port: u16,
+        extra: &[&str],
+    ) -> std::io::Result<Self> {
+        let child = Command::new(binary)
+            .args(["--ledger", &ledger.display().to_string()])
+            .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
+            .args(["--ws-addr", &format!("127.0.0.1:{ws_port}")])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let node = Self {
+            _process: KilledOnDrop(child),
+            rpc_url: format!("http://127.0.0.1:{rpc_port}"),
+            ws_url: format!("ws://127.0.0.1:{ws_port}"),
+        };
+        let rpc_addr = format!("127.0.0.1:{rpc_port}");
+        wait_until("orderbook-node", || async {
+            tokio::net::TcpStream::connect(&rpc_addr).await.is_ok()
+        })
+        .await?;
+        Ok(node)
+    }
+}
