@@ -183,9 +183,9 @@ async fn start_pipeline(
     let listener = tokio::net::TcpListener::bind(a.listen)
         .await
         .with_context(|| format!("binding the feed on {}", a.listen))?;
-    let (st, sd) = (state.clone(), shutdown.clone());
+    let (feed_state, feed_shutdown) = (state.clone(), shutdown.clone());
     tasks.push(tokio::spawn(async move {
-        if let Err(e) = feed::serve(listener, st, sd).await {
+        if let Err(e) = feed::serve(listener, feed_state, feed_shutdown).await {
             tracing::error!(error = %e, "feed server stopped");
         }
     }));

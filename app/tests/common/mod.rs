@@ -163,8 +163,8 @@ impl Stack {
     pub async fn caught_up(&self) -> u64 {
         let target = self.chain_seq().await;
         for _ in 0..400 {
-            let st = self.hub.status().await.unwrap();
-            if st
+            let status = self.hub.status().await.unwrap();
+            if status
                 .iter()
                 .any(|(m, s)| *m == self.market && *s == Some(target))
             {

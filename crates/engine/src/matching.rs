@@ -275,7 +275,7 @@ impl<'a> Market<'a> {
             let best = self.book(opp).best();
             self.remove_with_out(opp, best, OutReason::Expired)?;
         }
-        let st = if p.order_type.can_take() {
+        let matched = if p.order_type.can_take() {
             self.match_orders::<true>(taker, p, limit, now)?
         } else {
             MatchState {
@@ -288,23 +288,23 @@ impl<'a> Market<'a> {
         let mut out = PlaceOutcome {
             order_id,
             posted_price: post_price,
-            filled_base: st.filled_base,
-            filled_quote: st.filled_quote,
-            taker_fee: st.taker_fee,
-            self_trade_decremented: st.decremented,
-            matches: st.matches,
-            expired_removed: st.expired + dead_on_top,
+            filled_base: matched.filled_base,
+            filled_quote: matched.filled_quote,
+            taker_fee: matched.taker_fee,
+            self_trade_decremented: matched.decremented,
+            matches: matched.matches,
+            expired_removed: matched.expired + dead_on_top,
             first_event_seq,
             ..PlaceOutcome::default()
         };
 
         // A remainder rests only if it no longer crosses anything (a match
         // limit can stop the loop with crossing orders left: then it is cancelled).
-        let still_crosses =
-            st.stopped_at != NIL && side.crosses(limit, self.book(opp).node(st.stopped_at).price);
-        if p.order_type.can_rest() && !st.rem_base.is_zero() && !still_crosses {
-            out.slot = self.rest(taker, p, order_id, post_price, st.rem_base)?;
-            out.posted = st.rem_base;
+        let still_crosses = matched.stopped_at != NIL
+            && side.crosses(limit, self.book(opp).node(matched.stopped_at).price);
+        if p.order_type.can_rest() && !matched.rem_base.is_zero() && !still_crosses {
+            out.slot = self.rest(taker, p, order_id, post_price, matched.rem_base)?;
+            out.posted = matched.rem_base;
         }
         out.events_pushed = (self.events.header.next_seq - first_event_seq) as u32;
         Ok(out)
@@ -473,14 +473,14 @@ impl<'a> Market<'a> {
     ) -> Result<MatchState, EngineError> {
         let opp = p.side.opposite();
         let budgeted = p.max_quote != NO_QUOTE_LIMIT;
-        let mut st = MatchState {
+        let mut matched = MatchState {
             rem_base: p.max_base,
             rem_quote: p.max_quote.get(),
             ..MatchState::default()
         };
         let mut idx = self.book(opp).best();
         for _ in 0..MAX_MATCH_ITERATIONS {
-            if idx == NIL || st.rem_base.is_zero() || st.matches >= p.match_limit {
+            if idx == NIL || matched.rem_base.is_zero() || matched.matches >= p.match_limit {
                 break;
             }
             let maker = *self.book(opp).node(idx);
@@ -490,10 +490,10 @@ impl<'a> Market<'a> {
             let next = self.book(opp).next(idx);
 
             if maker.is_expired(now) {
-                if st.expired >= MAX_EXPIRED_PER_MATCH {
+                if matched.expired >= MAX_EXPIRED_PER_MATCH {
                     break;
                 }
-                st.expired += 1;
+                matched.expired += 1;
                 if APPLY {
                     self.remove_with_out(opp, idx, OutReason::Expired)?;
                 }
@@ -502,23 +502,23 @@ impl<'a> Market<'a> {
             }
 
             if maker.trader_id == taker.trader_id {
-                self.meet_own_order::<APPLY>(&mut st, p, idx, &maker)?;
+                self.meet_own_order::<APPLY>(&mut matched, p, idx, &maker)?;
                 idx = next;
                 continue;
             }
-            let taken = self.take_from::<APPLY>(taker, &mut st, p, idx, &maker, budgeted)?;
+            let taken = self.take_from::<APPLY>(taker, &mut matched, p, idx, &maker, budgeted)?;
             if taken.is_zero() {
                 break;
             }
             if taken < maker.base_lots {
                 // The taker ran out of size or budget on this maker.
-                st.stopped_at = idx;
-                return Ok(st);
+                matched.stopped_at = idx;
+                return Ok(matched);
             }
             idx = next;
         }
-        st.stopped_at = idx;
-        Ok(st)
+        matched.stopped_at = idx;
+        Ok(matched)
     }
 
     /// The taker meets its own resting order `idx`: abort, cancel the
@@ -526,7 +526,7 @@ impl<'a> Market<'a> {
     #[inline(always)]
     fn meet_own_order<const APPLY: bool>(
         &mut self,
-        st: &mut MatchState,
+        matched: &mut MatchState,
         p: &OrderParams,
         idx: u32,
         maker: &OrderNode,
@@ -535,16 +535,16 @@ impl<'a> Market<'a> {
         match p.self_trade {
             SelfTradeMode::AbortTransaction => return Err(EngineError::SelfTradeAborted),
             SelfTradeMode::CancelProvide => {
-                st.matches += 1;
+                matched.matches += 1;
                 if APPLY {
                     self.remove_with_out(opp, idx, OutReason::SelfTrade)?;
                 }
             }
             SelfTradeMode::DecrementTake => {
-                let d = st.rem_base.min(maker.base_lots);
-                st.rem_base = st.rem_base.try_sub(d)?;
-                st.decremented = st.decremented.try_add(d)?;
-                st.matches += 1;
+                let d = matched.rem_base.min(maker.base_lots);
+                matched.rem_base = matched.rem_base.try_sub(d)?;
+                matched.decremented = matched.decremented.try_add(d)?;
+                matched.matches += 1;
                 if APPLY {
                     if d == maker.base_lots {
                         self.remove_with_out(opp, idx, OutReason::SelfTrade)?;
@@ -564,44 +564,44 @@ impl<'a> Market<'a> {
     fn take_from<const APPLY: bool>(
         &mut self,
         taker: &mut TraderState,
-        st: &mut MatchState,
+        matched: &mut MatchState,
         p: &OrderParams,
         idx: u32,
         maker: &OrderNode,
         budgeted: bool,
     ) -> Result<BaseLots, EngineError> {
         let per_lot = self.header.quote_atoms_per_lot(maker.price)?;
-        let mut b = st.rem_base.min(maker.base_lots);
+        let mut lots = matched.rem_base.min(maker.base_lots);
         if budgeted {
-            b = BaseLots(match p.side {
-                Side::Bid => self.affordable(b.get(), st.rem_quote, per_lot)?,
-                Side::Ask => b.get().min(st.rem_quote / per_lot),
+            lots = BaseLots(match p.side {
+                Side::Bid => self.affordable(lots.get(), matched.rem_quote, per_lot)?,
+                Side::Ask => lots.get().min(matched.rem_quote / per_lot),
             });
         }
-        if b.is_zero() {
-            return Ok(b);
+        if lots.is_zero() {
+            return Ok(lots);
         }
-        let q = mul_u64(b.get(), per_lot)?;
-        let tf = fee_ceil(q, self.header.taker_fee_ppm)?;
-        st.rem_base = st.rem_base.try_sub(b)?;
-        st.filled_base = st.filled_base.try_add(b)?;
-        st.filled_quote = st.filled_quote.try_add(QuoteAtoms(q))?;
-        st.taker_fee = st.taker_fee.try_add(QuoteAtoms(tf))?;
-        st.matches += 1;
+        let quote = mul_u64(lots.get(), per_lot)?;
+        let taker_fee = fee_ceil(quote, self.header.taker_fee_ppm)?;
+        matched.rem_base = matched.rem_base.try_sub(lots)?;
+        matched.filled_base = matched.filled_base.try_add(lots)?;
+        matched.filled_quote = matched.filled_quote.try_add(QuoteAtoms(quote))?;
+        matched.taker_fee = matched.taker_fee.try_add(QuoteAtoms(taker_fee))?;
+        matched.matches += 1;
         if budgeted {
             let spent = match p.side {
-                Side::Bid => q.checked_add(tf).ok_or(EngineError::Overflow)?,
-                Side::Ask => q,
+                Side::Bid => quote.checked_add(taker_fee).ok_or(EngineError::Overflow)?,
+                Side::Ask => quote,
             };
-            st.rem_quote = st
+            matched.rem_quote = matched
                 .rem_quote
                 .checked_sub(spent)
                 .ok_or(EngineError::Overflow)?;
         }
         if APPLY {
-            self.fill(taker, p.side, idx, maker, b, q, tf, per_lot)?;
+            self.fill(taker, p.side, idx, maker, lots, quote, taker_fee, per_lot)?;
         }
-        Ok(b)
+        Ok(lots)
     }
 
     /// Largest `b <= want` with `b*per_lot + ceil(b*per_lot*taker_ppm/1e6) <= budget`.

@@ -49,7 +49,7 @@ pub struct Env {
 }
 
 /// A created market.
-pub struct MarketFx {
+pub struct TestMarket {
     pub keys: MarketKeys,
     pub authority: Keypair,
     pub fee_authority: Keypair,
@@ -57,7 +57,7 @@ pub struct MarketFx {
 }
 
 /// A trader with funded wallets and an open trader account.
-pub struct TraderFx {
+pub struct TestTrader {
     pub owner: Keypair,
     pub base_wallet: Pubkey,
     pub quote_wallet: Pubkey,
@@ -272,7 +272,7 @@ impl Env {
     }
 
     /// Create mints (with the given programs) and a market on them.
-    pub async fn create_market(&mut self, cfg: MarketCfg) -> MarketFx {
+    pub async fn create_market(&mut self, cfg: MarketCfg) -> TestMarket {
         let base_mint = self.create_mint(cfg.base_program, cfg.base_decimals).await;
         let quote_mint = self
             .create_mint(cfg.quote_program, cfg.quote_decimals)
@@ -288,7 +288,7 @@ impl Env {
         cfg: MarketCfg,
         base_mint: Pubkey,
         quote_mint: Pubkey,
-    ) -> (MarketFx, Vec<Instruction>, [Keypair; 4]) {
+    ) -> (TestMarket, Vec<Instruction>, [Keypair; 4]) {
         let kps = [
             Keypair::new(),
             Keypair::new(),
@@ -319,7 +319,7 @@ impl Env {
             });
         ixs.push(ix::create_market(&payer, &keys, args));
         (
-            MarketFx {
+            TestMarket {
                 keys,
                 authority,
                 fee_authority,
@@ -335,7 +335,7 @@ impl Env {
         cfg: MarketCfg,
         base_mint: Pubkey,
         quote_mint: Pubkey,
-    ) -> Result<MarketFx, TxError> {
+    ) -> Result<TestMarket, TxError> {
         let (fx, ixs, kps) = self.create_market_ixs(cfg, base_mint, quote_mint).await;
         let signers: Vec<&Keypair> = kps.iter().collect();
         self.send(&ixs, &signers).await?;
@@ -343,7 +343,7 @@ impl Env {
     }
 
     /// A trader with wallets holding `base`/`quote` atoms and an open trader account.
-    pub async fn trader(&mut self, m: &MarketFx, base: u64, quote: u64) -> TraderFx {
+    pub async fn trader(&mut self, m: &TestMarket, base: u64, quote: u64) -> TestTrader {
         let owner = Keypair::new();
         let payer = self.payer();
         self.send(
@@ -377,7 +377,7 @@ impl Env {
         )
         .await
         .expect("open trader");
-        TraderFx {
+        TestTrader {
             account: pda::trader(&k.market, &owner.pubkey()),
             owner,
             base_wallet,
@@ -388,8 +388,8 @@ impl Env {
     /// Deposit into a trader's free balance.
     pub async fn deposit(
         &mut self,
-        m: &MarketFx,
-        t: &TraderFx,
+        m: &TestMarket,
+        t: &TestTrader,
         token: TokenKind,
         amount: u64,
     ) -> Result<Vec<ProgramEvent>, TxError> {
@@ -410,11 +410,11 @@ impl Env {
         .await
     }
 
-    pub async fn market(&mut self, m: &MarketFx) -> orderbook::state::Market {
+    pub async fn market(&mut self, m: &TestMarket) -> orderbook::state::Market {
         decode::market(&self.data(&m.keys.market).await).expect("market")
     }
 
-    pub async fn trader_state(&mut self, t: &TraderFx) -> orderbook_engine::TraderState {
+    pub async fn trader_state(&mut self, t: &TestTrader) -> orderbook_engine::TraderState {
         *decode::trader(&self.data(&t.account).await)
             .expect("trader")
             .state()
@@ -429,7 +429,7 @@ impl Env {
     }
 
     /// Every account key of a market (for "nothing changed" checks).
-    pub fn market_watch(m: &MarketFx) -> Vec<Pubkey> {
+    pub fn market_watch(m: &TestMarket) -> Vec<Pubkey> {
         let k = m.keys;
         vec![
             k.market,
@@ -442,7 +442,7 @@ impl Env {
     }
 }
 
-impl Clone for TraderFx {
+impl Clone for TestTrader {
     fn clone(&self) -> Self {
         Self {
             owner: self.owner.insecure_clone(),
@@ -453,7 +453,7 @@ impl Clone for TraderFx {
     }
 }
 
-impl TraderFx {
+impl TestTrader {
     pub fn key(&self) -> Pubkey {
         self.owner.pubkey()
     }

@@ -35,7 +35,7 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-async fn check_conservation(env: &mut Env, m: &MarketFx, traders: &[TraderFx]) {
+async fn check_conservation(env: &mut Env, m: &TestMarket, traders: &[TestTrader]) {
     let mk = env.market(m).await;
     let bls = mk.engine().base_lot_size as i128;
     let mut held = [0i128; 2];
@@ -82,7 +82,7 @@ async fn check_conservation(env: &mut Env, m: &MarketFx, traders: &[TraderFx]) {
 
 /// Every crank reward a market holds is owed to a future cranker or to the
 /// owner of a resting order with an expiry, and the market holds nothing else.
-async fn check_crank_lamports(env: &mut Env, m: &MarketFx, mk: &orderbook::state::Market) {
+async fn check_crank_lamports(env: &mut Env, m: &TestMarket, mk: &orderbook::state::Market) {
     let queued = decode::event_queue(&env.data(&m.keys.event_queue).await)
         .unwrap()
         .len() as u64;
@@ -232,8 +232,8 @@ async fn random_sequences_conserve_funds() {
                     }
                 }
                 9 => {
-                    let st = env.trader_state(t).await;
-                    let id = st.orders[rng.below(32) as usize].order_seq;
+                    let trader_state = env.trader_state(t).await;
+                    let id = trader_state.orders[rng.below(32) as usize].order_seq;
                     build::cancel_order(&owner, &k, id)
                 }
                 10 => build::cancel_by_client_id(&owner, &k, rng.below(4)),

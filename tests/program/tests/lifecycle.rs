@@ -219,9 +219,12 @@ async fn crank_reward_arrives_and_queue_drains() {
             .is_empty()
     );
     for mk in &makers {
-        let st = env.trader_state(mk).await;
+        let trader_state = env.trader_state(mk).await;
         assert_eq!(
-            (st.balances.locked_base.get(), st.open_orders),
+            (
+                trader_state.balances.locked_base.get(),
+                trader_state.open_orders
+            ),
             (0, 0),
             "maker fully settled"
         );
@@ -351,9 +354,9 @@ async fn close_market_returns_every_lamport_of_rent() {
     .await
     .unwrap();
     for t in [&a, &b] {
-        let st = env.trader_state(t).await;
-        let b_amt = st.balances.free_base.get();
-        let q_amt = st.balances.free_quote.get();
+        let trader_state = env.trader_state(t).await;
+        let b_amt = trader_state.balances.free_base.get();
+        let q_amt = trader_state.balances.free_quote.get();
         if b_amt > 0 {
             env.send(
                 &[build::withdraw(

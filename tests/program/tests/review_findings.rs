@@ -17,9 +17,9 @@ const NOW: i64 = 100_000;
 /// A market with a maker holding base and a taker holding quote.
 struct Fx {
     env: Env,
-    m: MarketFx,
-    maker: TraderFx,
-    taker: TraderFx,
+    m: TestMarket,
+    maker: TestTrader,
+    taker: TestTrader,
     reward: u64,
 }
 
@@ -62,7 +62,7 @@ impl Fx {
     }
 
     /// Place `args` for `t`; returns the lamports it cost `t`'s owner.
-    async fn place_cost(&mut self, t: &TraderFx, args: PlaceOrderArgs) -> i64 {
+    async fn place_cost(&mut self, t: &TestTrader, args: PlaceOrderArgs) -> i64 {
         let before = self.env.lamports(&t.key()).await as i64;
         self.env
             .send(
@@ -299,7 +299,7 @@ async fn donations_and_abandoned_traders_cannot_block_close_market() {
         .await
         .unwrap();
 
-    let settle = |closer: &Kp, t: &TraderFx| {
+    let settle = |closer: &Kp, t: &TestTrader| {
         build::settle_trader(
             &closer.pubkey(),
             &t.key(),

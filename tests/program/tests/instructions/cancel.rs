@@ -82,8 +82,14 @@ async fn cancel_paths() {
         .await
         .unwrap();
     assert_eq!(ev.len(), 1);
-    let st = world.env.trader_state(&a).await;
-    assert_eq!((st.balances.locked_base.get(), st.open_orders), (0, 0));
+    let trader_state = world.env.trader_state(&a).await;
+    assert_eq!(
+        (
+            trader_state.balances.locked_base.get(),
+            trader_state.open_orders
+        ),
+        (0, 0)
+    );
     // Cancel-all with nothing to cancel succeeds and emits nothing.
     assert!(
         world

@@ -23,9 +23,9 @@ use orderbook_program_tests::*;
 /// A market with two traders: the seller holds base, the buyer quote, both deposited.
 struct TwoTraders {
     env: Env,
-    market: MarketFx,
-    seller: TraderFx,
-    buyer: TraderFx,
+    market: TestMarket,
+    seller: TestTrader,
+    buyer: TestTrader,
 }
 
 async fn two_traders() -> TwoTraders {
@@ -56,7 +56,7 @@ impl TwoTraders {
     }
     async fn place(
         &mut self,
-        t: &TraderFx,
+        t: &TestTrader,
         args: PlaceOrderArgs,
     ) -> Result<Vec<ProgramEvent>, TxError> {
         self.env

@@ -6,8 +6,8 @@ use super::*;
 async fn open_trader_account_once_per_owner() {
     let mut world = two_traders().await;
     let a = world.seller.clone();
-    let st = world.env.trader_state(&a).await;
-    assert_eq!(st.trader_id, 1);
+    let trader_state = world.env.trader_state(&a).await;
+    assert_eq!(trader_state.trader_id, 1);
     assert_eq!(
         world.env.trader_state(&world.buyer.clone()).await.trader_id,
         2
