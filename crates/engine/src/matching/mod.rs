@@ -1,6 +1,6 @@
-//! Order placement and the match loop (here), with [`funds`] (what an order
-//! needs and locks), [`settle`] (fills, outs and the crank's event
-//! application) and [`cancel`] (cancels and expiry pruning).
+//! Order placement and the match loop (here), with `funds` (what an order
+//! needs and locks), `settle` (fills, outs and the crank's event
+//! application) and `cancel` (cancels and expiry pruning).
 //!
 //! # Atomicity
 //! Every operation validates everything that can fail *before* it mutates:
