@@ -93,44 +93,44 @@ impl Book {
     }
 }
 
-pub fn book(data: &[u8]) -> Result<Book, DecodeError> {
+/// Run `read` on the engine's view of a book-side account.
+fn with_book_side<R>(data: &[u8], read: impl FnOnce(&BookSide) -> R) -> Result<R, DecodeError> {
     let mut buf = aligned(body(
         data,
         BookSideAccount::DISCRIMINATOR,
         "BookSideAccount",
     )?)?;
     let side = BookSide::load(bytemuck::cast_slice_mut(&mut buf))?;
-    let orders = side
-        .iter()
-        .map(|(_, n): (u32, &OrderNode)| L3Order {
-            order_id: n.seq,
-            trader_id: n.trader_id,
-            price: n.price.get(),
-            base_lots: n.base_lots.get(),
-            expiry: n.expiry,
-        })
-        .collect();
-    Ok(Book {
+    Ok(read(&side))
+}
+
+pub fn book(data: &[u8]) -> Result<Book, DecodeError> {
+    with_book_side(data, |side| Book {
         side: side.side(),
-        orders,
+        orders: side
+            .iter()
+            .map(|(_, n): (u32, &OrderNode)| L3Order {
+                order_id: n.seq,
+                trader_id: n.trader_id,
+                price: n.price.get(),
+                base_lots: n.base_lots.get(),
+                expiry: n.expiry,
+            })
+            .collect(),
     })
 }
 
 /// The makers (trader ids, in removal order) of the orders `prune_expired`
 /// would remove next from this book side at unix time `now`.
 pub fn prune_preview(data: &[u8], now: u64, max_remove: u32) -> Result<Vec<u32>, DecodeError> {
-    let mut buf = aligned(body(
-        data,
-        BookSideAccount::DISCRIMINATOR,
-        "BookSideAccount",
-    )?)?;
-    let side = BookSide::load(bytemuck::cast_slice_mut(&mut buf))?;
-    let preview = orderbook_engine::prune_preview(&side, now, max_remove);
-    Ok(preview
-        .nodes()
-        .iter()
-        .map(|&idx| side.node(idx).trader_id)
-        .collect())
+    with_book_side(data, |side| {
+        let preview = orderbook_engine::prune_preview(side, now, max_remove);
+        preview
+            .nodes()
+            .iter()
+            .map(|&idx| side.node(idx).trader_id)
+            .collect()
+    })
 }
 
 /// Queued events, oldest first.
