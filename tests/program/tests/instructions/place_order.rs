@@ -61,45 +61,47 @@ async fn place_order_paths() {
         "event sequence numbers are consecutive: {s:?}"
     );
 
-    let w = world.watch();
-    world
-        .env
-        .expect_fail(
-            &[build::place_order(
-                &b.key(),
-                &k,
-                order(Side::Bid, OrderType::Limit, 0, 1),
-                None,
-            )],
-            &[&b.owner],
+    // Refusals of the buyer's order, each changing nothing.
+    let refusals = [
+        (
+            order(Side::Bid, OrderType::Limit, 0, 1),
+            None,
             code(E::InvalidPrice),
-            &w,
-        )
-        .await;
-    world
-        .fail(
-            build::place_order(
-                &b.key(),
-                &k,
-                order(Side::Bid, OrderType::PostOnly, 100, 1),
-                None,
-            ),
-            &b.owner,
+        ),
+        (
+            order(Side::Bid, OrderType::PostOnly, 100, 1),
+            None,
             code(E::PostOnlyWouldCross),
-        )
-        .await;
-    world
-        .fail(
-            build::place_order(
-                &b.key(),
-                &k,
-                order(Side::Bid, OrderType::FillOrKill, 100, 7),
-                None,
-            ),
-            &b.owner,
+        ),
+        (
+            order(Side::Bid, OrderType::FillOrKill, 100, 7),
+            None,
             code(E::FillOrKillNotFilled),
-        )
-        .await;
+        ),
+        // More than the free balance with no wallet accounts to top up from.
+        (
+            order(Side::Bid, OrderType::Limit, 90, 100_000),
+            None,
+            code(E::TopUpAccountsMissing),
+        ),
+        // With the wallet, but the wallet cannot cover the shortfall either
+        // (the token program's InsufficientFunds).
+        (
+            order(Side::Bid, OrderType::Limit, 90, 1_000_000),
+            Some((TokenKind::Quote, b.quote_wallet)),
+            TxError::Custom(1),
+        ),
+        // Top-up account of the wrong token (base for a bid).
+        (
+            order(Side::Bid, OrderType::Limit, 90, 100_000),
+            Some((TokenKind::Base, b.base_wallet)),
+            code(E::WrongMint),
+        ),
+    ];
+    for (args, top_up, want) in refusals {
+        let ix = build::place_order(&b.key(), &k, args, top_up);
+        world.fail(ix, &b.owner, want).await;
+    }
     let abort = PlaceOrderArgs {
         self_trade: SelfTradeMode::AbortTransaction,
         ..order(Side::Bid, OrderType::Limit, 100, 1)
@@ -114,45 +116,6 @@ async fn place_order_paths() {
             build::place_order(&a.key(), &k, abort, None),
             &a.owner,
             code(E::SelfTradeAborted),
-        )
-        .await;
-    // More than the free balance with no wallet accounts to top up from.
-    world
-        .fail(
-            build::place_order(
-                &b.key(),
-                &k,
-                order(Side::Bid, OrderType::Limit, 90, 100_000),
-                None,
-            ),
-            &b.owner,
-            code(E::TopUpAccountsMissing),
-        )
-        .await;
-    // With the wallet, but the wallet cannot cover the shortfall either.
-    world
-        .fail(
-            build::place_order(
-                &b.key(),
-                &k,
-                order(Side::Bid, OrderType::Limit, 90, 1_000_000),
-                Some((TokenKind::Quote, b.quote_wallet)),
-            ),
-            &b.owner,
-            TxError::Custom(1),
-        )
-        .await;
-    // Top-up account of the wrong token (base for a bid).
-    world
-        .fail(
-            build::place_order(
-                &b.key(),
-                &k,
-                order(Side::Bid, OrderType::Limit, 90, 100_000),
-                Some((TokenKind::Base, b.base_wallet)),
-            ),
-            &b.owner,
-            code(E::WrongMint),
         )
         .await;
     // Another trader's account, and another market's book.
