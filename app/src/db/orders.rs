@@ -28,9 +28,9 @@ pub struct OrderRow {
 
 /// One price level of a side.
 pub struct DepthLevel {
-    pub price_ticks: i64,
+    pub price_ticks: u64,
     pub base_lots: u64,
-    pub orders: i64,
+    pub orders: u32,
 }
 
 pub async fn insert(
@@ -147,9 +147,9 @@ pub async fn depth(
     .iter()
     .map(|r| {
         Ok(DepthLevel {
-            price_ticks: r.get(0),
+            price_ticks: r.get::<_, i64>(0) as u64,
             base_lots: u64_text(r, 1)?,
-            orders: r.get(2),
+            orders: u32::try_from(r.get::<_, i64>(2)).unwrap_or(u32::MAX),
         })
     })
     .collect()

@@ -2,6 +2,7 @@
 //! responses alike. u64 amounts that a JavaScript number could round
 //! (quote atoms, volumes, fees) travel as strings.
 
+use orderbook::types::Side;
 use serde_json::{Value, json};
 
 use crate::db::balances::BalanceRow;
@@ -22,6 +23,16 @@ pub fn order_update(order: &BookOrder, status: OrderStatus) -> Value {
     let mut value = book_order(order);
     value["status"] = json!(status.as_str());
     value
+}
+
+/// A price level in an L2 snapshot (its side is the list it is in).
+pub fn level(price_ticks: u64, base_lots: u64, orders: u32) -> Value {
+    json!({ "price": price_ticks, "base_lots": base_lots, "orders": orders })
+}
+
+/// A price level in an L2 delta: its new totals (0 orders: gone).
+pub fn level_change(side: Side, price_ticks: u64, base_lots: u64, orders: u32) -> Value {
+    json!({ "side": side_name(side), "price": price_ticks, "base_lots": base_lots, "orders": orders })
 }
 
 pub fn trade(trade: &Trade) -> Value {

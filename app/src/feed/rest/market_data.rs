@@ -153,9 +153,7 @@ pub async fn depth(
         let levels = db::orders::depth(&**conn, &market, side, levels).await?;
         Ok(levels
             .iter()
-            .map(
-                |l| json!({ "price": l.price_ticks, "base_lots": l.base_lots, "orders": l.orders }),
-            )
+            .map(|l| json::level(l.price_ticks, l.base_lots, l.orders))
             .collect())
     };
     let seq = db::cursor::last_seq(&**conn, &market).await?;

@@ -17,7 +17,7 @@ use self::book::Book;
 use crate::feed::json;
 use crate::ingest::effects::{Effects, TraderChange};
 use crate::ingest::{BalanceRow, Ingested, NewEvent};
-use crate::model::{BookOrder, CANDLE_RESOLUTIONS, Candle, OrderStatus, Trade, side_name};
+use crate::model::{BookOrder, CANDLE_RESOLUTIONS, Candle, OrderStatus, Trade};
 
 /// Trades kept for snapshots.
 pub const RECENT_TRADES: usize = 100;
@@ -98,7 +98,7 @@ impl MarketView {
 
     fn level_json(&self, side: Side, price_ticks: u64) -> Value {
         let level = self.book.level(side, price_ticks);
-        json!({ "side": side_name(side), "price": price_ticks, "base_lots": level.base_lots, "orders": level.orders })
+        json::level_change(side, price_ticks, level.base_lots, level.orders)
     }
 
     pub fn trader_of(&self, owner: &Pubkey) -> Option<u32> {
@@ -117,7 +117,7 @@ impl MarketView {
                     self.book
                         .l2(side)
                         .into_iter()
-                        .map(|(price, level)| json!({ "price": price, "base_lots": level.base_lots, "orders": level.orders }))
+                        .map(|(price, level)| json::level(price, level.base_lots, level.orders))
                         .collect::<Vec<_>>()
                 };
                 json!({ "bids": side(Side::Bid), "asks": side(Side::Ask) })
