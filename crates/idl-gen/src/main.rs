@@ -1,10 +1,13 @@
-//! `orderbook-idl`: build the program's Anchor IDL (no anchor CLI needed)
-//! and write it to `idl/orderbook.json`, or with `--check` fail if the
-//! committed file differs from a fresh build.
+//! `orderbook-idl`: build the program's Anchor IDL (no anchor CLI needed),
+//! complete what Anchor 1.2.2's builder drops ([`complete`]), and write it
+//! to `idl/orderbook.json`, or with `--check` fail if the committed file
+//! differs from a fresh build.
 //!
 //! Anchor's IDL builder runs `cargo test __anchor_private_print_idl
 //! --features idl-build` in the program crate with its own `RUSTFLAGS`; a
 //! separate target directory keeps that from invalidating the main build.
+
+mod complete;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,11 +39,12 @@ fn run(args: &Args) -> Result<bool> {
         args.program.display(),
         target.display()
     );
-    let idl = anchor_lang_idl::build::IdlBuilder::new()
+    let mut idl = anchor_lang_idl::build::IdlBuilder::new()
         .program_path(std::path::absolute(&args.program)?)
         .cargo_args(vec!["--target-dir".into(), target.display().to_string()])
         .build()
         .context("building the IDL failed (run with ANCHOR_LOG=1 for the build output)")?;
+    complete::complete_event_cpi_accounts(&mut idl);
     let json = serde_json::to_string_pretty(&idl)? + "\n";
     if args.check {
         let committed = std::fs::read_to_string(&args.out)
