@@ -80,6 +80,18 @@ mirror_engine_enum! {
     MarketStatus = engine::MarketStatus { Active, PostOnly, Paused, Closed }
 }
 
+// The engine's limits a client needs, named in the IDL's constants.
+
+/// Most makers one order may match (`PlaceOrderArgs::match_limit`, 1..=this).
+#[constant]
+pub const MAX_MATCH_LIMIT: u8 = engine::order::MAX_MATCH_LIMIT;
+/// Highest price in ticks.
+#[constant]
+pub const MAX_PRICE_TICKS: u64 = engine::market::MAX_PRICE_TICKS;
+/// Longest life (seconds) an order with an expiry may ask for.
+#[constant]
+pub const MAX_ORDER_LIFETIME_SECS: u64 = engine::order::MAX_ORDER_LIFETIME_SECS;
+
 /// Which of the market's two tokens an instruction moves or an event names.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenKind {

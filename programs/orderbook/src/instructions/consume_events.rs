@@ -6,6 +6,7 @@ use crate::events::{EventBatch, EventsConsumed};
 use crate::state::*;
 
 /// Most events one `consume_events` call applies.
+#[constant]
 pub const MAX_CONSUME_EVENTS: u8 = 64;
 
 #[event_cpi]

@@ -9,14 +9,19 @@ use crate::error::OrderbookError;
 use crate::types::TokenKind;
 
 /// Most orders a book side may be created with.
+#[constant]
 pub const MAX_ORDERS_PER_SIDE: u32 = 16_384;
 /// Fewest orders a book side may be created with.
+#[constant]
 pub const MIN_ORDERS_PER_SIDE: u32 = 16;
 /// Most events an event queue may be created with.
+#[constant]
 pub const MAX_QUEUE_EVENTS: u32 = 16_384;
 /// Fewest events an event queue may be created with (room for one full match).
+#[constant]
 pub const MIN_QUEUE_EVENTS: u32 = 128;
 /// Highest crank reward a market may set, in lamports per queued event.
+#[constant]
 pub const MAX_CRANK_REWARD_LAMPORTS: u64 = 1_000_000;
 
 /// A market. Byte budget: 600 = 128 engine header + 12 × 32 keys
