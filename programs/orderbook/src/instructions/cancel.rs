@@ -14,12 +14,16 @@ pub struct CancelOrders<'info> {
     /// Receives the pre-paid crank reward of each cancelled order with an expiry.
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(mut)]
+    #[account(
+        mut,
+        has_one = bids @ OrderbookError::WrongMarketAccount,
+        has_one = asks @ OrderbookError::WrongMarketAccount,
+    )]
     pub market: AccountLoader<'info, Market>,
-    /// CHECK: checked against `market.bids` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub bids: UncheckedAccount<'info>,
-    /// CHECK: checked against `market.asks` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub asks: UncheckedAccount<'info>,
     #[account(

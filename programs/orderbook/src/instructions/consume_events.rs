@@ -15,9 +15,12 @@ pub struct ConsumeEvents<'info> {
     /// Anyone; receives the crank reward.
     #[account(mut)]
     pub cranker: Signer<'info>,
-    #[account(mut)]
+    #[account(
+        mut,
+        has_one = event_queue @ OrderbookError::WrongMarketAccount,
+    )]
     pub market: AccountLoader<'info, Market>,
-    /// CHECK: checked against `market.event_queue`.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub event_queue: UncheckedAccount<'info>,
     // remaining_accounts: the makers' trader accounts (writable), any order.

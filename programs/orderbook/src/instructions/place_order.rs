@@ -77,15 +77,20 @@ pub struct PlaceOrder<'info> {
     /// resting order with an expiry, for that order's own final event.
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(mut)]
+    #[account(
+        mut,
+        has_one = bids @ OrderbookError::WrongMarketAccount,
+        has_one = asks @ OrderbookError::WrongMarketAccount,
+        has_one = event_queue @ OrderbookError::WrongMarketAccount,
+    )]
     pub market: AccountLoader<'info, Market>,
-    /// CHECK: checked against `market.bids` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub bids: UncheckedAccount<'info>,
-    /// CHECK: checked against `market.asks` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub asks: UncheckedAccount<'info>,
-    /// CHECK: checked against `market.event_queue` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub event_queue: UncheckedAccount<'info>,
     #[account(

@@ -16,15 +16,20 @@ pub struct PruneExpired<'info> {
     /// placement, so pruning costs the pruner only the transaction fee.
     #[account(mut)]
     pub pruner: Signer<'info>,
-    #[account(mut)]
+    #[account(
+        mut,
+        has_one = bids @ OrderbookError::WrongMarketAccount,
+        has_one = asks @ OrderbookError::WrongMarketAccount,
+        has_one = event_queue @ OrderbookError::WrongMarketAccount,
+    )]
     pub market: AccountLoader<'info, Market>,
-    /// CHECK: checked against `market.bids` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub bids: UncheckedAccount<'info>,
-    /// CHECK: checked against `market.asks` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub asks: UncheckedAccount<'info>,
-    /// CHECK: checked against `market.event_queue` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub event_queue: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,

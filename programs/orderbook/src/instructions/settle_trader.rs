@@ -18,12 +18,16 @@ pub struct SettleTrader<'info> {
     /// crank rewards and (through its token accounts) its balances.
     #[account(mut)]
     pub owner: UncheckedAccount<'info>,
-    #[account(mut)]
+    #[account(
+        mut,
+        has_one = bids @ OrderbookError::WrongMarketAccount,
+        has_one = asks @ OrderbookError::WrongMarketAccount,
+    )]
     pub market: AccountLoader<'info, Market>,
-    /// CHECK: checked against `market.bids` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub bids: UncheckedAccount<'info>,
-    /// CHECK: checked against `market.asks` when loaded.
+    /// CHECK: the market's (`has_one` on `market`).
     #[account(mut)]
     pub asks: UncheckedAccount<'info>,
     #[account(
