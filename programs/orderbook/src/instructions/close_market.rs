@@ -14,32 +14,34 @@ pub struct CloseMarket<'info> {
     #[account(
         mut,
         close = creator,
-        constraint = market.load()?.authority == authority.key() @ OrderbookError::NotMarketAuthority,
+        has_one = authority @ OrderbookError::NotMarketAuthority,
+        has_one = creator @ OrderbookError::WrongCreator,
+        has_one = bids @ OrderbookError::WrongMarketAccount,
+        has_one = asks @ OrderbookError::WrongMarketAccount,
+        has_one = event_queue @ OrderbookError::WrongMarketAccount,
+        has_one = base_vault @ OrderbookError::WrongVault,
+        has_one = quote_vault @ OrderbookError::WrongVault,
+        has_one = base_token_program @ OrderbookError::WrongTokenProgram,
+        has_one = quote_token_program @ OrderbookError::WrongTokenProgram,
     )]
     pub market: AccountLoader<'info, Market>,
-    /// CHECK: receives all rent; must be the market's creator.
-    #[account(mut, constraint = market.load()?.creator == creator.key() @ OrderbookError::WrongCreator)]
+    /// CHECK: receives all rent; the market's creator (`has_one`).
+    #[account(mut)]
     pub creator: UncheckedAccount<'info>,
-    #[account(mut, close = creator, constraint = market.load()?.bids == bids.key() @ OrderbookError::WrongMarketAccount)]
+    #[account(mut, close = creator)]
     pub bids: AccountLoader<'info, BookSideAccount>,
-    #[account(mut, close = creator, constraint = market.load()?.asks == asks.key() @ OrderbookError::WrongMarketAccount)]
+    #[account(mut, close = creator)]
     pub asks: AccountLoader<'info, BookSideAccount>,
-    #[account(
-        mut,
-        close = creator,
-        constraint = market.load()?.event_queue == event_queue.key() @ OrderbookError::WrongMarketAccount,
-    )]
+    #[account(mut, close = creator)]
     pub event_queue: AccountLoader<'info, EventQueueAccount>,
     /// CHECK: the market's vault-owning PDA.
     #[account(seeds = [MARKET_AUTHORITY_SEED, market.key().as_ref()], bump)]
     pub market_authority: UncheckedAccount<'info>,
-    #[account(mut, constraint = market.load()?.base_vault == base_vault.key() @ OrderbookError::WrongVault)]
+    #[account(mut)]
     pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    #[account(mut, constraint = market.load()?.quote_vault == quote_vault.key() @ OrderbookError::WrongVault)]
+    #[account(mut)]
     pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    #[account(constraint = market.load()?.base_token_program == base_token_program.key() @ OrderbookError::WrongTokenProgram)]
     pub base_token_program: Interface<'info, TokenInterface>,
-    #[account(constraint = market.load()?.quote_token_program == quote_token_program.key() @ OrderbookError::WrongTokenProgram)]
     pub quote_token_program: Interface<'info, TokenInterface>,
 }
 

@@ -9,7 +9,7 @@ use crate::types::MarketStatus;
 #[derive(Accounts)]
 pub struct SetMarketStatus<'info> {
     pub authority: Signer<'info>,
-    #[account(mut, constraint = market.load()?.authority == authority.key() @ OrderbookError::NotMarketAuthority)]
+    #[account(mut, has_one = authority @ OrderbookError::NotMarketAuthority)]
     pub market: AccountLoader<'info, Market>,
 }
 

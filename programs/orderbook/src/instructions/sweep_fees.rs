@@ -11,7 +11,7 @@ use crate::types::TokenKind;
 #[derive(Accounts)]
 pub struct SweepFees<'info> {
     pub fee_authority: Signer<'info>,
-    #[account(mut, constraint = market.load()?.fee_authority == fee_authority.key() @ OrderbookError::NotFeeAuthority)]
+    #[account(mut, has_one = fee_authority @ OrderbookError::NotFeeAuthority)]
     pub market: AccountLoader<'info, Market>,
     /// CHECK: the market's vault-owning PDA.
     #[account(seeds = [MARKET_AUTHORITY_SEED, market.key().as_ref()], bump)]
