@@ -44,7 +44,7 @@ fn run(args: &Args) -> Result<bool> {
         .cargo_args(vec!["--target-dir".into(), target.display().to_string()])
         .build()
         .context("building the IDL failed (run with ANCHOR_LOG=1 for the build output)")?;
-    complete::complete_event_cpi_accounts(&mut idl);
+    complete::complete(&mut idl);
     let json = serde_json::to_string_pretty(&idl)? + "\n";
     if args.check {
         let committed = std::fs::read_to_string(&args.out)
