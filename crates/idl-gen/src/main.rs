@@ -1,5 +1,6 @@
 //! `orderbook-idl`: build the program's Anchor IDL (no anchor CLI needed),
-//! complete what Anchor 1.2.2's builder drops ([`complete`]), and write it
+//! complete what Anchor 1.2.2's builder drops ([`complete`]), type the
+//! engine state the program keeps as bytes ([`layouts`]), and write it
 //! to `idl/orderbook.json`, or with `--check` fail if the committed file
 //! differs from a fresh build.
 //!
@@ -8,6 +9,7 @@
 //! separate target directory keeps that from invalidating the main build.
 
 mod complete;
+mod layouts;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +47,7 @@ fn run(args: &Args) -> Result<bool> {
         .build()
         .context("building the IDL failed (run with ANCHOR_LOG=1 for the build output)")?;
     complete::complete(&mut idl);
+    layouts::type_engine_state(&mut idl);
     let json = serde_json::to_string_pretty(&idl)? + "\n";
     if args.check {
         let committed = std::fs::read_to_string(&args.out)
