@@ -4,7 +4,9 @@
 use anchor_lang_idl::types::Idl;
 use orderbook::instructions::MAX_CONSUME_EVENTS;
 use orderbook::state::*;
-use orderbook::types::{MAX_MATCH_LIMIT, MAX_ORDER_LIFETIME_SECS, MAX_PRICE_TICKS};
+use orderbook::types::{
+    DEFAULT_MATCH_LIMIT, MAX_MATCH_LIMIT, MAX_ORDER_LIFETIME_SECS, MAX_PRICE_TICKS, NO_QUOTE_LIMIT,
+};
 
 fn constant(idl: &Idl, name: &str) -> String {
     idl.constants
@@ -38,6 +40,8 @@ fn idl_constants_equal_the_programs() {
         ),
         ("MAX_CONSUME_EVENTS", MAX_CONSUME_EVENTS.to_string()),
         ("MAX_MATCH_LIMIT", MAX_MATCH_LIMIT.to_string()),
+        ("DEFAULT_MATCH_LIMIT", DEFAULT_MATCH_LIMIT.to_string()),
+        ("NO_QUOTE_LIMIT", NO_QUOTE_LIMIT.to_string()),
         ("MAX_PRICE_TICKS", MAX_PRICE_TICKS.to_string()),
         (
             "MAX_ORDER_LIFETIME_SECS",

@@ -91,6 +91,12 @@ pub const MAX_PRICE_TICKS: u64 = engine::market::MAX_PRICE_TICKS;
 /// Longest life (seconds) an order with an expiry may ask for.
 #[constant]
 pub const MAX_ORDER_LIFETIME_SECS: u64 = engine::order::MAX_ORDER_LIFETIME_SECS;
+/// A good default `match_limit` for orders that take (the engine's).
+#[constant]
+pub const DEFAULT_MATCH_LIMIT: u8 = engine::order::DEFAULT_MATCH_LIMIT;
+/// `max_quote` meaning "no quote limit".
+#[constant]
+pub const NO_QUOTE_LIMIT: u64 = engine::order::NO_QUOTE_LIMIT.get();
 
 /// Which of the market's two tokens an instruction moves or an event names.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,11 @@
+// @orderbook/client: the orderbook program from TypeScript.
+export * from './accounts.js';
+export * from './client.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './instructions.js';
+export * from './layout.js';
+export * as pda from './pda.js';
+export * from './program.js';
+export * from './types.js';
+export * from './units.js';
