@@ -36,6 +36,13 @@ fi
 cargo build -q --locked -p orderbook-node
 (cd tests/web3js && npm ci --no-audit --no-fund --loglevel=error && npm run -s lint && npm test) 2>&1 | tee -a "$log"
 
+step "TypeScript client and Anchor suite (npm workspace: clients/ts unit tests, tests/ts mocha suite against orderbook-node; IDL type fresh, eslint, tsc)"
+npm ci --no-audit --no-fund --loglevel=error
+npm run -s -w clients/ts idl:check
+npm run -s build
+npm run -s lint
+npm test 2>&1 | tee -a "$log"
+
 step "Local exchange smoke run (scripts/run.sh: node, demo, keeper, indexer + feed as separate processes over loopback RPC; 25 s; a web3.js wallet trades through it; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1
@@ -63,7 +70,8 @@ rm -rf "$smoke"
 step "CU bench on real SBF (budgets enforced)"
 cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so"
 
-# One closing line summing every cargo test binary and the web3.js suite (the bench above is a check too:
+# One closing line summing every cargo test binary, the node:test suites (TAP) and the mocha suite (the bench above is a check too:
 # it exits non-zero when over budget, which fails this script before this line).
 awk '/^test result:/ { p += $4; f += $6 } /^# (pass|fail) / { if ($2 == "pass") p += $3; else f += $3 }
+     /^ +[0-9]+ passing/ { p += $1 } /^ +[0-9]+ failing/ { f += $1 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
