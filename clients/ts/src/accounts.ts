@@ -4,7 +4,7 @@
 // node pool and the ring are sliced by the sizes the IDL gives.
 import type { IdlAccounts, IdlTypes, Program } from '@coral-xyz/anchor';
 import type { PublicKey } from '@solana/web3.js';
-import BN from 'bn.js';
+import type BN from 'bn.js';
 
 import type { Orderbook } from './idl/orderbook.js';
 import { DISCRIMINATOR_BYTES, ORDER_NODE_BYTES, QUEUE_EVENT_BYTES, QUEUE_HEADER_BYTES, SIDE_HEADER_BYTES } from './layout.js';
@@ -211,5 +211,3 @@ export function decodeEventQueue(program: Program<Orderbook>, data: Buffer): Eve
 export function queuedMakers(queue: EventQueue, limit: number): number[] {
   return [...new Set(queue.events.slice(0, limit).map((event) => event.makerTraderId))];
 }
-
-export { BN };

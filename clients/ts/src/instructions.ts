@@ -220,7 +220,7 @@ export class OrderbookInstructions {
     return this.program.methods.cancelByClientId(bn(clientOrderId)).accountsPartial(this.cancelAccounts(owner, market)).instruction();
   }
 
-  /** Cancel up to `limit` orders (default the most one call may), of one side or both. */
+  /** Cancel up to `limit` of the owner's orders (default 255, the u8 maximum: all of them), of one side or both. */
   cancelAll(owner: PublicKey, market: MarketKeys, side: Side | null = null, limit = 255): Promise<TransactionInstruction> {
     return this.program.methods
       .cancelAll(side === null ? null : anchorEnum(side), limit)
