@@ -137,7 +137,7 @@ impl Bank {
                 meta.inner_instructions,
             )
             .collect(),
-            logs: meta.logs,
+            logs: self.program_runtime.logs(meta.logs),
             compute_units_consumed: meta.compute_units_consumed,
             return_data: Some(meta.return_data).filter(|r| !r.data.is_empty()),
             loaded_writable,
@@ -213,7 +213,7 @@ impl Bank {
         };
         Ok(Simulation {
             err,
-            logs: meta.logs,
+            logs: self.program_runtime.logs(meta.logs),
             units_consumed: meta.compute_units_consumed,
             fee: meta.fee,
             return_data: Some(meta.return_data).filter(|r| !r.data.is_empty()),

@@ -36,7 +36,7 @@ mod program;
 mod slots;
 
 pub use execute::{NotLanded, ResolvedKeys, Simulation};
-use program::new_svm;
+use program::{ProgramRuntime, new_svm};
 
 /// A blockhash is valid for this many blocks after its own, as on a cluster.
 pub const MAX_PROCESSING_AGE: u64 = 150;
@@ -110,6 +110,7 @@ pub struct Bank {
     fees: VecDeque<(Slot, Vec<PaidPriority>)>,
     events: broadcast::Sender<NodeEvent>,
     transaction_count: u64,
+    program_runtime: ProgramRuntime,
 }
 
 /// A landed transaction's write locks and the compute-unit price it paid.
@@ -164,6 +165,11 @@ impl Bank {
             fees: VecDeque::new(),
             events,
             transaction_count: 0,
+            program_runtime: if config.program_so.is_some() {
+                ProgramRuntime::Sbf
+            } else {
+                ProgramRuntime::Native
+            },
         };
         bank.resume()?;
         Ok((bank, receiver))
