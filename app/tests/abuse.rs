@@ -12,6 +12,7 @@ use anchor_lang::prelude::Pubkey;
 use common::{Stack, get, post, synthetic};
 use orderbook_app::feed::limits::FeedLimits;
 use orderbook_app::feed::view::MarketView;
+use orderbook_chain::scenario::{BASE_DECIMALS, QUOTE_DECIMALS};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite;
 
@@ -196,6 +197,8 @@ async fn rest_is_rate_limited_paged_and_builds_only_for_program_accounts() {
     let (code, page) = get(&s.url("/api/markets?limit=1")).await;
     assert_eq!(code, 200, "{page}");
     assert_eq!(page["markets"][0]["market"], m.as_str());
+    assert_eq!(page["markets"][0]["base_decimals"], BASE_DECIMALS);
+    assert_eq!(page["markets"][0]["quote_decimals"], QUOTE_DECIMALS);
     assert_eq!(page["next_after"], m.as_str());
     let (code, page) = get(&s.url(&format!("/api/markets?after={m}"))).await;
     assert_eq!((code, page["markets"].as_array().unwrap().len()), (200, 0));

@@ -17,6 +17,9 @@ pub struct MarketRow {
     pub tick_size: u64,
     pub taker_fee_ppm: i32,
     pub maker_fee_ppm: i32,
+    /// The mints' decimals (`None` for markets indexed before schema v5).
+    pub base_decimals: Option<i16>,
+    pub quote_decimals: Option<i16>,
     /// The program's `MarketStatus` code, or [`MARKET_DELETED_STATUS`].
     pub status: i16,
     pub last_seq: Option<i64>,
@@ -31,9 +34,10 @@ pub async fn write(
         MarketChange::Created { event: e, slot } => {
             t.execute(
                 "INSERT INTO markets (market, base_mint, quote_mint, base_lot_size, quote_lot_size, tick_size, taker_fee_ppm,
-                     maker_fee_ppm, orders_per_side, event_capacity, crank_reward_lamports, authority, fee_authority, created_slot)
+                     maker_fee_ppm, orders_per_side, event_capacity, crank_reward_lamports, authority, fee_authority, created_slot,
+                     base_decimals, quote_decimals)
                  VALUES ($1, $2, $3, $4::text::numeric, $5::text::numeric, $6::text::numeric, $7, $8, $9, $10,
-                     $11::text::numeric, $12, $13, $14)
+                     $11::text::numeric, $12, $13, $14, $15, $16)
                  ON CONFLICT (market) DO NOTHING",
                 &[
                     &market,
@@ -50,6 +54,8 @@ pub async fn write(
                     &e.authority.to_string(),
                     &e.fee_authority.to_string(),
                     slot,
+                    &i16::from(e.base_decimals),
+                    &i16::from(e.quote_decimals),
                 ],
             )
             .await?;
@@ -82,7 +88,7 @@ pub async fn page(
 ) -> Result<Vec<MarketRow>, DbError> {
     db.query(
         "SELECT m.market, base_mint, quote_mint, base_lot_size::text, quote_lot_size::text, tick_size::text,
-             taker_fee_ppm, maker_fee_ppm, status, c.last_seq
+             taker_fee_ppm, maker_fee_ppm, status, c.last_seq, base_decimals, quote_decimals
          FROM markets m LEFT JOIN ingest_cursor c ON c.market = m.market
          WHERE m.market > $1 ORDER BY m.market LIMIT $2",
         &[&after, &limit],
@@ -101,6 +107,8 @@ pub async fn page(
             maker_fee_ppm: r.get(7),
             status: r.get(8),
             last_seq: r.get(9),
+            base_decimals: r.get(10),
+            quote_decimals: r.get(11),
         })
     })
     .collect()

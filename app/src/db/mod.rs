@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         4,
         include_str!("../../../migrations/0004_chain_identity.sql"),
     ),
+    (
+        5,
+        include_str!("../../../migrations/0005_mint_decimals.sql"),
+    ),
 ];
 
 /// Advisory lock key guarding migrations.

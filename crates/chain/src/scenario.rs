@@ -138,6 +138,11 @@ impl TraderSetup {
     }
 }
 
+/// Decimals of the base mint [`create_market`] makes.
+pub const BASE_DECIMALS: u8 = 9;
+/// Decimals of the quote mint [`create_market`] makes.
+pub const QUOTE_DECIMALS: u8 = 6;
+
 /// Create two SPL Token mints and a market on them; `payer` becomes the creator.
 pub async fn create_market<C: Chain + ?Sized>(
     chain: &C,
@@ -155,7 +160,7 @@ pub async fn create_market<C: Chain + ?Sized>(
         &base.pubkey(),
         &mint_authority.pubkey(),
         &token,
-        6,
+        BASE_DECIMALS,
         rent,
     );
     ixs.extend(setup::create_mint(
@@ -163,7 +168,7 @@ pub async fn create_market<C: Chain + ?Sized>(
         &quote.pubkey(),
         &mint_authority.pubkey(),
         &token,
-        6,
+        QUOTE_DECIMALS,
         rent,
     ));
     send(chain, payer, &ixs, &[&base, &quote]).await?;

@@ -249,7 +249,10 @@ async fn account_and_token_methods() {
         panic!("not parsed")
     };
     assert_eq!(json_data.program, "spl-token");
-    assert_eq!(json_data.parsed["info"]["tokenAmount"]["decimals"], 6);
+    assert_eq!(
+        json_data.parsed["info"]["tokenAmount"]["decimals"],
+        scenario::BASE_DECIMALS
+    );
     assert_eq!(
         json_data.parsed["info"]["owner"],
         w.maker.owner.pubkey().to_string()
@@ -296,7 +299,7 @@ async fn account_and_token_methods() {
         .await
         .unwrap();
     assert_eq!(token_balance.value.amount, "3000000"); // 40% of 5,000,000 deposited
-    assert_eq!(token_balance.value.decimals, 6);
+    assert_eq!(token_balance.value.decimals, scenario::BASE_DECIMALS);
     let by_owner = c
         .get_token_accounts_by_owner_with_commitment(
             &w.maker.owner.pubkey(),

@@ -27,6 +27,9 @@ pub struct MarketCreated {
     pub seq: u64,
     pub base_mint: Pubkey,
     pub quote_mint: Pubkey,
+    /// The mints' decimals: what a client needs to show prices and sizes.
+    pub base_decimals: u8,
+    pub quote_decimals: u8,
     pub base_lot_size: u64,
     pub quote_lot_size: u64,
     pub tick_size: u64,

@@ -109,6 +109,7 @@ describe('orderbook', () => {
     const [created] = eventsNamed(events, 'marketCreated');
     assert.ok(created);
     assert.equal(created.ordersPerSide, 64);
+    assert.deepEqual([created.baseDecimals, created.quoteDecimals], [9, 6]);
     assert.equal(created.eventCapacity, 256);
     const book = await client.book(market);
     assert.equal(book.bids.capacity, 64);

@@ -105,6 +105,8 @@ pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult {
                 "market": m.market,
                 "base_mint": m.base_mint,
                 "quote_mint": m.quote_mint,
+                "base_decimals": m.base_decimals,
+                "quote_decimals": m.quote_decimals,
                 "base_lot_size": m.base_lot_size.to_string(),
                 "quote_lot_size": m.quote_lot_size.to_string(),
                 "tick_size": m.tick_size.to_string(),

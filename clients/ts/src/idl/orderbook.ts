@@ -3064,6 +3064,17 @@ export type Orderbook = {
             "type": "pubkey"
           },
           {
+            "name": "baseDecimals",
+            "docs": [
+              "The mints' decimals: what a client needs to show prices and sizes."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "quoteDecimals",
+            "type": "u8"
+          },
+          {
             "name": "baseLotSize",
             "type": "u64"
           },

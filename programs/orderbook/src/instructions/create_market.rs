@@ -147,6 +147,8 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
             .map_err(OrderbookError::from)?,
         base_mint: a.base_mint.key(),
         quote_mint: a.quote_mint.key(),
+        base_decimals: a.base_mint.decimals,
+        quote_decimals: a.quote_mint.decimals,
         base_lot_size: args.base_lot_size,
         quote_lot_size: args.quote_lot_size,
         tick_size: args.tick_size,
