@@ -17,14 +17,16 @@ type Defined = IdlTypes<Orderbook>;
 /** A market as the program stores it, with its address and status by name. */
 export type Market = Accounts['market'] & { address: PublicKey; status: MarketStatus };
 
-export function decodeMarket(program: Program<Orderbook>, address: PublicKey, data: Buffer): Market {
-  const account = program.coder.accounts.decode<Accounts['market']>('market', data);
+function market(address: PublicKey, account: Accounts['market']): Market {
   return { ...account, address, status: variantName(account.engine.status) };
 }
 
+export function decodeMarket(program: Program<Orderbook>, address: PublicKey, data: Buffer): Market {
+  return market(address, program.coder.accounts.decode<Accounts['market']>('market', data));
+}
+
 export async function fetchMarket(program: Program<Orderbook>, address: PublicKey): Promise<Market> {
-  const account = await program.account.market.fetch(address);
-  return { ...account, address, status: variantName(account.engine.status) };
+  return market(address, await program.account.market.fetch(address));
 }
 
 /** One of a trader's open orders. */

@@ -1,9 +1,11 @@
+// One lint config for the TypeScript workspaces (clients/ts, tests/ts); eslint
+// finds it from either. tests/web3js keeps its own (plain JS, own lockfile).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'src/idl/'] },
+  { ignores: ['**/dist/', 'clients/ts/src/idl/', 'tests/web3js/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
