@@ -265,3 +265,49 @@ async fn pubsub_refuses_floods_and_garbage_and_keeps_the_connection() {
     assert!(next_reply(&mut ws).await["result"].is_u64());
     node.node.shutdown().await;
 }
+
+/// A web page on another origin (the trading app) sends its wallet's
+/// transactions here: the preflight is answered and so is the call, as a
+/// validator's RPC does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_on_another_origin_may_call_the_rpc() {
+    let node = common::TestNode::start().await;
+    let http = reqwest::Client::new();
+    let url = node.node.rpc_url();
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "http://127.0.0.1:8080")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,solana-client")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let allowed = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        allowed(&preflight, "access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    assert!(
+        allowed(&preflight, "access-control-allow-methods")
+            .is_some_and(|m| m.contains("POST") || m == "*"),
+    );
+    let call = http
+        .post(&url)
+        .header("origin", "http://127.0.0.1:8080")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "getHealth"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed(&call, "access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    assert_eq!(call.json::<Value>().await.unwrap()["result"], "ok");
+    node.node.shutdown().await;
+}

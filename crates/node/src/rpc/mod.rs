@@ -235,6 +235,9 @@ pub async fn serve(
         .route("/", post(handle))
         .route("/health", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        // Any origin, as a validator's RPC allows: a web page's wallet
+        // sends its transactions here directly.
+        .layer(tower_http::cors::CorsLayer::permissive())
         .with_state(http);
     axum::serve(
         listener,
