@@ -744,3 +744,92 @@ async fn unsigned_transactions_from_the_api_sign_and_land() {
     assert_eq!(b["instructions"], 2);
     s.stop().await;
 }
+
+/// Atoms in `owner`'s associated token account for `mint`, 0 if it has none.
+async fn wallet_atoms(chain: &RpcChain, owner: &Pubkey, mint: &Pubkey, program: &Pubkey) -> u64 {
+    let wallet = orderbook_client::pda::associated_token(owner, mint, program);
+    chain
+        .account(&wallet)
+        .await
+        .unwrap()
+        .and_then(|a| orderbook_client::setup::token_amount(&a.data))
+        .unwrap_or(0)
+}
+
+/// What the web app needs of the server: its files (any path is the app),
+/// `/api/config`, and a faucet that mints the demo tokens to a new wallet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_app_files_config_and_faucet() {
+    let s = Stack::start(1_024, Vec::new()).await;
+    let http = reqwest::Client::new();
+    for path in ["/", "/markets/somewhere"] {
+        let page = http.get(s.url(path)).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200, "{path}");
+        assert_eq!(page.text().await.unwrap(), common::WEB_INDEX, "{path}");
+    }
+    let asset = http.get(s.url("/assets/app.js")).send().await.unwrap();
+    assert!(
+        asset.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    let (code, missing) = get(&s.url("/api/nothing/here")).await;
+    assert_eq!(
+        (code, missing["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+
+    let (code, config) = get(&s.url("/api/config")).await;
+    assert_eq!(code, 200);
+    assert_eq!(config["program_id"], orderbook::ID.to_string());
+    let authority = s.demo.market.mint_authority.pubkey().to_string();
+    assert_eq!(config["faucet"]["authority"], authority);
+
+    let keys = &s.demo.market.keys;
+    let owner = Keypair::new().pubkey();
+    let m = s.market.to_string();
+    for round in 1..=2u64 {
+        let (code, b) = post(
+            &s.url("/api/faucet"),
+            json!({ "market": m, "owner": owner.to_string() }),
+        )
+        .await;
+        assert_eq!(code, 200, "{b}");
+        let base = wallet_atoms(&s.chain, &owner, &keys.base_mint, &keys.base_token_program).await;
+        let quote = wallet_atoms(
+            &s.chain,
+            &owner,
+            &keys.quote_mint,
+            &keys.quote_token_program,
+        )
+        .await;
+        // 5 base and 700 quote tokens per request (the stack's faucet).
+        let want = (
+            round * 5 * 10u64.pow(orderbook_chain::scenario::BASE_DECIMALS.into()),
+            round * 700 * 10u64.pow(orderbook_chain::scenario::QUOTE_DECIMALS.into()),
+        );
+        assert_eq!((base, quote), want, "round {round}");
+        assert_eq!(b["base"]["amount"], (want.0 / round).to_string());
+    }
+    for (body, want, names) in [
+        (json!({ "market": m }), 400, "owner"),
+        (json!({ "market": m, "owner": "x" }), 400, "owner"),
+        (
+            json!({ "market": m, "owner": owner.to_string(), "amount": 1 }),
+            400,
+            "amount",
+        ),
+        (
+            json!({ "market": Pubkey::new_unique().to_string(), "owner": owner.to_string() }),
+            404,
+            "does not exist",
+        ),
+    ] {
+        let (code, b) = post(&s.url("/api/faucet"), body.clone()).await;
+        assert_eq!(code, want, "{body}: {b}");
+        let message = b["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(names), "{body}: {message}");
+    }
+    s.stop().await;
+}

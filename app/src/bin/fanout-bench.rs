@@ -97,6 +97,7 @@ async fn main() -> anyhow::Result<()> {
         }),
         chain: None,
         metrics: metrics.clone(),
+        web: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("ws://{}/ws", listener.local_addr()?);

@@ -1,6 +1,7 @@
 //! The feed server (axum): the WebSocket protocol (`/ws`, see
 //! `docs/feed-protocol.md`), REST market data, unsigned transactions for
-//! wallets, health, Prometheus metrics and the web page.
+//! wallets, a test-token faucet, health, Prometheus metrics and the web
+//! app (or, without one, a debug page).
 
 pub mod hub;
 pub mod json;
@@ -9,6 +10,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod rest;
 pub mod view;
+pub mod web;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -18,7 +20,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State, WebSocketUpgrade};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use orderbook_chain::Chain;
 use tokio::sync::watch;
 
@@ -36,6 +38,8 @@ pub struct AppState {
     /// For the unsigned-transaction endpoints (`None`: they answer 503).
     pub chain: Option<Arc<dyn Chain>>,
     pub metrics: FeedMetrics,
+    /// The web app's files, chain URLs and faucet.
+    pub web: Arc<web::WebOptions>,
 }
 
 const PAGE: &str = include_str!("page.html");
@@ -80,7 +84,7 @@ async fn rate_limit(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    let (limiter, label, per_sec) = if path.starts_with("/api/tx/") {
+    let (limiter, label, per_sec) = if path.starts_with("/api/tx/") || path == "/api/faucet" {
         (&state.guards.tx, "tx", state.guards.limits.tx_per_sec)
     } else if path.starts_with("/api/") {
         (&state.guards.rest, "rest", state.guards.limits.rest_per_sec)
@@ -126,9 +130,10 @@ async fn not_found() -> Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(|| async { Html(PAGE) }))
+    let routes = Router::new()
         .route("/ws", get(ws_upgrade))
+        .route("/api/config", get(web::config))
+        .route("/api/faucet", post(rest::faucet::faucet))
         .route("/health", get(rest::market_data::health))
         .route("/metrics", get(rest::market_data::metrics))
         .route("/api/markets", get(rest::market_data::markets))
@@ -153,7 +158,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tx/withdraw", post(rest::wallet_tx::withdraw))
         .route("/api/tx/place", post(rest::wallet_tx::place))
         .route("/api/tx/cancel", post(rest::wallet_tx::cancel))
-        .fallback(not_found)
+        .route("/api/{*rest}", any(not_found));
+    // The web app when built and given, else the debug page.
+    let routes = match &state.web.dir {
+        Some(dir) => routes.fallback_service(web::static_files(dir)),
+        None => routes
+            .route("/", get(|| async { Html(PAGE) }))
+            .fallback(not_found),
+    };
+    routes
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),

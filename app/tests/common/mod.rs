@@ -19,7 +19,9 @@ use orderbook_app::demo::Demo;
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
 use orderbook_app::feed::limits::{FeedLimits, Guards};
 use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::feed::rest::faucet::Faucet;
 use orderbook_app::feed::view::MarketView;
+use orderbook_app::feed::web::WebOptions;
 use orderbook_app::feed::{self, AppState};
 use orderbook_app::indexer::Indexer;
 use orderbook_app::ingest::{Ingested, NewEvent};
@@ -30,6 +32,7 @@ use orderbook_client::events::ProgramEvent;
 use orderbook_keeper::{Keeper, KeeperConfig};
 use orderbook_node::local::LocalNode;
 use serde_json::Value;
+use solana_signer::Signer;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_postgres::Client;
@@ -53,8 +56,13 @@ pub struct Stack {
     pub state: AppState,
     pub addr: SocketAddr,
     pub market: Pubkey,
+    /// A stand-in for the built web app (`index.html`, `assets/app.js`).
+    pub web_dir: tempfile::TempDir,
     shutdown: watch::Sender<bool>,
 }
+
+/// The stand-in web app's page.
+pub const WEB_INDEX: &str = "<!doctype html><title>web app</title>";
 
 impl Stack {
     /// `extra`: additional (synthetic) markets the hub serves.
@@ -105,12 +113,30 @@ impl Stack {
                 .await
         });
         let dyn_chain: Arc<dyn Chain> = chain.clone();
+        let web_dir = tempfile::tempdir().unwrap();
+        chain
+            .airdrop(&demo.market.mint_authority.pubkey(), 1_000_000_000)
+            .await
+            .expect("the faucet's fees");
+        std::fs::write(web_dir.path().join("index.html"), WEB_INDEX).unwrap();
+        std::fs::create_dir(web_dir.path().join("assets")).unwrap();
+        std::fs::write(web_dir.path().join("assets/app.js"), "console.log(1)").unwrap();
         let state = AppState {
             hub: hub.clone(),
             db: db::pool(&sdb.url, 4).unwrap(),
             guards: Guards::new(limits),
             chain: Some(dyn_chain),
             metrics,
+            // The demo's mint authority as the faucet, as scripts/run.sh gives it.
+            web: Arc::new(WebOptions {
+                dir: Some(web_dir.path().to_owned()),
+                faucet: Some(Faucet::new(
+                    demo.market.mint_authority.insecure_clone(),
+                    5,
+                    700,
+                )),
+                ..WebOptions::default()
+            }),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -134,6 +160,7 @@ impl Stack {
             state,
             addr,
             market,
+            web_dir,
             shutdown,
         }
     }

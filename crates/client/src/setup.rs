@@ -75,3 +75,36 @@ pub fn token_amount(data: &[u8]) -> Option<u64> {
         .ok()
         .map(|a| a.amount)
 }
+
+/// Create `owner`'s associated token account for `mint` unless it exists
+/// (paid by `payer`).
+pub fn create_associated_token_idempotent(
+    payer: &Pubkey,
+    owner: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+        payer,
+        owner,
+        mint,
+        token_program,
+    )
+}
+
+/// What a faucet needs of a mint: who may mint and its decimals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MintInfo {
+    pub mint_authority: Option<Pubkey>,
+    pub decimals: u8,
+}
+
+/// A mint's authority and decimals from its account data (SPL Token or
+/// Token-2022; extensions after the base layout are ignored).
+pub fn mint_info(data: &[u8]) -> Option<MintInfo> {
+    let mint = spl_token_2022::state::Mint::unpack_from_slice(data.get(..MINT_LEN)?).ok()?;
+    mint.is_initialized.then_some(MintInfo {
+        mint_authority: mint.mint_authority.into(),
+        decimals: mint.decimals,
+    })
+}

@@ -278,7 +278,10 @@ async fn browsers_on_another_origin_may_call_the_rpc() {
         .request(reqwest::Method::OPTIONS, &url)
         .header("origin", "http://127.0.0.1:8080")
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "content-type,solana-client")
+        .header(
+            "access-control-request-headers",
+            "content-type,solana-client",
+        )
         .send()
         .await
         .unwrap();

@@ -142,6 +142,14 @@ pub(super) enum TopUpWallet {
     Account(Key),
 }
 
+/// Faucet body: the market whose tokens to mint, and to whom.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a JSON object with market and owner")]
+pub struct FaucetBody {
+    pub(super) market: Key,
+    pub(super) owner: Key,
+}
+
 /// Deposit or withdraw body.
 #[derive(Debug, Deserialize)]
 #[serde(

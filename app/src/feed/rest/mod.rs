@@ -1,11 +1,12 @@
-//! REST: market data from PostgreSQL ([`market_data`]) and unsigned
-//! transactions for wallets ([`wallet_tx`]).
+//! REST: market data from PostgreSQL ([`market_data`]), unsigned
+//! transactions for wallets ([`wallet_tx`]) and test tokens ([`faucet`]).
 //!
 //! Every error is an [`ApiError`], sent as JSON `{"error": {"code",
 //! "message"}}` with a 4xx/5xx status; nothing a client sends can stop the
 //! server.
 
 mod bodies;
+pub mod faucet;
 pub mod market_data;
 pub mod wallet_tx;
 

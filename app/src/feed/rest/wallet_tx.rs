@@ -24,9 +24,9 @@ use super::{ApiError, ApiResult};
 use crate::feed::AppState;
 
 /// The market's keys, read from the chain, and whether `owner` trades on it.
-struct TxContext {
-    owner: Pubkey,
-    keys: ix::MarketKeys,
+pub(super) struct TxContext {
+    pub(super) owner: Pubkey,
+    pub(super) keys: ix::MarketKeys,
     has_trader: bool,
 }
 
@@ -54,7 +54,7 @@ impl TxContext {
     }
 }
 
-async fn tx_context(
+pub(super) async fn tx_context(
     state: &AppState,
     Key(market): Key,
     Key(owner): Key,
