@@ -40,7 +40,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Index and serve a node's markets (the default command).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Create a demo market on a local node and trade on it with simulated makers and takers.
     Demo(DemoArgs),
     /// Index one market into PostgreSQL (no feed).
@@ -71,7 +71,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async move {
         match cli.cmd {
             None => cli::run::run(cli.run).await,
-            Some(Cmd::Run(a)) => cli::run::run(a).await,
+            Some(Cmd::Run(a)) => cli::run::run(*a).await,
             Some(Cmd::Demo(a)) => cli::demo::demo(a).await,
             Some(Cmd::Index(a)) => cli::index::index(a).await,
             Some(Cmd::Reconcile(a)) => cli::reconcile::reconcile(a).await,

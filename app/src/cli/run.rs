@@ -209,14 +209,13 @@ struct Running {
 /// Start an indexer per market feeding the hub, and the feed server.
 async fn start_pipeline(
     a: &RunArgs,
-    db_url: &str,
     ws_url: Option<&str>,
     chain: Arc<dyn Chain>,
     markets: &[Pubkey],
-    metrics: FeedMetrics,
     web: WebOptions,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(AppState, Vec<tokio::task::JoinHandle<()>>)> {
+    let (db_url, metrics) = (a.database_url.as_str(), FeedMetrics::new());
     let mut views = Vec::new();
     let mut load = connect_db(db_url).await?;
     for m in markets {
@@ -317,17 +316,7 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
         );
     }
     let (pipe_tx, pipe_rx) = watch::channel(false);
-    let (state, tasks) = start_pipeline(
-        &a,
-        &a.database_url,
-        Some(&ws_url),
-        chain,
-        &markets,
-        FeedMetrics::new(),
-        web,
-        pipe_rx,
-    )
-    .await?;
+    let (state, tasks) = start_pipeline(&a, Some(&ws_url), chain, &markets, web, pipe_rx).await?;
     announce(&a, &markets);
     status_loop(&a, &state, shutdown).await;
     stop(Running {
