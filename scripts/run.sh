@@ -19,7 +19,8 @@
 # ORDERBOOK_RPC_PORT (8899; PubSub is the next port), ORDERBOOK_LISTEN
 # (127.0.0.1:8080), ORDERBOOK_KEEPER_METRICS (127.0.0.1:9464),
 # ORDERBOOK_DATABASE_URL (dbname=orderbook_local), ORDERBOOK_BUILD (release;
-# "debug" reuses the test build), ORDERBOOK_SLOT_MS (400).
+# "debug" reuses the test build), ORDERBOOK_SLOT_MS (400),
+# ORDERBOOK_SKIP_WEB_BUILD (set: serve app/web/dist as it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --reset) reset=1 ;;
     --run-for) run_for="$2"; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -58,6 +59,14 @@ if [ "$profile" = release ]; then
   cargo build --release --locked -q -p orderbook-node -p orderbook-keeper -p orderbook-app
 fi
 bin="target/$profile"
+# The trading web app (app/web), built into app/web/dist and served by the feed.
+web_dir="app/web/dist"
+if [ -z "${ORDERBOOK_SKIP_WEB_BUILD:-}" ]; then
+  echo "building the web app…" >&2
+  [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >&2
+  npm run build -w clients/ts >/dev/null
+  npm run build -w app/web >/dev/null
+fi
 mkdir -p "$state"
 logs="$state/logs"
 mkdir -p "$logs"
@@ -98,6 +107,7 @@ keeper_pid=$!
 pids+=("$keeper_pid")
 
 "$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" --database-url "$database_url" \
+  --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" \
   ${reset:+--reset-db} 2>"$logs/app.log" &
 app_pid=$!
 pids+=("$app_pid")
@@ -111,7 +121,7 @@ cat <<EOF
 
   JSON-RPC URL  $rpc_url          (point web3.js, RpcClient or a wallet here)
   WebSocket URL ws://127.0.0.1:$ws_port
-  web page      http://$listen/
+  trading app   http://$listen/   (the local wallet: Connect, Airdrop, Get test tokens)
   feed          ws://$listen/ws   REST http://$listen/api/markets
   demo market   $market
   test tokens   $state/mint-authority.json  (mints the market's base and quote tokens)

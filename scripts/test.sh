@@ -36,7 +36,13 @@ fi
 cargo build -q --locked -p orderbook-node
 (cd tests/web3js && npm ci --no-audit --no-fund --loglevel=error && npm run -s lint && npm test) 2>&1 | tee -a "$log"
 
-step "TypeScript client and Anchor suite (npm workspace: clients/ts unit tests, tests/ts mocha suite against orderbook-node; IDL type fresh, eslint, tsc)"
+step "TypeScript: client, Anchor suite and the web app in Chromium (npm workspace: clients/ts unit tests, tests/ts mocha suite against orderbook-node, app/web built by Vite and driven by puppeteer-core over node, keeper, indexer and feed; IDL type fresh, eslint, tsc)"
+# The browser tests drive Debian's Chromium (puppeteer's own download cannot work here).
+if ! command -v chromium >/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core
+fi
+cargo build -q --locked -p orderbook-node -p orderbook-keeper -p orderbook-app
 npm ci --no-audit --no-fund --loglevel=error
 npm run -s -w clients/ts idl:check
 npm run -s build

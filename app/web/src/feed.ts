@@ -1,0 +1,132 @@
+// The feed's WebSocket (docs/feed-protocol.md): subscriptions that survive a
+// dropped socket, a sequence gap or a silent server, each answered by a fresh
+// snapshot, and a connection state the page shows.
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
+
+export interface Channel {
+  market: string;
+  channel: 'trades' | 'l2' | 'l3' | 'account' | 'candles';
+  owner?: string;
+  resolution?: number;
+}
+
+export interface ChannelMessage<T = unknown> {
+  type: 'snapshot' | 'delta';
+  seq: number;
+  market_seq: number;
+  data: T;
+}
+
+type Handler = (message: ChannelMessage) => void;
+
+interface Subscription {
+  channel: Channel;
+  handler: Handler;
+  /** The last `seq` applied; null until the snapshot arrives. */
+  seq: number | null;
+}
+
+/** Reconnect delays: 0.5 s doubling to 5 s. */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 5_000;
+/** The server beats every 10 s: three missed beats mean the socket is dead. */
+const SILENCE_MS = 30_000;
+
+function keyOf(c: { market: string; channel: string; owner?: string; resolution?: number }): string {
+  return `${c.market}/${c.channel}/${c.owner ?? ''}/${c.resolution ?? ''}`;
+}
+
+export class Feed {
+  private socket: WebSocket | null = null;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly stateListeners = new Set<(state: ConnectionState, detail: string) => void>();
+  private retryMs = RETRY_MIN_MS;
+  private silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  state: ConnectionState = 'connecting';
+
+  constructor(private readonly url: string) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  onState(listener: (state: ConnectionState, detail: string) => void): void {
+    this.stateListeners.add(listener);
+    listener(this.state, '');
+  }
+
+  /** Subscribe `channel`; `handler` gets its snapshot, then deltas (again a snapshot after any reconnect or gap). */
+  subscribe<T>(channel: Channel, handler: (message: ChannelMessage<T>) => void): () => void {
+    const key = keyOf(channel);
+    this.subscriptions.set(key, { channel, handler: handler as Handler, seq: null });
+    this.send({ op: 'subscribe', ...channel });
+    return () => {
+      if (this.subscriptions.delete(key)) this.send({ op: 'unsubscribe', ...channel });
+    };
+  }
+
+  private setState(state: ConnectionState, detail = ''): void {
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state, detail);
+  }
+
+  private send(request: object): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(request));
+  }
+
+  private connect(): void {
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.retryMs = RETRY_MIN_MS;
+      this.setState('live');
+      for (const subscription of this.subscriptions.values()) {
+        subscription.seq = null;
+        this.send({ op: 'subscribe', ...subscription.channel });
+      }
+      this.watchSilence();
+    };
+    socket.onmessage = (event) => {
+      this.watchSilence();
+      this.route(JSON.parse(String(event.data)));
+    };
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      clearTimeout(this.silenceTimer);
+      const why = event.reason || `code ${event.code}`;
+      this.setState('reconnecting', `${why}; retrying in ${(this.retryMs / 1000).toFixed(1)} s`);
+      setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    };
+  }
+
+  private watchSilence(): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => this.socket?.close(4000, 'no heartbeat from the feed'), SILENCE_MS);
+  }
+
+  private route(message: { type: string; market?: string; channel?: string; owner?: string; resolution?: number } & Partial<ChannelMessage>): void {
+    if (message.type !== 'snapshot' && message.type !== 'delta') {
+      if (message.type === 'error') console.warn('feed error', message);
+      return;
+    }
+    const subscription = this.subscriptions.get(keyOf(message as Channel));
+    if (!subscription) return;
+    const seq = message.seq ?? 0;
+    if (message.type === 'snapshot') {
+      subscription.seq = seq;
+    } else if (subscription.seq === null) {
+      return; // deltas before the snapshot of a resubscription
+    } else if (seq !== subscription.seq + 1) {
+      // A lost message: start the channel again from a snapshot.
+      subscription.seq = null;
+      this.send({ op: 'unsubscribe', ...subscription.channel });
+      this.send({ op: 'subscribe', ...subscription.channel });
+      return;
+    } else {
+      subscription.seq = seq;
+    }
+    subscription.handler(message as ChannelMessage);
+  }
+}

@@ -1,0 +1,108 @@
+// Candles with volume (lightweight-charts) at 1m / 5m / 1h / 1d, live from
+// the feed's candles channel; and the 24-hour figures from the hourly candles.
+import { CandlestickSeries, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+
+import type { Candle } from '../api';
+import type { ChannelMessage } from '../feed';
+import type { Units } from '../units';
+
+export const RESOLUTIONS = [
+  { seconds: 60, label: '1m' },
+  { seconds: 300, label: '5m' },
+  { seconds: 3600, label: '1h' },
+  { seconds: 86400, label: '1d' },
+] as const;
+
+export class CandleChart {
+  private readonly chart: IChartApi;
+  private readonly candles: ISeriesApi<'Candlestick'>;
+  private readonly volume: ISeriesApi<'Histogram'>;
+
+  constructor(
+    element: HTMLElement,
+    private readonly units: Units,
+  ) {
+    this.chart = createChart(element, {
+      autoSize: true,
+      layout: { background: { color: 'transparent' }, textColor: '#8a94a3' },
+      grid: { vertLines: { color: '#1e242c' }, horzLines: { color: '#1e242c' } },
+      timeScale: { timeVisible: true },
+    });
+    this.candles = this.chart.addSeries(CandlestickSeries, {
+      upColor: '#2ebd85',
+      downColor: '#f6465d',
+      borderVisible: false,
+      wickUpColor: '#2ebd85',
+      wickDownColor: '#f6465d',
+      priceFormat: { type: 'price', precision: Math.min(units.priceDigits, 10), minMove: 10 ** -Math.min(units.priceDigits, 10) },
+    });
+    this.volume = this.chart.addSeries(HistogramSeries, { priceScaleId: 'volume', priceFormat: { type: 'volume' }, color: '#3d7eff66', lastValueVisible: false, priceLineVisible: false });
+    this.chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+  }
+
+  apply(message: ChannelMessage<unknown>): void {
+    const { candles } = message.data as { candles: Candle[] };
+    if (message.type === 'snapshot') {
+      this.candles.setData(candles.map((c) => this.bar(c)));
+      this.volume.setData(candles.map((c) => this.bin(c)));
+      this.chart.timeScale().scrollToRealTime();
+    } else {
+      for (const candle of candles) {
+        this.candles.update(this.bar(candle));
+        this.volume.update(this.bin(candle));
+      }
+    }
+  }
+
+  remove(): void {
+    this.chart.remove();
+  }
+
+  private bar(c: Candle) {
+    const price = (ticks: number) => this.units.priceNumber(ticks);
+    return { time: c.start as UTCTimestamp, open: price(c.open), high: price(c.high), low: price(c.low), close: price(c.close) };
+  }
+
+  private bin(c: Candle) {
+    return { time: c.start as UTCTimestamp, value: this.units.sizeNumber(c.base_lots), color: c.close >= c.open ? '#2ebd8566' : '#f6465d66' };
+  }
+}
+
+/** Last price, 24h change, high, low and volume from hourly candles (kept by start time). */
+export class DayStats {
+  private readonly hours = new Map<number, Candle>();
+
+  constructor(
+    private readonly element: HTMLElement,
+    private readonly units: Units,
+  ) {}
+
+  apply(message: ChannelMessage<unknown>): void {
+    const { candles } = message.data as { candles: Candle[] };
+    if (message.type === 'snapshot') this.hours.clear();
+    for (const candle of candles) this.hours.set(candle.start, candle);
+    this.draw();
+  }
+
+  private draw(): void {
+    const since = Date.now() / 1000 - 86_400;
+    const day = [...this.hours.values()].filter((c) => c.start + 3600 > since).sort((a, b) => a.start - b.start);
+    const last = [...this.hours.values()].sort((a, b) => a.start - b.start).at(-1);
+    const cell = (label: string, value: string, cls = '') => `<div><span>${label}</span><b class="${cls}">${value}</b></div>`;
+    if (!last) {
+      this.element.innerHTML = cell('Last price', '—') + cell('24h', 'no trades yet');
+      return;
+    }
+    const first = day[0];
+    const change = first ? ((last.close - first.open) / first.open) * 100 : 0;
+    const volume = day.reduce((sum, c) => sum + BigInt(c.base_lots), 0n);
+    const quoteVolume = day.reduce((sum, c) => sum + BigInt(c.quote), 0n);
+    this.element.innerHTML =
+      cell('Last price', this.units.price(last.close)) +
+      cell('24h change', `${change >= 0 ? '+' : ''}${change.toFixed(2)}%`, change >= 0 ? 'bid' : 'ask') +
+      cell('24h high', day.length ? this.units.price(Math.max(...day.map((c) => c.high))) : '—') +
+      cell('24h low', day.length ? this.units.price(Math.min(...day.map((c) => c.low))) : '—') +
+      cell(`24h volume (${this.units.base})`, this.units.size(volume)) +
+      cell(`24h volume (${this.units.quote})`, this.units.quoteAtoms(quoteVolume));
+  }
+}

@@ -1,0 +1,98 @@
+// The order form: what a person types, checked before anything is signed
+// (malformed numbers, tick and lot rounding, funds, the market's status) and
+// previewed (size, cost, fee); a valid form yields the program's order.
+import type { MarketStatus, OrderArgs, OrderType } from '@orderbook/client';
+
+import type { Level, SideName } from '../api';
+import type { Units } from '../units';
+
+export interface FormContext {
+  units: Units;
+  /** The market's status on chain (null until read). */
+  status: MarketStatus | null;
+  /** Free atoms in the trader account. */
+  free: (token: 'base' | 'quote') => bigint;
+  /** The book each side best first. */
+  book: () => { bids: Level[]; asks: Level[] };
+  connected: boolean;
+}
+
+export type Checked = { order: OrderArgs; summary: string; preview: string } | { error: string };
+
+const PPM = 1_000_000n;
+
+/** Quote atoms and lots an order of `lots` would take from `levels` at prices no worse than `limit`. */
+function walk(levels: Level[], lots: bigint, units: Units, limit: ((price: number) => boolean) | null) {
+  let [filled, quote] = [0n, 0n];
+  for (const level of levels) {
+    if (filled >= lots || (limit && !limit(level.price))) break;
+    const take = BigInt(level.base_lots) < lots - filled ? BigInt(level.base_lots) : lots - filled;
+    filled += take;
+    quote += units.quoteFor(BigInt(level.price), take);
+  }
+  return { filled, quote };
+}
+
+/** The form's values as an order, or the first thing wrong with them. */
+export function checkOrder(values: { side: SideName; type: OrderType; price: string; size: string }, ctx: FormContext): Checked {
+  const { units } = ctx;
+  if (!ctx.connected) return { error: 'connect a wallet to trade' };
+  if (ctx.status === 'paused' || ctx.status === 'closed') return { error: `the market is ${ctx.status}: no orders now` };
+  if (ctx.status === 'postOnly' && values.type !== 'postOnly') return { error: 'the market takes post-only orders only now' };
+  let lots: bigint;
+  let ticks = 0n;
+  try {
+    if (!values.size.trim()) return { error: 'enter a size' };
+    lots = units.lots(values.size);
+    if (values.type !== 'market') {
+      if (!values.price.trim()) return { error: 'enter a price' };
+      // Rounded toward the safe side: a bid never pays more, an ask never sells for less.
+      ticks = units.ticks(values.price, values.side === 'bid' ? 'down' : 'up');
+    }
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  if (lots === 0n) return { error: `the size is below one lot (${units.size(1)} ${units.base})` };
+  if (values.type !== 'market' && ticks === 0n) return { error: `the price is below one tick (${units.price(1)} ${units.quote})` };
+  const notes: string[] = [];
+  if (units.size(lots) !== values.size.trim() && Number(units.size(lots)) !== Number(values.size)) notes.push(`size rounded down to ${units.size(lots)}`);
+  if (values.type !== 'market' && Number(units.price(ticks)) !== Number(values.price)) notes.push(`price rounded to ${units.price(ticks)}`);
+  const book = ctx.book();
+  const opposite = values.side === 'bid' ? book.asks : book.bids;
+  const crosses = values.type === 'market' ? null : (price: number) => (values.side === 'bid' ? price <= Number(ticks) : price >= Number(ticks));
+  const taken = walk(opposite, lots, units, crosses);
+  if (values.type === 'postOnly' && taken.filled > 0n) return { error: 'a post-only order at this price would cross the book' };
+  if (values.type === 'fillOrKill' && taken.filled < lots) return { error: `fill-or-kill: the book has only ${units.size(taken.filled)} ${units.base} at this price or better` };
+  if (values.type === 'market' && taken.filled === 0n) return { error: 'a market order needs liquidity on the other side: the book is empty' };
+  const takerFee = (taken.quote * BigInt(units.row.taker_fee_ppm) + PPM - 1n) / PPM;
+  const rests = values.type === 'limit' || values.type === 'postOnly' ? lots - taken.filled : 0n;
+  const restingQuote = values.side === 'bid' ? units.quoteFor(ticks, rests) : 0n;
+  if (values.side === 'bid') {
+    const need = taken.quote + takerFee + restingQuote;
+    const free = ctx.free('quote');
+    if (need > free) return { error: `needs ${units.quoteAtoms(need)} ${units.quote}; ${units.quoteAtoms(free)} free (deposit more)` };
+  } else {
+    const need = lots * BigInt(units.row.base_lot_size);
+    const free = ctx.free('base');
+    if (need > free) return { error: `needs ${units.baseAtoms(need)} ${units.base}; ${units.baseAtoms(free)} free (deposit more)` };
+  }
+  const verb = values.side === 'bid' ? 'Buy' : 'Sell';
+  const at = values.type === 'market' ? 'at market' : `at ${units.price(ticks)}`;
+  const lines = [
+    `${verb} ${units.size(lots)} ${units.base} ${at}`,
+    taken.filled > 0n
+      ? `takes ${units.size(taken.filled)} now for ${units.quoteAtoms(taken.quote)} ${units.quote}, fee ≤ ${units.quoteAtoms(takerFee)}`
+      : 'takes nothing now',
+    rests > 0n ? `rests ${units.size(rests)}${values.side === 'bid' ? ` (locks ${units.quoteAtoms(restingQuote)} ${units.quote})` : ''}` : '',
+    ...notes,
+  ];
+  const order: OrderArgs = {
+    side: values.side,
+    orderType: values.type,
+    priceTicks: ticks,
+    maxBaseLots: lots,
+    // A market bid spends at most what is free.
+    ...(values.type === 'market' && values.side === 'bid' ? { maxQuote: ctx.free('quote') } : {}),
+  };
+  return { order, summary: `${verb} ${units.size(lots)} ${at}`, preview: lines.filter(Boolean).join('\n') };
+}

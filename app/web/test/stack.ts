@@ -1,0 +1,130 @@
+// The exchange the browser tests trade on, as separate processes over
+// loopback like scripts/run.sh: orderbook-node, a demo market traded for a
+// few seconds (a book, trades and candles, then quiet, so the page can be
+// compared with the chain), the keeper, and `orderbook-app run` serving the
+// built web app with the demo's faucet. Binaries: ORDERBOOK_BIN_DIR, or the
+// workspace's debug build (`cargo build -p orderbook-node -p orderbook-keeper -p orderbook-app`).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const bins = process.env.ORDERBOOK_BIN_DIR ?? path.join(workspace, 'target/debug');
+const DATABASE = process.env.ORDERBOOK_WEB_TEST_DB ?? 'host=127.0.0.1 port=5432 user=postgres dbname=orderbook_web_test';
+const STARTUP_MS = 90_000;
+/** Seconds the demo's makers and takers trade before the market goes quiet. */
+const DEMO_SECS = 6;
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const server = createServer().listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      return server;
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, child?: ChildProcess, timeoutMs = STARTUP_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (child && child.exitCode !== null) throw new Error(`${what}: the process exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+const answers = (url: string) => () =>
+  fetch(url).then(
+    (r) => r.ok,
+    () => false,
+  );
+
+export class Stack {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'orderbook-web-'));
+  readonly logs = path.join(this.dir, 'logs');
+  private readonly children: ChildProcess[] = [];
+  app: ChildProcess | null = null;
+  rpcUrl = '';
+  wsUrl = '';
+  feedUrl = '';
+  market = '';
+
+  private launch(name: string, args: string[]): ChildProcess {
+    const binary = path.join(bins, name.split(' ')[0]);
+    if (!existsSync(binary)) throw new Error(`${binary} not found: cargo build -p orderbook-node -p orderbook-keeper -p orderbook-app`);
+    mkdirSync(this.logs, { recursive: true });
+    const log = createWriteStream(path.join(this.logs, `${name.replace(/\W+/g, '-')}.log`), { flags: 'a' });
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.children.push(child);
+    return child;
+  }
+
+  async start(): Promise<void> {
+    const [rpc, ws, feed, metrics] = await freePorts(4);
+    this.rpcUrl = `http://127.0.0.1:${rpc}`;
+    this.wsUrl = `ws://127.0.0.1:${ws}`;
+    this.feedUrl = `http://127.0.0.1:${feed}`;
+    const node = this.launch('orderbook-node', ['--rpc-addr', `127.0.0.1:${rpc}`, '--ws-addr', `127.0.0.1:${ws}`, '--ledger', path.join(this.dir, 'ledger'), '--reset', '--slot-ms', '100']);
+    await until('orderbook-node', answers(`${this.rpcUrl}/health`), node);
+    const demo = this.launch('orderbook-app demo', [
+      'demo', '--rpc-url', this.rpcUrl, '--market-file', path.join(this.dir, 'market'),
+      '--mint-authority-file', path.join(this.dir, 'mint-authority.json'), '--interval-ms', '100', '--run-for-secs', String(DEMO_SECS),
+    ]);
+    const [code] = (await once(demo, 'exit')) as [number];
+    if (code !== 0) throw new Error(`the demo exited with ${code}; see ${this.logs}`);
+    this.market = readFileSync(path.join(this.dir, 'market'), 'utf8').trim();
+    this.launch('orderbook-keeper', [
+      '--rpc-url', this.rpcUrl, '--keypair', path.join(this.dir, 'keeper.json'), '--airdrop-sol', '10',
+      '--metrics-addr', `127.0.0.1:${metrics}`, '--subsidize-market', this.market,
+    ]);
+    await this.startApp(true);
+  }
+
+  /** `orderbook-app run` (indexer + feed + web app); `reset` empties its database first. */
+  async startApp(reset = false): Promise<void> {
+    this.app = this.launch('orderbook-app run', [
+      'run', '--rpc-url', this.rpcUrl, '--ws-url', this.wsUrl, '--listen', this.feedUrl.replace('http://', ''), '--database-url', DATABASE,
+      '--web-dir', path.join(workspace, 'app/web/dist'), '--faucet-keypair', path.join(this.dir, 'mint-authority.json'),
+      '--poll-ms', '500', '--heartbeat-secs', '2', ...(reset ? ['--reset-db'] : []),
+    ]);
+    await until('orderbook-app run', answers(`${this.feedUrl}/health`), this.app);
+    await until(
+      'the market indexed',
+      () =>
+        fetch(`${this.feedUrl}/api/markets`)
+          .then((r) => r.json() as Promise<{ markets: { market: string }[] }>)
+          .then((body) => body.markets.some((m) => m.market === this.market), () => false),
+      this.app,
+    );
+  }
+
+  /** Kill the feed (and its indexer) without warning, as a crash would. */
+  async killApp(): Promise<void> {
+    const app = this.app;
+    if (!app || app.exitCode !== null) return;
+    app.kill('SIGKILL');
+    await once(app, 'exit');
+    this.app = null;
+  }
+
+  async stop(): Promise<void> {
+    for (const child of this.children.reverse()) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([once(child, 'exit'), sleep(10_000)]);
+      }
+    }
+    if (!process.env.ORDERBOOK_KEEP_TEST_STATE) rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,248 @@
+// The trading page in a real Chromium (Debian's, driven by puppeteer-core)
+// against the real node, keeper, indexer and feed (./stack.ts): what it
+// shows equals the chain, and a local-wallet user deposits, rests an order,
+// crosses the book, cancels and withdraws; bad input is refused in the form;
+// a feed that dies shows as disconnected and recovers. Screenshots of the
+// main screens go to ORDERBOOK_SCREENSHOTS (default target/web-screenshots).
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { l2, OrderbookClient, orderbookProgram, type Market } from '@orderbook/client';
+import { Connection, PublicKey } from '@solana/web3.js';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+import { Stack, workspace } from './stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = process.env.ORDERBOOK_SCREENSHOTS ?? path.join(workspace, 'target/web-screenshots');
+const WAIT_MS = 30_000;
+
+interface Row {
+  side: string;
+  priceTicks: number;
+  baseLots: number;
+}
+
+describe('the trading page', function () {
+  this.timeout(180_000);
+  const stack = new Stack();
+  let browser: Browser;
+  let page: Page;
+  let connection: Connection;
+  let client: OrderbookClient;
+  let market: Market;
+  const errors: string[] = [];
+
+  before(async function () {
+    await stack.start();
+    connection = new Connection(stack.rpcUrl, 'confirmed');
+    client = new OrderbookClient(orderbookProgram(undefined, connection));
+    market = await client.market(new PublicKey(stack.market));
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
+    page = await browser.newPage();
+    await page.setViewport({ width: 1440, height: 1000 });
+    page.on('pageerror', (error) => errors.push(String(error)));
+  });
+
+  after(async function () {
+    await browser?.close();
+    await stack.stop();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      // What the page said, for the log of a failed run.
+      const said = await page.evaluate(() =>
+        ['#connection', '#tx-status', '#order-error', '#transfer-error', '#balances'].map((s) => `${s}: ${document.querySelector(s)?.textContent}`).join('\n'),
+      );
+      console.log(said);
+      await shot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+    }
+    assert.deepEqual(errors.splice(0), [], 'no uncaught error in the page');
+  });
+
+  const waitText = (selector: string, pattern: RegExp) =>
+    page.waitForFunction((s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''), { timeout: WAIT_MS }, selector, pattern.source);
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+
+  /** The ladder's rows (raw ticks and lots), asks best first then bids best first. */
+  const ladder = () =>
+    page.$$eval('#ladder tr[data-price-ticks]', (rows) =>
+      rows.map((row) => ({ side: (row as HTMLElement).dataset.side!, priceTicks: Number((row as HTMLElement).dataset.priceTicks), baseLots: Number((row as HTMLElement).dataset.baseLots) })),
+    );
+
+  /** The chain's book as the ladder shows it (its top levels per side). */
+  async function chainLadder(levels: number): Promise<Row[]> {
+    const book = await client.book(market);
+    const rows = (side: 'bid' | 'ask') =>
+      l2(side === 'bid' ? book.bids : book.asks, levels).map((level) => ({ side, priceTicks: level.priceTicks.toNumber(), baseLots: level.baseLots.toNumber() }));
+    return [...rows('ask').reverse(), ...rows('bid')];
+  }
+
+  async function ladderMatchesChain(): Promise<void> {
+    const levels = Number(await page.$eval('#ladder', (table) => (table as HTMLElement).dataset.levels));
+    let last: { page: Row[]; chain: Row[] } | null = null;
+    for (let i = 0; i < 50; i++) {
+      const [onPage, onChain] = [await ladder(), await chainLadder(levels)];
+      if (JSON.stringify(onPage) === JSON.stringify(onChain)) return;
+      last = { page: onPage, chain: onChain };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(last?.page, last?.chain, 'the ladder equals the chain');
+  }
+
+  async function setField(selector: string, value: string): Promise<void> {
+    await page.$eval(selector, (el) => ((el as HTMLInputElement).value = ''));
+    await page.type(selector, value);
+  }
+
+  /** The trader account on chain (free and locked atoms). */
+  async function chainTrader(owner: PublicKey) {
+    const trader = await client.trader(market.address, owner);
+    assert.ok(trader, 'the trader account exists');
+    const b = trader.balances;
+    return { baseFree: b.freeBase.toString(), quoteFree: b.freeQuote.toString(), baseLocked: b.lockedBase.toString(), quoteLocked: b.lockedQuote.toString(), orders: trader.openOrders };
+  }
+
+  it('loads: live feed, the market, its book, trades and candles', async function () {
+    const started = Date.now();
+    await page.goto(stack.feedUrl, { waitUntil: 'domcontentloaded' });
+    await waitText('#connection', /^live$/);
+    await page.waitForSelector('#bids tr[data-price-ticks]', { timeout: WAIT_MS });
+    console.log(`      first paint with the book: ${Date.now() - started} ms`);
+    assert.equal(await page.$eval('#market', (el) => (el as HTMLSelectElement).value), stack.market);
+    await page.waitForSelector('#tape tr', { timeout: WAIT_MS });
+    await waitText('#stats', /Last price/);
+    await shot('market');
+  });
+
+  it('shows the chain\'s book in the ladder', async function () {
+    await ladderMatchesChain();
+    assert.ok((await ladder()).length > 2, 'a book to compare');
+  });
+
+  let owner: PublicKey;
+  it('connects the local wallet, airdrops SOL and mints test tokens', async function () {
+    await page.click('#wallet-connect');
+    await waitText('#wallet-address', /Local wallet/);
+    owner = new PublicKey(await page.$eval('#wallet-address', (el) => (el as HTMLElement).title));
+    await page.click('#wallet-airdrop');
+    await waitText('#wallet-sol', /^[1-9][\d.]* SOL$/);
+    await page.click('#wallet-faucet');
+    await page.waitForFunction(() => [...document.querySelectorAll('#balances tr')].every((row) => (row as HTMLTableRowElement).cells[3].textContent !== '0'), { timeout: WAIT_MS });
+  });
+
+  it('refuses a malformed price and an order over the balance in the form', async function () {
+    await setField('#order-form input[name=size]', '0.00001');
+    await setField('#order-form input[name=price]', '12abc');
+    await waitText('#order-error', /price/);
+    await setField('#order-form input[name=price]', '9000');
+    // Nothing deposited yet: no funds in the trader account.
+    await waitText('#order-error', /deposit more/);
+    await shot('refused');
+    assert.equal(await client.trader(market.address, owner), null, 'nothing was sent');
+  });
+
+  it('deposits both tokens; the balances show what the chain holds', async function () {
+    for (const [token, amount] of [['quote', '50'], ['base', '0.01']]) {
+      await page.select('#transfer-form select[name=token]', token);
+      await setField('#transfer-form input[name=amount]', amount);
+      await page.click('#transfer-form button[value=deposit]');
+      await waitText('#tx-status', /Deposit .*confirmed/);
+    }
+    const onChain = await chainTrader(owner);
+    assert.equal(onChain.quoteFree, String(50n * 10n ** BigInt(market.quoteDecimals)));
+    await page.waitForFunction((free) => document.querySelector('#balances tr[data-token=quote]')?.children[1]?.textContent === free, { timeout: WAIT_MS }, '50');
+  });
+
+  it('places a resting limit bid: it shows in open orders and in the ladder', async function () {
+    const bestBid = Math.max(...(await ladder()).filter((r) => r.side === 'bid').map((r) => r.priceTicks));
+    // Clicking a level puts its price in the form.
+    await page.$eval(`#bids tr[data-price-ticks="${bestBid}"]`, (row) => (row as HTMLElement).click());
+    await page.select('#order-form select[name=type]', 'limit');
+    await setField('#order-form input[name=size]', '0.00002');
+    await page.evaluate(() => (document.querySelector('input[name=side][value=bid]') as HTMLInputElement).click());
+    const before = (await ladder()).find((r) => r.side === 'bid' && r.priceTicks === bestBid)?.baseLots ?? 0;
+    await page.click('#order-submit');
+    await waitText('#tx-status', /Buy .*confirmed/);
+    await page.waitForSelector('#open-orders tr[data-order-id]', { timeout: WAIT_MS });
+    const order = await page.$eval('#open-orders tr[data-order-id]', (row) => ({ ticks: Number((row as HTMLElement).dataset.priceTicks), lots: Number((row as HTMLElement).dataset.baseLots) }));
+    assert.equal(order.ticks, bestBid);
+    const onChain = await chainTrader(owner);
+    assert.equal(onChain.orders.length, 1);
+    assert.equal(onChain.orders[0].priceTicks.toNumber(), bestBid);
+    await page.waitForFunction(
+      (ticks, lots) => Number((document.querySelector(`#bids tr[data-price-ticks="${ticks}"]`) as HTMLElement | null)?.dataset.baseLots) === lots,
+      { timeout: WAIT_MS },
+      bestBid,
+      before + order.lots,
+    );
+    await ladderMatchesChain();
+    await shot('resting-order');
+  });
+
+  it('crosses the book with an IOC: the fill shows in the tape, my fills, the candle and the balances', async function () {
+    const bestAsk = Math.min(...(await ladder()).filter((r) => r.side === 'ask').map((r) => r.priceTicks));
+    await page.$eval(`#asks tr[data-price-ticks="${bestAsk}"]`, (row) => (row as HTMLElement).click());
+    await page.select('#order-form select[name=type]', 'immediateOrCancel');
+    await setField('#order-form input[name=size]', '0.000001');
+    const lastSeq = Number((await page.$eval('#tape tr', (row) => (row as HTMLElement).dataset.seq)) ?? 0);
+    await page.click('#order-submit');
+    await waitText('#tx-status', /Buy .*confirmed/);
+    await page.waitForFunction((seq) => Number((document.querySelector('#tape tr') as HTMLElement | null)?.dataset.seq) > seq, { timeout: WAIT_MS }, lastSeq);
+    await page.waitForSelector('#fills tr', { timeout: WAIT_MS });
+    const fill = await page.$eval('#fills tr', (row) => Array.from((row as HTMLTableRowElement).cells).map((c) => c.textContent));
+    assert.equal(fill[0], 'Buy');
+    assert.equal(fill[4], 'taker');
+    const askPrice = await page.$eval('#order-form input[name=price]', (el) => (el as HTMLInputElement).value);
+    assert.equal(fill[1], askPrice, 'filled at the best ask');
+    // The hourly candle (the 24h figures) closes at the fill's price.
+    await page.waitForFunction((p) => document.querySelector('#stats b')?.textContent === p, { timeout: WAIT_MS }, askPrice);
+    // The page's balances equal the chain's trader account.
+    const chain = await chainTrader(owner);
+    await page.waitForFunction(
+      (baseFree, decimals) => {
+        const cell = document.querySelector('#balances tr[data-token=base]')?.children[1]?.textContent ?? '';
+        const [whole, fraction = ''] = cell.split('.');
+        return BigInt(whole + fraction.padEnd(decimals, '0')) === BigInt(baseFree);
+      },
+      { timeout: WAIT_MS },
+      chain.baseFree,
+      market.baseDecimals,
+    );
+    await shot('filled');
+  });
+
+  it('cancels the resting order', async function () {
+    await page.click('#open-orders button[data-order-id]');
+    await waitText('#tx-status', /Cancel order .*confirmed/);
+    await page.waitForFunction(() => !document.querySelector('#open-orders tr'), { timeout: WAIT_MS });
+    assert.equal((await chainTrader(owner)).orders.length, 0);
+    await ladderMatchesChain();
+  });
+
+  it('withdraws; the wallet gets the tokens back', async function () {
+    const before = (await chainTrader(owner)).quoteFree;
+    await page.select('#transfer-form select[name=token]', 'quote');
+    await setField('#transfer-form input[name=amount]', '10');
+    await page.click('#transfer-form button[value=withdraw]');
+    await waitText('#tx-status', /Withdraw .*confirmed/);
+    const after = (await chainTrader(owner)).quoteFree;
+    assert.equal(BigInt(before) - BigInt(after), 10n * 10n ** BigInt(market.quoteDecimals));
+    // More than the free balance is refused before signing.
+    await setField('#transfer-form input[name=amount]', '1000000');
+    await page.click('#transfer-form button[value=withdraw]');
+    await waitText('#transfer-error', /only .* free/);
+  });
+
+  it('shows a dead feed as disconnected and recovers when it returns', async function () {
+    await stack.killApp();
+    await waitText('#connection', /disconnected/);
+    await shot('disconnected');
+    await stack.startApp();
+    await waitText('#connection', /^live$/);
+    await ladderMatchesChain();
+  });
+});
