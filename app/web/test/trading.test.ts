@@ -237,6 +237,64 @@ describe('the trading page', function () {
     await waitText('#transfer-error', /only .* free/);
   });
 
+  it('reports a signature refused by a Wallet Standard wallet and recovers', async function () {
+    // A Wallet Standard wallet for the same account that refuses to sign,
+    // registered the way browser extensions register (before the page loads).
+    await page.evaluateOnNewDocument(
+      (address, publicKey) => {
+        const account = { address, publicKey: new Uint8Array(publicKey), chains: ['solana:localnet'], features: ['solana:signTransaction'] };
+        const wallet = {
+          version: '1.0.0',
+          name: 'Refusing Wallet',
+          icon: 'data:image/svg+xml;base64,PHN2Zy8+',
+          chains: ['solana:localnet'],
+          accounts: [account],
+          features: {
+            'standard:connect': { version: '1.0.0', connect: async () => ({ accounts: [account] }) },
+            'standard:events': { version: '1.0.0', on: () => () => {} },
+            'solana:signTransaction': {
+              version: '1.0.0',
+              supportedTransactionVersions: ['legacy', 0],
+              signTransaction: async () => {
+                throw new Error('User rejected the request.');
+              },
+            },
+          },
+        };
+        const register = ({ register }: { register: (w: unknown) => void }) => register(wallet);
+        window.addEventListener('wallet-standard:app-ready', (event) => register((event as CustomEvent).detail));
+        window.dispatchEvent(new CustomEvent('wallet-standard:register-wallet', { detail: register }));
+      },
+      owner.toBase58(),
+      Array.from(owner.toBytes()),
+    );
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await waitText('#wallet-address', /Local wallet/);
+    await page.click('#wallet-connect'); // disconnect the local wallet
+    await page.waitForFunction(() => [...document.querySelectorAll('#wallet-choice option')].some((o) => o.textContent === 'Refusing Wallet'), { timeout: WAIT_MS });
+    await page.select('#wallet-choice', 'Refusing Wallet');
+    await page.click('#wallet-connect');
+    await waitText('#wallet-address', /Refusing Wallet/);
+    await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[3]?.textContent !== '0', { timeout: WAIT_MS });
+    await page.select('#transfer-form select[name=token]', 'quote');
+    await setField('#transfer-form input[name=amount]', '1');
+    await page.click('#transfer-form button[value=deposit]');
+    await waitText('#tx-status', /Deposit .*the wallet refused to sign/);
+    await shot('refused-signature');
+    // Back to the local wallet, without a reload: the same deposit lands.
+    await page.click('#wallet-connect');
+    await page.select('#wallet-choice', 'local');
+    await page.click('#wallet-connect');
+    await waitText('#wallet-address', /Local wallet/);
+    const before = BigInt((await chainTrader(owner)).quoteFree);
+    await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[3]?.textContent !== '0', { timeout: WAIT_MS });
+    await page.select('#transfer-form select[name=token]', 'quote');
+    await setField('#transfer-form input[name=amount]', '1');
+    await page.click('#transfer-form button[value=deposit]');
+    await waitText('#tx-status', /Deposit .*confirmed/);
+    assert.equal(BigInt((await chainTrader(owner)).quoteFree) - before, 10n ** BigInt(market.quoteDecimals));
+  });
+
   it('shows a dead feed as disconnected and recovers when it returns', async function () {
     await stack.killApp();
     await waitText('#connection', /disconnected/);
