@@ -22,7 +22,8 @@ type Handler = (message: ChannelMessage) => void;
 
 interface Subscription {
   channel: Channel;
-  handler: Handler;
+  /** Views fed by the channel (the chart and the 24h figures may share the 1h candles). */
+  handlers: Set<Handler>;
   /** The last `seq` applied; null until the snapshot arrives. */
   seq: number | null;
 }
@@ -59,11 +60,28 @@ export class Feed {
   /** Subscribe `channel`; `handler` gets its snapshot, then deltas (again a snapshot after any reconnect or gap). */
   subscribe<T>(channel: Channel, handler: (message: ChannelMessage<T>) => void): () => void {
     const key = keyOf(channel);
-    this.subscriptions.set(key, { channel, handler: handler as Handler, seq: null });
-    this.send({ op: 'subscribe', ...channel });
+    const existing = this.subscriptions.get(key);
+    if (existing) {
+      // The new view needs a snapshot too: start the channel again for all.
+      existing.handlers.add(handler as Handler);
+      this.restart(existing);
+    } else {
+      this.subscriptions.set(key, { channel, handlers: new Set([handler as Handler]), seq: null });
+      this.send({ op: 'subscribe', ...channel });
+    }
     return () => {
-      if (this.subscriptions.delete(key)) this.send({ op: 'unsubscribe', ...channel });
+      const subscription = this.subscriptions.get(key);
+      if (!subscription?.handlers.delete(handler as Handler) || subscription.handlers.size > 0) return;
+      this.subscriptions.delete(key);
+      this.send({ op: 'unsubscribe', ...channel });
     };
+  }
+
+  /** Unsubscribe and subscribe again: the next message is a fresh snapshot. */
+  private restart(subscription: Subscription): void {
+    subscription.seq = null;
+    this.send({ op: 'unsubscribe', ...subscription.channel });
+    this.send({ op: 'subscribe', ...subscription.channel });
   }
 
   private setState(state: ConnectionState, detail = ''): void {
@@ -119,14 +137,11 @@ export class Feed {
     } else if (subscription.seq === null) {
       return; // deltas before the snapshot of a resubscription
     } else if (seq !== subscription.seq + 1) {
-      // A lost message: start the channel again from a snapshot.
-      subscription.seq = null;
-      this.send({ op: 'unsubscribe', ...subscription.channel });
-      this.send({ op: 'subscribe', ...subscription.channel });
+      this.restart(subscription); // a lost message: start again from a snapshot
       return;
     } else {
       subscription.seq = seq;
     }
-    subscription.handler(message as ChannelMessage);
+    for (const handler of subscription.handlers) handler(message as ChannelMessage);
   }
 }

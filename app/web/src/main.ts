@@ -34,6 +34,7 @@ interface Open {
   account: Account;
   chain: Market | null;
   close: (() => void)[];
+  closeCandles: () => void;
 }
 
 let config: ServerConfig;
@@ -116,9 +117,10 @@ function subscribeAccount(open: Open): void {
   );
 }
 
+/** The chart's candles at `resolution`, in place of the ones it showed. */
 function subscribeCandles(open: Open): void {
-  const unsubscribe = feed.subscribe({ market: open.row.market, channel: 'candles', resolution }, (m) => open.chart.apply(m));
-  open.close.push(unsubscribe);
+  open.closeCandles();
+  open.closeCandles = feed.subscribe({ market: open.row.market, channel: 'candles', resolution }, (m) => open.chart.apply(m));
   document.querySelectorAll<HTMLButtonElement>('#resolutions button').forEach((b) => (b.ariaPressed = String(Number(b.dataset.seconds) === resolution)));
 }
 
@@ -150,7 +152,7 @@ async function openMarket(row: MarketRow): Promise<void> {
   account.onCancel = (orderId) => void transact('Cancel order', (t, m) => t.client.ix.cancelOrder(t.owner, m, BigInt(orderId)).then((ix) => [ix]));
   account.onChange = updateOrderForm;
   const stats = new DayStats($('stats'), units);
-  const open: Open = { row, units, book, chart, tape, account, chain: null, close: [() => chart.remove()] };
+  const open: Open = { row, units, book, chart, tape, account, chain: null, close: [() => open.closeCandles(), () => chart.remove()], closeCandles: () => {} };
   current = open;
   open.close.push(
     feed.subscribe({ market: row.market, channel: 'l2' }, (m) => book.apply(m)),
@@ -300,7 +302,7 @@ function wire(): void {
       button.dataset.seconds = String(seconds);
       button.onclick = () => {
         resolution = seconds;
-        if (current) void openMarket(current.row);
+        if (current) subscribeCandles(current);
       };
       return button;
     }),

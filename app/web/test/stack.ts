@@ -17,7 +17,7 @@ export const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url
 const bins = process.env.ORDERBOOK_BIN_DIR ?? path.join(workspace, 'target/debug');
 const DATABASE = process.env.ORDERBOOK_WEB_TEST_DB ?? 'host=127.0.0.1 port=5432 user=postgres dbname=orderbook_web_test';
 const STARTUP_MS = 90_000;
-/** Seconds the demo's makers and takers trade before the market goes quiet. */
+/** Seconds the demo's makers and takers trade before the market goes quiet (tests). */
 const DEMO_SECS = 6;
 
 async function freePorts(count: number): Promise<number[]> {
@@ -70,19 +70,31 @@ export class Stack {
     return child;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Start everything. `demo: 'quiet'` (the tests): the demo trades for a few
+   * seconds and exits, leaving a book that does not move; `'running'` (the
+   * bench): it keeps trading until `stop`.
+   */
+  async start(demo: 'quiet' | 'running' = 'quiet'): Promise<void> {
     const [rpc, ws, feed, metrics] = await freePorts(4);
     this.rpcUrl = `http://127.0.0.1:${rpc}`;
     this.wsUrl = `ws://127.0.0.1:${ws}`;
     this.feedUrl = `http://127.0.0.1:${feed}`;
-    const node = this.launch('orderbook-node', ['--rpc-addr', `127.0.0.1:${rpc}`, '--ws-addr', `127.0.0.1:${ws}`, '--ledger', path.join(this.dir, 'ledger'), '--reset', '--slot-ms', '100']);
+    const node = this.launch('orderbook-node', ['--rpc-addr', `127.0.0.1:${rpc}`, '--ws-addr', `127.0.0.1:${ws}`, '--ledger', path.join(this.dir, 'ledger'), '--reset',
+      // Short slots for the tests; the node's default (400 ms, a validator's) for the bench.
+      ...(demo === 'quiet' ? ['--slot-ms', '100'] : [])]);
     await until('orderbook-node', answers(`${this.rpcUrl}/health`), node);
-    const demo = this.launch('orderbook-app demo', [
-      'demo', '--rpc-url', this.rpcUrl, '--market-file', path.join(this.dir, 'market'),
-      '--mint-authority-file', path.join(this.dir, 'mint-authority.json'), '--interval-ms', '100', '--run-for-secs', String(DEMO_SECS),
+    const marketFile = path.join(this.dir, 'market');
+    const trader = this.launch('orderbook-app demo', [
+      'demo', '--rpc-url', this.rpcUrl, '--market-file', marketFile, '--mint-authority-file', path.join(this.dir, 'mint-authority.json'),
+      ...(demo === 'quiet' ? ['--interval-ms', '100', '--run-for-secs', String(DEMO_SECS)] : []),
     ]);
-    const [code] = (await once(demo, 'exit')) as [number];
-    if (code !== 0) throw new Error(`the demo exited with ${code}; see ${this.logs}`);
+    if (demo === 'quiet') {
+      const [code] = (await once(trader, 'exit')) as [number];
+      if (code !== 0) throw new Error(`the demo exited with ${code}; see ${this.logs}`);
+    } else {
+      await until('the demo market', () => existsSync(marketFile) && readFileSync(marketFile, 'utf8').trim() !== '', trader);
+    }
     this.market = readFileSync(path.join(this.dir, 'market'), 'utf8').trim();
     this.launch('orderbook-keeper', [
       '--rpc-url', this.rpcUrl, '--keypair', path.join(this.dir, 'keeper.json'), '--airdrop-sol', '10',

@@ -184,6 +184,9 @@ describe('the trading page', function () {
   });
 
   it('crosses the book with an IOC: the fill shows in the tape, my fills, the candle and the balances', async function () {
+    // The chart on 1h candles shares its channel with the 24h figures, which must still update.
+    await page.click('#resolutions button[data-seconds="3600"]');
+    await page.waitForSelector('#resolutions button[data-seconds="3600"][aria-pressed="true"]', { timeout: WAIT_MS });
     const bestAsk = Math.min(...(await ladder()).filter((r) => r.side === 'ask').map((r) => r.priceTicks));
     await page.$eval(`#asks tr[data-price-ticks="${bestAsk}"]`, (row) => (row as HTMLElement).click());
     await page.select('#order-form select[name=type]', 'immediateOrCancel');
