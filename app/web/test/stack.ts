@@ -53,6 +53,7 @@ export class Stack {
   readonly logs = path.join(this.dir, 'logs');
   private readonly children: ChildProcess[] = [];
   app: ChildProcess | null = null;
+  node: ChildProcess | null = null;
   rpcUrl = '';
   wsUrl = '';
   feedUrl = '';
@@ -80,9 +81,9 @@ export class Stack {
     this.rpcUrl = `http://127.0.0.1:${rpc}`;
     this.wsUrl = `ws://127.0.0.1:${ws}`;
     this.feedUrl = `http://127.0.0.1:${feed}`;
-    const node = this.launch('orderbook-node', ['--rpc-addr', `127.0.0.1:${rpc}`, '--ws-addr', `127.0.0.1:${ws}`, '--ledger', path.join(this.dir, 'ledger'), '--reset',
+    const node = (this.node = this.launch('orderbook-node', ['--rpc-addr', `127.0.0.1:${rpc}`, '--ws-addr', `127.0.0.1:${ws}`, '--ledger', path.join(this.dir, 'ledger'), '--reset',
       // Short slots for the tests; the node's default (400 ms, a validator's) for the bench.
-      ...(demo === 'quiet' ? ['--slot-ms', '100'] : [])]);
+      ...(demo === 'quiet' ? ['--slot-ms', '100'] : [])]));
     await until('orderbook-node', answers(`${this.rpcUrl}/health`), node);
     const marketFile = path.join(this.dir, 'market');
     const trader = this.launch('orderbook-app demo', [
@@ -128,6 +129,14 @@ export class Stack {
     app.kill('SIGKILL');
     await once(app, 'exit');
     this.app = null;
+  }
+
+  /** Kill the node without warning (the last test: nothing restarts it). */
+  async killNode(): Promise<void> {
+    const node = this.node;
+    if (!node || node.exitCode !== null) return;
+    node.kill('SIGKILL');
+    await once(node, 'exit');
   }
 
   async stop(): Promise<void> {

@@ -306,4 +306,13 @@ describe('the trading page', function () {
     await waitText('#connection', /^live$/);
     await ladderMatchesChain();
   });
+
+  it('says so when the node is gone', async function () {
+    await stack.killNode();
+    await page.select('#transfer-form select[name=token]', 'quote');
+    await setField('#transfer-form input[name=amount]', '1');
+    await page.click('#transfer-form button[value=deposit]');
+    await waitText('#tx-status', /Deposit .*the node is unreachable/);
+    await shot('node-gone');
+  });
 });
