@@ -102,7 +102,7 @@ async function refreshWallet(): Promise<void> {
       current.account.draw();
     }
   } catch (error) {
-    $('wallet-sol').textContent = `node unreachable (${describeFailure(error)})`;
+    $('wallet-sol').textContent = describeFailure(error);
   }
 }
 
