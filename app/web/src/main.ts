@@ -4,7 +4,7 @@
 import './polyfill';
 import './style.css';
 
-import { OrderbookClient, orderbookProgram, parseAtoms, pda, type Market, type OrderType } from '@orderbook/client';
+import { OrderbookClient, orderbookProgram, pda, type Market, type OrderType } from '@orderbook/client';
 import { Connection, LAMPORTS_PER_SOL, PublicKey, type TransactionInstruction } from '@solana/web3.js';
 import { getWallets } from '@wallet-standard/app';
 
@@ -15,15 +15,12 @@ import { Units } from './units';
 import { Account } from './views/account';
 import { Book } from './views/book';
 import { CandleChart, DayStats, RESOLUTIONS } from './views/chart';
-import { checkOrder } from './views/orderForm';
+import { checkOrder, checkTransfer } from './views/orderForm';
+import { showTxStatus } from './views/txStatus';
 import { Tape } from './views/tape';
 import { connectStandard, localWallet, standardWallets, type PageWallet } from './wallet';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-
-/** Latency probes for the bench script: (market_seq, time the ladder showed it). */
-const drawn: { marketSeq: number; at: number }[] = [];
-(window as unknown as { orderbookProbe: object }).orderbookProbe = { drawn };
 
 interface Open {
   row: MarketRow;
@@ -47,26 +44,7 @@ let wallet: PageWallet | null = null;
 let trading: Trading | null = null;
 let resolution = 60;
 
-function showStatus(status: TxStatus): void {
-  const list = $('tx-status');
-  const id = `tx-${status.label.replace(/\W+/g, '-')}`;
-  let item = list.querySelector<HTMLLIElement>(`#${id}`);
-  if (!item) {
-    item = document.createElement('li');
-    item.id = id;
-    list.append(item);
-  }
-  item.dataset.stage = status.stage;
-  const detail = status.stage === 'failed' ? status.message : status.stage === 'confirmed' ? `confirmed ${status.signature.slice(0, 8)}…` : `${status.stage}…`;
-  item.textContent = `${status.label}: ${detail}`;
-  const done = item;
-  // A confirmation fades; a failure stays until it is read and clicked away.
-  if (status.stage === 'confirmed') setTimeout(() => done.remove(), 6_000);
-  if (status.stage === 'failed') {
-    done.title = 'click to dismiss';
-    done.onclick = () => done.remove();
-  }
-}
+const showStatus = (status: TxStatus) => showTxStatus($('tx-status'), status);
 
 let txCounter = 0;
 /** Send one transaction from the connected wallet; a failure is shown, not thrown. */
@@ -138,9 +116,6 @@ async function openMarket(row: MarketRow): Promise<void> {
     return;
   }
   const book = new Book(units, { asks: $('asks'), bids: $('bids'), spread: $('spread'), depth: $<HTMLCanvasElement>('depth') });
-  book.onDrawn = (marketSeq) => {
-    if (drawn.length < 100_000) drawn.push({ marketSeq, at: performance.timeOrigin + performance.now() });
-  };
   book.onPick = (_side, ticks) => {
     ($('order-form') as HTMLFormElement).price.value = units.price(ticks);
     updateOrderForm();
@@ -223,22 +198,14 @@ async function transfer(event: SubmitEvent): Promise<void> {
   const error = $('transfer-error');
   error.textContent = '';
   if (!current) return;
-  const units = current.units;
-  const decimals = token === 'base' ? units.units.baseDecimals : units.units.quoteDecimals;
-  let atoms: bigint;
-  try {
-    atoms = BigInt(parseAtoms((form.amount as HTMLInputElement).value, decimals).toString());
-  } catch (e) {
-    error.textContent = (e as Error).message;
+  const checked = checkTransfer(current.units, token, (form.amount as HTMLInputElement).value, action === 'deposit' ? current.account.wallet[token] : current.account.free(token), action);
+  if ('error' in checked) {
+    error.textContent = checked.error;
     return;
   }
-  const have = action === 'deposit' ? current.account.wallet[token] : current.account.free(token);
-  const label = token === 'base' ? units.base : units.quote;
-  if (atoms === 0n) error.textContent = 'enter an amount above zero';
-  else if (atoms > have) error.textContent = `only ${token === 'base' ? units.baseAtoms(have) : units.quoteAtoms(have)} ${label} ${action === 'deposit' ? 'in the wallet' : 'free'}`;
-  if (error.textContent) return;
+  const { atoms, label } = checked;
   const verb = action === 'deposit' ? 'Deposit' : 'Withdraw';
-  const ok = await transact(`${verb} ${token === 'base' ? units.baseAtoms(atoms) : units.quoteAtoms(atoms)} ${label}`, async (t, m) => {
+  const ok = await transact(`${verb} ${label}`, async (t, m) => {
     if (action === 'withdraw') return [await t.client.ix.withdraw(t.owner, m, token, atoms)];
     const opened = await t.client.trader(m.address, t.owner);
     return [...(opened ? [] : [await t.client.ix.openTraderAccount(t.owner, m.address)]), await t.client.ix.deposit(t.owner, m, token, atoms)];

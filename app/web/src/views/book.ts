@@ -21,10 +21,6 @@ export class Book {
   private readonly bids = new Map<number, Level>();
   private readonly asks = new Map<number, Level>();
   private frame = 0;
-  /** The market sequence number the book is at. */
-  marketSeq = 0;
-  /** Called after each redraw with the market sequence number drawn (latency bench). */
-  onDrawn: (marketSeq: number) => void = () => {};
   onPick: (side: SideName, ticks: number) => void = () => {};
 
   constructor(
@@ -54,7 +50,6 @@ export class Book {
         else side.set(level.price, level);
       }
     }
-    this.marketSeq = message.market_seq;
     this.schedule();
   }
 
@@ -84,7 +79,6 @@ export class Book {
         ? `spread ${this.units.price(ask.price - bid.price)} (${(((ask.price - bid.price) / ask.price) * 100).toFixed(2)}%)`
         : 'no spread (one side empty)';
     drawDepth(this.els.depth, this.units, bids, asks);
-    this.onDrawn(this.marketSeq);
   }
 
   private rows(levels: Level[], side: SideName): HTMLTableRowElement[] {

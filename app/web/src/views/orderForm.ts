@@ -1,7 +1,7 @@
-// The order form: what a person types, checked before anything is signed
+// The order and transfer forms: what a person types, checked before anything is signed
 // (malformed numbers, tick and lot rounding, funds, the market's status) and
 // previewed (size, cost, fee); a valid form yields the program's order.
-import type { MarketStatus, OrderArgs, OrderType } from '@orderbook/client';
+import { parseAtoms, type MarketStatus, type OrderArgs, type OrderType } from '@orderbook/client';
 
 import type { Level, SideName } from '../api';
 import type { Units } from '../units';
@@ -95,4 +95,26 @@ export function checkOrder(values: { side: SideName; type: OrderType; price: str
     ...(values.type === 'market' && values.side === 'bid' ? { maxQuote: ctx.free('quote') } : {}),
   };
   return { order, summary: `${verb} ${units.size(lots)} ${at}`, preview: lines.filter(Boolean).join('\n') };
+}
+
+/** A deposit or withdrawal of `text` tokens against what there is (`available` atoms: the wallet's for a deposit, the free balance for a withdrawal). */
+export function checkTransfer(
+  units: Units,
+  token: 'base' | 'quote',
+  text: string,
+  available: bigint,
+  action: 'deposit' | 'withdraw',
+): { atoms: bigint; label: string } | { error: string } {
+  const decimals = token === 'base' ? units.units.baseDecimals : units.units.quoteDecimals;
+  const format = (atoms: bigint) => (token === 'base' ? units.baseAtoms(atoms) : units.quoteAtoms(atoms));
+  const symbol = token === 'base' ? units.base : units.quote;
+  let atoms: bigint;
+  try {
+    atoms = BigInt(parseAtoms(text, decimals).toString());
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  if (atoms === 0n) return { error: 'enter an amount above zero' };
+  if (atoms > available) return { error: `only ${format(available)} ${symbol} ${action === 'deposit' ? 'in the wallet' : 'free'}` };
+  return { atoms, label: `${format(atoms)} ${symbol}` };
 }
