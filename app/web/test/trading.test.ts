@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { l2, OrderbookClient, orderbookProgram, type Market } from '@orderbook/client';
-import { Connection, PublicKey } from '@solana/web3.js';
+import { Connection, Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 import { Stack, workspace } from './stack.js';
@@ -36,7 +36,7 @@ describe('the trading page', function () {
 
   before(async function () {
     await stack.start();
-    connection = new Connection(stack.rpcUrl, 'confirmed');
+    connection = new Connection(stack.rpcUrl, { commitment: 'confirmed', wsEndpoint: stack.wsUrl });
     client = new OrderbookClient(orderbookProgram(undefined, connection));
     market = await client.market(new PublicKey(stack.market));
     mkdirSync(SHOTS, { recursive: true });
@@ -305,6 +305,36 @@ describe('the trading page', function () {
     await stack.startApp();
     await waitText('#connection', /^live$/);
     await ladderMatchesChain();
+  });
+
+  it('names the program\'s error when the chain refuses what the form allowed', async function () {
+    // With the feed down the page's balances go stale; the same key (the
+    // local wallet's, from this browser's storage) withdraws every free
+    // quote token behind the page's back, so the bid the form allows is
+    // refused by the program.
+    const secret = await page.evaluate(() => localStorage.getItem('orderbook.local-wallet.v1'));
+    const keypair = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(secret!) as number[]));
+    assert.ok(keypair.publicKey.equals(owner));
+    await stack.killApp();
+    await waitText('#connection', /disconnected/);
+    const free = BigInt((await chainTrader(owner)).quoteFree);
+    assert.ok(free > 0n);
+    const withdraw = await client.ix.withdraw(owner, market, 'quote', free);
+    const tx = new Transaction({ feePayer: owner, ...(await connection.getLatestBlockhash()) }).add(withdraw);
+    tx.sign(keypair);
+    await connection.confirmTransaction({ signature: await connection.sendRawTransaction(tx.serialize()), ...(await connection.getLatestBlockhash()) }, 'confirmed');
+    const bestBid = Math.max(...(await ladder()).filter((r) => r.side === 'bid').map((r) => r.priceTicks));
+    await page.$eval(`#bids tr[data-price-ticks="${bestBid}"]`, (row) => (row as HTMLElement).click());
+    await page.select('#order-form select[name=type]', 'postOnly');
+    await setField('#order-form input[name=size]', '0.00001');
+    await page.waitForFunction(() => document.querySelector('#order-error')?.textContent === '', { timeout: WAIT_MS });
+    await page.click('#order-submit');
+    await waitText('#tx-status', /Buy .*: (InsufficientFunds|TopUpAccountsMissing): /);
+    await shot('program-error');
+    await stack.startApp();
+    await waitText('#connection', /^live$/);
+    // The feed brings the balance the chain has.
+    await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[1]?.textContent === '0', { timeout: WAIT_MS });
   });
 
   it('says so when the node is gone', async function () {
