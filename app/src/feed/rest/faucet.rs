@@ -13,6 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use orderbook::types::TokenKind;
 use orderbook_chain::Chain;
+use orderbook_client::ix::MarketKeys;
 use orderbook_client::{pda, setup};
 use serde_json::json;
 use solana_hash::Hash;
@@ -94,13 +95,20 @@ struct Grant {
     instructions: [Instruction; 2],
 }
 
+impl Grant {
+    fn json(&self) -> serde_json::Value {
+        json!({ "wallet": self.wallet.to_string(), "amount": self.amount.to_string() })
+    }
+}
+
 fn grant(
     faucet: &Faucet,
     owner: &Pubkey,
-    (mint, program): (Pubkey, Pubkey),
+    keys: &MarketKeys,
     token: TokenKind,
     mint_data: Option<&[u8]>,
 ) -> Result<Grant, ApiError> {
+    let (mint, _, program) = keys.token(token);
     let name = match token {
         TokenKind::Base => "base",
         TokenKind::Quote => "quote",
@@ -136,38 +144,27 @@ pub async fn faucet(State(state): State<AppState>, Body(body): Body<FaucetBody>)
     let ctx = tx_context(&state, body.market, body.owner).await?;
     let chain = state.chain.as_ref().expect("checked in tx_context");
     let keys = &ctx.keys;
-    let mints = chain.accounts(&[keys.base_mint, keys.quote_mint]).await?;
-    let data = |i: usize| {
-        mints
+    let tokens = [TokenKind::Base, TokenKind::Quote];
+    let mint_keys = tokens.map(|token| keys.token(token).0);
+    let mints = chain.accounts(&mint_keys).await?;
+    let mut grants = Vec::with_capacity(tokens.len());
+    for (i, token) in tokens.into_iter().enumerate() {
+        // A mint the chain does not return is refused by `grant` as unreadable.
+        let data = mints
             .get(i)
             .and_then(Option::as_ref)
-            .map(|a| a.data.as_slice())
-    };
-    let base = grant(
-        faucet,
-        &ctx.owner,
-        (keys.base_mint, keys.base_token_program),
-        TokenKind::Base,
-        data(0),
-    )?;
-    let quote = grant(
-        faucet,
-        &ctx.owner,
-        (keys.quote_mint, keys.quote_token_program),
-        TokenKind::Quote,
-        data(1),
-    )?;
-    let ixs: Vec<Instruction> = base
-        .instructions
+            .map(|a| a.data.as_slice());
+        grants.push(grant(faucet, &ctx.owner, keys, token, data)?);
+    }
+    let ixs: Vec<Instruction> = grants
         .iter()
-        .chain(&quote.instructions)
-        .cloned()
+        .flat_map(|g| g.instructions.iter().cloned())
         .collect();
     let (signature, slot) = faucet.send(chain.as_ref(), &ixs).await?;
     Ok(Json(json!({
         "signature": signature.to_string(),
         "slot": slot,
-        "base": {"wallet": base.wallet.to_string(), "amount": base.amount.to_string()},
-        "quote": {"wallet": quote.wallet.to_string(), "amount": quote.amount.to_string()},
+        "base": grants[0].json(),
+        "quote": grants[1].json(),
     })))
 }
