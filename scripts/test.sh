@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
+# install_missing COMMAND PACKAGE...: the Debian packages, unless COMMAND exists.
+install_missing() {
+  command -v "$1" >/dev/null && return
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  shift
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
 
 step "SBF toolchain and harness build"
 so=$(scripts/build-sbf-harness.sh | tail -n 1)
@@ -29,19 +36,13 @@ trap 'rm -f "$log"' EXIT
 RUST_LOG=error cargo test --workspace --locked 2>&1 | tee "$log"
 
 step "web3.js conformance (tests/web3js: @solana/web3.js and @solana/spl-token against orderbook-node; eslint, then node --test)"
-if ! command -v npm >/dev/null; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
-fi
+install_missing npm nodejs npm
 cargo build -q --locked -p orderbook-node
 (cd tests/web3js && npm ci --no-audit --no-fund --loglevel=error && npm run -s lint && npm test) 2>&1 | tee -a "$log"
 
 step "TypeScript: client, Anchor suite and the web app in Chromium (npm workspace: clients/ts unit tests, tests/ts mocha suite against orderbook-node, app/web built by Vite and driven by puppeteer-core over node, keeper, indexer and feed; IDL type fresh, eslint, tsc)"
 # The browser tests drive Debian's Chromium (puppeteer's own download cannot work here).
-if ! command -v chromium >/dev/null; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core
-fi
+install_missing chromium chromium fonts-dejavu-core
 cargo build -q --locked -p orderbook-node -p orderbook-keeper -p orderbook-app
 npm ci --no-audit --no-fund --loglevel=error
 npm run -s -w clients/ts idl:check

@@ -65,6 +65,19 @@ export class Units {
     return formatAtoms(BigInt(atoms), this.units.quoteDecimals);
   }
 
+  /** `token`'s atoms in whole tokens, and its label and decimals (balances, transfers). */
+  atoms(token: 'base' | 'quote', atoms: string | bigint): string {
+    return token === 'base' ? this.baseAtoms(atoms) : this.quoteAtoms(atoms);
+  }
+
+  symbol(token: 'base' | 'quote'): string {
+    return token === 'base' ? this.base : this.quote;
+  }
+
+  decimals(token: 'base' | 'quote'): number {
+    return token === 'base' ? this.units.baseDecimals : this.units.quoteDecimals;
+  }
+
   ticks(price: string, rounding: 'down' | 'up'): bigint {
     return BigInt(ticksFromPrice(this.units, price, rounding).toString());
   }

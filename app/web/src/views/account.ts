@@ -58,16 +58,16 @@ export class Account {
 
   draw(): void {
     const b = this.balances;
-    const line = (token: 'base' | 'quote', label: string) => {
-      const format = (atoms: bigint | string) => (token === 'base' ? this.units.baseAtoms(atoms) : this.units.quoteAtoms(atoms));
+    const line = (token: 'base' | 'quote') => {
+      const format = (atoms: bigint | string) => this.units.atoms(token, atoms);
       const row = document.createElement('tr');
       row.dataset.token = token;
-      for (const text of [label, format(b?.[`${token}_free`] ?? 0n), format(b?.[`${token}_locked`] ?? 0n), format(this.wallet[token])]) {
+      for (const text of [this.units.symbol(token), format(b?.[`${token}_free`] ?? 0n), format(b?.[`${token}_locked`] ?? 0n), format(this.wallet[token])]) {
         row.insertCell().textContent = text;
       }
       return row;
     };
-    this.els.balances.replaceChildren(line('base', this.units.base), line('quote', this.units.quote));
+    this.els.balances.replaceChildren(line('base'), line('quote'));
     const orders = this.openOrders().sort((a, b) => (a.side === b.side ? b.price - a.price : a.side === 'ask' ? -1 : 1));
     this.els.cancelAll.hidden = orders.length === 0;
     this.els.orders.replaceChildren(

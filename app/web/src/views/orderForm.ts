@@ -105,16 +105,14 @@ export function checkTransfer(
   available: bigint,
   action: 'deposit' | 'withdraw',
 ): { atoms: bigint; label: string } | { error: string } {
-  const decimals = token === 'base' ? units.units.baseDecimals : units.units.quoteDecimals;
-  const format = (atoms: bigint) => (token === 'base' ? units.baseAtoms(atoms) : units.quoteAtoms(atoms));
-  const symbol = token === 'base' ? units.base : units.quote;
+  const symbol = units.symbol(token);
   let atoms: bigint;
   try {
-    atoms = BigInt(parseAtoms(text, decimals).toString());
+    atoms = BigInt(parseAtoms(text, units.decimals(token)).toString());
   } catch (error) {
     return { error: (error as Error).message };
   }
   if (atoms === 0n) return { error: 'enter an amount above zero' };
-  if (atoms > available) return { error: `only ${format(available)} ${symbol} ${action === 'deposit' ? 'in the wallet' : 'free'}` };
-  return { atoms, label: `${format(atoms)} ${symbol}` };
+  if (atoms > available) return { error: `only ${units.atoms(token, available)} ${symbol} ${action === 'deposit' ? 'in the wallet' : 'free'}` };
+  return { atoms, label: `${units.atoms(token, atoms)} ${symbol}` };
 }
