@@ -257,6 +257,19 @@ function clusterOf(rpcUrl: string): string {
   return 'solana:localnet';
 }
 
+/** SOL or test tokens for the local wallet, listed like its transactions. */
+async function fundWallet(what: string, obtain: (owner: PublicKey) => Promise<string>, describe: (error: unknown) => string): Promise<void> {
+  if (!wallet) return;
+  const label = `${what} #${++txCounter}`;
+  try {
+    showStatus({ stage: 'confirming', label });
+    showStatus({ stage: 'confirmed', label, signature: await obtain(wallet.publicKey) });
+  } catch (error) {
+    showStatus({ stage: 'failed', label, message: describe(error) });
+  }
+  void refreshWallet();
+}
+
 function wire(): void {
   $('market').onchange = (event) => {
     const row = markets.find((m) => m.market === (event.target as HTMLSelectElement).value);
@@ -280,31 +293,21 @@ function wire(): void {
   ($('transfer-form') as HTMLFormElement).onsubmit = (event) => void transfer(event);
   $('cancel-all').onclick = () => void transact('Cancel all orders', (t, m) => t.client.ix.cancelAll(t.owner, m).then((ix) => [ix]));
   $('wallet-connect').onclick = () => void connectChosen();
-  $('wallet-airdrop').onclick = async () => {
-    if (!wallet) return;
-    const label = `Airdrop #${++txCounter}`;
-    try {
-      showStatus({ stage: 'confirming', label });
-      const signature = await connection.requestAirdrop(wallet.publicKey, 2 * LAMPORTS_PER_SOL);
+  $('wallet-airdrop').onclick = () =>
+    void fundWallet('Airdrop', async (owner) => {
+      const signature = await connection.requestAirdrop(owner, 2 * LAMPORTS_PER_SOL);
       await connection.confirmTransaction(signature, 'confirmed');
-      showStatus({ stage: 'confirmed', label, signature });
-    } catch (error) {
-      showStatus({ stage: 'failed', label, message: describeFailure(error) });
-    }
-    void refreshWallet();
-  };
-  $('wallet-faucet').onclick = async () => {
-    if (!wallet || !current) return;
-    const label = `Test tokens #${++txCounter}`;
-    try {
-      showStatus({ stage: 'confirming', label });
-      const { signature } = await api.faucet(current.row.market, wallet.publicKey.toBase58());
-      showStatus({ stage: 'confirmed', label, signature });
-    } catch (error) {
-      showStatus({ stage: 'failed', label, message: (error as Error).message });
-    }
-    void refreshWallet();
-  };
+      return signature;
+    }, describeFailure);
+  $('wallet-faucet').onclick = () =>
+    void fundWallet(
+      'Test tokens',
+      async (owner) => {
+        if (!current) throw new Error('no market open');
+        return (await api.faucet(current.row.market, owner.toBase58())).signature;
+      },
+      (error) => (error as Error).message, // the server's own sentence
+    );
   getWallets().on('register', listWallets);
   listWallets();
   setInterval(() => void refreshWallet(), 10_000);
