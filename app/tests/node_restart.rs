@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,60 +12,16 @@ use orderbook_app::db::{self, ScratchDb};
 use orderbook_app::demo::Demo;
 use orderbook_app::indexer::Indexer;
 use orderbook_app::reconcile;
-use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_client::accounts;
 use orderbook_keeper::{Keeper, KeeperConfig};
-use orderbook_service::process::{NodeProcess, free_port};
+use orderbook_service::process::free_port;
 use tokio::sync::watch;
-
-/// The `orderbook-node` binary beside this test's (built if missing: cargo
-/// builds a package's binaries only for that package's own tests).
-fn node_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir.join("orderbook-node");
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "-q",
-                "-p",
-                "orderbook-node",
-                "--bin",
-                "orderbook-node",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building orderbook-node");
-    }
-    bin
-}
-
-/// A node on `ledger` serving on `ports` (the same ones after a restart, so
-/// keeper and indexer reconnect to it).
-async fn spawn_node(ledger: &std::path::Path, (rpc, ws): (u16, u16)) -> NodeProcess {
-    let flags = ["--slot-ms", "50", "--finality-lag", "4"];
-    NodeProcess::spawn(&node_binary(), ledger, rpc, ws, &flags)
-        .await
-        .unwrap()
-}
-
-async fn chain_seq(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey) -> u64 {
-    let account = chain.account(market).await.unwrap().unwrap();
-    accounts::market(&account.data)
-        .unwrap()
-        .engine()
-        .next_emit_seq
-        - 1
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     let ledger = tempfile::tempdir().unwrap();
     let ports = (free_port().unwrap(), free_port().unwrap());
-    let node = spawn_node(ledger.path(), ports).await;
+    let node = common::spawn_node(ledger.path(), ports).await;
     let ws_url = node.ws_url.clone();
     let chain = Arc::new(RpcChain::new(&node.rpc_url));
     let payer = solana_keypair::Keypair::new();
@@ -120,11 +75,11 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     });
 
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let seq_before_kill = chain_seq(&chain, &market).await;
+    let seq_before_kill = common::chain_seq(&chain, &market).await;
     drop(node); // SIGKILL, mid-run
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let _node = spawn_node(ledger.path(), ports).await;
-    let seq_after_restart = chain_seq(&chain, &market).await;
+    let _node = common::spawn_node(ledger.path(), ports).await;
+    let seq_after_restart = common::chain_seq(&chain, &market).await;
     assert!(
         seq_after_restart >= seq_before_kill,
         "the restarted chain lost events: {seq_after_restart} < {seq_before_kill}"
@@ -134,7 +89,7 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     let _ = traders_stop.send(true);
     let demo = demo_task.await.unwrap();
     keeper_task.await.unwrap();
-    let final_seq = chain_seq(&chain, &market).await;
+    let final_seq = common::chain_seq(&chain, &market).await;
     assert!(
         final_seq > seq_after_restart + 10,
         "trading resumed after the restart"

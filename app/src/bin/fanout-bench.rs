@@ -187,7 +187,8 @@ async fn measure_client(
                 probe.subscribed.fetch_add(1, Ordering::Relaxed);
             }
             "delta" => {
-                if last.is_some_and(|l: u64| seq != l + 1) {
+                let prev = v["prev_seq"].as_u64().unwrap_or(u64::MAX);
+                if last.is_some_and(|l: u64| prev > l) {
                     probe.gaps.fetch_add(1, Ordering::Relaxed);
                 }
                 let committed = v["market_seq"]

@@ -78,6 +78,9 @@ pub enum Cmd {
         conn: ConnId,
     },
     Ingested(Ingested),
+    /// Replace a market's view (a replica caught up from PostgreSQL) and
+    /// send its subscribers fresh snapshots.
+    Reload(Box<MarketView>),
     /// The markets served and their last sequence numbers.
     Status(oneshot::Sender<Vec<(Pubkey, Option<u64>)>>),
     /// Close every connection with this reason (server shutting down).
@@ -136,6 +139,7 @@ struct Hub {
     views: HashMap<Pubkey, MarketView>,
     conns: HashMap<ConnId, Conn>,
     subscribers: HashMap<(Pubkey, Channel), Vec<ConnId>>,
+    /// The `seq` of each watched channel's last message (see [`channel_seq`]).
     seqs: HashMap<(Pubkey, Channel), u64>,
     /// Per channel, a snapshot and the deltas since (see [`CachedSnapshot`]).
     snapshots: HashMap<(Pubkey, Channel), CachedSnapshot>,
@@ -165,25 +169,44 @@ pub fn spawn(views: Vec<MarketView>, config: HubConfig, metrics: FeedMetrics) ->
     HubHandle { tx, config }
 }
 
-/// `{"type": kind, "market", "channel", ...params, "seq", "market_seq", "data"}`.
+/// A channel's `seq`: the number of market events its state reflects (the
+/// market sequence number of the last one + 1), the same on every replica
+/// that has applied those events. A delta also carries `prev_seq`, the `seq`
+/// of the channel's previous message, and covers the events in between: a
+/// client whose state is at `seq` S applies a delta when `prev_seq <= S <
+/// seq`, skips it when `seq <= S`, and subscribes again when `prev_seq > S`.
+pub fn channel_seq(view: &MarketView) -> u64 {
+    view.seq.map_or(0, |s| s + 1)
+}
+
+/// What identifies one channel message: its kind and sequence numbers.
+pub struct Header<'k> {
+    pub kind: &'k str,
+    pub seq: u64,
+    /// Deltas only: the `seq` of the channel's previous message.
+    pub prev_seq: Option<u64>,
+}
+
+/// `{"type": kind, "market", "channel", ...params, "seq", ["prev_seq",] "market_seq", "data"}`.
 pub fn channel_message(
-    kind: &str,
+    header: Header<'_>,
     market: &Pubkey,
     channel: &Channel,
-    seq: u64,
-    market_seq: Option<u64>,
     data: Value,
 ) -> Value {
     let mut m = json!({
-        "type": kind,
+        "type": header.kind,
         "market": market.to_string(),
         "channel": channel.name(),
     });
     if let (Value::Object(o), Value::Object(p)) = (&mut m, channel.params()) {
         o.extend(p);
     }
-    m["seq"] = json!(seq);
-    m["market_seq"] = json!(market_seq);
+    m["seq"] = json!(header.seq);
+    if let Some(prev) = header.prev_seq {
+        m["prev_seq"] = json!(prev);
+    }
+    m["market_seq"] = json!(header.seq.checked_sub(1));
     m["data"] = data;
     m
 }
@@ -243,6 +266,7 @@ impl Hub {
                 self.deliver(conn, msg);
             }
             Cmd::Ingested(batch) => self.publish(batch),
+            Cmd::Reload(view) => self.reload(*view),
             Cmd::CloseAll(reason) => {
                 let conns: Vec<ConnId> = self.conns.keys().copied().collect();
                 for conn in conns {
@@ -322,17 +346,18 @@ impl Hub {
 
     fn build_snapshot(&mut self, market: Pubkey, channel: Channel) -> Utf8Bytes {
         let view = &self.views[&market];
-        let seq = self.seqs.get(&(market, channel)).copied().unwrap_or(0);
-        let msg: Utf8Bytes = channel_message(
-            "snapshot",
-            &market,
-            &channel,
+        let seq = channel_seq(view);
+        // The channel last changed at or before this snapshot; its next
+        // delta's `prev_seq` must not claim a later change.
+        self.seqs.entry((market, channel)).or_insert(seq);
+        let header = Header {
+            kind: "snapshot",
             seq,
-            view.seq,
-            view.snapshot(&channel),
-        )
-        .to_string()
-        .into();
+            prev_seq: None,
+        };
+        let msg: Utf8Bytes = channel_message(header, &market, &channel, view.snapshot(&channel))
+            .to_string()
+            .into();
         self.metrics.snapshots_built.inc();
         msg
     }
@@ -344,22 +369,28 @@ impl Hub {
         self.metrics
             .ingested_events
             .inc_by(batch.events.len() as u64);
+        let before = channel_seq(view);
         let deltas = view.apply(&batch);
-        let market_seq = view.seq;
+        let seq = channel_seq(view);
         for (channel, data) in deltas {
             let key = (batch.market, channel);
-            let seq = self.seqs.entry(key).or_insert(0);
-            *seq += 1;
-            let seq = *seq;
             let subs = self.subscribers.get(&key).cloned().unwrap_or_default();
             let cached = self.snapshots.contains_key(&key);
             if subs.is_empty() && !cached {
+                // Nobody holds this channel's state: no message, and its
+                // next snapshot starts the chain again.
+                self.seqs.remove(&key);
                 continue;
             }
-            let msg: Utf8Bytes =
-                channel_message("delta", &batch.market, &channel, seq, market_seq, data)
-                    .to_string()
-                    .into();
+            let prev_seq = self.seqs.insert(key, seq).unwrap_or(before);
+            let header = Header {
+                kind: "delta",
+                seq,
+                prev_seq: Some(prev_seq),
+            };
+            let msg: Utf8Bytes = channel_message(header, &batch.market, &channel, data)
+                .to_string()
+                .into();
             if let Some(c) = self.snapshots.get_mut(&key) {
                 c.replay.push(msg.clone());
                 if c.replay.len() > MAX_REPLAY {
@@ -368,6 +399,30 @@ impl Hub {
             }
             for conn in subs {
                 self.deliver(conn, msg.clone());
+            }
+        }
+    }
+
+    /// Swap in a reloaded view; every subscriber of the market gets a fresh
+    /// snapshot, which a client takes as its state whatever it had.
+    fn reload(&mut self, view: MarketView) {
+        let market = view.market;
+        if !self.views.contains_key(&market) {
+            return;
+        }
+        self.views.insert(market, view);
+        self.snapshots.retain(|(m, _), _| *m != market);
+        self.seqs.retain(|(m, _), _| *m != market);
+        let watched: Vec<((Pubkey, Channel), Vec<ConnId>)> = self
+            .subscribers
+            .iter()
+            .filter(|((m, _), conns)| *m == market && !conns.is_empty())
+            .map(|(key, conns)| (*key, conns.clone()))
+            .collect();
+        for ((market, channel), conns) in watched {
+            let snapshot = self.snapshot(market, channel).snapshot.clone();
+            for conn in conns {
+                self.deliver(conn, snapshot.clone());
             }
         }
     }

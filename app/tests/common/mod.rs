@@ -334,3 +334,60 @@ pub fn synthetic(market: Pubkey, seq: u64, n: u64) -> Ingested {
         balances: Vec::new(),
     }
 }
+
+/// The `seq` a channel is at after delta `m`, given it was at `last`:
+/// asserts the delta continues it (`prev_seq <= last < seq`, see
+/// `docs/feed-protocol.md`).
+pub fn next_seq(m: &Value, last: u64) -> u64 {
+    let (prev, seq) = (m["prev_seq"].as_u64().unwrap(), m["seq"].as_u64().unwrap());
+    assert!(
+        prev <= last && last < seq,
+        "delta does not continue seq {last}: {m}"
+    );
+    seq
+}
+
+/// The `orderbook-node` binary beside this test's (built if missing: cargo
+/// builds a package's binaries only for that package's own tests).
+pub fn node_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir.join("orderbook-node");
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "orderbook-node",
+                "--bin",
+                "orderbook-node",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "building orderbook-node");
+    }
+    bin
+}
+
+/// A node on `ledger` serving on `ports` (the same ones after a restart, so
+/// keeper and indexer reconnect to it).
+pub async fn spawn_node(
+    ledger: &std::path::Path,
+    (rpc, ws): (u16, u16),
+) -> orderbook_service::process::NodeProcess {
+    let flags = ["--slot-ms", "50", "--finality-lag", "4"];
+    orderbook_service::process::NodeProcess::spawn(&node_binary(), ledger, rpc, ws, &flags)
+        .await
+        .unwrap()
+}
+
+pub async fn chain_seq(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey) -> u64 {
+    let account = chain.account(market).await.unwrap().unwrap();
+    accounts::market(&account.data)
+        .unwrap()
+        .engine()
+        .next_emit_seq
+        - 1
+}

@@ -13,8 +13,11 @@ export interface Channel {
 
 export interface ChannelMessage<T = unknown> {
   type: 'snapshot' | 'delta';
+  /** Market events the channel's state reflects (the same on every feed replica). */
   seq: number;
-  market_seq: number;
+  /** Deltas: the `seq` of the channel's previous message; the delta covers the events in between. */
+  prev_seq?: number;
+  market_seq: number | null;
   data: T;
 }
 
@@ -133,10 +136,10 @@ export class Feed {
     if (!subscription) return;
     const seq = message.seq ?? 0;
     if (message.type === 'snapshot') {
-      subscription.seq = seq;
-    } else if (subscription.seq === null) {
-      return; // deltas before the snapshot of a resubscription
-    } else if (seq !== subscription.seq + 1) {
+      subscription.seq = seq; // a snapshot replaces the state, whenever it comes
+    } else if (subscription.seq === null || seq <= subscription.seq) {
+      return; // before the snapshot of a resubscription, or already reflected
+    } else if ((message.prev_seq ?? Infinity) > subscription.seq) {
       this.restart(subscription); // a lost message: start again from a snapshot
       return;
     } else {
