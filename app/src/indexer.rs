@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_postgres::Client;
 
 use crate::db::DbError;
+use crate::feed::metrics::IndexerMetrics;
 use crate::ingest::{Ingested, ingest_batch};
 
 /// Signatures per `signatures_for_address` page.
@@ -72,6 +73,7 @@ pub struct Indexer<C: Chain + ?Sized> {
     sink: Option<mpsc::Sender<Ingested>>,
     /// Rung when the chain has something new (PubSub); polling stays the fallback.
     wake: Arc<tokio::sync::Notify>,
+    metrics: Option<IndexerMetrics>,
 }
 
 impl<C: Chain + ?Sized> Indexer<C> {
@@ -83,6 +85,30 @@ impl<C: Chain + ?Sized> Indexer<C> {
             refresh_balances: true,
             sink: None,
             wake: Arc::new(tokio::sync::Notify::new()),
+            metrics: None,
+        }
+    }
+
+    /// Report progress, gaps and failures through `metrics`.
+    pub fn with_metrics(mut self, metrics: IndexerMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Set this market's gauge of `family` to `value`.
+    fn gauge(&self, family: impl Fn(&IndexerMetrics) -> &prometheus::IntGaugeVec, value: i64) {
+        if let Some(m) = &self.metrics {
+            family(m)
+                .with_label_values(&[self.market.to_string()])
+                .set(value);
+        }
+    }
+
+    fn count(&self, family: impl Fn(&IndexerMetrics) -> &prometheus::IntCounterVec) {
+        if let Some(m) = &self.metrics {
+            family(m)
+                .with_label_values(&[self.market.to_string()])
+                .inc();
         }
     }
 
@@ -115,6 +141,7 @@ impl<C: Chain + ?Sized> Indexer<C> {
         {
             Err(IndexError::Gap { expected, got, .. }) => {
                 tracing::warn!(market = %self.market, expected, got, "sequence gap: re-reading the market's history");
+                self.count(|m| &m.gaps);
                 let mut stats = self.sync_from(db, None).await?;
                 stats.rescanned = true;
                 Ok(stats)
@@ -143,6 +170,9 @@ impl<C: Chain + ?Sized> Indexer<C> {
                 break;
             }
         }
+        if let Some(newest) = sigs.first() {
+            self.gauge(|m| &m.chain_slot, newest.slot as i64);
+        }
         let mut stats = SyncStats::default();
         let listed: Vec<Signature> = sigs
             .iter()
@@ -167,6 +197,10 @@ impl<C: Chain + ?Sized> Indexer<C> {
             let done = ingest_batch(db, &self.market, &txs, until.is_none(), chain).await?;
             stats.transactions += txs.len();
             stats.new_events += done.events.len();
+            if let (Some(last), Some(tx)) = (done.events.last(), txs.last()) {
+                self.gauge(|m| &m.seq, last.seq as i64);
+                self.gauge(|m| &m.slot, tx.slot as i64);
+            }
             if let Some(sink) = &self.sink
                 && (!done.events.is_empty() || !done.balances.is_empty())
             {
@@ -180,8 +214,27 @@ impl<C: Chain + ?Sized> Indexer<C> {
         Ok(stats)
     }
 
-    /// Sync every `poll` until `shutdown` turns true, logging progress;
-    /// errors are logged and retried with backoff (up to 30 s), never fatal.
+    /// Lead this market's indexing (standing by while another indexer
+    /// does, see [`crate::standby`]) and follow it until `shutdown`; a lost
+    /// database connection gives up the lead and queues for it again.
+    pub async fn follow_as_leader(
+        &self,
+        database_url: &str,
+        poll: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        while let Some(mut client) =
+            crate::standby::lead(database_url, &self.market, &mut shutdown).await
+        {
+            self.gauge(|m| &m.leading, 1);
+            self.follow(&mut client, poll, shutdown.clone()).await;
+            self.gauge(|m| &m.leading, 0);
+        }
+    }
+
+    /// Sync every `poll` until `shutdown` turns true or the database
+    /// connection is gone, logging progress; errors are logged and retried
+    /// with backoff (up to 30 s), never fatal.
     pub async fn follow(
         &self,
         db: &mut Client,
@@ -189,15 +242,20 @@ impl<C: Chain + ?Sized> Indexer<C> {
         mut shutdown: watch::Receiver<bool>,
     ) {
         let mut backoff = poll;
-        while !*shutdown.borrow() {
+        while !*shutdown.borrow() && !db.is_closed() {
             match self.sync(db).await {
                 Ok(stats) => {
                     if stats.transactions > 0 {
                         tracing::debug!(market = %self.market, txs = stats.transactions, new_events = stats.new_events, "indexed");
                     }
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64);
+                    self.gauge(|m| &m.last_sync, now);
                     backoff = poll;
                 }
                 Err(e) => {
+                    self.count(|m| &m.sync_failures);
                     tracing::warn!(market = %self.market, error = %e, retry_in = ?backoff, "sync failed");
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                 }

@@ -3,6 +3,7 @@
 //! [`db::migrate`]), the WebSocket/REST feed (`feed`), and the reconcile
 //! check (`reconcile`).
 
+pub mod broker;
 pub mod db;
 pub mod demo;
 pub mod feed;
@@ -10,4 +11,5 @@ pub mod indexer;
 pub mod ingest;
 pub mod model;
 pub mod reconcile;
+pub mod standby;
 pub mod synthetic;

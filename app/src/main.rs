@@ -7,7 +7,9 @@
 //!   PubSub, and serve the feed; the keeper runs separately
 //!   (`orderbook-keeper`), as on a cluster;
 //! * `demo`: a demo market on a local node with simulated makers and takers;
-//! * `index`: only the indexer (one market), optionally `--once`;
+//! * `index`: only the indexer (leading each market or standing by for
+//!   it), optionally publishing to Redis (`--redis-url`) or `--once`;
+//! * `feed`: a feed replica serving from PostgreSQL and the Redis streams;
 //! * `reconcile`: compare the indexer's database with the chain's accounts.
 //!
 //! Every flag has an environment variable (see `--help`).
@@ -19,6 +21,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cli::demo::DemoArgs;
+use crate::cli::feed::FeedArgs;
 use crate::cli::index::IndexArgs;
 use crate::cli::reconcile::ReconcileArgs;
 use crate::cli::run::RunArgs;
@@ -43,8 +46,10 @@ enum Cmd {
     Run(Box<RunArgs>),
     /// Create a demo market on a local node and trade on it with simulated makers and takers.
     Demo(DemoArgs),
-    /// Index one market into PostgreSQL (no feed).
+    /// Index markets into PostgreSQL (no feed); several may run, one leads each market.
     Index(IndexArgs),
+    /// Serve the feed from PostgreSQL and the broker's streams (a replica; no indexing).
+    Feed(Box<FeedArgs>),
     /// Compare indexed orders and balances with the chain; exit 1 on any difference.
     Reconcile(ReconcileArgs),
 }
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
             Some(Cmd::Run(a)) => cli::run::run(*a).await,
             Some(Cmd::Demo(a)) => cli::demo::demo(a).await,
             Some(Cmd::Index(a)) => cli::index::index(a).await,
+            Some(Cmd::Feed(a)) => cli::feed::feed(*a).await,
             Some(Cmd::Reconcile(a)) => cli::reconcile::reconcile(a).await,
         }
     });

@@ -1,5 +1,9 @@
-//! `orderbook-app index`: only the indexer, for one market.
+//! `orderbook-app index`: only the indexer. Following a node, it leads each
+//! market's indexing or stands by for it (see `orderbook_app::standby`), so
+//! several can run against one database; with `--redis-url` it publishes
+//! every batch to the broker for `orderbook-app feed` replicas.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -7,14 +11,19 @@ use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, bail};
+use axum::Router;
+use axum::routing::get;
 use clap::Args;
+use orderbook_app::broker::publisher;
+use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::indexer::Indexer;
+use orderbook_app::ingest::Ingested;
 use orderbook_chain::Chain;
 use orderbook_chain::recorded::RecordedChain;
 use orderbook_chain::rpc::RpcChain;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
-use super::{CLUSTER_DB, connect_db};
+use super::{CLUSTER_DB, connect_db, discover, spawn_probes};
 
 #[derive(Args)]
 pub struct IndexArgs {
@@ -26,13 +35,25 @@ pub struct IndexArgs {
         required_unless_present = "history"
     )]
     rpc_url: Option<String>,
+    /// PubSub URL of the node, to sync as soon as a market has a new
+    /// transaction [default: the RPC URL's host, port + 1].
+    #[arg(long, env = "ORDERBOOK_WS_URL")]
+    ws_url: Option<String>,
     /// A recorded history file (written by the test tooling) to index from instead.
-    #[arg(long)]
+    #[arg(long, requires = "markets")]
     history: Option<PathBuf>,
-    #[arg(long, env = "ORDERBOOK_MARKET")]
-    market: Pubkey,
+    /// Markets to index (comma-separated or repeated); default: every
+    /// market of the program on the node.
+    #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
+    markets: Vec<Pubkey>,
     #[arg(long, env = "ORDERBOOK_DATABASE_URL", default_value = CLUSTER_DB)]
     database_url: String,
+    /// Redis URL of the broker: publish every ingested batch to the market's stream.
+    #[arg(long, env = "ORDERBOOK_REDIS_URL", conflicts_with = "history")]
+    redis_url: Option<String>,
+    /// Serve Prometheus metrics (`/metrics`) on this address.
+    #[arg(long, env = "ORDERBOOK_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Transactions per database transaction.
     #[arg(long, default_value_t = orderbook_app::indexer::DEFAULT_BATCH_TXS)]
     batch_txs: usize,
@@ -47,41 +68,161 @@ pub async fn index(a: IndexArgs) -> Result<ExitCode> {
     let mut client = connect_db(&a.database_url).await?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx));
-    async fn go<C: Chain>(
-        ix: Indexer<C>,
-        client: &mut tokio_postgres::Client,
-        a: &IndexArgs,
-        shutdown: watch::Receiver<bool>,
-    ) -> Result<()> {
-        if a.once {
-            let s = ix.sync(client).await.context("indexing")?;
-            eprintln!(
-                "indexed {} transactions, {} new events{}",
-                s.transactions,
-                s.new_events,
-                if s.rescanned { " (after a rescan)" } else { "" }
-            );
-        } else {
-            ix.follow(client, Duration::from_millis(a.poll_ms), shutdown)
-                .await;
-        }
-        Ok(())
-    }
     match (&a.history, &a.rpc_url) {
         (Some(path), _) => {
             let chain = RecordedChain::load(path)
                 .with_context(|| format!("reading history {}", path.display()))?;
-            let mut ix = Indexer::new(Arc::new(chain), a.market);
-            ix.batch_txs = a.batch_txs;
-            ix.refresh_balances = false; // a recorded history has no accounts
-            go(ix, &mut client, &a, shutdown).await?;
+            // A recorded history has no accounts to read balances from.
+            once(Arc::new(chain), &a, &mut client, false).await?;
         }
-        (None, Some(url)) => {
-            let mut ix = Indexer::new(Arc::new(RpcChain::new(url)), a.market);
-            ix.batch_txs = a.batch_txs;
-            go(ix, &mut client, &a, shutdown).await?;
+        (None, Some(url)) if a.once => {
+            once(Arc::new(RpcChain::new(url)), &a, &mut client, true).await?
         }
+        (None, Some(url)) => follow(url, &a, shutdown).await?,
         (None, None) => bail!("give --rpc-url or --history"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Catch every market up once and report.
+async fn once<C: Chain>(
+    chain: Arc<C>,
+    a: &IndexArgs,
+    client: &mut tokio_postgres::Client,
+    refresh_balances: bool,
+) -> Result<()> {
+    for market in markets(chain.as_ref(), a).await? {
+        let mut ix = Indexer::new(chain.clone(), market);
+        ix.batch_txs = a.batch_txs;
+        ix.refresh_balances = refresh_balances;
+        let s = ix.sync(client).await.context("indexing")?;
+        eprintln!(
+            "{market}: indexed {} transactions, {} new events{}",
+            s.transactions,
+            s.new_events,
+            if s.rescanned { " (after a rescan)" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// Lead or stand by for every market until shut down.
+async fn follow(rpc_url: &str, a: &IndexArgs, shutdown: watch::Receiver<bool>) -> Result<()> {
+    let chain: Arc<dyn Chain> = Arc::new(RpcChain::new(rpc_url));
+    let markets = markets(chain.as_ref(), a).await?;
+    let metrics = FeedMetrics::new();
+    let sink = match &a.redis_url {
+        Some(url) => Some(
+            publisher::spawn(url, metrics.clone())
+                .await
+                .with_context(|| {
+                    format!("connecting to Redis at {url} (scripts/redis.sh starts it)")
+                })?,
+        ),
+        None => None,
+    };
+    if let Some(listen) = a.metrics_listen {
+        serve_metrics(listen, metrics.clone(), shutdown.clone()).await?;
+    }
+    let ws_url = match &a.ws_url {
+        Some(url) => url.clone(),
+        None => orderbook_chain::rpc::default_ws_url(rpc_url)?,
+    };
+    let poll = Duration::from_millis(a.poll_ms);
+    let mut tasks = spawn_indexers(
+        chain,
+        &markets,
+        Some(&ws_url),
+        &a.database_url,
+        poll,
+        sink,
+        &metrics,
+        &shutdown,
+    );
+    tasks.push(spawn_probes(
+        Some(RpcChain::new(rpc_url)),
+        a.database_url.clone(),
+        metrics,
+        shutdown,
+    ));
+    eprintln!("indexing {} market(s); Ctrl-C stops", markets.len());
+    for task in tasks {
+        let _ = task.await;
+    }
+    Ok(())
+}
+
+/// `--market`, or every market of the program on `chain`.
+async fn markets(chain: &dyn Chain, a: &IndexArgs) -> Result<Vec<Pubkey>> {
+    let markets = if a.markets.is_empty() {
+        discover(chain).await?
+    } else {
+        a.markets.clone()
+    };
+    if markets.is_empty() {
+        bail!(
+            "no market of program {} found; create one (orderbook-app demo) or pass --market",
+            orderbook::ID
+        );
+    }
+    Ok(markets)
+}
+
+/// One leader-or-standby indexer per market (and its PubSub wake-up),
+/// sending committed batches to `sink`.
+#[allow(clippy::too_many_arguments)]
+pub fn spawn_indexers(
+    chain: Arc<dyn Chain>,
+    markets: &[Pubkey],
+    ws_url: Option<&str>,
+    database_url: &str,
+    poll: Duration,
+    sink: Option<mpsc::Sender<Ingested>>,
+    metrics: &FeedMetrics,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    for market in markets {
+        let mut ix = Indexer::new(chain.clone(), *market).with_metrics(metrics.indexer.clone());
+        if let Some(sink) = &sink {
+            ix = ix.with_sink(sink.clone());
+        }
+        if let Some(ws_url) = ws_url {
+            tasks.push(tokio::spawn(orderbook_chain::rpc::wake_on_logs(
+                ws_url.to_string(),
+                *market,
+                ix.wake(),
+                shutdown.clone(),
+            )));
+        }
+        let (database_url, shutdown) = (database_url.to_string(), shutdown.clone());
+        tasks.push(tokio::spawn(async move {
+            ix.follow_as_leader(&database_url, poll, shutdown).await
+        }));
+    }
+    tasks
+}
+
+/// `GET /metrics` of an indexer without a feed.
+async fn serve_metrics(
+    listen: SocketAddr,
+    metrics: FeedMetrics,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding --metrics-listen {listen}"))?;
+    let app = Router::new().route("/metrics", get(move || async move { metrics.render() }));
+    tokio::spawn(async move {
+        let stop = async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
+            tracing::error!(error = %e, "metrics server stopped");
+        }
+    });
+    Ok(())
 }

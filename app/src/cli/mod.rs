@@ -2,14 +2,21 @@
 //! line and dispatches here.
 
 pub mod demo;
+pub mod feed;
 pub mod index;
 pub mod reconcile;
 pub mod run;
 
 use std::time::Duration;
 
+use anchor_lang::Discriminator;
+use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
+use orderbook::state::Market;
 use orderbook_app::db;
+use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_chain::Chain;
+use orderbook_chain::rpc::RpcChain;
 use tokio::sync::watch;
 
 /// The local node's JSON-RPC (as `solana-test-validator`'s).
@@ -36,4 +43,50 @@ pub fn stop_after(secs: Option<u64>, shutdown: watch::Sender<bool>) {
             let _ = shutdown.send(true);
         });
     }
+}
+
+/// Markets of the program on `chain`.
+async fn discover(chain: &dyn Chain) -> Result<Vec<Pubkey>> {
+    let disc: [u8; 8] = Market::DISCRIMINATOR
+        .try_into()
+        .expect("8-byte discriminator");
+    Ok(chain
+        .program_accounts(disc, None)
+        .await
+        .context("listing the program's markets")?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
+/// Seconds between probes of the node and the database.
+const PROBE_EVERY: Duration = Duration::from_secs(5);
+
+/// Keep `orderbook_node_up` / `orderbook_database_up` current until shutdown.
+pub fn spawn_probes(
+    rpc: Option<RpcChain>,
+    database_url: String,
+    metrics: FeedMetrics,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut database: Option<tokio_postgres::Client> = None;
+        while !*shutdown.borrow() {
+            if let Some(rpc) = &rpc {
+                metrics.indexer.node_up.set(rpc.slot().await.is_ok() as i64);
+            }
+            if database.as_ref().is_none_or(|c| c.is_closed()) {
+                database = db::connect(&database_url).await.ok();
+            }
+            let up = match &database {
+                Some(c) => c.simple_query("SELECT 1").await.is_ok(),
+                None => false,
+            };
+            metrics.indexer.database_up.set(up as i64);
+            tokio::select! {
+                _ = tokio::time::sleep(PROBE_EVERY) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    })
 }

@@ -7,26 +7,25 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anchor_lang::Discriminator;
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use orderbook::state::Market;
+use orderbook_app::broker::publisher;
+use orderbook_app::broker::replica::{Positions, Replica, position_of};
 use orderbook_app::db;
-use orderbook_app::feed::hub::{self, HubConfig};
+use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
 use orderbook_app::feed::limits::{FeedLimits, Guards};
 use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::rest::faucet::Faucet;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::web::WebOptions;
 use orderbook_app::feed::{self, AppState};
-use orderbook_app::indexer::Indexer;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use solana_signer::Signer;
 use tokio::sync::watch;
 
-use super::{CLUSTER_DB, LOCAL_RPC, connect_db, stop_after};
+use super::{CLUSTER_DB, LOCAL_RPC, connect_db, discover, spawn_probes, stop_after};
 
 #[derive(Args, Clone)]
 pub struct RunArgs {
@@ -48,21 +47,17 @@ pub struct RunArgs {
     /// Empty the database first (after the node was started with --reset).
     #[arg(long, env = "ORDERBOOK_RESET_DB")]
     reset_db: bool,
-    /// Address of the feed (HTTP, WebSocket, metrics).
-    #[arg(long, env = "ORDERBOOK_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    /// Redis URL of the broker (`redis://127.0.0.1:6379`): publish every
+    /// ingested batch to the market's stream and feed this process's
+    /// server from the streams, as `orderbook-app feed` replicas are.
+    #[arg(long, env = "ORDERBOOK_REDIS_URL")]
+    redis_url: Option<String>,
+    #[command(flatten)]
+    serve: ServeArgs,
     /// Indexer poll interval, milliseconds (the fallback: new transactions
     /// arrive through PubSub).
     #[arg(long, env = "ORDERBOOK_POLL_MS", default_value_t = 2_000)]
     poll_ms: u64,
-    /// Outgoing messages a WebSocket client may have queued before it is dropped.
-    #[arg(long, env = "ORDERBOOK_WS_QUEUE", default_value_t = hub::DEFAULT_QUEUE_CAPACITY)]
-    ws_queue: usize,
-    /// Seconds between WebSocket heartbeats.
-    #[arg(long, env = "ORDERBOOK_HEARTBEAT_SECS", default_value_t = 10)]
-    heartbeat_secs: u64,
-    #[command(flatten)]
-    limits: LimitArgs,
     #[command(flatten)]
     web: WebArgs,
     /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
@@ -145,6 +140,85 @@ impl WebArgs {
     }
 }
 
+/// Where and how the feed serves clients (`run` and `feed` alike).
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// Address of the feed (HTTP, WebSocket, metrics).
+    #[arg(long, env = "ORDERBOOK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Outgoing messages a WebSocket client may have queued before it is dropped.
+    #[arg(long, env = "ORDERBOOK_WS_QUEUE", default_value_t = hub::DEFAULT_QUEUE_CAPACITY)]
+    ws_queue: usize,
+    /// Seconds between WebSocket heartbeats.
+    #[arg(long, env = "ORDERBOOK_HEARTBEAT_SECS", default_value_t = 10)]
+    heartbeat_secs: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+impl ServeArgs {
+    /// Load each market's view from the database and start the hub over
+    /// them; returns the hub and where each view is.
+    pub async fn start_hub(
+        &self,
+        database_url: &str,
+        markets: &[Pubkey],
+        metrics: &FeedMetrics,
+    ) -> Result<(HubHandle, Positions)> {
+        let mut load = connect_db(database_url).await?;
+        let mut views = Vec::new();
+        for m in markets {
+            views.push(
+                MarketView::load(&mut load, *m)
+                    .await
+                    .with_context(|| format!("loading market {m} from the database"))?,
+            );
+        }
+        let positions = views.iter().map(|v| (v.market, position_of(v))).collect();
+        let config = HubConfig {
+            queue_capacity: self.ws_queue,
+            queue_bytes: self.limits.ws_queue_bytes,
+            heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
+        };
+        Ok((hub::spawn(views, config, metrics.clone()), positions))
+    }
+
+    /// The server's shared state.
+    pub fn state(
+        &self,
+        hub: HubHandle,
+        database_url: &str,
+        chain: Option<Arc<dyn Chain>>,
+        metrics: FeedMetrics,
+        web: WebOptions,
+    ) -> Result<AppState> {
+        Ok(AppState {
+            hub,
+            db: orderbook_app::db::pool(database_url, self.limits.db_pool.max(1))?,
+            guards: Guards::new(self.limits.limits()),
+            chain,
+            metrics,
+            web: Arc::new(web),
+        })
+    }
+
+    /// Bind `listen` and serve `state` until `shutdown`.
+    pub async fn serve(
+        &self,
+        state: AppState,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<tokio::task::JoinHandle<()>> {
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .with_context(|| format!("binding the feed on {}", self.listen))?;
+        Ok(tokio::spawn(async move {
+            if let Err(e) = feed::serve(listener, state, shutdown).await {
+                tracing::error!(error = %e, "feed server stopped");
+            }
+        }))
+    }
+}
+
 /// What one client may cost the feed (see `feed::limits`).
 #[derive(Args, Clone, Debug)]
 struct LimitArgs {
@@ -187,26 +261,13 @@ impl LimitArgs {
     }
 }
 
-/// Markets of the program on `chain`.
-async fn discover(chain: &dyn Chain) -> Result<Vec<Pubkey>> {
-    let disc: [u8; 8] = Market::DISCRIMINATOR
-        .try_into()
-        .expect("8-byte discriminator");
-    Ok(chain
-        .program_accounts(disc, None)
-        .await
-        .context("listing the program's markets")?
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect())
-}
-
 struct Running {
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Start an indexer per market feeding the hub, and the feed server.
+/// Start an indexer per market (each leads its market or stands by), the
+/// hub fed in process or, with a broker, from the streams, and the server.
 async fn start_pipeline(
     a: &RunArgs,
     ws_url: Option<&str>,
@@ -216,58 +277,38 @@ async fn start_pipeline(
     shutdown: watch::Receiver<bool>,
 ) -> Result<(AppState, Vec<tokio::task::JoinHandle<()>>)> {
     let (db_url, metrics) = (a.database_url.as_str(), FeedMetrics::new());
-    let mut views = Vec::new();
-    let mut load = connect_db(db_url).await?;
-    for m in markets {
-        views.push(
-            MarketView::load(&mut load, *m)
-                .await
-                .with_context(|| format!("loading market {m} from the database"))?,
-        );
-    }
-    let hub = hub::spawn(
-        views,
-        HubConfig {
-            queue_capacity: a.ws_queue,
-            queue_bytes: a.limits.ws_queue_bytes,
-            heartbeat: Duration::from_secs(a.heartbeat_secs.max(1)),
-        },
-        metrics.clone(),
-    );
+    let (hub, positions) = a.serve.start_hub(db_url, markets, &metrics).await?;
     let mut tasks = Vec::new();
-    for m in markets {
-        let mut client = connect_db(db_url).await?;
-        let ix = Indexer::new(chain.clone(), *m).with_sink(hub.ingest_sender());
-        if let Some(ws_url) = ws_url {
-            tasks.push(tokio::spawn(orderbook_chain::rpc::wake_on_logs(
-                ws_url.to_string(),
-                *m,
-                ix.wake(),
-                shutdown.clone(),
-            )));
+    let sink = match &a.redis_url {
+        None => hub.ingest_sender(),
+        Some(redis_url) => {
+            let replica = Replica {
+                redis_url: redis_url.clone(),
+                database_url: db_url.to_string(),
+                hub: hub.clone(),
+                metrics: metrics.clone(),
+            };
+            tasks.push(tokio::spawn(replica.follow(positions, shutdown.clone())));
+            publisher::spawn(redis_url, metrics.clone())
+                .await
+                .with_context(|| {
+                    format!("connecting to Redis at {redis_url} (scripts/redis.sh starts it)")
+                })?
         }
-        let (poll, sd) = (Duration::from_millis(a.poll_ms), shutdown.clone());
-        tasks.push(tokio::spawn(async move {
-            ix.follow(&mut client, poll, sd).await
-        }));
-    }
-    let state = AppState {
-        hub,
-        db: orderbook_app::db::pool(db_url, a.limits.db_pool.max(1))?,
-        guards: Guards::new(a.limits.limits()),
-        chain: Some(chain),
-        metrics,
-        web: Arc::new(web),
     };
-    let listener = tokio::net::TcpListener::bind(a.listen)
-        .await
-        .with_context(|| format!("binding the feed on {}", a.listen))?;
-    let (feed_state, feed_shutdown) = (state.clone(), shutdown.clone());
-    tasks.push(tokio::spawn(async move {
-        if let Err(e) = feed::serve(listener, feed_state, feed_shutdown).await {
-            tracing::error!(error = %e, "feed server stopped");
-        }
-    }));
+    let poll = Duration::from_millis(a.poll_ms);
+    tasks.extend(super::index::spawn_indexers(
+        chain.clone(),
+        markets,
+        ws_url,
+        db_url,
+        poll,
+        Some(sink),
+        &metrics,
+        &shutdown,
+    ));
+    let state = a.serve.state(hub, db_url, Some(chain), metrics, web)?;
+    tasks.push(a.serve.serve(state.clone(), shutdown).await?);
     Ok((state, tasks))
 }
 
@@ -316,7 +357,14 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
         );
     }
     let (pipe_tx, pipe_rx) = watch::channel(false);
-    let (state, tasks) = start_pipeline(&a, Some(&ws_url), chain, &markets, web, pipe_rx).await?;
+    let (state, mut tasks) =
+        start_pipeline(&a, Some(&ws_url), chain, &markets, web, pipe_rx.clone()).await?;
+    tasks.push(spawn_probes(
+        Some(RpcChain::new(&a.rpc_url)),
+        a.database_url.clone(),
+        state.metrics.clone(),
+        pipe_rx,
+    ));
     announce(&a, &markets);
     status_loop(&a, &state, shutdown).await;
     stop(Running {
@@ -348,10 +396,10 @@ async fn stop(running: Running) {
 }
 
 fn announce(a: &RunArgs, markets: &[Pubkey]) {
-    let base = format!("http://{}", a.listen);
+    let base = format!("http://{}", a.serve.listen);
     eprintln!();
     eprintln!("  web page     {base}/");
-    eprintln!("  WebSocket    ws://{}/ws", a.listen);
+    eprintln!("  WebSocket    ws://{}/ws", a.serve.listen);
     eprintln!("  REST         {base}/api/markets");
     for m in markets {
         eprintln!("               {base}/api/markets/{m}/depth");

@@ -65,3 +65,13 @@ pub async fn position(
         signature.parse().ok().map(|s| (r.get::<_, i64>(0), s))
     }))
 }
+
+/// Every market with an ingest cursor (at least one event stored), in key order.
+pub async fn markets(db: &impl GenericClient) -> Result<Vec<String>, DbError> {
+    Ok(db
+        .query("SELECT market FROM ingest_cursor ORDER BY market", &[])
+        .await?
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect())
+}

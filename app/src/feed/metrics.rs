@@ -1,7 +1,8 @@
-//! Prometheus metrics of the feed and the indexer, on one registry served at
-//! `/metrics`.
+//! Prometheus metrics of the feed, the indexer and the broker between
+//! them, on one registry served at `/metrics` (`ops/prometheus/alerts.yml`
+//! alerts on them).
 
-use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
 #[derive(Clone)]
 pub struct FeedMetrics {
@@ -16,6 +17,104 @@ pub struct FeedMetrics {
     pub rate_limited: IntCounterVec,
     pub refused_connections: IntCounter,
     pub http_requests: IntCounterVec,
+    /// Batches appended to a market's stream.
+    pub broker_published: IntCounter,
+    /// Batches the stream already held (Redis refused the ID).
+    pub broker_refused: IntCounter,
+    /// Batches not published (Redis unreachable).
+    pub broker_failures: IntCounter,
+    /// Stream reads that failed (replica side).
+    pub broker_read_failures: IntCounter,
+    /// Stream entries that did not continue a replica's view.
+    pub replica_gaps: IntCounter,
+    /// Market views reloaded from PostgreSQL.
+    pub replica_reloads: IntCounter,
+    pub indexer: IndexerMetrics,
+}
+
+/// What an operator watches of the indexers, per market.
+#[derive(Clone)]
+pub struct IndexerMetrics {
+    /// 1 while this process leads the market's indexing.
+    pub leading: IntGaugeVec,
+    /// The last event sequence number ingested.
+    pub seq: IntGaugeVec,
+    /// The slot of the last transaction ingested.
+    pub slot: IntGaugeVec,
+    /// The slot of the newest transaction the chain lists for the market.
+    pub chain_slot: IntGaugeVec,
+    /// Unix time of the last sync that ended without an error.
+    pub last_sync: IntGaugeVec,
+    /// Sequence gaps met (each answered by re-reading the market's history).
+    pub gaps: IntCounterVec,
+    pub sync_failures: IntCounterVec,
+    /// 1 when the last health probe of the node / the database answered.
+    pub node_up: IntGauge,
+    pub database_up: IntGauge,
+}
+
+impl IndexerMetrics {
+    fn register(registry: &Registry) -> Self {
+        let gauge = |n: &str, h: &str| {
+            let g = IntGaugeVec::new(Opts::new(n, h), &["market"]).expect("valid metric");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("unique metric");
+            g
+        };
+        let counter = |n: &str, h: &str| {
+            let c = IntCounterVec::new(Opts::new(n, h), &["market"]).expect("valid metric");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("unique metric");
+            c
+        };
+        let up = |n: &str, h: &str| {
+            let g = IntGauge::new(n, h).expect("valid metric");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("unique metric");
+            g
+        };
+        Self {
+            leading: gauge(
+                "orderbook_indexer_leading",
+                "1 while this process leads the market's indexing",
+            ),
+            seq: gauge(
+                "orderbook_indexer_seq",
+                "Last event sequence number ingested",
+            ),
+            slot: gauge(
+                "orderbook_indexer_slot",
+                "Slot of the last transaction ingested",
+            ),
+            chain_slot: gauge(
+                "orderbook_indexer_chain_slot",
+                "Slot of the newest transaction the chain lists for the market",
+            ),
+            last_sync: gauge(
+                "orderbook_indexer_last_sync_timestamp_seconds",
+                "Unix time of the last sync that ended without an error",
+            ),
+            gaps: counter(
+                "orderbook_indexer_gaps_total",
+                "Sequence gaps met (the market's history re-read)",
+            ),
+            sync_failures: counter(
+                "orderbook_indexer_sync_failures_total",
+                "Syncs that ended with an error",
+            ),
+            node_up: up(
+                "orderbook_node_up",
+                "1 when the last probe of the node's JSON-RPC answered",
+            ),
+            database_up: up(
+                "orderbook_database_up",
+                "1 when the last probe of PostgreSQL answered",
+            ),
+        }
+    }
 }
 
 impl Default for FeedMetrics {
@@ -90,6 +189,31 @@ impl FeedMetrics {
                 "orderbook_ws_refused_connections_total",
                 "WebSocket upgrades refused by the connection limits",
             ),
+            broker_published: counter(
+                "orderbook_broker_published_total",
+                "Ingested batches appended to a market's Redis stream",
+            ),
+            broker_refused: counter(
+                "orderbook_broker_refused_total",
+                "Batches the stream already held (duplicate sequence refused by Redis)",
+            ),
+            broker_failures: counter(
+                "orderbook_broker_publish_failures_total",
+                "Batches not published because Redis did not answer",
+            ),
+            broker_read_failures: counter(
+                "orderbook_broker_read_failures_total",
+                "Failed stream reads of a feed replica",
+            ),
+            replica_gaps: counter(
+                "orderbook_replica_gaps_total",
+                "Stream entries that did not continue a replica's view",
+            ),
+            replica_reloads: counter(
+                "orderbook_replica_reloads_total",
+                "Market views a feed replica reloaded from PostgreSQL",
+            ),
+            indexer: IndexerMetrics::register(&registry),
             rate_limited,
             http_requests,
             registry,

@@ -363,4 +363,12 @@ impl RpcChain {
             .await
             .map_err(rpc)
     }
+
+    /// The node's current slot at the chain's commitment (`getSlot`).
+    pub async fn slot(&self) -> Result<u64, ChainError> {
+        self.client
+            .get_slot_with_commitment(self.commitment)
+            .await
+            .map_err(rpc)
+    }
 }

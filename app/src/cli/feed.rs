@@ -1,0 +1,98 @@
+//! `orderbook-app feed`: a feed replica. It indexes nothing: its views are
+//! loaded from PostgreSQL and advanced from the broker's streams (see
+//! `orderbook_app::broker::replica`), so any number can serve one market's
+//! readers behind a load balancer while `orderbook-app index` (or `run
+//! --redis-url`) indexes.
+
+use std::process::ExitCode;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use orderbook_app::broker::replica::Replica;
+use orderbook_app::db;
+use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::feed::web::WebOptions;
+use tokio::sync::watch;
+
+use super::run::ServeArgs;
+use super::{CLUSTER_DB, connect_db, spawn_probes, stop_after};
+
+#[derive(Args)]
+pub struct FeedArgs {
+    /// Redis URL of the broker the indexers publish to.
+    #[arg(
+        long,
+        env = "ORDERBOOK_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379"
+    )]
+    redis_url: String,
+    /// PostgreSQL connection string of the indexers' database.
+    #[arg(long, env = "ORDERBOOK_DATABASE_URL", default_value = CLUSTER_DB)]
+    database_url: String,
+    /// Markets to serve (comma-separated); default: every market indexed so far.
+    #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
+    markets: Vec<Pubkey>,
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
+    #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
+    run_for_secs: Option<u64>,
+}
+
+pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx.clone()));
+    stop_after(a.run_for_secs, shutdown_tx);
+    let markets = markets(&a).await?;
+    let metrics = FeedMetrics::new();
+    let (hub, positions) = a
+        .serve
+        .start_hub(&a.database_url, &markets, &metrics)
+        .await?;
+    let replica = Replica {
+        redis_url: a.redis_url.clone(),
+        database_url: a.database_url.clone(),
+        hub: hub.clone(),
+        metrics: metrics.clone(),
+    };
+    let mut tasks = vec![tokio::spawn(replica.follow(positions, shutdown.clone()))];
+    tasks.push(spawn_probes(
+        None,
+        a.database_url.clone(),
+        metrics.clone(),
+        shutdown.clone(),
+    ));
+    // A replica builds no transactions (no chain): `/api/tx/*` answer 503.
+    let state = a
+        .serve
+        .state(hub, &a.database_url, None, metrics, WebOptions::default())?;
+    tasks.push(a.serve.serve(state, shutdown).await?);
+    eprintln!(
+        "feed replica: {} market(s) on http://{} (ws://{}/ws) from {}; Ctrl-C stops",
+        markets.len(),
+        a.serve.listen,
+        a.serve.listen,
+        a.redis_url
+    );
+    for task in tasks {
+        let _ = task.await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--market`, or every market the database has indexed.
+async fn markets(a: &FeedArgs) -> Result<Vec<Pubkey>> {
+    if !a.markets.is_empty() {
+        return Ok(a.markets.clone());
+    }
+    let client = connect_db(&a.database_url).await?;
+    let stored = db::cursor::markets(&client)
+        .await
+        .context("listing indexed markets")?;
+    let markets: Vec<Pubkey> = stored.iter().filter_map(|m| m.parse().ok()).collect();
+    if markets.is_empty() {
+        bail!("no market indexed in the database yet; start an indexer first or pass --market");
+    }
+    Ok(markets)
+}

@@ -1,0 +1,82 @@
+//! One indexer leads per market; the others stand by.
+//!
+//! Leadership is a PostgreSQL session advisory lock taken on the very
+//! connection the indexer writes through. When the leader dies its session
+//! ends and PostgreSQL releases the lock at once, so a follower blocked in
+//! `pg_advisory_lock` takes over without polling. A leader cut off from the
+//! database loses the lock together with its only way to write, so two
+//! indexers never write one market at the same time; and ingestion is
+//! idempotent per `(market, seq)` in any case, so the new leader resumes
+//! from the stored cursor with nothing lost or stored twice.
+
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use tokio::sync::watch;
+use tokio_postgres::Client;
+
+use crate::db::{self, DbError};
+
+/// The advisory lock class of indexer leadership (the first key of the
+/// two-key form; the second is derived from the market).
+const LOCK_CLASS: i32 = 0x0b0c_1d3e;
+/// Wait before reconnecting after the database went away.
+const RECONNECT: Duration = Duration::from_millis(500);
+
+/// The second lock key of `market`: its first four bytes.
+fn lock_key(market: &Pubkey) -> i32 {
+    let bytes = market.to_bytes();
+    i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+}
+
+/// Block until this session leads `market` (true) or `shutdown` (false).
+pub async fn acquire(
+    client: &Client,
+    market: &Pubkey,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<bool, DbError> {
+    let (class, key) = (LOCK_CLASS, lock_key(market));
+    if client
+        .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&class, &key])
+        .await?
+        .get::<_, bool>(0)
+    {
+        return Ok(true);
+    }
+    tracing::info!(%market, "another indexer leads this market; standing by");
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&class, &key];
+    tokio::select! {
+        locked = client.execute("SELECT pg_advisory_lock($1, $2)", &params) => {
+            locked?;
+            tracing::info!(%market, "leading: the previous leader is gone");
+            Ok(true)
+        }
+        _ = shutdown.wait_for(|stop| *stop) => Ok(false),
+    }
+}
+
+/// A connection to `database_url` that leads `market`, retried until it
+/// does or `shutdown`.
+pub async fn lead(
+    database_url: &str,
+    market: &Pubkey,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Option<Client> {
+    while !*shutdown.borrow() {
+        match db::connect(database_url).await {
+            Ok(client) => match acquire(&client, market, shutdown).await {
+                Ok(true) => return Some(client),
+                Ok(false) => return None,
+                Err(e) => {
+                    tracing::warn!(%market, error = %e, "waiting for leadership failed; retrying")
+                }
+            },
+            Err(e) => tracing::warn!(%market, error = %e, "PostgreSQL unreachable; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(RECONNECT) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    None
+}

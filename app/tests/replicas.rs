@@ -1,0 +1,577 @@
+//! The replicated read side end to end, every server a separate process over
+//! loopback: an `orderbook-node`, Redis, two `orderbook-app index` processes
+//! (one leads, one stands by) publishing to the broker, and two
+//! `orderbook-app feed` replicas; the test trades on the node and runs
+//! WebSocket clients split across the replicas.
+//!
+//! Mid-trading the leading indexer is SIGKILLed, then one replica (clients
+//! reconnect to the other, and to it once it is back), then Redis is killed
+//! and restarted empty. At the end every client's L2 and L3 equal the chain's
+//! book, no client ever saw a delta that skipped events or repeated a trade
+//! of its subscription, each holds every fill since its first (merged by
+//! sequence number across its connections),
+//! the database holds every event exactly once, and the stream never
+//! carried one sequence twice.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anchor_lang::prelude::Pubkey;
+use futures_util::{SinkExt, StreamExt};
+use orderbook_app::broker;
+use orderbook_app::db::ScratchDb;
+use orderbook_app::demo::Demo;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_client::accounts;
+use orderbook_keeper::{Keeper, KeeperConfig};
+use orderbook_service::process::{KilledOnDrop, free_port, wait_until};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+
+const APP: &str = env!("CARGO_BIN_EXE_orderbook-app");
+/// WebSocket clients, split across the two replicas.
+const CLIENTS: usize = 6;
+/// The book a client rebuilt: `(side, price)` -> lots, order id -> (side, price, trader, lots).
+type L2 = BTreeMap<(String, u64), u64>;
+type L3 = BTreeMap<u64, (String, u64, u32, u64)>;
+
+/// A Redis server of this test's own (so it can be killed), no persistence.
+fn spawn_redis(port: u16) -> KilledOnDrop {
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server installed (scripts/redis.sh installs it)");
+    KilledOnDrop(child)
+}
+
+async fn redis_ready(port: u16) {
+    wait_until("redis-server", || async move {
+        let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}")) else {
+            return false;
+        };
+        match client.get_multiplexed_async_connection().await {
+            Ok(mut c) => redis::cmd("PING")
+                .query_async::<String>(&mut c)
+                .await
+                .is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await
+    .unwrap();
+}
+
+struct Topology {
+    rpc_url: String,
+    ws_url: String,
+    database_url: String,
+    redis_url: String,
+    market: Pubkey,
+}
+
+impl Topology {
+    /// An indexer process; its metrics on `metrics_port`.
+    fn indexer(&self, metrics_port: u16) -> KilledOnDrop {
+        let child = Command::new(APP)
+            .args(["index", "--poll-ms", "100", "--batch-txs", "4"])
+            .args(["--rpc-url", &self.rpc_url, "--ws-url", &self.ws_url])
+            .args(["--database-url", &self.database_url])
+            .args(["--redis-url", &self.redis_url])
+            .args(["--market", &self.market.to_string()])
+            .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        KilledOnDrop(child)
+    }
+
+    /// A feed replica on `port`.
+    async fn replica(&self, port: u16) -> KilledOnDrop {
+        let child = Command::new(APP)
+            .args(["feed", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--heartbeat-secs", "1"])
+            .args(["--database-url", &self.database_url])
+            .args(["--redis-url", &self.redis_url])
+            .args(["--market", &self.market.to_string()])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr = format!("127.0.0.1:{port}");
+        wait_until("orderbook-app feed", || async {
+            tokio::net::TcpStream::connect(&addr).await.is_ok()
+        })
+        .await
+        .unwrap();
+        KilledOnDrop(child)
+    }
+}
+
+/// Whether the indexer serving metrics on `port` leads `market`.
+async fn leads(port: u16, market: &Pubkey) -> bool {
+    let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await else {
+        return false;
+    };
+    let text = r.text().await.unwrap_or_default();
+    text.contains(&format!(
+        "orderbook_indexer_leading{{market=\"{market}\"}} 1"
+    ))
+}
+
+/// What one client saw and rebuilt.
+#[derive(Default)]
+struct Seen {
+    l2: L2,
+    l3: L3,
+    /// Trades by market sequence number, over every connection.
+    trades: BTreeMap<u64, Value>,
+    /// The newest trade of the current subscription (its snapshot's, then
+    /// each delta's): a delta's trades must all be newer.
+    newest_trade: Option<u64>,
+    /// Each channel's `seq`.
+    seqs: BTreeMap<String, u64>,
+    /// Deltas whose `prev_seq` was past the client's state (events skipped).
+    gaps: Vec<String>,
+    /// Trades a delta delivered again within one subscription.
+    duplicates: Vec<u64>,
+    deltas: usize,
+    reconnects: usize,
+}
+
+impl Seen {
+    fn apply(&mut self, m: &Value) {
+        let channel = m["channel"].as_str().unwrap_or_default().to_string();
+        let seq = m["seq"].as_u64().unwrap();
+        let data = &m["data"];
+        if m["type"] == "snapshot" {
+            self.seqs.insert(channel.clone(), seq);
+            self.apply_snapshot(&channel, data);
+            return;
+        }
+        let mine = self.seqs[&channel];
+        let prev = m["prev_seq"].as_u64().unwrap();
+        if seq <= mine {
+            return;
+        }
+        if prev > mine {
+            self.gaps
+                .push(format!("{channel}: at {mine}, delta {prev}..{seq}"));
+        }
+        self.seqs.insert(channel.clone(), seq);
+        self.deltas += 1;
+        match channel.as_str() {
+            "l2" => {
+                for level in data["levels"].as_array().unwrap() {
+                    self.put_level(level, level["side"].as_str().unwrap());
+                }
+            }
+            "l3" => {
+                for order in data["orders"].as_array().unwrap() {
+                    self.put_order(order);
+                }
+            }
+            "trades" => {
+                for trade in data["trades"].as_array().unwrap() {
+                    let trade_seq = trade["seq"].as_u64().unwrap();
+                    if self.newest_trade.is_some_and(|newest| trade_seq <= newest) {
+                        self.duplicates.push(trade_seq);
+                    }
+                    self.newest_trade = Some(trade_seq);
+                    self.trades.insert(trade_seq, trade.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_snapshot(&mut self, channel: &str, data: &Value) {
+        match channel {
+            "l2" => {
+                self.l2.clear();
+                for (side, key) in [("bid", "bids"), ("ask", "asks")] {
+                    for level in data[key].as_array().unwrap() {
+                        self.put_level(level, side);
+                    }
+                }
+            }
+            "l3" => {
+                self.l3.clear();
+                for order in data["orders"].as_array().unwrap() {
+                    self.put_order(order);
+                }
+            }
+            // A new subscription's snapshot repeats trades an earlier
+            // connection delivered: merged by sequence number.
+            "trades" => {
+                self.newest_trade = None;
+                for trade in data["trades"].as_array().unwrap() {
+                    let trade_seq = trade["seq"].as_u64().unwrap();
+                    self.newest_trade = self.newest_trade.max(Some(trade_seq));
+                    self.trades.insert(trade_seq, trade.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn put_level(&mut self, level: &Value, side: &str) {
+        let key = (side.to_string(), level["price"].as_u64().unwrap());
+        match level["base_lots"].as_u64().unwrap() {
+            0 => self.l2.remove(&key),
+            lots => self.l2.insert(key, lots),
+        };
+    }
+
+    fn put_order(&mut self, o: &Value) {
+        let id = o["order_id"].as_u64().unwrap();
+        match o["base_lots"].as_u64().unwrap() {
+            0 => self.l3.remove(&id),
+            lots => self.l3.insert(
+                id,
+                (
+                    o["side"].as_str().unwrap().to_string(),
+                    o["price"].as_u64().unwrap(),
+                    o["trader_id"].as_u64().unwrap() as u32,
+                    lots,
+                ),
+            ),
+        };
+    }
+}
+
+/// A client: subscribes l2, l3 and trades on `ports[first]`, and after any
+/// disconnect on the same replica or, failing that, the other.
+async fn client(
+    ports: [u16; 2],
+    first: usize,
+    market: Pubkey,
+    seen: Arc<Mutex<Seen>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut attempt = 0;
+    while !*stop.borrow() {
+        let port = ports[(first + attempt) % 2];
+        attempt += 1;
+        let Ok((mut ws, _)) =
+            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/ws")).await
+        else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        // Connected: the next disconnect retries this replica first.
+        attempt -= 1;
+        seen.lock().unwrap().reconnects += 1;
+        for channel in ["l2", "l3", "trades"] {
+            let sub = json!({"op": "subscribe", "market": market.to_string(), "channel": channel});
+            if ws
+                .send(Message::Text(sub.to_string().into()))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        loop {
+            let next = tokio::select! {
+                m = tokio::time::timeout(Duration::from_secs(5), ws.next()) => m,
+                _ = stop.changed() => return,
+            };
+            let Ok(Some(Ok(Message::Text(text)))) = next else {
+                if matches!(next, Ok(Some(Ok(_)))) {
+                    continue;
+                }
+                break; // closed, failed or silent: reconnect
+            };
+            let m: Value = serde_json::from_str(text.as_str()).unwrap();
+            if m["type"] == "snapshot" || m["type"] == "delta" {
+                seen.lock().unwrap().apply(&m);
+            }
+        }
+        attempt += 1; // the same replica failed: the other first
+    }
+}
+
+async fn chain_book(chain: &RpcChain, bids: &Pubkey, asks: &Pubkey) -> (L2, L3) {
+    use orderbook_chain::Chain;
+    let (mut l2, mut l3) = (L2::new(), L3::new());
+    for key in [bids, asks] {
+        let account = chain.account(key).await.unwrap().unwrap();
+        let book = accounts::book(&account.data).unwrap();
+        let side = if book.side as u8 == 0 { "bid" } else { "ask" };
+        for o in book.orders {
+            *l2.entry((side.to_string(), o.price)).or_default() += o.base_lots;
+            l3.insert(
+                o.order_id,
+                (side.to_string(), o.price, o.trader_id, o.base_lots),
+            );
+        }
+    }
+    (l2, l3)
+}
+
+/// Wait until the indexers stored event `seq`.
+async fn database_reaches(db: &tokio_postgres::Client, market: &Pubkey, seq: u64) {
+    let started = Instant::now();
+    loop {
+        let stored = orderbook_app::db::cursor::last_seq(db, &market.to_string())
+            .await
+            .unwrap();
+        if stored == Some(seq) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the database at {stored:?}, the chain at {seq}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Wait until every client's `l3` is at `seq`.
+async fn clients_reach(seen: &[Arc<Mutex<Seen>>], seq: u64, within: Duration) {
+    let started = Instant::now();
+    loop {
+        let behind: Vec<Option<u64>> = seen
+            .iter()
+            .map(|s| s.lock().unwrap().seqs.get("l3").copied())
+            .filter(|at| *at != Some(seq))
+            .collect();
+        if behind.is_empty() {
+            return;
+        }
+        assert!(
+            started.elapsed() < within,
+            "clients at {behind:?}, the chain at {seq}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates() {
+    // The node, a market, and traders + keeper running in this process.
+    let ledger = tempfile::tempdir().unwrap();
+    let node =
+        common::spawn_node(ledger.path(), (free_port().unwrap(), free_port().unwrap())).await;
+    let chain = Arc::new(RpcChain::new(&node.rpc_url));
+    let payer = solana_keypair::Keypair::new();
+    chain
+        .airdrop(&solana_signer::Signer::pubkey(&payer), 1_000_000_000_000)
+        .await
+        .unwrap();
+    let mut demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
+        .await
+        .unwrap();
+    let keys = demo.market.keys;
+    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_replicas")
+        .await
+        .unwrap();
+    let redis_port = free_port().unwrap();
+    let mut redis_server = spawn_redis(redis_port);
+    redis_ready(redis_port).await;
+    let topology = Topology {
+        rpc_url: node.rpc_url.clone(),
+        ws_url: node.ws_url.clone(),
+        database_url: sdb.url.clone(),
+        redis_url: format!("redis://127.0.0.1:{redis_port}"),
+        market: keys.market,
+    };
+
+    // Two indexers: the first leads, the second stands by.
+    let metrics_ports = [free_port().unwrap(), free_port().unwrap()];
+    let mut indexers = vec![Some(topology.indexer(metrics_ports[0]))];
+    wait_until("the first indexer leading", || {
+        leads(metrics_ports[0], &keys.market)
+    })
+    .await
+    .unwrap();
+    indexers.push(Some(topology.indexer(metrics_ports[1])));
+    let feed_ports = [free_port().unwrap(), free_port().unwrap()];
+    let mut replicas = vec![
+        Some(topology.replica(feed_ports[0]).await),
+        Some(topology.replica(feed_ports[1]).await),
+    ];
+
+    let (stop_trading, trading) = watch::channel(false);
+    let mut keeper = Keeper::new(
+        chain.clone(),
+        payer,
+        KeeperConfig {
+            markets: vec![keys.market],
+            poll: Duration::from_millis(100),
+            ..KeeperConfig::default()
+        },
+    );
+    let keeper_task = {
+        let trading = trading.clone();
+        tokio::spawn(async move { keeper.run(trading).await })
+    };
+    let demo_task = tokio::spawn(async move {
+        demo.run(Duration::from_millis(40), trading).await;
+        demo
+    });
+    let (stop_clients, clients_stop) = watch::channel(false);
+    let seen: Vec<Arc<Mutex<Seen>>> = (0..CLIENTS).map(|_| Arc::default()).collect();
+    let client_tasks: Vec<_> = seen
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            tokio::spawn(client(
+                feed_ports,
+                i % 2,
+                keys.market,
+                s.clone(),
+                clients_stop.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        seen.iter().all(|s| s.lock().unwrap().deltas > 0),
+        "every client receives deltas"
+    );
+
+    // 1. The leading indexer dies mid-ingest; the standby takes over.
+    drop(indexers[0].take());
+    let failover = Instant::now();
+    wait_until("the standby leading", || {
+        leads(metrics_ports[1], &keys.market)
+    })
+    .await
+    .unwrap();
+    eprintln!("standby leads {:?} after the kill", failover.elapsed());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // 2. A replica dies; its clients move to the other; it comes back.
+    drop(replicas[0].take());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    replicas[0] = Some(topology.replica(feed_ports[0]).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // 3. Redis dies and comes back empty.
+    drop(redis_server);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    redis_server = spawn_redis(redis_port);
+    redis_ready(redis_port).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // Trading stops; every client converges on the chain.
+    let _ = stop_trading.send(true);
+    let demo = demo_task.await.unwrap();
+    keeper_task.await.unwrap();
+    assert!(demo.sent > 50, "the demo traded: {}", demo.sent);
+    let final_seq = common::chain_seq(&chain, &keys.market).await;
+    database_reaches(&check, &keys.market, final_seq).await;
+    clients_reach(&seen, final_seq + 1, Duration::from_secs(30)).await;
+    let (l2, l3) = chain_book(&chain, &keys.bids, &keys.asks).await;
+    let fills = fills(&check, &keys.market).await;
+    for (i, s) in seen.iter().enumerate() {
+        let s = s.lock().unwrap();
+        assert!(
+            s.gaps.is_empty(),
+            "client {i} saw deltas skip events: {:?}",
+            s.gaps
+        );
+        assert!(
+            s.duplicates.is_empty(),
+            "client {i} got trades twice: {:?}",
+            s.duplicates
+        );
+        assert_eq!(s.l3, l3, "client {i}'s L3");
+        assert_eq!(s.l2, l2, "client {i}'s L2");
+        // Its trades are the database's fills from its first on, none missing.
+        let first = *s.trades.keys().next().expect("trades seen");
+        let expected: Vec<u64> = fills.iter().copied().filter(|seq| *seq >= first).collect();
+        assert_eq!(
+            s.trades.keys().copied().collect::<Vec<_>>(),
+            expected,
+            "client {i}'s trades"
+        );
+        assert!(s.reconnects >= 1);
+    }
+    let moved = seen
+        .iter()
+        .filter(|s| s.lock().unwrap().reconnects > 1)
+        .count();
+    assert!(
+        moved >= CLIENTS / 2,
+        "the killed replica's clients reconnected: {moved}"
+    );
+
+    // The database holds every event once.
+    let (count, distinct, max): (i64, i64, i64) = {
+        let row = check
+            .query_one(
+                "SELECT count(*), count(DISTINCT seq), coalesce(max(seq), -1) FROM events WHERE market = $1",
+                &[&keys.market.to_string()],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1), row.get(2))
+    };
+    assert_eq!(
+        (count, distinct, max),
+        (final_seq as i64 + 1, final_seq as i64 + 1, final_seq as i64)
+    );
+    assert_stream_never_repeats(&topology.redis_url, &keys.market).await;
+
+    let _ = stop_clients.send(true);
+    for task in client_tasks {
+        let _ = task.await;
+    }
+    drop((replicas, indexers, redis_server));
+    sdb.drop(check).await;
+}
+
+/// Market sequence numbers of the stored fills, in order.
+async fn fills(db: &tokio_postgres::Client, market: &Pubkey) -> Vec<u64> {
+    db.query(
+        "SELECT seq FROM fills WHERE market = $1 ORDER BY seq",
+        &[&market.to_string()],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<_, i64>(0) as u64)
+    .collect()
+}
+
+/// Each entry of the (restarted) stream starts after the previous one ended.
+async fn assert_stream_never_repeats(redis_url: &str, market: &Pubkey) {
+    let client = redis::Client::open(redis_url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(broker::stream_key(market))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        !reply.ids.is_empty(),
+        "batches were published after the restart"
+    );
+    let mut next = 0;
+    for entry in reply.ids {
+        let Some(redis::Value::BulkString(bytes)) = entry.map.get("batch") else {
+            panic!("entry {} without a batch", entry.id);
+        };
+        let batch = broker::decode(bytes).unwrap();
+        let first = batch.events[0].seq;
+        assert!(first >= next, "entry {} repeats sequence {first}", entry.id);
+        next = broker::seq_after(&batch).unwrap();
+        assert_eq!(
+            broker::seq_of_id(&entry.id),
+            Some(next),
+            "the ID is the batch's sequence"
+        );
+    }
+}
