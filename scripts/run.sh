@@ -8,9 +8,16 @@
 #   orderbook-keeper   cranks the markets (its keypair funded by the node's faucet)
 #   orderbook-app run  the indexer (into PostgreSQL, following PubSub) and the feed on :8080
 #
+# With --feed-replicas N (N >= 2) the read side is replicated as in
+# production: Redis (scripts/redis.sh) carries every indexed batch; `run
+# --redis-url` indexes and serves on :8080 from the streams, N-1 `orderbook-app
+# feed` replicas serve on the next ports (:8081, ...), and a second indexer
+# (`orderbook-app index`) stands by to take over if the first dies.
+#
 #   scripts/run.sh                 # resume the chain and the database of the last run
 #   scripts/run.sh --reset         # a new chain and an emptied database
 #   scripts/run.sh --run-for 30    # stop by itself after 30 s (CI's smoke run)
+#   scripts/run.sh --feed-replicas 2
 #
 # Ctrl-C stops the demo and the keeper, reconciles the indexer with the chain
 # (exit 1 on any difference), then stops the feed and the node.
@@ -20,21 +27,28 @@
 # (127.0.0.1:8080), ORDERBOOK_KEEPER_METRICS (127.0.0.1:9464),
 # ORDERBOOK_DATABASE_URL (dbname=orderbook_local), ORDERBOOK_BUILD (release;
 # "debug" reuses the test build), ORDERBOOK_SLOT_MS (400),
-# ORDERBOOK_SKIP_WEB_BUILD (set: serve app/web/dist as it is).
+# ORDERBOOK_SKIP_WEB_BUILD (set: serve app/web/dist as it is), REDIS_PORT
+# (6379, with --feed-replicas).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 reset=""
 run_for=""
+replicas=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --reset) reset=1 ;;
     --run-for) run_for="$2"; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --feed-replicas) replicas="$2"; shift ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+
+case "$replicas" in
+  ''|*[!0-9]*|0) echo "--feed-replicas takes a number >= 1, not '$replicas'" >&2; exit 2 ;;
+esac
 
 state="${ORDERBOOK_STATE_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/orderbook-local}"
 rpc_port="${ORDERBOOK_RPC_PORT:-8899}"
@@ -45,8 +59,13 @@ database_url="${ORDERBOOK_DATABASE_URL:-host=127.0.0.1 port=5432 user=postgres d
 profile="${ORDERBOOK_BUILD:-release}"
 rpc_url="http://127.0.0.1:$rpc_port"
 
+listen_host="${listen%:*}"
+listen_port="${listen##*:}"
+replica_ports=()
+for i in $(seq 1 $((replicas - 1))); do replica_ports+=($((listen_port + i))); done
+
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$rpc_port" "$ws_port" "${listen##*:}" "${keeper_metrics##*:}"; do
+for port in "$rpc_port" "$ws_port" "$listen_port" "${keeper_metrics##*:}" ${replica_ports[@]+"${replica_ports[@]}"}; do
   if port_taken "$port"; then
     echo "port $port is taken (another node or exchange running?); set ORDERBOOK_RPC_PORT / ORDERBOOK_LISTEN / ORDERBOOK_KEEPER_METRICS" >&2
     exit 2
@@ -54,6 +73,11 @@ for port in "$rpc_port" "$ws_port" "${listen##*:}" "${keeper_metrics##*:}"; do
 done
 
 scripts/postgres.sh
+redis_args=()
+if [ "$replicas" -gt 1 ]; then
+  redis_url=$(scripts/redis.sh | tail -n 1)
+  redis_args=(--redis-url "$redis_url")
+fi
 if [ "$profile" = release ]; then
   echo "building the node, keeper and app (release; the first build takes a few minutes)…" >&2
   cargo build --release --locked -q -p orderbook-node -p orderbook-keeper -p orderbook-app
@@ -108,14 +132,38 @@ pids+=("$keeper_pid")
 
 "$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" --database-url "$database_url" \
   --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" \
-  ${reset:+--reset-db} 2>"$logs/app.log" &
+  ${redis_args[@]+"${redis_args[@]}"} ${reset:+--reset-db} 2>"$logs/app.log" &
 app_pid=$!
 pids+=("$app_pid")
-for _ in $(seq 1 150); do
-  curl -fsS "http://$listen/health" >/dev/null 2>&1 && break
-  kill -0 "$app_pid" 2>/dev/null || { cat "$logs/app.log" >&2; exit 1; }
-  sleep 0.2
-done
+# wait_healthy PID LOG ADDRESS: until ADDRESS/health answers (or PID dies).
+wait_healthy() {
+  for _ in $(seq 1 150); do
+    curl -fsS "http://$3/health" >/dev/null 2>&1 && return 0
+    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+wait_healthy "$app_pid" "$logs/app.log" "$listen"
+
+watched=("$node_pid" "$demo_pid" "$keeper_pid" "$app_pid")
+replica_lines=""
+if [ "$replicas" -gt 1 ]; then
+  "$bin/orderbook-app" index --rpc-url "$rpc_url" --database-url "$database_url" \
+    --market "$market" "${redis_args[@]}" 2>"$logs/standby-indexer.log" &
+  pids+=($!)
+  watched+=($!)
+  for port in "${replica_ports[@]}"; do
+    "$bin/orderbook-app" feed --listen "$listen_host:$port" --database-url "$database_url" \
+      --market "$market" "${redis_args[@]}" 2>"$logs/feed-$port.log" &
+    pids+=($!)
+    watched+=($!)
+    wait_healthy "$!" "$logs/feed-$port.log" "$listen_host:$port"
+    replica_lines+="  feed replica  ws://$listen_host:$port/ws   REST http://$listen_host:$port/api/markets
+"
+  done
+  replica_lines+="  broker        $redis_url  (a standby indexer waits to take over: $logs/standby-indexer.log)
+"
+fi
 
 cat <<EOF
 
@@ -123,7 +171,7 @@ cat <<EOF
   WebSocket URL ws://127.0.0.1:$ws_port
   trading app   http://$listen/   (the local wallet: Connect, Airdrop, Get test tokens)
   feed          ws://$listen/ws   REST http://$listen/api/markets
-  demo market   $market
+$replica_lines  demo market   $market
   test tokens   $state/mint-authority.json  (mints the market's base and quote tokens)
   keeper        http://$keeper_metrics/metrics
   logs          $logs/
@@ -138,7 +186,7 @@ trap 'interrupted=1' INT TERM
 deadline=""
 [ -n "$run_for" ] && deadline=$((SECONDS + run_for))
 while [ -z "$interrupted" ]; do
-  for pid in "$node_pid" "$demo_pid" "$keeper_pid" "$app_pid"; do
+  for pid in "${watched[@]}"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "a process stopped unexpectedly; see $logs/" >&2
       tail -n 20 "$logs"/*.log >&2
@@ -156,5 +204,5 @@ wait "$demo_pid" "$keeper_pid" 2>/dev/null || true
 grep -h '^demo:' "$logs/demo.log" | tail -n 1 || true
 status=0
 "$bin/orderbook-app" reconcile --rpc-url "$rpc_url" --market "$market" \
-  --database-url "$database_url" || status=$?
+  --database-url "$database_url" --metrics-file "$state/reconcile.prom" || status=$?
 exit "$status"

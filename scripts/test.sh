@@ -26,8 +26,14 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Anchor IDL is up to date (cargo run -p orderbook-idl -- --check)"
 cargo run -q --locked -p orderbook-idl -- --check
 
-step "PostgreSQL (the indexer tests use the real server)"
+step "PostgreSQL and Redis (the indexer and replica tests use the real servers)"
 scripts/postgres.sh
+scripts/redis.sh >/dev/null
+
+step "Prometheus alert rules (promtool check + promtool test rules: each alert fires on one series and not on another)"
+install_missing promtool prometheus
+promtool check rules ops/prometheus/alerts.yml
+promtool test rules ops/prometheus/alerts.test.yml
 
 step "cargo test (workspace)"
 log=$(mktemp)
@@ -50,13 +56,13 @@ npm run -s build
 npm run -s lint
 npm test 2>&1 | tee -a "$log"
 
-step "Local exchange smoke run (scripts/run.sh: node, demo, keeper, indexer + feed as separate processes over loopback RPC; 25 s; a web3.js wallet trades through it; fails unless the indexer reconciles with the chain)"
+step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, demo, keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; 25 s; a web3.js wallet trades through it; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1
 ORDERBOOK_STATE_DIR="$smoke" ORDERBOOK_BUILD=debug ORDERBOOK_RPC_PORT=18899 \
   ORDERBOOK_LISTEN=127.0.0.1:18080 ORDERBOOK_KEEPER_METRICS=127.0.0.1:19464 \
   ORDERBOOK_DATABASE_URL="host=127.0.0.1 port=5432 user=postgres dbname=orderbook_smoke" \
-  scripts/run.sh --reset --run-for 25 >"$smoke/run.out" 2>&1 &
+  scripts/run.sh --reset --run-for 25 --feed-replicas 2 >"$smoke/run.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 90); do
   sleep 1
@@ -64,6 +70,7 @@ for _ in $(seq 1 90); do
 done
 sleep 5
 curl -fsS http://127.0.0.1:18080/api/markets | grep -q '"market"' || ok=""
+curl -fsS http://127.0.0.1:18081/api/markets | grep -q '"market"' || ok=""
 curl -fsS -X POST -H 'content-type: application/json' \
   -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' http://127.0.0.1:18899 | grep -q '"ok"' || ok=""
 # A wallet's round trip with web3.js: mint, deposit, place, see it indexed, cancel, withdraw.
@@ -71,6 +78,9 @@ ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:180
   ORDERBOOK_MINT_AUTHORITY="$smoke/mint-authority.json" node tests/web3js/wallet.js || ok=""
 wait "$pid" || ok=""
 grep -E '^(demo|reconcile)' "$smoke/run.out" || true
+grep -q '^orderbook_reconcile_differences{.*} 0$' "$smoke/reconcile.prom" || ok=""
+grep -q 'standing by' "$smoke/logs/standby-indexer.log" || ok=""
+
 [ -n "$ok" ] || { tail -n 40 "$smoke/run.out" "$smoke"/logs/*.log; echo "local exchange smoke run failed" >&2; exit 1; }
 rm -rf "$smoke"
 
