@@ -80,3 +80,19 @@ pub async fn lead(
     }
     None
 }
+
+/// The backend process id of the session that leads `market`, if any (from
+/// `pg_locks`; for operators and the failover bench).
+pub async fn leader_pid(client: &Client, market: &Pubkey) -> Result<Option<i32>, DbError> {
+    // The two-key form stores the keys' bits as classid / objid (unsigned
+    // oids), objsubid 2.
+    let row = client
+        .query_opt(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+               AND classid = (($1::int)::bigint & 4294967295)::oid
+               AND objid = (($2::int)::bigint & 4294967295)::oid",
+            &[&LOCK_CLASS, &lock_key(market)],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}

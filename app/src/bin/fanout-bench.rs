@@ -8,7 +8,12 @@
 //! the figures include their own parsing; sequence gaps and dropped clients
 //! are counted and must be zero.
 //!
-//! `cargo run --release -p orderbook-app --bin fanout-bench`
+//! With `--replicas N` the clients are spread over N `orderbook-app feed`
+//! processes instead, and each committed batch goes to them through Redis
+//! (`XADD` to the market's stream, as `orderbook-app index --redis-url`
+//! publishes): latency then includes the broker hop.
+//!
+//! `cargo build --release -p orderbook-app && target/release/fanout-bench --clients 2000 --replicas 2`
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +22,7 @@ use std::time::{Duration, Instant};
 use anchor_lang::prelude::Pubkey;
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
+use orderbook_app::broker::publisher;
 use orderbook_app::db::{self, ScratchDb, ScratchDbArgs, percentile};
 use orderbook_app::feed::hub::{self, HubConfig};
 use orderbook_app::feed::metrics::FeedMetrics;
@@ -25,6 +31,7 @@ use orderbook_app::feed::{self, AppState};
 use orderbook_app::ingest::ingest_batch;
 use orderbook_app::synthetic::Synthetic;
 use orderbook_chain::recorded::RecordedChain;
+use orderbook_service::process::{KilledOnDrop, free_port, wait_until};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
@@ -42,6 +49,31 @@ struct Args {
     /// Transactions ingested while measuring.
     #[arg(long, default_value_t = 500)]
     batches: u64,
+    /// Feed replica processes (`orderbook-app feed`) fed through Redis; 0:
+    /// the hub in this process, fed directly.
+    #[arg(long, default_value_t = 0)]
+    replicas: usize,
+    /// The broker of `--replicas`.
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    redis_url: String,
+}
+
+/// Where committed batches go: this process's hub, or the broker.
+enum Sink {
+    Hub(tokio::sync::mpsc::Sender<orderbook_app::ingest::Ingested>),
+    Broker(redis::aio::ConnectionManager),
+}
+
+impl Sink {
+    async fn send(&mut self, batch: orderbook_app::ingest::Ingested) -> anyhow::Result<()> {
+        match self {
+            Sink::Hub(hub) => hub.send(batch).await?,
+            Sink::Broker(conn) => {
+                publisher::publish(conn, &batch).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What the producer and the clients share: when each market sequence
@@ -80,34 +112,30 @@ async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
     let (sdb, mut client) = ScratchDb::new(&a.scratch.admin_url, "orderbook_fanout").await?;
     let market = Pubkey::new_unique();
-    let metrics = FeedMetrics::new();
-    let hub = hub::spawn(
-        vec![MarketView::empty(market)],
-        HubConfig::default(),
-        metrics.clone(),
-    );
     let (stop_tx, stop) = watch::channel(false);
-    let state = AppState {
-        hub: hub.clone(),
-        db: db::pool(&sdb.url, 4)?,
-        // Every bench client connects from 127.0.0.1.
-        guards: orderbook_app::feed::limits::Guards::new(orderbook_app::feed::limits::FeedLimits {
-            max_connections_per_ip: 2 * a.clients,
-            ..Default::default()
-        }),
-        chain: None,
-        metrics: metrics.clone(),
-        web: Default::default(),
+    let (urls, mut sink, metrics, replicas) = if a.replicas == 0 {
+        let (url, hub, metrics) = in_process_feed(&a, &sdb.url, market, stop.clone()).await?;
+        (
+            vec![url],
+            Sink::Hub(hub.ingest_sender()),
+            Some(metrics),
+            Vec::new(),
+        )
+    } else {
+        let (urls, replicas) = spawn_replicas(&a, &sdb.url, market).await?;
+        let conn = publisher::connect(&a.redis_url, Duration::from_secs(2)).await?;
+        (urls, Sink::Broker(conn), None, replicas)
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("ws://{}/ws", listener.local_addr()?);
-    tokio::spawn(feed::serve(listener, state, stop.clone()));
-
     let probe = Arc::new(Probe::default());
     let mut tasks = Vec::new();
-    print!("connecting {} clients… ", a.clients);
-    for _ in 0..a.clients {
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(&url, None, true).await?;
+    print!(
+        "connecting {} clients to {} server(s)… ",
+        a.clients,
+        urls.len()
+    );
+    for i in 0..a.clients {
+        let url = &urls[i % urls.len()];
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
         tasks.push(tokio::spawn(measure_client(ws, market, probe.clone())));
     }
     while probe.subscribed.load(Ordering::Relaxed) < a.clients as u64 {
@@ -115,7 +143,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("subscribed");
     let t0 = Instant::now();
-    let fills = produce(&a, &mut client, market, &hub, &probe).await?;
+    let fills = produce(&a, &mut client, market, &mut sink, &probe).await?;
     let elapsed = t0.elapsed();
     probe.finished.store(true, Ordering::Relaxed);
     let mut all = Vec::new();
@@ -145,12 +173,26 @@ async fn main() -> anyhow::Result<()> {
         *all.last().unwrap() as f64 / 1e3
     );
     println!(
-        "sequence gaps: {}, slow-client drops: {}, messages queued: {}",
-        probe.gaps.load(Ordering::Relaxed),
-        metrics.slow_disconnects.get(),
-        metrics.messages_sent.get()
+        "deliveries per second: {:.0}",
+        all.len() as f64 / elapsed.as_secs_f64()
     );
+    println!("sequence gaps: {}", probe.gaps.load(Ordering::Relaxed));
+    if let Some(metrics) = metrics {
+        println!(
+            "slow-client drops: {}, messages queued: {}",
+            metrics.slow_disconnects.get(),
+            metrics.messages_sent.get()
+        );
+    }
     let _ = stop_tx.send(true);
+    if let Sink::Broker(conn) = &mut sink {
+        // This run's market stream is of no use to anyone after it.
+        let _: redis::RedisResult<()> = redis::cmd("DEL")
+            .arg(orderbook_app::broker::stream_key(&market))
+            .query_async(conn)
+            .await;
+    }
+    drop(replicas); // before their database goes
     sdb.drop(client).await;
     Ok(())
 }
@@ -212,12 +254,11 @@ async fn produce(
     a: &Args,
     client: &mut tokio_postgres::Client,
     market: Pubkey,
-    hub: &hub::HubHandle,
+    sink: &mut Sink,
     probe: &Probe,
 ) -> anyhow::Result<u64> {
     let mut stream = Synthetic::new(market);
     let mut tick = tokio::time::interval(Duration::from_millis(a.interval_ms));
-    let sink = hub.ingest_sender();
     let mut fills = 0u64;
     for _ in 0..a.batches {
         tick.tick().await;
@@ -235,4 +276,69 @@ async fn produce(
         sink.send(done).await?;
     }
     Ok(fills)
+}
+
+/// The feed server in this process over a hub of one empty market.
+async fn in_process_feed(
+    a: &Args,
+    database_url: &str,
+    market: Pubkey,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<(String, hub::HubHandle, FeedMetrics)> {
+    let metrics = FeedMetrics::new();
+    let hub = hub::spawn(
+        vec![MarketView::empty(market)],
+        HubConfig::default(),
+        metrics.clone(),
+    );
+    let state = AppState {
+        hub: hub.clone(),
+        db: db::pool(database_url, 4)?,
+        // Every bench client connects from 127.0.0.1.
+        guards: orderbook_app::feed::limits::Guards::new(orderbook_app::feed::limits::FeedLimits {
+            max_connections_per_ip: 2 * a.clients,
+            ..Default::default()
+        }),
+        chain: None,
+        metrics: metrics.clone(),
+        web: Default::default(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("ws://{}/ws", listener.local_addr()?);
+    tokio::spawn(feed::serve(listener, state, stop));
+    Ok((url, hub, metrics))
+}
+
+/// `--replicas` `orderbook-app feed` processes (the binary beside this
+/// one) serving `market` from the scratch database and the broker.
+async fn spawn_replicas(
+    a: &Args,
+    database_url: &str,
+    market: Pubkey,
+) -> anyhow::Result<(Vec<String>, Vec<KilledOnDrop>)> {
+    let app = std::env::current_exe()?.with_file_name("orderbook-app");
+    anyhow::ensure!(
+        app.exists(),
+        "{} missing: cargo build --release -p orderbook-app",
+        app.display()
+    );
+    let (mut urls, mut replicas) = (Vec::new(), Vec::new());
+    for _ in 0..a.replicas {
+        let port = free_port()?;
+        let child = std::process::Command::new(&app)
+            .args(["feed", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", database_url, "--redis-url", &a.redis_url])
+            .args(["--market", &market.to_string()])
+            .args(["--max-connections-per-ip", &(2 * a.clients).to_string()])
+            .env("RUST_LOG", "error")
+            .spawn()?;
+        replicas.push(KilledOnDrop(child));
+        let addr = format!("127.0.0.1:{port}");
+        wait_until("orderbook-app feed", || async {
+            tokio::net::TcpStream::connect(&addr).await.is_ok()
+        })
+        .await?;
+        urls.push(format!("ws://{addr}/ws"));
+    }
+    Ok((urls, replicas))
 }

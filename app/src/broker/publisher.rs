@@ -9,7 +9,7 @@
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::streams::StreamMaxlen;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::{STREAM_MAXLEN, encode, entry_id, seq_after, stream_key};
@@ -20,6 +20,10 @@ use crate::ingest::Ingested;
 const PUBLISH_QUEUE: usize = 256;
 /// How long one `XADD` may take before it counts as failed.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
+/// After a failure, batches are dropped (not tried) for this long, so a
+/// Redis outage costs the indexer nothing while the connection manager
+/// reconnects.
+const BACK_OFF: Duration = Duration::from_secs(1);
 
 /// What became of one batch.
 #[derive(Debug, PartialEq, Eq)]
@@ -77,14 +81,24 @@ pub async fn spawn(
     let mut conn = connect(redis_url, PUBLISH_TIMEOUT).await?;
     let (tx, mut rx) = mpsc::channel::<Ingested>(PUBLISH_QUEUE);
     tokio::spawn(async move {
+        let mut paused_until: Option<Instant> = None;
         while let Some(batch) = rx.recv().await {
-            match publish(&mut conn, &batch).await {
-                Ok(Published::Added(_)) => metrics.broker_published.inc(),
-                Ok(Published::AlreadyThere) => metrics.broker_refused.inc(),
-                Ok(Published::Empty) => {}
-                Err(e) => {
+            if paused_until.is_some_and(|until| Instant::now() < until) {
+                metrics.broker_failures.inc();
+                continue;
+            }
+            match tokio::time::timeout(PUBLISH_TIMEOUT, publish(&mut conn, &batch)).await {
+                Ok(Ok(Published::Added(_))) => metrics.broker_published.inc(),
+                Ok(Ok(Published::AlreadyThere)) => metrics.broker_refused.inc(),
+                Ok(Ok(Published::Empty)) => {}
+                failed => {
                     metrics.broker_failures.inc();
-                    tracing::warn!(market = %batch.market, error = %e, "batch not published; replicas will catch up from PostgreSQL");
+                    paused_until = Some(Instant::now() + BACK_OFF);
+                    let error = match failed {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => format!("no answer within {PUBLISH_TIMEOUT:?}"),
+                    };
+                    tracing::warn!(market = %batch.market, error, "batch not published; replicas will catch up from PostgreSQL");
                 }
             }
         }

@@ -9,8 +9,10 @@
 //! market from PostgreSQL, which always holds at least what was published
 //! (an indexer commits before it publishes); the hub then sends every
 //! subscriber of that market a fresh snapshot. The same reload happens when
-//! the stream is silent or unreachable while the database's cursor is ahead
-//! of the view, so a replica stays current while Redis is down.
+//! a view stays behind the database's cursor from one check to the next (a
+//! silent, lossy or unreachable stream), so a replica stays current while
+//! Redis is down. Reading resumes after the last entry read, so an entry
+//! that cannot be applied is not read again.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -22,17 +24,18 @@ use redis::streams::{StreamReadOptions, StreamReadReply};
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
-use super::{EntryError, decode, entry_id, publisher, seq_after, stream_key};
+use super::{EntryError, decode, publisher, seq_after, stream_key};
 use crate::db;
 use crate::feed::hub::{Cmd, HubHandle};
 use crate::feed::metrics::FeedMetrics;
 use crate::feed::view::MarketView;
+use crate::ingest::Ingested;
 
 /// How long one `XREAD` waits for a new entry.
 const BLOCK: Duration = Duration::from_millis(1_000);
 /// Entries read per stream per `XREAD`.
 const READ_COUNT: usize = 256;
-/// How often a silent or unreachable stream is checked against PostgreSQL.
+/// How often each view is compared with the database's cursor.
 const STALE_CHECK: Duration = Duration::from_secs(2);
 /// Pause after a failed read before the next.
 const RETRY: Duration = Duration::from_millis(500);
@@ -46,6 +49,18 @@ pub fn position_of(view: &MarketView) -> u64 {
     view.seq.map_or(0, |s| s + 1)
 }
 
+/// A stream entry ID, `<ms>-<seq>` (ours are `<market seq>-0`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct EntryId(u64, u64);
+
+impl EntryId {
+    fn parse(id: &str) -> Option<Self> {
+        let (ms, seq) = id.split_once('-')?;
+        Some(Self(ms.parse().ok()?, seq.parse().ok()?))
+    }
+}
+
+/// Where a replica is in each market, and its connections.
 pub struct Replica {
     pub redis_url: String,
     pub database_url: String,
@@ -53,156 +68,187 @@ pub struct Replica {
     pub metrics: FeedMetrics,
 }
 
+struct Follower {
+    replica: Replica,
+    positions: Positions,
+    /// The last entry read per market: reading resumes after it (past an
+    /// entry that could not be applied) or after the position, if later.
+    read: HashMap<Pubkey, EntryId>,
+    /// The database's count at the previous check, for views behind it then.
+    behind: HashMap<Pubkey, u64>,
+    database: Option<Client>,
+}
+
 impl Replica {
     /// Follow the streams of `positions`' markets until `shutdown`.
-    pub async fn follow(self, mut positions: Positions, mut shutdown: watch::Receiver<bool>) {
+    pub async fn follow(self, positions: Positions, mut shutdown: watch::Receiver<bool>) {
+        let mut follower = Follower {
+            replica: self,
+            positions,
+            read: HashMap::new(),
+            behind: HashMap::new(),
+            database: None,
+        };
         let mut redis: Option<ConnectionManager> = None;
-        let mut database: Option<Client> = None;
         let mut last_check = tokio::time::Instant::now();
         while !*shutdown.borrow() {
             if redis.is_none() {
-                redis = publisher::connect(&self.redis_url, BLOCK + Duration::from_secs(2))
+                redis = publisher::connect(&follower.replica.redis_url, BLOCK + Duration::from_secs(2))
                     .await
                     .inspect_err(|e| tracing::warn!(error = %e, "redis unreachable; serving from PostgreSQL until it is back"))
                     .ok();
             }
+            let from = follower.read_ids();
             let read = match redis.as_mut() {
                 Some(conn) => tokio::select! {
-                    r = read(conn, &positions) => r.map_err(|e| e.to_string()),
+                    r = read(conn, &from) => r.map_err(|e| e.to_string()),
                     _ = shutdown.changed() => break,
                 },
                 None => Err("not connected".into()),
             };
-            let idle = match read {
-                Ok(Some(reply)) => {
-                    self.apply(reply, &mut positions, &mut database).await;
-                    false
-                }
-                Ok(None) => true,
+            match read {
+                Ok(Some(reply)) => follower.apply(reply).await,
+                Ok(None) => {}
                 Err(e) => {
                     tracing::debug!(error = %e, "stream read failed");
-                    self.metrics.broker_read_failures.inc();
+                    follower.replica.metrics.broker_read_failures.inc();
                     tokio::time::sleep(RETRY).await;
-                    true
                 }
-            };
-            if idle && last_check.elapsed() >= STALE_CHECK {
+            }
+            if last_check.elapsed() >= STALE_CHECK {
                 last_check = tokio::time::Instant::now();
-                self.catch_up_stale(&mut positions, &mut database).await;
+                follower.catch_up_stale().await;
             }
         }
     }
+}
+
+impl Follower {
+    /// Per market, the stream and the ID to read after.
+    fn read_ids(&self) -> Vec<(String, String)> {
+        self.positions
+            .iter()
+            .map(|(market, applied)| {
+                let from =
+                    EntryId(*applied, 0).max(self.read.get(market).copied().unwrap_or_default());
+                (stream_key(market), format!("{}-{}", from.0, from.1))
+            })
+            .collect()
+    }
 
     /// Hand each entry to the hub, reloading a market the stream cannot continue.
-    async fn apply(
-        &self,
-        reply: StreamReadReply,
-        positions: &mut Positions,
-        database: &mut Option<Client>,
-    ) {
+    async fn apply(&mut self, reply: StreamReadReply) {
         let markets: HashMap<String, Pubkey> =
-            positions.keys().map(|m| (stream_key(m), *m)).collect();
+            self.positions.keys().map(|m| (stream_key(m), *m)).collect();
         for stream in reply.keys {
             let Some(&market) = markets.get(&stream.key) else {
                 continue;
             };
             for entry in stream.ids {
-                let batch = match entry_batch(&entry.map) {
-                    Ok(batch) => batch,
+                if let Some(id) = EntryId::parse(&entry.id) {
+                    self.read.insert(market, id);
+                }
+                match entry_batch(&entry.map) {
+                    Ok(batch) => self.continue_with(market, batch).await,
+                    // A foreign or corrupt entry: PostgreSQL has the record.
                     Err(e) => {
-                        // A foreign or corrupt entry: PostgreSQL has the record.
                         tracing::error!(%market, id = entry.id, error = %e, "undecodable stream entry; reloading the market");
-                        self.reload(market, positions, database).await;
-                        continue;
-                    }
-                };
-                let Some(after) = seq_after(&batch) else {
-                    continue;
-                };
-                let applied = positions[&market];
-                if after <= applied {
-                    continue;
-                }
-                if batch.events[0].seq > applied {
-                    self.metrics.replica_gaps.inc();
-                    tracing::info!(%market, applied, first = batch.events[0].seq, "stream does not continue the view; catching up from PostgreSQL");
-                    self.reload(market, positions, database).await;
-                    if after <= positions[&market] {
-                        continue;
+                        self.reload(market).await;
                     }
                 }
-                if !self.hub.send(Cmd::Ingested(batch)).await {
-                    return;
-                }
-                positions.insert(market, after);
             }
         }
     }
 
-    /// Reload any market whose view is behind the database's cursor.
-    async fn catch_up_stale(&self, positions: &mut Positions, database: &mut Option<Client>) {
-        let markets: Vec<Pubkey> = positions.keys().copied().collect();
+    /// Apply `batch` if it continues the view; reload first if it skips events.
+    async fn continue_with(&mut self, market: Pubkey, batch: Ingested) {
+        let Some(after) = seq_after(&batch) else {
+            return;
+        };
+        if after <= self.positions[&market] {
+            return;
+        }
+        if batch.events[0].seq > self.positions[&market] {
+            self.replica.metrics.replica_gaps.inc();
+            tracing::info!(%market, applied = self.positions[&market], first = batch.events[0].seq, "stream does not continue the view; catching up from PostgreSQL");
+            self.reload(market).await;
+            if after <= self.positions[&market] {
+                return;
+            }
+        }
+        if self.replica.hub.send(Cmd::Ingested(batch)).await {
+            self.positions.insert(market, after);
+        }
+    }
+
+    /// Reload a view that was behind the database at the previous check
+    /// and has not caught up since (a silent, lossy or unreachable stream;
+    /// a view merely a batch behind a busy stream catches up in between).
+    async fn catch_up_stale(&mut self) {
+        let markets: Vec<Pubkey> = self.positions.keys().copied().collect();
         for market in markets {
-            let Some(client) = self.database(database).await else {
+            let Some(client) = self.database().await else {
                 return;
             };
             let stored = match db::cursor::last_seq(client, &market.to_string()).await {
                 Ok(seq) => seq.map_or(0, |s| s + 1),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read the ingest cursor");
-                    *database = None;
+                    self.database = None;
                     return;
                 }
             };
-            if stored > positions[&market] {
-                tracing::info!(%market, applied = positions[&market], stored, "view behind the database with a silent stream; catching up from PostgreSQL");
-                self.reload(market, positions, database).await;
+            let applied = self.positions[&market];
+            match self.behind.remove(&market) {
+                Some(then) if applied < then => {
+                    tracing::info!(%market, applied, stored, "view behind the database and the stream not catching up; reloading from PostgreSQL");
+                    self.reload(market).await;
+                }
+                _ if stored > applied => {
+                    self.behind.insert(market, stored);
+                }
+                _ => {}
             }
         }
     }
 
     /// Replace the hub's view of `market` with the database's.
-    async fn reload(
-        &self,
-        market: Pubkey,
-        positions: &mut Positions,
-        database: &mut Option<Client>,
-    ) {
-        let Some(client) = self.database(database).await else {
+    async fn reload(&mut self, market: Pubkey) {
+        let Some(client) = self.database().await else {
             return;
         };
         match MarketView::load(client, market).await {
             Ok(view) => {
-                positions.insert(market, position_of(&view));
-                self.metrics.replica_reloads.inc();
-                self.hub.send(Cmd::Reload(Box::new(view))).await;
+                self.positions.insert(market, position_of(&view));
+                self.replica.metrics.replica_reloads.inc();
+                self.replica.hub.send(Cmd::Reload(Box::new(view))).await;
             }
             Err(e) => {
                 tracing::warn!(%market, error = %e, "reloading from PostgreSQL failed; will retry");
-                *database = None;
+                self.database = None;
             }
         }
     }
 
-    async fn database<'c>(&self, database: &'c mut Option<Client>) -> Option<&'c mut Client> {
-        if database.as_ref().is_none_or(|c| c.is_closed()) {
-            *database = db::connect(&self.database_url)
+    async fn database(&mut self) -> Option<&mut Client> {
+        if self.database.as_ref().is_none_or(|c| c.is_closed()) {
+            self.database = db::connect(&self.replica.database_url)
                 .await
                 .inspect_err(|e| tracing::warn!(error = %e, "PostgreSQL unreachable"))
                 .ok();
         }
-        database.as_mut()
+        self.database.as_mut()
     }
 }
 
-/// One `XREAD BLOCK` over every market's stream from its position.
+/// One `XREAD BLOCK` over every market's stream after the given IDs.
 async fn read(
     conn: &mut ConnectionManager,
-    positions: &Positions,
+    from: &[(String, String)],
 ) -> redis::RedisResult<Option<StreamReadReply>> {
-    let (keys, ids): (Vec<String>, Vec<String>) = positions
+    let (keys, ids): (Vec<&str>, Vec<&str>) = from
         .iter()
-        .map(|(m, applied)| (stream_key(m), entry_id(*applied)))
+        .map(|(key, id)| (key.as_str(), id.as_str()))
         .unzip();
     let options = StreamReadOptions::default()
         .block(BLOCK.as_millis() as usize)
@@ -210,11 +256,23 @@ async fn read(
     conn.xread_options(&keys, &ids, &options).await
 }
 
-fn entry_batch(
-    fields: &HashMap<String, redis::Value>,
-) -> Result<crate::ingest::Ingested, EntryError> {
+fn entry_batch(fields: &HashMap<String, redis::Value>) -> Result<Ingested, EntryError> {
     match fields.get("batch") {
         Some(redis::Value::BulkString(bytes)) => decode(bytes),
         _ => Err(EntryError::Missing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EntryId;
+
+    #[test]
+    fn entry_ids_order_as_redis_orders_them() {
+        assert_eq!(EntryId::parse("12-0"), Some(EntryId(12, 0)));
+        assert!(EntryId::parse("9-5").unwrap() < EntryId::parse("10-0").unwrap());
+        assert!(EntryId::parse("10-0").unwrap() < EntryId::parse("10-1").unwrap());
+        assert_eq!(EntryId::parse("*"), None);
+        assert_eq!(EntryId::parse("a-1"), None);
     }
 }
