@@ -15,7 +15,7 @@ use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::web::WebOptions;
 use tokio::sync::watch;
 
-use super::run::ServeArgs;
+use super::serve::ServeArgs;
 use super::{CLUSTER_DB, connect_db, spawn_probes, stop_after};
 
 #[derive(Args)]

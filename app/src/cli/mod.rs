@@ -6,6 +6,7 @@ pub mod feed;
 pub mod index;
 pub mod reconcile;
 pub mod run;
+pub mod serve;
 
 use std::time::Duration;
 

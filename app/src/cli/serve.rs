@@ -1,0 +1,142 @@
+//! How the feed serves clients, shared by `run` and `feed`: the listen
+//! address, per-connection limits, and starting the hub and the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result};
+use clap::Args;
+use orderbook_app::broker::replica::{Positions, position_of};
+use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
+use orderbook_app::feed::limits::{FeedLimits, Guards};
+use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::feed::view::MarketView;
+use orderbook_app::feed::web::WebOptions;
+use orderbook_app::feed::{self, AppState};
+use orderbook_chain::Chain;
+use tokio::sync::watch;
+
+use super::connect_db;
+
+/// Where and how the feed serves clients (`run` and `feed` alike).
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// Address of the feed (HTTP, WebSocket, metrics).
+    #[arg(long, env = "ORDERBOOK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Outgoing messages a WebSocket client may have queued before it is dropped.
+    #[arg(long, env = "ORDERBOOK_WS_QUEUE", default_value_t = hub::DEFAULT_QUEUE_CAPACITY)]
+    ws_queue: usize,
+    /// Seconds between WebSocket heartbeats.
+    #[arg(long, env = "ORDERBOOK_HEARTBEAT_SECS", default_value_t = 10)]
+    heartbeat_secs: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+impl ServeArgs {
+    /// Load each market's view from the database and start the hub over
+    /// them; returns the hub and where each view is.
+    pub async fn start_hub(
+        &self,
+        database_url: &str,
+        markets: &[Pubkey],
+        metrics: &FeedMetrics,
+    ) -> Result<(HubHandle, Positions)> {
+        let mut load = connect_db(database_url).await?;
+        let mut views = Vec::new();
+        for m in markets {
+            views.push(
+                MarketView::load(&mut load, *m)
+                    .await
+                    .with_context(|| format!("loading market {m} from the database"))?,
+            );
+        }
+        let positions = views.iter().map(|v| (v.market, position_of(v))).collect();
+        let config = HubConfig {
+            queue_capacity: self.ws_queue,
+            queue_bytes: self.limits.ws_queue_bytes,
+            heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
+        };
+        Ok((hub::spawn(views, config, metrics.clone()), positions))
+    }
+
+    /// The server's shared state.
+    pub fn state(
+        &self,
+        hub: HubHandle,
+        database_url: &str,
+        chain: Option<Arc<dyn Chain>>,
+        metrics: FeedMetrics,
+        web: WebOptions,
+    ) -> Result<AppState> {
+        Ok(AppState {
+            hub,
+            db: orderbook_app::db::pool(database_url, self.limits.db_pool.max(1))?,
+            guards: Guards::new(self.limits.limits()),
+            chain,
+            metrics,
+            web: Arc::new(web),
+        })
+    }
+
+    /// Bind `listen` and serve `state` until `shutdown`.
+    pub async fn serve(
+        &self,
+        state: AppState,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<tokio::task::JoinHandle<()>> {
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .with_context(|| format!("binding the feed on {}", self.listen))?;
+        Ok(tokio::spawn(async move {
+            if let Err(e) = feed::serve(listener, state, shutdown).await {
+                tracing::error!(error = %e, "feed server stopped");
+            }
+        }))
+    }
+}
+
+/// What one client may cost the feed (see `feed::limits`).
+#[derive(Args, Clone, Debug)]
+struct LimitArgs {
+    /// Bytes of outgoing messages a WebSocket client may have queued before it is dropped.
+    #[arg(long, env = "ORDERBOOK_WS_QUEUE_BYTES", default_value_t = FeedLimits::default().queue_bytes)]
+    ws_queue_bytes: usize,
+    /// Open WebSocket connections, in total.
+    #[arg(long, env = "ORDERBOOK_MAX_CONNECTIONS", default_value_t = FeedLimits::default().max_connections)]
+    max_connections: usize,
+    /// Open WebSocket connections from one IP address.
+    #[arg(long, env = "ORDERBOOK_MAX_CONNECTIONS_PER_IP", default_value_t = FeedLimits::default().max_connections_per_ip)]
+    max_connections_per_ip: usize,
+    /// WebSocket requests per second per connection (bursts of 4 × this).
+    #[arg(long, env = "ORDERBOOK_WS_REQUESTS_PER_SEC", default_value_t = FeedLimits::default().ws_requests_per_sec)]
+    ws_requests_per_sec: f64,
+    /// REST requests per second per IP address (bursts of 2 × this).
+    #[arg(long, env = "ORDERBOOK_REST_PER_SEC", default_value_t = FeedLimits::default().rest_per_sec)]
+    rest_per_sec: f64,
+    /// `/api/tx/*` requests per second per IP address (bursts of 5 × this).
+    #[arg(long, env = "ORDERBOOK_TX_PER_SEC", default_value_t = FeedLimits::default().tx_per_sec)]
+    tx_per_sec: f64,
+    /// Database connections serving REST requests.
+    #[arg(long, env = "ORDERBOOK_DB_POOL", default_value_t = 8)]
+    db_pool: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> FeedLimits {
+        FeedLimits {
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            queue_bytes: self.ws_queue_bytes,
+            ws_requests_per_sec: self.ws_requests_per_sec,
+            ws_request_burst: (4.0 * self.ws_requests_per_sec).max(1.0),
+            rest_per_sec: self.rest_per_sec,
+            rest_burst: (2.0 * self.rest_per_sec).max(1.0),
+            tx_per_sec: self.tx_per_sec,
+            tx_burst: (5.0 * self.tx_per_sec).max(1.0),
+        }
+    }
+}
