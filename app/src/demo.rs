@@ -12,10 +12,12 @@ use orderbook::types::{OrderType, Side};
 use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
 use orderbook_client::ix;
+use orderbook_keeper::{Keeper, KeeperConfig};
 use rand::Rng;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// Levels each maker quotes per side.
 pub const LADDER: u64 = 4;
@@ -148,6 +150,34 @@ impl<C: Chain> Demo<C> {
             self.failed += 1;
         }
         r.map(|_| ())
+    }
+
+    /// Trade every `interval` with a keeper (paid by `keeper_payer`)
+    /// cranking the market, both until `shutdown`; the demo comes back from
+    /// its task (for its counts). What the tests and benches that need a
+    /// live market run.
+    pub fn trade_and_crank(
+        mut self,
+        keeper_payer: Keypair,
+        interval: Duration,
+        shutdown: watch::Receiver<bool>,
+    ) -> (JoinHandle<Self>, JoinHandle<()>)
+    where
+        C: 'static,
+    {
+        let config = KeeperConfig {
+            markets: vec![self.market.keys.market],
+            poll: Duration::from_millis(100),
+            ..KeeperConfig::default()
+        };
+        let mut keeper = Keeper::new(self.chain.clone(), keeper_payer, config);
+        let keeper_shutdown = shutdown.clone();
+        let keeper = tokio::spawn(async move { keeper.run(keeper_shutdown).await });
+        let demo = tokio::spawn(async move {
+            self.run(interval, shutdown).await;
+            self
+        });
+        (demo, keeper)
     }
 
     /// Step every `interval` until `shutdown`.

@@ -13,7 +13,6 @@ use orderbook_app::demo::Demo;
 use orderbook_app::indexer::Indexer;
 use orderbook_app::reconcile;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_keeper::{Keeper, KeeperConfig};
 use orderbook_service::process::free_port;
 use tokio::sync::watch;
 
@@ -29,7 +28,7 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
         .airdrop(&solana_signer::Signer::pubkey(&payer), 1_000_000_000_000)
         .await
         .unwrap();
-    let mut demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
+    let demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
         .await
         .unwrap();
     let market = demo.market.keys.market;
@@ -56,23 +55,8 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
         })
     };
     let (traders_stop, traders_stopped) = watch::channel(false);
-    let mut keeper = Keeper::new(
-        chain.clone(),
-        payer,
-        KeeperConfig {
-            markets: vec![market],
-            poll: Duration::from_millis(100),
-            ..KeeperConfig::default()
-        },
-    );
-    let keeper_task = {
-        let stopped = traders_stopped.clone();
-        tokio::spawn(async move { keeper.run(stopped).await })
-    };
-    let demo_task = tokio::spawn(async move {
-        demo.run(Duration::from_millis(30), traders_stopped).await;
-        demo
-    });
+    let (demo_task, keeper_task) =
+        demo.trade_and_crank(payer, Duration::from_millis(30), traders_stopped);
 
     tokio::time::sleep(Duration::from_secs(3)).await;
     let seq_before_kill = common::chain_seq(&chain, &market).await;

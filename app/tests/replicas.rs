@@ -27,7 +27,6 @@ use orderbook_app::db::ScratchDb;
 use orderbook_app::demo::Demo;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_client::accounts;
-use orderbook_keeper::{Keeper, KeeperConfig};
 use orderbook_service::process::{KilledOnDrop, free_port, wait_until};
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -367,7 +366,7 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
         .airdrop(&solana_signer::Signer::pubkey(&payer), 1_000_000_000_000)
         .await
         .unwrap();
-    let mut demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
+    let demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
         .await
         .unwrap();
     let keys = demo.market.keys;
@@ -401,23 +400,7 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
     ];
 
     let (stop_trading, trading) = watch::channel(false);
-    let mut keeper = Keeper::new(
-        chain.clone(),
-        payer,
-        KeeperConfig {
-            markets: vec![keys.market],
-            poll: Duration::from_millis(100),
-            ..KeeperConfig::default()
-        },
-    );
-    let keeper_task = {
-        let trading = trading.clone();
-        tokio::spawn(async move { keeper.run(trading).await })
-    };
-    let demo_task = tokio::spawn(async move {
-        demo.run(Duration::from_millis(40), trading).await;
-        demo
-    });
+    let (demo_task, keeper_task) = demo.trade_and_crank(payer, Duration::from_millis(40), trading);
     let (stop_clients, clients_stop) = watch::channel(false);
     let seen: Vec<Arc<Mutex<Seen>>> = (0..CLIENTS).map(|_| Arc::default()).collect();
     let client_tasks: Vec<_> = seen

@@ -21,7 +21,6 @@ use orderbook_app::db::{ScratchDb, ScratchDbArgs, cursor, percentile};
 use orderbook_app::demo::Demo;
 use orderbook_app::standby;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_keeper::{Keeper, KeeperConfig};
 use orderbook_service::process::{KilledOnDrop, NodeProcess, free_port};
 use solana_signer::Signer;
 use tokio::sync::watch;
@@ -98,7 +97,7 @@ async fn main() -> Result<()> {
     let chain = Arc::new(RpcChain::new(&node.rpc_url));
     let payer = solana_keypair::Keypair::new();
     chain.airdrop(&payer.pubkey(), 1_000_000_000_000).await?;
-    let mut demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2).await?;
+    let demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2).await?;
     let market = demo.market.keys.market;
     let (sdb, check) = ScratchDb::new(&a.scratch.admin_url, "orderbook_failover").await?;
     let setup = Setup {
@@ -110,21 +109,8 @@ async fn main() -> Result<()> {
         poll_ms: a.poll_ms,
     };
     let (stop, trading) = watch::channel(false);
-    let mut keeper = Keeper::new(
-        chain.clone(),
-        payer,
-        KeeperConfig {
-            markets: vec![market],
-            poll: Duration::from_millis(100),
-            ..KeeperConfig::default()
-        },
-    );
-    let keeper_task = tokio::spawn({
-        let trading = trading.clone();
-        async move { keeper.run(trading).await }
-    });
-    let interval = Duration::from_millis(a.interval_ms);
-    let demo_task = tokio::spawn(async move { demo.run(interval, trading).await });
+    let (demo_task, keeper_task) =
+        demo.trade_and_crank(payer, Duration::from_millis(a.interval_ms), trading);
 
     let mut leader = setup.spawn_indexer()?;
     let mut leader_pid = self::leader(&check, &market).await?;
