@@ -5,11 +5,9 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use orderbook_app::db::{self, ScratchDb};
-use orderbook_app::demo::Demo;
 use orderbook_app::indexer::Indexer;
 use orderbook_app::reconcile;
 use orderbook_chain::rpc::RpcChain;
@@ -22,15 +20,7 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     let ports = (free_port().unwrap(), free_port().unwrap());
     let node = common::spawn_node(ledger.path(), ports).await;
     let ws_url = node.ws_url.clone();
-    let chain = Arc::new(RpcChain::new(&node.rpc_url));
-    let payer = solana_keypair::Keypair::new();
-    chain
-        .airdrop(&solana_signer::Signer::pubkey(&payer), 1_000_000_000_000)
-        .await
-        .unwrap();
-    let demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
-        .await
-        .unwrap();
+    let (chain, payer, demo) = common::demo_on(&node.rpc_url).await;
     let market = demo.market.keys.market;
 
     // The indexer follows over RPC + PubSub; the keeper cranks; the demo trades.

@@ -391,3 +391,18 @@ pub async fn chain_seq(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey) 
         .next_emit_seq
         - 1
 }
+
+/// The chain at `rpc_url`, a payer funded by its faucet, and the demo
+/// market (2 makers, 2 takers) created by that payer.
+pub async fn demo_on(rpc_url: &str) -> (Arc<RpcChain>, solana_keypair::Keypair, Demo<RpcChain>) {
+    let chain = Arc::new(RpcChain::new(rpc_url));
+    let payer = solana_keypair::Keypair::new();
+    chain
+        .airdrop(&payer.pubkey(), 1_000_000_000_000)
+        .await
+        .unwrap();
+    let demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
+        .await
+        .unwrap();
+    (chain, payer, demo)
+}
