@@ -4,9 +4,10 @@
 //! `orderbook-app feed` replicas; the test trades on the node and runs
 //! WebSocket clients split across the replicas.
 //!
-//! Mid-trading the leading indexer is SIGKILLed, then one replica (clients
-//! reconnect to the other, and to it once it is back), then Redis is killed
-//! and restarted empty. At the end every client's L2 and L3 equal the chain's
+//! Mid-trading the leading indexer is SIGKILLed, then one replica (its
+//! clients reconnect to the other; it is restarted), then Redis is killed
+//! and restarted empty, then the other replica (every client ends on the
+//! restarted one, half of them back on the replica they began on). At the end every client's L2 and L3 equal the chain's
 //! book, no client ever saw a delta that skipped events or repeated a trade
 //! of its subscription, each holds every fill since its first (merged by
 //! sequence number across its connections),
@@ -245,8 +246,8 @@ impl Seen {
     }
 }
 
-/// A client: subscribes l2, l3 and trades on `ports[first]`, and after any
-/// disconnect on the same replica or, failing that, the other.
+/// A client: subscribes l2, l3 and trades on `ports[first]`, and after a
+/// disconnect on the other replica, or failing that the same one again.
 async fn client(
     ports: [u16; 2],
     first: usize,
@@ -264,8 +265,7 @@ async fn client(
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
-        // Connected: the next disconnect retries this replica first.
-        attempt -= 1;
+        attempt -= 1; // `attempt` names this replica while connected
         seen.lock().unwrap().reconnects += 1;
         for channel in ["l2", "l3", "trades"] {
             let sub = json!({"op": "subscribe", "market": market.to_string(), "channel": channel});
@@ -293,7 +293,7 @@ async fn client(
                 seen.lock().unwrap().apply(&m);
             }
         }
-        attempt += 1; // the same replica failed: the other first
+        attempt += 1; // dropped: the other replica first
     }
 }
 
@@ -446,6 +446,10 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
     redis_ready(redis_port).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
 
+    // 4. The other replica dies: every client is now on the restarted one.
+    drop(replicas[1].take());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
     // Trading stops; every client converges on the chain.
     let _ = stop_trading.send(true);
     let demo = demo_task.await.unwrap();
@@ -490,9 +494,9 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
         .iter()
         .filter(|s| s.lock().unwrap().reconnects > 1)
         .count();
-    assert!(
-        moved >= CLIENTS / 2,
-        "the killed replica's clients reconnected: {moved}"
+    assert_eq!(
+        moved, CLIENTS,
+        "every client reconnected after a replica it was on died"
     );
 
     // The database holds every event once.
