@@ -26,7 +26,6 @@ use futures_util::{SinkExt, StreamExt};
 use orderbook_app::broker;
 use orderbook_app::db::ScratchDb;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_client::accounts;
 use orderbook_service::process::{KilledOnDrop, free_port, wait_until};
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -297,20 +296,12 @@ async fn client(
     }
 }
 
-async fn chain_book(chain: &RpcChain, bids: &Pubkey, asks: &Pubkey) -> (L2, L3) {
-    use orderbook_chain::Chain;
-    let (mut l2, mut l3) = (L2::new(), L3::new());
-    for key in [bids, asks] {
-        let account = chain.account(key).await.unwrap().unwrap();
-        let book = accounts::book(&account.data).unwrap();
-        let side = if book.side as u8 == 0 { "bid" } else { "ask" };
-        for o in book.orders {
-            *l2.entry((side.to_string(), o.price)).or_default() += o.base_lots;
-            l3.insert(
-                o.order_id,
-                (side.to_string(), o.price, o.trader_id, o.base_lots),
-            );
-        }
+/// The chain's book as L2 (levels summed from its orders) and L3.
+async fn chain_book(chain: &RpcChain, bids: Pubkey, asks: Pubkey) -> (L2, L3) {
+    let l3 = common::book_orders(chain, [bids, asks]).await;
+    let mut l2 = L2::new();
+    for (side, price, _, lots) in l3.values() {
+        *l2.entry((side.clone(), *price)).or_default() += lots;
     }
     (l2, l3)
 }
@@ -457,7 +448,7 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
     assert!(demo.sent > 50, "the demo traded: {}", demo.sent);
     let final_seq = common::chain_seq(&chain, &keys.market).await;
     database_reaches(&check, &keys.market, final_seq).await;
-    let (l2, l3) = chain_book(&chain, &keys.bids, &keys.asks).await;
+    let (l2, l3) = chain_book(&chain, keys.bids, keys.asks).await;
     let fills = fills(&check, &keys.market).await;
     let book = (l2, l3);
     clients_converge(&seen, &book, &fills, Duration::from_secs(30)).await;
@@ -562,8 +553,8 @@ async fn assert_stream_never_repeats(redis_url: &str, market: &Pubkey) {
         assert!(first >= next, "entry {} repeats sequence {first}", entry.id);
         next = broker::seq_after(&batch).unwrap();
         assert_eq!(
-            broker::seq_of_id(&entry.id),
-            Some(next),
+            broker::EntryId::parse(&entry.id),
+            Some(broker::EntryId::of_batch(next)),
             "the ID is the batch's sequence"
         );
     }

@@ -204,19 +204,8 @@ impl Stack {
 
     /// The chain's book: order id -> (side, price, trader, lots).
     pub async fn chain_book(&self) -> BTreeMap<u64, (String, u64, u32, u64)> {
-        let mut out = BTreeMap::new();
-        for key in [self.demo.market.keys.bids, self.demo.market.keys.asks] {
-            let acc = self.chain.account(&key).await.unwrap().unwrap();
-            let book = accounts::book(&acc.data).unwrap();
-            let side = if book.side as u8 == 0 { "bid" } else { "ask" };
-            for o in book.orders {
-                out.insert(
-                    o.order_id,
-                    (side.to_string(), o.price, o.trader_id, o.base_lots),
-                );
-            }
-        }
-        out
+        let keys = self.demo.market.keys;
+        book_orders(&self.chain, [keys.bids, keys.asks]).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -405,4 +394,25 @@ pub async fn demo_on(rpc_url: &str) -> (Arc<RpcChain>, solana_keypair::Keypair, 
         .await
         .unwrap();
     (chain, payer, demo)
+}
+
+/// The resting orders of a market's book side accounts `sides`:
+/// order id -> (side, price, trader, lots).
+pub async fn book_orders(
+    chain: &RpcChain,
+    sides: [Pubkey; 2],
+) -> BTreeMap<u64, (String, u64, u32, u64)> {
+    let mut out = BTreeMap::new();
+    for key in sides {
+        let acc = chain.account(&key).await.unwrap().unwrap();
+        let book = accounts::book(&acc.data).unwrap();
+        let side = if book.side as u8 == 0 { "bid" } else { "ask" };
+        for o in book.orders {
+            out.insert(
+                o.order_id,
+                (side.to_string(), o.price, o.trader_id, o.base_lots),
+            );
+        }
+    }
+    out
 }
