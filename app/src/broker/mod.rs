@@ -1,7 +1,7 @@
 //! The broker between indexers and feed replicas: one Redis Stream per
 //! market, one entry per committed ingest batch.
 //!
-//! An entry's ID is `<seq>-0` where `seq` is the number of market events the
+//! An entry's ID is `<seq>-0` ([`EntryId`]) where `seq` is the number of market events the
 //! batch brings the market to (its last event's sequence number + 1, the same
 //! number the feed calls a channel's `seq`). Redis refuses an `XADD` whose ID
 //! is not above the stream's last, so the broker itself keeps a duplicate or
@@ -33,14 +33,27 @@ pub fn stream_key(market: &Pubkey) -> String {
     format!("orderbook:events:{market}")
 }
 
-/// The entry ID for a batch that brings the market to `seq` events.
-pub fn entry_id(seq: u64) -> String {
-    format!("{seq}-0")
+/// A stream entry ID, `<ms>-<seq>` as Redis orders them; ours are
+/// `<market event count>-0` ([`EntryId::of_batch`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntryId(pub u64, pub u64);
+
+impl EntryId {
+    /// The ID of a batch that brings the market to `seq` events.
+    pub fn of_batch(seq: u64) -> Self {
+        Self(seq, 0)
+    }
+
+    pub fn parse(id: &str) -> Option<Self> {
+        let (ms, seq) = id.split_once('-')?;
+        Some(Self(ms.parse().ok()?, seq.parse().ok()?))
+    }
 }
 
-/// The market event count an entry ID stands for.
-pub fn seq_of_id(id: &str) -> Option<u64> {
-    id.split_once('-')?.0.parse().ok()
+impl std::fmt::Display for EntryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.0, self.1)
+    }
 }
 
 /// Events since the last applied: the count after the batch (`None` for a
@@ -53,9 +66,9 @@ pub fn seq_after(batch: &Ingested) -> Option<u64> {
 /// the program logged them, so the replica decodes what the indexer did.
 #[derive(Serialize, Deserialize)]
 struct WireBatch {
-    market: [u8; 32],
+    market: Pubkey,
     events: Vec<WireEvent>,
-    balances: Vec<WireBalance>,
+    balances: Vec<BalanceRow>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -65,18 +78,6 @@ struct WireEvent {
     slot: u64,
     block_time: Option<i64>,
     data: Vec<u8>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireBalance {
-    trader_id: u32,
-    owner: [u8; 32],
-    base_free: u64,
-    base_locked: u64,
-    quote_free: u64,
-    quote_locked: u64,
-    open_orders: u32,
-    closed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +95,7 @@ pub enum EntryError {
 /// The bytes of an entry's `batch` field.
 pub fn encode(batch: &Ingested) -> Vec<u8> {
     let wire = WireBatch {
-        market: batch.market.to_bytes(),
+        market: batch.market,
         events: batch
             .events
             .iter()
@@ -106,20 +107,7 @@ pub fn encode(batch: &Ingested) -> Vec<u8> {
                 data: e.event.to_bytes(),
             })
             .collect(),
-        balances: batch
-            .balances
-            .iter()
-            .map(|b| WireBalance {
-                trader_id: b.trader_id,
-                owner: b.owner.to_bytes(),
-                base_free: b.base_free,
-                base_locked: b.base_locked,
-                quote_free: b.quote_free,
-                quote_locked: b.quote_locked,
-                open_orders: b.open_orders,
-                closed: b.closed,
-            })
-            .collect(),
+        balances: batch.balances.clone(),
     };
     bincode::serialize(&wire).expect("plain data serialises")
 }
@@ -143,24 +131,10 @@ pub fn decode(bytes: &[u8]) -> Result<Ingested, EntryError> {
             event,
         });
     }
-    let balances = wire
-        .balances
-        .into_iter()
-        .map(|b| BalanceRow {
-            trader_id: b.trader_id,
-            owner: Pubkey::new_from_array(b.owner),
-            base_free: b.base_free,
-            base_locked: b.base_locked,
-            quote_free: b.quote_free,
-            quote_locked: b.quote_locked,
-            open_orders: b.open_orders,
-            closed: b.closed,
-        })
-        .collect();
     Ok(Ingested {
-        market: Pubkey::new_from_array(wire.market),
+        market: wire.market,
         events,
-        balances,
+        balances: wire.balances,
     })
 }
 
@@ -200,7 +174,21 @@ mod tests {
         let back = decode(&encode(&batch)).unwrap();
         assert_eq!(back, batch);
         assert_eq!(seq_after(&back), Some(5));
-        assert_eq!(seq_of_id(&entry_id(12)), Some(12));
         assert!(matches!(decode(b"\x01\x02"), Err(EntryError::Encoding(_))));
+    }
+}
+
+#[cfg(test)]
+mod entry_id_tests {
+    use super::EntryId;
+
+    #[test]
+    fn entry_ids_read_back_and_order_as_redis_orders_them() {
+        assert_eq!(EntryId::of_batch(12).to_string(), "12-0");
+        assert_eq!(EntryId::parse("12-0"), Some(EntryId::of_batch(12)));
+        assert!(EntryId::parse("9-5").unwrap() < EntryId::parse("10-0").unwrap());
+        assert!(EntryId::parse("10-0").unwrap() < EntryId::parse("10-1").unwrap());
+        assert_eq!(EntryId::parse("*"), None);
+        assert_eq!(EntryId::parse("a-1"), None);
     }
 }

@@ -12,7 +12,7 @@ use redis::streams::StreamMaxlen;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-use super::{STREAM_MAXLEN, encode, entry_id, seq_after, stream_key};
+use super::{EntryId, STREAM_MAXLEN, encode, seq_after, stream_key};
 use crate::feed::metrics::FeedMetrics;
 use crate::ingest::Ingested;
 
@@ -62,12 +62,14 @@ pub async fn publish(
         .xadd_maxlen(
             stream_key(&batch.market),
             StreamMaxlen::Approx(STREAM_MAXLEN),
-            entry_id(seq),
+            EntryId::of_batch(seq).to_string(),
             &fields,
         )
         .await;
     match added {
-        Ok(id) => Ok(Published::Added(id.unwrap_or_else(|| entry_id(seq)))),
+        Ok(id) => Ok(Published::Added(
+            id.unwrap_or_else(|| EntryId::of_batch(seq).to_string()),
+        )),
         Err(e) if e.to_string().contains("equal or smaller") => Ok(Published::AlreadyThere),
         Err(e) => Err(e),
     }

@@ -24,7 +24,7 @@ use redis::streams::{StreamReadOptions, StreamReadReply};
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
-use super::{EntryError, decode, publisher, seq_after, stream_key};
+use super::{EntryError, EntryId, decode, publisher, seq_after, stream_key};
 use crate::db;
 use crate::feed::hub::{Cmd, HubHandle};
 use crate::feed::metrics::FeedMetrics;
@@ -44,22 +44,6 @@ const RETRY: Duration = Duration::from_millis(500);
 /// number + 1; 0 for none).
 pub type Positions = HashMap<Pubkey, u64>;
 
-/// The position of a loaded view.
-pub fn position_of(view: &MarketView) -> u64 {
-    view.seq.map_or(0, |s| s + 1)
-}
-
-/// A stream entry ID, `<ms>-<seq>` (ours are `<market seq>-0`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-struct EntryId(u64, u64);
-
-impl EntryId {
-    fn parse(id: &str) -> Option<Self> {
-        let (ms, seq) = id.split_once('-')?;
-        Some(Self(ms.parse().ok()?, seq.parse().ok()?))
-    }
-}
-
 /// Where a replica is in each market, and its connections.
 pub struct Replica {
     pub redis_url: String,
@@ -71,6 +55,10 @@ pub struct Replica {
 struct Follower {
     replica: Replica,
     positions: Positions,
+    /// Each market's stream key, and the market of each key (made once:
+    /// every read names them all).
+    streams: HashMap<Pubkey, String>,
+    markets: HashMap<String, Pubkey>,
     /// The last entry read per market: reading resumes after it (past an
     /// entry that could not be applied) or after the position, if later.
     read: HashMap<Pubkey, EntryId>,
@@ -82,9 +70,14 @@ struct Follower {
 impl Replica {
     /// Follow the streams of `positions`' markets until `shutdown`.
     pub async fn follow(self, positions: Positions, mut shutdown: watch::Receiver<bool>) {
+        let streams: HashMap<Pubkey, String> =
+            positions.keys().map(|m| (*m, stream_key(m))).collect();
+        let markets = streams.iter().map(|(m, key)| (key.clone(), *m)).collect();
         let mut follower = Follower {
             replica: self,
             positions,
+            streams,
+            markets,
             read: HashMap::new(),
             behind: HashMap::new(),
             database: None,
@@ -125,23 +118,21 @@ impl Replica {
 
 impl Follower {
     /// Per market, the stream and the ID to read after.
-    fn read_ids(&self) -> Vec<(String, String)> {
+    fn read_ids(&self) -> Vec<(&str, String)> {
         self.positions
             .iter()
             .map(|(market, applied)| {
-                let from =
-                    EntryId(*applied, 0).max(self.read.get(market).copied().unwrap_or_default());
-                (stream_key(market), format!("{}-{}", from.0, from.1))
+                let read = self.read.get(market).copied().unwrap_or_default();
+                let from = EntryId::of_batch(*applied).max(read);
+                (self.streams[market].as_str(), from.to_string())
             })
             .collect()
     }
 
     /// Hand each entry to the hub, reloading a market the stream cannot continue.
     async fn apply(&mut self, reply: StreamReadReply) {
-        let markets: HashMap<String, Pubkey> =
-            self.positions.keys().map(|m| (stream_key(m), *m)).collect();
         for stream in reply.keys {
-            let Some(&market) = markets.get(&stream.key) else {
+            let Some(&market) = self.markets.get(&stream.key) else {
                 continue;
             };
             for entry in stream.ids {
@@ -219,7 +210,7 @@ impl Follower {
         };
         match MarketView::load(client, market).await {
             Ok(view) => {
-                self.positions.insert(market, position_of(&view));
+                self.positions.insert(market, view.events_applied());
                 self.replica.metrics.replica_reloads.inc();
                 self.replica.hub.send(Cmd::Reload(Box::new(view))).await;
             }
@@ -244,12 +235,10 @@ impl Follower {
 /// One `XREAD BLOCK` over every market's stream after the given IDs.
 async fn read(
     conn: &mut ConnectionManager,
-    from: &[(String, String)],
+    from: &[(&str, String)],
 ) -> redis::RedisResult<Option<StreamReadReply>> {
-    let (keys, ids): (Vec<&str>, Vec<&str>) = from
-        .iter()
-        .map(|(key, id)| (key.as_str(), id.as_str()))
-        .unzip();
+    let (keys, ids): (Vec<&str>, Vec<&str>) =
+        from.iter().map(|(key, id)| (*key, id.as_str())).unzip();
     let options = StreamReadOptions::default()
         .block(BLOCK.as_millis() as usize)
         .count(READ_COUNT);
@@ -260,19 +249,5 @@ fn entry_batch(fields: &HashMap<String, redis::Value>) -> Result<Ingested, Entry
     match fields.get("batch") {
         Some(redis::Value::BulkString(bytes)) => decode(bytes),
         _ => Err(EntryError::Missing),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::EntryId;
-
-    #[test]
-    fn entry_ids_order_as_redis_orders_them() {
-        assert_eq!(EntryId::parse("12-0"), Some(EntryId(12, 0)));
-        assert!(EntryId::parse("9-5").unwrap() < EntryId::parse("10-0").unwrap());
-        assert!(EntryId::parse("10-0").unwrap() < EntryId::parse("10-1").unwrap());
-        assert_eq!(EntryId::parse("*"), None);
-        assert_eq!(EntryId::parse("a-1"), None);
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
 use clap::Args;
-use orderbook_app::broker::replica::{Positions, position_of};
+use orderbook_app::broker::replica::Positions;
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
 use orderbook_app::feed::limits::{FeedLimits, Guards};
 use orderbook_app::feed::metrics::FeedMetrics;
@@ -54,7 +54,10 @@ impl ServeArgs {
                     .with_context(|| format!("loading market {m} from the database"))?,
             );
         }
-        let positions = views.iter().map(|v| (v.market, position_of(v))).collect();
+        let positions = views
+            .iter()
+            .map(|v| (v.market, v.events_applied()))
+            .collect();
         let config = HubConfig {
             queue_capacity: self.ws_queue,
             queue_bytes: self.limits.ws_queue_bytes,

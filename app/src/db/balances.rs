@@ -5,8 +5,9 @@ use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, num, pubkey, u64_text};
 
-/// A trader's balances as refreshed from its on-chain account.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A trader's balances as refreshed from its on-chain account (serde: the
+/// broker carries them to feed replicas).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BalanceRow {
     pub trader_id: u32,
     pub owner: Pubkey,

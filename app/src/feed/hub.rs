@@ -139,7 +139,7 @@ struct Hub {
     views: HashMap<Pubkey, MarketView>,
     conns: HashMap<ConnId, Conn>,
     subscribers: HashMap<(Pubkey, Channel), Vec<ConnId>>,
-    /// The `seq` of each watched channel's last message (see [`channel_seq`]).
+    /// The `seq` of each watched channel's last message (see [`Header`]).
     seqs: HashMap<(Pubkey, Channel), u64>,
     /// Per channel, a snapshot and the deltas since (see [`CachedSnapshot`]).
     snapshots: HashMap<(Pubkey, Channel), CachedSnapshot>,
@@ -169,17 +169,14 @@ pub fn spawn(views: Vec<MarketView>, config: HubConfig, metrics: FeedMetrics) ->
     HubHandle { tx, config }
 }
 
-/// A channel's `seq`: the number of market events its state reflects (the
-/// market sequence number of the last one + 1), the same on every replica
-/// that has applied those events. A delta also carries `prev_seq`, the `seq`
-/// of the channel's previous message, and covers the events in between: a
-/// client whose state is at `seq` S applies a delta when `prev_seq <= S <
-/// seq`, skips it when `seq <= S`, and subscribes again when `prev_seq > S`.
-pub fn channel_seq(view: &MarketView) -> u64 {
-    view.seq.map_or(0, |s| s + 1)
-}
-
 /// What identifies one channel message: its kind and sequence numbers.
+///
+/// A channel's `seq` is the number of market events its state reflects
+/// ([`MarketView::events_applied`]), the same on every replica that has
+/// applied those events. A delta also carries `prev_seq`, the `seq` of the
+/// channel's previous message, and covers the events in between: a client
+/// whose state is at `seq` S applies a delta when `prev_seq <= S < seq`,
+/// skips it when `seq <= S`, and subscribes again when `prev_seq > S`.
 pub struct Header<'k> {
     pub kind: &'k str,
     pub seq: u64,
@@ -346,7 +343,7 @@ impl Hub {
 
     fn build_snapshot(&mut self, market: Pubkey, channel: Channel) -> Utf8Bytes {
         let view = &self.views[&market];
-        let seq = channel_seq(view);
+        let seq = view.events_applied();
         // The channel last changed at or before this snapshot; its next
         // delta's `prev_seq` must not claim a later change.
         self.seqs.entry((market, channel)).or_insert(seq);
@@ -369,9 +366,9 @@ impl Hub {
         self.metrics
             .ingested_events
             .inc_by(batch.events.len() as u64);
-        let before = channel_seq(view);
+        let before = view.events_applied();
         let deltas = view.apply(&batch);
-        let seq = channel_seq(view);
+        let seq = view.events_applied();
         for (channel, data) in deltas {
             let key = (batch.market, channel);
             let subs = self.subscribers.get(&key).cloned().unwrap_or_default();

@@ -86,6 +86,13 @@ impl MarketView {
         }
     }
 
+    /// The market events this view reflects: the last sequence number
+    /// applied + 1 (0 for none). A channel message's `seq`, and where a
+    /// replica resumes its stream.
+    pub fn events_applied(&self) -> u64 {
+        self.seq.map_or(0, |s| s + 1)
+    }
+
     fn set_owner(&mut self, trader_id: u32, owner: Pubkey) {
         self.owners.insert(trader_id, owner);
         self.trader_of.insert(owner, trader_id);
