@@ -13,6 +13,13 @@ install_missing() {
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
 }
 
+# A cold run leaves about 8 GB under target/ (Cargo.toml's dev profile drops
+# dependencies' debug info; with it, 28 GB). Say so up front: a full disk
+# shows up later only as a linker crash.
+free_gb=$(df -Pk . | awk 'NR == 2 { print int($4 / 1048576) }')
+echo "disk: ${free_gb} GB free for target/"
+[ "$free_gb" -ge 10 ] || echo "warning: under 10 GB free; a cold build needs about 8 GB" >&2
+
 step "SBF toolchain and harness build"
 so=$(scripts/build-sbf-harness.sh | tail -n 1)
 
