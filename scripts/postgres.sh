@@ -8,21 +8,19 @@ set -euo pipefail
 HOST="${PGHOST:-127.0.0.1}"
 PORT="${PGPORT:-5432}"
 DB="${ORDERBOOK_DB:-test}"
-log() { printf '[postgres] %s\n' "$*" >&2; }
-die() { printf '[postgres] error: %s\n' "$*" >&2; exit 1; }
-SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+LOG_TAG=postgres
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if ! pg_isready -q -h "$HOST" -p "$PORT" 2>/dev/null; then
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
-    log "PostgreSQL not installed: installing Debian's postgresql package"
-    $SUDO apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >&2
+    log "PostgreSQL not installed"
+    apt_install postgresql
     conf=$(ls -d /etc/postgresql/*/main | sort -V | tail -n 1)
-    echo "host all all 127.0.0.1/32 trust" | $SUDO tee -a "$conf/pg_hba.conf" >/dev/null
+    echo "host all all 127.0.0.1/32 trust" | as_root tee -a "$conf/pg_hba.conf" >/dev/null
   fi
   version=$(ls /etc/postgresql | sort -V | tail -n 1)
   log "starting cluster $version/main"
-  $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || true
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || true
   for _ in $(seq 1 30); do
     pg_isready -q -h "$HOST" -p "$PORT" && break
     sleep 1

@@ -9,16 +9,14 @@ set -euo pipefail
 HOST="${REDIS_HOST:-127.0.0.1}"
 PORT="${REDIS_PORT:-6379}"
 DIR="${REDIS_DIR:-${TMPDIR:-/tmp}/orderbook-redis-$PORT}"
-log() { printf '[redis] %s\n' "$*" >&2; }
-die() { printf '[redis] error: %s\n' "$*" >&2; exit 1; }
-SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+LOG_TAG=redis
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 answers() { redis-cli -h "$HOST" -p "$PORT" ping 2>/dev/null | grep -q PONG; }
 
 if ! command -v redis-server >/dev/null; then
-  log "Redis not installed: installing Debian's redis-server package"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >&2
+  log "Redis not installed"
+  apt_install redis-server
 fi
 if ! answers; then
   mkdir -p "$DIR"

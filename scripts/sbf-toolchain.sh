@@ -11,19 +11,15 @@ SBPF_LINKER_VERSION=0.2.6
 TOOLS="${ORDERBOOK_TOOLS:-$HOME/.cache/orderbook-sbf}"
 PKGS=(rustc-web cargo-web rust-web-src "llvm-${LLVM_MAJOR}-dev" "libpolly-${LLVM_MAJOR}-dev" libzstd-dev)
 
-log() { printf '[sbf-toolchain] %s\n' "$*" >&2; }
-die() { printf '[sbf-toolchain] error: %s\n' "$*" >&2; exit 1; }
+LOG_TAG=sbf-toolchain
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  command -v apt-get >/dev/null || die "need Debian packages ${missing[*]} but apt-get is not available"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  log "installing ${missing[*]} (apt-get)"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
+  apt_install "${missing[@]}"
 else
   log "Debian packages present"
 fi

@@ -4,13 +4,14 @@
 # Installs what it needs (Debian packages, sbpf-linker) on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LOG_TAG=test
+. scripts/lib.sh
 step() { printf '\n==> %s\n' "$*"; }
 # install_missing COMMAND PACKAGE...: the Debian packages, unless COMMAND exists.
 install_missing() {
   command -v "$1" >/dev/null && return
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   shift
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+  apt_install "$@"
 }
 
 # A cold run leaves about 8 GB under target/ (Cargo.toml's dev profile drops
