@@ -91,14 +91,21 @@ impl Topology {
         KilledOnDrop(child)
     }
 
-    /// A feed replica on `port`.
+    /// A feed replica of `self.market` on `port`.
     async fn replica(&self, port: u16) -> KilledOnDrop {
+        self.replica_with(port, &["--market", &self.market.to_string()])
+            .await
+    }
+
+    /// A feed replica on `port` with these extra arguments (none: every
+    /// market indexed, now and later).
+    async fn replica_with(&self, port: u16, args: &[&str]) -> KilledOnDrop {
         let child = Command::new(APP)
             .args(["feed", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--heartbeat-secs", "1"])
             .args(["--database-url", &self.database_url])
             .args(["--redis-url", &self.redis_url])
-            .args(["--market", &self.market.to_string()])
+            .args(args)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .spawn()
@@ -512,6 +519,105 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
         let _ = task.await;
     }
     drop((replicas, indexers, redis_server));
+    sdb.drop(check).await;
+}
+
+/// A replica started without `--market` serves a market first indexed after
+/// it started: refused while no indexer has it, then snapshots and deltas
+/// (from the stream) that end on the chain's book.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_serves_a_market_first_indexed_after_it_started() {
+    let ledger = tempfile::tempdir().unwrap();
+    let node =
+        common::spawn_node(ledger.path(), (free_port().unwrap(), free_port().unwrap())).await;
+    let (_, _, first) = common::demo_on(&node.rpc_url).await;
+    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_replica_discovers")
+        .await
+        .unwrap();
+    let redis_port = free_port().unwrap();
+    let redis_server = spawn_redis(redis_port);
+    redis_ready(redis_port).await;
+    let mut topology = Topology {
+        rpc_url: node.rpc_url.clone(),
+        ws_url: node.ws_url.clone(),
+        database_url: sdb.url.clone(),
+        redis_url: format!("redis://127.0.0.1:{redis_port}"),
+        market: first.market.keys.market,
+    };
+    let metrics_ports = [free_port().unwrap(), free_port().unwrap()];
+    let first_indexer = topology.indexer(metrics_ports[0]);
+    wait_until("the first market's indexer leading", || {
+        leads(metrics_ports[0], &topology.market)
+    })
+    .await
+    .unwrap();
+    let feed_port = free_port().unwrap();
+    let replica = topology.replica_with(feed_port, &[]).await;
+
+    // A second market, not indexed yet: the replica does not know it.
+    let (chain, payer, second) = common::demo_on(&node.rpc_url).await;
+    let keys = second.market.keys;
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{feed_port}/ws"))
+        .await
+        .unwrap();
+    let mut ws = common::Ws(ws);
+    let subscribe = json!({"op": "subscribe", "market": keys.market.to_string(), "channel": "l2"});
+    ws.send(subscribe.clone()).await;
+    let refused = ws.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(refused["code"], "unknown_market", "{refused}");
+
+    // Its indexer starts and trading begins: the replica serves it.
+    topology.market = keys.market;
+    let second_indexer = topology.indexer(metrics_ports[1]);
+    let (stop_trading, trading) = watch::channel(false);
+    let (demo_task, keeper_task) =
+        second.trade_and_crank(payer, Duration::from_millis(40), trading);
+    let indexed = Instant::now();
+    let served = loop {
+        ws.send(subscribe.clone()).await;
+        let reply = ws.next(Duration::from_secs(5)).await.unwrap();
+        if reply["type"] == "snapshot" {
+            break indexed.elapsed();
+        }
+        assert_eq!(reply["code"], "unknown_market", "{reply}");
+        assert!(indexed.elapsed() < Duration::from_secs(20), "never served");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    eprintln!("served {served:?} after its indexer started");
+    let (stop_client, client_stop) = watch::channel(false);
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let client_task = tokio::spawn(client(
+        [feed_port, feed_port],
+        0,
+        keys.market,
+        seen.clone(),
+        client_stop,
+    ));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let _ = stop_trading.send(true);
+    demo_task.await.unwrap();
+    keeper_task.await.unwrap();
+
+    let final_seq = common::chain_seq(&chain, &keys.market).await;
+    database_reaches(&check, &keys.market, final_seq).await;
+    let book = chain_book(&chain, keys.bids, keys.asks).await;
+    let fills = fills(&check, &keys.market).await;
+    clients_converge(
+        std::slice::from_ref(&seen),
+        &book,
+        &fills,
+        Duration::from_secs(20),
+    )
+    .await;
+    {
+        let s = seen.lock().unwrap();
+        assert!(s.deltas > 0, "deltas from the stream");
+        assert!(s.gaps.is_empty(), "deltas skipped events: {:?}", s.gaps);
+        assert_eq!((&s.l2, &s.l3), (&book.0, &book.1), "the client's book");
+    }
+    let _ = stop_client.send(true);
+    let _ = client_task.await;
+    drop((replica, first_indexer, second_indexer, redis_server));
     sdb.drop(check).await;
 }
 

@@ -12,7 +12,9 @@
 //! a view stays behind the database's cursor from one check to the next (a
 //! silent, lossy or unreachable stream), so a replica stays current while
 //! Redis is down. Reading resumes after the last entry read, so an entry
-//! that cannot be applied is not read again.
+//! that cannot be applied is not read again. A replica that serves every
+//! market (`discover`) picks up, at the same checks, a market first
+//! indexed after it started: loaded from PostgreSQL, then followed.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -50,6 +52,8 @@ pub struct Replica {
     pub database_url: String,
     pub hub: HubHandle,
     pub metrics: FeedMetrics,
+    /// Serve markets the database starts indexing while this runs, too.
+    pub discover: bool,
 }
 
 struct Follower {
@@ -70,18 +74,18 @@ struct Follower {
 impl Replica {
     /// Follow the streams of `positions`' markets until `shutdown`.
     pub async fn follow(self, positions: Positions, mut shutdown: watch::Receiver<bool>) {
-        let streams: HashMap<Pubkey, String> =
-            positions.keys().map(|m| (*m, stream_key(m))).collect();
-        let markets = streams.iter().map(|(m, key)| (key.clone(), *m)).collect();
         let mut follower = Follower {
             replica: self,
-            positions,
-            streams,
-            markets,
+            positions: Positions::new(),
+            streams: HashMap::new(),
+            markets: HashMap::new(),
             read: HashMap::new(),
             behind: HashMap::new(),
             database: None,
         };
+        for (market, applied) in positions {
+            follower.follow_market(market, applied);
+        }
         let mut redis: Option<ConnectionManager> = None;
         let mut last_check = tokio::time::Instant::now();
         while !*shutdown.borrow() {
@@ -110,6 +114,9 @@ impl Replica {
             }
             if last_check.elapsed() >= STALE_CHECK {
                 last_check = tokio::time::Instant::now();
+                if follower.replica.discover {
+                    follower.discover_markets().await;
+                }
                 follower.catch_up_stale().await;
             }
         }
@@ -117,6 +124,42 @@ impl Replica {
 }
 
 impl Follower {
+    /// Read `market`'s stream from now on; its view is at `applied` events.
+    fn follow_market(&mut self, market: Pubkey, applied: u64) {
+        let key = stream_key(&market);
+        self.markets.insert(key.clone(), market);
+        self.streams.insert(market, key);
+        self.positions.insert(market, applied);
+    }
+
+    /// Load and follow every market the database indexes that this does not
+    /// serve yet (the hub adds its view; subscribers may come from then on).
+    async fn discover_markets(&mut self) {
+        let Some(client) = self.database().await else {
+            return;
+        };
+        let stored = match db::cursor::markets(client).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the indexed markets");
+                self.database = None;
+                return;
+            }
+        };
+        let new = stored.iter().filter_map(|m| m.parse::<Pubkey>().ok());
+        for market in new
+            .filter(|m| !self.positions.contains_key(m))
+            .collect::<Vec<_>>()
+        {
+            let Some(view) = self.load(market).await else {
+                return;
+            };
+            tracing::info!(%market, "serving a newly indexed market");
+            self.follow_market(market, view.events_applied());
+            self.replica.hub.send(Cmd::Reload(Box::new(view))).await;
+        }
+    }
+
     /// Per market, the stream and the ID to read after.
     fn read_ids(&self) -> Vec<(&str, String)> {
         self.positions
@@ -205,20 +248,25 @@ impl Follower {
 
     /// Replace the hub's view of `market` with the database's.
     async fn reload(&mut self, market: Pubkey) {
-        let Some(client) = self.database().await else {
+        let Some(view) = self.load(market).await else {
             return;
         };
-        match MarketView::load(client, market).await {
-            Ok(view) => {
-                self.positions.insert(market, view.events_applied());
-                self.replica.metrics.replica_reloads.inc();
-                self.replica.hub.send(Cmd::Reload(Box::new(view))).await;
-            }
-            Err(e) => {
-                tracing::warn!(%market, error = %e, "reloading from PostgreSQL failed; will retry");
-                self.database = None;
-            }
-        }
+        self.positions.insert(market, view.events_applied());
+        self.replica.metrics.replica_reloads.inc();
+        self.replica.hub.send(Cmd::Reload(Box::new(view))).await;
+    }
+
+    /// `market`'s view as the database has it; `None` (logged, the
+    /// connection dropped to be made again) when it cannot be read.
+    async fn load(&mut self, market: Pubkey) -> Option<MarketView> {
+        let client = self.database().await?;
+        MarketView::load(client, market)
+            .await
+            .inspect_err(|e| {
+                tracing::warn!(%market, error = %e, "loading from PostgreSQL failed; will retry");
+            })
+            .inspect_err(|_| self.database = None)
+            .ok()
     }
 
     async fn database(&mut self) -> Option<&mut Client> {

@@ -7,7 +7,7 @@
 use std::process::ExitCode;
 
 use anchor_lang::prelude::Pubkey;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use orderbook_app::broker::replica::Replica;
 use orderbook_app::db;
@@ -30,7 +30,9 @@ pub struct FeedArgs {
     /// PostgreSQL connection string of the indexers' database.
     #[arg(long, env = "ORDERBOOK_DATABASE_URL", default_value = CLUSTER_DB)]
     database_url: String,
-    /// Markets to serve (comma-separated); default: every market indexed so far.
+    /// Markets to serve (comma-separated); default: every market indexed,
+    /// now and later (a market first indexed while this runs is served
+    /// within a few seconds).
     #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
     markets: Vec<Pubkey>,
     #[command(flatten)]
@@ -44,6 +46,7 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
     let (shutdown_tx, shutdown) = watch::channel(false);
     tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx.clone()));
     stop_after(a.run_for_secs, shutdown_tx);
+    let discover = a.markets.is_empty();
     let markets = markets(&a).await?;
     let metrics = FeedMetrics::new();
     let (hub, positions) = a
@@ -55,6 +58,7 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
         database_url: a.database_url.clone(),
         hub: hub.clone(),
         metrics: metrics.clone(),
+        discover,
     };
     let mut tasks = vec![tokio::spawn(replica.follow(positions, shutdown.clone()))];
     tasks.push(spawn_probes(
@@ -68,8 +72,13 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
         .serve
         .state(hub, &a.database_url, None, metrics, WebOptions::default())?;
     tasks.push(a.serve.serve(state, shutdown).await?);
+    let later = if discover {
+        " (and each market indexed from now on)"
+    } else {
+        ""
+    };
     eprintln!(
-        "feed replica: {} market(s) on http://{} (ws://{}/ws) from {}; Ctrl-C stops",
+        "feed replica: {} market(s){later} on http://{} (ws://{}/ws) from {}; Ctrl-C stops",
         markets.len(),
         a.serve.listen,
         a.serve.listen,
@@ -81,7 +90,8 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--market`, or every market the database has indexed.
+/// `--market`, or every market the database has indexed so far (none is
+/// fine: the replica serves each as it is first indexed).
 async fn markets(a: &FeedArgs) -> Result<Vec<Pubkey>> {
     if !a.markets.is_empty() {
         return Ok(a.markets.clone());
@@ -90,9 +100,5 @@ async fn markets(a: &FeedArgs) -> Result<Vec<Pubkey>> {
     let stored = db::cursor::markets(&client)
         .await
         .context("listing indexed markets")?;
-    let markets: Vec<Pubkey> = stored.iter().filter_map(|m| m.parse().ok()).collect();
-    if markets.is_empty() {
-        bail!("no market indexed in the database yet; start an indexer first or pass --market");
-    }
-    Ok(markets)
+    Ok(stored.iter().filter_map(|m| m.parse().ok()).collect())
 }

@@ -163,6 +163,8 @@ async fn start_pipeline(
                 database_url: db_url.to_string(),
                 hub: hub.clone(),
                 metrics: metrics.clone(),
+                // `run` serves the markets it indexes.
+                discover: false,
             };
             tasks.push(tokio::spawn(replica.follow(positions, shutdown.clone())));
             publisher::spawn(redis_url, metrics.clone())

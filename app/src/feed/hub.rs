@@ -79,7 +79,8 @@ pub enum Cmd {
     },
     Ingested(Ingested),
     /// Replace a market's view (a replica caught up from PostgreSQL) and
-    /// send its subscribers fresh snapshots.
+    /// send its subscribers fresh snapshots; a market not served yet is
+    /// added (a replica found it newly indexed).
     Reload(Box<MarketView>),
     /// The markets served and their last sequence numbers.
     Status(oneshot::Sender<Vec<(Pubkey, Option<u64>)>>),
@@ -400,13 +401,11 @@ impl Hub {
         }
     }
 
-    /// Swap in a reloaded view; every subscriber of the market gets a fresh
-    /// snapshot, which a client takes as its state whatever it had.
+    /// Swap in a reloaded view (or serve a new market); every subscriber of
+    /// the market gets a fresh snapshot, which a client takes as its state
+    /// whatever it had.
     fn reload(&mut self, view: MarketView) {
         let market = view.market;
-        if !self.views.contains_key(&market) {
-            return;
-        }
         self.views.insert(market, view);
         self.snapshots.retain(|(m, _), _| *m != market);
         self.seqs.retain(|(m, _), _| *m != market);
