@@ -11,8 +11,9 @@
 # With --feed-replicas N (N >= 2) the read side is replicated as in
 # production: Redis (scripts/redis.sh) carries every indexed batch; `run
 # --redis-url` indexes and serves on :8080 from the streams, N-1 `orderbook-app
-# feed` replicas serve on the next ports (:8081, ...), and a second indexer
-# (`orderbook-app index`) stands by to take over if the first dies.
+# feed` replicas serve on the next ports (:8081, ...: the same API, wallet
+# transactions and web app), and a second indexer (`orderbook-app index`)
+# stands by to take over if the first dies.
 #
 #   scripts/run.sh                 # resume the chain and the database of the last run
 #   scripts/run.sh --reset         # a new chain and an emptied database
@@ -154,11 +155,12 @@ if [ "$replicas" -gt 1 ]; then
   watched+=($!)
   for port in "${replica_ports[@]}"; do
     "$bin/orderbook-app" feed --listen "$listen_host:$port" --database-url "$database_url" \
-      --market "$market" "${redis_args[@]}" 2>"$logs/feed-$port.log" &
+      --rpc-url "$rpc_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" \
+      "${redis_args[@]}" 2>"$logs/feed-$port.log" &
     pids+=($!)
     watched+=($!)
     wait_healthy "$!" "$logs/feed-$port.log" "$listen_host:$port"
-    replica_lines+="  feed replica  ws://$listen_host:$port/ws   REST http://$listen_host:$port/api/markets
+    replica_lines+="  feed replica  http://$listen_host:$port/ (app)   ws://$listen_host:$port/ws   REST http://$listen_host:$port/api/markets
 "
   done
   replica_lines+="  broker        $redis_url  (a standby indexer waits to take over: $logs/standby-indexer.log)

@@ -64,7 +64,7 @@ npm run -s build
 npm run -s lint
 npm test 2>&1 | tee -a "$log"
 
-step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, demo, keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; 25 s; a web3.js wallet trades through it; fails unless the indexer reconciles with the chain)"
+step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, demo, keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; 25 s; a web3.js wallet trades through the replica; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1
 ORDERBOOK_STATE_DIR="$smoke" ORDERBOOK_BUILD=debug ORDERBOOK_RPC_PORT=18899 \
@@ -79,10 +79,12 @@ done
 sleep 5
 curl -fsS http://127.0.0.1:18080/api/markets | grep -q '"market"' || ok=""
 curl -fsS http://127.0.0.1:18081/api/markets | grep -q '"market"' || ok=""
+curl -fsS http://127.0.0.1:18081/ | grep -q '<title>Orderbook</title>' || ok=""
 curl -fsS -X POST -H 'content-type: application/json' \
   -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' http://127.0.0.1:18899 | grep -q '"ok"' || ok=""
-# A wallet's round trip with web3.js: mint, deposit, place, see it indexed, cancel, withdraw.
-ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:18080 \
+# A wallet's round trip with web3.js through the replica: mint, deposit,
+# place, see it indexed, cancel, withdraw.
+ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:18081 \
   ORDERBOOK_MINT_AUTHORITY="$smoke/mint-authority.json" node tests/web3js/wallet.js || ok=""
 wait "$pid" || ok=""
 grep -E '^(demo|reconcile)' "$smoke/run.out" || true

@@ -7,8 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
-use base64::Engine as _;
-use common::{Stack, get, post, synthetic};
+use common::{Stack, get, post, sign_and_send, synthetic};
 use futures_util::SinkExt;
 use orderbook_app::feed::limits::FeedLimits;
 use orderbook_app::feed::view::MarketView;
@@ -19,7 +18,6 @@ use orderbook_client::accounts;
 use serde_json::{Value, json};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
 
 const IDLE: Duration = Duration::from_millis(700);
 
@@ -656,25 +654,6 @@ async fn rest_serves_market_data_and_refuses_bad_parameters() {
     let (code, _) = get(&s.url("/health")).await;
     assert_eq!(code, 200, "still up");
     s.stop().await;
-}
-
-/// Decode an unsigned transaction from the API, sign it as `owner`, send it.
-async fn sign_and_send(chain: &RpcChain, body: &Value, owner: &Keypair) {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(body["transaction"].as_str().unwrap())
-        .unwrap();
-    let mut tx: Transaction = bincode::deserialize(&bytes).unwrap();
-    assert_eq!(tx.message.account_keys[0], owner.pubkey(), "the owner pays");
-    assert!(
-        tx.signatures.iter().all(|s| *s == Default::default()),
-        "unsigned"
-    );
-    let hash = tx.message.recent_blockhash;
-    tx.sign(&[owner], hash);
-    chain
-        .send_and_confirm(&tx)
-        .await
-        .expect("the wallet-signed transaction lands");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

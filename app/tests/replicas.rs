@@ -28,6 +28,7 @@ use orderbook_app::db::ScratchDb;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_service::process::{KilledOnDrop, free_port, wait_until};
 use serde_json::{Value, json};
+use solana_signer::Signer;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -524,7 +525,9 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
 
 /// A replica started without `--market` serves a market first indexed after
 /// it started: refused while no indexer has it, then snapshots and deltas
-/// (from the stream) that end on the chain's book.
+/// (from the stream) that end on the chain's book. Given the node, it also
+/// builds a wallet's transaction: the order placed through it shows in its
+/// own feed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     let ledger = tempfile::tempdir().unwrap();
@@ -552,7 +555,9 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     .await
     .unwrap();
     let feed_port = free_port().unwrap();
-    let replica = topology.replica_with(feed_port, &[]).await;
+    let replica = topology
+        .replica_with(feed_port, &["--rpc-url", &node.rpc_url])
+        .await;
 
     // A second market, not indexed yet: the replica does not know it.
     let (chain, payer, second) = common::demo_on(&node.rpc_url).await;
@@ -595,8 +600,17 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     ));
     tokio::time::sleep(Duration::from_secs(4)).await;
     let _ = stop_trading.send(true);
-    demo_task.await.unwrap();
+    let demo = demo_task.await.unwrap();
     keeper_task.await.unwrap();
+
+    // A wallet's order, built by the replica: far below the book, 3 lots.
+    let wallet = &demo.takers[0].owner;
+    let place = json!({ "market": keys.market.to_string(), "owner": wallet.pubkey().to_string(),
+        "side": "bid", "order_type": "post_only", "price": 10, "base_lots": 3 });
+    let url = format!("http://127.0.0.1:{feed_port}/api/tx/place");
+    let (code, body) = common::post(&url, place).await;
+    assert_eq!(code, 200, "{body}");
+    common::sign_and_send(&chain, &body, wallet).await;
 
     let final_seq = common::chain_seq(&chain, &keys.market).await;
     database_reaches(&check, &keys.market, final_seq).await;
@@ -614,6 +628,11 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
         assert!(s.deltas > 0, "deltas from the stream");
         assert!(s.gaps.is_empty(), "deltas skipped events: {:?}", s.gaps);
         assert_eq!((&s.l2, &s.l3), (&book.0, &book.1), "the client's book");
+        assert_eq!(
+            s.l2.get(&("bid".to_string(), 10)),
+            Some(&3),
+            "the wallet's order"
+        );
     }
     let _ = stop_client.send(true);
     let _ = client_task.await;

@@ -2,21 +2,26 @@
 //! loaded from PostgreSQL and advanced from the broker's streams (see
 //! `orderbook_app::broker::replica`), so any number can serve one market's
 //! readers behind a load balancer while `orderbook-app index` (or `run
-//! --redis-url`) indexes.
+//! --redis-url`) indexes. Given the node (`--rpc-url`) it also builds
+//! wallet transactions and can serve the web app, as `run` does.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use orderbook_app::broker::replica::Replica;
 use orderbook_app::db;
 use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::web::WebOptions;
+use orderbook_chain::Chain;
+use orderbook_chain::rpc::RpcChain;
 use tokio::sync::watch;
 
 use super::serve::ServeArgs;
-use super::{CLUSTER_DB, connect_db, spawn_probes, stop_after};
+use super::web::WebArgs;
+use super::{CLUSTER_DB, check_same_chain, connect_db, spawn_probes, stop_after};
 
 #[derive(Args)]
 pub struct FeedArgs {
@@ -35,8 +40,19 @@ pub struct FeedArgs {
     /// within a few seconds).
     #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
     markets: Vec<Pubkey>,
+    /// JSON-RPC URL of the node the indexers follow. With it the replica
+    /// builds wallet transactions (`/api/tx/*`, else 503), reports
+    /// `orderbook_node_up` and may serve the web app (`--web-dir`).
+    #[arg(long, env = "ORDERBOOK_RPC_URL")]
+    rpc_url: Option<String>,
+    /// PubSub URL of the node, told to the web app [default: the RPC URL's
+    /// host, port + 1].
+    #[arg(long, env = "ORDERBOOK_WS_URL")]
+    ws_url: Option<String>,
     #[command(flatten)]
     serve: ServeArgs,
+    #[command(flatten)]
+    web: WebArgs,
     /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
     #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
     run_for_secs: Option<u64>,
@@ -46,6 +62,7 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
     let (shutdown_tx, shutdown) = watch::channel(false);
     tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx.clone()));
     stop_after(a.run_for_secs, shutdown_tx);
+    let (chain, web) = node(&a).await?;
     let discover = a.markets.is_empty();
     let markets = markets(&a).await?;
     let metrics = FeedMetrics::new();
@@ -62,15 +79,12 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
     };
     let mut tasks = vec![tokio::spawn(replica.follow(positions, shutdown.clone()))];
     tasks.push(spawn_probes(
-        None,
+        a.rpc_url.as_deref().map(RpcChain::new),
         a.database_url.clone(),
         metrics.clone(),
         shutdown.clone(),
     ));
-    // A replica builds no transactions (no chain): `/api/tx/*` answer 503.
-    let state = a
-        .serve
-        .state(hub, &a.database_url, None, metrics, WebOptions::default())?;
+    let state = a.serve.state(hub, &a.database_url, chain, metrics, web)?;
     tasks.push(a.serve.serve(state, shutdown).await?);
     let later = if discover {
         " (and each market indexed from now on)"
@@ -88,6 +102,31 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
         let _ = task.await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `--rpc-url`: the node (checked to be the chain the database
+/// indexed) and the web app's options. Without: no transactions, no app.
+async fn node(a: &FeedArgs) -> Result<(Option<Arc<dyn Chain>>, WebOptions)> {
+    let Some(rpc_url) = &a.rpc_url else {
+        if a.web.is_set() {
+            bail!(
+                "--web-dir, --faucet-keypair and --public-*-url need --rpc-url (the node the page trades on)"
+            );
+        }
+        return Ok((None, WebOptions::default()));
+    };
+    let rpc = RpcChain::new(rpc_url);
+    let genesis = rpc
+        .genesis_hash()
+        .await
+        .with_context(|| format!("no node answers at {rpc_url}"))?;
+    check_same_chain(&a.database_url, &genesis.to_string()).await?;
+    let ws_url = match &a.ws_url {
+        Some(url) => url.clone(),
+        None => orderbook_chain::rpc::default_ws_url(rpc_url)?,
+    };
+    let web = a.web.options(&rpc, rpc_url, &ws_url).await?;
+    Ok((Some(Arc::new(rpc)), web))
 }
 
 /// `--market`, or every market the database has indexed so far (none is

@@ -7,12 +7,13 @@ pub mod index;
 pub mod reconcile;
 pub mod run;
 pub mod serve;
+pub mod web;
 
 use std::time::Duration;
 
 use anchor_lang::Discriminator;
 use anchor_lang::prelude::Pubkey;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use orderbook::state::Market;
 use orderbook_app::db;
 use orderbook_app::feed::metrics::FeedMetrics;
@@ -43,6 +44,19 @@ pub fn stop_after(secs: Option<u64>, shutdown: watch::Sender<bool>) {
             tokio::time::sleep(Duration::from_secs(secs)).await;
             let _ = shutdown.send(true);
         });
+    }
+}
+
+/// Refuse to mix two chains in one database: the indexer's cursors would
+/// point at transactions the new chain never had.
+async fn check_same_chain(database_url: &str, genesis: &str) -> Result<()> {
+    let client = connect_db(database_url).await?;
+    match db::chain_genesis(&client, genesis).await? {
+        db::SameChain::Yes | db::SameChain::New => Ok(()),
+        db::SameChain::No(indexed) => bail!(
+            "the database indexed another chain (genesis {indexed}, the node's is {genesis}); \
+             pass --reset-db to empty it (the node was started with --reset?)"
+        ),
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
+use base64::Engine as _;
 use futures_util::{SinkExt, StreamExt};
 use orderbook::events::OrderPlaced;
 use orderbook_app::db::{self, ScratchDb};
@@ -33,6 +34,7 @@ use orderbook_keeper::{Keeper, KeeperConfig};
 use orderbook_node::local::LocalNode;
 use serde_json::Value;
 use solana_signer::Signer;
+use solana_transaction::Transaction;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_postgres::Client;
@@ -415,4 +417,23 @@ pub async fn book_orders(
         }
     }
     out
+}
+
+/// Decode an unsigned transaction from the API, sign it as `owner`, send it.
+pub async fn sign_and_send(chain: &RpcChain, body: &Value, owner: &solana_keypair::Keypair) {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body["transaction"].as_str().unwrap())
+        .unwrap();
+    let mut tx: Transaction = bincode::deserialize(&bytes).unwrap();
+    assert_eq!(tx.message.account_keys[0], owner.pubkey(), "the owner pays");
+    assert!(
+        tx.signatures.iter().all(|s| *s == Default::default()),
+        "unsigned"
+    );
+    let hash = tx.message.recent_blockhash;
+    tx.sign(&[owner], hash);
+    chain
+        .send_and_confirm(&tx)
+        .await
+        .expect("the wallet-signed transaction lands");
 }
