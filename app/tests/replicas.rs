@@ -13,6 +13,10 @@
 //! sequence number across its connections),
 //! the database holds every event exactly once, and the stream never
 //! carried one sequence twice.
+//!
+//! A second test starts a replica without `--market` and then a new market's
+//! indexer: the replica serves the market it did not know, and builds a
+//! wallet's order for it.
 
 mod common;
 
