@@ -125,13 +125,17 @@ impl Topology {
     }
 }
 
+/// What the process serving metrics on `port` exports (empty if it does not answer).
+async fn metrics(port: u16) -> String {
+    let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await else {
+        return String::new();
+    };
+    r.text().await.unwrap_or_default()
+}
+
 /// Whether the indexer serving metrics on `port` leads `market`.
 async fn leads(port: u16, market: &Pubkey) -> bool {
-    let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await else {
-        return false;
-    };
-    let text = r.text().await.unwrap_or_default();
-    text.contains(&format!(
+    metrics(port).await.contains(&format!(
         "orderbook_indexer_leading{{market=\"{market}\"}} 1"
     ))
 }
@@ -401,6 +405,17 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
         Some(topology.replica(feed_ports[0]).await),
         Some(topology.replica(feed_ports[1]).await),
     ];
+    // Given no node, a replica exports no `orderbook_node_up` (a 0 would
+    // page "node unreachable"); it does probe the database.
+    wait_until("the replica's first database probe", || async {
+        metrics(feed_ports[0])
+            .await
+            .contains("orderbook_database_up 1")
+    })
+    .await
+    .unwrap();
+    let exported = metrics(feed_ports[0]).await;
+    assert!(!exported.contains("orderbook_node_up"), "{exported}");
 
     let (stop_trading, trading) = watch::channel(false);
     let (demo_task, keeper_task) = demo.trade_and_crank(payer, Duration::from_millis(40), trading);
@@ -593,6 +608,7 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     eprintln!("served {served:?} after its indexer started");
+    assert!(metrics(feed_port).await.contains("orderbook_node_up 1"));
     let (stop_client, client_stop) = watch::channel(false);
     let seen: Arc<Mutex<Seen>> = Arc::default();
     let client_task = tokio::spawn(client(

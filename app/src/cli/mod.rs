@@ -88,7 +88,7 @@ pub fn spawn_probes(
         let mut database: Option<tokio_postgres::Client> = None;
         while !*shutdown.borrow() {
             if let Some(rpc) = &rpc {
-                metrics.indexer.node_up.set(rpc.slot().await.is_ok() as i64);
+                metrics.indexer.set_node_up(rpc.slot().await.is_ok());
             }
             if database.as_ref().is_none_or(|c| c.is_closed()) {
                 database = db::connect(&database_url).await.ok();

@@ -48,8 +48,13 @@ pub struct IndexerMetrics {
     /// Sequence gaps met (each answered by re-reading the market's history).
     pub gaps: IntCounterVec,
     pub sync_failures: IntCounterVec,
-    /// 1 when the last health probe of the node / the database answered.
-    pub node_up: IntGauge,
+    /// 1 when the last health probe of the node answered. A vector without
+    /// labels so that it is absent until the first probe: a replica given
+    /// no node (`feed` without `--rpc-url`) exports no `orderbook_node_up`
+    /// rather than a 0 that would page "node unreachable". Set it through
+    /// [`IndexerMetrics::set_node_up`].
+    pub node_up: IntGaugeVec,
+    /// 1 when the last health probe of the database answered.
     pub database_up: IntGauge,
 }
 
@@ -105,15 +110,31 @@ impl IndexerMetrics {
                 "orderbook_indexer_sync_failures_total",
                 "Syncs that ended with an error",
             ),
-            node_up: up(
-                "orderbook_node_up",
-                "1 when the last probe of the node's JSON-RPC answered",
-            ),
+            node_up: {
+                let opts = Opts::new(
+                    "orderbook_node_up",
+                    "1 when the last probe of the node's JSON-RPC answered",
+                );
+                let g = IntGaugeVec::new(opts, &[]).expect("valid metric");
+                registry
+                    .register(Box::new(g.clone()))
+                    .expect("unique metric");
+                g
+            },
             database_up: up(
                 "orderbook_database_up",
                 "1 when the last probe of PostgreSQL answered",
             ),
         }
+    }
+}
+
+impl IndexerMetrics {
+    /// Record a probe of the node.
+    pub fn set_node_up(&self, up: bool) {
+        self.node_up
+            .with_label_values(&[] as &[&str])
+            .set(up as i64);
     }
 }
 
@@ -225,5 +246,22 @@ impl FeedMetrics {
         prometheus::TextEncoder::new()
             .encode_to_string(&self.registry.gather())
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FeedMetrics;
+
+    #[test]
+    fn node_up_is_absent_until_a_probe_sets_it() {
+        let metrics = FeedMetrics::new();
+        let before = metrics.render();
+        assert!(!before.contains("orderbook_node_up"), "{before}");
+        assert!(before.contains("orderbook_database_up 0"), "{before}");
+        metrics.indexer.set_node_up(false);
+        assert!(metrics.render().contains("orderbook_node_up 0"));
+        metrics.indexer.set_node_up(true);
+        assert!(metrics.render().contains("orderbook_node_up 1"));
     }
 }
