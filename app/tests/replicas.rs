@@ -30,7 +30,7 @@ use futures_util::{SinkExt, StreamExt};
 use orderbook_app::broker;
 use orderbook_app::db::ScratchDb;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_service::process::{KilledOnDrop, free_port, wait_until};
+use orderbook_service::process::{KilledOnDrop, NodeProcess, free_port, wait_until};
 use serde_json::{Value, json};
 use solana_signer::Signer;
 use tokio::sync::watch;
@@ -75,11 +75,35 @@ struct Topology {
     rpc_url: String,
     ws_url: String,
     database_url: String,
+    redis_port: u16,
     redis_url: String,
     market: Pubkey,
 }
 
 impl Topology {
+    /// Around `node` and `market`: a scratch database named after `db_name`
+    /// (its URL; the admin connection that drops it) and a Redis server of
+    /// the test's own.
+    async fn start(
+        node: &NodeProcess,
+        market: Pubkey,
+        db_name: &str,
+    ) -> (Self, ScratchDb, tokio_postgres::Client, KilledOnDrop) {
+        let (sdb, check) = ScratchDb::new(&common::admin_url(), db_name).await.unwrap();
+        let redis_port = free_port().unwrap();
+        let redis_server = spawn_redis(redis_port);
+        redis_ready(redis_port).await;
+        let topology = Topology {
+            rpc_url: node.rpc_url.clone(),
+            ws_url: node.ws_url.clone(),
+            database_url: sdb.url.clone(),
+            redis_port,
+            redis_url: format!("redis://127.0.0.1:{redis_port}"),
+            market,
+        };
+        (topology, sdb, check, redis_server)
+    }
+
     /// An indexer process; its metrics on `metrics_port`.
     fn indexer(&self, metrics_port: u16) -> KilledOnDrop {
         let child = Command::new(APP)
@@ -377,19 +401,8 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
         common::spawn_node(ledger.path(), (free_port().unwrap(), free_port().unwrap())).await;
     let (chain, payer, demo) = common::demo_on(&node.rpc_url).await;
     let keys = demo.market.keys;
-    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_replicas")
-        .await
-        .unwrap();
-    let redis_port = free_port().unwrap();
-    let mut redis_server = spawn_redis(redis_port);
-    redis_ready(redis_port).await;
-    let topology = Topology {
-        rpc_url: node.rpc_url.clone(),
-        ws_url: node.ws_url.clone(),
-        database_url: sdb.url.clone(),
-        redis_url: format!("redis://127.0.0.1:{redis_port}"),
-        market: keys.market,
-    };
+    let (topology, sdb, check, mut redis_server) =
+        Topology::start(&node, keys.market, "orderbook_replicas").await;
 
     // Two indexers: the first leads, the second stands by.
     let metrics_ports = [free_port().unwrap(), free_port().unwrap()];
@@ -460,8 +473,8 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
     // 3. Redis dies and comes back empty.
     drop(redis_server);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    redis_server = spawn_redis(redis_port);
-    redis_ready(redis_port).await;
+    redis_server = spawn_redis(topology.redis_port);
+    redis_ready(topology.redis_port).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     // 4. The other replica dies: every client is now on the restarted one.
@@ -553,19 +566,12 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     let node =
         common::spawn_node(ledger.path(), (free_port().unwrap(), free_port().unwrap())).await;
     let (_, _, first) = common::demo_on(&node.rpc_url).await;
-    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_replica_discovers")
-        .await
-        .unwrap();
-    let redis_port = free_port().unwrap();
-    let redis_server = spawn_redis(redis_port);
-    redis_ready(redis_port).await;
-    let mut topology = Topology {
-        rpc_url: node.rpc_url.clone(),
-        ws_url: node.ws_url.clone(),
-        database_url: sdb.url.clone(),
-        redis_url: format!("redis://127.0.0.1:{redis_port}"),
-        market: first.market.keys.market,
-    };
+    let (mut topology, sdb, check, redis_server) = Topology::start(
+        &node,
+        first.market.keys.market,
+        "orderbook_replica_discovers",
+    )
+    .await;
     let metrics_ports = [free_port().unwrap(), free_port().unwrap()];
     let first_indexer = topology.indexer(metrics_ports[0]);
     wait_until("the first market's indexer leading", || {

@@ -264,8 +264,8 @@ impl Follower {
             .await
             .inspect_err(|e| {
                 tracing::warn!(%market, error = %e, "loading from PostgreSQL failed; will retry");
+                self.database = None;
             })
-            .inspect_err(|_| self.database = None)
             .ok()
     }
 

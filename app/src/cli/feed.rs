@@ -21,7 +21,7 @@ use tokio::sync::watch;
 
 use super::serve::ServeArgs;
 use super::web::WebArgs;
-use super::{CLUSTER_DB, check_same_chain, connect_db, spawn_probes, stop_after};
+use super::{CLUSTER_DB, connect_db, connect_node, spawn_probes, stop_after};
 
 #[derive(Args)]
 pub struct FeedArgs {
@@ -115,16 +115,7 @@ async fn node(a: &FeedArgs) -> Result<(Option<Arc<dyn Chain>>, WebOptions)> {
         }
         return Ok((None, WebOptions::default()));
     };
-    let rpc = RpcChain::new(rpc_url);
-    let genesis = rpc
-        .genesis_hash()
-        .await
-        .with_context(|| format!("no node answers at {rpc_url}"))?;
-    check_same_chain(&a.database_url, &genesis.to_string()).await?;
-    let ws_url = match &a.ws_url {
-        Some(url) => url.clone(),
-        None => orderbook_chain::rpc::default_ws_url(rpc_url)?,
-    };
+    let (rpc, ws_url) = connect_node(rpc_url, a.ws_url.as_deref(), &a.database_url).await?;
     let web = a.web.options(&rpc, rpc_url, &ws_url).await?;
     Ok((Some(Arc::new(rpc)), web))
 }

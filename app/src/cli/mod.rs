@@ -47,6 +47,25 @@ pub fn stop_after(secs: Option<u64>, shutdown: watch::Sender<bool>) {
     }
 }
 
+/// The node at `rpc_url`, checked to be the chain the database indexed, and
+/// its PubSub URL (`ws_url`, or the RPC URL's host, port + 1).
+async fn connect_node(
+    rpc_url: &str,
+    ws_url: Option<&str>,
+    database_url: &str,
+) -> Result<(RpcChain, String)> {
+    let rpc = RpcChain::new(rpc_url);
+    let genesis = rpc.genesis_hash().await.with_context(|| {
+        format!("no node answers at {rpc_url} (scripts/run.sh starts a local one)")
+    })?;
+    check_same_chain(database_url, &genesis.to_string()).await?;
+    let ws_url = match ws_url {
+        Some(url) => url.to_string(),
+        None => orderbook_chain::rpc::default_ws_url(rpc_url)?,
+    };
+    Ok((rpc, ws_url))
+}
+
 /// Refuse to mix two chains in one database: the indexer's cursors would
 /// point at transactions the new chain never had.
 async fn check_same_chain(database_url: &str, genesis: &str) -> Result<()> {

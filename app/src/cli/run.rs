@@ -20,9 +20,7 @@ use tokio::sync::watch;
 
 use super::serve::ServeArgs;
 use super::web::WebArgs;
-use super::{
-    CLUSTER_DB, LOCAL_RPC, check_same_chain, connect_db, discover, spawn_probes, stop_after,
-};
+use super::{CLUSTER_DB, LOCAL_RPC, connect_db, connect_node, discover, spawn_probes, stop_after};
 
 #[derive(Args, Clone)]
 pub struct RunArgs {
@@ -136,18 +134,8 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
             .await
             .context("emptying the database")?;
     }
-    let rpc_chain = RpcChain::new(&a.rpc_url);
-    let genesis = rpc_chain.genesis_hash().await.with_context(|| {
-        format!(
-            "no node answers at {} (scripts/run.sh starts a local one)",
-            a.rpc_url
-        )
-    })?;
-    check_same_chain(&a.database_url, &genesis.to_string()).await?;
-    let ws_url = match &a.ws_url {
-        Some(url) => url.clone(),
-        None => orderbook_chain::rpc::default_ws_url(&a.rpc_url)?,
-    };
+    let (rpc_chain, ws_url) =
+        connect_node(&a.rpc_url, a.ws_url.as_deref(), &a.database_url).await?;
     let web = a.web.options(&rpc_chain, &a.rpc_url, &ws_url).await?;
     let chain: Arc<dyn Chain> = Arc::new(rpc_chain);
     let markets = if a.markets.is_empty() {

@@ -59,6 +59,13 @@ pub struct IndexerMetrics {
 }
 
 impl IndexerMetrics {
+    /// Record a probe of the node.
+    pub fn set_node_up(&self, up: bool) {
+        self.node_up
+            .with_label_values(&[] as &[&str])
+            .set(up as i64);
+    }
+
     fn register(registry: &Registry) -> Self {
         let gauge = |n: &str, h: &str| {
             let g = IntGaugeVec::new(Opts::new(n, h), &["market"]).expect("valid metric");
@@ -126,15 +133,6 @@ impl IndexerMetrics {
                 "1 when the last probe of PostgreSQL answered",
             ),
         }
-    }
-}
-
-impl IndexerMetrics {
-    /// Record a probe of the node.
-    pub fn set_node_up(&self, up: bool) {
-        self.node_up
-            .with_label_values(&[] as &[&str])
-            .set(up as i64);
     }
 }
 
