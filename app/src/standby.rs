@@ -17,16 +17,21 @@ use tokio_postgres::Client;
 
 use crate::db::{self, DbError};
 
-/// The advisory lock class of indexer leadership (the first key of the
-/// two-key form; the second is derived from the market).
-const LOCK_CLASS: i32 = 0x0b0c_1d3e;
+/// What the leadership lock's key hashes with the market, so that no other
+/// user of advisory locks shares our keys by accident.
+const LOCK_DOMAIN: &[u8] = b"orderbook-indexer-leader";
 /// Wait before reconnecting after the database went away.
 const RECONNECT: Duration = Duration::from_millis(500);
 
-/// The second lock key of `market`: its first four bytes.
-fn lock_key(market: &Pubkey) -> i32 {
-    let bytes = market.to_bytes();
-    i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+/// The leadership lock of `market`: the one-key (`bigint`) form, the first
+/// 8 bytes of sha256(domain ‖ market). A key from a few bytes of the market
+/// alone let anyone create a market that shares them and so keep another
+/// market's indexer standing by forever; finding a 64-bit collision of a
+/// hash is out of reach.
+fn lock_key(market: &Pubkey) -> i64 {
+    let digest = solana_sha256_hasher::hashv(&[LOCK_DOMAIN, market.as_ref()]);
+    let bytes = digest.to_bytes();
+    i64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"))
 }
 
 /// Block until this session leads `market` (true) or `shutdown` (false).
@@ -35,18 +40,18 @@ pub async fn acquire(
     market: &Pubkey,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<bool, DbError> {
-    let (class, key) = (LOCK_CLASS, lock_key(market));
+    let key = lock_key(market);
     if client
-        .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&class, &key])
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
         .await?
         .get::<_, bool>(0)
     {
         return Ok(true);
     }
     tracing::info!(%market, "another indexer leads this market; standing by");
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&class, &key];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&key];
     tokio::select! {
-        locked = client.execute("SELECT pg_advisory_lock($1, $2)", &params) => {
+        locked = client.execute("SELECT pg_advisory_lock($1)", &params) => {
             locked?;
             tracing::info!(%market, "leading: the previous leader is gone");
             Ok(true)
@@ -84,14 +89,14 @@ pub async fn lead(
 /// The backend process id of the session that leads `market`, if any (from
 /// `pg_locks`; for operators and the failover bench).
 pub async fn leader_pid(client: &Client, market: &Pubkey) -> Result<Option<i32>, DbError> {
-    // The two-key form stores the keys' bits as classid / objid (unsigned
-    // oids), objsubid 2.
+    // The one-key form stores the key's high and low 32 bits as classid /
+    // objid (unsigned oids), objsubid 1.
     let row = client
         .query_opt(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
-               AND classid = (($1::int)::bigint & 4294967295)::oid
-               AND objid = (($2::int)::bigint & 4294967295)::oid",
-            &[&LOCK_CLASS, &lock_key(market)],
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+               AND classid = (($1::bigint >> 32) & 4294967295)::oid
+               AND objid = ($1::bigint & 4294967295)::oid",
+            &[&lock_key(market)],
         )
         .await?;
     Ok(row.map(|r| r.get(0)))

@@ -10,6 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use common::{Stack, get, post, sign_and_send, synthetic};
 use futures_util::SinkExt;
 use orderbook_app::feed::limits::FeedLimits;
+use orderbook_app::feed::outbox::WriteLimits;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::reconcile::{self, Difference};
 use orderbook_chain::Chain;
@@ -19,7 +20,8 @@ use serde_json::{Value, json};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-const IDLE: Duration = Duration::from_millis(700);
+/// How long a test waits for an answer that must come (see `STATE_DEADLINE`).
+const ANSWER: Duration = common::STATE_DEADLINE;
 
 /// A client-side replica built only from snapshots and deltas.
 #[derive(Default)]
@@ -171,7 +173,7 @@ fn json_balances(v: &Value) -> [u64; 4] {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
-    let mut s = Stack::start(4_096, Vec::new()).await;
+    let mut s = Stack::start(Vec::new()).await;
     // Some history before anyone subscribes, so snapshots are not empty.
     s.activity(15).await;
     s.caught_up().await;
@@ -197,7 +199,7 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
         }
     }
     let seq = s.caught_up().await;
-    while let Some(m) = ws.next(IDLE).await {
+    for m in ws.drain(&s.market, "l3").await {
         if m["channel"] != "candles" {
             r.apply(&m);
         }
@@ -256,10 +258,10 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
     let mut late = s.ws().await;
     late.send(sub(&s.market, "l3")).await;
     let mut r2 = Replica::default();
-    let first = late.next(IDLE).await.expect("snapshot");
+    let first = late.next(ANSWER).await.expect("snapshot");
     assert_eq!(first["type"], "snapshot");
     r2.apply(&first);
-    while let Some(m) = late.next(Duration::from_millis(200)).await {
+    for m in late.drain(&s.market, "l3").await {
         r2.apply(&m);
     }
     assert_eq!(r2.l3, book);
@@ -317,10 +319,28 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
     s.stop().await;
 }
 
+/// The slow-consumer policy (`feed/outbox.rs`): a client is dropped for the
+/// bytes it leaves queued or the time it is behind, never for how many
+/// messages a burst queued. The normal client reads at its own pace (here:
+/// whatever pace this machine gives it) while the producer stays at most
+/// [`READ_WINDOW`] batches ahead of it; the slow client never reads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_client_is_dropped_with_a_reason_and_a_normal_one_keeps_receiving() {
+    const READ_WINDOW: u64 = 64;
+    const MIN_BATCHES: u64 = 2_000;
+    const MAX_BATCHES: u64 = 20_000;
     let fake = Pubkey::new_unique();
-    let s = Stack::start(256, vec![MarketView::empty(fake)]).await;
+    // The byte rule decides here: the writer waits as long as it takes for
+    // the slow socket, so the close frame is there when the client reads.
+    let limits = FeedLimits {
+        write: WriteLimits {
+            queue_bytes: 1 << 20,
+            write_timeout: Duration::from_secs(3_600),
+            ..WriteLimits::default()
+        },
+        ..FeedLimits::default()
+    };
+    let s = Stack::start_with(vec![MarketView::empty(fake)], limits).await;
     // The slow client's socket takes 4 KiB (no autotuning), so the backlog
     // lands in the server's queue instead of the kernel's buffers.
     let sock = tokio::net::TcpSocket::new_v4().unwrap();
@@ -334,42 +354,55 @@ async fn a_slow_client_is_dropped_with_a_reason_and_a_normal_one_keeps_receiving
     .unwrap();
     let mut slow = common::Ws(ws);
     slow.send(sub(&fake, "l3")).await;
-    assert_eq!(slow.next(IDLE).await.unwrap()["type"], "snapshot");
+    assert_eq!(slow.next(ANSWER).await.unwrap()["type"], "snapshot");
     let mut normal = s.ws().await;
     normal.send(sub(&fake, "l3")).await;
-    let snap = normal.next(IDLE).await.unwrap();
+    let snap = normal.next(ANSWER).await.unwrap();
     assert_eq!(snap["type"], "snapshot");
-    // Publish while only `normal` reads; `slow` never does.
-    let batches = 2_000u64;
+    let (read_tx, mut read) = tokio::sync::watch::channel(0u64);
     let reader = tokio::spawn(async move {
         let mut last = snap["seq"].as_u64().unwrap();
-        let mut got = 0u64;
-        while let Some(m) = normal.next(Duration::from_secs(3)).await {
+        while let Some(m) = normal.next(ANSWER).await {
             assert_eq!(m["type"], "delta", "{m}");
             assert_eq!(m["prev_seq"].as_u64().unwrap(), last, "gap");
             last = common::next_seq(&m, last);
-            got += 1;
-            if got == batches {
-                break;
-            }
+            read_tx.send_modify(|n| *n += 1);
         }
-        got
     });
+    // Publish until the slow client is dropped (and at least MIN_BATCHES).
     let tx = s.hub.ingest_sender();
-    for b in 0..batches {
-        tx.send(synthetic(fake, b * 50, 50)).await.unwrap();
-        if b % 50 == 49 {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+    let slow_dropped = || s.state.metrics.slow_disconnects.get() > 0;
+    let mut sent = 0u64;
+    while sent < MIN_BATCHES || !slow_dropped() {
+        assert!(sent < MAX_BATCHES, "the slow client was never dropped");
+        let behind = sent.saturating_sub(READ_WINDOW);
+        let r = tokio::time::timeout(ANSWER, read.wait_for(|n| *n >= behind))
+            .await
+            .map(|r| r.is_ok());
+        assert!(
+            r == Ok(true),
+            "the normal client stopped at {} of {sent} deltas",
+            *read.borrow()
+        );
+        tx.send(synthetic(fake, sent * 50, 50)).await.unwrap();
+        sent += 1;
     }
-    assert_eq!(
-        reader.await.unwrap(),
-        batches,
-        "the normal client received every delta"
+    let all = tokio::time::timeout(ANSWER, read.wait_for(|n| *n == sent))
+        .await
+        .map(|r| r.is_ok());
+    assert!(
+        all == Ok(true),
+        "the normal client received {} of {sent} deltas",
+        *read.borrow()
     );
-    assert_eq!(s.state.metrics.slow_disconnects.get(), 1);
+    assert_eq!(
+        s.state.metrics.slow_disconnects.get(),
+        1,
+        "only the slow client is dropped"
+    );
+    reader.abort();
     // The slow client finds, after the backlog the kernel buffered, a close frame with the reason.
-    let reason = slow.close_reason(Duration::from_secs(10)).await;
+    let reason = slow.close_reason(ANSWER).await;
     let reason = reason.expect("a close frame");
     assert!(reason.contains("slow consumer"), "{reason}");
     s.stop().await;
@@ -377,7 +410,7 @@ async fn a_slow_client_is_dropped_with_a_reason_and_a_normal_one_keeps_receiving
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_websocket_input_gets_clear_errors_and_the_server_stays_up() {
-    let s = Stack::start(1_024, Vec::new()).await;
+    let s = Stack::start(Vec::new()).await;
     let mut ws = s.ws().await;
     let m = s.market.to_string();
     let cases = [
@@ -410,7 +443,7 @@ async fn bad_websocket_input_gets_clear_errors_and_the_server_stays_up() {
     ];
     for (req, code) in &cases {
         ws.send(req.clone()).await;
-        let r = ws.next(IDLE).await.expect("an answer");
+        let r = ws.next(ANSWER).await.expect("an answer");
         assert_eq!(r["type"], "error", "{req} -> {r}");
         assert_eq!(r["code"], *code, "{req} -> {r}");
         assert!(!r["message"].as_str().unwrap().is_empty());
@@ -420,22 +453,22 @@ async fn bad_websocket_input_gets_clear_errors_and_the_server_stays_up() {
     ))
     .await
     .unwrap();
-    assert_eq!(ws.next(IDLE).await.unwrap()["code"], "bad_request");
+    assert_eq!(ws.next(ANSWER).await.unwrap()["code"], "bad_request");
     ws.0.send(tokio_tungstenite::tungstenite::Message::Binary(
         vec![1, 2, 3].into(),
     ))
     .await
     .unwrap();
-    assert_eq!(ws.next(IDLE).await.unwrap()["code"], "bad_request");
+    assert_eq!(ws.next(ANSWER).await.unwrap()["code"], "bad_request");
     ws.send(sub(&s.market, "l2")).await;
-    assert_eq!(ws.next(IDLE).await.unwrap()["type"], "snapshot");
+    assert_eq!(ws.next(ANSWER).await.unwrap()["type"], "snapshot");
     ws.send(sub(&s.market, "l2")).await;
-    assert_eq!(ws.next(IDLE).await.unwrap()["code"], "already_subscribed");
+    assert_eq!(ws.next(ANSWER).await.unwrap()["code"], "already_subscribed");
     ws.send(json!({ "op": "unsubscribe", "market": m, "channel": "l2" }))
         .await;
-    assert_eq!(ws.next(IDLE).await.unwrap()["type"], "unsubscribed");
+    assert_eq!(ws.next(ANSWER).await.unwrap()["type"], "unsubscribed");
     ws.send(json!({ "op": "ping", "id": 7 })).await;
-    let pong = ws.next(IDLE).await.unwrap();
+    let pong = ws.next(ANSWER).await.unwrap();
     assert_eq!(
         (pong["type"].as_str(), pong["request"]["id"].as_u64()),
         (Some("pong"), Some(7))
@@ -447,17 +480,17 @@ async fn bad_websocket_input_gets_clear_errors_and_the_server_stays_up() {
         ))
         .await;
     assert!(
-        ws.next(IDLE).await.is_none(),
+        ws.next(ANSWER).await.is_none(),
         "an oversized frame closes the connection"
     );
     let mut again = s.ws().await;
     again.send(sub(&s.market, "trades")).await;
-    assert_eq!(again.next(IDLE).await.unwrap()["type"], "snapshot");
+    assert_eq!(again.next(ANSWER).await.unwrap()["type"], "snapshot");
     assert!(s.state.metrics.bad_requests.get() >= cases.len() as u64);
     // Shutting down closes open WebSockets with a reason.
     s.shutdown();
     assert_eq!(
-        again.close_reason(Duration::from_secs(5)).await.as_deref(),
+        again.close_reason(ANSWER).await.as_deref(),
         Some("server shutting down")
     );
     s.stop().await;
@@ -471,7 +504,7 @@ async fn rest_serves_market_data_and_refuses_bad_parameters() {
         tx_burst: 100.0,
         ..FeedLimits::default()
     };
-    let mut s = Stack::start_with(1_024, Vec::new(), limits).await;
+    let mut s = Stack::start_with(Vec::new(), limits).await;
     s.activity(30).await;
     s.caught_up().await;
     let m = s.market.to_string();
@@ -658,7 +691,7 @@ async fn rest_serves_market_data_and_refuses_bad_parameters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsigned_transactions_from_the_api_sign_and_land() {
-    let s = Stack::start(1_024, Vec::new()).await;
+    let s = Stack::start(Vec::new()).await;
     let m = s.market.to_string();
     let t = &s.demo.takers[0];
     let owner = t.owner.pubkey().to_string();
@@ -736,7 +769,7 @@ async fn wallet_atoms(chain: &RpcChain, owner: &Pubkey, mint: &Pubkey, program: 
 /// `/api/config`, and a faucet that mints the demo tokens to a new wallet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_app_files_config_and_faucet() {
-    let s = Stack::start(1_024, Vec::new()).await;
+    let s = Stack::start(Vec::new()).await;
     let http = reqwest::Client::new();
     for path in ["/", "/markets/somewhere"] {
         let page = http.get(s.url(path)).send().await.unwrap();

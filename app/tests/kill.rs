@@ -55,7 +55,7 @@ async fn dump(c: &Client) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkilled_indexer_restarts_to_exactly_the_uninterrupted_result() {
     // A history: the demo market trading for a while.
-    let mut s = common::Stack::start(1_024, Vec::new()).await;
+    let mut s = common::Stack::start(Vec::new()).await;
     s.activity(100).await;
     let market = s.market;
     // The stack's own indexer and feed stop; the node keeps serving.

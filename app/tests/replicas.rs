@@ -318,7 +318,8 @@ async fn client(
         }
         loop {
             let next = tokio::select! {
-                m = tokio::time::timeout(Duration::from_secs(5), ws.next()) => m,
+                // Silent past three heartbeats: the replica is gone.
+                m = tokio::time::timeout(Duration::from_secs(30), ws.next()) => m,
                 _ = stop.changed() => return,
             };
             let Ok(Some(Ok(Message::Text(text)))) = next else {
@@ -346,20 +347,29 @@ async fn chain_book(chain: &RpcChain, bids: Pubkey, asks: Pubkey) -> (L2, L3) {
     (l2, l3)
 }
 
-/// Wait until the indexers stored event `seq`.
-async fn database_reaches(db: &tokio_postgres::Client, market: &Pubkey, seq: u64) {
-    let started = Instant::now();
-    loop {
-        let stored = orderbook_app::db::cursor::last_seq(db, &market.to_string())
-            .await
-            .unwrap();
-        if stored == Some(seq) {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the database at {stored:?}, the chain at {seq}"
-        );
+/// Market events the chain emits between two steps of the kill sequence.
+const STEP_EVENTS: u64 = 20;
+
+/// Wait until the chain emitted `events` more events for `market`.
+async fn chain_advances(chain: &RpcChain, market: &Pubkey, events: u64) {
+    let start = common::chain_seq(chain, market).await;
+    common::chain_reaches(chain, market, start + events).await;
+}
+
+/// Each client's connection count.
+fn reconnects(seen: &[Arc<Mutex<Seen>>]) -> Vec<usize> {
+    seen.iter().map(|s| s.lock().unwrap().reconnects).collect()
+}
+
+/// Wait until `ok(index, client)` holds for every client.
+async fn every_client(seen: &[Arc<Mutex<Seen>>], what: &str, ok: impl Fn(usize, &Seen) -> bool) {
+    let deadline = Instant::now() + common::STATE_DEADLINE;
+    while !seen
+        .iter()
+        .enumerate()
+        .all(|(i, s)| ok(i, &s.lock().unwrap()))
+    {
+        assert!(Instant::now() < deadline, "not every client {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -447,11 +457,11 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
             ))
         })
         .collect();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(
-        seen.iter().all(|s| s.lock().unwrap().deltas > 0),
-        "every client receives deltas"
-    );
+    every_client(&seen, "receiving deltas", |_, s| s.deltas > 0).await;
+    // Each step below waits for the state it needs and lets the market
+    // trade on (the chain emits more events) before the next one.
+    let trades_on = || chain_advances(&chain, &keys.market, STEP_EVENTS);
+    trades_on().await;
 
     // 1. The leading indexer dies mid-ingest; the standby takes over.
     drop(indexers[0].take());
@@ -462,36 +472,43 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
     .await
     .unwrap();
     eprintln!("standby leads {:?} after the kill", failover.elapsed());
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    trades_on().await;
 
     // 2. A replica dies; its clients move to the other; it comes back.
+    let before = reconnects(&seen);
     drop(replicas[0].take());
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    every_client(&seen, "moved off the killed replica", |i, s| {
+        i % 2 == 1 || s.reconnects > before[i]
+    })
+    .await;
     replicas[0] = Some(topology.replica(feed_ports[0]).await);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    trades_on().await;
 
     // 3. Redis dies and comes back empty.
     drop(redis_server);
-    tokio::time::sleep(Duration::from_secs(1)).await;
     redis_server = spawn_redis(topology.redis_port);
     redis_ready(topology.redis_port).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    trades_on().await;
 
     // 4. The other replica dies: every client is now on the restarted one.
+    let before = reconnects(&seen);
     drop(replicas[1].take());
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    every_client(&seen, "moved off the second killed replica", |i, s| {
+        i % 2 == 0 || s.reconnects > before[i]
+    })
+    .await;
+    trades_on().await;
 
     // Trading stops; every client converges on the chain.
     let _ = stop_trading.send(true);
-    let demo = demo_task.await.unwrap();
+    demo_task.await.unwrap();
     keeper_task.await.unwrap();
-    assert!(demo.sent > 50, "the demo traded: {}", demo.sent);
     let final_seq = common::chain_seq(&chain, &keys.market).await;
-    database_reaches(&check, &keys.market, final_seq).await;
+    common::database_reaches(&check, &keys.market, final_seq).await;
     let (l2, l3) = chain_book(&chain, keys.bids, keys.asks).await;
     let fills = fills(&check, &keys.market).await;
     let book = (l2, l3);
-    clients_converge(&seen, &book, &fills, Duration::from_secs(30)).await;
+    clients_converge(&seen, &book, &fills, common::STATE_DEADLINE).await;
     let (l2, l3) = book;
     for (i, s) in seen.iter().enumerate() {
         let s = s.lock().unwrap();
@@ -593,7 +610,7 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     let mut ws = common::Ws(ws);
     let subscribe = json!({"op": "subscribe", "market": keys.market.to_string(), "channel": "l2"});
     ws.send(subscribe.clone()).await;
-    let refused = ws.next(Duration::from_secs(5)).await.unwrap();
+    let refused = ws.next(common::STATE_DEADLINE).await.unwrap();
     assert_eq!(refused["code"], "unknown_market", "{refused}");
 
     // Its indexer starts and trading begins: the replica serves it.
@@ -605,12 +622,12 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     let indexed = Instant::now();
     let served = loop {
         ws.send(subscribe.clone()).await;
-        let reply = ws.next(Duration::from_secs(5)).await.unwrap();
+        let reply = ws.next(common::STATE_DEADLINE).await.unwrap();
         if reply["type"] == "snapshot" {
             break indexed.elapsed();
         }
         assert_eq!(reply["code"], "unknown_market", "{reply}");
-        assert!(indexed.elapsed() < Duration::from_secs(20), "never served");
+        assert!(indexed.elapsed() < common::STATE_DEADLINE, "never served");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     eprintln!("served {served:?} after its indexer started");
@@ -624,7 +641,11 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
         seen.clone(),
         client_stop,
     ));
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    every_client(std::slice::from_ref(&seen), "receiving deltas", |_, s| {
+        s.deltas > 0
+    })
+    .await;
+    chain_advances(&chain, &keys.market, STEP_EVENTS).await;
     let _ = stop_trading.send(true);
     let demo = demo_task.await.unwrap();
     keeper_task.await.unwrap();
@@ -639,14 +660,14 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     common::sign_and_send(&chain, &body, wallet).await;
 
     let final_seq = common::chain_seq(&chain, &keys.market).await;
-    database_reaches(&check, &keys.market, final_seq).await;
+    common::database_reaches(&check, &keys.market, final_seq).await;
     let book = chain_book(&chain, keys.bids, keys.asks).await;
     let fills = fills(&check, &keys.market).await;
     clients_converge(
         std::slice::from_ref(&seen),
         &book,
         &fills,
-        Duration::from_secs(20),
+        common::STATE_DEADLINE,
     )
     .await;
     {

@@ -59,7 +59,7 @@ async fn a_standby_takes_the_lead_when_the_leader_session_ends() {
             "the standby waits while the leader lives"
         );
         drop(leader); // its session ends, as when the process is killed
-        let standby = tokio::time::timeout(Duration::from_secs(5), standby_task)
+        let standby = tokio::time::timeout(common::STATE_DEADLINE, standby_task)
             .await
             .expect("the standby leads once the leader is gone")
             .unwrap()
@@ -70,6 +70,40 @@ async fn a_standby_takes_the_lead_when_the_leader_session_ends() {
             Some(pid)
         );
     }
+    sdb.drop(check).await;
+}
+
+/// Finding N5: the lock key was a market's first 4 bytes, so a market made
+/// to share them kept the other's indexer standing by forever.
+#[tokio::test]
+async fn markets_that_share_their_first_bytes_lead_independently() {
+    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_standby_prefix")
+        .await
+        .unwrap();
+    let (_stop, mut shutdown) = watch::channel(false);
+    let mut twin = [7u8; 32];
+    let first = Pubkey::new_from_array(twin);
+    twin[4..].fill(9);
+    let second = Pubkey::new_from_array(twin);
+    let a = db::connect(&sdb.url).await.unwrap();
+    assert!(standby::acquire(&a, &first, &mut shutdown).await.unwrap());
+    let b = db::connect(&sdb.url).await.unwrap();
+    let led = tokio::time::timeout(
+        common::STATE_DEADLINE,
+        standby::acquire(&b, &second, &mut shutdown),
+    )
+    .await
+    .expect("the second market's indexer leads rather than standing by");
+    assert!(led.unwrap());
+    assert_eq!(
+        standby::leader_pid(&check, &second).await.unwrap(),
+        Some(backend_pid(&b).await)
+    );
+    assert_eq!(
+        standby::leader_pid(&check, &first).await.unwrap(),
+        Some(backend_pid(&a).await)
+    );
+    drop((a, b));
     sdb.drop(check).await;
 }
 
@@ -90,7 +124,7 @@ async fn a_standby_gives_up_waiting_on_shutdown() {
     let waiting = tokio::spawn(async move { standby::lead(&url, &market, &mut shutdown).await });
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop.send(true).unwrap();
-    let led = tokio::time::timeout(Duration::from_secs(5), waiting)
+    let led = tokio::time::timeout(common::STATE_DEADLINE, waiting)
         .await
         .unwrap()
         .unwrap();

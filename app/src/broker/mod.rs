@@ -84,6 +84,16 @@ struct WireEvent {
 pub enum EntryError {
     #[error("entry without a `batch` field")]
     Missing,
+    #[error("entry of market {0} in another market's stream")]
+    WrongMarket(Pubkey),
+    #[error("entry without events")]
+    Empty,
+    #[error("event {found} where {expected} should follow")]
+    NotContiguous { expected: u64, found: u64 },
+    #[error("entry ID {id} does not match its batch (which brings the market to {seq})")]
+    IdMismatch { id: String, seq: u64 },
+    #[error("entry claims events up to {claims} beyond the database's {stored}")]
+    AheadOfDatabase { claims: u64, stored: u64 },
     #[error("undecodable batch: {0}")]
     Encoding(#[from] bincode::Error),
     #[error("undecodable event {seq}: {message}")]
@@ -138,9 +148,89 @@ pub fn decode(bytes: &[u8]) -> Result<Ingested, EntryError> {
     })
 }
 
+/// The batch of `market`'s stream entry `id`, if the entry is consistent:
+/// its market, contiguous events, and the ID its last event gives it
+/// ([`EntryId::of_batch`]). Entries are untrusted input: anyone who can
+/// write to Redis can add one, so nothing of an entry is used unchecked.
+pub fn check_entry(market: &Pubkey, id: &str, batch: Ingested) -> Result<Ingested, EntryError> {
+    if batch.market != *market {
+        return Err(EntryError::WrongMarket(batch.market));
+    }
+    let first = batch.events.first().ok_or(EntryError::Empty)?.seq;
+    for (expected, e) in (first..).zip(&batch.events) {
+        if e.seq != expected {
+            return Err(EntryError::NotContiguous {
+                expected,
+                found: e.seq,
+            });
+        }
+    }
+    let seq = seq_after(&batch).ok_or(EntryError::Empty)?;
+    if EntryId::parse(id) != Some(EntryId::of_batch(seq)) {
+        return Err(EntryError::IdMismatch {
+            id: id.to_string(),
+            seq,
+        });
+    }
+    Ok(batch)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn batch_of(market: Pubkey, first: u64, n: u64) -> Ingested {
+        let mut b = Ingested {
+            market,
+            events: Vec::new(),
+            balances: Vec::new(),
+        };
+        let tx = crate::synthetic::Synthetic::new(market).tx(n as usize);
+        for (i, event) in tx.events.iter().enumerate() {
+            b.events.push(NewEvent {
+                seq: first + i as u64,
+                signature: tx.signature,
+                slot: tx.slot,
+                block_time: tx.block_time,
+                event: event.clone(),
+            });
+        }
+        b
+    }
+
+    #[test]
+    fn an_entry_is_checked_against_its_stream_and_its_id() {
+        let m = Pubkey::new_unique();
+        assert!(check_entry(&m, "15-0", batch_of(m, 10, 5)).is_ok());
+        // Forged IDs: far ahead of the batch, or the largest Redis takes.
+        for id in ["1000000000000-0", "18446744073709551615-0", "15-1", "14-0"] {
+            assert!(
+                matches!(
+                    check_entry(&m, id, batch_of(m, 10, 5)),
+                    Err(EntryError::IdMismatch { .. })
+                ),
+                "{id}"
+            );
+        }
+        let other = Pubkey::new_unique();
+        assert!(matches!(
+            check_entry(&m, "15-0", batch_of(other, 10, 5)),
+            Err(EntryError::WrongMarket(_))
+        ));
+        let mut gap = batch_of(m, 10, 5);
+        gap.events[3].seq = 40;
+        assert!(matches!(
+            check_entry(&m, "15-0", gap),
+            Err(EntryError::NotContiguous {
+                expected: 13,
+                found: 40
+            })
+        ));
+        assert!(matches!(
+            check_entry(&m, "1-0", batch_of(m, 0, 0)),
+            Err(EntryError::Empty)
+        ));
+    }
 
     #[test]
     fn an_entry_decodes_to_the_batch_it_was_made_from() {

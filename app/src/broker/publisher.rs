@@ -30,8 +30,14 @@ const BACK_OFF: Duration = Duration::from_secs(1);
 pub enum Published {
     /// Appended under this ID.
     Added(String),
-    /// The stream already holds this sequence (Redis refused the ID).
+    /// The stream already holds this very sequence (Redis refused the ID):
+    /// a late publish of an earlier leader.
     AlreadyThere,
+    /// The stream's last entry was ahead of this batch, which no indexer
+    /// publishes (each commits before it publishes, in sequence): a forged
+    /// entry, or a stream left by another chain. The stream was replaced by
+    /// one starting at this batch; replicas reload from PostgreSQL.
+    Replaced { last: String },
     /// Nothing to publish (no events).
     Empty,
 }
@@ -57,22 +63,46 @@ pub async fn publish(
     let Some(seq) = seq_after(batch) else {
         return Ok(Published::Empty);
     };
-    let fields = [("batch", encode(batch))];
-    let added: redis::RedisResult<Option<String>> = conn
-        .xadd_maxlen(
-            stream_key(&batch.market),
-            StreamMaxlen::Approx(STREAM_MAXLEN),
-            EntryId::of_batch(seq).to_string(),
-            &fields,
-        )
-        .await;
-    match added {
-        Ok(id) => Ok(Published::Added(
-            id.unwrap_or_else(|| EntryId::of_batch(seq).to_string()),
-        )),
-        Err(e) if e.to_string().contains("equal or smaller") => Ok(Published::AlreadyThere),
+    let key = stream_key(&batch.market);
+    let id = EntryId::of_batch(seq);
+    match append(conn, &key, id, batch).await {
+        Ok(added) => Ok(Published::Added(added)),
+        Err(e) if e.to_string().contains("equal or smaller") => {
+            let last = last_id(conn, &key).await?;
+            if last.is_none_or(|last| last <= id) {
+                return Ok(Published::AlreadyThere);
+            }
+            let last = last.map(|l| l.to_string()).unwrap_or_default();
+            let _: () = conn.del(&key).await?;
+            append(conn, &key, id, batch).await?;
+            Ok(Published::Replaced { last })
+        }
         Err(e) => Err(e),
     }
+}
+
+async fn append(
+    conn: &mut ConnectionManager,
+    key: &str,
+    id: EntryId,
+    batch: &Ingested,
+) -> redis::RedisResult<String> {
+    let fields = [("batch", encode(batch))];
+    let added: Option<String> = conn
+        .xadd_maxlen(
+            key,
+            StreamMaxlen::Approx(STREAM_MAXLEN),
+            id.to_string(),
+            &fields,
+        )
+        .await?;
+    Ok(added.unwrap_or_else(|| id.to_string()))
+}
+
+/// The ID of the stream's last entry (`XREVRANGE key + - COUNT 1`).
+async fn last_id(conn: &mut ConnectionManager, key: &str) -> redis::RedisResult<Option<EntryId>> {
+    let reply: redis::streams::StreamRangeReply = conn.xrevrange_count(key, "+", "-", 1).await?;
+    Ok(reply.ids.first().and_then(|e| EntryId::parse(&e.id)))
 }
 
 /// Start the publishing task; returns the sender the indexers' batches go to.
@@ -91,7 +121,15 @@ pub async fn spawn(
             }
             match tokio::time::timeout(PUBLISH_TIMEOUT, publish(&mut conn, &batch)).await {
                 Ok(Ok(Published::Added(_))) => metrics.broker_published.inc(),
-                Ok(Ok(Published::AlreadyThere)) => metrics.broker_refused.inc(),
+                Ok(Ok(Published::AlreadyThere)) => {
+                    metrics.broker_refused.inc();
+                    tracing::warn!(market = %batch.market, seq = seq_after(&batch), "batch not published: the stream already holds its sequence (a late publish of an earlier leader?)");
+                }
+                Ok(Ok(Published::Replaced { last })) => {
+                    metrics.broker_stream_resets.inc();
+                    metrics.broker_published.inc();
+                    tracing::error!(market = %batch.market, seq = seq_after(&batch), last, "the stream's last entry was ahead of the indexed batch (a forged entry, or another chain's stream): stream replaced");
+                }
                 Ok(Ok(Published::Empty)) => {}
                 failed => {
                     metrics.broker_failures.inc();

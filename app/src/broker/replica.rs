@@ -8,10 +8,13 @@
 //! never published, Redis restarted empty) makes the replica reload the
 //! market from PostgreSQL, which always holds at least what was published
 //! (an indexer commits before it publishes); the hub then sends every
-//! subscriber of that market a fresh snapshot. The same reload happens when
+//! subscriber of that market a fresh snapshot. Entries are untrusted: each
+//! is checked (`check_entry`: its market, contiguous events, an ID that
+//! matches its batch), and one that still skips events after the reload
+//! claims more than the record holds and is refused. The same reload happens when
 //! a view stays behind the database's cursor from one check to the next (a
-//! silent, lossy or unreachable stream), so a replica stays current while
-//! Redis is down. Reading resumes after the last entry read, so an entry
+//! silent, lossy or unreachable stream), or is ever ahead of it, so a
+//! replica stays current while Redis is down or forged. Reading resumes after the last entry read, so an entry
 //! that cannot be applied is not read again. A replica that serves every
 //! market (`discover`) picks up, at the same checks, a market first
 //! indexed after it started: loaded from PostgreSQL, then followed.
@@ -26,7 +29,7 @@ use redis::streams::{StreamReadOptions, StreamReadReply};
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
-use super::{EntryError, EntryId, decode, publisher, seq_after, stream_key};
+use super::{EntryError, EntryId, check_entry, decode, publisher, seq_after, stream_key};
 use crate::db;
 use crate::feed::hub::{Cmd, HubHandle};
 use crate::feed::metrics::FeedMetrics;
@@ -172,7 +175,9 @@ impl Follower {
             .collect()
     }
 
-    /// Hand each entry to the hub, reloading a market the stream cannot continue.
+    /// Hand each entry to the hub, reloading a market the stream cannot
+    /// continue; an entry that fails its checks is refused (logged, counted)
+    /// and read past.
     async fn apply(&mut self, reply: StreamReadReply) {
         for stream in reply.keys {
             let Some(&market) = self.markets.get(&stream.key) else {
@@ -182,37 +187,51 @@ impl Follower {
                 if let Some(id) = EntryId::parse(&entry.id) {
                     self.read.insert(market, id);
                 }
-                match entry_batch(&entry.map) {
+                let checked = entry_batch(&entry.map)
+                    .and_then(|batch| check_entry(&market, &entry.id, batch));
+                let applied = match checked {
                     Ok(batch) => self.continue_with(market, batch).await,
-                    // A foreign or corrupt entry: PostgreSQL has the record.
-                    Err(e) => {
-                        tracing::error!(%market, id = entry.id, error = %e, "undecodable stream entry; reloading the market");
-                        self.reload(market).await;
-                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = applied {
+                    self.replica.metrics.broker_rejected.inc();
+                    tracing::error!(%market, id = entry.id, error = %e, "stream entry refused; PostgreSQL stays the record");
                 }
             }
         }
     }
 
-    /// Apply `batch` if it continues the view; reload first if it skips events.
-    async fn continue_with(&mut self, market: Pubkey, batch: Ingested) {
+    /// Apply `batch` if it continues the view; reload first if it skips
+    /// events. A batch still ahead after the reload claims events the
+    /// database does not hold (an indexer commits before it publishes): it
+    /// is refused.
+    async fn continue_with(&mut self, market: Pubkey, batch: Ingested) -> Result<(), EntryError> {
         let Some(after) = seq_after(&batch) else {
-            return;
+            return Ok(());
         };
         if after <= self.positions[&market] {
-            return;
+            return Ok(());
         }
-        if batch.events[0].seq > self.positions[&market] {
+        let first = batch.events[0].seq;
+        if first > self.positions[&market] {
             self.replica.metrics.replica_gaps.inc();
-            tracing::info!(%market, applied = self.positions[&market], first = batch.events[0].seq, "stream does not continue the view; catching up from PostgreSQL");
+            tracing::info!(%market, applied = self.positions[&market], first, "stream does not continue the view; catching up from PostgreSQL");
             self.reload(market).await;
-            if after <= self.positions[&market] {
-                return;
+            let stored = self.positions[&market];
+            if after <= stored {
+                return Ok(());
+            }
+            if first > stored {
+                return Err(EntryError::AheadOfDatabase {
+                    claims: after,
+                    stored,
+                });
             }
         }
         if self.replica.hub.send(Cmd::Ingested(batch)).await {
             self.positions.insert(market, after);
         }
+        Ok(())
     }
 
     /// Reload a view that was behind the database at the previous check
@@ -233,6 +252,11 @@ impl Follower {
                 }
             };
             let applied = self.positions[&market];
+            if applied > stored {
+                tracing::error!(%market, applied, stored, "view ahead of the database (a forged stream entry?); reloading from PostgreSQL");
+                self.reload(market).await;
+                continue;
+            }
             match self.behind.remove(&market) {
                 Some(then) if applied < then => {
                     tracing::info!(%market, applied, stored, "view behind the database and the stream not catching up; reloading from PostgreSQL");
@@ -252,6 +276,9 @@ impl Follower {
             return;
         };
         self.positions.insert(market, view.events_applied());
+        // Read on from the reloaded position: a refused entry read past
+        // (a forged ID far ahead) must not hide the stream's later entries.
+        self.read.remove(&market);
         self.replica.metrics.replica_reloads.inc();
         self.replica.hub.send(Cmd::Reload(Box::new(view))).await;
     }

@@ -12,6 +12,7 @@ use orderbook_app::broker::replica::Positions;
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
 use orderbook_app::feed::limits::{FeedLimits, Guards};
 use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::feed::outbox::{self, WriteLimits};
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::web::WebOptions;
 use orderbook_app::feed::{self, AppState};
@@ -26,9 +27,6 @@ pub struct ServeArgs {
     /// Address of the feed (HTTP, WebSocket, metrics).
     #[arg(long, env = "ORDERBOOK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Outgoing messages a WebSocket client may have queued before it is dropped.
-    #[arg(long, env = "ORDERBOOK_WS_QUEUE", default_value_t = hub::DEFAULT_QUEUE_CAPACITY)]
-    ws_queue: usize,
     /// Seconds between WebSocket heartbeats.
     #[arg(long, env = "ORDERBOOK_HEARTBEAT_SECS", default_value_t = 10)]
     heartbeat_secs: u64,
@@ -59,8 +57,7 @@ impl ServeArgs {
             .map(|v| (v.market, v.events_applied()))
             .collect();
         let config = HubConfig {
-            queue_capacity: self.ws_queue,
-            queue_bytes: self.limits.ws_queue_bytes,
+            write: self.limits.limits().write,
             heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
         };
         Ok((hub::spawn(views, config, metrics.clone()), positions))
@@ -105,9 +102,20 @@ impl ServeArgs {
 /// What one client may cost the feed (see `feed::limits`).
 #[derive(Args, Clone, Debug)]
 struct LimitArgs {
-    /// Bytes of outgoing messages a WebSocket client may have queued before it is dropped.
-    #[arg(long, env = "ORDERBOOK_WS_QUEUE_BYTES", default_value_t = FeedLimits::default().queue_bytes)]
+    /// Bytes of outgoing messages a WebSocket client may have queued before
+    /// it is dropped as a slow consumer.
+    #[arg(long, env = "ORDERBOOK_WS_QUEUE_BYTES", default_value_t = outbox::DEFAULT_QUEUE_BYTES)]
     ws_queue_bytes: usize,
+    /// Seconds a queued message may wait before its WebSocket client is
+    /// dropped as a slow consumer (it reads, but slower than the market moves).
+    #[arg(long, env = "ORDERBOOK_WS_MAX_LAG_SECS", default_value_t = outbox::DEFAULT_MAX_LAG.as_secs())]
+    ws_max_lag_secs: u64,
+    /// Seconds a WebSocket client's socket may take to accept one frame.
+    #[arg(long, env = "ORDERBOOK_WS_WRITE_TIMEOUT_SECS", default_value_t = outbox::DEFAULT_WRITE_TIMEOUT.as_secs())]
+    ws_write_timeout_secs: u64,
+    /// Bytes of frames being written to sockets, across all connections.
+    #[arg(long, env = "ORDERBOOK_WS_IN_FLIGHT_BYTES", default_value_t = outbox::DEFAULT_IN_FLIGHT_BYTES)]
+    ws_in_flight_bytes: usize,
     /// Open WebSocket connections, in total.
     #[arg(long, env = "ORDERBOOK_MAX_CONNECTIONS", default_value_t = FeedLimits::default().max_connections)]
     max_connections: usize,
@@ -133,7 +141,12 @@ impl LimitArgs {
         FeedLimits {
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_connections_per_ip,
-            queue_bytes: self.ws_queue_bytes,
+            write: WriteLimits {
+                queue_bytes: self.ws_queue_bytes,
+                max_lag: Duration::from_secs(self.ws_max_lag_secs.max(1)),
+                write_timeout: Duration::from_secs(self.ws_write_timeout_secs.max(1)),
+                in_flight_bytes: self.ws_in_flight_bytes,
+            },
             ws_requests_per_sec: self.ws_requests_per_sec,
             ws_request_burst: (4.0 * self.ws_requests_per_sec).max(1.0),
             rest_per_sec: self.rest_per_sec,

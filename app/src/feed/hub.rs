@@ -3,10 +3,10 @@
 //! and publishing go through it in order, so a subscriber's snapshot is
 //! exactly the state its first delta applies to.
 //!
-//! Every connection has a queue of outgoing messages bounded in messages and
-//! in bytes ([`Outbox`]). The hub never waits on a connection: when a queue
-//! is full the connection is dropped (closed with a reason) and everyone else
-//! carries on. A channel's snapshot is serialised once and then kept with
+//! Every connection has a queue of outgoing messages bounded in bytes
+//! ([`Outbox`]; the whole slow-consumer policy is in `outbox.rs`). The hub
+//! never waits on a connection: when a queue is full the connection is
+//! dropped (closed with a reason) and everyone else carries on. A channel's snapshot is serialised once and then kept with
 //! the deltas published after it (up to [`MAX_REPLAY`]): a new subscriber
 //! gets that snapshot and those deltas, which is exactly the current state,
 //! so a client that subscribes and unsubscribes in a loop costs the hub a
@@ -21,12 +21,10 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::metrics::FeedMetrics;
-use crate::feed::outbox::{Outbox, OutboxError};
+use crate::feed::outbox::{InFlight, Outbox, OutboxError, WriteLimits};
 use crate::feed::view::{Channel, MarketView};
 use crate::ingest::Ingested;
 
-/// Outgoing messages a connection may have queued before it is dropped.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 1_024;
 /// Subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
 /// Commands waiting for the hub before senders wait.
@@ -34,21 +32,18 @@ const COMMAND_QUEUE: usize = 4_096;
 
 /// Deltas kept after a cached snapshot before it is rebuilt instead.
 pub const MAX_REPLAY: usize = 256;
-/// Bytes a connection may have queued before it is dropped.
-pub const DEFAULT_QUEUE_BYTES: usize = 16 << 20;
 
 #[derive(Clone, Debug)]
 pub struct HubConfig {
-    pub queue_capacity: usize,
-    pub queue_bytes: usize,
+    /// When a connection counts as a slow consumer (see `outbox.rs`).
+    pub write: WriteLimits,
     pub heartbeat: Duration,
 }
 
 impl Default for HubConfig {
     fn default() -> Self {
         Self {
-            queue_capacity: DEFAULT_QUEUE_CAPACITY,
-            queue_bytes: DEFAULT_QUEUE_BYTES,
+            write: WriteLimits::default(),
             heartbeat: Duration::from_secs(10),
         }
     }
@@ -93,6 +88,8 @@ pub enum Cmd {
 pub struct HubHandle {
     tx: mpsc::Sender<Cmd>,
     pub config: HubConfig,
+    /// The frames every connection's writer is writing.
+    pub in_flight: InFlight,
 }
 
 impl HubHandle {
@@ -145,7 +142,6 @@ struct Hub {
     /// Per channel, a snapshot and the deltas since (see [`CachedSnapshot`]).
     snapshots: HashMap<(Pubkey, Channel), CachedSnapshot>,
     metrics: FeedMetrics,
-    capacity: usize,
     queue_bytes: usize,
 }
 
@@ -159,15 +155,19 @@ pub fn spawn(views: Vec<MarketView>, config: HubConfig, metrics: FeedMetrics) ->
         seqs: HashMap::new(),
         snapshots: HashMap::new(),
         metrics,
-        capacity: config.queue_capacity,
-        queue_bytes: config.queue_bytes,
+        queue_bytes: config.write.queue_bytes,
     };
     tokio::spawn(async move {
         while let Some(cmd) = rx.recv().await {
             hub.handle(cmd);
+            hub.metrics.channels.set(hub.seqs.len() as i64);
         }
     });
-    HubHandle { tx, config }
+    HubHandle {
+        tx,
+        in_flight: InFlight::new(config.write.in_flight_bytes),
+        config,
+    }
 }
 
 /// What identifies one channel message: its kind and sequence numbers.
@@ -247,10 +247,7 @@ impl Hub {
                     return;
                 };
                 let msg = if c.subs.remove(&(market, channel)) {
-                    if let Some(v) = self.subscribers.get_mut(&(market, channel)) {
-                        v.retain(|x| *x != conn);
-                    }
-                    self.metrics.subscriptions.dec();
+                    self.drop_subscriber((market, channel), conn);
                     json!({ "type": "unsubscribed", "request": request })
                         .to_string()
                         .into()
@@ -433,8 +430,8 @@ impl Hub {
             Err(OutboxError::Full) => {
                 if let Some(kill) = c.kill.take() {
                     let _ = kill.send(format!(
-                        "slow consumer: {} messages or {} bytes queued",
-                        self.capacity, self.queue_bytes
+                        "slow consumer: over {} bytes queued",
+                        self.queue_bytes
                     ));
                 }
                 self.metrics.slow_disconnects.inc();
@@ -447,13 +444,27 @@ impl Hub {
 
     fn remove(&mut self, conn: ConnId) {
         if let Some(c) = self.conns.remove(&conn) {
-            for key in &c.subs {
-                if let Some(v) = self.subscribers.get_mut(key) {
-                    v.retain(|x| *x != conn);
-                }
-                self.metrics.subscriptions.dec();
+            for key in c.subs {
+                self.drop_subscriber(key, conn);
             }
         }
         self.metrics.connections.set(self.conns.len() as i64);
+    }
+
+    /// `conn` no longer watches `key`. A per-owner channel's state leaves
+    /// with its last subscriber (owners are unbounded, markets are not).
+    fn drop_subscriber(&mut self, key: (Pubkey, Channel), conn: ConnId) {
+        self.metrics.subscriptions.dec();
+        let Some(v) = self.subscribers.get_mut(&key) else {
+            return;
+        };
+        v.retain(|x| *x != conn);
+        if v.is_empty() {
+            self.subscribers.remove(&key);
+            if matches!(key.1, Channel::Account(_)) {
+                self.snapshots.remove(&key);
+                self.seqs.remove(&key);
+            }
+        }
     }
 }

@@ -1,13 +1,16 @@
 //! What one client may cost the feed: connections (in total and per IP),
 //! requests per second (WebSocket requests per connection, REST requests per
 //! IP, with a stricter budget for the transaction builders that read the
-//! chain), and bytes queued per connection (see `outbox::Outbox`). A client over
-//! a limit gets a clear refusal; nobody else notices it.
+//! chain), and what a connection's writer may hold and take (see
+//! `outbox::WriteLimits`). A client over a limit gets a clear refusal;
+//! nobody else notices it.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use crate::feed::outbox::WriteLimits;
 
 /// The limits, all configurable from the command line.
 #[derive(Clone, Debug)]
@@ -16,9 +19,8 @@ pub struct FeedLimits {
     pub max_connections: usize,
     /// Open WebSocket connections from one IP address.
     pub max_connections_per_ip: usize,
-    /// Bytes of outgoing messages one connection may have queued before it
-    /// is dropped as a slow consumer.
-    pub queue_bytes: usize,
+    /// When a connection is dropped as a slow consumer.
+    pub write: WriteLimits,
     /// WebSocket requests (subscribe, unsubscribe, ping) per connection:
     /// sustained per second, and burst.
     pub ws_requests_per_sec: f64,
@@ -36,7 +38,7 @@ impl Default for FeedLimits {
         Self {
             max_connections: 10_000,
             max_connections_per_ip: 64,
-            queue_bytes: 16 << 20,
+            write: WriteLimits::default(),
             ws_requests_per_sec: 10.0,
             ws_request_burst: 40.0,
             rest_per_sec: 50.0,

@@ -9,6 +9,9 @@ pub struct FeedMetrics {
     pub registry: Registry,
     pub connections: IntGauge,
     pub subscriptions: IntGauge,
+    /// Channels the hub keeps state for (subscribers, a cached snapshot,
+    /// a sequence number): per-owner channels leave with their last subscriber.
+    pub channels: IntGauge,
     pub messages_sent: IntCounter,
     pub slow_disconnects: IntCounter,
     pub bad_requests: IntCounter,
@@ -23,6 +26,11 @@ pub struct FeedMetrics {
     pub broker_refused: IntCounter,
     /// Batches not published (Redis unreachable).
     pub broker_failures: IntCounter,
+    /// Stream entries a replica refused (inconsistent, or ahead of the database).
+    pub broker_rejected: IntCounter,
+    /// Streams the publisher replaced because they were ahead of the
+    /// database (a forged entry, or a stream of another chain).
+    pub broker_stream_resets: IntCounter,
     /// Stream reads that failed (replica side).
     pub broker_read_failures: IntCounter,
     /// Stream entries that did not continue a replica's view.
@@ -184,13 +192,17 @@ impl FeedMetrics {
         Self {
             connections: gauge("orderbook_ws_connections", "Open WebSocket connections"),
             subscriptions: gauge("orderbook_ws_subscriptions", "Active channel subscriptions"),
+            channels: gauge(
+                "orderbook_feed_channels",
+                "Channels the hub keeps state for",
+            ),
             messages_sent: counter(
                 "orderbook_ws_messages_total",
                 "Messages queued to WebSocket clients",
             ),
             slow_disconnects: counter(
                 "orderbook_ws_slow_disconnects_total",
-                "Clients dropped because their queue was full",
+                "Clients dropped as slow consumers (bytes queued, time behind, or a frame not written in time)",
             ),
             bad_requests: counter(
                 "orderbook_ws_bad_requests_total",
@@ -219,6 +231,14 @@ impl FeedMetrics {
             broker_failures: counter(
                 "orderbook_broker_publish_failures_total",
                 "Batches not published because Redis did not answer",
+            ),
+            broker_rejected: counter(
+                "orderbook_broker_rejected_entries_total",
+                "Stream entries a feed replica refused (inconsistent, or ahead of the database)",
+            ),
+            broker_stream_resets: counter(
+                "orderbook_broker_stream_resets_total",
+                "Streams replaced because their last entry was ahead of the indexed batch",
             ),
             broker_read_failures: counter(
                 "orderbook_broker_read_failures_total",

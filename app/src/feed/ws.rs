@@ -3,7 +3,6 @@
 //! queue, sending heartbeats and the close frame when the hub drops it).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
@@ -13,9 +12,9 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::AppState;
-use crate::feed::hub::{Cmd, error_message};
+use crate::feed::hub::{Cmd, HubHandle, error_message};
 use crate::feed::limits::{ConnectionPermit, TokenBucket};
-use crate::feed::outbox::{Outbox, OutboxError};
+use crate::feed::outbox::{Outbox, OutboxError, Queued};
 use crate::feed::view::Channel;
 use crate::model::CANDLE_RESOLUTIONS;
 
@@ -109,7 +108,7 @@ pub async fn connection(state: AppState, socket: WebSocket, permit: ConnectionPe
     let _permit = permit;
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let hub = state.hub.clone();
-    let (outbox, out_rx) = Outbox::new(hub.config.queue_capacity, hub.config.queue_bytes);
+    let (outbox, out_rx) = Outbox::new(hub.config.write.queue_bytes);
     let (kill_tx, kill_rx) = oneshot::channel::<String>();
     if !hub
         .send(Cmd::Connect {
@@ -122,7 +121,7 @@ pub async fn connection(state: AppState, socket: WebSocket, permit: ConnectionPe
         return;
     }
     let (sink, stream) = socket.split();
-    let writer = write_loop(sink, out_rx, kill_rx, outbox.clone(), hub.config.heartbeat);
+    let writer = write_loop(sink, out_rx, kill_rx, outbox.clone(), &state);
     let reader = read_loop(&state, conn, stream, &outbox);
     tokio::select! {
         _ = writer => {}
@@ -132,41 +131,90 @@ pub async fn connection(state: AppState, socket: WebSocket, permit: ConnectionPe
 }
 
 /// Send the client's queued messages and a heartbeat, until the hub drops
-/// the client (with the reason in a close frame), the queue closes or the
-/// socket fails.
+/// the client (with the reason in a close frame), the queue closes, the
+/// socket fails, or the client falls behind (`outbox.rs`: a message queued
+/// longer than `max_lag`, a frame not taken within `write_timeout`).
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut out_rx: mpsc::Receiver<Utf8Bytes>,
+    mut out_rx: mpsc::UnboundedReceiver<Queued>,
     mut kill_rx: oneshot::Receiver<String>,
     written: Outbox,
-    heartbeat: Duration,
+    state: &AppState,
 ) {
-    let mut tick = tokio::time::interval(heartbeat);
+    let hub = &state.hub;
+    let limits = &hub.config.write;
+    let mut tick = tokio::time::interval(hub.config.heartbeat);
     tick.tick().await;
-    loop {
-        tokio::select! {
+    let close = |reason: String| {
+        Message::Close(Some(CloseFrame {
+            code: close_code::POLICY,
+            reason: reason.into(),
+        }))
+    };
+    let reason = loop {
+        let frame = tokio::select! {
             // A drop decided by the hub wins over queued messages.
             biased;
-            reason = &mut kill_rx => {
-                let reason = reason.unwrap_or_else(|_| "server closing".into());
-                let _ = sink.send(Message::Close(Some(CloseFrame { code: close_code::POLICY, reason: reason.into() }))).await;
-                break;
-            }
-            msg = out_rx.recv() => match msg {
-                Some(m) => {
-                    let len = m.len();
-                    let sent = sink.send(Message::Text(m)).await;
-                    written.sent(len);
-                    if sent.is_err() { break }
+            reason = &mut kill_rx => break reason.unwrap_or_else(|_| "server closing".into()),
+            queued = out_rx.recv() => match queued {
+                Some(q) => {
+                    written.sent(q.msg.len());
+                    let lag = q.at.elapsed();
+                    if lag > limits.max_lag {
+                        state.metrics.slow_disconnects.inc();
+                        break format!("slow consumer: {} s behind", lag.as_secs());
+                    }
+                    Message::Text(q.msg)
                 }
-                None => break,
+                None => return,
             },
             _ = tick.tick() => {
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-                let hb = json!({ "type": "heartbeat", "time_ms": now.as_millis() as u64 }).to_string();
-                if sink.send(Message::Text(hb.into())).await.is_err() { break }
+                Message::Text(json!({ "type": "heartbeat", "time_ms": now.as_millis() as u64 }).to_string().into())
+            }
+        };
+        match write_frame(&mut sink, frame, hub).await {
+            Ok(()) => {}
+            Err(WriteFailed::Socket) => return,
+            Err(WriteFailed::Timeout) => {
+                // Unless the hub dropped it already (and counted it).
+                if kill_rx.try_recv().is_err() {
+                    state.metrics.slow_disconnects.inc();
+                    tracing::info!("dropping a websocket client that took no frame in time");
+                }
+                // The socket takes nothing: a close frame would wait too.
+                return;
             }
         }
+    };
+    let _ = tokio::time::timeout(limits.write_timeout, sink.send(close(reason))).await;
+}
+
+enum WriteFailed {
+    Socket,
+    Timeout,
+}
+
+/// Write one frame: wait (at most `max_lag`) for its bytes in the server's
+/// in-flight budget, held while the WebSocket layer keeps its copy, then
+/// give the socket `write_timeout` to take it.
+async fn write_frame(
+    sink: &mut SplitSink<WebSocket, Message>,
+    frame: Message,
+    hub: &HubHandle,
+) -> Result<(), WriteFailed> {
+    let limits = &hub.config.write;
+    let len = match &frame {
+        Message::Text(t) => t.len(),
+        _ => 0,
+    };
+    let _room = tokio::time::timeout(limits.max_lag, hub.in_flight.reserve(len))
+        .await
+        .map_err(|_| WriteFailed::Timeout)?;
+    match tokio::time::timeout(limits.write_timeout, sink.send(frame)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(WriteFailed::Socket),
+        Err(_) => Err(WriteFailed::Timeout),
     }
 }
 

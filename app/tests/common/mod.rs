@@ -42,6 +42,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 
 /// Slots of the test node: short, so confirmations and finality come fast.
 pub const TEST_SLOT: Duration = Duration::from_millis(50);
+/// How long a test waits for a state it needs (a message that must come,
+/// the indexer reaching the chain) before it fails saying what it saw.
+/// Generous on purpose: it bounds a hang, it is not a speed requirement.
+pub const STATE_DEADLINE: Duration = Duration::from_secs(120);
 
 pub fn admin_url() -> String {
     std::env::var("ORDERBOOK_TEST_PG").unwrap_or_else(|_| db::DEFAULT_ADMIN_URL.into())
@@ -68,16 +72,12 @@ pub const WEB_INDEX: &str = "<!doctype html><title>web app</title>";
 
 impl Stack {
     /// `extra`: additional (synthetic) markets the hub serves.
-    pub async fn start(queue_capacity: usize, extra: Vec<MarketView>) -> Self {
-        Self::start_with(queue_capacity, extra, FeedLimits::default()).await
+    pub async fn start(extra: Vec<MarketView>) -> Self {
+        Self::start_with(extra, FeedLimits::default()).await
     }
 
     /// [`Stack::start`] with the feed's limits chosen.
-    pub async fn start_with(
-        queue_capacity: usize,
-        extra: Vec<MarketView>,
-        limits: FeedLimits,
-    ) -> Self {
+    pub async fn start_with(extra: Vec<MarketView>, limits: FeedLimits) -> Self {
         let (sdb, client) = ScratchDb::new(&admin_url(), "orderbook_feed")
             .await
             .expect("postgres reachable (is it running?)");
@@ -94,8 +94,7 @@ impl Stack {
         let hub = hub::spawn(
             views,
             HubConfig {
-                queue_capacity,
-                queue_bytes: limits.queue_bytes,
+                write: limits.write.clone(),
                 heartbeat: Duration::from_secs(30),
             },
             metrics.clone(),
@@ -191,17 +190,22 @@ impl Stack {
     /// Wait until the hub has applied everything the chain emitted.
     pub async fn caught_up(&self) -> u64 {
         let target = self.chain_seq().await;
-        for _ in 0..400 {
+        let deadline = tokio::time::Instant::now() + STATE_DEADLINE;
+        loop {
             let status = self.hub.status().await.unwrap();
-            if status
+            let seq = status
                 .iter()
-                .any(|(m, s)| *m == self.market && *s == Some(target))
-            {
+                .find(|(m, _)| *m == self.market)
+                .and_then(|(_, s)| *s);
+            if seq == Some(target) {
                 return target;
             }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the feed did not reach seq {target} (at {seq:?})"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("the feed did not reach seq {target}");
     }
 
     /// The chain's book: order id -> (side, price, trader, lots).
@@ -257,6 +261,25 @@ impl Ws {
             .send(Message::Text(v.to_string().into()))
             .await
             .unwrap();
+    }
+
+    /// Every message the server queued for this connection before now:
+    /// subscribe again to `channel` of `market` (already subscribed) and
+    /// read up to the hub's refusal, which it queued after them.
+    pub async fn drain(&mut self, market: &Pubkey, channel: &str) -> Vec<Value> {
+        self.send(serde_json::json!({ "op": "subscribe", "market": market.to_string(), "channel": channel }))
+            .await;
+        let mut before = Vec::new();
+        loop {
+            let m = self
+                .next(STATE_DEADLINE)
+                .await
+                .expect("the barrier's answer");
+            if m["code"] == "already_subscribed" {
+                return before;
+            }
+            before.push(m);
+        }
     }
 
     /// The next JSON message (heartbeats skipped), `None` after `idle`
@@ -381,6 +404,41 @@ pub async fn chain_seq(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey) 
         .engine()
         .next_emit_seq
         - 1
+}
+
+/// Wait until `market`'s last emitted sequence number on chain is at
+/// least `seq` (the market trades on).
+pub async fn chain_reaches(chain: &RpcChain, market: &anchor_lang::prelude::Pubkey, seq: u64) {
+    let deadline = tokio::time::Instant::now() + STATE_DEADLINE;
+    loop {
+        let now = chain_seq(chain, market).await;
+        if now >= seq {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the market stopped trading at seq {now}, short of {seq}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Wait until the database holds `market`'s events up to `seq`.
+pub async fn database_reaches(db: &Client, market: &anchor_lang::prelude::Pubkey, seq: u64) {
+    let deadline = tokio::time::Instant::now() + STATE_DEADLINE;
+    loop {
+        let stored = orderbook_app::db::cursor::last_seq(db, &market.to_string())
+            .await
+            .unwrap();
+        if stored == Some(seq) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the database at {stored:?}, the chain at {seq}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The chain at `rpc_url`, a payer funded by its faucet, and the demo

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How long a process may take to answer after it starts.
-const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a process may take to answer after it starts: generous, since
+/// it bounds a hang on a machine whose CPUs and disk are busy, not a speed.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A loopback port free at the time of asking.
 pub fn free_port() -> std::io::Result<u16> {
@@ -16,7 +17,7 @@ pub fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
-/// Poll `ready` every 50 ms until it holds, for at most 30 s.
+/// Poll `ready` every 50 ms until it holds, for at most [`START_TIMEOUT`].
 pub async fn wait_until<F, Fut>(what: &str, mut ready: F) -> std::io::Result<()>
 where
     F: FnMut() -> Fut,
