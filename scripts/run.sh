@@ -103,9 +103,17 @@ stop_all() {
 }
 trap 'stop_all' EXIT
 
+# The pages allowed to call the node from a browser: the trading app as each
+# feed serves it (the node refuses other origins; ORDERBOOK_NODE_ALLOW_ORIGINS
+# replaces the list, `*` allows any page).
+origins=""
+for port in "$listen_port" ${replica_ports[@]+"${replica_ports[@]}"}; do
+  origins+="${origins:+,}http://$listen_host:$port,http://localhost:$port,http://127.0.0.1:$port"
+done
+origins="${ORDERBOOK_NODE_ALLOW_ORIGINS:-$origins}"
 "$bin/orderbook-node" --ledger "$state/ledger" --rpc-addr "127.0.0.1:$rpc_port" \
   --ws-addr "127.0.0.1:$ws_port" ${ORDERBOOK_SLOT_MS:+--slot-ms "$ORDERBOOK_SLOT_MS"} \
-  ${reset:+--reset} >"$logs/node.log" 2>&1 &
+  --allow-origin "$origins" ${reset:+--reset} >"$logs/node.log" 2>&1 &
 node_pid=$!
 pids+=("$node_pid")
 for _ in $(seq 1 150); do

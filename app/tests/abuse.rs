@@ -134,6 +134,155 @@ async fn a_subscribe_loop_that_never_reads_cannot_stall_other_clients() {
     s.stop().await;
 }
 
+/// Finding N3: non-reading connections subscribed to a large book each
+/// pinned a copy of its L3 snapshot (the frame being written), 2.7 MB per
+/// connection. The frames being written now share one byte budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_reading_clients_pin_no_more_than_the_in_flight_budget() {
+    const BUDGET: usize = 8 << 20;
+    const CLIENTS: usize = 48;
+    let book = Pubkey::new_unique();
+    let limits = FeedLimits {
+        write: WriteLimits {
+            in_flight_bytes: BUDGET,
+            // Nobody is dropped while memory is measured.
+            write_timeout: Duration::from_secs(3_600),
+            max_lag: Duration::from_secs(3_600),
+            ..WriteLimits::default()
+        },
+        ..FeedLimits::default()
+    };
+    let s = Stack::start_with(vec![MarketView::empty(book)], limits).await;
+    let ingest = s.hub.ingest_sender();
+    // 32,768 resting orders: an L3 snapshot of several megabytes.
+    for i in 0..64 {
+        ingest.send(synthetic(book, i * 512, 512)).await.unwrap();
+    }
+    let mut reader = s.ws().await;
+    reader.send(sub("subscribe", &book, "l3")).await;
+    let snapshot = reader.next(common::STATE_DEADLINE).await.unwrap();
+    let snapshot_bytes = snapshot.to_string().len();
+    assert_eq!(
+        snapshot["data"]["orders"].as_array().unwrap().len(),
+        64 * 512
+    );
+    assert!(snapshot_bytes > 2 << 20, "{snapshot_bytes} bytes");
+
+    let m = &s.state.metrics;
+    let rss_before = common::rss_bytes();
+    let mut attackers = Vec::new();
+    for _ in 0..CLIENTS {
+        let mut a = non_reading_client(&s).await;
+        a.send(sub("subscribe", &book, "l3")).await;
+        attackers.push(a);
+    }
+    // As many snapshot frames as the budget holds are being written.
+    let fits = (BUDGET / snapshot_bytes).min(CLIENTS) as i64;
+    common::wait_for_state("the budget's worth of frames in flight", || {
+        m.in_flight_bytes.get() >= (fits - 1).max(1) * snapshot_bytes as i64
+    })
+    .await;
+    let grown = common::rss_bytes().saturating_sub(rss_before);
+    eprintln!(
+        "{CLIENTS} non-readers of a {snapshot_bytes}-byte snapshot: RSS +{} MiB, {} bytes in flight",
+        grown >> 20,
+        m.in_flight_bytes.get()
+    );
+    assert!(
+        m.in_flight_bytes.get() <= BUDGET as i64,
+        "{} bytes in flight",
+        m.in_flight_bytes.get()
+    );
+    // One copy each would be CLIENTS × the snapshot (> 96 MiB).
+    assert!(
+        grown < (BUDGET + (24 << 20)) as u64,
+        "RSS grew {} MiB",
+        grown >> 20
+    );
+    // The server still serves a reader.
+    let mut normal = s.ws().await;
+    normal.send(sub("subscribe", &book, "l2")).await;
+    let l2 = normal.next(common::STATE_DEADLINE).await.unwrap();
+    assert_eq!(l2["type"], "snapshot");
+    drop(attackers);
+    s.stop().await;
+}
+
+/// Finding N3, the other half: a socket that takes no frame within the
+/// write timeout is dropped (and its frame's bytes given back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_takes_nothing_is_dropped_after_the_write_timeout() {
+    let book = Pubkey::new_unique();
+    let limits = FeedLimits {
+        write: WriteLimits {
+            write_timeout: Duration::from_secs(1),
+            ..WriteLimits::default()
+        },
+        ..FeedLimits::default()
+    };
+    let s = Stack::start_with(vec![MarketView::empty(book)], limits).await;
+    let ingest = s.hub.ingest_sender();
+    for i in 0..32 {
+        ingest.send(synthetic(book, i * 512, 512)).await.unwrap();
+    }
+    let m = &s.state.metrics;
+    let mut stuck = non_reading_client(&s).await;
+    stuck.send(sub("subscribe", &book, "l3")).await;
+    // Deltas until its socket is full and one waits past the timeout.
+    let mut seq = 32 * 512;
+    while m.slow_disconnects.get() == 0 {
+        assert!(seq < 1_000_000, "never dropped");
+        ingest.send(synthetic(book, seq, 64)).await.unwrap();
+        seq += 64;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    common::wait_for_state("the stuck client gone", || m.connections.get() == 0).await;
+    assert_eq!(m.in_flight_bytes.get(), 0);
+    drop(stuck);
+    s.stop().await;
+}
+
+/// Finding N8: per-owner channels stayed in the hub after their last
+/// subscriber left, so subscribing to random owners grew it without bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_owner_channels_leave_with_their_last_subscriber() {
+    const OWNERS: usize = 300;
+    let limits = FeedLimits {
+        ws_requests_per_sec: 1e6,
+        ws_request_burst: 1e6,
+        ..FeedLimits::default()
+    };
+    let s = Stack::start_with(Vec::new(), limits).await;
+    let mut ws = s.ws().await;
+    ws.send(sub("subscribe", &s.market, "l2")).await;
+    assert_eq!(
+        ws.next(common::STATE_DEADLINE).await.unwrap()["type"],
+        "snapshot"
+    );
+    let held = s.state.metrics.channels.get();
+    for _ in 0..OWNERS {
+        let owner = Pubkey::new_unique().to_string();
+        let mut req = json!({ "op": "subscribe", "market": s.market.to_string(), "channel": "account", "owner": owner });
+        ws.send(req.clone()).await;
+        assert_eq!(
+            ws.next(common::STATE_DEADLINE).await.unwrap()["type"],
+            "snapshot"
+        );
+        req["op"] = "unsubscribe".into();
+        ws.send(req).await;
+        assert_eq!(
+            ws.next(common::STATE_DEADLINE).await.unwrap()["type"],
+            "unsubscribed"
+        );
+    }
+    let channels = &s.state.metrics.channels;
+    common::wait_for_state("the hub back to the channels it held", || {
+        channels.get() == held
+    })
+    .await;
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_are_capped_per_address() {
     let limits = FeedLimits {

@@ -116,6 +116,9 @@ struct LimitArgs {
     /// Bytes of frames being written to sockets, across all connections.
     #[arg(long, env = "ORDERBOOK_WS_IN_FLIGHT_BYTES", default_value_t = outbox::DEFAULT_IN_FLIGHT_BYTES)]
     ws_in_flight_bytes: usize,
+    /// The kernel's send buffer per feed connection (SO_SNDBUF), in bytes.
+    #[arg(long, env = "ORDERBOOK_SOCKET_SEND_BUFFER", default_value_t = outbox::DEFAULT_SOCKET_SEND_BUFFER)]
+    socket_send_buffer: usize,
     /// Open WebSocket connections, in total.
     #[arg(long, env = "ORDERBOOK_MAX_CONNECTIONS", default_value_t = FeedLimits::default().max_connections)]
     max_connections: usize,
@@ -146,6 +149,7 @@ impl LimitArgs {
                 max_lag: Duration::from_secs(self.ws_max_lag_secs.max(1)),
                 write_timeout: Duration::from_secs(self.ws_write_timeout_secs.max(1)),
                 in_flight_bytes: self.ws_in_flight_bytes,
+                socket_send_buffer: self.socket_send_buffer,
             },
             ws_requests_per_sec: self.ws_requests_per_sec,
             ws_request_burst: (4.0 * self.ws_requests_per_sec).max(1.0),

@@ -86,6 +86,19 @@ impl TokenBucket {
     }
 }
 
+/// The address a client is counted under: an IPv4 address itself, an IPv6
+/// address's /64 (one host is routinely given a whole /64, so per-address
+/// limits would otherwise be per-connection limits).
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+    }
+}
+
 /// Most IP addresses a rate limiter remembers; past it, full buckets are
 /// forgotten (an idle address costs nothing to re-create).
 const MAX_TRACKED_IPS: usize = 100_000;
@@ -108,6 +121,7 @@ impl RateLimiter {
 
     /// May `ip` make one more request now?
     pub fn allow(&self, ip: IpAddr) -> bool {
+        let ip = client_key(ip);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= MAX_TRACKED_IPS && !buckets.contains_key(&ip) {
             let now = Instant::now();
@@ -154,6 +168,7 @@ impl ConnectionGate {
     }
 
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<ConnectionPermit, ConnectionRefused> {
+        let ip = client_key(ip);
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         if open.0 >= self.max_total {
             return Err(ConnectionRefused::ServerFull);
@@ -234,6 +249,21 @@ mod tests {
         assert_eq!(gate.admit(b).err(), Some(ConnectionRefused::ServerFull));
         drop(p1);
         assert!(gate.admit(a).is_ok());
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64() {
+        let gate = ConnectionGate::new(10, 2);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let _a = gate.admit(ip("2001:db8:1:2::1")).unwrap();
+        let _b = gate.admit(ip("2001:db8:1:2:ffff::9")).unwrap();
+        assert_eq!(
+            gate.admit(ip("2001:db8:1:2:abcd::1")).err(),
+            Some(ConnectionRefused::TooManyFromIp)
+        );
+        assert!(gate.admit(ip("2001:db8:1:3::1")).is_ok());
+        // An IPv4-mapped address is its IPv4 address.
+        assert_eq!(client_key(ip("::ffff:10.1.2.3")), ip("10.1.2.3"));
     }
 
     #[test]

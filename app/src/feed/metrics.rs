@@ -12,6 +12,8 @@ pub struct FeedMetrics {
     /// Channels the hub keeps state for (subscribers, a cached snapshot,
     /// a sequence number): per-owner channels leave with their last subscriber.
     pub channels: IntGauge,
+    /// Bytes of large frames being written to sockets (bounded by `--ws-in-flight-bytes`).
+    pub in_flight_bytes: IntGauge,
     pub messages_sent: IntCounter,
     pub slow_disconnects: IntCounter,
     pub bad_requests: IntCounter,
@@ -195,6 +197,10 @@ impl FeedMetrics {
             channels: gauge(
                 "orderbook_feed_channels",
                 "Channels the hub keeps state for",
+            ),
+            in_flight_bytes: gauge(
+                "orderbook_ws_in_flight_bytes",
+                "Bytes of frames being written to WebSocket sockets",
             ),
             messages_sent: counter(
                 "orderbook_ws_messages_total",

@@ -183,10 +183,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
     use axum::serve::ListenerExt;
-    // Small frames (deltas) go out at once instead of waiting on Nagle.
-    let listener = listener.tap_io(|tcp| {
+    // Small frames (deltas) go out at once instead of waiting on Nagle;
+    // the kernel holds a bounded backlog per connection (autotuning would
+    // let a non-reader park megabytes there, beyond the feed's own limits).
+    let send_buffer = state.hub.config.write.socket_send_buffer;
+    let listener = listener.tap_io(move |tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+        if let Err(e) = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer) {
+            tracing::debug!(error = %e, "SO_SNDBUF not set");
         }
     });
     axum::serve(

@@ -9,13 +9,14 @@
 //! - time: the message the writer is about to send waited longer than
 //!   [`WriteLimits::max_lag`] in the queue (the client reads, but slower
 //!   than the market moves);
-//! - a stuck socket: one frame not taken within [`WriteLimits::write_timeout`].
+//! - a stuck socket: one frame not taken within [`WriteLimits::write_timeout`]
+//!   (the kernel buffers at most [`WriteLimits::socket_send_buffer`] of it).
 //!
 //! Messages are reference-counted (a snapshot or delta is shared by every
 //! subscriber), but the WebSocket layer copies the frame it is writing into
-//! the connection's buffer; [`InFlight`] bounds those copies across all
-//! connections, so a crowd of non-readers cannot pin a copy each of a large
-//! snapshot.
+//! the connection's buffer; [`InFlight`] bounds those copies of large frames
+//! across all connections, so a crowd of non-readers cannot pin a copy each
+//! of a large snapshot.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,6 +33,8 @@ pub const DEFAULT_MAX_LAG: Duration = Duration::from_secs(30);
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bytes of frames being written, across every connection.
 pub const DEFAULT_IN_FLIGHT_BYTES: usize = 256 << 20;
+/// The kernel's send buffer per connection (`SO_SNDBUF`).
+pub const DEFAULT_SOCKET_SEND_BUFFER: usize = 256 << 10;
 
 /// What a connection's writer may cost and how long it may take.
 #[derive(Clone, Debug)]
@@ -40,6 +43,7 @@ pub struct WriteLimits {
     pub max_lag: Duration,
     pub write_timeout: Duration,
     pub in_flight_bytes: usize,
+    pub socket_send_buffer: usize,
 }
 
 impl Default for WriteLimits {
@@ -49,6 +53,7 @@ impl Default for WriteLimits {
             max_lag: DEFAULT_MAX_LAG,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             in_flight_bytes: DEFAULT_IN_FLIGHT_BYTES,
+            socket_send_buffer: DEFAULT_SOCKET_SEND_BUFFER,
         }
     }
 }
@@ -110,8 +115,15 @@ impl Outbox {
     }
 }
 
-/// The bytes of frames being written, shared by every connection of a
-/// server: a writer holds its frame's share until the socket took it.
+/// Frames up to this size are written without waiting for the in-flight
+/// budget: deltas and small snapshots never queue behind a crowd of large
+/// frames stuck on non-readers (each of which is dropped within
+/// `write_timeout`). So the copies held are at most the budget plus this
+/// much per connection.
+pub const SMALL_FRAME: usize = 64 << 10;
+
+/// The bytes of large frames being written, shared by every connection of
+/// a server: a writer holds its frame's share until the socket took it.
 #[derive(Clone)]
 pub struct InFlight {
     permits: Arc<Semaphore>,
@@ -128,13 +140,14 @@ impl InFlight {
     }
 
     /// Wait for room to write a frame of `len` bytes (a frame larger than
-    /// the whole budget waits for all of it).
-    pub async fn reserve(&self, len: usize) -> SemaphorePermit<'_> {
+    /// the whole budget waits for all of it); `None` for a small frame.
+    pub async fn reserve(&self, len: usize) -> Option<SemaphorePermit<'_>> {
+        if len <= SMALL_FRAME {
+            return None;
+        }
         let kib = len.div_ceil(1024).clamp(1, self.total_kib as usize) as u32;
-        self.permits
-            .acquire_many(kib)
-            .await
-            .expect("the semaphore is never closed")
+        let permit = self.permits.acquire_many(kib).await;
+        Some(permit.expect("the semaphore is never closed"))
     }
 }
 
@@ -158,9 +171,11 @@ mod tests {
 
     #[tokio::test]
     async fn in_flight_bytes_are_shared_and_returned() {
-        let f = InFlight::new(64 * 1024);
-        let a = f.reserve(40 * 1024).await;
-        assert_eq!(f.permits.available_permits(), 24);
+        let f = InFlight::new(128 * 1024);
+        let a = f.reserve(100 * 1024).await;
+        assert_eq!(f.permits.available_permits(), 28);
+        // A small frame does not wait.
+        assert!(f.reserve(SMALL_FRAME).await.is_none());
         // Larger than the whole budget: waits for all of it.
         let big = tokio::time::timeout(Duration::from_millis(50), f.reserve(1 << 30)).await;
         assert!(big.is_err());

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::AppState;
-use crate::feed::hub::{Cmd, HubHandle, error_message};
+use crate::feed::hub::{Cmd, error_message};
 use crate::feed::limits::{ConnectionPermit, TokenBucket};
 use crate::feed::outbox::{Outbox, OutboxError, Queued};
 use crate::feed::view::Channel;
@@ -173,7 +173,7 @@ async fn write_loop(
                 Message::Text(json!({ "type": "heartbeat", "time_ms": now.as_millis() as u64 }).to_string().into())
             }
         };
-        match write_frame(&mut sink, frame, hub).await {
+        match write_frame(&mut sink, frame, state).await {
             Ok(()) => {}
             Err(WriteFailed::Socket) => return,
             Err(WriteFailed::Timeout) => {
@@ -190,6 +190,23 @@ async fn write_loop(
     let _ = tokio::time::timeout(limits.write_timeout, sink.send(close(reason))).await;
 }
 
+/// `n` added to a gauge for as long as this lives (the writer can be
+/// dropped mid-write when its connection ends).
+struct Shown<'g>(&'g prometheus::IntGauge, i64);
+
+impl<'g> Shown<'g> {
+    fn add(gauge: &'g prometheus::IntGauge, n: usize) -> Self {
+        gauge.add(n as i64);
+        Self(gauge, n as i64)
+    }
+}
+
+impl Drop for Shown<'_> {
+    fn drop(&mut self) {
+        self.0.sub(self.1);
+    }
+}
+
 enum WriteFailed {
     Socket,
     Timeout,
@@ -201,16 +218,19 @@ enum WriteFailed {
 async fn write_frame(
     sink: &mut SplitSink<WebSocket, Message>,
     frame: Message,
-    hub: &HubHandle,
+    state: &AppState,
 ) -> Result<(), WriteFailed> {
+    let hub = &state.hub;
     let limits = &hub.config.write;
     let len = match &frame {
         Message::Text(t) => t.len(),
         _ => 0,
     };
-    let _room = tokio::time::timeout(limits.max_lag, hub.in_flight.reserve(len))
+    let room = tokio::time::timeout(limits.max_lag, hub.in_flight.reserve(len))
         .await
         .map_err(|_| WriteFailed::Timeout)?;
+    let counted = if room.is_some() { len } else { 0 };
+    let _shown = Shown::add(&state.metrics.in_flight_bytes, counted);
     match tokio::time::timeout(limits.write_timeout, sink.send(frame)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(WriteFailed::Socket),

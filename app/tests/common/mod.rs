@@ -300,6 +300,26 @@ impl Ws {
     }
 }
 
+/// This process's resident memory (`VmRSS` in `/proc/self/status`), in bytes.
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("a VmRSS line");
+    kib * 1024
+}
+
+/// Wait until `ok()` holds, failing after [`STATE_DEADLINE`] with `what`.
+pub async fn wait_for_state(what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + STATE_DEADLINE;
+    while !ok() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// GET `url`: (status, JSON body).
 pub async fn get(url: &str) -> (u16, Value) {
     let r = reqwest::get(url).await.unwrap();

@@ -82,6 +82,8 @@ export class Stack {
     this.wsUrl = `ws://127.0.0.1:${ws}`;
     this.feedUrl = `http://127.0.0.1:${feed}`;
     const node = (this.node = this.launch('orderbook-node', ['--rpc-addr', `127.0.0.1:${rpc}`, '--ws-addr', `127.0.0.1:${ws}`, '--ledger', path.join(this.dir, 'ledger'), '--reset',
+      // The page the feed serves calls the node from the browser.
+      '--allow-origin', this.feedUrl,
       // Short slots for the tests; the node's default (400 ms, a validator's) for the bench.
       ...(demo === 'quiet' ? ['--slot-ms', '100'] : [])]));
     await until('orderbook-node', answers(`${this.rpcUrl}/health`), node);

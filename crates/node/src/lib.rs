@@ -12,6 +12,7 @@
 pub mod bank;
 pub mod fees;
 pub mod ledger;
+pub mod limits;
 pub mod local;
 pub mod pubsub;
 pub mod record;
@@ -53,6 +54,8 @@ pub struct NodeConfig {
     pub ws_addr: SocketAddr,
     pub slot_duration: Duration,
     pub bank: BankConfig,
+    /// What one client may cost the node.
+    pub limits: limits::NodeLimits,
 }
 
 /// A started node; `shutdown` stops it.
@@ -100,7 +103,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     let (bank, _) = tokio::task::spawn_blocking(move || bank::Bank::open(&bank_config))
         .await
         .context("opening the bank")??;
-    let state = rpc::NodeState::new(bank);
+    let state = rpc::NodeState::new(bank, config.limits.clone());
     let (stop, stop_rx) = watch::channel(false);
     let rpc_addr = rpc_listener.local_addr()?;
     let ws_addr = ws_listener.local_addr()?;

@@ -51,6 +51,7 @@ impl LocalNode {
                 finality_lag: 4,
                 program_so: None,
             },
+            limits: crate::limits::NodeLimits::default(),
         })
         .await?;
         Ok(Self {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::Parser;
-use orderbook_node::{BankConfig, NodeConfig};
+use orderbook_node::{BankConfig, NodeConfig, limits};
 
 /// A local Solana node running the order-book program: JSON-RPC and PubSub
 /// like solana-test-validator, with a ledger that survives restarts.
@@ -42,6 +42,59 @@ struct Args {
     /// Log filter (tracing syntax); the default prints warnings and a status line.
     #[arg(long, env = "ORDERBOOK_NODE_LOG", default_value = "warn")]
     log: String,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What one client may cost the node (`orderbook_node::limits`).
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
+    /// Web page origins allowed to call JSON-RPC (CORS) and open PubSub
+    /// connections, comma-separated (`http://127.0.0.1:8080`); `*` allows
+    /// any page. Clients that send no Origin (wallet apps, CLIs, servers)
+    /// are always served.
+    #[arg(
+        long = "allow-origin",
+        env = "ORDERBOOK_NODE_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
+    /// Largest response to one JSON-RPC call, in bytes.
+    #[arg(long, env = "ORDERBOOK_NODE_MAX_RESPONSE_BYTES", default_value_t = limits::DEFAULT_MAX_RESPONSE_BYTES)]
+    max_response_bytes: usize,
+    /// Largest sum of the responses to one JSON-RPC batch, in bytes.
+    #[arg(long, env = "ORDERBOOK_NODE_MAX_BATCH_RESPONSE_BYTES", default_value_t = limits::DEFAULT_MAX_BATCH_RESPONSE_BYTES)]
+    max_batch_response_bytes: usize,
+    /// PubSub connections in total.
+    #[arg(long, env = "ORDERBOOK_NODE_MAX_PUBSUB_CONNECTIONS", default_value_t = limits::DEFAULT_MAX_PUBSUB_CONNECTIONS)]
+    max_pubsub_connections: usize,
+    /// PubSub connections from one IP address.
+    #[arg(long, env = "ORDERBOOK_NODE_MAX_PUBSUB_CONNECTIONS_PER_IP", default_value_t = limits::DEFAULT_MAX_PUBSUB_CONNECTIONS_PER_IP)]
+    max_pubsub_connections_per_ip: usize,
+    /// Bytes of notifications one PubSub connection may have waiting before it is closed.
+    #[arg(long, env = "ORDERBOOK_NODE_MAX_PUBSUB_QUEUE_BYTES", default_value_t = limits::DEFAULT_MAX_PUBSUB_QUEUE_BYTES)]
+    max_pubsub_queue_bytes: usize,
+    /// Lamports the faucet (requestAirdrop) gives one address per hour.
+    #[arg(long, env = "ORDERBOOK_NODE_AIRDROP_LAMPORTS_PER_RECIPIENT", default_value_t = limits::DEFAULT_AIRDROP_LAMPORTS_PER_RECIPIENT)]
+    airdrop_lamports_per_recipient: u64,
+    /// Lamports the faucet gives everyone together per hour.
+    #[arg(long, env = "ORDERBOOK_NODE_AIRDROP_LAMPORTS_TOTAL", default_value_t = limits::DEFAULT_AIRDROP_LAMPORTS_TOTAL)]
+    airdrop_lamports_total: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> limits::NodeLimits {
+        limits::NodeLimits {
+            max_response_bytes: self.max_response_bytes,
+            max_batch_response_bytes: self.max_batch_response_bytes,
+            allowed_origins: self.allowed_origins.clone(),
+            max_pubsub_connections: self.max_pubsub_connections,
+            max_pubsub_connections_per_ip: self.max_pubsub_connections_per_ip,
+            max_pubsub_queue_bytes: self.max_pubsub_queue_bytes,
+            airdrop_lamports_per_recipient: self.airdrop_lamports_per_recipient,
+            airdrop_lamports_total: self.airdrop_lamports_total,
+        }
+    }
 }
 
 fn default_ledger() -> PathBuf {
@@ -81,6 +134,7 @@ async fn main() -> Result<()> {
             finality_lag: args.finality_lag,
             program_so: args.program_so.clone(),
         },
+        limits: args.limits.limits(),
     })
     .await?;
     let program = match &args.program_so {

@@ -235,9 +235,9 @@ async fn pubsub_refuses_floods_and_garbage_and_keeps_the_connection() {
 
     // A flood of subscriptions from one socket stops at the cap.
     let cap = orderbook_node::pubsub::MAX_SUBSCRIPTIONS_PER_CONNECTION;
-    let key = Keypair::new().pubkey().to_string();
     let mut refused = 0;
     for id in 0..cap + 20 {
+        let key = Keypair::new().pubkey().to_string();
         ws.send(Message::text(
             json!({"jsonrpc": "2.0", "id": id + 10, "method": "accountSubscribe", "params": [key]})
                 .to_string(),
@@ -266,51 +266,393 @@ async fn pubsub_refuses_floods_and_garbage_and_keeps_the_connection() {
     node.node.shutdown().await;
 }
 
-/// A web page on another origin (the trading app) sends its wallet's
-/// transactions here: the preflight is answered and so is the call, as a
-/// validator's RPC does.
+/// Finding N9: any page the developer opened could drive the node (CORS
+/// allowed every origin, `text/plain` was accepted without a preflight, and
+/// PubSub checked no Origin). Pages from the origins the node was started
+/// with (`--allow-origin`, the trading app) may call; others are refused;
+/// clients that are not pages (no Origin) are served as before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browsers_on_another_origin_may_call_the_rpc() {
-    let node = common::TestNode::start().await;
+async fn only_the_allowed_origins_may_call_from_a_page() {
+    const APP: &str = "http://127.0.0.1:8080";
+    const EVIL: &str = "https://evil.example";
+    let node = common::TestNode::start_with(orderbook_node::limits::NodeLimits {
+        allowed_origins: vec![APP.into()],
+        ..Default::default()
+    })
+    .await;
     let http = reqwest::Client::new();
     let url = node.node.rpc_url();
-    let preflight = http
-        .request(reqwest::Method::OPTIONS, &url)
-        .header("origin", "http://127.0.0.1:8080")
-        .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "content-type,solana-client",
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(preflight.status().is_success(), "{}", preflight.status());
-    let allowed = |response: &reqwest::Response, name: &str| {
+    let preflight = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type,solana-client",
+            )
+            .send()
+    };
+    let allowed = |response: &reqwest::Response| {
         response
             .headers()
-            .get(name)
+            .get("access-control-allow-origin")
             .map(|v| v.to_str().unwrap().to_owned())
     };
-    assert_eq!(
-        allowed(&preflight, "access-control-allow-origin").as_deref(),
-        Some("*")
-    );
-    assert!(
-        allowed(&preflight, "access-control-allow-methods")
-            .is_some_and(|m| m.contains("POST") || m == "*"),
-    );
+    // The trading app's page: preflight and call answered for its origin.
+    let ok = preflight(APP).await.unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
+    assert_eq!(allowed(&ok).as_deref(), Some(APP));
+    let health = json!({"jsonrpc": "2.0", "id": 1, "method": "getHealth"});
     let call = http
         .post(&url)
-        .header("origin", "http://127.0.0.1:8080")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "getHealth"}))
+        .header("origin", APP)
+        .json(&health)
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        allowed(&call, "access-control-allow-origin").as_deref(),
-        Some("*")
-    );
+    assert_eq!(allowed(&call).as_deref(), Some(APP));
     assert_eq!(call.json::<Value>().await.unwrap()["result"], "ok");
+    // Another page: no CORS grant, and its call is refused before it runs.
+    assert_eq!(allowed(&preflight(EVIL).await.unwrap()), None);
+    let airdrop = json!({"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop",
+        "params": [Pubkey::new_unique().to_string(), 1_000_000_000u64]});
+    let refused = http
+        .post(&url)
+        .header("origin", EVIL)
+        .json(&airdrop)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("--allow-origin"));
+    // A body a page may send without a preflight is refused, whatever its origin.
+    let plain = http
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(airdrop.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 415);
+    // Not a page (no Origin): served.
+    let cli = http.post(&url).json(&health).send().await.unwrap();
+    assert_eq!(cli.json::<Value>().await.unwrap()["result"], "ok");
+    // PubSub: the same rule at the upgrade.
+    let ws_url = node.node.ws_url();
+    let upgrade = |origin: &'static str| {
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                ws_url.as_str(),
+            )
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    match upgrade(EVIL).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!("a page from {EVIL} opened PubSub: {other:?}"),
+    }
+    assert!(upgrade(APP).await.is_ok());
+    node.node.shutdown().await;
+}
+
+/// Finding N9, the rest: PubSub connections are capped per address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pubsub_connections_are_capped_per_address() {
+    let node = common::TestNode::start_with(orderbook_node::limits::NodeLimits {
+        max_pubsub_connections_per_ip: 3,
+        ..Default::default()
+    })
+    .await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(
+            tokio_tungstenite::connect_async(node.node.ws_url())
+                .await
+                .unwrap(),
+        );
+    }
+    match tokio_tungstenite::connect_async(node.node.ws_url()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429)
+        }
+        other => panic!("a fourth connection was admitted: {other:?}"),
+    }
+    // A closed connection frees its place.
+    drop(open.pop());
+    let deadline = tokio::time::Instant::now() + common::STATE_DEADLINE;
+    while tokio_tungstenite::connect_async(node.node.ws_url())
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the freed place was never reused"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    node.node.shutdown().await;
+}
+
+/// Finding N6: the faucet gave 1,000 SOL to anyone as often as asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_faucet_caps_each_address_and_everyone() {
+    const SOL: u64 = 1_000_000_000;
+    let node = common::TestNode::start_with(orderbook_node::limits::NodeLimits {
+        airdrop_lamports_per_recipient: 3 * SOL,
+        airdrop_lamports_total: 5 * SOL,
+        ..Default::default()
+    })
+    .await;
+    let probe = Probe {
+        http: reqwest::Client::new(),
+        url: node.node.rpc_url(),
+    };
+    let (a, b) = (
+        Pubkey::new_unique().to_string(),
+        Pubkey::new_unique().to_string(),
+    );
+    let airdrop = |to: &str, sol: u64| probe.call("requestAirdrop", json!([to, sol * SOL]));
+    assert!(airdrop(&a, 2).await["result"].is_string());
+    let refused = airdrop(&a, 2).await;
+    assert_eq!(code(&refused), Some(INVALID_PARAMS), "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--airdrop-lamports-per-recipient")
+    );
+    assert!(airdrop(&a, 1).await["result"].is_string());
+    assert!(airdrop(&b, 2).await["result"].is_string());
+    let refused = airdrop(&b, 1).await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--airdrop-lamports-total"),
+        "{refused}"
+    );
+    node.node.shutdown().await;
+}
+
+/// A funded 10 MiB account (the largest an instruction can create), as
+/// anyone can make one: 73 SOL of rent from the faucet.
+async fn large_account(node: &common::TestNode) -> (Keypair, Pubkey) {
+    let client = node.client();
+    let payer = common::funded(&client, 100).await;
+    let big = Keypair::new();
+    let space = 10 * 1024 * 1024;
+    let rent = client
+        .get_minimum_balance_for_rent_exemption(space)
+        .await
+        .unwrap();
+    let create = Transaction::new_signed_with_payer(
+        &[solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &big.pubkey(),
+            rent,
+            space as u64,
+            &solana_system_interface::program::ID,
+        )],
+        Some(&payer.pubkey()),
+        &[&payer, &big],
+        client.get_latest_blockhash().await.unwrap(),
+    );
+    client.send_and_confirm_transaction(&create).await.unwrap();
+    (payer, big.pubkey())
+}
+
+/// Finding N1: one 607-byte request for the same 10 MiB account ten times
+/// made a 140 MB response and stalled the node 10 s; a batch of nine such
+/// calls aborted it (allocation failure). Responses are now sized before
+/// they are encoded, within a per-response and a per-batch budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_are_bounded_in_bytes_and_the_node_keeps_serving() {
+    let node = common::TestNode::start().await;
+    let (_payer, big) = large_account(&node).await;
+    let probe = Probe {
+        http: reqwest::Client::new(),
+        url: node.node.rpc_url(),
+    };
+    let b64 = json!({"encoding": "base64", "commitment": "confirmed"});
+    // One maximal account still fits one response.
+    let one = probe
+        .call("getAccountInfo", json!([big.to_string(), b64]))
+        .await;
+    assert_eq!(
+        one["result"]["value"]["data"][1], "base64",
+        "{}",
+        one["error"]
+    );
+    // The same account ten times: refused, naming the limit.
+    let keys = vec![big.to_string(); 10];
+    let rss_before = common::rss_bytes();
+    let ten = probe.call("getMultipleAccounts", json!([keys, b64])).await;
+    assert_eq!(code(&ten), Some(INVALID_REQUEST), "{ten}");
+    assert!(
+        ten["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-response-bytes")
+    );
+    // Nine calls of 100 keys in one batch: each refused before encoding.
+    let hundred = vec![big.to_string(); 100];
+    let batch: Vec<Value> = (0..9)
+        .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "getMultipleAccounts", "params": [hundred, b64]}))
+        .collect();
+    let (status, answers) = probe.raw(Value::Array(batch).to_string()).await;
+    assert_eq!(status, 200);
+    assert!(
+        answers
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| code(a) == Some(INVALID_REQUEST))
+    );
+    // A batch whose answers each fit but together do not: the rest refused.
+    let batch: Vec<Value> = (0..8)
+        .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "getAccountInfo", "params": [big.to_string(), b64]}))
+        .collect();
+    let (_, answers) = probe.raw(Value::Array(batch).to_string()).await;
+    let answers = answers.as_array().unwrap();
+    assert_eq!(answers.len(), 8);
+    let served = answers.iter().filter(|a| a["result"].is_object()).count();
+    assert!((1..8).contains(&served), "{served} of 8 served");
+    assert!(answers.iter().filter(|a| code(a).is_some()).all(|a| {
+        a["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-batch-response-bytes")
+    }));
+    let grown = common::rss_bytes().saturating_sub(rss_before);
+    eprintln!("RSS grew {} MiB over the oversized requests", grown >> 20);
+    // The node keeps serving.
+    assert_eq!(probe.call("getHealth", json!([])).await["result"], "ok");
+    node.node.shutdown().await;
+}
+
+/// Finding N2: 1,000 identical `accountSubscribe`s to a 10 MiB account and
+/// a 1-lamport transfer to it made the node build 1,000 notifications of
+/// 13 MB under the bank lock (unresponsive for 100+ s, memory toward
+/// 14 GB). Identical subscriptions are one; notifications are encoded once,
+/// outside the lock, and a connection's queue is bounded in bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pubsub_notifications_are_deduplicated_and_bounded() {
+    let node = common::TestNode::start().await;
+    let (payer, big) = large_account(&node).await;
+    let client = node.client();
+    let (mut ws, _) = tokio_tungstenite::connect_async(node.node.ws_url())
+        .await
+        .unwrap();
+    let subscribe = |id: u64, config: Value| {
+        Message::text(
+            json!({"jsonrpc": "2.0", "id": id, "method": "accountSubscribe",
+            "params": [big.to_string(), config]})
+            .to_string(),
+        )
+    };
+    let b64 = json!({"encoding": "base64", "commitment": "confirmed"});
+    let mut ids = std::collections::BTreeSet::new();
+    for id in 0..1_000 {
+        ws.send(subscribe(id, b64.clone())).await.unwrap();
+    }
+    let mut replies = 0;
+    while replies < 1_000 {
+        let Some(Ok(Message::Text(text))) = ws.next().await else {
+            panic!("closed")
+        };
+        let v: Value = serde_json::from_str(&text).unwrap();
+        if let Some(sub) = v["result"].as_u64() {
+            ids.insert(sub);
+            replies += 1;
+        }
+    }
+    assert_eq!(ids.len(), 1, "identical subscriptions are one");
+    let rss_before = common::rss_bytes();
+    let transfer = Transaction::new_signed_with_payer(
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &big,
+            1,
+        )],
+        Some(&payer.pubkey()),
+        &[&payer],
+        client.get_latest_blockhash().await.unwrap(),
+    );
+    client
+        .send_and_confirm_transaction(&transfer)
+        .await
+        .unwrap();
+    let notification = tokio::time::timeout(common::STATE_DEADLINE, async {
+        loop {
+            let Some(Ok(Message::Text(text))) = ws.next().await else {
+                panic!("closed")
+            };
+            let v: Value = serde_json::from_str(&text).unwrap();
+            if v["method"] == "accountNotification" {
+                return v;
+            }
+        }
+    })
+    .await
+    .expect("a notification");
+    assert_eq!(
+        notification["params"]["subscription"].as_u64(),
+        ids.first().copied()
+    );
+    let grown = common::rss_bytes().saturating_sub(rss_before);
+    eprintln!("RSS grew {} MiB for the notification", grown >> 20);
+    assert!(grown < 256 << 20, "RSS grew {} MiB", grown >> 20);
+    assert_eq!(
+        Probe {
+            http: reqwest::Client::new(),
+            url: node.node.rpc_url()
+        }
+        .call("getHealth", json!([]))
+        .await["result"],
+        "ok"
+    );
+
+    // Distinct subscriptions to it (a window each) add up past the
+    // connection's byte bound: the connection is closed, saying why.
+    let (mut greedy, _) = tokio_tungstenite::connect_async(node.node.ws_url())
+        .await
+        .unwrap();
+    for offset in 0..8 {
+        let config = json!({"encoding": "base64", "commitment": "confirmed",
+            "dataSlice": {"offset": offset, "length": 10 * 1024 * 1024}});
+        greedy.send(subscribe(offset, config)).await.unwrap();
+    }
+    let transfer = Transaction::new_signed_with_payer(
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &big,
+            1,
+        )],
+        Some(&payer.pubkey()),
+        &[&payer],
+        client.get_latest_blockhash().await.unwrap(),
+    );
+    client
+        .send_and_confirm_transaction(&transfer)
+        .await
+        .unwrap();
+    let reason = tokio::time::timeout(common::STATE_DEADLINE, async {
+        loop {
+            match greedy.next().await {
+                Some(Ok(Message::Close(Some(frame)))) => return Some(frame.reason.to_string()),
+                Some(Ok(_)) => {}
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("the connection ends");
+    let reason = reason.expect("a close frame");
+    assert!(reason.contains("--max-pubsub-queue-bytes"), "{reason}");
     node.node.shutdown().await;
 }

@@ -717,11 +717,11 @@ async fn every_subscription_through_pubsub_client() {
     let to = Keypair::new().pubkey();
 
     let (mut slots, slot_unsub) = pubsub.slot_subscribe().await.unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(5), slots.next())
+    let first = tokio::time::timeout(common::STATE_DEADLINE, slots.next())
         .await
         .unwrap()
         .unwrap();
-    let second = tokio::time::timeout(Duration::from_secs(5), slots.next())
+    let second = tokio::time::timeout(common::STATE_DEADLINE, slots.next())
         .await
         .unwrap()
         .unwrap();
@@ -791,7 +791,7 @@ async fn every_subscription_through_pubsub_client() {
         .await
         .unwrap();
     let signature = c.send_transaction(&tx).await.unwrap();
-    let within = Duration::from_secs(5);
+    let within = common::STATE_DEADLINE;
     let update = tokio::time::timeout(within, account.next())
         .await
         .unwrap()

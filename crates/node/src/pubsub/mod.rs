@@ -6,8 +6,11 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use std::net::SocketAddr;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use jsonrpc_core::{Error, ErrorCode, Id, Params, Value};
@@ -16,7 +19,7 @@ use solana_account::Account;
 use solana_commitment_config::CommitmentLevel;
 use solana_pubkey::Pubkey;
 use solana_rpc_client_types::response::{
-    ProcessedSignatureResult, RpcKeyedAccount, RpcLogsResponse, RpcSignatureResult, SlotInfo,
+    ProcessedSignatureResult, RpcLogsResponse, RpcSignatureResult, SlotInfo,
 };
 use solana_signature::Signature;
 use tokio::sync::broadcast::error::RecvError;
@@ -47,6 +50,10 @@ struct Session {
     pending: VecDeque<Arc<TxRecord>>,
     /// Messages to send, in order.
     out: Vec<String>,
+    /// Bytes in `out`, bounded by `--max-pubsub-queue-bytes`.
+    out_bytes: usize,
+    /// Set when the connection must close (why, for its close frame).
+    closing: Option<String>,
     /// Notifications due right after the current reply.
     deferred: Vec<String>,
 }
@@ -79,8 +86,42 @@ impl Session {
             next_id: 0,
             pending: VecDeque::new(),
             out: Vec::new(),
+            out_bytes: 0,
+            closing: None,
             deferred: Vec::new(),
         }
+    }
+
+    /// Queue a message, or mark the connection for closing past the byte bound.
+    fn push(&mut self, message: String) {
+        if self.closing.is_some() {
+            return;
+        }
+        let limit = self.state.limits.max_pubsub_queue_bytes;
+        if self.out_bytes + message.len() > limit {
+            self.close_over(limit);
+            return;
+        }
+        self.out_bytes += message.len();
+        self.out.push(message);
+    }
+
+    /// Would `bytes` more fit? If not, mark the connection for closing.
+    fn room_for(&mut self, bytes: usize) -> bool {
+        let limit = self.state.limits.max_pubsub_queue_bytes;
+        if self.closing.is_none() && self.out_bytes + bytes > limit {
+            self.close_over(limit);
+        }
+        self.closing.is_none()
+    }
+
+    fn close_over(&mut self, limit: usize) {
+        tracing::info!("pubsub client over {limit} bytes of notifications: closing");
+        self.closing = Some(format!(
+            "notifications over {limit} bytes (--max-pubsub-queue-bytes): subscribe to less or read faster"
+        ));
+        self.out.clear();
+        self.out_bytes = 0;
     }
 
     /// Answer one request message (a call or a batch of calls).
@@ -94,12 +135,11 @@ impl Session {
                 calls
             }
             Ok(jsonrpc_core::Request::Batch(_)) => {
-                self.out
-                    .push(reply(Id::Null, Err(Error::invalid_request())));
+                self.push(reply(Id::Null, Err(Error::invalid_request())));
                 return;
             }
             Err(_) => {
-                self.out.push(reply(Id::Null, Err(Error::parse_error())));
+                self.push(reply(Id::Null, Err(Error::parse_error())));
                 return;
             }
         };
@@ -107,12 +147,14 @@ impl Session {
             match call {
                 jsonrpc_core::Call::MethodCall(call) => {
                     let result = self.call(&call.method, call.params);
-                    self.out.push(reply(call.id, result));
-                    self.out.append(&mut self.deferred);
+                    self.push(reply(call.id, result));
+                    for message in std::mem::take(&mut self.deferred) {
+                        self.push(message);
+                    }
                 }
                 jsonrpc_core::Call::Notification(_) => {}
                 jsonrpc_core::Call::Invalid { id } => {
-                    self.out.push(reply(id, Err(Error::invalid_request())));
+                    self.push(reply(id, Err(Error::invalid_request())));
                 }
             }
         }
@@ -148,6 +190,11 @@ impl Session {
             }
             _ => return Err(Error::method_not_found()),
         };
+        // The same subscription twice is one subscription (one id, one
+        // notification per change), as a validator shares identical ones.
+        if let Some((&id, _)) = self.subscriptions.iter().find(|(_, s)| **s == subscription) {
+            return Ok(Value::from(id));
+        }
         if self.subscriptions.len() >= MAX_SUBSCRIPTIONS_PER_CONNECTION {
             return Err(Error {
                 code: ErrorCode::InvalidRequest,
@@ -195,10 +242,14 @@ impl Session {
                     parent: *parent,
                     root: *root,
                 };
-                for (id, sub) in &self.subscriptions {
-                    if matches!(sub.kind, Kind::Slot) {
-                        self.out.push(notification("slotNotification", *id, info));
-                    }
+                let ids: Vec<u64> = self
+                    .subscriptions
+                    .iter()
+                    .filter(|(_, sub)| matches!(sub.kind, Kind::Slot))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in ids {
+                    self.push(notification("slotNotification", id, info));
                 }
             }
             NodeEvent::Transaction { record, accounts } => {
@@ -234,6 +285,7 @@ impl Session {
     /// Signature and logs notifications at `view` (confirmed or finalized).
     fn transaction(&mut self, record: &TxRecord, view: CommitmentLevel) {
         let signature = record.signature();
+        let mut messages = Vec::new();
         let mut done = Vec::new();
         for (id, sub) in &self.subscriptions {
             if view_of(sub.level) != view {
@@ -241,7 +293,7 @@ impl Session {
             }
             match &sub.kind {
                 Kind::Signature { signature: wanted } if *wanted == signature => {
-                    self.out.push(signature_notification(*id, record));
+                    messages.push(signature_notification(*id, record));
                     done.push(*id);
                 }
                 Kind::Logs { mentions }
@@ -252,7 +304,7 @@ impl Session {
                         err: record.err.clone().map(Into::into),
                         logs: record.logs.clone(),
                     };
-                    self.out.push(notification(
+                    messages.push(notification(
                         "logsNotification",
                         *id,
                         with_context(record.slot, logs),
@@ -264,62 +316,82 @@ impl Session {
         for id in done {
             self.subscriptions.remove(&id);
         }
+        for message in messages {
+            self.push(message);
+        }
     }
 
-    /// Account and program notifications for accounts that changed, as seen at `view`.
+    /// Account and program notifications for accounts that changed, as
+    /// seen at `view`. What jsonParsed needs of the bank is read under its
+    /// lock; encoding happens after, once per account and encoding, and
+    /// only while the connection's notifications fit its byte bound.
     fn accounts_changed(&mut self, accounts: &[(Pubkey, Option<Account>)], view: CommitmentLevel) {
         if self.subscriptions.is_empty() {
             return;
         }
-        let bank = self.state.bank();
-        let slot = bank.slot_at(view);
         let closed = Account::default();
-        for (id, sub) in &self.subscriptions {
-            if view_of(sub.level) != view {
-                continue;
-            }
-            for (key, account) in accounts {
-                // A closed account is notified as an empty one, as a node does.
-                let account = account.as_ref().unwrap_or(&closed);
-                match &sub.kind {
-                    Kind::Account {
-                        key: wanted,
-                        config,
-                    } if wanted == key => {
-                        if let Ok(ui) =
-                            crate::rpc::accounts::ui_account(&bank, key, account, config)
+        let changed: Vec<(&Pubkey, &Account)> = accounts
+            .iter()
+            .map(|(key, account)| (key, account.as_ref().unwrap_or(&closed)))
+            .collect();
+        // (subscription, method, which account, its config, what jsonParsed read)
+        let mut due = Vec::new();
+        let slot = {
+            let bank = self.state.bank();
+            for (id, sub) in &self.subscriptions {
+                if view_of(sub.level) != view {
+                    continue;
+                }
+                for (index, (key, account)) in changed.iter().enumerate() {
+                    let (method, config) = match &sub.kind {
+                        Kind::Account {
+                            key: wanted,
+                            config,
+                        } if wanted == *key => ("accountNotification", config),
+                        Kind::Program {
+                            program,
+                            filters,
+                            config,
+                        } if account.owner == *program
+                            && crate::rpc::accounts::filters_allow(filters, account) =>
                         {
-                            self.out.push(notification(
-                                "accountNotification",
-                                *id,
-                                with_context(slot, ui),
-                            ));
+                            ("programNotification", config)
                         }
-                    }
-                    Kind::Program {
-                        program,
-                        filters,
-                        config,
-                    } if account.owner == *program
-                        && crate::rpc::accounts::filters_allow(filters, account) =>
-                    {
-                        if let Ok(ui) =
-                            crate::rpc::accounts::ui_account(&bank, key, account, config)
-                        {
-                            let keyed = RpcKeyedAccount {
-                                pubkey: key.to_string(),
-                                account: ui,
-                            };
-                            self.out.push(notification(
-                                "programNotification",
-                                *id,
-                                with_context(slot, keyed),
-                            ));
-                        }
-                    }
-                    _ => {}
+                        _ => continue,
+                    };
+                    let parsed = crate::rpc::accounts::parse_data(&bank, account, config);
+                    due.push((*id, method, index, config.clone(), parsed));
                 }
             }
+            bank.slot_at(view)
+        };
+        let mut encoded: HashMap<(usize, String), Value> = HashMap::new();
+        for (id, method, index, config, parsed) in due {
+            let (key, account) = changed[index];
+            let form =
+                serde_json::to_string(&(config.encoding, config.data_slice)).unwrap_or_default();
+            let ui = match encoded.get(&(index, form.clone())) {
+                Some(ui) => ui.clone(),
+                None => {
+                    if !self.room_for(crate::rpc::accounts::encoded_len(account, &config)) {
+                        return;
+                    }
+                    let Ok(ui) = crate::rpc::accounts::encode(key, account, &config, parsed) else {
+                        continue;
+                    };
+                    let ui = serde_json::to_value(ui).unwrap_or_default();
+                    encoded.insert((index, form), ui.clone());
+                    ui
+                }
+            };
+            let message = match method {
+                "programNotification" => {
+                    let keyed = serde_json::json!({ "pubkey": key.to_string(), "account": ui });
+                    notification(method, id, with_context(slot, keyed))
+                }
+                _ => notification(method, id, with_context(slot, ui)),
+            };
+            self.push(message);
         }
     }
 }
@@ -343,16 +415,53 @@ fn signature_notification(id: u64, record: &TxRecord) -> String {
     )
 }
 
-async fn upgrade(State(state): State<Shared>, ws: WebSocketUpgrade) -> impl IntoResponse {
+/// How long one message may take to be written to a subscriber's socket.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Admit a WebSocket: from an allowed origin (pages only; clients without
+/// an `Origin` header are not pages) and within the connection limits.
+async fn upgrade(
+    State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> axum::response::Response {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if !state.limits.origin_allowed(origin) {
+        let message = format!(
+            "origin {} may not subscribe to this node; start it with --allow-origin {0} to allow it",
+            origin.unwrap_or_default()
+        );
+        return (StatusCode::FORBIDDEN, message).into_response();
+    }
+    let ip = peer.ip();
+    if let Err(refused) = state.pubsub_connections.admit(ip) {
+        return (StatusCode::TOO_MANY_REQUESTS, refused.to_string()).into_response();
+    }
     ws.max_message_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| connection(socket, state))
+        .on_upgrade(move |socket| async move {
+            connection(socket, state.clone()).await;
+            state.pubsub_connections.release(ip);
+        })
+        .into_response()
 }
 
-async fn send_all(socket: &mut WebSocket, out: &mut Vec<String>) -> bool {
-    for message in out.drain(..) {
-        if socket.send(Message::Text(message.into())).await.is_err() {
+/// Send what the session queued; false when the connection is to end.
+async fn send_all(socket: &mut WebSocket, session: &mut Session) -> bool {
+    session.out_bytes = 0;
+    for message in session.out.drain(..) {
+        let sent = tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Text(message.into())));
+        if !matches!(sent.await, Ok(Ok(()))) {
             return false;
         }
+    }
+    if let Some(reason) = session.closing.take() {
+        let frame = CloseFrame {
+            code: close_code::POLICY,
+            reason: reason.into(),
+        };
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+        return false;
     }
     true
 }
@@ -380,7 +489,7 @@ async fn connection(mut socket: WebSocket, state: Shared) {
                 Err(RecvError::Closed) => return,
             },
         }
-        if !send_all(&mut socket, &mut session.out).await {
+        if !send_all(&mut socket, &mut session).await {
             return;
         }
     }
@@ -393,7 +502,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = Router::new().route("/", get(upgrade)).with_state(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -13,6 +13,7 @@ use solana_signature::Signature;
 
 use crate::rpc::{Args, invalid_params, level, parse_pubkey, parse_signature};
 
+#[derive(PartialEq)]
 pub(super) enum Kind {
     Account {
         key: Pubkey,
@@ -33,6 +34,7 @@ pub(super) enum Kind {
     },
 }
 
+#[derive(PartialEq)]
 pub(super) struct Subscription {
     pub(super) kind: Kind,
     pub(super) level: CommitmentLevel,

@@ -54,13 +54,80 @@ fn additional_data(bank: &Bank, account: &Account) -> Option<AccountAdditionalDa
     })
 }
 
-/// Encode as asked, refusing base58 for data it cannot carry (as agave).
-pub fn ui_account(
+/// An account read under the bank's lock, with what `jsonParsed` needs of
+/// the bank, to be encoded once the lock is released: encoding a large
+/// account takes long enough to hold up slots and every other request.
+pub struct ReadAccount {
+    pub key: Pubkey,
+    pub account: Account,
+    additional: Option<AccountAdditionalDataV3>,
+}
+
+impl ReadAccount {
+    pub fn new(bank: &Bank, key: Pubkey, account: Account, config: &RpcAccountInfoConfig) -> Self {
+        Self {
+            additional: parse_data(bank, &account, config),
+            key,
+            account,
+        }
+    }
+
+    /// Encode as asked (no bank needed).
+    pub fn encode(&self, config: &RpcAccountInfoConfig) -> RpcResult<UiAccount> {
+        encode(&self.key, &self.account, config, self.additional)
+    }
+}
+
+/// What encoding `account` as `config` asks needs of the bank (a token
+/// account's mint decimals, for `jsonParsed`).
+pub fn parse_data(
     bank: &Bank,
+    account: &Account,
+    config: &RpcAccountInfoConfig,
+) -> Option<AccountAdditionalDataV3> {
+    (config.encoding == Some(UiAccountEncoding::JsonParsed))
+        .then(|| additional_data(bank, account))
+        .flatten()
+}
+
+/// Encode `account` as `config` asks, with what [`parse_data`] read.
+pub fn encode(
     key: &Pubkey,
     account: &Account,
     config: &RpcAccountInfoConfig,
+    additional: Option<AccountAdditionalDataV3>,
 ) -> RpcResult<UiAccount> {
+    check_encoding(account, config)?;
+    Ok(encode_ui_account(
+        key,
+        account,
+        config.encoding.unwrap_or(UiAccountEncoding::Binary),
+        additional,
+        config.data_slice,
+    ))
+}
+
+/// Bytes of JSON around an encoded account's data (keys, owner, lamports).
+const ACCOUNT_ENVELOPE_BYTES: usize = 256;
+
+/// An upper estimate of the bytes `account` takes encoded as `config`
+/// asks, known before encoding it.
+pub fn encoded_len(account: &Account, config: &RpcAccountInfoConfig) -> usize {
+    let data = config.data_slice.map_or(account.data.len(), |s| {
+        s.length.min(account.data.len().saturating_sub(s.offset))
+    });
+    let expanded = match config.encoding.unwrap_or(UiAccountEncoding::Binary) {
+        UiAccountEncoding::Binary | UiAccountEncoding::Base58 => data * 138 / 100 + 1,
+        // Parsed accounts are small; unparsable ones fall back to base64.
+        UiAccountEncoding::Base64
+        | UiAccountEncoding::Base64Zstd
+        | UiAccountEncoding::JsonParsed => data.div_ceil(3) * 4,
+    };
+    expanded + ACCOUNT_ENVELOPE_BYTES
+}
+
+/// Refuse encodings that cannot carry the account (as agave).
+fn check_encoding(account: &Account, config: &RpcAccountInfoConfig) -> RpcResult<()> {
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
     if matches!(
         encoding,
@@ -80,16 +147,29 @@ pub fn ui_account(
             "Sliced account data can only be encoded using binary (base 58) or base64 encoding.",
         ));
     }
-    let additional = (encoding == UiAccountEncoding::JsonParsed)
-        .then(|| additional_data(bank, account))
-        .flatten();
-    Ok(encode_ui_account(
-        key,
-        account,
-        encoding,
-        additional,
-        config.data_slice,
-    ))
+    Ok(())
+}
+
+/// Encode `read` within the per-response byte limit, each distinct account
+/// once (a key asked for twice is encoded once and repeated).
+fn encode_all(
+    state: &NodeState,
+    read: &[&ReadAccount],
+    config: &RpcAccountInfoConfig,
+) -> RpcResult<Vec<UiAccount>> {
+    let estimate: usize = read.iter().map(|r| encoded_len(&r.account, config)).sum();
+    state.check_response_size(estimate)?;
+    let mut encoded: std::collections::HashMap<Pubkey, UiAccount> = Default::default();
+    read.iter()
+        .map(|r| match encoded.get(&r.key) {
+            Some(ui) => Ok(ui.clone()),
+            None => {
+                let ui = r.encode(config)?;
+                encoded.insert(r.key, ui.clone());
+                Ok(ui)
+            }
+        })
+        .collect()
 }
 
 fn get_balance(state: &NodeState, args: &Args) -> RpcResult<Value> {
@@ -106,13 +186,19 @@ fn get_balance(state: &NodeState, args: &Args) -> RpcResult<Value> {
 fn get_account_info(state: &NodeState, args: &Args) -> RpcResult<Value> {
     let key = parse_pubkey(&args.required::<String>(0, "pubkey")?)?;
     let config: RpcAccountInfoConfig = args.optional(1, "config")?.unwrap_or_default();
-    let bank = state.bank();
-    let commitment = level(config.commitment);
-    let slot = context_slot(&bank, commitment, config.min_context_slot)?;
-    let value = bank
-        .account(&key, commitment)
-        .map(|account| ui_account(&bank, &key, &account, &config))
-        .transpose()?;
+    let (slot, read) = {
+        let bank = state.bank();
+        let commitment = level(config.commitment);
+        let slot = context_slot(&bank, commitment, config.min_context_slot)?;
+        let read = bank
+            .account(&key, commitment)
+            .map(|account| ReadAccount::new(&bank, key, account, &config));
+        (slot, read)
+    };
+    let value = match read {
+        Some(read) => encode_all(state, &[&read], &config)?.pop(),
+        None => None,
+    };
     json(Ok(with_context(slot, value)))
 }
 
@@ -128,17 +214,25 @@ fn get_multiple_accounts(state: &NodeState, args: &Args) -> RpcResult<Value> {
         .map(|k| parse_pubkey(k))
         .collect::<RpcResult<Vec<_>>>()?;
     let config: RpcAccountInfoConfig = args.optional(1, "config")?.unwrap_or_default();
-    let bank = state.bank();
-    let commitment = level(config.commitment);
-    let slot = context_slot(&bank, commitment, config.min_context_slot)?;
-    let values = keys
+    let (slot, read) = {
+        let bank = state.bank();
+        let commitment = level(config.commitment);
+        let slot = context_slot(&bank, commitment, config.min_context_slot)?;
+        let read: Vec<Option<ReadAccount>> = keys
+            .iter()
+            .map(|key| {
+                bank.account(key, commitment)
+                    .map(|account| ReadAccount::new(&bank, *key, account, &config))
+            })
+            .collect();
+        (slot, read)
+    };
+    let present: Vec<&ReadAccount> = read.iter().flatten().collect();
+    let mut encoded = encode_all(state, &present, &config)?.into_iter();
+    let values: Vec<Option<UiAccount>> = read
         .iter()
-        .map(|key| {
-            bank.account(key, commitment)
-                .map(|account| ui_account(&bank, key, &account, &config))
-                .transpose()
-        })
-        .collect::<RpcResult<Vec<_>>>()?;
+        .map(|r| r.as_ref().and_then(|_| encoded.next()))
+        .collect();
     json(Ok(with_context(slot, values)))
 }
 
@@ -169,16 +263,19 @@ fn get_program_accounts(state: &NodeState, args: &Args) -> RpcResult<Value> {
     let config: RpcProgramAccountsConfig = args.optional(1, "config")?.unwrap_or_default();
     let filters = config.filters.clone().unwrap_or_default();
     check_filters(&filters)?;
-    let bank = state.bank();
-    let commitment = level(config.account_config.commitment);
-    let slot = context_slot(&bank, commitment, config.account_config.min_context_slot)?;
-    let mut accounts = bank.scan_accounts(commitment, |_, account| {
-        account.owner == program && filters_allow(&filters, account)
-    });
+    let (slot, mut read) = {
+        let bank = state.bank();
+        let commitment = level(config.account_config.commitment);
+        let slot = context_slot(&bank, commitment, config.account_config.min_context_slot)?;
+        let accounts = bank.scan_accounts(commitment, |_, account| {
+            account.owner == program && filters_allow(&filters, account)
+        });
+        (slot, read_all(&bank, accounts, &config.account_config))
+    };
     if config.sort_results.unwrap_or(true) {
-        accounts.sort_by_key(|(key, _)| *key);
+        read.sort_by_key(|r| r.key);
     }
-    let keyed = keyed_accounts(&bank, accounts, &config.account_config)?;
+    let keyed = keyed_accounts(state, &read, &config.account_config)?;
     json(Ok(if config.with_context.unwrap_or(false) {
         OptionalContext::Context(with_context(slot, keyed))
     } else {
@@ -186,20 +283,32 @@ fn get_program_accounts(state: &NodeState, args: &Args) -> RpcResult<Value> {
     }))
 }
 
-fn keyed_accounts(
+fn read_all(
     bank: &Bank,
     accounts: Vec<(Pubkey, Account)>,
     config: &RpcAccountInfoConfig,
-) -> RpcResult<Vec<RpcKeyedAccount>> {
+) -> Vec<ReadAccount> {
     accounts
         .into_iter()
-        .map(|(key, account)| {
-            Ok(RpcKeyedAccount {
-                pubkey: key.to_string(),
-                account: ui_account(bank, &key, &account, config)?,
-            })
-        })
+        .map(|(key, account)| ReadAccount::new(bank, key, account, config))
         .collect()
+}
+
+fn keyed_accounts(
+    state: &NodeState,
+    read: &[ReadAccount],
+    config: &RpcAccountInfoConfig,
+) -> RpcResult<Vec<RpcKeyedAccount>> {
+    let refs: Vec<&ReadAccount> = read.iter().collect();
+    let encoded = encode_all(state, &refs, config)?;
+    Ok(read
+        .iter()
+        .zip(encoded)
+        .map(|(r, account)| RpcKeyedAccount {
+            pubkey: r.key.to_string(),
+            account,
+        })
+        .collect())
 }
 
 fn get_token_account_balance(state: &NodeState, args: &Args) -> RpcResult<Value> {
@@ -257,18 +366,21 @@ fn get_token_accounts_by_owner(state: &NodeState, args: &Args) -> RpcResult<Valu
             (None, Some(program))
         }
     };
-    let bank = state.bank();
-    let commitment = level(config.commitment);
-    let slot = context_slot(&bank, commitment, config.min_context_slot)?;
-    let mut accounts = bank.scan_accounts(commitment, |_, account| {
-        program.is_none_or(|p| account.owner == p)
-            && tokens::token_account(account)
-                .is_some_and(|t| t.owner == owner && mint.is_none_or(|m| t.mint == m))
-    });
-    accounts.sort_by_key(|(key, _)| *key);
+    let (slot, mut read) = {
+        let bank = state.bank();
+        let commitment = level(config.commitment);
+        let slot = context_slot(&bank, commitment, config.min_context_slot)?;
+        let accounts = bank.scan_accounts(commitment, |_, account| {
+            program.is_none_or(|p| account.owner == p)
+                && tokens::token_account(account)
+                    .is_some_and(|t| t.owner == owner && mint.is_none_or(|m| t.mint == m))
+        });
+        (slot, read_all(&bank, accounts, &config))
+    };
+    read.sort_by_key(|r| r.key);
     json(Ok(with_context(
         slot,
-        keyed_accounts(&bank, accounts, &config)?,
+        keyed_accounts(state, &read, &config)?,
     )))
 }
 
@@ -281,12 +393,23 @@ fn request_airdrop(state: &NodeState, args: &Args) -> RpcResult<Value> {
             "airdrop amount must be between 1 and {MAX_AIRDROP_LAMPORTS} lamports"
         )));
     }
-    let record = state
-        .bank()
-        .airdrop(&to, lamports)
-        .map_err(|e| internal(format!("airdrop failed: {}", e.0)))?;
-    if let Some(err) = &record.err {
-        return Err(internal(format!("airdrop failed: {err}")));
-    }
+    state
+        .airdrops
+        .take(&to, lamports)
+        .map_err(|refused| invalid_params(refused.to_string()))?;
+    let landed = state.bank().airdrop(&to, lamports);
+    let record = match landed {
+        Ok(record) if record.err.is_none() => record,
+        failed => {
+            state.airdrops.give_back(&to, lamports);
+            return Err(match failed {
+                Ok(record) => {
+                    let err = record.err.as_ref().map(ToString::to_string);
+                    internal(format!("airdrop failed: {}", err.unwrap_or_default()))
+                }
+                Err(e) => internal(format!("airdrop failed: {}", e.0)),
+            });
+        }
+    };
     json(Ok(record.signature().to_string()))
 }

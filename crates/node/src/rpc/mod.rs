@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::routing::{get, post};
 use jsonrpc_core::{Error, ErrorCode, IoHandler, Params, Value};
@@ -26,22 +26,46 @@ use solana_rpc_client_api::custom_error::RpcCustomError;
 use solana_rpc_client_types::response::{Response, RpcResponseContext};
 
 use crate::bank::Bank;
+use crate::limits::{AirdropLedger, ConnectionCount, NodeLimits};
 
 /// Largest request body accepted (agave's limit).
 pub const MAX_REQUEST_BODY_BYTES: usize = 50 * 1024;
 /// Most calls in one batch.
 pub const MAX_BATCH_REQUESTS: usize = 100;
 
-/// What every handler reads: the bank behind one lock.
+/// What every handler reads: the bank behind one lock, and the limits.
 pub struct NodeState {
     bank: Mutex<Bank>,
+    pub limits: NodeLimits,
+    /// What the faucet handed out in the current window.
+    pub airdrops: AirdropLedger,
+    /// Open PubSub connections.
+    pub pubsub_connections: ConnectionCount,
 }
 
 impl NodeState {
-    pub fn new(bank: Bank) -> Arc<Self> {
+    pub fn new(bank: Bank, limits: NodeLimits) -> Arc<Self> {
         Arc::new(Self {
             bank: Mutex::new(bank),
+            airdrops: AirdropLedger::new(&limits),
+            pubsub_connections: ConnectionCount::new(&limits),
+            limits,
         })
+    }
+
+    /// Refuse a response estimated at `bytes` over the per-response limit.
+    pub fn check_response_size(&self, bytes: usize) -> RpcResult<()> {
+        let limit = self.limits.max_response_bytes;
+        if bytes > limit {
+            return Err(Error {
+                code: ErrorCode::InvalidRequest,
+                message: format!(
+                    "the response would be about {bytes} bytes, over this node's limit of {limit} (--max-response-bytes): ask for fewer accounts or a dataSlice"
+                ),
+                data: None,
+            });
+        }
+        Ok(())
     }
 
     pub fn bank(&self) -> MutexGuard<'_, Bank> {
@@ -188,28 +212,67 @@ pub fn io_handler(state: &Shared) -> IoHandler {
 
 struct HttpState {
     io: IoHandler,
+    node: Shared,
+}
+
+fn failure(id: jsonrpc_core::Id, code: ErrorCode, message: String) -> jsonrpc_core::Output {
+    jsonrpc_core::Output::Failure(jsonrpc_core::Failure {
+        jsonrpc: Some(jsonrpc_core::Version::V2),
+        error: Error {
+            code,
+            message,
+            data: None,
+        },
+        id,
+    })
 }
 
 fn batch_too_large(count: usize) -> String {
-    let error = jsonrpc_core::Failure {
-        jsonrpc: Some(jsonrpc_core::Version::V2),
-        error: Error {
-            code: ErrorCode::InvalidRequest,
-            message: format!("batch of {count} requests exceeds the limit of {MAX_BATCH_REQUESTS}"),
-            data: None,
-        },
-        id: jsonrpc_core::Id::Null,
-    };
-    serde_json::to_string(&error).unwrap_or_default()
+    let message = format!("batch of {count} requests exceeds the limit of {MAX_BATCH_REQUESTS}");
+    serde_json::to_string(&failure(
+        jsonrpc_core::Id::Null,
+        ErrorCode::InvalidRequest,
+        message,
+    ))
+    .unwrap_or_default()
 }
 
-async fn handle(State(state): State<Arc<HttpState>>, body: String) -> HttpResponse {
-    // Count a batch's calls before dispatching any of them.
+/// Why an HTTP request is refused before any call runs: a page from an
+/// origin the node does not serve, or a body that is not declared JSON
+/// (`text/plain` is what a page can send without asking the browser first).
+fn refuse_request(limits: &crate::limits::NodeLimits, headers: &HeaderMap) -> Option<HttpResponse> {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if !limits.origin_allowed(origin) {
+        let message = format!(
+            "origin {} may not call this node; start it with --allow-origin {0} to allow it",
+            origin.unwrap_or_default()
+        );
+        return Some((StatusCode::FORBIDDEN, message).into_response());
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        let message = "JSON-RPC requests must be sent with Content-Type: application/json";
+        return Some((StatusCode::UNSUPPORTED_MEDIA_TYPE, message).into_response());
+    }
+    None
+}
+
+async fn handle(
+    State(state): State<Arc<HttpState>>,
+    headers: HeaderMap,
+    body: String,
+) -> HttpResponse {
+    if let Some(refusal) = refuse_request(&state.node.limits, &headers) {
+        return refusal;
+    }
     if body.trim_start().starts_with('[')
         && let Ok(Value::Array(calls)) = serde_json::from_str::<Value>(&body)
-        && calls.len() > MAX_BATCH_REQUESTS
     {
-        return json_body(batch_too_large(calls.len()));
+        return handle_batch(&state, calls).await;
     }
     match state.io.handle_request(&body).await {
         Some(response) => json_body(response),
@@ -218,8 +281,72 @@ async fn handle(State(state): State<Arc<HttpState>>, body: String) -> HttpRespon
     }
 }
 
+/// A batch, call by call, so that the sum of its responses stays within
+/// `--max-batch-response-bytes`: once over it, the remaining calls are
+/// answered with an error naming the limit instead of being run.
+async fn handle_batch(state: &HttpState, calls: Vec<Value>) -> HttpResponse {
+    // Count a batch's calls before dispatching any of them.
+    if calls.len() > MAX_BATCH_REQUESTS {
+        return json_body(batch_too_large(calls.len()));
+    }
+    if calls.is_empty() {
+        let output = failure(
+            jsonrpc_core::Id::Null,
+            ErrorCode::InvalidRequest,
+            "empty batch".into(),
+        );
+        return json_body(serde_json::to_string(&output).unwrap_or_default());
+    }
+    let limit = state.node.limits.max_batch_response_bytes;
+    let mut answers: Vec<String> = Vec::with_capacity(calls.len());
+    let mut total = 0usize;
+    for call in calls {
+        let id = call
+            .get("id")
+            .and_then(|id| serde_json::from_value::<jsonrpc_core::Id>(id.clone()).ok())
+            .unwrap_or(jsonrpc_core::Id::Null);
+        if total > limit {
+            let message = format!(
+                "the batch's responses exceed this node's limit of {limit} bytes (--max-batch-response-bytes): send fewer calls at once"
+            );
+            answers.push(
+                serde_json::to_string(&failure(id, ErrorCode::InvalidRequest, message))
+                    .unwrap_or_default(),
+            );
+            continue;
+        }
+        if let Some(answer) = state.io.handle_request(&call.to_string()).await {
+            total += answer.len();
+            answers.push(answer);
+        }
+    }
+    if answers.is_empty() {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    json_body(format!("[{}]", answers.join(",")))
+}
+
 fn json_body(body: String) -> HttpResponse {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// CORS for the origins the node allows (`--allow-origin`): a web page's
+/// wallet sends its transactions here directly, but only from pages the
+/// operator named.
+fn cors(limits: &crate::limits::NodeLimits) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let layer = CorsLayer::new()
+        .allow_methods([axum::http::Method::POST, axum::http::Method::GET])
+        // web3.js adds its own headers (`solana-client`).
+        .allow_headers(tower_http::cors::Any);
+    if limits.allowed_origins.iter().any(|o| o == "*") {
+        return layer.allow_origin(AllowOrigin::any());
+    }
+    let origins = limits
+        .allowed_origins
+        .iter()
+        .filter_map(|o| o.trim_end_matches('/').parse().ok());
+    layer.allow_origin(AllowOrigin::list(origins))
 }
 
 /// Serve JSON-RPC on `listener` until `shutdown` resolves.
@@ -228,16 +355,16 @@ pub async fn serve(
     state: Shared,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let cors = cors(&state.limits);
     let http = Arc::new(HttpState {
         io: io_handler(&state),
+        node: state,
     });
     let app = Router::new()
         .route("/", post(handle))
         .route("/health", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
-        // Any origin, as a validator's RPC allows: a web page's wallet
-        // sends its transactions here directly.
-        .layer(tower_http::cors::CorsLayer::permissive())
+        .layer(cors)
         .with_state(http);
     axum::serve(
         listener,

@@ -222,12 +222,13 @@ fn simulate_transaction(state: &NodeState, args: &Args) -> RpcResult<Value> {
     }
     result.replacement_blockhash = replacement;
     if let Some(accounts) = accounts_config {
-        result.accounts = Some(simulated_accounts(&bank, &post_accounts, accounts)?);
+        result.accounts = Some(simulated_accounts(state, &bank, &post_accounts, accounts)?);
     }
     json(Ok(with_context(slot, result)))
 }
 
 fn simulated_accounts(
+    state: &NodeState,
     bank: &Bank,
     post: &std::collections::HashMap<solana_pubkey::Pubkey, solana_account::Account>,
     config: solana_rpc_client_types::config::RpcSimulateTransactionAccountsConfig,
@@ -248,7 +249,7 @@ fn simulated_accounts(
         encoding: Some(encoding),
         ..RpcAccountInfoConfig::default()
     };
-    config
+    let read = config
         .addresses
         .iter()
         .map(|address| {
@@ -258,9 +259,16 @@ fn simulated_accounts(
                 .cloned()
                 .filter(|a| a.lamports > 0)
                 .or_else(|| bank.account(&key, CommitmentLevel::Processed));
-            account
-                .map(|a| super::accounts::ui_account(bank, &key, &a, &account_config))
-                .transpose()
+            Ok(account.map(|a| super::accounts::ReadAccount::new(bank, key, a, &account_config)))
         })
+        .collect::<RpcResult<Vec<_>>>()?;
+    let estimate: usize = read
+        .iter()
+        .flatten()
+        .map(|r| super::accounts::encoded_len(&r.account, &account_config))
+        .sum();
+    state.check_response_size(estimate)?;
+    read.iter()
+        .map(|r| r.as_ref().map(|r| r.encode(&account_config)).transpose())
         .collect()
 }

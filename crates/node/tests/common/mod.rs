@@ -18,6 +18,10 @@ pub struct TestNode {
 /// Short slots and a short finality lag so tests see every commitment quickly.
 pub const TEST_SLOT: Duration = Duration::from_millis(50);
 pub const TEST_FINALITY_LAG: u64 = 4;
+/// How long a test waits for a state it needs (a confirmation, a
+/// notification) before failing: it bounds a hang on a busy machine, it is
+/// not a speed requirement.
+pub const STATE_DEADLINE: Duration = Duration::from_secs(120);
 
 pub fn config(ledger: &std::path::Path) -> NodeConfig {
     NodeConfig {
@@ -30,13 +34,23 @@ pub fn config(ledger: &std::path::Path) -> NodeConfig {
             finality_lag: TEST_FINALITY_LAG,
             program_so: None,
         },
+        limits: orderbook_node::limits::NodeLimits::default(),
     }
 }
 
 impl TestNode {
     pub async fn start() -> Self {
+        Self::start_with(orderbook_node::limits::NodeLimits::default()).await
+    }
+
+    /// A node with these limits.
+    pub async fn start_with(limits: orderbook_node::limits::NodeLimits) -> Self {
         let ledger = tempfile::tempdir().unwrap();
-        let node = orderbook_node::start(config(ledger.path())).await.unwrap();
+        let config = NodeConfig {
+            limits,
+            ..config(ledger.path())
+        };
+        let node = orderbook_node::start(config).await.unwrap();
         Self { node, ledger }
     }
 
@@ -68,7 +82,8 @@ pub async fn wait_settled(
     client: &RpcClient,
     signature: &solana_signature::Signature,
 ) -> Result<(), solana_transaction_error::TransactionError> {
-    for _ in 0..100 {
+    let deadline = tokio::time::Instant::now() + STATE_DEADLINE;
+    while tokio::time::Instant::now() < deadline {
         let statuses = client.get_signature_statuses(&[*signature]).await.unwrap();
         if let Some(status) = &statuses.value[0]
             && status.satisfies_commitment(CommitmentConfig::confirmed())
@@ -78,4 +93,15 @@ pub async fn wait_settled(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("{signature} not confirmed");
+}
+
+/// This process's resident memory (`VmRSS` in `/proc/self/status`), in bytes.
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("a VmRSS line");
+    kib * 1024
 }
