@@ -74,10 +74,12 @@ for port in "$rpc_port" "$ws_port" "$listen_port" "${keeper_metrics##*:}" ${repl
 done
 
 scripts/postgres.sh
-redis_args=()
+# The broker's URL carries its password: handed over in the environment,
+# not on command lines any local user can list.
+redis_env=()
 if [ "$replicas" -gt 1 ]; then
   redis_url=$(scripts/redis.sh | tail -n 1)
-  redis_args=(--redis-url "$redis_url")
+  redis_env=("ORDERBOOK_REDIS_URL=$redis_url")
 fi
 if [ "$profile" = release ]; then
   echo "building the node, keeper and app (release; the first build takes a few minutes)…" >&2
@@ -139,9 +141,9 @@ market=$(cat "$state/market")
 keeper_pid=$!
 pids+=("$keeper_pid")
 
-"$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" --database-url "$database_url" \
-  --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" \
-  ${redis_args[@]+"${redis_args[@]}"} ${reset:+--reset-db} 2>"$logs/app.log" &
+env ${redis_env[@]+"${redis_env[@]}"} "$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" \
+  --database-url "$database_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" \
+  ${reset:+--reset-db} 2>"$logs/app.log" &
 app_pid=$!
 pids+=("$app_pid")
 # wait_healthy PID LOG ADDRESS: until ADDRESS/health answers (or PID dies).
@@ -157,21 +159,21 @@ wait_healthy "$app_pid" "$logs/app.log" "$listen"
 watched=("$node_pid" "$demo_pid" "$keeper_pid" "$app_pid")
 replica_lines=""
 if [ "$replicas" -gt 1 ]; then
-  "$bin/orderbook-app" index --rpc-url "$rpc_url" --database-url "$database_url" \
-    --market "$market" "${redis_args[@]}" 2>"$logs/standby-indexer.log" &
+  env "${redis_env[@]}" "$bin/orderbook-app" index --rpc-url "$rpc_url" --database-url "$database_url" \
+    --market "$market" 2>"$logs/standby-indexer.log" &
   pids+=($!)
   watched+=($!)
   for port in "${replica_ports[@]}"; do
-    "$bin/orderbook-app" feed --listen "$listen_host:$port" --database-url "$database_url" \
+    env "${redis_env[@]}" "$bin/orderbook-app" feed --listen "$listen_host:$port" --database-url "$database_url" \
       --rpc-url "$rpc_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" \
-      "${redis_args[@]}" 2>"$logs/feed-$port.log" &
+      2>"$logs/feed-$port.log" &
     pids+=($!)
     watched+=($!)
     wait_healthy "$!" "$logs/feed-$port.log" "$listen_host:$port"
     replica_lines+="  feed replica  http://$listen_host:$port/ (app)   ws://$listen_host:$port/ws   REST http://$listen_host:$port/api/markets
 "
   done
-  replica_lines+="  broker        $redis_url  (a standby indexer waits to take over: $logs/standby-indexer.log)
+  replica_lines+="  broker        ${redis_url%%//*}//${redis_url##*@}  (password: scripts/redis.sh's file; a standby indexer waits to take over: $logs/standby-indexer.log)
 "
 fi
 

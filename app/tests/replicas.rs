@@ -43,11 +43,16 @@ const CLIENTS: usize = 6;
 type L2 = BTreeMap<(String, u64), u64>;
 type L3 = BTreeMap<u64, (String, u64, u32, u64)>;
 
+/// The password of the tests' Redis servers (as `scripts/redis.sh` sets
+/// one): a stream is writable only with it.
+const REDIS_PASSWORD: &str = "test-broker-secret";
+
 /// A Redis server of this test's own (so it can be killed), no persistence.
 fn spawn_redis(port: u16) -> KilledOnDrop {
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
+        .args(["--requirepass", REDIS_PASSWORD])
         .stdout(Stdio::null())
         .spawn()
         .expect("redis-server installed (scripts/redis.sh installs it)");
@@ -56,7 +61,7 @@ fn spawn_redis(port: u16) -> KilledOnDrop {
 
 async fn redis_ready(port: u16) {
     wait_until("redis-server", || async move {
-        let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}")) else {
+        let Ok(client) = redis::Client::open(redis_url(port)) else {
             return false;
         };
         match client.get_multiplexed_async_connection().await {
@@ -69,6 +74,10 @@ async fn redis_ready(port: u16) {
     })
     .await
     .unwrap();
+}
+
+fn redis_url(port: u16) -> String {
+    format!("redis://:{REDIS_PASSWORD}@127.0.0.1:{port}")
 }
 
 struct Topology {
@@ -98,7 +107,7 @@ impl Topology {
             ws_url: node.ws_url.clone(),
             database_url: sdb.url.clone(),
             redis_port,
-            redis_url: format!("redis://127.0.0.1:{redis_port}"),
+            redis_url: redis_url(redis_port),
             market,
         };
         (topology, sdb, check, redis_server)
@@ -685,6 +694,146 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     let _ = client_task.await;
     drop((replica, first_indexer, second_indexer, redis_server));
     sdb.drop(check).await;
+}
+
+/// Finding N4: one `XADD` copying the last entry under ID 10^12, or under
+/// the largest ID Redis takes, froze every feed at that sequence while the
+/// database moved on, and made every later publish fail silently. Entries
+/// are now checked before use, the publisher replaces a stream that is
+/// ahead of what it indexed, and the replica's client ends on the chain's
+/// book. (Writing a stream takes the broker's password; this test is the
+/// attacker who has it.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_stream_entries_neither_freeze_nor_mislead_a_replica() {
+    let ledger = tempfile::tempdir().unwrap();
+    let node =
+        common::spawn_node(ledger.path(), (free_port().unwrap(), free_port().unwrap())).await;
+    let (chain, payer, demo) = common::demo_on(&node.rpc_url).await;
+    let keys = demo.market.keys;
+    let (topology, sdb, check, redis_server) =
+        Topology::start(&node, keys.market, "orderbook_replica_forged").await;
+    let metrics_port = free_port().unwrap();
+    let indexer = topology.indexer(metrics_port);
+    wait_until("the indexer leading", || leads(metrics_port, &keys.market))
+        .await
+        .unwrap();
+    let feed_port = free_port().unwrap();
+    let replica = topology.replica(feed_port).await;
+    let (stop_trading, trading) = watch::channel(false);
+    let (demo_task, keeper_task) = demo.trade_and_crank(payer, Duration::from_millis(40), trading);
+    let (stop_client, client_stop) = watch::channel(false);
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let client_task = tokio::spawn(client(
+        [feed_port, feed_port],
+        0,
+        keys.market,
+        seen.clone(),
+        client_stop,
+    ));
+    let one = std::slice::from_ref(&seen);
+    every_client(one, "receiving deltas", |_, s| s.deltas > 0).await;
+
+    // Without the password, nothing can be written.
+    let stream = broker::stream_key(&keys.market);
+    let anonymous =
+        redis::Client::open(format!("redis://127.0.0.1:{}", topology.redis_port)).unwrap();
+    let mut anonymous = anonymous.get_multiplexed_async_connection().await.unwrap();
+    let refused: redis::RedisResult<String> = redis::cmd("XADD")
+        .arg(&stream)
+        .arg("*")
+        .arg("batch")
+        .arg("x")
+        .query_async(&mut anonymous)
+        .await;
+    assert!(
+        refused.is_err(),
+        "an XADD without the password was accepted"
+    );
+
+    let mut conn = redis::Client::open(topology.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    const REJECTED: &str = "orderbook_broker_rejected_entries_total";
+    const RESETS: &str = "orderbook_broker_stream_resets_total";
+    for forged_id in ["1000000000000-0", "18446744073709551615-0"] {
+        chain_advances(&chain, &keys.market, STEP_EVENTS).await;
+        let rejected = counter(&metrics(feed_port).await, REJECTED);
+        let resets = counter(&metrics(metrics_port).await, RESETS);
+        let last: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+            .arg(&stream)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let Some(redis::Value::BulkString(batch)) = last.ids[0].map.get("batch").cloned() else {
+            panic!("the last entry has no batch");
+        };
+        let added: String = redis::cmd("XADD")
+            .arg(&stream)
+            .arg(forged_id)
+            .arg("batch")
+            .arg(batch)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(added, forged_id);
+        let forged_at = Instant::now();
+        wait_until("the replica refusing the forged entry", || async {
+            counter(&metrics(feed_port).await, REJECTED) > rejected
+        })
+        .await
+        .unwrap();
+        wait_until("the publisher replacing the stream", || async {
+            counter(&metrics(metrics_port).await, RESETS) > resets
+        })
+        .await
+        .unwrap();
+        // The replica follows the chain again, from the stream.
+        let target = common::chain_seq(&chain, &keys.market).await + 1;
+        every_client(one, "past the forged entry", |_, s| {
+            s.seqs.values().any(|seq| *seq >= target)
+        })
+        .await;
+        eprintln!(
+            "{forged_id}: the client moved on {:?} after the forgery",
+            forged_at.elapsed()
+        );
+    }
+
+    let _ = stop_trading.send(true);
+    demo_task.await.unwrap();
+    keeper_task.await.unwrap();
+    let final_seq = common::chain_seq(&chain, &keys.market).await;
+    common::database_reaches(&check, &keys.market, final_seq).await;
+    let book = chain_book(&chain, keys.bids, keys.asks).await;
+    let fills = fills(&check, &keys.market).await;
+    clients_converge(one, &book, &fills, common::STATE_DEADLINE).await;
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!((&s.l2, &s.l3), (&book.0, &book.1), "the client's book");
+        assert!(
+            s.seqs.values().all(|seq| *seq <= final_seq + 1),
+            "the client was shown a sequence the chain never reached: {:?}",
+            s.seqs
+        );
+    }
+    let _ = stop_client.send(true);
+    let _ = client_task.await;
+    drop((replica, indexer, redis_server));
+    sdb.drop(check).await;
+}
+
+/// The value of an unlabelled counter in a Prometheus exposition.
+fn counter(exposition: &str, name: &str) -> u64 {
+    exposition
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+        .unwrap_or(0.0) as u64
 }
 
 /// Market sequence numbers of the stored fills, in order.

@@ -53,8 +53,13 @@ struct Args {
     /// the hub in this process, fed directly.
     #[arg(long, default_value_t = 0)]
     replicas: usize,
-    /// The broker of `--replicas`.
-    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    /// The broker of `--replicas` (with its password: `scripts/redis.sh`
+    /// prints the URL).
+    #[arg(
+        long,
+        env = "ORDERBOOK_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379"
+    )]
     redis_url: String,
 }
 
@@ -327,7 +332,8 @@ async fn spawn_replicas(
         let port = free_port()?;
         let child = std::process::Command::new(&app)
             .args(["feed", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--database-url", database_url, "--redis-url", &a.redis_url])
+            .args(["--database-url", database_url])
+            .env("ORDERBOOK_REDIS_URL", &a.redis_url)
             .args(["--market", &market.to_string()])
             .args(["--max-connections-per-ip", &(2 * a.clients).to_string()])
             .env("RUST_LOG", "error")

@@ -28,6 +28,18 @@ use crate::ingest::{BalanceRow, Ingested, NewEvent};
 /// a market's stream stays within a few MiB of Redis memory.
 pub const STREAM_MAXLEN: usize = 10_000;
 
+/// `url` fit for a log line: the credentials (`redis://:password@host`)
+/// replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 /// The stream of `market`'s batches.
 pub fn stream_key(market: &Pubkey) -> String {
     format!("orderbook:events:{market}")
@@ -270,7 +282,16 @@ mod tests {
 
 #[cfg(test)]
 mod entry_id_tests {
-    use super::EntryId;
+    use super::{EntryId, redacted};
+
+    #[test]
+    fn a_logged_url_shows_no_password() {
+        assert_eq!(
+            redacted("redis://:s3cret@127.0.0.1:6379"),
+            "redis://***@127.0.0.1:6379"
+        );
+        assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
 
     #[test]
     fn entry_ids_read_back_and_order_as_redis_orders_them() {

@@ -96,7 +96,7 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
         markets.len(),
         a.serve.listen,
         a.serve.listen,
-        a.redis_url
+        orderbook_app::broker::redacted(&a.redis_url)
     );
     for task in tasks {
         let _ = task.await;

@@ -96,7 +96,10 @@ async fn start_pipeline(
             publisher::spawn(redis_url, metrics.clone())
                 .await
                 .with_context(|| {
-                    format!("connecting to Redis at {redis_url} (scripts/redis.sh starts it)")
+                    format!(
+                        "connecting to Redis at {} (scripts/redis.sh starts it)",
+                        orderbook_app::broker::redacted(redis_url)
+                    )
                 })?
         }
     };
