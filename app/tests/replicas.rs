@@ -493,10 +493,16 @@ async fn replicas_and_a_standby_indexer_survive_kills_without_gaps_or_duplicates
     replicas[0] = Some(topology.replica(feed_ports[0]).await);
     trades_on().await;
 
-    // 3. Redis dies and comes back empty.
+    // 3. Redis dies and comes back empty; the indexer publishes to it again
+    // once its connection is back (it drops batches meanwhile).
     drop(redis_server);
     redis_server = spawn_redis(topology.redis_port);
     redis_ready(topology.redis_port).await;
+    wait_until("the indexer publishing to the restarted broker", || {
+        stream_has_entries(&topology.redis_url, &keys.market)
+    })
+    .await
+    .unwrap();
     trades_on().await;
 
     // 4. The other replica dies: every client is now on the restarted one.
@@ -847,6 +853,21 @@ async fn fills(db: &tokio_postgres::Client, market: &Pubkey) -> Vec<u64> {
     .iter()
     .map(|r| r.get::<_, i64>(0) as u64)
     .collect()
+}
+
+/// Whether `market`'s stream holds an entry.
+async fn stream_has_entries(redis_url: &str, market: &Pubkey) -> bool {
+    let Ok(client) = redis::Client::open(redis_url) else {
+        return false;
+    };
+    let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
+        return false;
+    };
+    let len: redis::RedisResult<u64> = redis::cmd("XLEN")
+        .arg(broker::stream_key(market))
+        .query_async(&mut conn)
+        .await;
+    len.is_ok_and(|n| n > 0)
 }
 
 /// Each entry of the (restarted) stream starts after the previous one ended.
