@@ -74,9 +74,14 @@ struct Args {
     /// Most lamports of transaction fees per market in any rolling hour.
     #[arg(long, env = "ORDERBOOK_MAX_SPEND_PER_MARKET_HOUR", default_value_t = SpendLimits::default().max_per_market_hour)]
     max_spend_per_market_hour: u64,
-    /// Most lamports of transaction fees over all markets in any rolling hour.
+    /// Most lamports of transaction fees over all markets that pay for their
+    /// cranks, in any rolling hour.
     #[arg(long, env = "ORDERBOOK_MAX_SPEND_PER_HOUR", default_value_t = SpendLimits::default().max_per_hour)]
     max_spend_per_hour: u64,
+    /// Most lamports of transaction fees over all subsidized markets in any
+    /// rolling hour (their own budget: they cannot spend the others').
+    #[arg(long, env = "ORDERBOOK_MAX_SUBSIDIZED_SPEND_PER_HOUR", default_value_t = SpendLimits::default().max_subsidized_per_hour)]
+    max_subsidized_spend_per_hour: u64,
     /// Send a transaction only if its crank rewards exceed its fee by this many lamports.
     #[arg(long, env = "ORDERBOOK_MIN_PROFIT_LAMPORTS", default_value_t = 0)]
     min_profit_lamports: u64,
@@ -182,6 +187,7 @@ async fn main() -> Result<()> {
         spend: SpendLimits {
             max_per_market_hour: args.max_spend_per_market_hour,
             max_per_hour: args.max_spend_per_hour,
+            max_subsidized_per_hour: args.max_subsidized_spend_per_hour,
             min_profit_lamports: args.min_profit_lamports,
             subsidized: args.subsidized_markets,
         },

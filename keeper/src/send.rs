@@ -94,7 +94,7 @@ impl<C: Chain> Keeper<C> {
     ) -> Result<Option<u32>, ChainError> {
         let label = market.to_string();
         // Counted whether or not it lands: a failed transaction may still pay.
-        self.ledger.record(market, fee);
+        self.ledger.record(&self.cfg.spend, market, fee);
         match self.send(ixs).await {
             Ok(sig) => {
                 stats.transactions += 1;

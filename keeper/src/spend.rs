@@ -11,7 +11,9 @@
 //! two. What remains is racing another cranker for the same events (the
 //! transaction then applies nothing and only its fee is lost), which the
 //! per-market and total spend caps over a rolling hour bound. Operators may
-//! name markets they crank at a loss on purpose (`subsidized`), still capped.
+//! name markets they crank at a loss on purpose (`subsidized`), still capped;
+//! those share a total of their own, so a flood of cheap trades on one of
+//! them cannot spend the budget that keeps every other market cranked.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -28,8 +30,11 @@ pub const SPEND_WINDOW: Duration = Duration::from_secs(3_600);
 pub struct SpendLimits {
     /// Most lamports of fees per market in any rolling hour.
     pub max_per_market_hour: u64,
-    /// Most lamports of fees over all markets in any rolling hour.
+    /// Most lamports of fees over all markets that pay for their cranks,
+    /// in any rolling hour.
     pub max_per_hour: u64,
+    /// Most lamports of fees over all subsidized markets in any rolling hour.
+    pub max_subsidized_per_hour: u64,
     /// Rewards must exceed a transaction's fee by at least this much.
     pub min_profit_lamports: u64,
     /// Markets cranked even when the rewards do not cover the fees.
@@ -41,6 +46,7 @@ impl Default for SpendLimits {
         Self {
             max_per_market_hour: 50_000_000,
             max_per_hour: 500_000_000,
+            max_subsidized_per_hour: 100_000_000,
             min_profit_lamports: 0,
             subsidized: Vec::new(),
         }
@@ -75,7 +81,8 @@ pub fn tx_fee(cu_limit: u32, priority_fee: u64) -> u64 {
 /// The fees the keeper paid in the last [`SPEND_WINDOW`], per market.
 #[derive(Default)]
 pub struct SpendLedger {
-    paid: VecDeque<(Instant, Pubkey, u64)>,
+    /// (when, market, whether it was subsidized, fee)
+    paid: VecDeque<(Instant, Pubkey, bool, u64)>,
 }
 
 impl SpendLedger {
@@ -93,7 +100,17 @@ impl SpendLedger {
         self.forget_old(now);
         self.paid
             .iter()
-            .filter(|(_, m, _)| market.is_none_or(|want| want == m))
+            .filter(|(_, m, ..)| market.is_none_or(|want| want == m))
+            .map(|(.., fee)| fee)
+            .sum()
+    }
+
+    /// Fees paid in the window on subsidized (or on paying) markets.
+    fn spent_by_class(&mut self, subsidized: bool, now: Instant) -> u64 {
+        self.forget_old(now);
+        self.paid
+            .iter()
+            .filter(|(_, _, s, _)| *s == subsidized)
             .map(|(.., fee)| fee)
             .sum()
     }
@@ -114,8 +131,13 @@ impl SpendLedger {
             return Err(Refusal::Unprofitable);
         }
         let now = Instant::now();
+        let class_cap = if subsidized {
+            limits.max_subsidized_per_hour
+        } else {
+            limits.max_per_hour
+        };
         if self.spent(Some(market), now) + fee > limits.max_per_market_hour
-            || self.spent(None, now) + fee > limits.max_per_hour
+            || self.spent_by_class(subsidized, now) + fee > class_cap
         {
             return Err(Refusal::OverBudget);
         }
@@ -123,14 +145,44 @@ impl SpendLedger {
     }
 
     /// Record a fee paid on `market`.
-    pub fn record(&mut self, market: &Pubkey, fee: u64) {
-        self.paid.push_back((Instant::now(), *market, fee));
+    pub fn record(&mut self, limits: &SpendLimits, market: &Pubkey, fee: u64) {
+        let subsidized = limits.subsidized.contains(market);
+        self.paid
+            .push_back((Instant::now(), *market, subsidized, fee));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Finding "keeper": a flood of cheap trades on the subsidized demo
+    /// market spent the one total cap and stopped cranking everywhere.
+    #[test]
+    fn subsidized_markets_cannot_spend_the_paying_markets_budget() {
+        let (demo, paying) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let limits = SpendLimits {
+            max_per_market_hour: 1_000_000,
+            max_per_hour: 20_000,
+            max_subsidized_per_hour: 10_000,
+            subsidized: vec![demo],
+            ..SpendLimits::default()
+        };
+        let mut ledger = SpendLedger::default();
+        while ledger.judge(&limits, &demo, 0, 1, 5_000).is_ok() {
+            ledger.record(&limits, &demo, 5_000);
+        }
+        assert_eq!(ledger.spent(Some(&demo), Instant::now()), 10_000);
+        // The paying market still has all of its budget.
+        for _ in 0..4 {
+            assert_eq!(ledger.judge(&limits, &paying, 5_000, 1, 5_000), Ok(()));
+            ledger.record(&limits, &paying, 5_000);
+        }
+        assert_eq!(
+            ledger.judge(&limits, &paying, 5_000, 1, 5_000),
+            Err(Refusal::OverBudget)
+        );
+    }
 
     #[test]
     fn fee_counts_the_signature_and_the_priority_on_requested_units() {
@@ -173,13 +225,13 @@ mod tests {
             ..SpendLimits::default()
         };
         let mut ledger = SpendLedger::default();
-        ledger.record(&a, 10_000);
+        ledger.record(&limits, &a, 10_000);
         assert_eq!(
             ledger.judge(&limits, &a, 5_000, 10, 1),
             Err(Refusal::OverBudget)
         );
         assert_eq!(ledger.judge(&limits, &b, 5_000, 10, 5_000), Ok(()));
-        ledger.record(&b, 5_000);
+        ledger.record(&limits, &b, 5_000);
         assert_eq!(
             ledger.judge(&limits, &b, 5_000, 10, 1),
             Err(Refusal::OverBudget),
