@@ -821,7 +821,38 @@ async fn web_app_files_config_and_faucet() {
         assert_eq!((base, quote), want, "round {round}");
         assert_eq!(b["base"]["amount"], (want.0 / round).to_string());
     }
+    // The stack's faucet grants two requests per wallet per hour.
+    let (code, b) = post(
+        &s.url("/api/faucet"),
+        json!({ "market": m, "owner": owner.to_string() }),
+    )
+    .await;
+    assert_eq!(
+        (code, b["error"]["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{b}"
+    );
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("per wallet"),
+        "{b}"
+    );
+    // A market the faucet was not started for: refused, even one whose
+    // mints it could mint.
+    let payer = s.node.as_ref().unwrap().funded(20).await.unwrap();
+    let args = orderbook_chain::scenario::standard_market_args(payer.pubkey());
+    let other = orderbook_chain::scenario::create_market(&*s.chain, &payer, args, 64, 256)
+        .await
+        .unwrap();
+    let other = other.keys.market.to_string();
     for (body, want, names) in [
+        (
+            json!({ "market": other, "owner": Keypair::new().pubkey().to_string() }),
+            400,
+            "--faucet-market",
+        ),
         (json!({ "market": m }), 400, "owner"),
         (json!({ "market": m, "owner": "x" }), 400, "owner"),
         (

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
+use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use orderbook_app::feed::rest::faucet::Faucet;
+use orderbook_app::feed::rest::faucet::{Faucet, FaucetConfig};
 use orderbook_app::feed::web::WebOptions;
 use orderbook_chain::rpc::RpcChain;
 use solana_signer::Signer;
@@ -34,6 +35,20 @@ pub struct WebArgs {
     /// Whole quote tokens one faucet request mints.
     #[arg(long, env = "ORDERBOOK_FAUCET_QUOTE_TOKENS", default_value_t = 10_000)]
     faucet_quote_tokens: u64,
+    /// The markets the faucet mints for (the local demo's; repeat or
+    /// comma-separate). Requests for any other market are refused.
+    #[arg(
+        long = "faucet-market",
+        env = "ORDERBOOK_FAUCET_MARKETS",
+        value_delimiter = ','
+    )]
+    faucet_markets: Vec<Pubkey>,
+    /// Faucet grants per wallet per hour.
+    #[arg(long, env = "ORDERBOOK_FAUCET_GRANTS_PER_OWNER", default_value_t = 5)]
+    faucet_grants_per_owner: u32,
+    /// Faucet grants per client address per hour.
+    #[arg(long, env = "ORDERBOOK_FAUCET_GRANTS_PER_IP", default_value_t = 100)]
+    faucet_grants_per_ip: u32,
 }
 
 /// SOL the faucet's key asks the node for: fees and token-account rent for
@@ -75,10 +90,20 @@ impl WebArgs {
                     .context(
                         "funding the faucet's key from the node's faucet (local nodes only)",
                     )?;
+                if self.faucet_markets.is_empty() {
+                    bail!(
+                        "--faucet-keypair needs the market(s) it mints for: --faucet-market <demo market>"
+                    );
+                }
                 Some(Faucet::new(
                     authority,
-                    self.faucet_base_tokens,
-                    self.faucet_quote_tokens,
+                    FaucetConfig {
+                        base_tokens: self.faucet_base_tokens,
+                        quote_tokens: self.faucet_quote_tokens,
+                        markets: self.faucet_markets.clone(),
+                        grants_per_owner_hour: self.faucet_grants_per_owner,
+                        grants_per_ip_hour: self.faucet_grants_per_ip,
+                    },
                 ))
             }
         };

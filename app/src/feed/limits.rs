@@ -99,18 +99,19 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Most IP addresses a rate limiter remembers; past it, full buckets are
-/// forgotten (an idle address costs nothing to re-create).
-const MAX_TRACKED_IPS: usize = 100_000;
+/// Most keys (IP addresses, owners) a rate limiter remembers; past it,
+/// full buckets are forgotten (an idle key costs nothing to re-create).
+const MAX_TRACKED_KEYS: usize = 100_000;
 
-/// One token bucket per IP address.
-pub struct RateLimiter {
+/// One token bucket per key: a client's address ([`client_key`]) or
+/// anything else a limit is counted by.
+pub struct RateLimiter<K = IpAddr> {
     per_sec: f64,
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, TokenBucket>>,
+    buckets: Mutex<HashMap<K, TokenBucket>>,
 }
 
-impl RateLimiter {
+impl<K: std::hash::Hash + Eq + Copy> RateLimiter<K> {
     pub fn new(per_sec: f64, burst: f64) -> Self {
         Self {
             per_sec,
@@ -119,11 +120,10 @@ impl RateLimiter {
         }
     }
 
-    /// May `ip` make one more request now?
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        let ip = client_key(ip);
+    /// May `key` make one more request now?
+    pub fn allow(&self, key: K) -> bool {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= MAX_TRACKED_IPS && !buckets.contains_key(&ip) {
+        if buckets.len() >= MAX_TRACKED_KEYS && !buckets.contains_key(&key) {
             let now = Instant::now();
             buckets.retain(|_, b| {
                 let mut probe = b.clone();
@@ -132,7 +132,7 @@ impl RateLimiter {
             });
         }
         buckets
-            .entry(ip)
+            .entry(key)
             .or_insert_with(|| TokenBucket::new(self.per_sec, self.burst))
             .take()
     }
@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn rate_limits_are_per_ip() {
-        let limiter = RateLimiter::new(0.0, 2.0);
+        let limiter = RateLimiter::<IpAddr>::new(0.0, 2.0);
         let (a, b): (IpAddr, IpAddr) = ("127.0.0.3".parse().unwrap(), "127.0.0.4".parse().unwrap());
         assert!(limiter.allow(a) && limiter.allow(a));
         assert!(!limiter.allow(a));

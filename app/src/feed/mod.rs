@@ -91,7 +91,7 @@ async fn rate_limit(
     } else {
         return next.run(req).await;
     };
-    if !limiter.allow(peer.ip()) {
+    if !limiter.allow(limits::client_key(peer.ip())) {
         state.metrics.rate_limited.with_label_values(&[label]).inc();
         return rest::ApiError {
             status: axum::http::StatusCode::TOO_MANY_REQUESTS,

@@ -20,7 +20,7 @@ use orderbook_app::demo::Demo;
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
 use orderbook_app::feed::limits::{FeedLimits, Guards};
 use orderbook_app::feed::metrics::FeedMetrics;
-use orderbook_app::feed::rest::faucet::Faucet;
+use orderbook_app::feed::rest::faucet::{Faucet, FaucetConfig};
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::web::WebOptions;
 use orderbook_app::feed::{self, AppState};
@@ -66,6 +66,9 @@ pub struct Stack {
     pub web_dir: tempfile::TempDir,
     shutdown: watch::Sender<bool>,
 }
+
+/// Grants the stack's faucet gives one wallet per hour.
+pub const FAUCET_GRANTS_PER_OWNER: u32 = 2;
 
 /// The stand-in web app's page.
 pub const WEB_INDEX: &str = "<!doctype html><title>web app</title>";
@@ -133,8 +136,13 @@ impl Stack {
                 dir: Some(web_dir.path().to_owned()),
                 faucet: Some(Faucet::new(
                     demo.market.mint_authority.insecure_clone(),
-                    5,
-                    700,
+                    FaucetConfig {
+                        base_tokens: 5,
+                        quote_tokens: 700,
+                        markets: vec![market],
+                        grants_per_owner_hour: FAUCET_GRANTS_PER_OWNER,
+                        grants_per_ip_hour: 100,
+                    },
                 )),
                 ..WebOptions::default()
             }),

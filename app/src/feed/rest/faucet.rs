@@ -1,22 +1,30 @@
 //! `POST /api/faucet`: test tokens for a local wallet (the web app's "get
 //! test tokens"), minted by the demo market's mint authority.
 //!
-//! Only with `--faucet-keypair`, and only for mints that key may mint: on a
-//! real cluster the server has no such key and the endpoint answers 404. The
-//! faucet pays the fees and the associated token accounts' rent; SOL for the
-//! wallet's own fees comes from the node's `requestAirdrop`.
+//! Only with `--faucet-keypair`, only for the markets it was started for
+//! (`--faucet-market`, the local demo's) and for mints that key may mint: on
+//! a real cluster the server has no such key and the endpoint answers 404.
+//! The faucet pays the fees and the associated token accounts' rent, so each
+//! owner and each client address gets a few grants an hour
+//! (`--faucet-grants-per-owner`, `--faucet-grants-per-ip`); SOL for the
+//! wallet's own fees comes from the node's `requestAirdrop`. Requests do not
+//! wait for each other: each transaction is made unique by its compute-unit
+//! limit, so two grants to one wallet over one blockhash are two transactions.
 
-use std::time::Duration;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use anchor_lang::prelude::Pubkey;
 use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use orderbook::types::TokenKind;
 use orderbook_chain::Chain;
 use orderbook_client::ix::MarketKeys;
 use orderbook_client::{pda, setup};
 use serde_json::json;
-use solana_hash::Hash;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signature::Signature;
@@ -27,63 +35,93 @@ use super::bodies::{Body, FaucetBody};
 use super::wallet_tx::tx_context;
 use super::{ApiError, ApiResult};
 use crate::feed::AppState;
+use crate::feed::limits::{RateLimiter, client_key};
 
-/// The mint authority and how much one request mints.
-pub struct Faucet {
-    pub authority: Keypair,
+/// What the faucet serves, to whom, and how often.
+pub struct FaucetConfig {
     /// Whole tokens per request (scaled by each mint's decimals).
     pub base_tokens: u64,
     pub quote_tokens: u64,
-    /// The blockhash of the last faucet transaction. Two requests for one
-    /// wallet are the same transaction over the same blockhash, which the
-    /// chain refuses as already processed: one faucet transaction per
-    /// blockhash, in turn.
-    last_blockhash: tokio::sync::Mutex<Option<Hash>>,
+    /// The markets it mints for (the local demo's).
+    pub markets: Vec<Pubkey>,
+    /// Grants per owner, and per client address, per hour.
+    pub grants_per_owner_hour: u32,
+    pub grants_per_ip_hour: u32,
 }
 
-/// How long a request waits for a blockhash the faucet has not used.
-const NEW_BLOCKHASH_POLLS: usize = 50;
-const NEW_BLOCKHASH_POLL: Duration = Duration::from_millis(100);
+/// The mint authority, what it serves, and who it served lately.
+pub struct Faucet {
+    pub authority: Keypair,
+    pub config: FaucetConfig,
+    by_owner: RateLimiter<Pubkey>,
+    by_ip: RateLimiter<IpAddr>,
+    /// Makes each transaction unique (see the module's comment).
+    sent: AtomicU32,
+}
+
+/// Compute units a grant may use (two ATA creations and two mints use
+/// about a quarter of this); the unique limits count down from it.
+const GRANT_CU_LIMIT: u32 = 400_000;
+/// Distinct limits before they repeat (by then the blockhash has moved on).
+const UNIQUE_LIMITS: u32 = 100_000;
 
 impl Faucet {
-    pub fn new(authority: Keypair, base_tokens: u64, quote_tokens: u64) -> Self {
+    pub fn new(authority: Keypair, config: FaucetConfig) -> Self {
+        let per_hour = |n: u32| (f64::from(n) / 3_600.0, f64::from(n.max(1)));
+        let (owner_rate, owner_burst) = per_hour(config.grants_per_owner_hour);
+        let (ip_rate, ip_burst) = per_hour(config.grants_per_ip_hour);
         Self {
             authority,
-            base_tokens,
-            quote_tokens,
-            last_blockhash: tokio::sync::Mutex::new(None),
+            by_owner: RateLimiter::new(owner_rate, owner_burst),
+            by_ip: RateLimiter::new(ip_rate, ip_burst),
+            config,
+            sent: AtomicU32::new(0),
         }
     }
 
-    /// Sign and send `ixs`, fees paid by the faucet, over a blockhash no
-    /// earlier faucet transaction used.
+    /// Refuse a market it does not serve, or an owner or address over its quota.
+    fn admit(&self, market: &Pubkey, owner: &Pubkey, ip: IpAddr) -> Result<(), ApiError> {
+        if !self.config.markets.contains(market) {
+            return Err(ApiError::bad(format!(
+                "this faucet mints only for the demo market(s) it was started for (--faucet-market), not {market}"
+            )));
+        }
+        let quota = |what: &str, per_hour: u32| ApiError {
+            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            message: format!(
+                "the faucet grants {per_hour} requests per hour per {what}; try again later"
+            ),
+        };
+        if !self.by_ip.allow(client_key(ip)) {
+            return Err(quota("address", self.config.grants_per_ip_hour));
+        }
+        if !self.by_owner.allow(*owner) {
+            return Err(quota("wallet", self.config.grants_per_owner_hour));
+        }
+        Ok(())
+    }
+
+    /// Sign and send `ixs`, fees paid by the faucet, as a transaction no
+    /// other faucet request sends (a compute-unit limit of its own).
     async fn send(
         &self,
         chain: &dyn Chain,
         ixs: &[Instruction],
     ) -> Result<(Signature, u64), ApiError> {
-        let mut last = self.last_blockhash.lock().await;
-        let mut blockhash = chain.latest_blockhash().await?;
-        for _ in 0..NEW_BLOCKHASH_POLLS {
-            if Some(blockhash) != *last {
-                break;
-            }
-            tokio::time::sleep(NEW_BLOCKHASH_POLL).await;
-            blockhash = chain.latest_blockhash().await?;
-        }
-        if Some(blockhash) == *last {
-            return Err(ApiError::unavailable("the chain produces no new blocks"));
-        }
-        let mut tx = Transaction::new_with_payer(ixs, Some(&self.authority.pubkey()));
+        let n = self.sent.fetch_add(1, Ordering::Relaxed) % UNIQUE_LIMITS;
+        let unique = ComputeBudgetInstruction::set_compute_unit_limit(GRANT_CU_LIMIT - n);
+        let ixs: Vec<Instruction> = std::iter::once(unique).chain(ixs.iter().cloned()).collect();
+        let blockhash = chain.latest_blockhash().await?;
+        let mut tx = Transaction::new_with_payer(&ixs, Some(&self.authority.pubkey()));
         tx.sign(&[&self.authority], blockhash);
-        *last = Some(blockhash);
         Ok(chain.send_and_confirm(&tx).await?)
     }
 
     fn tokens(&self, token: TokenKind) -> u64 {
         match token {
-            TokenKind::Base => self.base_tokens,
-            TokenKind::Quote => self.quote_tokens,
+            TokenKind::Base => self.config.base_tokens,
+            TokenKind::Quote => self.config.quote_tokens,
         }
     }
 }
@@ -137,11 +175,16 @@ fn grant(
     })
 }
 
-pub async fn faucet(State(state): State<AppState>, Body(body): Body<FaucetBody>) -> ApiResult {
+pub async fn faucet(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Body(body): Body<FaucetBody>,
+) -> ApiResult {
     let faucet = state.web.faucet.as_ref().ok_or_else(|| {
         ApiError::not_found("this server has no faucet (orderbook-app run --faucet-keypair)")
     })?;
     let ctx = tx_context(&state, body.market, body.owner).await?;
+    faucet.admit(&ctx.keys.market, &ctx.owner, peer.ip())?;
     let chain = state.chain.as_ref().expect("checked in tx_context");
     let keys = &ctx.keys;
     let tokens = [TokenKind::Base, TokenKind::Quote];
