@@ -16,7 +16,8 @@ import { Stack, workspace } from './stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.ORDERBOOK_SCREENSHOTS ?? path.join(workspace, 'target/web-screenshots');
-const WAIT_MS = 30_000;
+/** How long a step waits for the page to show a state: bounds a hang on a busy machine, not a speed. */
+const WAIT_MS = 120_000;
 
 interface Row {
   side: string;
@@ -25,7 +26,7 @@ interface Row {
 }
 
 describe('the trading page', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   const stack = new Stack();
   let browser: Browser;
   let page: Page;

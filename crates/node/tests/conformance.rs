@@ -491,10 +491,12 @@ async fn sending_simulating_and_history() {
             .unwrap()
             .satisfies_commitment(CONFIRMED)
     );
-    assert_eq!(
+    // Confirmed, or already finalized on a slow machine (the finality lag
+    // is a few slots): never less.
+    assert!(matches!(
         statuses[1].as_ref().unwrap().confirmation_status,
-        Some(TransactionConfirmationStatus::Confirmed)
-    );
+        Some(TransactionConfirmationStatus::Confirmed | TransactionConfirmationStatus::Finalized)
+    ));
     assert!(statuses[2].is_none());
 
     // History of `to`: newest first, paged by before/until/limit.

@@ -21,6 +21,12 @@ export const SLOT_MS = 50;
 /** Slots between `confirmed` and `finalized`. */
 export const FINALITY_LAG = 4;
 const STARTUP_TIMEOUT_MS = 60_000;
+/**
+ * How long a test waits for a state it needs (a confirmation, a
+ * notification) before failing: it bounds a hang on a busy machine, it is
+ * not a speed requirement.
+ */
+export const STATE_DEADLINE_MS = 120_000;
 
 /** `count` distinct free loopback ports (all held open while choosing, so none repeats). */
 async function freePorts(count) {
@@ -136,7 +142,7 @@ export async function confirm(connection, signature) {
 }
 
 /** Polls getSignatureStatuses until `signature` is confirmed (failed or not) and returns its status. */
-export async function settledStatus(connection, signature, ms = 10_000) {
+export async function settledStatus(connection, signature, ms = STATE_DEADLINE_MS) {
   const deadline = Date.now() + ms;
   for (;;) {
     const [status] = (await connection.getSignatureStatuses([signature])).value;
@@ -166,7 +172,7 @@ export async function fundedKeypair(connection, sol) {
 }
 
 /** Resolves with the first value `subscribe(resolve)` delivers, or rejects after `ms`. */
-export function nextNotification(subscribe, ms = 10_000) {
+export function nextNotification(subscribe, ms = STATE_DEADLINE_MS) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no notification within ${ms} ms`)), ms);
     subscribe((value) => {

@@ -26,7 +26,7 @@ import {
 } from '@solana/web3.js';
 import bs58 from 'bs58';
 
-import { confirm, FINALITY_LAG, fundedKeypair, settledStatus, signedV0, SLOT_MS, startNode } from './node.js';
+import { confirm, fundedKeypair, settledStatus, signedV0, SLOT_MS, startNode, STATE_DEADLINE_MS } from './node.js';
 
 const SYSTEM_PROGRAM = SystemProgram.programId.toBase58();
 
@@ -72,7 +72,7 @@ test('a legacy transfer is confirmed, then finalized, and its transaction reads 
   assert.equal(instruction.parsed.type, 'transfer');
   assert.equal(instruction.parsed.info.lamports, LAMPORTS_PER_SOL);
 
-  const deadline = Date.now() + SLOT_MS * (FINALITY_LAG + 40);
+  const deadline = Date.now() + STATE_DEADLINE_MS;
   let status;
   do {
     await sleep(SLOT_MS);
