@@ -26,6 +26,10 @@ const SLOT_SIGNATURES: TableDefinition<&[u8; 12], &[u8; 64]> =
     TableDefinition::new("slot_signatures");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
+/// META keys: transactions pruned so far, and the first slot whose block is kept.
+const PRUNED_TRANSACTIONS: &str = "pruned_transactions";
+const FIRST_AVAILABLE_SLOT: &str = "first_available_slot";
+
 /// The file inside the ledger directory.
 const LEDGER_FILE: &str = "ledger.redb";
 
@@ -238,9 +242,79 @@ impl Ledger {
             .transpose()
     }
 
+    /// Every transaction ever landed, the pruned ones included.
     pub fn transaction_count(&self) -> Result<u64> {
         let tx = self.db.begin_read()?;
-        Ok(tx.open_table(TRANSACTIONS)?.len()?)
+        let kept = tx.open_table(TRANSACTIONS)?.len()?;
+        let meta = tx.open_table(META)?;
+        Ok(kept + read_u64(&meta, PRUNED_TRANSACTIONS)?)
+    }
+
+    /// The first slot whose block and transactions are kept.
+    pub fn first_available_slot(&self) -> Result<Slot> {
+        let tx = self.db.begin_read()?;
+        read_u64(&tx.open_table(META)?, FIRST_AVAILABLE_SLOT)
+    }
+
+    /// Delete the blocks and transactions of slots before `before`, at most
+    /// `max_transactions` transactions (and as many blocks) in this call, in
+    /// one durable commit. Accounts are state, never history: untouched.
+    /// Returns the first slot still kept (`before` once done).
+    pub fn prune_before(&self, before: Slot, max_transactions: usize) -> Result<Slot> {
+        let tx = self.db.begin_write()?;
+        let first_kept = {
+            let mut slots = tx.open_table(SLOT_SIGNATURES)?;
+            let mut txs = tx.open_table(TRANSACTIONS)?;
+            let mut index = tx.open_table(ADDRESS_SIGNATURES)?;
+            let mut blocks = tx.open_table(BLOCKS)?;
+            let mut end = [0u8; 12];
+            end[..8].copy_from_slice(&before.to_be_bytes());
+            let doomed: Vec<([u8; 12], [u8; 64])> = slots
+                .range::<&[u8; 12]>(..&end)?
+                .take(max_transactions)
+                .map(|entry| entry.map(|(k, v)| (*k.value(), *v.value())))
+                .collect::<Result<_, _>>()?;
+            for (slot_key, signature) in &doomed {
+                let slot = Slot::from_be_bytes(slot_key[..8].try_into().expect("8 bytes"));
+                let position = u32::from_be_bytes(slot_key[8..].try_into().expect("4 bytes"));
+                if let Some(stored) = txs.remove(signature)? {
+                    let record: TxRecord = bincode::deserialize(stored.value())?;
+                    for key in record.account_keys() {
+                        index.remove(&address_key(&key, slot, position))?;
+                    }
+                }
+                slots.remove(slot_key)?;
+            }
+            let old: Vec<u64> = blocks
+                .range(..before)?
+                .take(max_transactions.max(1))
+                .map(|entry| entry.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()?;
+            for slot in &old {
+                blocks.remove(slot)?;
+            }
+            // The first slot with anything left before `before`, else `before`.
+            let left_tx = slots.range::<&[u8; 12]>(..&end)?.next().transpose()?;
+            let left_tx = left_tx
+                .map(|(k, _)| Slot::from_be_bytes(k.value()[..8].try_into().expect("8 bytes")));
+            let left_block = blocks
+                .range(..before)?
+                .next()
+                .transpose()?
+                .map(|(k, _)| k.value());
+            let first_kept = [left_tx, left_block]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(before);
+            let mut meta = tx.open_table(META)?;
+            let pruned = read_u64(&meta, PRUNED_TRANSACTIONS)? + doomed.len() as u64;
+            meta.insert(PRUNED_TRANSACTIONS, pruned.to_le_bytes().as_slice())?;
+            meta.insert(FIRST_AVAILABLE_SLOT, first_kept.to_le_bytes().as_slice())?;
+            first_kept
+        };
+        tx.commit()?;
+        Ok(first_kept)
     }
 
     /// Signatures mentioning `address` in slots `..=max_slot`, newest first.
@@ -263,4 +337,13 @@ impl Ledger {
         }
         Ok(())
     }
+}
+
+/// A u64 kept in META (0 when absent).
+fn read_u64(meta: &impl ReadableTable<&'static str, &'static [u8]>, key: &str) -> Result<u64> {
+    Ok(meta
+        .get(key)?
+        .and_then(|v| v.value().try_into().ok())
+        .map(u64::from_le_bytes)
+        .unwrap_or(0))
 }

@@ -50,6 +50,7 @@ impl LocalNode {
                 reset: false,
                 finality_lag: 4,
                 program_so: None,
+                history_slots: None,
             },
             limits: crate::limits::NodeLimits::default(),
         })

@@ -36,6 +36,11 @@ struct Args {
     /// Start a new chain, deleting the ledger's contents (like solana-test-validator --reset).
     #[arg(long, env = "ORDERBOOK_NODE_RESET")]
     reset: bool,
+    /// Keep this many slots of blocks and transactions behind the finalized
+    /// slot and prune older history (accounts are always kept); 0 keeps all.
+    /// The default, 216,000, is a day at the default slot time.
+    #[arg(long, env = "ORDERBOOK_NODE_HISTORY_SLOTS", default_value_t = 216_000)]
+    history_slots: u64,
     /// Run this SBF build of the program instead of the native one.
     #[arg(long, env = "ORDERBOOK_NODE_PROGRAM_SO")]
     program_so: Option<PathBuf>,
@@ -133,6 +138,7 @@ async fn main() -> Result<()> {
             reset: args.reset,
             finality_lag: args.finality_lag,
             program_so: args.program_so.clone(),
+            history_slots: (args.history_slots > 0).then_some(args.history_slots),
         },
         limits: args.limits.limits(),
     })

@@ -158,3 +158,86 @@ async fn a_taken_port_is_reported_clearly() {
         "{stderr}"
     );
 }
+
+/// Finding N12: the ledger kept every block and transaction forever (about
+/// 4 GB a day of demo trading). With `--history-slots` it keeps that many
+/// slots behind the finalized one: older transactions and blocks are gone
+/// (as a validator's RPC forgets them), newer ones survive a SIGKILL and a
+/// restart, and accounts, being state, are never pruned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_beyond_the_window_is_pruned_and_inside_it_survives_a_restart() {
+    let ledger = tempfile::tempdir().unwrap();
+    let flags = ["--history-slots", "40"];
+    let node = spawn(ledger.path(), &flags).await;
+    let rpc = client(&node);
+    let payer = common::funded(&rpc, 10).await;
+    let pay = |to: &Pubkey, blockhash| {
+        Transaction::new_signed_with_payer(
+            &[solana_system_interface::instruction::transfer(
+                &payer.pubkey(),
+                to,
+                1_000_000,
+            )],
+            Some(&payer.pubkey()),
+            &[&payer],
+            blockhash,
+        )
+    };
+    let old_receiver = Keypair::new().pubkey();
+    let old = rpc
+        .send_and_confirm_transaction(&pay(
+            &old_receiver,
+            rpc.get_latest_blockhash().await.unwrap(),
+        ))
+        .await
+        .unwrap();
+    let old_slot = rpc.get_slot().await.unwrap();
+    // Wait until the old transaction's slot is out of the window.
+    let deadline = tokio::time::Instant::now() + common::STATE_DEADLINE;
+    while rpc.get_first_available_block().await.unwrap() <= old_slot {
+        assert!(tokio::time::Instant::now() < deadline, "never pruned");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let recent_receiver = Keypair::new().pubkey();
+    let recent = rpc
+        .send_and_confirm_transaction(&pay(
+            &recent_receiver,
+            rpc.get_latest_blockhash().await.unwrap(),
+        ))
+        .await
+        .unwrap();
+    let count = rpc.get_transaction_count().await.unwrap();
+    drop(node); // SIGKILL
+    let node = spawn(ledger.path(), &flags).await;
+    let rpc = client(&node);
+    let config = RpcTransactionConfig {
+        commitment: Some(CommitmentConfig::confirmed()),
+        ..Default::default()
+    };
+    let gone = rpc.get_transaction_with_config(&old, config).await;
+    assert!(gone.is_err(), "a transaction beyond the window is pruned");
+    assert!(
+        rpc.get_signatures_for_address(&old_receiver)
+            .await
+            .unwrap()
+            .is_empty(),
+        "and so is its entry in the address index"
+    );
+    let kept = rpc
+        .get_transaction_with_config(&recent, config)
+        .await
+        .unwrap();
+    assert!(kept.slot > old_slot);
+    assert_eq!(
+        rpc.get_signatures_for_address(&recent_receiver)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // State is never pruned; the count still includes the pruned transactions.
+    assert_eq!(rpc.get_balance(&old_receiver).await.unwrap(), 1_000_000);
+    assert!(rpc.get_transaction_count().await.unwrap() >= count);
+    let first = rpc.get_first_available_block().await.unwrap();
+    assert!(first > old_slot && rpc.get_block(old_slot).await.is_err());
+}

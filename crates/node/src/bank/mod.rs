@@ -57,6 +57,10 @@ pub struct BankConfig {
     pub finality_lag: u64,
     /// Load this SBF build of the program instead of running it natively.
     pub program_so: Option<PathBuf>,
+    /// Keep the blocks and transactions of this many slots behind the
+    /// finalized one; older history is pruned (`None`: keep everything).
+    /// Accounts are state and always kept.
+    pub history_slots: Option<u64>,
 }
 
 /// What happened, for PubSub.
@@ -111,6 +115,9 @@ pub struct Bank {
     events: broadcast::Sender<NodeEvent>,
     transaction_count: u64,
     program_runtime: ProgramRuntime,
+    history_slots: Option<u64>,
+    /// The first slot whose block and transactions are kept.
+    first_available: Slot,
 }
 
 /// A landed transaction's write locks and the compute-unit price it paid.
@@ -165,6 +172,8 @@ impl Bank {
             fees: VecDeque::new(),
             events,
             transaction_count: 0,
+            history_slots: config.history_slots,
+            first_available: 0,
             program_runtime: if config.program_so.is_some() {
                 ProgramRuntime::Sbf
             } else {
@@ -218,6 +227,7 @@ impl Bank {
         self.finalized_floor = last.slot;
         self.working = self.ledger.slot_signatures(self.slot)?;
         self.transaction_count = self.ledger.transaction_count()?;
+        self.first_available = self.ledger.first_available_slot()?;
         self.open_slot(now_unix());
         Ok(())
     }
@@ -375,7 +385,7 @@ impl Bank {
             CommitmentLevel::Finalized => self.finalized_slot(),
             _ => self.slot - 1,
         };
-        if slot > limit {
+        if slot > limit || slot < self.first_available {
             return Ok(None);
         }
         let Some(block) = self.ledger.block(slot)? else {

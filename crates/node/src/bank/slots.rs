@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// Transactions (and blocks) pruned per slot at most: a bounded write under
+/// the bank's lock, which catches up on a backlog over a few slots.
+const PRUNE_BATCH: usize = 1_000;
+
 impl Bank {
     /// Close the working block and open the next slot (the slot clock's tick).
     pub fn advance_slot(&mut self) -> Result<()> {
@@ -22,6 +26,24 @@ impl Bank {
         self.slot += 1;
         self.working.clear();
         self.open_slot(now);
+        self.prune_history()
+    }
+
+    /// The first slot whose block and transactions are kept.
+    pub fn first_available_slot(&self) -> Slot {
+        self.first_available
+    }
+
+    /// Delete history older than `history_slots` behind the finalized slot,
+    /// a bounded batch per slot, so the ledger stops growing with time.
+    fn prune_history(&mut self) -> Result<()> {
+        let Some(keep) = self.history_slots else {
+            return Ok(());
+        };
+        let before = self.finalized_slot().saturating_sub(keep);
+        if before > self.first_available {
+            self.first_available = self.ledger.prune_before(before, PRUNE_BATCH)?;
+        }
         Ok(())
     }
 

@@ -48,7 +48,9 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
         context_slot(&bank, level(config.commitment), config.min_context_slot)?;
         Ok(Value::from(bank.transaction_count()))
     }),
-    ("getFirstAvailableBlock", 0, |_, _| Ok(Value::from(0u64))),
+    ("getFirstAvailableBlock", 0, |state, _| {
+        Ok(Value::from(state.bank().first_available_slot()))
+    }),
 ];
 
 /// The agave version whose crates this node runs (what `getVersion` tells).

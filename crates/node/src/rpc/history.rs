@@ -196,6 +196,13 @@ fn get_block(state: &NodeState, args: &Args) -> RpcResult<Value> {
         .unwrap_or_default();
     let bank = state.bank();
     let commitment = history_level(config.commitment)?;
+    let first_available_block = bank.first_available_slot();
+    if slot < first_available_block {
+        return Err(custom(RpcCustomError::BlockCleanedUp {
+            slot,
+            first_available_block,
+        }));
+    }
     let Some((block, txs)) = bank.block(slot, commitment).map_err(super::internal)? else {
         return Err(custom(RpcCustomError::BlockNotAvailable { slot }));
     };

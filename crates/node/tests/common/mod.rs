@@ -33,6 +33,7 @@ pub fn config(ledger: &std::path::Path) -> NodeConfig {
             reset: false,
             finality_lag: TEST_FINALITY_LAG,
             program_so: None,
+            history_slots: None,
         },
         limits: orderbook_node::limits::NodeLimits::default(),
     }
