@@ -10,11 +10,40 @@ use std::time::{Duration, Instant};
 /// it bounds a hang on a machine whose CPUs and disk are busy, not a speed.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A loopback port free at the time of asking.
+/// A loopback port free at the time of asking, and never one this process
+/// was handed before: two calls in a row can otherwise get the same port
+/// (the kernel may hand a just-released port out again), and a test would
+/// then start two servers on it.
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    // Hold every candidate until one is new, so the kernel offers others.
+    let mut held = Vec::new();
+    for _ in 0..1_000 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return Ok(port);
+        }
+        held.push(listener);
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AddrInUse,
+        "no loopback port this process has not used already",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn free_ports_never_repeat_within_a_process() {
+        let ports: Vec<u16> = (0..200).map(|_| super::free_port().unwrap()).collect();
+        let mut distinct = ports.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), ports.len());
+    }
 }
 
 /// Poll `ready` every 50 ms until it holds, for at most [`START_TIMEOUT`].
