@@ -34,18 +34,6 @@ pub fn free_port() -> std::io::Result<u16> {
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn free_ports_never_repeat_within_a_process() {
-        let ports: Vec<u16> = (0..200).map(|_| super::free_port().unwrap()).collect();
-        let mut distinct = ports.clone();
-        distinct.sort();
-        distinct.dedup();
-        assert_eq!(distinct.len(), ports.len());
-    }
-}
-
 /// Poll `ready` every 50 ms until it holds, for at most [`START_TIMEOUT`].
 pub async fn wait_until<F, Fut>(what: &str, mut ready: F) -> std::io::Result<()>
 where
@@ -110,5 +98,17 @@ impl NodeProcess {
         })
         .await?;
         Ok(node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn free_ports_never_repeat_within_a_process() {
+        let ports: Vec<u16> = (0..200).map(|_| super::free_port().unwrap()).collect();
+        let mut distinct = ports.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), ports.len());
     }
 }
