@@ -229,7 +229,9 @@ function setWallet(next: PageWallet | null): void {
 
 function listWallets(): void {
   const choice = $<HTMLSelectElement>('wallet-choice');
-  choice.replaceChildren(new Option('Local wallet (this browser)', 'local'), ...standardWallets().map((w) => new Option(w.name, w.name)));
+  // The built-in wallet only where it belongs: a local node.
+  const local = clusterOf(config?.rpc_url ?? '') === 'solana:localnet' ? [new Option('Local wallet (this browser)', 'local')] : [];
+  choice.replaceChildren(...local, ...standardWallets().map((w) => new Option(w.name, w.name)));
 }
 
 async function connectChosen(): Promise<void> {
@@ -239,7 +241,13 @@ async function connectChosen(): Promise<void> {
     return;
   }
   const name = $<HTMLSelectElement>('wallet-choice').value;
-  if (name === 'local') return setWallet(localWallet());
+  if (name === 'local') {
+    try {
+      return setWallet(await localWallet(connection));
+    } catch (error) {
+      return showStatus({ stage: 'failed', label: 'Connect the local wallet', message: describeFailure(error) });
+    }
+  }
   const standard = standardWallets().find((w) => w.name === name);
   if (!standard) return;
   try {
@@ -326,6 +334,7 @@ async function boot(): Promise<void> {
   }
   connection = new Connection(config.rpc_url ?? 'http://127.0.0.1:8899', { commitment: 'confirmed', wsEndpoint: config.ws_url ?? undefined });
   reader = new OrderbookClient(orderbookProgram(undefined, connection));
+  listWallets(); // the cluster is known now
   feed = new Feed(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
   feed.onState((state, detail) => {
     const badge = $('connection');
@@ -333,7 +342,9 @@ async function boot(): Promise<void> {
     badge.textContent = state === 'live' ? 'live' : state === 'connecting' ? 'connecting…' : `feed disconnected: ${detail}`;
   });
   feed.start();
-  if (localStorage.getItem('orderbook.wallet') === 'local') setWallet(localWallet());
+  if (localStorage.getItem('orderbook.wallet') === 'local') {
+    await localWallet(connection).then(setWallet, () => setWallet(null));
+  }
   await showMarkets();
 }
 

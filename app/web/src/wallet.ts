@@ -1,7 +1,7 @@
 // Wallets the page signs with: any Wallet Standard wallet the browser has
 // (Phantom, Backpack, Solflare…), and on a local node a built-in one whose
 // keypair lives in this browser's storage. The server never sees a key.
-import { Keypair, PublicKey, Transaction } from '@solana/web3.js';
+import { Keypair, PublicKey, Transaction, type Connection } from '@solana/web3.js';
 import { getWallets } from '@wallet-standard/app';
 import type { Wallet, WalletAccount } from '@wallet-standard/base';
 import type { SolanaSignTransactionFeature } from '@solana/wallet-standard-features';
@@ -16,18 +16,26 @@ export interface PageWallet {
   disconnect(): Promise<void>;
 }
 
-const LOCAL_KEY = 'orderbook.local-wallet.v1';
+/** Where the local wallet's key for the chain with `genesisHash` is kept. */
+const localKey = (genesisHash: string) => `orderbook.local-wallet.v2.${genesisHash}`;
 
-/** The built-in wallet: a keypair kept in localStorage (a throw-away key for a local node). */
-export function localWallet(): PageWallet {
+/**
+ * The built-in wallet: a throw-away keypair for a local node, kept in this
+ * browser's storage and bound to the chain it was made on (its genesis
+ * hash), so a key made for one chain is never offered on another. Storage
+ * is readable by any script of this page: never hold real funds with it.
+ */
+export async function localWallet(connection: Connection): Promise<PageWallet> {
+  const genesisHash = await connection.getGenesisHash();
+  localStorage.removeItem('orderbook.local-wallet.v1'); // unbound keys of earlier versions
   let keypair: Keypair;
-  const stored = localStorage.getItem(LOCAL_KEY);
+  const stored = localStorage.getItem(localKey(genesisHash));
   try {
     keypair = stored ? Keypair.fromSecretKey(Uint8Array.from(JSON.parse(stored) as number[])) : Keypair.generate();
   } catch {
     keypair = Keypair.generate(); // unreadable storage: a fresh key rather than a broken page
   }
-  localStorage.setItem(LOCAL_KEY, JSON.stringify(Array.from(keypair.secretKey)));
+  localStorage.setItem(localKey(genesisHash), JSON.stringify(Array.from(keypair.secretKey)));
   return {
     name: 'Local wallet',
     publicKey: keypair.publicKey,

@@ -313,7 +313,9 @@ describe('the trading page', function () {
     // local wallet's, from this browser's storage) withdraws every free
     // quote token behind the page's back, so the bid the form allows is
     // refused by the program.
-    const secret = await page.evaluate(() => localStorage.getItem('orderbook.local-wallet.v1'));
+    // The key is kept per chain (by genesis hash).
+    const genesis = await connection.getGenesisHash();
+    const secret = await page.evaluate((g) => localStorage.getItem(`orderbook.local-wallet.v2.${g}`), genesis);
     const keypair = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(secret!) as number[]));
     assert.ok(keypair.publicKey.equals(owner));
     await stack.killApp();

@@ -88,21 +88,32 @@ export class DayStats {
     const since = Date.now() / 1000 - 86_400;
     const day = [...this.hours.values()].filter((c) => c.start + 3600 > since).sort((a, b) => a.start - b.start);
     const last = [...this.hours.values()].sort((a, b) => a.start - b.start).at(-1);
-    const cell = (label: string, value: string, cls = '') => `<div><span>${label}</span><b class="${cls}">${value}</b></div>`;
+    // Text only (labels carry mint-derived names): no markup from data.
+    const cell = (label: string, value: string, cls = '') => {
+      const div = document.createElement('div');
+      const name = document.createElement('span');
+      name.textContent = label;
+      const figure = document.createElement('b');
+      figure.textContent = value;
+      if (cls) figure.className = cls;
+      div.append(name, figure);
+      return div;
+    };
     if (!last) {
-      this.element.innerHTML = cell('Last price', '—') + cell('24h', 'no trades yet');
+      this.element.replaceChildren(cell('Last price', '—'), cell('24h', 'no trades yet'));
       return;
     }
     const first = day[0];
     const change = first ? ((last.close - first.open) / first.open) * 100 : 0;
     const volume = day.reduce((sum, c) => sum + BigInt(c.base_lots), 0n);
     const quoteVolume = day.reduce((sum, c) => sum + BigInt(c.quote), 0n);
-    this.element.innerHTML =
-      cell('Last price', this.units.price(last.close)) +
-      cell('24h change', `${change >= 0 ? '+' : ''}${change.toFixed(2)}%`, change >= 0 ? 'bid' : 'ask') +
-      cell('24h high', day.length ? this.units.price(Math.max(...day.map((c) => c.high))) : '—') +
-      cell('24h low', day.length ? this.units.price(Math.min(...day.map((c) => c.low))) : '—') +
-      cell(`24h volume (${this.units.base})`, this.units.size(volume)) +
-      cell(`24h volume (${this.units.quote})`, this.units.quoteAtoms(quoteVolume));
+    this.element.replaceChildren(
+      cell('Last price', this.units.price(last.close)),
+      cell('24h change', `${change >= 0 ? '+' : ''}${change.toFixed(2)}%`, change >= 0 ? 'bid' : 'ask'),
+      cell('24h high', day.length ? this.units.price(Math.max(...day.map((c) => c.high))) : '—'),
+      cell('24h low', day.length ? this.units.price(Math.min(...day.map((c) => c.low))) : '—'),
+      cell(`24h volume (${this.units.base})`, this.units.size(volume)),
+      cell(`24h volume (${this.units.quote})`, this.units.quoteAtoms(quoteVolume)),
+    );
   }
 }
