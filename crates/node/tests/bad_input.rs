@@ -466,6 +466,28 @@ async fn large_account(node: &common::TestNode) -> (Keypair, Pubkey) {
     (payer, big.pubkey())
 }
 
+/// A 1-lamport transfer to `account`: a change every subscriber hears of.
+async fn touch(
+    client: &solana_rpc_client::nonblocking::rpc_client::RpcClient,
+    payer: &Keypair,
+    account: &Pubkey,
+) {
+    let transfer = Transaction::new_signed_with_payer(
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            account,
+            1,
+        )],
+        Some(&payer.pubkey()),
+        &[payer],
+        client.get_latest_blockhash().await.unwrap(),
+    );
+    client
+        .send_and_confirm_transaction(&transfer)
+        .await
+        .unwrap();
+}
+
 /// Finding N1: one 607-byte request for the same 10 MiB account ten times
 /// made a 140 MB response and stalled the node 10 s; a batch of nine such
 /// calls aborted it (allocation failure). Responses are now sized before
@@ -490,7 +512,7 @@ async fn responses_are_bounded_in_bytes_and_the_node_keeps_serving() {
     );
     // The same account ten times: refused, naming the limit.
     let keys = vec![big.to_string(); 10];
-    let rss_before = common::rss_bytes();
+    let rss_before = orderbook_service::process::rss_bytes();
     let ten = probe.call("getMultipleAccounts", json!([keys, b64])).await;
     assert_eq!(code(&ten), Some(INVALID_REQUEST), "{ten}");
     assert!(
@@ -528,7 +550,7 @@ async fn responses_are_bounded_in_bytes_and_the_node_keeps_serving() {
             .unwrap()
             .contains("--max-batch-response-bytes")
     }));
-    let grown = common::rss_bytes().saturating_sub(rss_before);
+    let grown = orderbook_service::process::rss_bytes().saturating_sub(rss_before);
     eprintln!("RSS grew {} MiB over the oversized requests", grown >> 20);
     // The node keeps serving.
     assert_eq!(probe.call("getHealth", json!([])).await["result"], "ok");
@@ -572,21 +594,8 @@ async fn pubsub_notifications_are_deduplicated_and_bounded() {
         }
     }
     assert_eq!(ids.len(), 1, "identical subscriptions are one");
-    let rss_before = common::rss_bytes();
-    let transfer = Transaction::new_signed_with_payer(
-        &[solana_system_interface::instruction::transfer(
-            &payer.pubkey(),
-            &big,
-            1,
-        )],
-        Some(&payer.pubkey()),
-        &[&payer],
-        client.get_latest_blockhash().await.unwrap(),
-    );
-    client
-        .send_and_confirm_transaction(&transfer)
-        .await
-        .unwrap();
+    let rss_before = orderbook_service::process::rss_bytes();
+    touch(&client, &payer, &big).await;
     let notification = tokio::time::timeout(common::STATE_DEADLINE, async {
         loop {
             let Some(Ok(Message::Text(text))) = ws.next().await else {
@@ -604,7 +613,7 @@ async fn pubsub_notifications_are_deduplicated_and_bounded() {
         notification["params"]["subscription"].as_u64(),
         ids.first().copied()
     );
-    let grown = common::rss_bytes().saturating_sub(rss_before);
+    let grown = orderbook_service::process::rss_bytes().saturating_sub(rss_before);
     eprintln!("RSS grew {} MiB for the notification", grown >> 20);
     assert!(grown < 256 << 20, "RSS grew {} MiB", grown >> 20);
     assert_eq!(
@@ -627,20 +636,7 @@ async fn pubsub_notifications_are_deduplicated_and_bounded() {
             "dataSlice": {"offset": offset, "length": 10 * 1024 * 1024}});
         greedy.send(subscribe(offset, config)).await.unwrap();
     }
-    let transfer = Transaction::new_signed_with_payer(
-        &[solana_system_interface::instruction::transfer(
-            &payer.pubkey(),
-            &big,
-            1,
-        )],
-        Some(&payer.pubkey()),
-        &[&payer],
-        client.get_latest_blockhash().await.unwrap(),
-    );
-    client
-        .send_and_confirm_transaction(&transfer)
-        .await
-        .unwrap();
+    touch(&client, &payer, &big).await;
     let reason = tokio::time::timeout(common::STATE_DEADLINE, async {
         loop {
             match greedy.next().await {

@@ -51,6 +51,18 @@ where
     Ok(())
 }
 
+/// This process's resident memory (`VmRSS` in `/proc/self/status`), in
+/// bytes: what the tests that measure an attack's cost read.
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("a VmRSS line");
+    kib * 1024
+}
+
 /// A child process killed (SIGKILL) when dropped, however its owner ends:
 /// a failing test must not leave it running.
 pub struct KilledOnDrop(pub Child);

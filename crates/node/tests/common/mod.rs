@@ -95,14 +95,3 @@ pub async fn wait_settled(
     }
     panic!("{signature} not confirmed");
 }
-
-/// This process's resident memory (`VmRSS` in `/proc/self/status`), in bytes.
-pub fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .expect("a VmRSS line");
-    kib * 1024
-}
