@@ -28,16 +28,18 @@ password=$(cat "$PASSWORD_FILE")
 
 ping() { REDISCLI_AUTH="$1" redis-cli -h "$HOST" -p "$PORT" ping 2>/dev/null | grep -q PONG; }
 
-if ping "$password"; then
-  log "ready: $HOST:$PORT (password from $PASSWORD_FILE)"
-  echo "redis://:$password@$HOST:$PORT"
-  exit 0
-fi
+# Without a password first: a server that has none also answers a PING
+# after a failed AUTH, and a URL with a password would then not connect.
 if ping ""; then
   # A server someone else started without a password: usable, but any
   # local process can forge stream entries (the replicas check each one).
   log "warning: the Redis on $HOST:$PORT has no password; stop it to let this script start one with $PASSWORD_FILE"
   echo "redis://$HOST:$PORT"
+  exit 0
+fi
+if ping "$password"; then
+  log "ready: $HOST:$PORT (password from $PASSWORD_FILE)"
+  echo "redis://:$password@$HOST:$PORT"
   exit 0
 fi
 if redis-cli -h "$HOST" -p "$PORT" ping 2>/dev/null | grep -q NOAUTH; then
