@@ -346,6 +346,21 @@ async fn client(
     }
 }
 
+/// One [`client`] of the replica on `port`: its stop signal, what it saw, its task.
+fn one_client(
+    port: u16,
+    market: Pubkey,
+) -> (
+    watch::Sender<bool>,
+    Arc<Mutex<Seen>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, stopped) = watch::channel(false);
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let task = tokio::spawn(client([port, port], 0, market, seen.clone(), stopped));
+    (stop, seen, task)
+}
+
 /// The chain's book as L2 (levels summed from its orders) and L3.
 async fn chain_book(chain: &RpcChain, bids: Pubkey, asks: Pubkey) -> (L2, L3) {
     let l3 = common::book_orders(chain, [bids, asks]).await;
@@ -647,15 +662,7 @@ async fn a_replica_serves_a_market_first_indexed_after_it_started() {
     };
     eprintln!("served {served:?} after its indexer started");
     assert!(metrics(feed_port).await.contains("orderbook_node_up 1"));
-    let (stop_client, client_stop) = watch::channel(false);
-    let seen: Arc<Mutex<Seen>> = Arc::default();
-    let client_task = tokio::spawn(client(
-        [feed_port, feed_port],
-        0,
-        keys.market,
-        seen.clone(),
-        client_stop,
-    ));
+    let (stop_client, seen, client_task) = one_client(feed_port, keys.market);
     every_client(std::slice::from_ref(&seen), "receiving deltas", |_, s| {
         s.deltas > 0
     })
@@ -727,15 +734,7 @@ async fn forged_stream_entries_neither_freeze_nor_mislead_a_replica() {
     let replica = topology.replica(feed_port).await;
     let (stop_trading, trading) = watch::channel(false);
     let (demo_task, keeper_task) = demo.trade_and_crank(payer, Duration::from_millis(40), trading);
-    let (stop_client, client_stop) = watch::channel(false);
-    let seen: Arc<Mutex<Seen>> = Arc::default();
-    let client_task = tokio::spawn(client(
-        [feed_port, feed_port],
-        0,
-        keys.market,
-        seen.clone(),
-        client_stop,
-    ));
+    let (stop_client, seen, client_task) = one_client(feed_port, keys.market);
     let one = std::slice::from_ref(&seen);
     every_client(one, "receiving deltas", |_, s| s.deltas > 0).await;
 
