@@ -29,7 +29,9 @@
 # ORDERBOOK_DATABASE_URL (dbname=orderbook_local), ORDERBOOK_BUILD (release;
 # "debug" reuses the test build), ORDERBOOK_SLOT_MS (400),
 # ORDERBOOK_SKIP_WEB_BUILD (set: serve app/web/dist as it is), REDIS_PORT
-# (6379, with --feed-replicas).
+# (6379, with --feed-replicas; scripts/redis.sh keeps its password in
+# REDIS_PASSWORD_FILE), ORDERBOOK_NODE_ALLOW_ORIGINS (the web pages allowed
+# to call the node: by default the feeds' own pages; `*` allows any).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
