@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
     --reset) reset=1 ;;
     --run-for) run_for="$2"; shift ;;
     --feed-replicas) replicas="$2"; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
