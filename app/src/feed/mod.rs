@@ -25,7 +25,9 @@ use orderbook_chain::Chain;
 use tokio::sync::watch;
 
 use crate::feed::hub::HubHandle;
-use crate::feed::limits::{ConnectionRefused, Guards};
+use orderbook_service::connections::ConnectionRefused;
+
+use crate::feed::limits::Guards;
 use crate::feed::metrics::FeedMetrics;
 
 #[derive(Clone)]

@@ -13,7 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::AppState;
 use crate::feed::hub::{Cmd, error_message};
-use crate::feed::limits::{ConnectionPermit, TokenBucket};
+use orderbook_service::connections::ConnectionPermit;
+
+use crate::feed::limits::TokenBucket;
 use crate::feed::outbox::{Outbox, OutboxError, Queued};
 use crate::feed::view::Channel;
 use crate::model::CANDLE_RESOLUTIONS;

@@ -5,7 +5,6 @@
 //! (`orderbook-node --help`); the README's security section lists them.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -174,57 +173,6 @@ impl AirdropLedger {
     }
 }
 
-/// Counts open PubSub connections, in total and per address.
-pub struct ConnectionCount {
-    max_total: usize,
-    max_per_ip: usize,
-    open: Mutex<(usize, HashMap<IpAddr, usize>)>,
-}
-
-/// Why a PubSub connection was refused.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ConnectionRefused {
-    #[error("the node serves at most {0} PubSub connections (--max-pubsub-connections)")]
-    Full(usize),
-    #[error("at most {0} PubSub connections from one address (--max-pubsub-connections-per-ip)")]
-    PerIp(usize),
-}
-
-impl ConnectionCount {
-    pub fn new(limits: &NodeLimits) -> Self {
-        Self {
-            max_total: limits.max_pubsub_connections,
-            max_per_ip: limits.max_pubsub_connections_per_ip,
-            open: Mutex::new((0, HashMap::new())),
-        }
-    }
-
-    pub fn admit(&self, ip: IpAddr) -> Result<(), ConnectionRefused> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        if open.0 >= self.max_total {
-            return Err(ConnectionRefused::Full(self.max_total));
-        }
-        let from_ip = open.1.entry(ip).or_default();
-        if *from_ip >= self.max_per_ip {
-            return Err(ConnectionRefused::PerIp(self.max_per_ip));
-        }
-        *from_ip += 1;
-        open.0 += 1;
-        Ok(())
-    }
-
-    pub fn release(&self, ip: IpAddr) {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        open.0 = open.0.saturating_sub(1);
-        if let Some(n) = open.1.get_mut(&ip) {
-            *n -= 1;
-            if *n == 0 {
-                open.1.remove(&ip);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,23 +218,5 @@ mod tests {
         assert!(!limits.origin_allowed(Some("http://127.0.0.1:8081")));
         limits.allowed_origins.push("*".into());
         assert!(limits.origin_allowed(Some("https://evil.example")));
-    }
-
-    #[test]
-    fn pubsub_connections_are_counted_in_total_and_per_address() {
-        let limits = NodeLimits {
-            max_pubsub_connections: 3,
-            max_pubsub_connections_per_ip: 2,
-            ..NodeLimits::default()
-        };
-        let count = ConnectionCount::new(&limits);
-        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
-        assert_eq!(count.admit(a), Ok(()));
-        assert_eq!(count.admit(a), Ok(()));
-        assert_eq!(count.admit(a), Err(ConnectionRefused::PerIp(2)));
-        assert_eq!(count.admit(b), Ok(()));
-        assert_eq!(count.admit(b), Err(ConnectionRefused::Full(3)));
-        count.release(a);
-        assert_eq!(count.admit(b), Ok(()));
     }
 }

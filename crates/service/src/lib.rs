@@ -2,5 +2,6 @@
 //! so each behaves the same way as a service, and the child-process helpers
 //! their tests and benches share.
 
+pub mod connections;
 pub mod process;
 pub mod shutdown;

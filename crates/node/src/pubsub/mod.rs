@@ -30,6 +30,9 @@ use self::subscription::{
 };
 use crate::bank::NodeEvent;
 use crate::record::TxRecord;
+use orderbook_service::connections::ConnectionRefused;
+
+use crate::limits::NodeLimits;
 use crate::rpc::{Args, Shared, invalid_params, with_context};
 
 mod subscription;
@@ -434,16 +437,33 @@ async fn upgrade(
         );
         return (StatusCode::FORBIDDEN, message).into_response();
     }
-    let ip = peer.ip();
-    if let Err(refused) = state.pubsub_connections.admit(ip) {
-        return (StatusCode::TOO_MANY_REQUESTS, refused.to_string()).into_response();
-    }
+    let permit = match state.pubsub_connections.admit(peer.ip()) {
+        Ok(permit) => permit,
+        Err(refused) => {
+            let message = refused_message(refused, &state.limits);
+            return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+        }
+    };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            connection(socket, state.clone()).await;
-            state.pubsub_connections.release(ip);
+            connection(socket, state).await;
+            drop(permit);
         })
         .into_response()
+}
+
+/// A refused PubSub connection, worded with the flag that sets the limit.
+fn refused_message(refused: ConnectionRefused, limits: &NodeLimits) -> String {
+    match refused {
+        ConnectionRefused::ServerFull => format!(
+            "the node serves at most {} PubSub connections (--max-pubsub-connections)",
+            limits.max_pubsub_connections
+        ),
+        ConnectionRefused::TooManyFromIp => format!(
+            "at most {} PubSub connections from one address (--max-pubsub-connections-per-ip)",
+            limits.max_pubsub_connections_per_ip
+        ),
+    }
 }
 
 /// Send what the session queued; false when the connection is to end.

@@ -26,7 +26,9 @@ use solana_rpc_client_api::custom_error::RpcCustomError;
 use solana_rpc_client_types::response::{Response, RpcResponseContext};
 
 use crate::bank::Bank;
-use crate::limits::{AirdropLedger, ConnectionCount, NodeLimits};
+use orderbook_service::connections::ConnectionGate;
+
+use crate::limits::{AirdropLedger, NodeLimits};
 
 /// Largest request body accepted (agave's limit).
 pub const MAX_REQUEST_BODY_BYTES: usize = 50 * 1024;
@@ -40,7 +42,7 @@ pub struct NodeState {
     /// What the faucet handed out in the current window.
     pub airdrops: AirdropLedger,
     /// Open PubSub connections.
-    pub pubsub_connections: ConnectionCount,
+    pub pubsub_connections: Arc<ConnectionGate>,
 }
 
 impl NodeState {
@@ -48,7 +50,10 @@ impl NodeState {
         Arc::new(Self {
             bank: Mutex::new(bank),
             airdrops: AirdropLedger::new(&limits),
-            pubsub_connections: ConnectionCount::new(&limits),
+            pubsub_connections: ConnectionGate::new(
+                limits.max_pubsub_connections,
+                limits.max_pubsub_connections_per_ip,
+            ),
             limits,
         })
     }
