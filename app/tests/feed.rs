@@ -55,9 +55,9 @@ impl Replica {
                         for (side, key) in [("bid", "bids"), ("ask", "asks")] {
                             for l in d[key].as_array().unwrap() {
                                 self.l2.insert(
-                                    (side.into(), l["price"].as_u64().unwrap()),
+                                    (side.into(), common::amount(&l["price"])),
                                     (
-                                        l["base_lots"].as_u64().unwrap(),
+                                        common::amount(&l["base_lots"]),
                                         l["orders"].as_u64().unwrap(),
                                     ),
                                 );
@@ -69,8 +69,8 @@ impl Replica {
                         self.account_orders.clear();
                         for o in d["orders"].as_array().unwrap() {
                             self.account_orders.insert(
-                                o["order_id"].as_u64().unwrap(),
-                                o["base_lots"].as_u64().unwrap(),
+                                common::amount(&o["order_id"]),
+                                common::amount(&o["base_lots"]),
                             );
                         }
                         self.balances = d["balances"].clone();
@@ -92,7 +92,7 @@ impl Replica {
                         for l in d["levels"].as_array().unwrap() {
                             let key = (
                                 l["side"].as_str().unwrap().to_string(),
-                                l["price"].as_u64().unwrap(),
+                                common::amount(&l["price"]),
                             );
                             if l["orders"] == 0 {
                                 self.l2.remove(&key);
@@ -100,7 +100,7 @@ impl Replica {
                                 self.l2.insert(
                                     key,
                                     (
-                                        l["base_lots"].as_u64().unwrap(),
+                                        common::amount(&l["base_lots"]),
                                         l["orders"].as_u64().unwrap(),
                                     ),
                                 );
@@ -111,8 +111,8 @@ impl Replica {
                     "account" => {
                         for o in d["orders"].as_array().unwrap() {
                             let (id, lots) = (
-                                o["order_id"].as_u64().unwrap(),
-                                o["base_lots"].as_u64().unwrap(),
+                                common::amount(&o["order_id"]),
+                                common::amount(&o["base_lots"]),
                             );
                             if lots == 0 {
                                 self.account_orders.remove(&id);
@@ -132,8 +132,8 @@ impl Replica {
     }
 
     fn put_l3(&mut self, o: &Value) {
-        let id = o["order_id"].as_u64().unwrap();
-        let lots = o["base_lots"].as_u64().unwrap();
+        let id = common::amount(&o["order_id"]);
+        let lots = common::amount(&o["base_lots"]);
         if lots == 0 {
             self.l3.remove(&id);
         } else {
@@ -141,7 +141,7 @@ impl Replica {
                 id,
                 (
                     o["side"].as_str().unwrap().into(),
-                    o["price"].as_u64().unwrap(),
+                    common::amount(&o["price"]),
                     o["trader_id"].as_u64().unwrap() as u32,
                     lots,
                 ),
@@ -522,12 +522,12 @@ async fn rest_serves_market_data_and_refuses_bad_parameters() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|l| l["base_lots"].as_u64().unwrap())
+            .map(|l| common::amount(&l["base_lots"]))
             .sum::<u64>()
     };
     assert_eq!(sum("bids") + sum("asks"), total);
     let best_bid = book.values().filter(|o| o.0 == "bid").map(|o| o.1).max();
-    assert_eq!(depth["bids"][0]["price"].as_u64(), best_bid);
+    assert_eq!(Some(common::amount(&depth["bids"][0]["price"])), best_bid);
     // Trades page backwards without overlap.
     let (_, p1) = get(&s.url(&format!("/api/markets/{m}/trades?limit=3"))).await;
     let t1 = p1["trades"].as_array().unwrap();

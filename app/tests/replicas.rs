@@ -270,22 +270,22 @@ impl Seen {
     }
 
     fn put_level(&mut self, level: &Value, side: &str) {
-        let key = (side.to_string(), level["price"].as_u64().unwrap());
-        match level["base_lots"].as_u64().unwrap() {
+        let key = (side.to_string(), common::amount(&level["price"]));
+        match common::amount(&level["base_lots"]) {
             0 => self.l2.remove(&key),
             lots => self.l2.insert(key, lots),
         };
     }
 
     fn put_order(&mut self, o: &Value) {
-        let id = o["order_id"].as_u64().unwrap();
-        match o["base_lots"].as_u64().unwrap() {
+        let id = common::amount(&o["order_id"]);
+        match common::amount(&o["base_lots"]) {
             0 => self.l3.remove(&id),
             lots => self.l3.insert(
                 id,
                 (
                     o["side"].as_str().unwrap().to_string(),
-                    o["price"].as_u64().unwrap(),
+                    common::amount(&o["price"]),
                     o["trader_id"].as_u64().unwrap() as u32,
                     lots,
                 ),

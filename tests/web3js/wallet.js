@@ -88,7 +88,7 @@ async function main() {
     const { orders } = await api('GET', ordersRoute);
     return orders.length > 0 && orders;
   });
-  if (order.side !== 'bid' || order.price !== 1 || String(order.open_base_lots) !== '1') {
+  if (order.side !== 'bid' || order.price !== '1' || order.open_base_lots !== '1') {
     throw new Error(`indexed order differs from the one placed: ${JSON.stringify(order)}`);
   }
   step(`order ${order.order_id} resting, as indexed by the feed`);

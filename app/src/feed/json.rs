@@ -1,6 +1,11 @@
 //! How the feed writes each model type, on WebSocket channels and in REST
-//! responses alike. u64 amounts that a JavaScript number could round
-//! (quote atoms, volumes, fees) travel as strings.
+//! responses alike.
+//!
+//! Every quantity a JavaScript number could round travels as a decimal
+//! string: prices (ticks), sizes (lots), atoms, fees, volumes and order ids,
+//! whose high bits hold the price (docs/feed-protocol.md#numbers). Counters
+//! that stay below 2^53 (`seq`, `slot`, `block_time`, `orders`, `trades`,
+//! trader ids) are JSON numbers.
 
 use orderbook::types::Side;
 use serde_json::{Value, json};
@@ -10,11 +15,11 @@ use crate::model::{BookOrder, Candle, OrderStatus, Trade, side_name};
 
 pub fn book_order(order: &BookOrder) -> Value {
     json!({
-        "order_id": order.order_id,
+        "order_id": order.order_id.to_string(),
         "side": side_name(order.side),
-        "price": order.price_ticks,
+        "price": order.price_ticks.to_string(),
         "trader_id": order.trader_id,
-        "base_lots": order.base_lots,
+        "base_lots": order.base_lots.to_string(),
     })
 }
 
@@ -27,23 +32,25 @@ pub fn order_update(order: &BookOrder, status: OrderStatus) -> Value {
 
 /// A price level in an L2 snapshot (its side is the list it is in).
 pub fn level(price_ticks: u64, base_lots: u64, orders: u32) -> Value {
-    json!({ "price": price_ticks, "base_lots": base_lots, "orders": orders })
+    json!({ "price": price_ticks.to_string(), "base_lots": base_lots.to_string(), "orders": orders })
 }
 
 /// A price level in an L2 delta: its new totals (0 orders: gone).
 pub fn level_change(side: Side, price_ticks: u64, base_lots: u64, orders: u32) -> Value {
-    json!({ "side": side_name(side), "price": price_ticks, "base_lots": base_lots, "orders": orders })
+    let mut value = level(price_ticks, base_lots, orders);
+    value["side"] = json!(side_name(side));
+    value
 }
 
 pub fn trade(trade: &Trade) -> Value {
     json!({
         "seq": trade.seq,
-        "price": trade.price_ticks,
-        "base_lots": trade.base_lots,
+        "price": trade.price_ticks.to_string(),
+        "base_lots": trade.base_lots.to_string(),
         "quote": trade.quote_atoms.to_string(),
         "taker_side": side_name(trade.taker_side),
-        "maker_order_id": trade.maker_order_id,
-        "taker_order_id": trade.taker_order_id,
+        "maker_order_id": trade.maker_order_id.to_string(),
+        "taker_order_id": trade.taker_order_id.to_string(),
         "maker_trader_id": trade.maker_trader_id,
         "taker_trader_id": trade.taker_trader_id,
         "taker_fee": trade.taker_fee.to_string(),
@@ -57,10 +64,10 @@ pub fn candle(resolution: i64, start: i64, candle: &Candle) -> Value {
     json!({
         "resolution": resolution,
         "start": start,
-        "open": candle.open,
-        "high": candle.high,
-        "low": candle.low,
-        "close": candle.close,
+        "open": candle.open.to_string(),
+        "high": candle.high.to_string(),
+        "low": candle.low.to_string(),
+        "close": candle.close.to_string(),
         "base_lots": candle.base_lots.to_string(),
         "quote": candle.quote.to_string(),
         "trades": candle.trades,

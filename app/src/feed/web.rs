@@ -38,8 +38,8 @@ pub async fn config(State(state): State<AppState>) -> Json<Value> {
         "ws_url": web.ws_url,
         "faucet": web.faucet.as_ref().map(|f| json!({
             "authority": f.authority.pubkey().to_string(),
-            "base_tokens": f.config.base_tokens,
-            "quote_tokens": f.config.quote_tokens,
+            "base_tokens": f.config.base_tokens.to_string(),
+            "quote_tokens": f.config.quote_tokens.to_string(),
         })),
     }))
 }

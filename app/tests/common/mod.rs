@@ -378,6 +378,14 @@ pub fn next_seq(m: &Value, last: u64) -> u64 {
     seq
 }
 
+/// A quantity the feed sends as a decimal string (docs/feed-protocol.md#numbers);
+/// a JSON number here fails the test, since JavaScript would round it.
+pub fn amount(v: &Value) -> u64 {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("a quantity must be a decimal string, got {v}"))
+}
+
 /// The `orderbook-node` binary beside this test's (built if missing: cargo
 /// builds a package's binaries only for that package's own tests).
 pub fn node_binary() -> std::path::PathBuf {

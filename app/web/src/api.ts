@@ -5,7 +5,7 @@ export interface ServerConfig {
   program_id: string;
   rpc_url: string | null;
   ws_url: string | null;
-  faucet: { authority: string; base_tokens: number; quote_tokens: number } | null;
+  faucet: { authority: string; base_tokens: string; quote_tokens: string } | null;
 }
 
 export interface MarketRow {
@@ -23,60 +23,9 @@ export interface MarketRow {
   last_seq: number;
 }
 
-export type SideName = 'bid' | 'ask';
-
-export interface Trade {
-  seq: number;
-  price: number;
-  base_lots: number;
-  quote: string;
-  taker_side: SideName;
-  maker_order_id: string | number;
-  taker_order_id: string | number;
-  maker_trader_id: number;
-  taker_trader_id: number;
-  taker_fee: string;
-  maker_fee: string;
-  slot: number;
-  block_time: number | null;
-}
-
-export interface Candle {
-  resolution: number;
-  start: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  base_lots: string;
-  quote: string;
-  trades: number;
-}
-
-export interface Level {
-  price: number;
-  base_lots: number;
-  orders: number;
-}
-
-export interface BookOrder {
-  order_id: string | number;
-  side: SideName;
-  price: number;
-  trader_id: number;
-  base_lots: number;
-  status?: string;
-}
-
-export interface Balances {
-  trader_id: number;
-  base_free: string;
-  base_locked: string;
-  quote_free: string;
-  quote_locked: string;
-  open_orders: number;
-  closed: boolean;
-}
+// The market data types and their parsers live in the client: quantities
+// arrive as decimal strings and become bigints there.
+export type { Balances, BookOrder, Candle, Level, LevelChange, SideName, Trade } from '@orderbook/client';
 
 /** GET a JSON document; a non-2xx answer throws the server's message. */
 export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
@@ -108,8 +57,6 @@ export const api = {
     }
     return all;
   },
-  candles: (market: string, resolution: number, limit: number) =>
-    getJson<{ candles: Candle[] }>(`/api/markets/${market}/candles?resolution=${resolution}&limit=${limit}`),
   faucet: (market: string, owner: string) =>
     getJson<{ signature: string }>('/api/faucet', {
       method: 'POST',

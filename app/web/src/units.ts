@@ -44,7 +44,7 @@ export class Units {
     return fixed(priceFromTicks(this.units, BigInt(ticks)), this.priceDigits);
   }
 
-  priceNumber(ticks: number): number {
+  priceNumber(ticks: number | bigint): number {
     return Number(priceFromTicks(this.units, BigInt(ticks)));
   }
 

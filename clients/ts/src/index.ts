@@ -3,6 +3,7 @@ export * from './accounts.js';
 export * from './client.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './feed.js';
 export * from './instructions.js';
 export * from './layout.js';
 export * as pda from './pda.js';

@@ -224,14 +224,14 @@ pub async fn trader_orders(
         .iter()
         .map(|o| {
             json!({
-                "order_id": o.order_id,
+                "order_id": o.order_id.to_string(),
                 "client_order_id": o.client_order_id.to_string(),
                 "side": side_name(o.side),
                 "order_type": o.order_type.code(),
-                "price": o.price_ticks,
-                "max_base_lots": o.max_base_lots,
-                "open_base_lots": o.open_base_lots,
-                "filled_base_lots": o.filled_base_lots,
+                "price": o.price_ticks.to_string(),
+                "max_base_lots": o.max_base_lots.to_string(),
+                "open_base_lots": o.open_base_lots.to_string(),
+                "filled_base_lots": o.filled_base_lots.to_string(),
                 "status": o.status,
                 "expiry": o.expiry,
                 "placed_seq": o.placed_seq,

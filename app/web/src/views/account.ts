@@ -1,14 +1,16 @@
 // The connected wallet on one market: free and locked balances (the feed's
 // account channel), what its token accounts hold (the chain), and its open
 // orders with cancel and cancel-all.
+import { compareBigint, parseBalances, parseBookOrder } from '@orderbook/client';
+
 import type { Balances, BookOrder } from '../api';
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
 
 interface AccountData {
   trader_id: number | null;
-  orders: BookOrder[];
-  balances?: Balances | null;
+  orders: unknown[];
+  balances?: unknown;
 }
 
 export class Account {
@@ -34,13 +36,13 @@ export class Account {
     const data = message.data as AccountData;
     if (message.type === 'snapshot') {
       this.orders.clear();
-      this.balances = data.balances ?? null;
+      this.balances = data.balances ? parseBalances(data.balances) : null;
     } else if (data.balances) {
-      this.balances = data.balances;
+      this.balances = parseBalances(data.balances);
     }
     this.traderId = data.trader_id ?? this.traderId;
-    for (const order of data.orders) {
-      if (order.base_lots === 0) this.orders.delete(String(order.order_id));
+    for (const order of data.orders.map(parseBookOrder)) {
+      if (order.base_lots === 0n) this.orders.delete(String(order.order_id));
       else this.orders.set(String(order.order_id), order);
     }
     this.draw();
@@ -53,7 +55,7 @@ export class Account {
 
   /** Free atoms of `token` in the trader account. */
   free(token: 'base' | 'quote'): bigint {
-    return BigInt(this.balances?.[`${token}_free`] ?? 0);
+    return this.balances?.[`${token}_free`] ?? 0n;
   }
 
   draw(): void {
@@ -68,7 +70,7 @@ export class Account {
       return row;
     };
     this.els.balances.replaceChildren(line('base'), line('quote'));
-    const orders = this.openOrders().sort((a, b) => (a.side === b.side ? b.price - a.price : a.side === 'ask' ? -1 : 1));
+    const orders = this.openOrders().sort((a, b) => (a.side === b.side ? compareBigint(b.price, a.price) : a.side === 'ask' ? -1 : 1));
     this.els.cancelAll.hidden = orders.length === 0;
     this.els.orders.replaceChildren(
       ...orders.map((order) => {

@@ -2,6 +2,8 @@
 // (human units, cumulative size, spread) and a depth chart. Rows carry the
 // raw ticks and lots (`data-price-ticks`, `data-base-lots`) so a test can
 // compare them with the chain's book.
+import { compareBigint, parseLevel, parseLevelChange } from '@orderbook/client';
+
 import type { Level, SideName } from '../api';
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
@@ -10,18 +12,18 @@ import type { Units } from '../units';
 const LADDER_LEVELS = 14;
 
 interface L2Snapshot {
-  bids: Level[];
-  asks: Level[];
+  bids: unknown[];
+  asks: unknown[];
 }
 interface L2Delta {
-  levels: (Level & { side: SideName })[];
+  levels: unknown[];
 }
 
 export class Book {
-  private readonly bids = new Map<number, Level>();
-  private readonly asks = new Map<number, Level>();
+  private readonly bids = new Map<bigint, Level>();
+  private readonly asks = new Map<bigint, Level>();
   private frame = 0;
-  onPick: (side: SideName, ticks: number) => void = () => {};
+  onPick: (side: SideName, ticks: bigint) => void = () => {};
 
   constructor(
     private readonly units: Units,
@@ -31,7 +33,7 @@ export class Book {
     for (const side of ['asks', 'bids'] as const) {
       els[side].onclick = (event) => {
         const row = (event.target as HTMLElement).closest('tr');
-        if (row?.dataset.priceTicks) this.onPick(side === 'asks' ? 'ask' : 'bid', Number(row.dataset.priceTicks));
+        if (row?.dataset.priceTicks) this.onPick(side === 'asks' ? 'ask' : 'bid', BigInt(row.dataset.priceTicks));
       };
     }
   }
@@ -41,10 +43,10 @@ export class Book {
       const data = message.data as L2Snapshot;
       this.bids.clear();
       this.asks.clear();
-      for (const level of data.bids) this.bids.set(level.price, level);
-      for (const level of data.asks) this.asks.set(level.price, level);
+      for (const level of data.bids.map(parseLevel)) this.bids.set(level.price, level);
+      for (const level of data.asks.map(parseLevel)) this.asks.set(level.price, level);
     } else {
-      for (const level of (message.data as L2Delta).levels) {
+      for (const level of (message.data as L2Delta).levels.map(parseLevelChange)) {
         const side = level.side === 'bid' ? this.bids : this.asks;
         if (level.orders === 0) side.delete(level.price);
         else side.set(level.price, level);
@@ -56,8 +58,8 @@ export class Book {
   /** Each side best first. */
   sides(): { bids: Level[]; asks: Level[] } {
     return {
-      bids: [...this.bids.values()].sort((a, b) => b.price - a.price),
-      asks: [...this.asks.values()].sort((a, b) => a.price - b.price),
+      bids: [...this.bids.values()].sort((a, b) => compareBigint(b.price, a.price)),
+      asks: [...this.asks.values()].sort((a, b) => compareBigint(a.price, b.price)),
     };
   }
 
@@ -76,7 +78,7 @@ export class Book {
     const [bid, ask] = [bids[0], asks[0]];
     this.els.spread.textContent =
       bid && ask
-        ? `spread ${this.units.price(ask.price - bid.price)} (${(((ask.price - bid.price) / ask.price) * 100).toFixed(2)}%)`
+        ? `spread ${this.units.price(ask.price - bid.price)} (${((Number(ask.price - bid.price) / Number(ask.price)) * 100).toFixed(2)}%)`
         : 'no spread (one side empty)';
     drawDepth(this.els.depth, this.units, bids, asks);
   }
@@ -84,7 +86,7 @@ export class Book {
   private rows(levels: Level[], side: SideName): HTMLTableRowElement[] {
     let total = 0n;
     return levels.map((level) => {
-      total += BigInt(level.base_lots);
+      total += level.base_lots;
       const row = document.createElement('tr');
       row.dataset.side = side;
       row.dataset.priceTicks = String(level.price);

@@ -2,6 +2,8 @@
 // the feed's candles channel; and the 24-hour figures from the hourly candles.
 import { CandlestickSeries, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 
+import { compareBigint, parseCandle } from '@orderbook/client';
+
 import type { Candle } from '../api';
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
@@ -41,7 +43,7 @@ export class CandleChart {
   }
 
   apply(message: ChannelMessage<unknown>): void {
-    const { candles } = message.data as { candles: Candle[] };
+    const candles = (message.data as { candles: unknown[] }).candles.map(parseCandle);
     if (message.type === 'snapshot') {
       this.candles.setData(candles.map((c) => this.bar(c)));
       this.volume.setData(candles.map((c) => this.bin(c)));
@@ -59,7 +61,7 @@ export class CandleChart {
   }
 
   private bar(c: Candle) {
-    const price = (ticks: number) => this.units.priceNumber(ticks);
+    const price = (ticks: bigint) => this.units.priceNumber(ticks);
     return { time: c.start as UTCTimestamp, open: price(c.open), high: price(c.high), low: price(c.low), close: price(c.close) };
   }
 
@@ -78,7 +80,7 @@ export class DayStats {
   ) {}
 
   apply(message: ChannelMessage<unknown>): void {
-    const { candles } = message.data as { candles: Candle[] };
+    const candles = (message.data as { candles: unknown[] }).candles.map(parseCandle);
     if (message.type === 'snapshot') this.hours.clear();
     for (const candle of candles) this.hours.set(candle.start, candle);
     this.draw();
@@ -104,14 +106,15 @@ export class DayStats {
       return;
     }
     const first = day[0];
-    const change = first ? ((last.close - first.open) / first.open) * 100 : 0;
-    const volume = day.reduce((sum, c) => sum + BigInt(c.base_lots), 0n);
-    const quoteVolume = day.reduce((sum, c) => sum + BigInt(c.quote), 0n);
+    const change = first ? (Number(last.close - first.open) / Number(first.open)) * 100 : 0;
+    const volume = day.reduce((sum, c) => sum + c.base_lots, 0n);
+    const quoteVolume = day.reduce((sum, c) => sum + c.quote, 0n);
+    const extreme = (pick: (c: Candle) => bigint, order: 1 | -1) => day.map(pick).sort((a, b) => order * compareBigint(a, b))[0];
     this.element.replaceChildren(
       cell('Last price', this.units.price(last.close)),
       cell('24h change', `${change >= 0 ? '+' : ''}${change.toFixed(2)}%`, change >= 0 ? 'bid' : 'ask'),
-      cell('24h high', day.length ? this.units.price(Math.max(...day.map((c) => c.high))) : '—'),
-      cell('24h low', day.length ? this.units.price(Math.min(...day.map((c) => c.low))) : '—'),
+      cell('24h high', day.length ? this.units.price(extreme((c) => c.high, -1)) : '—'),
+      cell('24h low', day.length ? this.units.price(extreme((c) => c.low, 1)) : '—'),
       cell(`24h volume (${this.units.base})`, this.units.size(volume)),
       cell(`24h volume (${this.units.quote})`, this.units.quoteAtoms(quoteVolume)),
     );

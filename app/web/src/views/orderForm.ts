@@ -22,13 +22,13 @@ export type Checked = { order: OrderArgs; summary: string; preview: string } | {
 const PPM = 1_000_000n;
 
 /** Quote atoms and lots an order of `lots` would take from `levels` at prices no worse than `limit`. */
-function walk(levels: Level[], lots: bigint, units: Units, limit: ((price: number) => boolean) | null) {
+function walk(levels: Level[], lots: bigint, units: Units, limit: ((price: bigint) => boolean) | null) {
   let [filled, quote] = [0n, 0n];
   for (const level of levels) {
     if (filled >= lots || (limit && !limit(level.price))) break;
-    const take = BigInt(level.base_lots) < lots - filled ? BigInt(level.base_lots) : lots - filled;
+    const take = level.base_lots < lots - filled ? level.base_lots : lots - filled;
     filled += take;
-    quote += units.quoteFor(BigInt(level.price), take);
+    quote += units.quoteFor(level.price, take);
   }
   return { filled, quote };
 }
@@ -59,7 +59,7 @@ export function checkOrder(values: { side: SideName; type: OrderType; price: str
   if (values.type !== 'market' && Number(units.price(ticks)) !== Number(values.price)) notes.push(`price rounded to ${units.price(ticks)}`);
   const book = ctx.book();
   const opposite = values.side === 'bid' ? book.asks : book.bids;
-  const crosses = values.type === 'market' ? null : (price: number) => (values.side === 'bid' ? price <= Number(ticks) : price >= Number(ticks));
+  const crosses = values.type === 'market' ? null : (price: bigint) => (values.side === 'bid' ? price <= ticks : price >= ticks);
   const taken = walk(opposite, lots, units, crosses);
   if (values.type === 'postOnly' && taken.filled > 0n) return { error: 'a post-only order at this price would cross the book' };
   if (values.type === 'fillOrKill' && taken.filled < lots) return { error: `fill-or-kill: the book has only ${units.size(taken.filled)} ${units.base} at this price or better` };

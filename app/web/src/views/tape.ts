@@ -1,5 +1,7 @@
 // The market's trade tape, newest first, and the wallet's own fills (the
 // same trades where its trader is maker or taker).
+import { parseTrade } from '@orderbook/client';
+
 import type { Trade } from '../api';
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
@@ -19,9 +21,9 @@ export class Tape {
   ) {}
 
   apply(message: ChannelMessage<unknown>): void {
-    const { trades } = message.data as { trades: Trade[] };
+    const { trades } = message.data as { trades: unknown[] };
     // Snapshots and deltas are oldest first; the tape is newest first.
-    const newest = [...trades].reverse();
+    const newest = trades.map(parseTrade).reverse();
     this.trades = (message.type === 'snapshot' ? newest : [...newest, ...this.trades]).slice(0, KEPT_TRADES);
     this.draw();
   }
