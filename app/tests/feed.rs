@@ -796,8 +796,34 @@ async fn web_app_files_config_and_faucet() {
     assert_eq!(config["faucet"]["authority"], authority);
 
     let keys = &s.demo.market.keys;
-    let owner = Keypair::new().pubkey();
     let m = s.market.to_string();
+    // A wallet without SOL cannot pay for its grant: refused, saying so.
+    let (code, b) = post(
+        &s.url("/api/faucet"),
+        json!({ "market": m, "owner": Keypair::new().pubkey().to_string() }),
+    )
+    .await;
+    assert_eq!(code, 400, "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("airdrop SOL to it first"),
+        "{b}"
+    );
+    // The owner's wallet pays the fee and its token accounts' rent: the
+    // faucet's key spends nothing.
+    let node = s.node.as_ref().unwrap();
+    let owner_keys = node.funded(1).await.unwrap();
+    let owner = owner_keys.pubkey();
+    let lamports = async |key: &Pubkey| {
+        s.chain
+            .account(key)
+            .await
+            .unwrap()
+            .map_or(0, |a| a.lamports)
+    };
+    let faucet_before = lamports(&s.demo.market.mint_authority.pubkey()).await;
     for round in 1..=2u64 {
         let (code, b) = post(
             &s.url("/api/faucet"),
@@ -805,6 +831,8 @@ async fn web_app_files_config_and_faucet() {
         )
         .await;
         assert_eq!(code, 200, "{b}");
+        assert_eq!(b["signers"].as_array().unwrap().len(), 2, "{b}");
+        sign_and_send(&s.chain, &b, &owner_keys).await;
         let base = wallet_atoms(&s.chain, &owner, &keys.base_mint, &keys.base_token_program).await;
         let quote = wallet_atoms(
             &s.chain,
@@ -821,6 +849,12 @@ async fn web_app_files_config_and_faucet() {
         assert_eq!((base, quote), want, "round {round}");
         assert_eq!(b["base"]["amount"], (want.0 / round).to_string());
     }
+    assert_eq!(
+        lamports(&s.demo.market.mint_authority.pubkey()).await,
+        faucet_before,
+        "the faucet paid nothing"
+    );
+    assert!(lamports(&owner).await < 1_000_000_000, "the owner paid");
     // The stack's faucet grants two requests per wallet per hour.
     let (code, b) = post(
         &s.url("/api/faucet"),
@@ -841,7 +875,7 @@ async fn web_app_files_config_and_faucet() {
     );
     // A market the faucet was not started for: refused, even one whose
     // mints it could mint.
-    let payer = s.node.as_ref().unwrap().funded(20).await.unwrap();
+    let payer = node.funded(20).await.unwrap();
     let args = orderbook_chain::scenario::standard_market_args(payer.pubkey());
     let other = orderbook_chain::scenario::create_market(&*s.chain, &payer, args, 64, 256)
         .await

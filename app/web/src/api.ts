@@ -58,7 +58,7 @@ export const api = {
     return all;
   },
   faucet: (market: string, owner: string) =>
-    getJson<{ signature: string }>('/api/faucet', {
+    getJson<{ transaction: string; base: { amount: string }; quote: { amount: string } }>('/api/faucet', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ market, owner }),

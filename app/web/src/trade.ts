@@ -58,11 +58,35 @@ export class Trading {
   }
 
   /** Build, sign, send and confirm; `report` hears each stage. Resolves to the signature or throws the described failure. */
-  async send(label: string, build: () => Promise<TransactionInstruction[]>, report: (status: TxStatus) => void): Promise<string> {
-    try {
+  send(label: string, build: () => Promise<TransactionInstruction[]>, report: (status: TxStatus) => void): Promise<string> {
+    return this.signAndSend(label, report, async () => {
       const instructions = await build();
       const { blockhash, lastValidBlockHeight } = await this.connection.getLatestBlockhash('confirmed');
-      const transaction = new Transaction({ feePayer: this.owner, blockhash, lastValidBlockHeight }).add(...instructions);
+      return { transaction: new Transaction({ feePayer: this.owner, blockhash, lastValidBlockHeight }).add(...instructions), blockhash, lastValidBlockHeight };
+    });
+  }
+
+  /**
+   * Sign and send a transaction the server prepared (base64; e.g. the
+   * faucet's, already signed by its mint authority, the wallet paying).
+   */
+  sendPrepared(label: string, base64: string, report: (status: TxStatus) => void): Promise<string> {
+    return this.signAndSend(label, report, async () => {
+      const transaction = Transaction.from(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      if (!transaction.feePayer?.equals(this.owner)) throw new Error('the server prepared a transaction this wallet does not pay for');
+      // A blockhash lives 150 blocks; the server's was the latest when it answered.
+      const lastValidBlockHeight = (await this.connection.getBlockHeight('confirmed')) + 150;
+      return { transaction, blockhash: transaction.recentBlockhash!, lastValidBlockHeight };
+    });
+  }
+
+  private async signAndSend(
+    label: string,
+    report: (status: TxStatus) => void,
+    prepare: () => Promise<{ transaction: Transaction; blockhash: string; lastValidBlockHeight: number }>,
+  ): Promise<string> {
+    try {
+      const { transaction, blockhash, lastValidBlockHeight } = await prepare();
       report({ stage: 'signing', label });
       const signed = await this.wallet.signTransaction(transaction);
       report({ stage: 'sending', label });

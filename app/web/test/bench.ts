@@ -83,7 +83,12 @@ async function ladderLatency(stack: InstanceType<typeof Stack>): Promise<{ laten
   // Tokens from the app's faucet, all of the quote deposited.
   const faucet = await fetch(`${stack.feedUrl}/api/faucet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ market: stack.market, owner: maker.publicKey.toBase58() }) });
   if (!faucet.ok) throw new Error(`faucet: ${await faucet.text()}`);
-  const quote = (await faucet.json()) as { quote: { amount: string } };
+  const grant = (await faucet.json()) as { transaction: string; quote: { amount: string } };
+  // The faucet signed as mint authority; the maker signs and pays.
+  const granted = Transaction.from(Buffer.from(grant.transaction, 'base64'));
+  granted.partialSign(maker);
+  await connection.confirmTransaction(await connection.sendRawTransaction(granted.serialize()), 'confirmed');
+  const quote = grant;
   await client.send([await client.ix.openTraderAccount(maker.publicKey, market.address), await client.ix.deposit(maker.publicKey, market, 'quote', BigInt(quote.quote.amount))]);
 
   const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });

@@ -4,18 +4,21 @@
 //! Only with `--faucet-keypair`, only for the markets it was started for
 //! (`--faucet-market`, the local demo's) and for mints that key may mint: on
 //! a real cluster the server has no such key and the endpoint answers 404.
-//! The faucet pays the fees and the associated token accounts' rent, so each
-//! owner and each client address gets a few grants an hour
-//! (`--faucet-grants-per-owner`, `--faucet-grants-per-ip`); SOL for the
-//! wallet's own fees comes from the node's `requestAirdrop`. Requests do not
-//! wait for each other: each transaction is made unique by its compute-unit
-//! limit, so two grants to one wallet over one blockhash are two transactions.
+//! The answer is a transaction the mint authority has signed and the owner
+//! signs and sends: the owner's wallet is its fee payer and pays its
+//! associated token accounts' rent, so the faucet spends nothing (SOL for
+//! the wallet comes from the node's `requestAirdrop`). Each owner and each
+//! client address still gets only a few grants an hour
+//! (`--faucet-grants-per-owner`, `--faucet-grants-per-ip`). Each transaction
+//! is made unique by its compute-unit limit, so two grants to one wallet over
+//! one blockhash are two transactions.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anchor_lang::prelude::Pubkey;
 use axum::Json;
+use base64::Engine as _;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
@@ -27,7 +30,6 @@ use serde_json::json;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
-use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
@@ -102,20 +104,22 @@ impl Faucet {
         Ok(())
     }
 
-    /// Sign and send `ixs`, fees paid by the faucet, as a transaction no
-    /// other faucet request sends (a compute-unit limit of its own).
-    async fn send(
+    /// `ixs` as a transaction `owner` pays for, signed by the faucet and
+    /// left for the owner to sign; unlike any other faucet transaction (a
+    /// compute-unit limit of its own).
+    async fn transaction(
         &self,
         chain: &dyn Chain,
+        owner: &Pubkey,
         ixs: &[Instruction],
-    ) -> Result<(Signature, u64), ApiError> {
+    ) -> Result<Transaction, ApiError> {
         let n = self.sent.fetch_add(1, Ordering::Relaxed) % UNIQUE_LIMITS;
         let unique = ComputeBudgetInstruction::set_compute_unit_limit(GRANT_CU_LIMIT - n);
         let ixs: Vec<Instruction> = std::iter::once(unique).chain(ixs.iter().cloned()).collect();
         let blockhash = chain.latest_blockhash().await?;
-        let mut tx = Transaction::new_with_payer(&ixs, Some(&self.authority.pubkey()));
-        tx.sign(&[&self.authority], blockhash);
-        Ok(chain.send_and_confirm(&tx).await?)
+        let mut tx = Transaction::new_with_payer(&ixs, Some(owner));
+        tx.partial_sign(&[&self.authority], blockhash);
+        Ok(tx)
     }
 
     fn tokens(&self, token: TokenKind) -> u64 {
@@ -169,7 +173,8 @@ fn grant(
         amount,
         wallet,
         instructions: [
-            setup::create_associated_token_idempotent(&authority, owner, &mint, &program),
+            // The owner pays its own account's rent.
+            setup::create_associated_token_idempotent(owner, owner, &mint, &program),
             setup::mint_to(&program, &mint, &wallet, &authority, amount),
         ],
     })
@@ -199,15 +204,50 @@ pub async fn faucet(
             .map(|a| a.data.as_slice());
         grants.push(grant(faucet, &ctx.owner, keys, token, data)?);
     }
+    let wallets = grants.iter().map(|g| g.wallet);
+    require_lamports(chain.as_ref(), &ctx.owner, wallets).await?;
     let ixs: Vec<Instruction> = grants
         .iter()
         .flat_map(|g| g.instructions.iter().cloned())
         .collect();
-    let (signature, slot) = faucet.send(chain.as_ref(), &ixs).await?;
+    let tx = faucet.transaction(chain.as_ref(), &ctx.owner, &ixs).await?;
+    let bytes =
+        bincode::serialize(&tx).map_err(|e| ApiError::bad(format!("cannot serialize: {e}")))?;
     Ok(Json(json!({
-        "signature": signature.to_string(),
-        "slot": slot,
+        "transaction": base64::engine::general_purpose::STANDARD.encode(bytes),
+        "encoding": "base64",
+        "blockhash": tx.message.recent_blockhash.to_string(),
+        "fee_payer": ctx.owner.to_string(),
+        "signers": [ctx.owner.to_string(), faucet.authority.pubkey().to_string()],
         "base": grants[0].json(),
         "quote": grants[1].json(),
     })))
+}
+
+/// Bytes of a token account, Token-2022's with its `ImmutableOwner`
+/// extension (the larger of the two programs' associated accounts).
+const TOKEN_ACCOUNT_LEN: usize = 170;
+/// Signatures a grant carries (the owner's and the faucet's), and each one's fee.
+const GRANT_SIGNATURES: u64 = 2;
+const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
+
+/// Refuse, with what it lacks, an owner that cannot pay the grant: the fee
+/// and the rent of those of `wallets` that do not exist yet.
+async fn require_lamports(
+    chain: &dyn Chain,
+    owner: &Pubkey,
+    wallets: impl Iterator<Item = Pubkey>,
+) -> Result<(), ApiError> {
+    let keys: Vec<Pubkey> = std::iter::once(*owner).chain(wallets).collect();
+    let accounts = chain.accounts(&keys).await?;
+    let missing = accounts[1..].iter().filter(|a| a.is_none()).count() as u64;
+    let rent = chain.minimum_balance(TOKEN_ACCOUNT_LEN).await?;
+    let needed = GRANT_SIGNATURES * LAMPORTS_PER_SIGNATURE + missing * rent;
+    let held = accounts[0].as_ref().map_or(0, |a| a.lamports);
+    if held < needed {
+        return Err(ApiError::bad(format!(
+            "{owner} holds {held} lamports; the grant needs {needed} (the fee and its token accounts' rent, which the wallet pays): airdrop SOL to it first"
+        )));
+    }
+    Ok(())
 }
