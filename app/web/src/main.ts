@@ -16,6 +16,7 @@ import { Account } from './views/account';
 import { Book } from './views/book';
 import { CandleChart, DayStats, RESOLUTIONS } from './views/chart';
 import { checkOrder, checkTransfer } from './views/orderForm';
+import { askPassphrase } from './views/passphrase';
 import { showTxStatus } from './views/txStatus';
 import { Tape } from './views/tape';
 import { connectStandard, localWallet, standardWallets, type PageWallet } from './wallet';
@@ -243,7 +244,7 @@ async function connectChosen(): Promise<void> {
   const name = $<HTMLSelectElement>('wallet-choice').value;
   if (name === 'local') {
     try {
-      return setWallet(await localWallet(connection));
+      return setWallet(await localWallet(connection, askPassphrase));
     } catch (error) {
       return showStatus({ stage: 'failed', label: 'Connect the local wallet', message: describeFailure(error) });
     }
@@ -349,7 +350,8 @@ async function boot(): Promise<void> {
   });
   feed.start();
   if (localStorage.getItem('orderbook.wallet') === 'local') {
-    await localWallet(connection).then(setWallet, () => setWallet(null));
+    // The market shows while the passphrase dialog waits; cancelling it leaves the page without a wallet.
+    void localWallet(connection, askPassphrase).then(setWallet, () => setWallet(null));
   }
   await showMarkets();
 }

@@ -1,11 +1,14 @@
 // Wallets the page signs with: any Wallet Standard wallet the browser has
 // (Phantom, Backpack, Solflare…), and on a local node a built-in one whose
-// keypair lives in this browser's storage. The server never sees a key.
+// keypair lives in this browser's storage, encrypted under a passphrase.
+// The server never sees a key.
 import { Keypair, PublicKey, Transaction, type Connection } from '@solana/web3.js';
 import { getWallets } from '@wallet-standard/app';
 import type { Wallet, WalletAccount } from '@wallet-standard/base';
 import type { SolanaSignTransactionFeature } from '@solana/wallet-standard-features';
 import type { StandardConnectFeature, StandardDisconnectFeature } from '@wallet-standard/features';
+
+import { parseSealed, PASSPHRASE_MIN_CHARS, seal, unseal } from './sealedKey';
 
 export interface PageWallet {
   readonly name: string;
@@ -16,26 +19,33 @@ export interface PageWallet {
   disconnect(): Promise<void>;
 }
 
-/** Where the local wallet's key for the chain with `genesisHash` is kept. */
-const localKey = (genesisHash: string) => `orderbook.local-wallet.v2.${genesisHash}`;
+/** Where the local wallet's sealed key for the chain with `genesisHash` is kept. */
+export const localKey = (genesisHash: string) => `orderbook.local-wallet.v3.${genesisHash}`;
+/** Earlier versions kept the key in the clear (v2: per chain; v1: for any chain). */
+const clearKey = (genesisHash: string) => `orderbook.local-wallet.v2.${genesisHash}`;
+
+/** What the page asks its user for the local wallet's passphrase. */
+export interface PassphraseRequest {
+  /** create: a new wallet; protect: a wallet an earlier version kept in the clear; unlock: a sealed one. */
+  mode: 'create' | 'protect' | 'unlock';
+  publicKey: string;
+  /** Why the last answer was not taken. */
+  error?: string;
+}
+/** The passphrase; `cancel`; or, when unlocking, `forget` (drop the wallet, make a new one). */
+export type PassphraseAnswer = { passphrase: string } | 'cancel' | 'forget';
 
 /**
- * The built-in wallet: a throw-away keypair for a local node, kept in this
- * browser's storage and bound to the chain it was made on (its genesis
- * hash), so a key made for one chain is never offered on another. Storage
- * is readable by any script of this page: never hold real funds with it.
+ * The built-in wallet: a throw-away keypair for a local node, bound to the
+ * chain it was made on (its genesis hash), so a key made for one chain is
+ * never offered on another, and kept in this browser's storage encrypted
+ * under a passphrase the user chooses (`sealedKey.ts`). Never hold real
+ * funds with it: it is meant for a local node's test tokens.
  */
-export async function localWallet(connection: Connection): Promise<PageWallet> {
+export async function localWallet(connection: Connection, ask: (request: PassphraseRequest) => Promise<PassphraseAnswer>): Promise<PageWallet> {
   const genesisHash = await connection.getGenesisHash();
-  localStorage.removeItem('orderbook.local-wallet.v1'); // unbound keys of earlier versions
-  let keypair: Keypair;
-  const stored = localStorage.getItem(localKey(genesisHash));
-  try {
-    keypair = stored ? Keypair.fromSecretKey(Uint8Array.from(JSON.parse(stored) as number[])) : Keypair.generate();
-  } catch {
-    keypair = Keypair.generate(); // unreadable storage: a fresh key rather than a broken page
-  }
-  localStorage.setItem(localKey(genesisHash), JSON.stringify(Array.from(keypair.secretKey)));
+  localStorage.removeItem('orderbook.local-wallet.v1'); // unbound keys of the first version
+  const keypair = (await unlockSealed(genesisHash, ask)) ?? (await sealNew(genesisHash, ask));
   return {
     name: 'Local wallet',
     publicKey: keypair.publicKey,
@@ -46,6 +56,49 @@ export async function localWallet(connection: Connection): Promise<PageWallet> {
     },
     async disconnect() {},
   };
+}
+
+/** The sealed wallet of this chain, unlocked; null when there is none or the user chose to forget it. */
+async function unlockSealed(genesisHash: string, ask: (request: PassphraseRequest) => Promise<PassphraseAnswer>): Promise<Keypair | null> {
+  const sealed = parseSealed(localStorage.getItem(localKey(genesisHash)));
+  if (!sealed) return null;
+  let error: string | undefined;
+  for (;;) {
+    const answer = await ask({ mode: 'unlock', publicKey: sealed.publicKey, error });
+    if (answer === 'cancel') throw new Error('cancelled: the local wallet stays locked');
+    if (answer === 'forget') {
+      localStorage.removeItem(localKey(genesisHash));
+      return null;
+    }
+    const secret = await unseal(sealed, answer.passphrase);
+    if (secret) return Keypair.fromSecretKey(secret);
+    error = 'wrong passphrase';
+  }
+}
+
+/** A new wallet (or one an earlier version kept in the clear), sealed under a passphrase the user chooses. */
+async function sealNew(genesisHash: string, ask: (request: PassphraseRequest) => Promise<PassphraseAnswer>): Promise<Keypair> {
+  const clear = localStorage.getItem(clearKey(genesisHash));
+  let keypair: Keypair;
+  try {
+    keypair = clear ? Keypair.fromSecretKey(Uint8Array.from(JSON.parse(clear) as number[])) : Keypair.generate();
+  } catch {
+    keypair = Keypair.generate(); // unreadable storage: a fresh key rather than a broken page
+  }
+  const mode = clear ? 'protect' : 'create';
+  let error: string | undefined;
+  for (;;) {
+    const answer = await ask({ mode, publicKey: keypair.publicKey.toBase58(), error });
+    if (answer === 'cancel' || answer === 'forget') throw new Error('cancelled: no local wallet without a passphrase');
+    if (answer.passphrase.length < PASSPHRASE_MIN_CHARS) {
+      error = `at least ${PASSPHRASE_MIN_CHARS} characters`;
+      continue;
+    }
+    const sealed = await seal(Uint8Array.from(keypair.secretKey), keypair.publicKey.toBase58(), answer.passphrase);
+    localStorage.setItem(localKey(genesisHash), JSON.stringify(sealed));
+    localStorage.removeItem(clearKey(genesisHash));
+    return keypair;
+  }
 }
 
 const SIGN = 'solana:signTransaction';

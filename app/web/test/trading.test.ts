@@ -18,6 +18,17 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.ORDERBOOK_SCREENSHOTS ?? path.join(workspace, 'target/web-screenshots');
 /** How long a step waits for the page to show a state: bounds a hang on a busy machine, not a speed. */
 const WAIT_MS = 120_000;
+const PASSPHRASE = 'correct horse battery staple';
+
+/** A sealed local-wallet key opened with Node's WebCrypto: the format is standard PBKDF2 + AES-GCM, not the page's own code. */
+async function unsealInNode(sealed: { publicKey: string; iterations: number; salt: string; iv: string; ciphertext: string }, passphrase: string): Promise<Uint8Array> {
+  const { subtle } = globalThis.crypto;
+  const bytes = (b64: string) => Buffer.from(b64, 'base64');
+  const material = await subtle.importKey('raw', new TextEncoder().encode(passphrase), 'PBKDF2', false, ['deriveKey']);
+  const key = await subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: bytes(sealed.salt), iterations: sealed.iterations }, material, { name: 'AES-GCM', length: 256 }, false, ['decrypt']);
+  const additionalData = new TextEncoder().encode(sealed.publicKey);
+  return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv: bytes(sealed.iv), additionalData }, key, bytes(sealed.ciphertext)));
+}
 
 interface Row {
   side: string;
@@ -67,6 +78,18 @@ describe('the trading page', function () {
   const waitText = (selector: string, pattern: RegExp) =>
     page.waitForFunction((s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''), { timeout: WAIT_MS }, selector, pattern.source);
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  /** Answer the local wallet's passphrase dialog once it is open. */
+  const answerPassphrase = async (passphrase: string) => {
+    await page.waitForSelector('#passphrase-dialog[open]', { timeout: WAIT_MS });
+    await page.$eval('#passphrase-form input[name=passphrase]', (el, value) => ((el as HTMLInputElement).value = value), passphrase);
+    await page.click('#passphrase-ok');
+  };
+  /** The local wallet's key as stored for this chain (sealed, see src/sealedKey.ts). */
+  const storedWallet = async () => {
+    const genesis = await connection.getGenesisHash();
+    const text = await page.evaluate((g) => localStorage.getItem(`orderbook.local-wallet.v3.${g}`), genesis);
+    return JSON.parse(text!) as { version: number; publicKey: string; iterations: number; salt: string; iv: string; ciphertext: string };
+  };
 
   /** The ladder's rows (raw ticks and lots), asks best first then bids best first. */
   const ladder = () =>
@@ -127,8 +150,17 @@ describe('the trading page', function () {
   let owner: PublicKey;
   it('connects the local wallet, airdrops SOL and mints test tokens', async function () {
     await page.click('#wallet-connect');
+    await answerPassphrase('short');
+    await waitText('#passphrase-error', /at least 8 characters/);
+    await answerPassphrase(PASSPHRASE);
     await waitText('#wallet-address', /Local wallet/);
     owner = new PublicKey(await page.$eval('#wallet-address', (el) => (el as HTMLElement).title));
+    // At rest the key is sealed: nothing in storage holds it in the clear.
+    const sealed = await storedWallet();
+    assert.equal(sealed.version, 3);
+    assert.equal(sealed.publicKey, owner.toBase58());
+    const storage = await page.evaluate(() => Object.entries(localStorage).map(([k, v]) => `${k}=${v}`).join('\n'));
+    assert.doesNotMatch(storage, /\[\d+(,\d+){63}\]/, 'no 64-byte key as a JSON array');
     await page.click('#wallet-airdrop');
     await waitText('#wallet-sol', /^[1-9][\d.]* SOL$/);
     await page.click('#wallet-faucet');
@@ -273,6 +305,10 @@ describe('the trading page', function () {
       Array.from(owner.toBytes()),
     );
     await page.reload({ waitUntil: 'domcontentloaded' });
+    // After a reload the wallet asks for its passphrase again, and refuses a wrong one.
+    await answerPassphrase('not the passphrase');
+    await waitText('#passphrase-error', /wrong passphrase/);
+    await answerPassphrase(PASSPHRASE);
     await waitText('#wallet-address', /Local wallet/);
     await page.click('#wallet-connect'); // disconnect the local wallet
     await page.waitForFunction(() => [...document.querySelectorAll('#wallet-choice option')].some((o) => o.textContent === 'Refusing Wallet'), { timeout: WAIT_MS });
@@ -289,6 +325,7 @@ describe('the trading page', function () {
     await page.click('#wallet-connect');
     await page.select('#wallet-choice', 'local');
     await page.click('#wallet-connect');
+    await answerPassphrase(PASSPHRASE);
     await waitText('#wallet-address', /Local wallet/);
     const before = BigInt((await chainTrader(owner)).quoteFree);
     await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[3]?.textContent !== '0', { timeout: WAIT_MS });
@@ -313,10 +350,9 @@ describe('the trading page', function () {
     // local wallet's, from this browser's storage) withdraws every free
     // quote token behind the page's back, so the bid the form allows is
     // refused by the program.
-    // The key is kept per chain (by genesis hash).
-    const genesis = await connection.getGenesisHash();
-    const secret = await page.evaluate((g) => localStorage.getItem(`orderbook.local-wallet.v2.${g}`), genesis);
-    const keypair = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(secret!) as number[]));
+    // The key is kept per chain (by genesis hash), sealed in a format Node's
+    // own WebCrypto opens with the passphrase.
+    const keypair = Keypair.fromSecretKey(await unsealInNode(await storedWallet(), PASSPHRASE));
     assert.ok(keypair.publicKey.equals(owner));
     await stack.killApp();
     await waitText('#connection', /disconnected/);
