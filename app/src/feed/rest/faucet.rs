@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use anchor_lang::prelude::Pubkey;
 use axum::Json;
-use base64::Engine as _;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
@@ -34,7 +33,7 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 
 use super::bodies::{Body, FaucetBody};
-use super::wallet_tx::tx_context;
+use super::wallet_tx::{transaction_json, tx_context};
 use super::{ApiError, ApiResult};
 use crate::feed::AppState;
 use crate::feed::limits::{RateLimiter, client_key};
@@ -211,17 +210,10 @@ pub async fn faucet(
         .flat_map(|g| g.instructions.iter().cloned())
         .collect();
     let tx = faucet.transaction(chain.as_ref(), &ctx.owner, &ixs).await?;
-    let bytes =
-        bincode::serialize(&tx).map_err(|e| ApiError::bad(format!("cannot serialize: {e}")))?;
-    Ok(Json(json!({
-        "transaction": base64::engine::general_purpose::STANDARD.encode(bytes),
-        "encoding": "base64",
-        "blockhash": tx.message.recent_blockhash.to_string(),
-        "fee_payer": ctx.owner.to_string(),
-        "signers": [ctx.owner.to_string(), faucet.authority.pubkey().to_string()],
-        "base": grants[0].json(),
-        "quote": grants[1].json(),
-    })))
+    let mut body = transaction_json(&tx)?;
+    body["base"] = grants[0].json();
+    body["quote"] = grants[1].json();
+    Ok(Json(body))
 }
 
 /// Bytes of a token account, Token-2022's with its `ImmutableOwner`

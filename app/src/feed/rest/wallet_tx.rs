@@ -92,16 +92,26 @@ async fn unsigned(state: &AppState, ctx: &TxContext, ixs: Vec<Instruction>) -> A
     let blockhash = chain.latest_blockhash().await?;
     let mut tx = Transaction::new_with_payer(&ixs, Some(&ctx.owner));
     tx.message.recent_blockhash = blockhash;
+    let mut body = transaction_json(&tx)?;
+    body["instructions"] = json!(ixs.len());
+    Ok(Json(body))
+}
+
+/// A transaction for a wallet to sign and send, as every `/api/tx/*` and
+/// `/api/faucet` answer carries it: base64 of its bincode, its blockhash,
+/// its fee payer and every key that must sign it (the first is the owner's).
+pub(super) fn transaction_json(tx: &Transaction) -> Result<serde_json::Value, ApiError> {
     let bytes =
-        bincode::serialize(&tx).map_err(|e| ApiError::bad(format!("cannot serialize: {e}")))?;
-    Ok(Json(json!({
+        bincode::serialize(tx).map_err(|e| ApiError::bad(format!("cannot serialize: {e}")))?;
+    let message = &tx.message;
+    let signers = &message.account_keys[..usize::from(message.header.num_required_signatures)];
+    Ok(json!({
         "transaction": base64::engine::general_purpose::STANDARD.encode(bytes),
         "encoding": "base64",
-        "blockhash": blockhash.to_string(),
-        "fee_payer": ctx.owner.to_string(),
-        "signers": [ctx.owner.to_string()],
-        "instructions": ixs.len(),
-    })))
+        "blockhash": message.recent_blockhash.to_string(),
+        "fee_payer": message.account_keys[0].to_string(),
+        "signers": signers.iter().map(Pubkey::to_string).collect::<Vec<_>>(),
+    }))
 }
 
 pub async fn deposit(State(state): State<AppState>, Body(body): Body<TransferBody>) -> ApiResult {
