@@ -20,7 +20,7 @@ export interface PageWallet {
 }
 
 /** Where the local wallet's sealed key for the chain with `genesisHash` is kept. */
-export const localKey = (genesisHash: string) => `orderbook.local-wallet.v3.${genesisHash}`;
+const localKey = (genesisHash: string) => `orderbook.local-wallet.v3.${genesisHash}`;
 /** Earlier versions kept the key in the clear (v2: per chain; v1: for any chain). */
 const clearKey = (genesisHash: string) => `orderbook.local-wallet.v2.${genesisHash}`;
 
