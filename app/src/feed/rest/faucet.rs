@@ -13,13 +13,11 @@
 //! is made unique by its compute-unit limit, so two grants to one wallet over
 //! one blockhash are two transactions.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anchor_lang::prelude::Pubkey;
 use axum::Json;
-use std::net::SocketAddr;
-
 use axum::extract::{ConnectInfo, State};
 use orderbook::types::TokenKind;
 use orderbook_chain::Chain;

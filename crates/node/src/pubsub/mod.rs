@@ -3,17 +3,17 @@
 //! with its unsubscribe, at the commitment the subscriber asks for.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use std::net::SocketAddr;
-
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use jsonrpc_core::{Error, ErrorCode, Id, Params, Value};
+use orderbook_service::connections::ConnectionRefused;
 use serde::Serialize;
 use solana_account::Account;
 use solana_commitment_config::CommitmentLevel;
@@ -29,10 +29,8 @@ use self::subscription::{
     signature_subscription,
 };
 use crate::bank::NodeEvent;
-use crate::record::TxRecord;
-use orderbook_service::connections::ConnectionRefused;
-
 use crate::limits::NodeLimits;
+use crate::record::TxRecord;
 use crate::rpc::{Args, Shared, invalid_params, with_context};
 
 mod subscription;
