@@ -804,13 +804,9 @@ async fn web_app_files_config_and_faucet() {
     )
     .await;
     assert_eq!(code, 400, "{b}");
-    assert!(
-        b["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("airdrop SOL to it first"),
-        "{b}"
-    );
+    let message = b["error"]["message"].as_str().unwrap();
+    assert!(message.contains("holds 0.000000000 SOL"), "{b}");
+    assert!(message.contains("airdrop SOL to it first"), "{b}");
     // The owner's wallet pays the fee and its token accounts' rent: the
     // faucet's key spends nothing.
     let node = s.node.as_ref().unwrap();

@@ -235,8 +235,17 @@ async fn require_lamports(
     let needed = GRANT_SIGNATURES * LAMPORTS_PER_SIGNATURE + missing * rent;
     let held = accounts[0].as_ref().map_or(0, |a| a.lamports);
     if held < needed {
+        let sol = |lamports: u64| {
+            format!(
+                "{}.{:09} SOL",
+                lamports / 1_000_000_000,
+                lamports % 1_000_000_000
+            )
+        };
         return Err(ApiError::bad(format!(
-            "{owner} holds {held} lamports; the grant needs {needed} (the fee and its token accounts' rent, which the wallet pays): airdrop SOL to it first"
+            "{owner} holds {}; the grant needs {} (the fee and its token accounts' rent, which the wallet pays): airdrop SOL to it first",
+            sol(held),
+            sol(needed)
         )));
     }
     Ok(())
