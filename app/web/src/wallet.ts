@@ -79,13 +79,14 @@ async function unlockSealed(genesisHash: string, ask: (request: PassphraseReques
 /** A new wallet (or one an earlier version kept in the clear), sealed under a passphrase the user chooses. */
 async function sealNew(genesisHash: string, ask: (request: PassphraseRequest) => Promise<PassphraseAnswer>): Promise<Keypair> {
   const clear = localStorage.getItem(clearKey(genesisHash));
-  let keypair: Keypair;
+  let keypair: Keypair | null = null;
   try {
-    keypair = clear ? Keypair.fromSecretKey(Uint8Array.from(JSON.parse(clear) as number[])) : Keypair.generate();
+    if (clear) keypair = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(clear) as number[]));
   } catch {
-    keypair = Keypair.generate(); // unreadable storage: a fresh key rather than a broken page
+    // unreadable storage: a fresh key rather than a broken page
   }
-  const mode = clear ? 'protect' : 'create';
+  const mode = keypair ? 'protect' : 'create';
+  keypair ??= Keypair.generate();
   let error: string | undefined;
   for (;;) {
     const answer = await ask({ mode, publicKey: keypair.publicKey.toBase58(), error });

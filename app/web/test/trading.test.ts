@@ -149,12 +149,18 @@ describe('the trading page', function () {
 
   let owner: PublicKey;
   it('connects the local wallet, airdrops SOL and mints test tokens', async function () {
+    // A key the previous version kept in the clear is kept, and sealed.
+    const genesis = await connection.getGenesisHash();
+    const earlier = Keypair.generate();
+    await page.evaluate((g, secret) => localStorage.setItem(`orderbook.local-wallet.v2.${g}`, JSON.stringify(secret)), genesis, Array.from(earlier.secretKey));
     await page.click('#wallet-connect');
+    await waitText('#passphrase-title', /Protect the local wallet/);
     await answerPassphrase('short');
     await waitText('#passphrase-error', /at least 8 characters/);
     await answerPassphrase(PASSPHRASE);
     await waitText('#wallet-address', /Local wallet/);
     owner = new PublicKey(await page.$eval('#wallet-address', (el) => (el as HTMLElement).title));
+    assert.ok(owner.equals(earlier.publicKey), 'the earlier key, not a new one');
     // At rest the key is sealed: nothing in storage holds it in the clear.
     const sealed = await storedWallet();
     assert.equal(sealed.version, 3);
