@@ -23,10 +23,6 @@ export interface MarketRow {
   last_seq: number;
 }
 
-// The market data types and their parsers live in the client: quantities
-// arrive as decimal strings and become bigints there.
-export type { Balances, BookOrder, Candle, Level, LevelChange, SideName, Trade } from '@orderbook/client';
-
 /** GET a JSON document; a non-2xx answer throws the server's message. */
 export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
   let response: Response;

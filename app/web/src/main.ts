@@ -4,11 +4,11 @@
 import './polyfill';
 import './style.css';
 
-import { OrderbookClient, orderbookProgram, pda, type Market, type OrderType } from '@orderbook/client';
+import { OrderbookClient, orderbookProgram, pda, type Market, type OrderType, type SideName } from '@orderbook/client';
 import { Connection, LAMPORTS_PER_SOL, PublicKey, type TransactionInstruction } from '@solana/web3.js';
 import { getWallets } from '@wallet-standard/app';
 
-import { api, type MarketRow, type ServerConfig, type SideName } from './api';
+import { api, type MarketRow, type ServerConfig } from './api';
 import { Feed } from './feed';
 import { describeFailure, Trading, type TxStatus } from './trade';
 import { Units } from './units';

@@ -1,9 +1,8 @@
 // The connected wallet on one market: free and locked balances (the feed's
 // account channel), what its token accounts hold (the chain), and its open
 // orders with cancel and cancel-all.
-import { compareBigint, parseBalances, parseBookOrder } from '@orderbook/client';
+import { compareBigint, parseBalances, parseBookOrder, type Balances, type BookOrder } from '@orderbook/client';
 
-import type { Balances, BookOrder } from '../api';
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
 

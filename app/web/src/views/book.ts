@@ -2,9 +2,8 @@
 // (human units, cumulative size, spread) and a depth chart. Rows carry the
 // raw ticks and lots (`data-price-ticks`, `data-base-lots`) so a test can
 // compare them with the chain's book.
-import { compareBigint, parseLevel, parseLevelChange } from '@orderbook/client';
+import { compareBigint, parseLevel, parseLevelChange, type Level, type SideName } from '@orderbook/client';
 
-import type { Level, SideName } from '../api';
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
 

@@ -2,9 +2,8 @@
 // the feed's candles channel; and the 24-hour figures from the hourly candles.
 import { CandlestickSeries, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 
-import { compareBigint, parseCandle } from '@orderbook/client';
+import { compareBigint, parseCandle, type Candle } from '@orderbook/client';
 
-import type { Candle } from '../api';
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
 

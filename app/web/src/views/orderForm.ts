@@ -1,9 +1,8 @@
 // The order and transfer forms: what a person types, checked before anything is signed
 // (malformed numbers, tick and lot rounding, funds, the market's status) and
 // previewed (size, cost, fee); a valid form yields the program's order.
-import { parseAtoms, type MarketStatus, type OrderArgs, type OrderType } from '@orderbook/client';
+import { parseAtoms, type Level, type MarketStatus, type OrderArgs, type OrderType, type SideName } from '@orderbook/client';
 
-import type { Level, SideName } from '../api';
 import type { Units } from '../units';
 
 export interface FormContext {

@@ -1,8 +1,7 @@
 // The market's trade tape, newest first, and the wallet's own fills (the
 // same trades where its trader is maker or taker).
-import { parseTrade } from '@orderbook/client';
+import { parseTrade, type Trade } from '@orderbook/client';
 
-import type { Trade } from '../api';
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
 
