@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use orderbook_service::connections::ConnectionGate;
-pub use orderbook_service::connections::client_key;
 
 use crate::feed::outbox::WriteLimits;
 
@@ -93,8 +92,9 @@ impl TokenBucket {
 /// full buckets are forgotten (an idle key costs nothing to re-create).
 const MAX_TRACKED_KEYS: usize = 100_000;
 
-/// One token bucket per key: a client's address ([`client_key`]) or
-/// anything else a limit is counted by.
+/// One token bucket per key: a client's address
+/// ([`orderbook_service::connections::client_key`]) or anything else a limit
+/// is counted by.
 pub struct RateLimiter<K = IpAddr> {
     per_sec: f64,
     burst: f64,

@@ -25,7 +25,7 @@ use orderbook_chain::Chain;
 use tokio::sync::watch;
 
 use crate::feed::hub::HubHandle;
-use orderbook_service::connections::ConnectionRefused;
+use orderbook_service::connections::{ConnectionRefused, client_key};
 
 use crate::feed::limits::Guards;
 use crate::feed::metrics::FeedMetrics;
@@ -93,7 +93,7 @@ async fn rate_limit(
     } else {
         return next.run(req).await;
     };
-    if !limiter.allow(limits::client_key(peer.ip())) {
+    if !limiter.allow(client_key(peer.ip())) {
         state.metrics.rate_limited.with_label_values(&[label]).inc();
         return rest::ApiError {
             status: axum::http::StatusCode::TOO_MANY_REQUESTS,

@@ -23,6 +23,7 @@ use orderbook::types::TokenKind;
 use orderbook_chain::Chain;
 use orderbook_client::ix::MarketKeys;
 use orderbook_client::{pda, setup};
+use orderbook_service::connections::client_key;
 use serde_json::json;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::Instruction;
@@ -34,7 +35,7 @@ use super::bodies::{Body, FaucetBody};
 use super::wallet_tx::{transaction_json, tx_context};
 use super::{ApiError, ApiResult};
 use crate::feed::AppState;
-use crate::feed::limits::{RateLimiter, client_key};
+use crate::feed::limits::RateLimiter;
 
 /// What the faucet serves, to whom, and how often.
 pub struct FaucetConfig {
