@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::error::OrderbookError;
 use crate::events::EventBatch;
-use crate::instructions::place_order::{prepaid_count, push_cancel};
+use crate::instructions::place_order::prepaid_count;
 use crate::state::*;
 use crate::types::Side;
 
@@ -70,7 +70,7 @@ pub fn handler(ctx: Context<CancelOrders>, target: CancelTarget) -> Result<()> {
     let mut batch = EventBatch::default();
     let trader_id = trader.state_mut().trader_id;
     for c in &cancelled {
-        push_cancel(&mut batch, &mut data.market, market_key, trader_id, c)?;
+        batch.order_cancelled(&mut data.market, market_key, trader_id, c)?;
     }
     let refund = data
         .market

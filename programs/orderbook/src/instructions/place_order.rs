@@ -2,14 +2,13 @@ use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use orderbook_engine::event_queue::rewards_owed;
-use orderbook_engine::quantity::fee_ceil;
 use orderbook_engine::{
-    BaseAtoms, BaseLots, CancelOutcome, EventKind, OrderParams, QueueEvent, QuoteAtoms,
-    Side as EngineSide, Ticks,
+    BaseAtoms, BaseLots, CancelOutcome, OrderParams, QueueEvent, QuoteAtoms, Side as EngineSide,
+    Ticks,
 };
 
 use crate::error::OrderbookError;
-use crate::events::{EventBatch, OrderCancelled, OrderFilled, OrderOut, OrderPlaced};
+use crate::events::{EventBatch, OrderPlaced};
 use crate::instructions::deposit::credit;
 use crate::state::*;
 use crate::token::TokenMove;
@@ -169,7 +168,7 @@ pub(crate) fn cancel_everything(
         .map_err(OrderbookError::from)?;
     let trader_id = trader.state_mut().trader_id;
     for c in &cancelled {
-        push_cancel(batch, &mut data.market, market_key, trader_id, c)?;
+        batch.order_cancelled(&mut data.market, market_key, trader_id, c)?;
     }
     Ok(prepaid_count(&cancelled))
 }
@@ -267,8 +266,7 @@ fn place_one(
         expiry: order.expiry,
     });
     for ev in &pushed {
-        push_queue_event(
-            batch,
+        batch.queue_event(
             &mut data.market,
             market_key,
             ev,
@@ -319,68 +317,4 @@ fn settle_rewards(
 /// How many of the cancelled orders had pre-paid their final event's reward.
 pub(crate) fn prepaid_count(cancelled: &[CancelOutcome]) -> u32 {
     cancelled.iter().filter(|c| c.expiry != 0).count() as u32
-}
-
-pub(crate) fn push_cancel(
-    batch: &mut EventBatch,
-    market: &mut Market,
-    market_key: Pubkey,
-    trader_id: u32,
-    c: &CancelOutcome,
-) -> Result<()> {
-    batch.push(&OrderCancelled {
-        market: market_key,
-        seq: market.next_seq()?,
-        trader_id,
-        order_id: c.order_id,
-        client_order_id: c.client_order_id,
-        side: c.side.into(),
-        price: c.price.get(),
-        base_lots: c.base_lots.get(),
-    });
-    Ok(())
-}
-
-/// Emit the program event for one queue event pushed by a taker (or a prune).
-pub(crate) fn push_queue_event(
-    batch: &mut EventBatch,
-    market: &mut Market,
-    market_key: Pubkey,
-    ev: &QueueEvent,
-    taker_side: EngineSide,
-    taker_order_id: u64,
-    taker_fee_ppm: u32,
-) -> Result<()> {
-    let seq = market.next_seq()?;
-    match ev.kind().map_err(OrderbookError::from)? {
-        EventKind::Fill => batch.push(&OrderFilled {
-            market: market_key,
-            seq,
-            queue_seq: ev.seq,
-            maker_trader_id: ev.maker_trader_id,
-            taker_trader_id: ev.taker_trader_id,
-            maker_order_id: ev.maker_order_seq,
-            taker_order_id,
-            taker_side: taker_side.into(),
-            price: ev.price.get(),
-            base_lots: ev.base_lots.get(),
-            quote: ev.quote.get(),
-            taker_fee: fee_ceil(ev.quote.get(), taker_fee_ppm).map_err(OrderbookError::from)?,
-            maker_fee: ev.maker_fee,
-            maker_out: ev.maker_out != 0,
-        }),
-        EventKind::Out => batch.push(&OrderOut {
-            market: market_key,
-            seq,
-            queue_seq: ev.seq,
-            trader_id: ev.maker_trader_id,
-            order_id: ev.maker_order_seq,
-            side: ev.maker_side().map_err(OrderbookError::from)?.into(),
-            price: ev.price.get(),
-            base_lots: ev.base_lots.get(),
-            reason: ev.out_reason().map_err(OrderbookError::from)?.into(),
-            order_gone: ev.maker_out != 0,
-        }),
-    }
-    Ok(())
 }

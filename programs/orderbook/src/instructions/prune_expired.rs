@@ -5,7 +5,6 @@ use orderbook_engine::event_queue::rewards_owed;
 
 use crate::error::OrderbookError;
 use crate::events::EventBatch;
-use crate::instructions::place_order::push_queue_event;
 use crate::state::*;
 use crate::types::Side;
 
@@ -58,15 +57,7 @@ pub fn handler(ctx: Context<PruneExpired>, side: Side, limit: u8) -> Result<()> 
         .collect();
     let mut batch = EventBatch::default();
     for ev in &pushed {
-        push_queue_event(
-            &mut batch,
-            &mut data.market,
-            market_key,
-            ev,
-            side.into(),
-            0,
-            0,
-        )?;
+        batch.queue_event(&mut data.market, market_key, ev, side.into(), 0, 0)?;
     }
     let reward = data.market.add_pending_rewards(rewards_owed(&pushed))?;
     drop(data);

@@ -1,4 +1,4 @@
-//! Every event the program emits, and the batched self-CPI that carries them.
+//! Every event the program emits; [`recorder`] builds and emits them.
 //!
 //! Each event carries the market and its sequence number (`seq`), strictly
 //! +1 per event per market, so a consumer can detect gaps. Events are not
@@ -10,8 +10,10 @@
 //! transaction's inner instructions.
 
 use anchor_lang::prelude::*;
-use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
-use anchor_lang::solana_program::program::invoke_signed;
+
+pub mod recorder;
+
+pub use recorder::EventBatch;
 
 use crate::types::{MarketStatus, OrderType, OutReason, Side, TokenKind};
 
@@ -205,54 +207,4 @@ pub struct SurplusSwept {
 pub struct MarketClosed {
     pub market: Pubkey,
     pub seq: u64,
-}
-
-/// Events of one instruction, emitted together by [`EventBatch::emit`].
-#[derive(Default)]
-pub struct EventBatch {
-    chunks: Vec<Vec<u8>>,
-}
-
-impl EventBatch {
-    pub fn push<E: anchor_lang::Event>(&mut self, event: &E) {
-        let data = event.data();
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.len() + data.len() <= MAX_EVENT_CPI_BYTES);
-        if !fits {
-            self.chunks
-                .push(anchor_lang::event::EVENT_IX_TAG_LE.to_vec());
-        }
-        if let Some(chunk) = self.chunks.last_mut() {
-            chunk.extend_from_slice(&data);
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
-    }
-
-    /// Self-CPI the batch, signed by the event authority PDA.
-    pub fn emit(self, event_authority: &AccountInfo<'_>) -> Result<()> {
-        let (authority, bump) = crate::EVENT_AUTHORITY_AND_BUMP;
-        require_keys_eq!(
-            event_authority.key(),
-            authority,
-            ErrorCode::ConstraintAddress
-        );
-        for data in self.chunks {
-            let ix = Instruction {
-                program_id: crate::ID,
-                accounts: vec![AccountMeta::new_readonly(authority, true)],
-                data,
-            };
-            invoke_signed(
-                &ix,
-                std::slice::from_ref(event_authority),
-                &[&[EVENT_AUTHORITY_SEED, &[bump]]],
-            )?;
-        }
-        Ok(())
-    }
 }
