@@ -17,41 +17,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
-use orderbook_chain::{Chain, ChainError};
+use orderbook_chain::Chain;
 use solana_signature::Signature;
 use tokio::sync::{mpsc, watch};
 use tokio_postgres::Client;
 
-use crate::db::DbError;
-use crate::feed::metrics::IndexerMetrics;
-use crate::ingest::{Ingested, ingest_batch};
+pub use crate::ingest::IndexError;
+use crate::ingest::ingest_batch;
+use crate::metrics::IndexerMetrics;
+use crate::model::Ingested;
 
 /// Signatures per `signatures_for_address` page.
 const SIGNATURE_PAGE: usize = 1_000;
 /// Transactions per ingest batch (one database transaction) by default.
 pub const DEFAULT_BATCH_TXS: usize = 256;
-
-#[derive(Debug, thiserror::Error)]
-pub enum IndexError {
-    #[error(transparent)]
-    Db(#[from] DbError),
-    #[error("chain: {0}")]
-    Chain(#[from] ChainError),
-    #[error("sequence gap in market {market}: expected {expected}, got {got}")]
-    Gap {
-        market: Pubkey,
-        expected: i64,
-        got: i64,
-    },
-    #[error("corrupt row: {0}")]
-    Corrupt(String),
-}
-
-impl From<tokio_postgres::Error> for IndexError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        Self::Db(DbError::Postgres(e))
-    }
-}
 
 /// What one sync did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -55,16 +55,9 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                "warn,tarpc=error,orderbook_app=info,orderbook_keeper=info,orderbook_chain=info"
-                    .into()
-            }),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    orderbook_service::telemetry::init_tracing(
+        "warn,tarpc=error,orderbook_app=info,orderbook_keeper=info,orderbook_chain=info",
+    );
     let cli = Cli::parse();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

@@ -169,7 +169,7 @@ async fn non_reading_clients_pin_no_more_than_the_in_flight_budget() {
     assert!(snapshot_bytes > 2 << 20, "{snapshot_bytes} bytes");
 
     let m = &s.state.metrics;
-    let rss_before = orderbook_service::process::rss_bytes();
+    let rss_before = orderbook_test_support::process::rss_bytes();
     let mut attackers = Vec::new();
     for _ in 0..CLIENTS {
         let mut a = non_reading_client(&s).await;
@@ -182,7 +182,7 @@ async fn non_reading_clients_pin_no_more_than_the_in_flight_budget() {
         m.in_flight_bytes.get() >= (fits - 1).max(1) * snapshot_bytes as i64
     })
     .await;
-    let grown = orderbook_service::process::rss_bytes().saturating_sub(rss_before);
+    let grown = orderbook_test_support::process::rss_bytes().saturating_sub(rss_before);
     eprintln!(
         "{CLIENTS} non-readers of a {snapshot_bytes}-byte snapshot: RSS +{} MiB, {} bytes in flight",
         grown >> 20,

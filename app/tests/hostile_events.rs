@@ -10,7 +10,6 @@
 use anchor_lang::prelude::Pubkey;
 use orderbook::events::*;
 use orderbook::types::{MarketStatus, OrderType, OutReason, Side, TokenKind};
-use orderbook_app::db;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::ingest::ingest_batch;
 use orderbook_chain::TxEvents;
@@ -344,12 +343,7 @@ fn no_event_the_program_can_emit_stops_ingestion() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(48);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (scratch, client) = rt
-        .block_on(db::ScratchDb::new(
-            &common::admin_url(),
-            "orderbook_hostile",
-        ))
-        .expect("postgres reachable (is it running?)");
+    let (scratch, client) = rt.block_on(common::scratch_db("orderbook_hostile"));
     let client = std::cell::RefCell::new(client);
     let mut runner = TestRunner::new(Config {
         cases,

@@ -13,7 +13,7 @@ use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::ix;
-use orderbook_node::local::LocalNode;
+use orderbook_test_support::node::LocalNode;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio_postgres::Client;
@@ -21,13 +21,11 @@ use tokio_postgres::Client;
 mod common;
 
 /// A fresh, migrated database (migrations re-applied: a no-op).
-struct TestDb(db::ScratchDb);
+struct TestDb(orderbook_test_support::db::ScratchDb);
 
 impl TestDb {
     async fn new() -> (Self, Client) {
-        let (sdb, mut client) = db::ScratchDb::new(&common::admin_url(), "orderbook_it")
-            .await
-            .expect("postgres reachable (is it running?)");
+        let (sdb, mut client) = common::scratch_db("orderbook_it").await;
         assert_eq!(
             db::migrate(&mut client).await.unwrap(),
             0,
@@ -55,7 +53,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let node = LocalNode::start(common::TEST_SLOT).await.unwrap();
+    let node = LocalNode::start().await.unwrap();
     let chain = Arc::new(node.chain());
     let payer = node.funded(100).await.unwrap();
     let args = scenario::standard_market_args(payer.pubkey());

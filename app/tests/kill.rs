@@ -13,7 +13,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use orderbook_app::db::{self, ScratchDb};
+use orderbook_app::db;
 use orderbook_app::indexer::Indexer;
 use orderbook_chain::rpc::RpcChain;
 use rand::Rng;
@@ -63,9 +63,7 @@ async fn sigkilled_indexer_restarts_to_exactly_the_uninterrupted_result() {
     let rpc_url = s.node.as_ref().unwrap().rpc_url.clone();
 
     // Reference: uninterrupted, in process.
-    let (ref_db, mut ref_client) = ScratchDb::new(&common::admin_url(), "orderbook_ref")
-        .await
-        .unwrap();
+    let (ref_db, mut ref_client) = common::scratch_db("orderbook_ref").await;
     let ix = Indexer::new(Arc::new(RpcChain::new(&rpc_url)), market);
     let t0 = Instant::now();
     let stats = ix.sync(&mut ref_client).await.unwrap();
@@ -75,9 +73,7 @@ async fn sigkilled_indexer_restarts_to_exactly_the_uninterrupted_result() {
     let reference = dump(&ref_client).await;
 
     // Killed at random points.
-    let (kill_db, mut kill_client) = ScratchDb::new(&common::admin_url(), "orderbook_kill")
-        .await
-        .unwrap();
+    let (kill_db, mut kill_client) = common::scratch_db("orderbook_kill").await;
     let bin = env!("CARGO_BIN_EXE_orderbook-app");
     let (mut kills, mut mid_run) = (0, 0);
     let mut rng = rand::rng();

@@ -7,11 +7,11 @@ mod common;
 
 use std::time::Duration;
 
-use orderbook_app::db::{self, ScratchDb};
+use orderbook_app::db;
 use orderbook_app::indexer::Indexer;
 use orderbook_app::reconcile;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_service::process::free_port;
+use orderbook_test_support::process::free_port;
 use tokio::sync::watch;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -24,9 +24,7 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     let market = demo.market.keys.market;
 
     // The indexer follows over RPC + PubSub; the keeper cranks; the demo trades.
-    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_node_kill")
-        .await
-        .unwrap();
+    let (sdb, check) = common::scratch_db("orderbook_node_kill").await;
     let (stop, stopped) = watch::channel(false);
     let indexer = Indexer::new(chain.clone(), market);
     tokio::spawn(orderbook_chain::rpc::wake_on_logs(

@@ -28,9 +28,9 @@ use std::time::{Duration, Instant};
 use anchor_lang::prelude::Pubkey;
 use futures_util::{SinkExt, StreamExt};
 use orderbook_app::broker;
-use orderbook_app::db::ScratchDb;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_service::process::{KilledOnDrop, NodeProcess, free_port, wait_until};
+use orderbook_test_support::db::ScratchDb;
+use orderbook_test_support::process::{KilledOnDrop, NodeProcess, free_port, wait_until};
 use serde_json::{Value, json};
 use solana_signer::Signer;
 use tokio::sync::watch;
@@ -98,7 +98,7 @@ impl Topology {
         market: Pubkey,
         db_name: &str,
     ) -> (Self, ScratchDb, tokio_postgres::Client, KilledOnDrop) {
-        let (sdb, check) = ScratchDb::new(&common::admin_url(), db_name).await.unwrap();
+        let (sdb, check) = common::scratch_db(db_name).await;
         let redis_port = free_port().unwrap();
         let redis_server = spawn_redis(redis_port);
         redis_ready(redis_port).await;

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
-use orderbook_app::db::{self, ScratchDb};
+use orderbook_app::db;
 use orderbook_app::standby;
 use tokio::sync::watch;
 
@@ -21,9 +21,7 @@ async fn backend_pid(client: &tokio_postgres::Client) -> i32 {
 
 #[tokio::test]
 async fn a_standby_takes_the_lead_when_the_leader_session_ends() {
-    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_standby")
-        .await
-        .unwrap();
+    let (sdb, check) = common::scratch_db("orderbook_standby").await;
     let (_stop, mut shutdown) = watch::channel(false);
     // Keys whose bits are negative as i32 and positive, both.
     for market in [
@@ -77,9 +75,7 @@ async fn a_standby_takes_the_lead_when_the_leader_session_ends() {
 /// to share them kept the other's indexer standing by forever.
 #[tokio::test]
 async fn markets_that_share_their_first_bytes_lead_independently() {
-    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_standby_prefix")
-        .await
-        .unwrap();
+    let (sdb, check) = common::scratch_db("orderbook_standby_prefix").await;
     let (_stop, mut shutdown) = watch::channel(false);
     let mut twin = [7u8; 32];
     let first = Pubkey::new_from_array(twin);
@@ -109,9 +105,7 @@ async fn markets_that_share_their_first_bytes_lead_independently() {
 
 #[tokio::test]
 async fn a_standby_gives_up_waiting_on_shutdown() {
-    let (sdb, check) = ScratchDb::new(&common::admin_url(), "orderbook_standby_stop")
-        .await
-        .unwrap();
+    let (sdb, check) = common::scratch_db("orderbook_standby_stop").await;
     let market = Pubkey::new_unique();
     let (stop, mut shutdown) = watch::channel(false);
     let leader = db::connect(&sdb.url).await.unwrap();

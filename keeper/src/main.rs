@@ -15,7 +15,7 @@ use orderbook::instructions::consume_events::MAX_CONSUME_EVENTS;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_keeper::spend::SpendLimits;
-use orderbook_keeper::{Keeper, KeeperConfig, Metrics};
+use orderbook_keeper::{Keeper, KeeperConfig};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio::sync::watch;
@@ -136,35 +136,9 @@ async fn top_up(chain: &RpcChain, payer: &Pubkey, lamports: u64) -> Result<()> {
     Ok(())
 }
 
-async fn serve_metrics(
-    addr: SocketAddr,
-    metrics: Metrics,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<()> {
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || async move { metrics.render() }),
-    );
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding metrics on {addr}"))?;
-    tracing::info!(%addr, "metrics at http://{addr}/metrics");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await?;
-    Ok(())
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    orderbook_service::telemetry::init_tracing("info");
     let args = Args::parse();
     if args.airdrop_sol.is_some() && !args.keypair.exists() {
         write_new_keypair(&args.keypair)?;
@@ -196,13 +170,16 @@ async fn main() -> Result<()> {
     tracing::info!(rpc = %args.rpc_url, ?cfg, "configuration");
     let mut keeper = Keeper::new(chain, payer, cfg);
     let (tx, rx) = watch::channel(false);
-    let metrics = tokio::spawn(serve_metrics(
+    let metrics = keeper.metrics.clone();
+    let metrics = orderbook_service::telemetry::serve_metrics(
         args.metrics_addr,
-        keeper.metrics.clone(),
+        "--metrics-addr",
+        move || metrics.render(),
         rx.clone(),
-    ));
+    )
+    .await?;
     tokio::spawn(orderbook_service::shutdown::on_signal(tx));
     keeper.run(rx).await;
-    metrics.await.context("metrics task")??;
+    metrics.await.context("metrics task")?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::accounts as decode;
 use orderbook_engine::{EventKind, QueueEvent, TraderState};
 use orderbook_keeper::{Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, batch, crank_ixs};
-use orderbook_node::local::LocalNode;
+use orderbook_test_support::node::LocalNode;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -37,9 +37,7 @@ struct World {
 
 /// `makers` makers with `per_maker` asks each, all taken by one taker.
 async fn world(makers: usize, per_maker: u64) -> World {
-    let node = LocalNode::start(std::time::Duration::from_millis(50))
-        .await
-        .expect("a node");
+    let node = LocalNode::start().await.expect("a node");
     let chain = Arc::new(node.chain());
     let payer = node.funded(1_000).await.expect("faucet");
     let args = scenario::standard_market_args(payer.pubkey());

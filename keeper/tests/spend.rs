@@ -15,7 +15,7 @@ use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::{accounts as decode, ix};
 use orderbook_keeper::spend::SpendLimits;
 use orderbook_keeper::{Keeper, KeeperConfig};
-use orderbook_node::local::LocalNode;
+use orderbook_test_support::node::LocalNode;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -27,9 +27,7 @@ struct Arena {
 
 impl Arena {
     async fn new() -> Self {
-        let node = LocalNode::start(std::time::Duration::from_millis(50))
-            .await
-            .expect("a node");
+        let node = LocalNode::start().await.expect("a node");
         let chain = Arc::new(node.chain());
         let payer = node.funded(1_000).await.expect("faucet");
         Self {

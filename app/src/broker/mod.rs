@@ -20,7 +20,7 @@ use orderbook_client::events::decode_event;
 use serde::{Deserialize, Serialize};
 use solana_signature::Signature;
 
-use crate::ingest::{BalanceRow, Ingested, NewEvent};
+use crate::model::{BalanceRow, Ingested, NewEvent};
 
 /// Entries a market's stream keeps (approximately: `MAXLEN ~` trims whole
 /// macro nodes). At the demo's pace (a batch per transaction, ~20 a second)
@@ -197,7 +197,7 @@ mod tests {
             events: Vec::new(),
             balances: Vec::new(),
         };
-        let tx = crate::synthetic::Synthetic::new(market).tx(n as usize);
+        let tx = orderbook_test_support::synthetic::Synthetic::new(market).tx(n as usize);
         for (i, event) in tx.events.iter().enumerate() {
             b.events.push(NewEvent {
                 seq: first + i as u64,
@@ -247,7 +247,7 @@ mod tests {
     #[test]
     fn an_entry_decodes_to_the_batch_it_was_made_from() {
         let market = Pubkey::new_unique();
-        let tx = crate::synthetic::Synthetic::new(market).tx(5);
+        let tx = orderbook_test_support::synthetic::Synthetic::new(market).tx(5);
         let mut batch = Ingested {
             market,
             events: tx

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::{EntryId, STREAM_MAXLEN, encode, seq_after, stream_key};
-use crate::feed::metrics::FeedMetrics;
-use crate::ingest::Ingested;
+use crate::metrics::FeedMetrics;
+use crate::model::Ingested;
 
 /// Batches waiting for the publisher before the indexer waits.
 const PUBLISH_QUEUE: usize = 256;

@@ -32,9 +32,9 @@ use tokio_postgres::Client;
 use super::{EntryError, EntryId, check_entry, decode, publisher, seq_after, stream_key};
 use crate::db;
 use crate::feed::hub::{Cmd, HubHandle};
-use crate::feed::metrics::FeedMetrics;
 use crate::feed::view::MarketView;
-use crate::ingest::Ingested;
+use crate::metrics::FeedMetrics;
+use crate::model::Ingested;
 
 /// How long one `XREAD` waits for a new entry.
 const BLOCK: Duration = Duration::from_millis(1_000);

@@ -4,22 +4,18 @@
 //! every batch to the broker for `orderbook-app feed` replicas.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, bail};
-use axum::Router;
-use axum::routing::get;
 use clap::Args;
 use orderbook_app::broker::publisher;
-use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::indexer::Indexer;
-use orderbook_app::ingest::Ingested;
+use orderbook_app::metrics::FeedMetrics;
+use orderbook_app::model::Ingested;
 use orderbook_chain::Chain;
-use orderbook_chain::recorded::RecordedChain;
 use orderbook_chain::rpc::RpcChain;
 use tokio::sync::{mpsc, watch};
 
@@ -28,20 +24,12 @@ use super::{CLUSTER_DB, connect_db, discover, spawn_probes};
 #[derive(Args)]
 pub struct IndexArgs {
     /// JSON-RPC URL to index from.
-    #[arg(
-        long,
-        env = "ORDERBOOK_RPC_URL",
-        conflicts_with = "history",
-        required_unless_present = "history"
-    )]
-    rpc_url: Option<String>,
+    #[arg(long, env = "ORDERBOOK_RPC_URL")]
+    rpc_url: String,
     /// PubSub URL of the node, to sync as soon as a market has a new
     /// transaction [default: the RPC URL's host, port + 1].
     #[arg(long, env = "ORDERBOOK_WS_URL")]
     ws_url: Option<String>,
-    /// A recorded history file (written by the test tooling) to index from instead.
-    #[arg(long, requires = "markets")]
-    history: Option<PathBuf>,
     /// Markets to index (comma-separated or repeated); default: every
     /// market of the program on the node.
     #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
@@ -49,7 +37,7 @@ pub struct IndexArgs {
     #[arg(long, env = "ORDERBOOK_DATABASE_URL", default_value = CLUSTER_DB)]
     database_url: String,
     /// Redis URL of the broker: publish every ingested batch to the market's stream.
-    #[arg(long, env = "ORDERBOOK_REDIS_URL", conflicts_with = "history")]
+    #[arg(long, env = "ORDERBOOK_REDIS_URL")]
     redis_url: Option<String>,
     /// Serve Prometheus metrics (`/metrics`) on this address.
     #[arg(long, env = "ORDERBOOK_METRICS_LISTEN")]
@@ -68,18 +56,10 @@ pub async fn index(a: IndexArgs) -> Result<ExitCode> {
     let mut client = connect_db(&a.database_url).await?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     tokio::spawn(orderbook_service::shutdown::on_signal(shutdown_tx));
-    match (&a.history, &a.rpc_url) {
-        (Some(path), _) => {
-            let chain = RecordedChain::load(path)
-                .with_context(|| format!("reading history {}", path.display()))?;
-            // A recorded history has no accounts to read balances from.
-            once(Arc::new(chain), &a, &mut client, false).await?;
-        }
-        (None, Some(url)) if a.once => {
-            once(Arc::new(RpcChain::new(url)), &a, &mut client, true).await?
-        }
-        (None, Some(url)) => follow(url, &a, shutdown).await?,
-        (None, None) => bail!("give --rpc-url or --history"),
+    if a.once {
+        once(Arc::new(RpcChain::new(&a.rpc_url)), &a, &mut client).await?;
+    } else {
+        follow(&a.rpc_url, &a, shutdown).await?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -89,12 +69,10 @@ async fn once<C: Chain>(
     chain: Arc<C>,
     a: &IndexArgs,
     client: &mut tokio_postgres::Client,
-    refresh_balances: bool,
 ) -> Result<()> {
     for market in markets(chain.as_ref(), a).await? {
         let mut ix = Indexer::new(chain.clone(), market);
         ix.batch_txs = a.batch_txs;
-        ix.refresh_balances = refresh_balances;
         let s = ix.sync(client).await.context("indexing")?;
         eprintln!(
             "{market}: indexed {} transactions, {} new events{}",
@@ -122,7 +100,14 @@ async fn follow(rpc_url: &str, a: &IndexArgs, shutdown: watch::Receiver<bool>) -
         None => None,
     };
     if let Some(listen) = a.metrics_listen {
-        serve_metrics(listen, metrics.clone(), shutdown.clone()).await?;
+        let metrics = metrics.clone();
+        orderbook_service::telemetry::serve_metrics(
+            listen,
+            "--metrics-listen",
+            move || metrics.render(),
+            shutdown.clone(),
+        )
+        .await?;
     }
     let ws_url = match &a.ws_url {
         Some(url) => url.clone(),
@@ -201,28 +186,4 @@ pub fn spawn_indexers(
         }));
     }
     tasks
-}
-
-/// `GET /metrics` of an indexer without a feed.
-async fn serve_metrics(
-    listen: SocketAddr,
-    metrics: FeedMetrics,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("binding --metrics-listen {listen}"))?;
-    let app = Router::new().route("/metrics", get(move || async move { metrics.render() }));
-    tokio::spawn(async move {
-        let stop = async move {
-            let _ = shutdown.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::error!(error = %e, "metrics server stopped");
-        }
-    });
-    Ok(())
 }

@@ -16,7 +16,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, bail};
 use orderbook::state::Market;
 use orderbook_app::db;
-use orderbook_app::feed::metrics::FeedMetrics;
+use orderbook_app::metrics::FeedMetrics;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use tokio::sync::watch;

@@ -11,11 +11,11 @@ use clap::Args;
 use orderbook_app::broker::replica::Positions;
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
 use orderbook_app::feed::limits::{FeedLimits, Guards};
-use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::outbox::{self, WriteLimits};
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::web::WebOptions;
 use orderbook_app::feed::{self, AppState};
+use orderbook_app::metrics::FeedMetrics;
 use orderbook_chain::Chain;
 use tokio::sync::watch;
 

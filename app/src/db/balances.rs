@@ -1,24 +1,9 @@
 //! `balances`: each open trader's balances as last read from its account.
 
-use anchor_lang::prelude::Pubkey;
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, num, pubkey, u64_text};
-
-/// A trader's balances as refreshed from its on-chain account (serde: the
-/// broker carries them to feed replicas).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BalanceRow {
-    pub trader_id: u32,
-    pub owner: Pubkey,
-    pub base_free: u64,
-    pub base_locked: u64,
-    pub quote_free: u64,
-    pub quote_locked: u64,
-    pub open_orders: u32,
-    /// The trader account is gone (closed): the row is deleted.
-    pub closed: bool,
-}
+use crate::model::BalanceRow;
 
 /// Write `row` (a closed trader's row is deleted).
 pub async fn store(

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, column, num, u128_text};
-use crate::ingest::effects::CandleChange;
 use crate::model::Candle;
+use crate::model::effects::CandleChange;
 
 /// A stored candle: `(resolution, bucket start)` and its values.
 pub type CandleRow = ((i64, i64), Candle);

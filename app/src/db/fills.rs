@@ -1,10 +1,9 @@
 //! `fills`: every trade, keyed by its market sequence number.
 
-use orderbook::types::Side;
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, bigint_column, column, num, u64_text};
-use crate::ingest::effects::Fill;
+use crate::model::effects::Fill;
 use crate::model::{StoredEnum, Trade};
 
 pub async fn insert(t: &Transaction<'_>, market: &str, fills: &[Fill<'_>]) -> Result<(), DbError> {
@@ -48,7 +47,7 @@ fn trade(r: &tokio_postgres::Row) -> Result<Trade, DbError> {
         price_ticks: r.get::<_, i64>(1) as u64,
         base_lots: u64_text(r, 2)?,
         quote_atoms: u64_text(r, 3)?,
-        taker_side: Side::read(r, 4)?,
+        taker_side: super::enum_column(r, 4)?,
         maker_order_id: r.get::<_, i64>(5) as u64,
         taker_order_id: r.get::<_, i64>(6) as u64,
         maker_trader_id: r.get::<_, i32>(7) as u32,

@@ -4,7 +4,7 @@
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, num, u64_text};
-use crate::ingest::effects::MarketChange;
+use crate::model::effects::MarketChange;
 use crate::model::{MARKET_DELETED_STATUS, StoredEnum};
 
 /// A market as listed, with its ingest cursor.

@@ -8,6 +8,8 @@
 
 use tokio_postgres::{Client, NoTls};
 
+use crate::model::{OutOfRange, StoredEnum, i64_of};
+
 pub mod balances;
 pub mod candles;
 pub mod cursor;
@@ -41,8 +43,8 @@ const MIGRATION_LOCK: i64 = 0x6f72_6465_7262_6f6f; // "orderboo"
 pub enum DbError {
     #[error("database: {0}")]
     Postgres(#[from] tokio_postgres::Error),
-    #[error("value {0} does not fit a signed 64-bit column")]
-    OutOfRange(u64),
+    #[error(transparent)]
+    OutOfRange(#[from] OutOfRange),
     #[error("numeric column holds {0}, not a u64")]
     NotU64(String),
     #[error("corrupt row: {0}")]
@@ -51,6 +53,16 @@ pub enum DbError {
     BadEnum { column: &'static str, code: i16 },
     #[error("database pool: {0}")]
     Pool(String),
+}
+
+/// Column `idx` of `row`, an enum stored as its variant's code; a code no
+/// variant has is refused.
+pub fn enum_column<E: StoredEnum>(row: &tokio_postgres::Row, idx: usize) -> Result<E, DbError> {
+    let code: i16 = row.try_get(idx)?;
+    E::from_code(code).ok_or(DbError::BadEnum {
+        column: E::COLUMN,
+        code,
+    })
 }
 
 /// A pool of connections for request handlers (`size` connections at most).
@@ -105,7 +117,10 @@ pub(crate) fn column<'r, T, R>(rows: &'r [R], f: impl Fn(&'r R) -> T) -> Vec<T> 
 
 /// A bigint column of u64 values, refusing any past i64::MAX.
 pub(crate) fn bigint_column<R>(rows: &[R], f: impl Fn(&R) -> u64) -> Result<Vec<i64>, DbError> {
-    rows.iter().map(|r| i64_of(f(r))).collect()
+    Ok(rows
+        .iter()
+        .map(|r| i64_of(f(r)))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Connect and drive the connection in the background.
@@ -154,11 +169,6 @@ pub async fn migrate(client: &mut Client) -> Result<usize, DbError> {
     Ok(applied)
 }
 
-/// A u64 for a bigint column, refusing values that would not fit.
-pub fn i64_of(v: u64) -> Result<i64, DbError> {
-    i64::try_from(v).map_err(|_| DbError::OutOfRange(v))
-}
-
 /// The value of `key` in a key=value connection string.
 fn conn_param<'a>(url: &'a str, key: &str) -> Option<&'a str> {
     url.split_whitespace()
@@ -198,8 +208,6 @@ pub async fn connect_or_create(url: &str) -> Result<Client, DbError> {
     }
 }
 
-/// Drop every table (the embedded chain is new at each start, so its
-/// database starts empty too) and re-apply the migrations.
 /// Whether the database mirrors the chain with genesis hash `genesis`.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SameChain {
@@ -231,61 +239,12 @@ pub async fn chain_genesis(client: &Client, genesis: &str) -> Result<SameChain, 
     })
 }
 
+/// Drop every table and re-apply the migrations (`run --reset`: a new
+/// chain starts with an empty database).
 pub async fn reset(client: &mut Client) -> Result<(), DbError> {
     client
         .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         .await?;
     migrate(client).await?;
     Ok(())
-}
-
-/// The admin connection tests and benches create scratch databases from.
-pub const DEFAULT_ADMIN_URL: &str = "host=127.0.0.1 port=5432 user=postgres dbname=test";
-
-// Where a bench creates its `ScratchDb`: one flag, shared by every bench.
-// (A plain comment: clap would show a doc comment as each bench's --help text.)
-#[derive(clap::Args, Debug, Clone)]
-pub struct ScratchDbArgs {
-    /// Admin connection string (a scratch database is created beside it).
-    #[arg(long, env = "ORDERBOOK_TEST_PG", default_value = DEFAULT_ADMIN_URL)]
-    pub admin_url: String,
-}
-
-/// The value at `fraction` (0.5 = median) of an ascending, non-empty slice.
-pub fn percentile<T: Copy>(sorted: &[T], fraction: f64) -> T {
-    sorted[((sorted.len() as f64 * fraction) as usize).min(sorted.len() - 1)]
-}
-
-/// A throw-away database for tests and benches: created (and migrated)
-/// with a random name next to `admin_url`'s, dropped by [`ScratchDb::drop`].
-pub struct ScratchDb {
-    pub name: String,
-    pub url: String,
-    admin: Client,
-}
-
-impl ScratchDb {
-    pub async fn new(admin_url: &str, prefix: &str) -> Result<(Self, Client), DbError> {
-        let admin = connect(admin_url).await?;
-        let name = format!("{prefix}_{}", rand::random::<u32>());
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await?;
-        let url = with_dbname(admin_url, &name);
-        let mut client = connect(&url).await?;
-        migrate(&mut client).await?;
-        Ok((Self { name, url, admin }, client))
-    }
-
-    /// Drop the database (closing `client` first).
-    pub async fn drop(self, client: Client) {
-        drop(client);
-        let _ = self
-            .admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .await;
-    }
 }

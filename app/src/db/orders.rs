@@ -7,7 +7,7 @@ use orderbook::types::{OrderType, Side};
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, bigint_column, column, num, u64_text};
-use crate::ingest::effects::{OrderChange, PlacedOrder};
+use crate::model::effects::{OrderChange, PlacedOrder};
 use crate::model::{BookOrder, StoredEnum};
 
 /// An order as a trader's order list shows it.
@@ -114,7 +114,7 @@ pub async fn resting(db: &impl GenericClient, market: &str) -> Result<Vec<BookOr
     .map(|r| {
         Ok(BookOrder {
             order_id: r.get::<_, i64>(0) as u64,
-            side: Side::read(r, 1)?,
+            side: super::enum_column(r, 1)?,
             price_ticks: r.get::<_, i64>(2) as u64,
             trader_id: r.get::<_, i32>(3) as u32,
             base_lots: u64_text(r, 4)?,
@@ -176,8 +176,8 @@ pub async fn of_trader(
         Ok(OrderRow {
             order_id: r.get(0),
             client_order_id: u64_text(r, 1)?,
-            side: Side::read(r, 2)?,
-            order_type: OrderType::read(r, 3)?,
+            side: super::enum_column(r, 2)?,
+            order_type: super::enum_column(r, 3)?,
             price_ticks: r.get(4),
             max_base_lots: u64_text(r, 5)?,
             open_base_lots: u64_text(r, 6)?,

@@ -4,7 +4,7 @@
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, column};
-use crate::ingest::effects::QueueOwner;
+use crate::model::effects::QueueOwner;
 
 pub async fn insert(
     t: &Transaction<'_>,

@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, pubkey};
-use crate::ingest::effects::TraderChange;
+use crate::model::effects::TraderChange;
 
 /// A trader as the `traders` table records it.
 pub struct TraderRow {

@@ -3,8 +3,8 @@
 use tokio_postgres::Transaction;
 
 use super::{DbError, column, num};
-use crate::ingest::effects::Transfer;
 use crate::model::StoredEnum;
+use crate::model::effects::Transfer;
 
 pub async fn insert(
     t: &Transaction<'_>,

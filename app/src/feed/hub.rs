@@ -20,10 +20,10 @@ use axum::extract::ws::Utf8Bytes;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::feed::metrics::FeedMetrics;
 use crate::feed::outbox::{InFlight, Outbox, OutboxError, WriteLimits};
 use crate::feed::view::{Channel, MarketView};
-use crate::ingest::Ingested;
+use crate::metrics::FeedMetrics;
+use crate::model::Ingested;
 
 /// Subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 64;

@@ -10,7 +10,7 @@
 use orderbook::types::Side;
 use serde_json::{Value, json};
 
-use crate::db::balances::BalanceRow;
+use crate::model::BalanceRow;
 use crate::model::{BookOrder, Candle, OrderStatus, Trade, side_name};
 
 pub fn book_order(order: &BookOrder) -> Value {

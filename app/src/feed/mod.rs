@@ -6,7 +6,6 @@
 pub mod hub;
 pub mod json;
 pub mod limits;
-pub mod metrics;
 pub mod outbox;
 pub mod rest;
 pub mod view;
@@ -28,7 +27,7 @@ use crate::feed::hub::HubHandle;
 use orderbook_service::connections::{ConnectionRefused, client_key};
 
 use crate::feed::limits::Guards;
-use crate::feed::metrics::FeedMetrics;
+use crate::metrics::FeedMetrics;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -8,10 +8,9 @@ use orderbook_chain::Chain;
 use orderbook_engine::TraderState;
 use tokio_postgres::Transaction;
 
-use super::BalanceRow;
-use super::effects::Effects;
+use super::IndexError;
 use crate::db;
-use crate::indexer::IndexError;
+use crate::model::{BalanceRow, Effects};
 
 /// Re-read the balances of every trader the batch touched and store them;
 /// returns the rows written.

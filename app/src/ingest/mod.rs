@@ -7,45 +7,48 @@
 //! the events that were new, so replaying a batch changes nothing. The
 //! cursor is advanced in the same transaction.
 //!
-//! [`effects`] interprets each new event (no I/O), [`write`] hands each
+//! `model::effects` interprets each new event (no I/O), [`write`] hands each
 //! table its share (the SQL lives in `crate::db`, one module per table),
 //! [`balances`] re-reads the touched traders' accounts.
 
 mod balances;
-pub mod effects;
 mod write;
 
 use anchor_lang::prelude::Pubkey;
-use orderbook_chain::{Chain, TxEvents};
+use orderbook_chain::{Chain, ChainError, TxEvents};
 use orderbook_client::events::ProgramEvent;
-use solana_signature::Signature;
 use tokio_postgres::Client;
 
-pub use crate::db::balances::BalanceRow;
-
-use self::effects::Effects;
 use crate::db::events::EventRow;
-use crate::db::{cursor, i64_of};
-use crate::indexer::IndexError;
+use crate::db::{DbError, cursor};
+use crate::model::{Effects, Ingested, NewEvent, OutOfRange, i64_of};
 
-/// An event stored for the first time.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewEvent {
-    pub seq: u64,
-    pub signature: Signature,
-    pub slot: u64,
-    pub block_time: Option<i64>,
-    pub event: ProgramEvent,
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("chain: {0}")]
+    Chain(#[from] ChainError),
+    #[error("sequence gap in market {market}: expected {expected}, got {got}")]
+    Gap {
+        market: Pubkey,
+        expected: i64,
+        got: i64,
+    },
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
 }
 
-/// What one committed batch changed; the feed publishes it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Ingested {
-    pub market: Pubkey,
-    /// New events in sequence order.
-    pub events: Vec<NewEvent>,
-    /// Balances refreshed in this batch.
-    pub balances: Vec<BalanceRow>,
+impl From<OutOfRange> for IndexError {
+    fn from(e: OutOfRange) -> Self {
+        Self::Db(DbError::OutOfRange(e))
+    }
+}
+
+impl From<tokio_postgres::Error> for IndexError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Db(DbError::Postgres(e))
+    }
 }
 
 /// Ingest `txs` (in chain order) for `market` atomically. With `allow_gaps`

@@ -4,8 +4,8 @@
 
 use tokio_postgres::Transaction;
 
-use super::effects::Effects;
 use crate::db::{self, DbError};
+use crate::model::Effects;
 
 /// Write every read-model change of a batch.
 pub async fn tables(

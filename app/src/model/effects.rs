@@ -1,6 +1,6 @@
 //! What a batch of new events does to the read models, with no I/O: every
-//! `ProgramEvent` the indexer stores is interpreted here, once. `tables`
-//! writes the result; `balances` re-reads the traders it names.
+//! `ProgramEvent` the indexer stores is interpreted here, once. `ingest`
+//! writes the result, and re-reads the balances of the traders it names.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,10 +8,7 @@ use orderbook::events::{MarketCreated, OrderFilled, OrderPlaced, TraderAccountOp
 use orderbook::types::{MarketStatus, TokenKind};
 use orderbook_client::events::ProgramEvent;
 
-use super::NewEvent;
-use crate::db::i64_of;
-use crate::indexer::IndexError;
-use crate::model::{CANDLE_RESOLUTIONS, Candle, OrderStatus, bucket_start};
+use super::{CANDLE_RESOLUTIONS, Candle, NewEvent, OrderStatus, OutOfRange, bucket_start, i64_of};
 
 /// A change to the `markets` row, in event order.
 pub enum MarketChange<'a> {
@@ -123,7 +120,7 @@ pub struct Effects<'a> {
 
 impl<'a> Effects<'a> {
     /// The effects of `events` (new, in sequence order).
-    pub fn of(events: &'a [NewEvent]) -> Result<Self, IndexError> {
+    pub fn of(events: &'a [NewEvent]) -> Result<Self, OutOfRange> {
         let mut effects = Self::default();
         for event in events {
             effects.apply(event)?;
@@ -131,7 +128,7 @@ impl<'a> Effects<'a> {
         Ok(effects)
     }
 
-    fn apply(&mut self, new: &'a NewEvent) -> Result<(), IndexError> {
+    fn apply(&mut self, new: &'a NewEvent) -> Result<(), OutOfRange> {
         let seq = i64_of(new.seq)?;
         match &new.event {
             ProgramEvent::MarketCreated(event) => {
@@ -211,7 +208,7 @@ impl<'a> Effects<'a> {
     }
 
     /// A fill: its row, its maker's queue entry and order, its candles.
-    fn fill(&mut self, new: &NewEvent, seq: i64, event: &'a OrderFilled) -> Result<(), IndexError> {
+    fn fill(&mut self, new: &NewEvent, seq: i64, event: &'a OrderFilled) -> Result<(), OutOfRange> {
         self.fills.push(Fill {
             seq,
             slot: i64_of(new.slot)?,
@@ -245,7 +242,7 @@ impl<'a> Effects<'a> {
     }
 
     /// The batch's change to order `order_id`, made by the event at `seq`.
-    fn order_change(&mut self, order_id: u64, seq: i64) -> Result<&mut OrderChange, IndexError> {
+    fn order_change(&mut self, order_id: u64, seq: i64) -> Result<&mut OrderChange, OutOfRange> {
         let change = self
             .order_changes
             .entry(i64_of(order_id)?)

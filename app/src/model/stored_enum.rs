@@ -4,10 +4,8 @@
 
 use orderbook::types::{MarketStatus, OrderType, Side, TokenKind};
 
-use crate::db::DbError;
-
 /// An enum column: written with [`StoredEnum::code`], read back with
-/// [`StoredEnum::read`], which refuses a code no variant has.
+/// `db::enum_column`, which refuses a code no variant has.
 pub trait StoredEnum: Copy + Sized + 'static {
     /// Every variant, in declaration order.
     const VARIANTS: &'static [Self];
@@ -17,15 +15,6 @@ pub trait StoredEnum: Copy + Sized + 'static {
 
     fn from_code(code: i16) -> Option<Self> {
         Self::VARIANTS.iter().copied().find(|v| v.code() == code)
-    }
-
-    /// Column `idx` of `row`.
-    fn read(row: &tokio_postgres::Row, idx: usize) -> Result<Self, DbError> {
-        let code: i16 = row.try_get(idx)?;
-        Self::from_code(code).ok_or(DbError::BadEnum {
-            column: Self::COLUMN,
-            code,
-        })
     }
 }
 

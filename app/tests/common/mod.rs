@@ -15,23 +15,24 @@ use anchor_lang::prelude::Pubkey;
 use base64::Engine as _;
 use futures_util::{SinkExt, StreamExt};
 use orderbook::events::OrderPlaced;
-use orderbook_app::db::{self, ScratchDb};
+use orderbook_app::db;
 use orderbook_app::demo::Demo;
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
 use orderbook_app::feed::limits::{FeedLimits, Guards};
-use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::rest::faucet::{Faucet, FaucetConfig};
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::web::WebOptions;
 use orderbook_app::feed::{self, AppState};
 use orderbook_app::indexer::Indexer;
-use orderbook_app::ingest::{Ingested, NewEvent};
+use orderbook_app::metrics::FeedMetrics;
+use orderbook_app::model::{Ingested, NewEvent};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_client::accounts;
 use orderbook_client::events::ProgramEvent;
 use orderbook_keeper::{Keeper, KeeperConfig};
-use orderbook_node::local::LocalNode;
+use orderbook_test_support::db::ScratchDb;
+use orderbook_test_support::node::LocalNode;
 use serde_json::Value;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
@@ -40,15 +41,16 @@ use tokio::sync::watch;
 use tokio_postgres::Client;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 
-/// Slots of the test node: short, so confirmations and finality come fast.
-pub const TEST_SLOT: Duration = Duration::from_millis(50);
-/// How long a test waits for a state it needs (a message that must come,
-/// the indexer reaching the chain) before it fails saying what it saw.
-/// Generous on purpose: it bounds a hang, it is not a speed requirement.
-pub const STATE_DEADLINE: Duration = Duration::from_secs(120);
+pub use orderbook_test_support::STATE_DEADLINE;
+pub use orderbook_test_support::db::admin_url;
 
-pub fn admin_url() -> String {
-    std::env::var("ORDERBOOK_TEST_PG").unwrap_or_else(|_| db::DEFAULT_ADMIN_URL.into())
+/// A scratch database with the indexer's schema, and a connection to it.
+pub async fn scratch_db(prefix: &str) -> (ScratchDb, Client) {
+    let (sdb, mut client) = ScratchDb::new(&admin_url(), prefix)
+        .await
+        .expect("postgres reachable (is it running?)");
+    db::migrate(&mut client).await.expect("migrations apply");
+    (sdb, client)
 }
 
 pub struct Stack {
@@ -81,10 +83,8 @@ impl Stack {
 
     /// [`Stack::start`] with the feed's limits chosen.
     pub async fn start_with(extra: Vec<MarketView>, limits: FeedLimits) -> Self {
-        let (sdb, client) = ScratchDb::new(&admin_url(), "orderbook_feed")
-            .await
-            .expect("postgres reachable (is it running?)");
-        let node = LocalNode::start(TEST_SLOT).await.expect("a node");
+        let (sdb, client) = scratch_db("orderbook_feed").await;
+        let node = LocalNode::start().await.expect("a node");
         let chain = Arc::new(node.chain());
         let payer = node.funded(1_000).await.expect("faucet");
         let demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2)
@@ -415,9 +415,9 @@ pub fn node_binary() -> std::path::PathBuf {
 pub async fn spawn_node(
     ledger: &std::path::Path,
     (rpc, ws): (u16, u16),
-) -> orderbook_service::process::NodeProcess {
+) -> orderbook_test_support::process::NodeProcess {
     let flags = ["--slot-ms", "50", "--finality-lag", "4"];
-    orderbook_service::process::NodeProcess::spawn(&node_binary(), ledger, rpc, ws, &flags)
+    orderbook_test_support::process::NodeProcess::spawn(&node_binary(), ledger, rpc, ws, &flags)
         .await
         .unwrap()
 }

@@ -1,12 +1,8 @@
-//! The chain interface the keeper, the indexer and the end-to-end tests use,
-//! with two implementations:
-//!
-//! * [`rpc::RpcChain`] — a JSON-RPC node (a real cluster or `solana-test-validator`);
-//! * [`in_process::InProcessChain`] — a `solana-program-test` bank running the
-//!   program natively, with the real SPL Token programs, for tests and the
-//!   embedded local run.
-//!
-//! Code written against [`Chain`] runs unchanged on both.
+//! The chain interface the keeper, the indexer, the demo and the tests use,
+//! implemented by [`rpc::RpcChain`] over a node's JSON-RPC and PubSub (a
+//! real cluster, `solana-test-validator`, or `orderbook-node`). Tests and
+//! benches hold it behind the [`Chain`] trait so that a fake is never needed:
+//! they run against `orderbook-node`.
 
 use anchor_lang::prelude::Pubkey;
 use async_trait::async_trait;
@@ -15,9 +11,6 @@ use solana_hash::Hash;
 use solana_signature::Signature;
 use solana_transaction::Transaction;
 
-#[cfg(feature = "in-process")]
-pub mod in_process;
-pub mod recorded;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 pub mod scenario;
@@ -128,6 +121,7 @@ pub fn events_from_inner<'a>(
 }
 
 /// Map a transaction error to [`ChainError`], keeping the custom code.
+#[cfg(feature = "rpc")]
 pub(crate) fn tx_error(e: &solana_transaction_error::TransactionError) -> ChainError {
     use solana_instruction_error::InstructionError;
     use solana_transaction_error::TransactionError;
@@ -144,35 +138,4 @@ pub(crate) fn tx_error(e: &solana_transaction_error::TransactionError) -> ChainE
             message: other.to_string(),
         },
     }
-}
-
-/// One page of `signatures_for_address` over a recorded history given newest
-/// first as `(signature, slot, failed, accounts)`; shared by the in-process
-/// and recorded chains so both page exactly like a node.
-pub(crate) fn page_signatures<'a>(
-    newest_first: impl Iterator<Item = (Signature, u64, bool, &'a [Pubkey])>,
-    address: &Pubkey,
-    before: Option<Signature>,
-    until: Option<Signature>,
-    limit: usize,
-) -> Vec<SignatureInfo> {
-    let mut started = before.is_none();
-    let mut out = Vec::new();
-    for (signature, slot, failed, accounts) in newest_first {
-        if Some(signature) == until || out.len() >= limit {
-            break;
-        }
-        if !started {
-            started = Some(signature) == before;
-            continue;
-        }
-        if accounts.contains(address) {
-            out.push(SignatureInfo {
-                signature,
-                slot,
-                failed,
-            });
-        }
-    }
-    out
 }

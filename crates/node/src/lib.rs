@@ -13,12 +13,10 @@ pub mod bank;
 pub mod fees;
 pub mod ledger;
 pub mod limits;
-pub mod local;
 pub mod pubsub;
 pub mod record;
 pub mod rpc;
 pub mod tokens;
-pub mod wire;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -119,10 +119,7 @@ async fn main() -> Result<()> {
         // SAFETY: set before any other thread starts reading the environment.
         unsafe { std::env::set_var("RUST_LOG", "error") };
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log))
-        .with_writer(std::io::stderr)
-        .init();
+    orderbook_service::telemetry::init_tracing_with(&args.log);
     if let Some(so) = &args.program_so
         && !so.is_file()
     {

@@ -512,7 +512,7 @@ async fn responses_are_bounded_in_bytes_and_the_node_keeps_serving() {
     );
     // The same account ten times: refused, naming the limit.
     let keys = vec![big.to_string(); 10];
-    let rss_before = orderbook_service::process::rss_bytes();
+    let rss_before = orderbook_test_support::process::rss_bytes();
     let ten = probe.call("getMultipleAccounts", json!([keys, b64])).await;
     assert_eq!(code(&ten), Some(INVALID_REQUEST), "{ten}");
     assert!(
@@ -550,7 +550,7 @@ async fn responses_are_bounded_in_bytes_and_the_node_keeps_serving() {
             .unwrap()
             .contains("--max-batch-response-bytes")
     }));
-    let grown = orderbook_service::process::rss_bytes().saturating_sub(rss_before);
+    let grown = orderbook_test_support::process::rss_bytes().saturating_sub(rss_before);
     eprintln!("RSS grew {} MiB over the oversized requests", grown >> 20);
     // The node keeps serving.
     assert_eq!(probe.call("getHealth", json!([])).await["result"], "ok");
@@ -594,7 +594,7 @@ async fn pubsub_notifications_are_deduplicated_and_bounded() {
         }
     }
     assert_eq!(ids.len(), 1, "identical subscriptions are one");
-    let rss_before = orderbook_service::process::rss_bytes();
+    let rss_before = orderbook_test_support::process::rss_bytes();
     touch(&client, &payer, &big).await;
     let notification = tokio::time::timeout(common::STATE_DEADLINE, async {
         loop {
@@ -613,7 +613,7 @@ async fn pubsub_notifications_are_deduplicated_and_bounded() {
         notification["params"]["subscription"].as_u64(),
         ids.first().copied()
     );
-    let grown = orderbook_service::process::rss_bytes().saturating_sub(rss_before);
+    let grown = orderbook_test_support::process::rss_bytes().saturating_sub(rss_before);
     eprintln!("RSS grew {} MiB for the notification", grown >> 20);
     assert!(grown < 256 << 20, "RSS grew {} MiB", grown >> 20);
     assert_eq!(

@@ -124,7 +124,9 @@ async fn node_and_slot_methods() {
         .get_slot_with_commitment(CommitmentConfig::finalized())
         .await
         .unwrap();
-    assert!(finalized + common::TEST_FINALITY_LAG >= processed && finalized < processed);
+    assert!(
+        finalized + orderbook_test_support::TEST_FINALITY_LAG >= processed && finalized < processed
+    );
     let height = c.get_block_height_with_commitment(CONFIRMED).await.unwrap();
     assert!(height >= processed);
     let epoch = c.get_epoch_info().await.unwrap();

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use orderbook_service::process::{NodeProcess, free_port};
+use orderbook_test_support::process::{NodeProcess, free_port};
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;

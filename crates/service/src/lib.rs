@@ -1,7 +1,9 @@
-//! Plumbing the off-chain binaries (node, keeper, indexer and feed) share,
-//! so each behaves the same way as a service, and the child-process helpers
-//! their tests and benches share.
+//! What every off-chain binary (node, keeper, indexer and feed) shares so
+//! that each behaves the same way as a service: graceful shutdown
+//! ([`shutdown`]), connection caps per client ([`connections`]), logs and
+//! metrics ([`telemetry`]). Test and bench helpers live in
+//! `orderbook-test-support`, which no production binary links.
 
 pub mod connections;
-pub mod process;
 pub mod shutdown;
+pub mod telemetry;

@@ -1,7 +1,7 @@
-//! A node for tests, benches and tools that need a chain: started in this
-//! process on loopback ports with a throw-away ledger, or, when
-//! `ORDERBOOK_TEST_RPC_URL` is set, any running node or validator at that URL
-//! (PubSub at `ORDERBOOK_TEST_WS_URL`, default port + 1).
+//! The node tests and benches run against: `orderbook-node` started in this
+//! process on loopback ports (the kernel picks them) with a throw-away
+//! ledger, or, when `ORDERBOOK_TEST_RPC_URL` is set, any running node or
+//! validator at that URL (PubSub at `ORDERBOOK_TEST_WS_URL`, default port + 1).
 
 use std::time::Duration;
 
@@ -10,7 +10,10 @@ use orderbook_chain::rpc::RpcChain;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::{BankConfig, NodeConfig, RunningNode};
+use orderbook_node::limits::NodeLimits;
+use orderbook_node::{BankConfig, NodeConfig, RunningNode};
+
+use crate::{TEST_FINALITY_LAG, TEST_SLOT};
 
 /// The environment variable that points tests at an external node.
 pub const TEST_RPC_URL_ENV: &str = "ORDERBOOK_TEST_RPC_URL";
@@ -25,9 +28,14 @@ pub struct LocalNode {
 }
 
 impl LocalNode {
-    /// A node with `slot` slots and a 4-slot finality lag (so every
-    /// commitment is reached quickly), or the external one.
-    pub async fn start(slot: Duration) -> Result<Self> {
+    /// A node with [`TEST_SLOT`] slots and the default limits, or the external one.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(TEST_SLOT, NodeLimits::default()).await
+    }
+
+    /// A node with `slot` slots and a [`TEST_FINALITY_LAG`]-slot finality
+    /// lag (so every commitment is reached quickly), or the external one.
+    pub async fn start_with(slot: Duration, limits: NodeLimits) -> Result<Self> {
         if let Ok(rpc_url) = std::env::var(TEST_RPC_URL_ENV) {
             let ws_url = match std::env::var(TEST_WS_URL_ENV) {
                 Ok(url) => url,
@@ -41,18 +49,10 @@ impl LocalNode {
             });
         }
         let ledger = tempfile::tempdir().context("a ledger directory")?;
-        let node = crate::start(NodeConfig {
-            rpc_addr: "127.0.0.1:0".parse()?,
-            ws_addr: "127.0.0.1:0".parse()?,
+        let node = orderbook_node::start(NodeConfig {
             slot_duration: slot,
-            bank: BankConfig {
-                ledger_dir: ledger.path().to_path_buf(),
-                reset: false,
-                finality_lag: 4,
-                program_so: None,
-                history_slots: None,
-            },
-            limits: crate::limits::NodeLimits::default(),
+            limits,
+            ..config(ledger.path())
         })
         .await?;
         Ok(Self {
@@ -81,5 +81,23 @@ impl LocalNode {
         if let Some(node) = self.node {
             node.shutdown().await;
         }
+    }
+}
+
+/// A test node's configuration on `ledger`: loopback ports the kernel
+/// picks, [`TEST_SLOT`] slots, a [`TEST_FINALITY_LAG`]-slot finality lag.
+pub fn config(ledger: &std::path::Path) -> NodeConfig {
+    NodeConfig {
+        rpc_addr: "127.0.0.1:0".parse().expect("an address"),
+        ws_addr: "127.0.0.1:0".parse().expect("an address"),
+        slot_duration: TEST_SLOT,
+        bank: BankConfig {
+            ledger_dir: ledger.to_path_buf(),
+            reset: false,
+            finality_lag: TEST_FINALITY_LAG,
+            program_so: None,
+            history_slots: None,
+        },
+        limits: NodeLimits::default(),
     }
 }

@@ -6,9 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How long a process may take to answer after it starts: generous, since
-/// it bounds a hang on a machine whose CPUs and disk are busy, not a speed.
-const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a process may take to answer after it starts.
+const START_TIMEOUT: Duration = crate::STATE_DEADLINE;
 
 /// A loopback port free at the time of asking, and never one this process
 /// was handed before: two calls in a row can otherwise get the same port

@@ -18,7 +18,7 @@ use orderbook_client::ix::{self, MarketKeys, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRA
 use orderbook_client::{pda, setup};
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
-use solana_program_test::{BanksClientError, ProgramTestContext};
+use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
@@ -97,7 +97,12 @@ impl Env {
 
     /// Start with extra accounts in genesis (e.g. hand-made mints).
     pub async fn start_with(accounts: Vec<(Pubkey, solana_account::Account)>) -> Self {
-        let mut pt = orderbook_chain::in_process::program_test();
+        let mut pt = ProgramTest::new(
+            "orderbook",
+            orderbook::ID,
+            processor!(orderbook_node::bank::native::process),
+        );
+        pt.prefer_bpf(false);
         for (k, a) in accounts {
             pt.add_account(k, a);
         }

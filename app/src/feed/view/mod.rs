@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 
 use self::book::Book;
 use crate::feed::json;
-use crate::ingest::effects::{Effects, TraderChange};
-use crate::ingest::{BalanceRow, Ingested, NewEvent};
+use crate::model::effects::{Effects, TraderChange};
+use crate::model::{BalanceRow, Ingested, NewEvent};
 use crate::model::{BookOrder, CANDLE_RESOLUTIONS, Candle, OrderStatus, Trade};
 
 /// Trades kept for snapshots.
@@ -365,7 +365,7 @@ impl BatchDelta {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synthetic::Synthetic;
+    use orderbook_test_support::synthetic::Synthetic;
 
     fn batch(s: &mut Synthetic, txs: usize) -> Ingested {
         let mut out = Ingested {
@@ -375,7 +375,7 @@ mod tests {
         for _ in 0..txs {
             let tx = s.tx(8);
             for e in tx.events {
-                out.events.push(crate::ingest::NewEvent {
+                out.events.push(crate::model::NewEvent {
                     seq: e.seq().1,
                     signature: tx.signature,
                     slot: tx.slot,

@@ -17,11 +17,13 @@ use std::time::{Duration, Instant};
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, ensure};
 use clap::Parser;
-use orderbook_app::db::{ScratchDb, ScratchDbArgs, cursor, percentile};
+use orderbook_app::db::{self, cursor};
 use orderbook_app::demo::Demo;
 use orderbook_app::standby;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_service::process::{KilledOnDrop, NodeProcess, free_port};
+use orderbook_test_support::db::{ScratchDb, ScratchDbArgs};
+use orderbook_test_support::process::{KilledOnDrop, NodeProcess, free_port};
+use orderbook_test_support::stats::percentile;
 use solana_signer::Signer;
 use tokio::sync::watch;
 
@@ -99,7 +101,8 @@ async fn main() -> Result<()> {
     chain.airdrop(&payer.pubkey(), 1_000_000_000_000).await?;
     let demo = Demo::new(chain.clone(), payer.insecure_clone(), 2, 2).await?;
     let market = demo.market.keys.market;
-    let (sdb, check) = ScratchDb::new(&a.scratch.admin_url, "orderbook_failover").await?;
+    let (sdb, mut check) = ScratchDb::new(&a.scratch.admin_url, "orderbook_failover").await?;
+    db::migrate(&mut check).await?;
     let setup = Setup {
         app: sibling("orderbook-app")?,
         rpc_url: node.rpc_url.clone(),

@@ -23,15 +23,17 @@ use anchor_lang::prelude::Pubkey;
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use orderbook_app::broker::publisher;
-use orderbook_app::db::{self, ScratchDb, ScratchDbArgs, percentile};
+use orderbook_app::db;
 use orderbook_app::feed::hub::{self, HubConfig};
-use orderbook_app::feed::metrics::FeedMetrics;
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::feed::{self, AppState};
 use orderbook_app::ingest::ingest_batch;
-use orderbook_app::synthetic::Synthetic;
-use orderbook_chain::recorded::RecordedChain;
-use orderbook_service::process::{KilledOnDrop, free_port, wait_until};
+use orderbook_app::metrics::FeedMetrics;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_test_support::db::{ScratchDb, ScratchDbArgs};
+use orderbook_test_support::process::{KilledOnDrop, free_port, wait_until};
+use orderbook_test_support::stats::percentile;
+use orderbook_test_support::synthetic::Synthetic;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
@@ -65,12 +67,12 @@ struct Args {
 
 /// Where committed batches go: this process's hub, or the broker.
 enum Sink {
-    Hub(tokio::sync::mpsc::Sender<orderbook_app::ingest::Ingested>),
+    Hub(tokio::sync::mpsc::Sender<orderbook_app::model::Ingested>),
     Broker(redis::aio::ConnectionManager),
 }
 
 impl Sink {
-    async fn send(&mut self, batch: orderbook_app::ingest::Ingested) -> anyhow::Result<()> {
+    async fn send(&mut self, batch: orderbook_app::model::Ingested) -> anyhow::Result<()> {
         match self {
             Sink::Hub(hub) => hub.send(batch).await?,
             Sink::Broker(conn) => {
@@ -116,6 +118,7 @@ impl Probe {
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
     let (sdb, mut client) = ScratchDb::new(&a.scratch.admin_url, "orderbook_fanout").await?;
+    db::migrate(&mut client).await?;
     let market = Pubkey::new_unique();
     let (stop_tx, stop) = watch::channel(false);
     let (urls, mut sink, metrics, replicas) = if a.replicas == 0 {
@@ -269,7 +272,7 @@ async fn produce(
         tick.tick().await;
         let tx = stream.tx(8);
         let done =
-            ingest_batch::<RecordedChain>(client, &market, std::slice::from_ref(&tx), false, None)
+            ingest_batch::<RpcChain>(client, &market, std::slice::from_ref(&tx), false, None)
                 .await?;
         let last = done.events.last().map(|e| e.seq as usize).unwrap_or(0);
         probe.committed_at(last, Instant::now());

@@ -13,10 +13,11 @@ use std::time::Instant;
 
 use anchor_lang::prelude::Pubkey;
 use clap::Parser;
-use orderbook_app::db::{ScratchDb, ScratchDbArgs};
+use orderbook_app::db;
 use orderbook_app::ingest::ingest_batch;
-use orderbook_app::synthetic::Synthetic;
-use orderbook_chain::recorded::RecordedChain;
+use orderbook_chain::rpc::RpcChain;
+use orderbook_test_support::db::{ScratchDb, ScratchDbArgs};
+use orderbook_test_support::synthetic::Synthetic;
 
 #[derive(Parser)]
 struct Args {
@@ -49,7 +50,9 @@ async fn main() -> anyhow::Result<()> {
     for &batch in &a.batch_txs {
         let mut rates = Vec::new();
         for _ in 0..a.runs {
-            let (db, mut client) = ScratchDb::new(&a.scratch.admin_url, "orderbook_bench").await?;
+            let (scratch, mut client) =
+                ScratchDb::new(&a.scratch.admin_url, "orderbook_bench").await?;
+            db::migrate(&mut client).await?;
             let market = Pubkey::new_unique();
             let mut stream = Synthetic::new(market);
             let txs: Vec<_> = (0..a.events.div_ceil(a.events_per_tx))
@@ -58,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
             let t0 = Instant::now();
             let mut n = 0;
             for chunk in txs.chunks(batch.max(1)) {
-                n += ingest_batch::<RecordedChain>(&mut client, &market, chunk, false, None)
+                n += ingest_batch::<RpcChain>(&mut client, &market, chunk, false, None)
                     .await?
                     .events
                     .len();
@@ -73,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
                 "stored {stored} of {n}"
             );
             rates.push(n as f64 / secs);
-            db.drop(client).await;
+            scratch.drop(client).await;
         }
         rates.sort_by(f64::total_cmp);
         let median = rates[rates.len() / 2];

@@ -1,5 +1,6 @@
 //! `keeper-bench`: how many events a crank transaction carries and how fast
-//! the keeper drains a queue, in-process (real bank, program run natively).
+//! the keeper drains a queue, against `orderbook-node` started in this
+//! process (the program run natively, `--slot-ms` slots).
 //!
 //! Each run creates a market, `--makers` makers with `--orders-per-maker`
 //! asks each, and a taker who fills them all, then times the keeper
@@ -8,22 +9,23 @@
 //! CU cannot be measured; see the README's SBF section for measured engine CU).
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anchor_lang::solana_program::system_instruction;
 use clap::Parser;
 use orderbook::instructions::PlaceOrderArgs;
 use orderbook::types::{OrderType, Side};
 use orderbook_chain::Chain;
-use orderbook_chain::in_process::InProcessChain;
 use orderbook_chain::scenario::{self, Funding};
 use orderbook_client::accounts as decode;
 use orderbook_keeper::{Keeper, KeeperConfig};
+use orderbook_node::limits::NodeLimits;
+use orderbook_test_support::node::LocalNode;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 #[derive(Parser)]
-#[command(about = "Measure keeper events per transaction and per second in-process")]
+#[command(about = "Measure keeper events per transaction and per second against orderbook-node")]
 struct Args {
     #[arg(long, default_value_t = 3)]
     runs: usize,
@@ -33,6 +35,9 @@ struct Args {
     orders_per_maker: u64,
     #[arg(long, default_value_t = 32)]
     max_events_per_tx: u8,
+    /// Slot length of the node, milliseconds.
+    #[arg(long, default_value_t = 50)]
+    slot_ms: u64,
 }
 
 struct Run {
@@ -42,8 +47,10 @@ struct Run {
 }
 
 async fn run_once(a: &Args) -> anyhow::Result<Run> {
-    let chain = Arc::new(InProcessChain::start().await);
-    let payer = chain.payer();
+    let node =
+        LocalNode::start_with(Duration::from_millis(a.slot_ms), NodeLimits::default()).await?;
+    let chain = Arc::new(node.chain());
+    let payer = node.funded(10_000).await?;
     let args = scenario::standard_market_args(payer.pubkey());
     let m = scenario::create_market(chain.as_ref(), &payer, args, 1024, 1024).await?;
     for i in 0..a.makers {
@@ -105,6 +112,7 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
         "queue not drained: {left} left, {} applied",
         s.events
     );
+    node.stop().await;
     Ok(Run {
         events: s.events,
         txs: s.transactions,
@@ -150,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
         per_sec.push(eps);
     }
     println!(
-        "median: {:.1} events/tx, {:.0} events/s (in-process, including confirmation and the per-tx getTransaction)",
+        "median: {:.1} events/tx, {:.0} events/s (orderbook-node, including confirmation and the per-tx getTransaction)",
         median(per_tx),
         median(per_sec)
     );

@@ -20,7 +20,8 @@ use orderbook::types::{OrderType, Side};
 use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::ix;
 use orderbook_engine::trader::MAX_OPEN_ORDERS;
-use orderbook_node::local::LocalNode;
+use orderbook_test_support::node::LocalNode;
+use orderbook_test_support::stats::percentile;
 use solana_commitment_config::CommitmentConfig;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::Instruction;
@@ -43,10 +44,6 @@ struct Args {
 
 /// Compute-unit limit of the unmeasured cancel_all transactions (less one per cancel).
 const CANCEL_CU_LIMIT: u32 = 400_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
 
 /// A resting post-only order, distinct per client and per send (the client
 /// order id keeps every transaction's signature unique); bids and asks
@@ -127,7 +124,11 @@ async fn main() -> Result<()> {
         unsafe { std::env::set_var("RUST_LOG", "error") };
     }
     let mut stdout = orderbook_node::silence_native_program_output()?;
-    let node = LocalNode::start(Duration::from_millis(args.slot_ms)).await?;
+    let node = LocalNode::start_with(
+        Duration::from_millis(args.slot_ms),
+        orderbook_node::limits::NodeLimits::default(),
+    )
+    .await?;
     let chain = node.chain();
     let payer = node.funded(1_000).await?;
     eprintln!("setting up a market and {} traders…", args.clients);

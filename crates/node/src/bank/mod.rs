@@ -32,6 +32,7 @@ use crate::ledger::{Genesis, LandedWrite, Ledger};
 use crate::record::{BlockRecord, TokenBalance, TxRecord};
 
 mod execute;
+pub mod native;
 mod program;
 mod slots;
 

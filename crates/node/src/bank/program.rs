@@ -42,7 +42,7 @@ fn native_entry(
             as *mut EbpfVm<InvokeContext>)
     };
     vm.program_result = solana_program_test::invoke_builtin_function(
-        orderbook_chain::in_process::process,
+        super::native::process,
         vm.context_object_pointer,
     )
     .map_err(EbpfError::SyscallError)

@@ -123,7 +123,7 @@ fn get_fee_for_message(state: &NodeState, args: &Args) -> RpcResult<Value> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(&encoded)
         .map_err(|e| invalid_params(format!("invalid base64 message: {e}")))?;
-    let message: VersionedMessage = crate::wire::deserialize_bounded(&bytes, "message")?;
+    let message: VersionedMessage = super::wire::deserialize_bounded(&bytes, "message")?;
     let bank = state.bank();
     let slot = context_slot(&bank, level(config.commitment), config.min_context_slot)?;
     // A message whose blockhash has expired has no fee (the node answers null).

@@ -8,6 +8,7 @@ pub(crate) mod accounts;
 pub(crate) mod cluster;
 mod history;
 mod send;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -14,12 +14,12 @@ use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 use solana_transaction_status::{UiTransactionEncoding, parse_ui_inner_instructions};
 
+use super::wire::decode_transaction;
 use super::{
     Args, Handler, NodeState, RpcResult, context_slot, custom, invalid_params, json, level,
     parse_pubkey, with_context,
 };
 use crate::bank::{Bank, Simulation};
-use crate::wire::decode_transaction;
 
 /// Most addresses whose post-simulation state `simulateTransaction` returns.
 const MAX_SIMULATE_ACCOUNTS: usize = 64;

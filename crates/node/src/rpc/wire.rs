@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_status_client_types::TransactionBinaryEncoding;
 
-use crate::rpc::invalid_params;
+use super::invalid_params;
 
 /// The largest transaction a cluster accepts (one packet).
 pub const PACKET_DATA_SIZE: usize = 1232;

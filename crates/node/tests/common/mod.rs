@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use orderbook_node::{BankConfig, NodeConfig, RunningNode};
+use orderbook_node::{NodeConfig, RunningNode};
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -15,29 +15,8 @@ pub struct TestNode {
     pub ledger: tempfile::TempDir,
 }
 
-/// Short slots and a short finality lag so tests see every commitment quickly.
-pub const TEST_SLOT: Duration = Duration::from_millis(50);
-pub const TEST_FINALITY_LAG: u64 = 4;
-/// How long a test waits for a state it needs (a confirmation, a
-/// notification) before failing: it bounds a hang on a busy machine, it is
-/// not a speed requirement.
-pub const STATE_DEADLINE: Duration = Duration::from_secs(120);
-
-pub fn config(ledger: &std::path::Path) -> NodeConfig {
-    NodeConfig {
-        rpc_addr: "127.0.0.1:0".parse().unwrap(),
-        ws_addr: "127.0.0.1:0".parse().unwrap(),
-        slot_duration: TEST_SLOT,
-        bank: BankConfig {
-            ledger_dir: ledger.to_path_buf(),
-            reset: false,
-            finality_lag: TEST_FINALITY_LAG,
-            program_so: None,
-            history_slots: None,
-        },
-        limits: orderbook_node::limits::NodeLimits::default(),
-    }
-}
+pub use orderbook_test_support::STATE_DEADLINE;
+pub use orderbook_test_support::node::config;
 
 impl TestNode {
     pub async fn start() -> Self {

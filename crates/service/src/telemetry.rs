@@ -1,0 +1,62 @@
+//! What every binary reports the same way: logs through `tracing` to stderr
+//! (colours only on a terminal), and Prometheus metrics at `GET /metrics`.
+
+use std::net::SocketAddr;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Log to stderr, filtered by `RUST_LOG` when it is set and by `default`
+/// (the same directive syntax, e.g. `"warn,orderbook_app=info"`) otherwise.
+pub fn init_tracing(default: &str) {
+    match std::env::var("RUST_LOG") {
+        Ok(directives) => init_tracing_with(&directives),
+        Err(_) => init_tracing_with(default),
+    }
+}
+
+/// Log to stderr, filtered by `directives` alone (a binary with its own
+/// `--log` flag).
+pub fn init_tracing_with(directives: &str) {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+/// Serve `render()` (the Prometheus text format) at `GET /metrics` on
+/// `listen` until `shutdown` turns true. Binding happens before this
+/// returns, so a taken address is an error at start-up, naming `flag`.
+pub async fn serve_metrics<F>(
+    listen: SocketAddr,
+    flag: &str,
+    render: F,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<JoinHandle<()>>
+where
+    F: Fn() -> String + Clone + Send + Sync + 'static,
+{
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("binding {flag} {listen}: {e}")))?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let render = render.clone();
+            async move { render() }
+        }),
+    );
+    tracing::info!(%listen, "metrics at http://{listen}/metrics");
+    Ok(tokio::spawn(async move {
+        let stop = async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
+            tracing::error!(error = %e, "metrics server stopped");
+        }
+    }))
+}
