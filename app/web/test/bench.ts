@@ -1,4 +1,4 @@
-// The web app's figures (README): run with `npm run bench -w app/web` after
+// The web app's figures (docs/web-app.md): run with `npm run bench -w app/web` after
 // `cargo build --release -p orderbook-node -p orderbook-keeper -p orderbook-app`
 // (ORDERBOOK_BIN_DIR defaults to target/release here).
 //

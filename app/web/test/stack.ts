@@ -7,46 +7,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 
-export const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const bins = process.env.ORDERBOOK_BIN_DIR ?? path.join(workspace, 'target/debug');
+import { answers, binaryPath, freePorts, STATE_DEADLINE_MS, until, workspace } from '@orderbook/test-support';
+
+export { workspace };
+
 const DATABASE = process.env.ORDERBOOK_WEB_TEST_DB ?? 'host=127.0.0.1 port=5432 user=postgres dbname=orderbook_web_test';
-const STARTUP_MS = 90_000;
 /** Seconds the demo's makers and takers trade before the market goes quiet (tests). */
 const DEMO_SECS = 6;
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const server = createServer().listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      return server;
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, child?: ChildProcess, timeoutMs = STARTUP_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (child && child.exitCode !== null) throw new Error(`${what}: the process exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(200);
-  }
-}
-
-const answers = (url: string) => () =>
-  fetch(url).then(
-    (r) => r.ok,
-    () => false,
-  );
+/** `check` holds, or fail after STATE_DEADLINE_MS (at once if `child` exits). */
+const started = (what: string, check: () => Promise<boolean> | boolean, child: ChildProcess | null) =>
+  until(what, check, { child, timeoutMs: STATE_DEADLINE_MS, intervalMs: 200 });
 
 export class Stack {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'orderbook-web-'));
@@ -60,8 +35,7 @@ export class Stack {
   market = '';
 
   private launch(name: string, args: string[]): ChildProcess {
-    const binary = path.join(bins, name.split(' ')[0]);
-    if (!existsSync(binary)) throw new Error(`${binary} not found: cargo build -p orderbook-node -p orderbook-keeper -p orderbook-app`);
+    const binary = binaryPath(name.split(' ')[0]);
     mkdirSync(this.logs, { recursive: true });
     const log = createWriteStream(path.join(this.logs, `${name.replace(/\W+/g, '-')}.log`), { flags: 'a' });
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -86,7 +60,7 @@ export class Stack {
       '--allow-origin', this.feedUrl,
       // Short slots for the tests; the node's default (400 ms, a validator's) for the bench.
       ...(demo === 'quiet' ? ['--slot-ms', '100'] : [])]));
-    await until('orderbook-node', answers(`${this.rpcUrl}/health`), node);
+    await started('orderbook-node', () => answers(`${this.rpcUrl}/health`), node);
     const marketFile = path.join(this.dir, 'market');
     const trader = this.launch('orderbook-app demo', [
       'demo', '--rpc-url', this.rpcUrl, '--market-file', marketFile, '--mint-authority-file', path.join(this.dir, 'mint-authority.json'),
@@ -96,7 +70,7 @@ export class Stack {
       const [code] = (await once(trader, 'exit')) as [number];
       if (code !== 0) throw new Error(`the demo exited with ${code}; see ${this.logs}`);
     } else {
-      await until('the demo market', () => existsSync(marketFile) && readFileSync(marketFile, 'utf8').trim() !== '', trader);
+      await started('the demo market', () => existsSync(marketFile) && readFileSync(marketFile, 'utf8').trim() !== '', trader);
     }
     this.market = readFileSync(path.join(this.dir, 'market'), 'utf8').trim();
     this.launch('orderbook-keeper', [
@@ -113,8 +87,8 @@ export class Stack {
       '--web-dir', path.join(workspace, 'app/web/dist'), '--faucet-keypair', path.join(this.dir, 'mint-authority.json'), '--faucet-market', this.market,
       '--poll-ms', '500', '--heartbeat-secs', '2', ...(reset ? ['--reset-db'] : []),
     ]);
-    await until('orderbook-app run', answers(`${this.feedUrl}/health`), this.app);
-    await until(
+    await started('orderbook-app run', () => answers(`${this.feedUrl}/health`), this.app);
+    await started(
       'the market indexed',
       () =>
         fetch(`${this.feedUrl}/api/markets`)

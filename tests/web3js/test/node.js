@@ -1,46 +1,17 @@
 // Starts a fresh orderbook-node on free loopback ports for one test file and
-// stops it afterwards. The binary is ORDERBOOK_NODE_BIN, or the workspace's
-// debug build (`cargo build -p orderbook-node`).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+// stops it afterwards (tests/support starts it: ORDERBOOK_NODE_BIN, or the
+// workspace's debug build, `cargo build -p orderbook-node`).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 
 import { Connection, Keypair, LAMPORTS_PER_SOL, TransactionMessage, VersionedTransaction } from '@solana/web3.js';
 
-const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const nodeBinary =
-  process.env.ORDERBOOK_NODE_BIN ?? path.join(workspace, 'target/debug/orderbook-node');
+// A relative import: this suite has its own lockfile, outside the npm workspace.
+import { FINALITY_LAG, SLOT_MS, STATE_DEADLINE_MS, startNodeProcess } from '../../support/index.js';
 
-/** Slots are short so that confirmations and finality come quickly. */
-export const SLOT_MS = 50;
-/** Slots between `confirmed` and `finalized`. */
-export const FINALITY_LAG = 4;
-const STARTUP_TIMEOUT_MS = 60_000;
-/**
- * How long a test waits for a state it needs (a confirmation, a
- * notification) before failing: it bounds a hang on a busy machine, it is
- * not a speed requirement.
- */
-export const STATE_DEADLINE_MS = 120_000;
-
-/** `count` distinct free loopback ports (all held open while choosing, so none repeats). */
-async function freePorts(count) {
-  const servers = [];
-  for (let i = 0; i < count; i += 1) {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    servers.push(server);
-  }
-  const ports = servers.map((server) => server.address().port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
+export { FINALITY_LAG, SLOT_MS, STATE_DEADLINE_MS };
 
 /** A JSON-RPC error as the node sent it: web3.js hides the code of some. */
 export class RpcError extends Error {
@@ -52,31 +23,9 @@ export class RpcError extends Error {
 }
 
 export async function startNode() {
-  if (!existsSync(nodeBinary)) {
-    throw new Error(`${nodeBinary} not found: run \`cargo build -p orderbook-node\` or set ORDERBOOK_NODE_BIN`);
-  }
   const ledger = mkdtempSync(path.join(tmpdir(), 'orderbook-node-web3js-'));
-  const [rpcPort, wsPort] = await freePorts(2);
-  const child = spawn(
-    nodeBinary,
-    [
-      '--rpc-addr', `127.0.0.1:${rpcPort}`,
-      '--ws-addr', `127.0.0.1:${wsPort}`,
-      '--ledger', ledger,
-      '--reset',
-      '--slot-ms', String(SLOT_MS),
-      '--finality-lag', String(FINALITY_LAG),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-
-  const rpcUrl = `http://127.0.0.1:${rpcPort}`;
+  const node = await startNodeProcess({ ledger });
+  const { rpcUrl } = node;
   /** Sends one JSON-RPC request as-is and returns its `result`, or throws RpcError. */
   const rpc = async (method, params = []) => {
     const response = await fetch(rpcUrl, {
@@ -89,42 +38,21 @@ export async function startNode() {
     return body.result;
   };
 
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`orderbook-node exited with ${child.exitCode}:\n${stderr}`);
-    }
-    try {
-      if ((await rpc('getHealth')) === 'ok') break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`orderbook-node did not answer getHealth within ${STARTUP_TIMEOUT_MS} ms:\n${stderr}`);
-    }
-    await sleep(100);
-  }
-
   const connection = new Connection(rpcUrl, {
     commitment: 'confirmed',
-    wsEndpoint: `ws://127.0.0.1:${wsPort}`,
+    wsEndpoint: node.wsUrl,
   });
   return {
     rpcUrl,
     connection,
     rpc,
     async stop() {
-      process.off('exit', killOnExit);
       // web3.js would otherwise keep reconnecting its socket, and the test process alive.
       connection._rpcWebSocket.setAutoReconnect(false);
       connection._rpcWebSocket.close();
       // confirmTransaction may still be polling the status it raced its subscription with.
       await sleep(4 * SLOT_MS);
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
+      await node.stop();
       rmSync(ledger, { recursive: true, force: true });
     },
   };
