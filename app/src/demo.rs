@@ -1,6 +1,6 @@
-//! The demo market of the embedded local exchange: makers re-quoting a
-//! ladder around a random-walking mid price and takers crossing it, on an
-//! in-process chain. Errors (a trader out of funds, a full queue waiting
+//! The demo market of the local exchange: makers re-quoting a ladder around
+//! a random-walking mid price and takers crossing it, on the chain reached
+//! over RPC. Errors (a trader out of funds, a full queue waiting
 //! for the keeper) are logged and the flow goes on.
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! The keeper against an in-process chain (real bank, program run natively).
+//! The keeper against `orderbook-node` over RPC (the program run natively).
 
 use std::sync::Arc;
 

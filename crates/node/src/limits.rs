@@ -2,7 +2,7 @@
 //! bounds it: bytes per response and per batch, who may call from a web
 //! page (`Origin`), PubSub connections and the bytes one connection's
 //! notifications may take, and the faucet's pace. Every limit has a flag
-//! (`orderbook-node --help`); the README's security section lists them.
+//! (`orderbook-node --help`); docs/security.md lists them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -6,7 +6,7 @@
 //! asks each, and a taker who fills them all, then times the keeper
 //! draining the queue. Prints every run and the medians. The CU figure is
 //! the budget the keeper *requests* per event (natively the program's own
-//! CU cannot be measured; see the README's SBF section for measured engine CU).
+//! CU cannot be measured; docs/sbf.md has the engine's CU measured on SBF).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
