@@ -8,7 +8,7 @@ use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, bigint_column, column, num, u64_text};
 use crate::model::effects::{OrderChange, PlacedOrder};
-use crate::model::{BookOrder, StoredEnum};
+use crate::model::{BookOrder, OrderStatus, StoredEnum};
 
 /// An order as a trader's order list shows it.
 pub struct OrderRow {
@@ -20,7 +20,7 @@ pub struct OrderRow {
     pub max_base_lots: u64,
     pub open_base_lots: u64,
     pub filled_base_lots: u64,
-    pub status: String,
+    pub status: OrderStatus,
     pub expiry: u64,
     pub placed_seq: i64,
     pub updated_seq: i64,
@@ -182,7 +182,11 @@ pub async fn of_trader(
             max_base_lots: u64_text(r, 5)?,
             open_base_lots: u64_text(r, 6)?,
             filled_base_lots: u64_text(r, 7)?,
-            status: r.get(8),
+            status: {
+                let name: String = r.get(8);
+                OrderStatus::from_name(&name)
+                    .ok_or_else(|| DbError::Corrupt(format!("orders.status holds {name:?}")))?
+            },
             expiry: u64_text(r, 9)?,
             placed_seq: r.get(10),
             updated_seq: r.get(11),

@@ -17,11 +17,12 @@ use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use axum::extract::ws::Utf8Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::outbox::{InFlight, Outbox, OutboxError, WriteLimits};
 use crate::feed::view::{Channel, MarketView};
+use crate::feed::wire::{ChannelData, ChannelMessage, ControlMessage, FeedErrorCode, MessageKind};
 use crate::metrics::FeedMetrics;
 use crate::model::Ingested;
 
@@ -178,41 +179,46 @@ pub fn spawn(views: Vec<MarketView>, config: HubConfig, metrics: FeedMetrics) ->
 /// channel's previous message, and covers the events in between: a client
 /// whose state is at `seq` S applies a delta when `prev_seq <= S < seq`,
 /// skips it when `seq <= S`, and subscribes again when `prev_seq > S`.
-pub struct Header<'k> {
-    pub kind: &'k str,
+pub struct Header {
+    pub kind: MessageKind,
     pub seq: u64,
     /// Deltas only: the `seq` of the channel's previous message.
     pub prev_seq: Option<u64>,
 }
 
-/// `{"type": kind, "market", "channel", ...params, "seq", ["prev_seq",] "market_seq", "data"}`.
+/// A channel message as the wire carries it (`wire::ChannelMessage`).
 pub fn channel_message(
-    header: Header<'_>,
+    header: Header,
     market: &Pubkey,
     channel: &Channel,
-    data: Value,
-) -> Value {
-    let mut m = json!({
-        "type": header.kind,
-        "market": market.to_string(),
-        "channel": channel.name(),
-    });
-    if let (Value::Object(o), Value::Object(p)) = (&mut m, channel.params()) {
-        o.extend(p);
-    }
-    m["seq"] = json!(header.seq);
-    if let Some(prev) = header.prev_seq {
-        m["prev_seq"] = json!(prev);
-    }
-    m["market_seq"] = json!(header.seq.checked_sub(1));
-    m["data"] = data;
-    m
+    data: ChannelData,
+) -> Utf8Bytes {
+    encode(&ChannelMessage {
+        kind: header.kind,
+        market: market.to_string(),
+        channel: channel.name(),
+        owner: channel.owner().map(|o| o.to_string()),
+        resolution: channel.resolution(),
+        seq: header.seq,
+        prev_seq: header.prev_seq,
+        market_seq: header.seq.checked_sub(1),
+        data,
+    })
 }
 
 /// `{"type": "error", "code", "message", "request"}`.
-pub fn error_message(code: &str, message: impl Into<String>, request: Value) -> Utf8Bytes {
-    json!({ "type": "error", "code": code, "message": message.into(), "request": request })
-        .to_string()
+pub fn error_message(code: FeedErrorCode, message: impl Into<String>, request: Value) -> Utf8Bytes {
+    encode(&ControlMessage::Error {
+        code,
+        message: message.into(),
+        request,
+    })
+}
+
+/// A message's JSON text (the wire types always serialise).
+pub fn encode(message: &impl serde::Serialize) -> Utf8Bytes {
+    serde_json::to_string(message)
+        .expect("wire messages serialise")
         .into()
 }
 
@@ -248,12 +254,10 @@ impl Hub {
                 };
                 let msg = if c.subs.remove(&(market, channel)) {
                     self.drop_subscriber((market, channel), conn);
-                    json!({ "type": "unsubscribed", "request": request })
-                        .to_string()
-                        .into()
+                    encode(&ControlMessage::Unsubscribed { request })
                 } else {
                     error_message(
-                        "not_subscribed",
+                        FeedErrorCode::NotSubscribed,
                         "no such subscription on this connection",
                         request,
                     )
@@ -283,19 +287,19 @@ impl Hub {
         };
         let err = if !self.views.contains_key(&market) {
             Some(error_message(
-                "unknown_market",
+                FeedErrorCode::UnknownMarket,
                 format!("market {market} is not served here"),
                 request.clone(),
             ))
         } else if c.subs.contains(&(market, channel)) {
             Some(error_message(
-                "already_subscribed",
+                FeedErrorCode::AlreadySubscribed,
                 "already subscribed to this channel",
                 request.clone(),
             ))
         } else if c.subs.len() >= MAX_SUBSCRIPTIONS {
             Some(error_message(
-                "too_many_subscriptions",
+                FeedErrorCode::TooManySubscriptions,
                 format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection"),
                 request.clone(),
             ))
@@ -346,13 +350,11 @@ impl Hub {
         // delta's `prev_seq` must not claim a later change.
         self.seqs.entry((market, channel)).or_insert(seq);
         let header = Header {
-            kind: "snapshot",
+            kind: MessageKind::Snapshot,
             seq,
             prev_seq: None,
         };
-        let msg: Utf8Bytes = channel_message(header, &market, &channel, view.snapshot(&channel))
-            .to_string()
-            .into();
+        let msg = channel_message(header, &market, &channel, view.snapshot(&channel));
         self.metrics.snapshots_built.inc();
         msg
     }
@@ -379,13 +381,11 @@ impl Hub {
             }
             let prev_seq = self.seqs.insert(key, seq).unwrap_or(before);
             let header = Header {
-                kind: "delta",
+                kind: MessageKind::Delta,
                 seq,
                 prev_seq: Some(prev_seq),
             };
-            let msg: Utf8Bytes = channel_message(header, &batch.market, &channel, data)
-                .to_string()
-                .into();
+            let msg = channel_message(header, &batch.market, &channel, data);
             if let Some(c) = self.snapshots.get_mut(&key) {
                 c.replay.push(msg.clone());
                 if c.replay.len() > MAX_REPLAY {

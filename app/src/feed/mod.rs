@@ -4,7 +4,9 @@
 //! app (or, without one, a debug page).
 
 pub mod hub;
-pub mod json;
+pub mod wire;
+
+use wire::ApiErrorCode;
 pub mod limits;
 pub mod outbox;
 pub mod rest;
@@ -56,20 +58,16 @@ async fn ws_upgrade(
             state.metrics.refused_connections.inc();
             let (code, message) = match refused {
                 ConnectionRefused::ServerFull => (
-                    "server_full",
+                    ApiErrorCode::ServerFull,
                     "the server is at its connection limit; try another",
                 ),
                 ConnectionRefused::TooManyFromIp => (
-                    "too_many_connections",
+                    ApiErrorCode::TooManyConnections,
                     "too many WebSocket connections from this address",
                 ),
             };
-            return rest::ApiError {
-                status: axum::http::StatusCode::TOO_MANY_REQUESTS,
-                code,
-                message: message.into(),
-            }
-            .into_response();
+            let status = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            return rest::ApiError::new(status, code, message).into_response();
         }
     };
     ws.max_message_size(ws::MAX_CLIENT_MESSAGE)
@@ -94,13 +92,9 @@ async fn rate_limit(
     };
     if !limiter.allow(client_key(peer.ip())) {
         state.metrics.rate_limited.with_label_values(&[label]).inc();
-        return rest::ApiError {
-            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
-            code: "rate_limited",
-            message: format!(
-                "more than {per_sec} requests per second from this address; slow down"
-            ),
-        }
+        return rest::ApiError::rate_limited(format!(
+            "more than {per_sec} requests per second from this address; slow down"
+        ))
         .into_response();
     }
     next.run(req).await
@@ -122,12 +116,7 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
 }
 
 async fn not_found() -> Response {
-    rest::ApiError {
-        status: axum::http::StatusCode::NOT_FOUND,
-        code: "not_found",
-        message: "no such endpoint".into(),
-    }
-    .into_response()
+    rest::ApiError::not_found("no such endpoint").into_response()
 }
 
 pub fn router(state: AppState) -> Router {

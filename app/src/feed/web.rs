@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
+use crate::feed::wire::{FaucetConfigInfo, ServerConfig, U64Text};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
 use solana_signer::Signer;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -30,16 +30,16 @@ pub fn static_files(dir: &std::path::Path) -> ServeDir<ServeFile> {
     ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))
 }
 
-pub async fn config(State(state): State<AppState>) -> Json<Value> {
+pub async fn config(State(state): State<AppState>) -> Json<ServerConfig> {
     let web = &state.web;
-    Json(json!({
-        "program_id": orderbook::ID.to_string(),
-        "rpc_url": web.rpc_url,
-        "ws_url": web.ws_url,
-        "faucet": web.faucet.as_ref().map(|f| json!({
-            "authority": f.authority.pubkey().to_string(),
-            "base_tokens": f.config.base_tokens.to_string(),
-            "quote_tokens": f.config.quote_tokens.to_string(),
-        })),
-    }))
+    Json(ServerConfig {
+        program_id: orderbook::ID.to_string(),
+        rpc_url: web.rpc_url.clone(),
+        ws_url: web.ws_url.clone(),
+        faucet: web.faucet.as_ref().map(|f| FaucetConfigInfo {
+            authority: f.authority.pubkey().to_string(),
+            base_tokens: U64Text(f.config.base_tokens),
+            quote_tokens: U64Text(f.config.quote_tokens),
+        }),
+    })
 }

@@ -8,11 +8,12 @@ use anchor_lang::prelude::Pubkey;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::AppState;
-use crate::feed::hub::{Cmd, error_message};
+use crate::feed::hub::{Cmd, encode, error_message};
+use crate::feed::wire::{ChannelRequest, ClientRequest, ControlMessage, FeedErrorCode};
 use orderbook_service::connections::ConnectionPermit;
 
 use crate::feed::limits::TokenBucket;
@@ -34,74 +35,74 @@ pub enum Request {
 }
 
 /// Why a request was refused: `(code, message)`.
-pub type Refusal = (&'static str, String);
+pub type Refusal = (FeedErrorCode, String);
 
-fn field<'a>(v: &'a Value, name: &str) -> Result<&'a str, Refusal> {
-    match v.get(name) {
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(("bad_request", format!("`{name}` must be a string"))),
-        None => Err(("bad_request", format!("missing `{name}`"))),
-    }
+fn bad(message: impl Into<String>) -> Refusal {
+    (FeedErrorCode::BadRequest, message.into())
 }
 
-fn pubkey(v: &Value, name: &str) -> Result<Pubkey, Refusal> {
-    let s = field(v, name)?;
-    s.parse().map_err(|_| {
-        (
-            "bad_request",
-            format!("`{name}` is not a base58 public key: {s:?}"),
-        )
+fn pubkey(text: &str, name: &str) -> Result<Pubkey, Refusal> {
+    text.parse()
+        .map_err(|_| bad(format!("`{name}` is not a base58 public key: {text:?}")))
+}
+
+/// Parse one text message (`wire::ClientRequest`).
+pub fn parse_request(text: &str) -> Result<Request, Refusal> {
+    let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+    if !v.is_object() {
+        return Err(bad("a request is a JSON object"));
+    }
+    let request: ClientRequest = serde_json::from_value(v).map_err(|e| {
+        bad(format!(
+            "{e} (a request is {{\"op\": \"subscribe\" | \"unsubscribe\" | \"ping\", \"market\", \"channel\", …}})"
+        ))
+    })?;
+    Ok(match request {
+        ClientRequest::Ping => Request::Ping,
+        ClientRequest::Subscribe(c) => {
+            let (market, channel) = channel_of(&c)?;
+            Request::Subscribe(market, channel)
+        }
+        ClientRequest::Unsubscribe(c) => {
+            let (market, channel) = channel_of(&c)?;
+            Request::Unsubscribe(market, channel)
+        }
     })
 }
 
-/// Parse one text message.
-pub fn parse_request(text: &str) -> Result<Request, Refusal> {
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| ("bad_request", format!("invalid JSON: {e}")))?;
-    if !v.is_object() {
-        return Err(("bad_request", "a request is a JSON object".into()));
-    }
-    let op = field(&v, "op")?;
-    if op == "ping" {
-        return Ok(Request::Ping);
-    }
-    if op != "subscribe" && op != "unsubscribe" {
-        return Err((
-            "bad_request",
-            format!("unknown op {op:?} (subscribe, unsubscribe, ping)"),
-        ));
-    }
-    let market = pubkey(&v, "market")?;
-    let channel = match field(&v, "channel")? {
+/// The market and channel a request names, each checked.
+fn channel_of(request: &ChannelRequest) -> Result<(Pubkey, Channel), Refusal> {
+    let market = pubkey(&request.market, "market")?;
+    let channel = match request.channel.as_str() {
         "trades" => Channel::Trades,
         "l2" => Channel::L2,
         "l3" => Channel::L3,
-        "account" => Channel::Account(pubkey(&v, "owner")?),
+        "account" => {
+            let owner = request
+                .owner
+                .as_deref()
+                .ok_or_else(|| bad("missing `owner`"))?;
+            Channel::Account(pubkey(owner, "owner")?)
+        }
         "candles" => {
-            let r = v.get("resolution").and_then(Value::as_i64).ok_or((
-                "bad_request",
-                "candles need an integer `resolution` (60, 300, 3600, 86400)".to_string(),
-            ))?;
+            let r = request.resolution.ok_or_else(|| {
+                bad("candles need an integer `resolution` (60, 300, 3600, 86400)")
+            })?;
             if !CANDLE_RESOLUTIONS.contains(&r) {
-                return Err((
-                    "bad_request",
-                    format!("resolution {r} is not one of 60, 300, 3600, 86400"),
-                ));
+                return Err(bad(format!(
+                    "resolution {r} is not one of 60, 300, 3600, 86400"
+                )));
             }
             Channel::Candles(r)
         }
         other => {
             return Err((
-                "unknown_channel",
+                FeedErrorCode::UnknownChannel,
                 format!("unknown channel {other:?} (trades, l2, l3, account, candles)"),
             ));
         }
     };
-    Ok(if op == "subscribe" {
-        Request::Subscribe(market, channel)
-    } else {
-        Request::Unsubscribe(market, channel)
-    })
+    Ok((market, channel))
 }
 
 /// Run one upgraded connection until either side ends it; `permit` holds
@@ -172,7 +173,7 @@ async fn write_loop(
             },
             _ = tick.tick() => {
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-                Message::Text(json!({ "type": "heartbeat", "time_ms": now.as_millis() as u64 }).to_string().into())
+                Message::Text(encode(&ControlMessage::Heartbeat { time_ms: now.as_millis() as u64 }))
             }
         };
         match write_frame(&mut sink, frame, state).await {
@@ -267,7 +268,7 @@ async fn read_loop(
             Message::Binary(_) => {
                 state.metrics.bad_requests.inc();
                 let refusal = error_message(
-                    "bad_request",
+                    FeedErrorCode::BadRequest,
                     "binary frames are not accepted; send JSON text",
                     Value::Null,
                 );
@@ -282,7 +283,7 @@ async fn read_loop(
         if !requests.take() {
             state.metrics.rate_limited.with_label_values(&["ws"]).inc();
             let refusal = error_message(
-                "rate_limited",
+                FeedErrorCode::RateLimited,
                 format!(
                     "more than {} requests per second; slow down",
                     limits.ws_requests_per_sec
@@ -296,8 +297,7 @@ async fn read_loop(
         }
         let cmd = match parse_request(text.as_str()) {
             Ok(Request::Ping) => {
-                let pong = json!({ "type": "pong", "request": request }).to_string();
-                if !reply(pong.into()) {
+                if !reply(encode(&ControlMessage::Pong { request })) {
                     break;
                 }
                 continue;
@@ -350,37 +350,40 @@ mod tests {
             Ok(Request::Unsubscribe(m, Channel::Candles(300)))
         );
         assert_eq!(parse_request(r#"{"op":"ping"}"#), Ok(Request::Ping));
+        // Fields a request does not use (a client's own id) are allowed.
+        assert_eq!(parse_request(r#"{"op":"ping","id":7}"#), Ok(Request::Ping));
         let code = |s: &str| parse_request(s).unwrap_err().0;
-        assert_eq!(code("not json"), "bad_request");
-        assert_eq!(code("[1,2]"), "bad_request");
-        assert_eq!(code(r#"{"op":"dance"}"#), "bad_request");
+        use FeedErrorCode::{BadRequest, UnknownChannel};
+        assert_eq!(code("not json"), BadRequest);
+        assert_eq!(code("[1,2]"), BadRequest);
+        assert_eq!(code(r#"{"op":"dance"}"#), BadRequest);
         assert_eq!(
             code(r#"{"op":"subscribe","market":"xyz","channel":"l2"}"#),
-            "bad_request"
+            BadRequest
         );
         assert_eq!(
             code(&format!(
                 r#"{{"op":"subscribe","market":"{M}","channel":"news"}}"#
             )),
-            "unknown_channel"
+            UnknownChannel
         );
         assert_eq!(
             code(&format!(
                 r#"{{"op":"subscribe","market":"{M}","channel":"candles","resolution":7}}"#
             )),
-            "bad_request"
+            BadRequest
         );
         assert_eq!(
             code(&format!(
                 r#"{{"op":"subscribe","market":"{M}","channel":"account"}}"#
             )),
-            "bad_request"
+            BadRequest
         );
         assert_eq!(
             code(&format!(
                 r#"{{"op":"subscribe","market":{M:?},"channel":5}}"#
             )),
-            "bad_request"
+            BadRequest
         );
     }
 }

@@ -2,7 +2,9 @@
 
 use orderbook::types::OutReason;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// By name on every wire (`rename_all`), and in the `orders.status` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Open,
     Filled,
@@ -22,6 +24,20 @@ impl OrderStatus {
             Self::Evicted => "evicted",
             Self::SelfTrade => "self_trade",
         }
+    }
+
+    /// The status named `name` (as [`OrderStatus::as_str`] writes it).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::Open,
+            Self::Filled,
+            Self::Cancelled,
+            Self::Expired,
+            Self::Evicted,
+            Self::SelfTrade,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
     }
 
     /// After `OrderPlaced`: resting if it posted lots, else filled in full

@@ -1,27 +1,10 @@
 // The feed server's REST API (docs/feed-protocol.md): the shapes the page
 // reads, and one fetch that turns every failure into a readable Error.
+import type { wire } from '@orderbook/client';
 
-export interface ServerConfig {
-  program_id: string;
-  rpc_url: string | null;
-  ws_url: string | null;
-  faucet: { authority: string; base_tokens: string; quote_tokens: string } | null;
-}
-
-export interface MarketRow {
-  market: string;
-  base_mint: string;
-  quote_mint: string;
-  base_decimals: number | null;
-  quote_decimals: number | null;
-  base_lot_size: string;
-  quote_lot_size: string;
-  tick_size: string;
-  taker_fee_ppm: number;
-  maker_fee_ppm: number;
-  status: number;
-  last_seq: number;
-}
+// The shapes are the server's own (generated from app/src/feed/wire.rs).
+export type ServerConfig = wire.ServerConfig;
+export type MarketRow = wire.MarketRow;
 
 /** GET a JSON document; a non-2xx answer throws the server's message. */
 export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
@@ -31,7 +14,7 @@ export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
   } catch {
     throw new Error(`the server is unreachable (${path})`);
   }
-  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+  const body = (await response.json().catch(() => null)) as Partial<wire.ErrorBody> | null;
   if (!response.ok) {
     throw new Error(body?.error?.message ?? `${path}: HTTP ${response.status}`);
   }
@@ -46,7 +29,7 @@ export const api = {
     // Pages of 1,000 until the server says there is no next one.
     for (let page = 0; page < 100; page++) {
       const query: string = after ? `?limit=1000&after=${after}` : '?limit=1000';
-      const body: { markets: MarketRow[]; next_after: string | null } = await getJson(`/api/markets${query}`);
+      const body: wire.MarketsPage = await getJson(`/api/markets${query}`);
       all.push(...body.markets);
       after = body.next_after;
       if (!after) break;
@@ -54,7 +37,7 @@ export const api = {
     return all;
   },
   faucet: (market: string, owner: string) =>
-    getJson<{ transaction: string; base: { amount: string }; quote: { amount: string } }>('/api/faucet', {
+    getJson<wire.FaucetGrant>('/api/faucet', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ market, owner }),

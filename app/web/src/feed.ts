@@ -2,24 +2,19 @@
 // dropped socket, a sequence gap or a silent server, each answered by a fresh
 // snapshot, and a connection state the page shows.
 
+import type { wire } from '@orderbook/client';
+
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
-export interface Channel {
-  market: string;
-  channel: 'trades' | 'l2' | 'l3' | 'account' | 'candles';
-  owner?: string;
-  resolution?: number;
-}
+/** What a subscription names (the server's `ChannelRequest` without the op). */
+export type Channel = Omit<wire.ChannelRequest, 'channel'> & { channel: wire.ChannelName };
 
-export interface ChannelMessage<T = unknown> {
-  type: 'snapshot' | 'delta';
-  /** Market events the channel's state reflects (the same on every feed replica). */
-  seq: number;
-  /** Deltas: the `seq` of the channel's previous message; the delta covers the events in between. */
-  prev_seq?: number;
-  market_seq: number | null;
-  data: T;
-}
+/**
+ * A snapshot or delta (the server's `ChannelMessage`): `seq` is the market
+ * events the channel's state reflects (the same on every feed replica); a
+ * delta's `prev_seq` is the `seq` of the channel's previous message.
+ */
+export type ChannelMessage<T = wire.ChannelData> = Omit<wire.ChannelMessage, 'data'> & { data: T };
 
 type Handler = (message: ChannelMessage) => void;
 
@@ -61,20 +56,20 @@ export class Feed {
   }
 
   /** Subscribe `channel`; `handler` gets its snapshot, then deltas (again a snapshot after any reconnect or gap). */
-  subscribe<T>(channel: Channel, handler: (message: ChannelMessage<T>) => void): () => void {
+  subscribe(channel: Channel, handler: Handler): () => void {
     const key = keyOf(channel);
     const existing = this.subscriptions.get(key);
     if (existing) {
       // The new view needs a snapshot too: start the channel again for all.
-      existing.handlers.add(handler as Handler);
+      existing.handlers.add(handler);
       this.restart(existing);
     } else {
-      this.subscriptions.set(key, { channel, handlers: new Set([handler as Handler]), seq: null });
+      this.subscriptions.set(key, { channel, handlers: new Set([handler]), seq: null });
       this.send({ op: 'subscribe', ...channel });
     }
     return () => {
       const subscription = this.subscriptions.get(key);
-      if (!subscription?.handlers.delete(handler as Handler) || subscription.handlers.size > 0) return;
+      if (!subscription?.handlers.delete(handler) || subscription.handlers.size > 0) return;
       this.subscriptions.delete(key);
       this.send({ op: 'unsubscribe', ...channel });
     };
@@ -92,7 +87,7 @@ export class Feed {
     for (const listener of this.stateListeners) listener(state, detail);
   }
 
-  private send(request: object): void {
+  private send(request: wire.ClientRequest): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(request));
   }
 
@@ -110,7 +105,7 @@ export class Feed {
     };
     socket.onmessage = (event) => {
       this.watchSilence();
-      this.route(JSON.parse(String(event.data)));
+      this.route(JSON.parse(String(event.data)) as wire.ChannelMessage | wire.ControlMessage);
     };
     socket.onclose = (event) => {
       if (this.socket !== socket) return;
@@ -127,14 +122,14 @@ export class Feed {
     this.silenceTimer = setTimeout(() => this.socket?.close(4000, 'no heartbeat from the feed'), SILENCE_MS);
   }
 
-  private route(message: { type: string; market?: string; channel?: string; owner?: string; resolution?: number } & Partial<ChannelMessage>): void {
+  private route(message: wire.ChannelMessage | wire.ControlMessage): void {
     if (message.type !== 'snapshot' && message.type !== 'delta') {
       if (message.type === 'error') console.warn('feed error', message);
       return;
     }
-    const subscription = this.subscriptions.get(keyOf(message as Channel));
+    const subscription = this.subscriptions.get(keyOf(message));
     if (!subscription) return;
-    const seq = message.seq ?? 0;
+    const seq = message.seq;
     if (message.type === 'snapshot') {
       subscription.seq = seq; // a snapshot replaces the state, whenever it comes
     } else if (subscription.seq === null || seq <= subscription.seq) {
@@ -145,6 +140,6 @@ export class Feed {
     } else {
       subscription.seq = seq;
     }
-    for (const handler of subscription.handlers) handler(message as ChannelMessage);
+    for (const handler of subscription.handlers) handler(message);
   }
 }

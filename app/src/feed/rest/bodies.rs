@@ -8,13 +8,14 @@ use std::fmt;
 use anchor_lang::prelude::Pubkey;
 use axum::Json;
 use axum::extract::{FromRequest, Request};
-use orderbook::types::{OrderType, SelfTradeMode, TokenKind};
+use orderbook::types::{SelfTradeMode, TokenKind};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 
 use super::{ApiError, key_error};
+pub(super) use crate::feed::wire::{OrderTypeName, SideName};
 
 /// A base58 public key in a request body.
 #[derive(Clone, Copy, Debug)]
@@ -75,38 +76,6 @@ impl From<TokenName> for TokenKind {
         match token {
             TokenName::Base => TokenKind::Base,
             TokenName::Quote => TokenKind::Quote,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum SideName {
-    Bid,
-    Ask,
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum OrderTypeName {
-    #[default]
-    Limit,
-    PostOnly,
-    PostOnlySlide,
-    Ioc,
-    Fok,
-    Market,
-}
-
-impl From<OrderTypeName> for OrderType {
-    fn from(order_type: OrderTypeName) -> Self {
-        match order_type {
-            OrderTypeName::Limit => OrderType::Limit,
-            OrderTypeName::PostOnly => OrderType::PostOnly,
-            OrderTypeName::PostOnlySlide => OrderType::PostOnlySlide,
-            OrderTypeName::Ioc => OrderType::ImmediateOrCancel,
-            OrderTypeName::Fok => OrderType::FillOrKill,
-            OrderTypeName::Market => OrderType::Market,
         }
     }
 }

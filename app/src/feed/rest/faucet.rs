@@ -24,7 +24,6 @@ use orderbook_chain::Chain;
 use orderbook_client::ix::MarketKeys;
 use orderbook_client::{pda, setup};
 use orderbook_service::connections::client_key;
-use serde_json::json;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
@@ -32,10 +31,11 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 
 use super::bodies::{Body, FaucetBody};
-use super::wallet_tx::{transaction_json, tx_context};
+use super::wallet_tx::{tx_context, wallet_transaction};
 use super::{ApiError, ApiResult};
 use crate::feed::AppState;
 use crate::feed::limits::RateLimiter;
+use crate::feed::wire::{FaucetGrant, TokenGrant, U64Text};
 
 /// What the faucet serves, to whom, and how often.
 pub struct FaucetConfig {
@@ -86,12 +86,10 @@ impl Faucet {
                 "this faucet mints only for the demo market(s) it was started for (--faucet-market), not {market}"
             )));
         }
-        let quota = |what: &str, per_hour: u32| ApiError {
-            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
-            code: "rate_limited",
-            message: format!(
+        let quota = |what: &str, per_hour: u32| {
+            ApiError::rate_limited(format!(
                 "the faucet grants {per_hour} requests per hour per {what}; try again later"
-            ),
+            ))
         };
         if !self.by_ip.allow(client_key(ip)) {
             return Err(quota("address", self.config.grants_per_ip_hour));
@@ -136,8 +134,11 @@ struct Grant {
 }
 
 impl Grant {
-    fn json(&self) -> serde_json::Value {
-        json!({ "wallet": self.wallet.to_string(), "amount": self.amount.to_string() })
+    fn wire(&self) -> TokenGrant {
+        TokenGrant {
+            wallet: self.wallet.to_string(),
+            amount: U64Text(self.amount),
+        }
     }
 }
 
@@ -182,7 +183,7 @@ pub async fn faucet(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(body): Body<FaucetBody>,
-) -> ApiResult {
+) -> ApiResult<FaucetGrant> {
     let faucet = state.web.faucet.as_ref().ok_or_else(|| {
         ApiError::not_found("this server has no faucet (orderbook-app run --faucet-keypair)")
     })?;
@@ -209,10 +210,11 @@ pub async fn faucet(
         .flat_map(|g| g.instructions.iter().cloned())
         .collect();
     let tx = faucet.transaction(chain.as_ref(), &ctx.owner, &ixs).await?;
-    let mut body = transaction_json(&tx)?;
-    body["base"] = grants[0].json();
-    body["quote"] = grants[1].json();
-    Ok(Json(body))
+    Ok(Json(FaucetGrant {
+        transaction: wallet_transaction(&tx)?,
+        base: grants[0].wire(),
+        quote: grants[1].wire(),
+    }))
 }
 
 /// Bytes of a token account, Token-2022's with its `ImmutableOwner`

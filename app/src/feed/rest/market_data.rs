@@ -10,13 +10,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use orderbook::types::Side;
-use serde_json::{Value, json};
 
 use super::{ApiError, ApiResult, parse_key};
 use crate::db;
 use crate::feed::AppState;
-use crate::feed::json;
-use crate::model::{CANDLE_RESOLUTIONS, StoredEnum, side_name};
+use crate::feed::wire::{
+    self, CandlesData, Depth, Health, HealthStatus, MarketRow, MarketSeq, MarketStatusName,
+    MarketsPage, TraderBalances, TraderOrder, TraderOrders, TradesPage, U64Text,
+};
+use crate::model::CANDLE_RESOLUTIONS;
 
 /// Rows one page may return.
 pub const MAX_PAGE: i64 = 1_000;
@@ -70,11 +72,21 @@ pub async fn health(State(state): State<AppState>) -> Response {
         Err(_) => false,
     };
     let markets = state.hub.status().await.unwrap_or_default();
-    let body = json!({
-        "status": if db { "ok" } else { "degraded" },
-        "database": db,
-        "markets": markets.iter().map(|(m, s)| json!({ "market": m.to_string(), "seq": s })).collect::<Vec<_>>(),
-    });
+    let body = Health {
+        status: if db {
+            HealthStatus::Ok
+        } else {
+            HealthStatus::Degraded
+        },
+        database: db,
+        markets: markets
+            .iter()
+            .map(|(m, seq)| MarketSeq {
+                market: m.to_string(),
+                seq: *seq,
+            })
+            .collect(),
+    };
     let code = if db {
         StatusCode::OK
     } else {
@@ -89,7 +101,7 @@ pub async fn metrics(State(state): State<AppState>) -> String {
 
 /// Markets in key order, a page at a time (`limit`, default 100; `after`, the
 /// last market of the previous page).
-pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult {
+pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult<MarketsPage> {
     let Query(p) = q?;
     known(&p, &["limit", "after"])?;
     let limit = int_param(&p, "limit", 100, 1, MAX_PAGE)?;
@@ -98,77 +110,93 @@ pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult {
         None => String::new(),
     };
     let rows = db::markets::page(&**state.db.get().await?, &after, limit).await?;
-    let v: Vec<Value> = rows
-        .iter()
+    let markets = rows
+        .into_iter()
         .map(|m| {
-            json!({
-                "market": m.market,
-                "base_mint": m.base_mint,
-                "quote_mint": m.quote_mint,
-                "base_decimals": m.base_decimals,
-                "quote_decimals": m.quote_decimals,
-                "base_lot_size": m.base_lot_size.to_string(),
-                "quote_lot_size": m.quote_lot_size.to_string(),
-                "tick_size": m.tick_size.to_string(),
-                "taker_fee_ppm": m.taker_fee_ppm,
-                "maker_fee_ppm": m.maker_fee_ppm,
-                "status": m.status,
-                "last_seq": m.last_seq,
+            let status = MarketStatusName::of_code(m.status).ok_or_else(|| {
+                tracing::error!(market = %m.market, code = m.status, "markets.status holds an unknown code");
+                ApiError::unavailable("the database holds a market status this server does not know")
+            })?;
+            Ok(MarketRow {
+                market: m.market,
+                base_mint: m.base_mint,
+                quote_mint: m.quote_mint,
+                base_decimals: m.base_decimals,
+                quote_decimals: m.quote_decimals,
+                base_lot_size: U64Text(m.base_lot_size),
+                quote_lot_size: U64Text(m.quote_lot_size),
+                tick_size: U64Text(m.tick_size),
+                taker_fee_ppm: m.taker_fee_ppm,
+                maker_fee_ppm: m.maker_fee_ppm,
+                status,
+                last_seq: m.last_seq,
             })
         })
-        .collect();
-    let next = (v.len() as i64 == limit)
-        .then(|| v.last().map(|m| m["market"].clone()))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let next_after = (markets.len() as i64 == limit)
+        .then(|| markets.last().map(|m| m.market.clone()))
         .flatten();
-    Ok(Json(json!({ "markets": v, "next_after": next })))
+    Ok(Json(MarketsPage {
+        markets,
+        next_after,
+    }))
 }
 
 pub async fn trades(
     State(state): State<AppState>,
     Path(market): Path<String>,
     q: Params,
-) -> ApiResult {
+) -> ApiResult<TradesPage> {
     let Query(p) = q?;
     known(&p, &["limit", "before_seq"])?;
     let limit = int_param(&p, "limit", 50, 1, MAX_PAGE)?;
     let before = int_param(&p, "before_seq", i64::MAX, 0, i64::MAX)?;
     market_row(&state, &market).await?;
     let trades = db::fills::before(&**state.db.get().await?, &market, before, limit).await?;
-    let v: Vec<Value> = trades.iter().map(json::trade).collect();
-    let next = (v.len() as i64 == limit)
-        .then(|| v.last().map(|t| t["seq"].clone()))
+    let trades: Vec<wire::Trade> = trades.iter().map(wire::Trade::from).collect();
+    let next_before_seq = (trades.len() as i64 == limit)
+        .then(|| trades.last().map(|t| t.seq))
         .flatten();
-    Ok(Json(json!({ "trades": v, "next_before_seq": next })))
+    Ok(Json(TradesPage {
+        trades,
+        next_before_seq,
+    }))
 }
 
 pub async fn depth(
     State(state): State<AppState>,
     Path(market): Path<String>,
     q: Params,
-) -> ApiResult {
+) -> ApiResult<Depth> {
     let Query(p) = q?;
     known(&p, &["levels"])?;
     let levels = int_param(&p, "levels", 50, 1, MAX_PAGE)?;
     market_row(&state, &market).await?;
     let conn = state.db.get().await?;
-    let side = async |side: Side| -> Result<Vec<Value>, ApiError> {
+    let side = async |side: Side| -> Result<Vec<wire::Level>, ApiError> {
         let levels = db::orders::depth(&**conn, &market, side, levels).await?;
         Ok(levels
             .iter()
-            .map(|l| json::level(l.price_ticks, l.base_lots, l.orders))
+            .map(|l| wire::Level {
+                price: U64Text(l.price_ticks),
+                base_lots: U64Text(l.base_lots),
+                orders: l.orders,
+            })
             .collect())
     };
-    let seq = db::cursor::last_seq(&**conn, &market).await?;
-    Ok(Json(
-        json!({ "market_seq": seq, "bids": side(Side::Bid).await?, "asks": side(Side::Ask).await? }),
-    ))
+    let market_seq = db::cursor::last_seq(&**conn, &market).await?;
+    Ok(Json(Depth {
+        market_seq,
+        bids: side(Side::Bid).await?,
+        asks: side(Side::Ask).await?,
+    }))
 }
 
 pub async fn candles(
     State(state): State<AppState>,
     Path(market): Path<String>,
     q: Params,
-) -> ApiResult {
+) -> ApiResult<CandlesData> {
     let Query(p) = q?;
     known(&p, &["resolution", "limit", "before"])?;
     let resolution = int_param(&p, "resolution", 60, 1, 86_400)?;
@@ -182,11 +210,11 @@ pub async fn candles(
     market_row(&state, &market).await?;
     let candles =
         db::candles::before(&**state.db.get().await?, &market, resolution, before, limit).await?;
-    let v: Vec<Value> = candles
+    let candles = candles
         .iter()
-        .map(|((resolution, start), candle)| json::candle(*resolution, *start, candle))
+        .map(|((resolution, start), candle)| wire::Candle::new(*resolution, *start, candle))
         .collect();
-    Ok(Json(json!({ "candles": v })))
+    Ok(Json(CandlesData { candles }))
 }
 
 async fn trader_id(state: &AppState, market: &str, owner: &str) -> Result<Option<i32>, ApiError> {
@@ -198,7 +226,7 @@ pub async fn trader_orders(
     State(state): State<AppState>,
     Path((market, owner)): Path<(String, String)>,
     q: Params,
-) -> ApiResult {
+) -> ApiResult<TraderOrders> {
     let Query(p) = q?;
     known(&p, &["status", "limit"])?;
     let status = p.get("status").map(String::as_str).unwrap_or("open");
@@ -210,7 +238,10 @@ pub async fn trader_orders(
     let limit = int_param(&p, "limit", 100, 1, MAX_PAGE)?;
     market_row(&state, &market).await?;
     let Some(id) = trader_id(&state, &market, &owner).await? else {
-        return Ok(Json(json!({ "trader_id": null, "orders": [] })));
+        return Ok(Json(TraderOrders {
+            trader_id: None,
+            orders: Vec::new(),
+        }));
     };
     let orders = db::orders::of_trader(
         &**state.db.get().await?,
@@ -220,32 +251,34 @@ pub async fn trader_orders(
         limit,
     )
     .await?;
-    let v: Vec<Value> = orders
+    let orders = orders
         .iter()
-        .map(|o| {
-            json!({
-                "order_id": o.order_id.to_string(),
-                "client_order_id": o.client_order_id.to_string(),
-                "side": side_name(o.side),
-                "order_type": o.order_type.code(),
-                "price": o.price_ticks.to_string(),
-                "max_base_lots": o.max_base_lots.to_string(),
-                "open_base_lots": o.open_base_lots.to_string(),
-                "filled_base_lots": o.filled_base_lots.to_string(),
-                "status": o.status,
-                "expiry": o.expiry,
-                "placed_seq": o.placed_seq,
-                "updated_seq": o.updated_seq,
-            })
+        .map(|o| TraderOrder {
+            // Written from u64s (`model::i64_of`), so never negative.
+            order_id: U64Text(o.order_id as u64),
+            client_order_id: U64Text(o.client_order_id),
+            side: o.side.into(),
+            order_type: o.order_type.into(),
+            price: U64Text(o.price_ticks as u64),
+            max_base_lots: U64Text(o.max_base_lots),
+            open_base_lots: U64Text(o.open_base_lots),
+            filled_base_lots: U64Text(o.filled_base_lots),
+            status: o.status,
+            expiry: o.expiry,
+            placed_seq: o.placed_seq,
+            updated_seq: o.updated_seq,
         })
         .collect();
-    Ok(Json(json!({ "trader_id": id, "orders": v })))
+    Ok(Json(TraderOrders {
+        trader_id: Some(id),
+        orders,
+    }))
 }
 
 pub async fn trader_balances(
     State(state): State<AppState>,
     Path((market, owner)): Path<(String, String)>,
-) -> ApiResult {
+) -> ApiResult<TraderBalances> {
     market_row(&state, &market).await?;
     let Some(id) = trader_id(&state, &market, &owner).await? else {
         return Err(ApiError::not_found(format!(
@@ -257,13 +290,13 @@ pub async fn trader_balances(
         .ok_or_else(|| {
             ApiError::not_found(format!("no balances indexed for {owner} on {market}"))
         })?;
-    Ok(Json(json!({
-        "trader_id": id,
-        "base_free": balances.base_free.to_string(),
-        "base_locked": balances.base_locked.to_string(),
-        "quote_free": balances.quote_free.to_string(),
-        "quote_locked": balances.quote_locked.to_string(),
-        "open_orders": balances.open_orders,
-        "as_of_seq": as_of_seq,
-    })))
+    Ok(Json(TraderBalances {
+        trader_id: id,
+        base_free: U64Text(balances.base_free),
+        base_locked: U64Text(balances.base_locked),
+        quote_free: U64Text(balances.quote_free),
+        quote_locked: U64Text(balances.quote_locked),
+        open_orders: balances.open_orders,
+        as_of_seq,
+    }))
 }

@@ -13,7 +13,6 @@ use orderbook::instructions::PlaceOrderArgs;
 use orderbook::types::{OrderType, Side, TokenKind};
 use orderbook_client::{accounts, ix, pda};
 use orderbook_engine::order::MAX_MATCH_LIMIT;
-use serde_json::json;
 use solana_instruction::Instruction;
 use solana_transaction::Transaction;
 
@@ -22,6 +21,7 @@ use super::bodies::{
 };
 use super::{ApiError, ApiResult};
 use crate::feed::AppState;
+use crate::feed::wire::{TransactionEncoding, WalletTransaction};
 
 /// The market's keys, read from the chain, and whether `owner` trades on it.
 pub(super) struct TxContext {
@@ -87,34 +87,40 @@ pub(super) async fn tx_context(
 }
 
 /// The unsigned transaction, fee payer = owner, with a fresh blockhash.
-async fn unsigned(state: &AppState, ctx: &TxContext, ixs: Vec<Instruction>) -> ApiResult {
+async fn unsigned(
+    state: &AppState,
+    ctx: &TxContext,
+    ixs: Vec<Instruction>,
+) -> ApiResult<WalletTransaction> {
     let chain = state.chain.as_ref().expect("checked in tx_context");
     let blockhash = chain.latest_blockhash().await?;
     let mut tx = Transaction::new_with_payer(&ixs, Some(&ctx.owner));
     tx.message.recent_blockhash = blockhash;
-    let mut body = transaction_json(&tx)?;
-    body["instructions"] = json!(ixs.len());
-    Ok(Json(body))
+    Ok(Json(wallet_transaction(&tx)?))
 }
 
 /// A transaction for a wallet to sign and send, as every `/api/tx/*` and
 /// `/api/faucet` answer carries it: base64 of its bincode, its blockhash,
 /// its fee payer and every key that must sign it (the first is the owner's).
-pub(super) fn transaction_json(tx: &Transaction) -> Result<serde_json::Value, ApiError> {
+pub(super) fn wallet_transaction(tx: &Transaction) -> Result<WalletTransaction, ApiError> {
     let bytes =
         bincode::serialize(tx).map_err(|e| ApiError::bad(format!("cannot serialize: {e}")))?;
     let message = &tx.message;
     let signers = &message.account_keys[..usize::from(message.header.num_required_signatures)];
-    Ok(json!({
-        "transaction": base64::engine::general_purpose::STANDARD.encode(bytes),
-        "encoding": "base64",
-        "blockhash": message.recent_blockhash.to_string(),
-        "fee_payer": message.account_keys[0].to_string(),
-        "signers": signers.iter().map(Pubkey::to_string).collect::<Vec<_>>(),
-    }))
+    Ok(WalletTransaction {
+        transaction: base64::engine::general_purpose::STANDARD.encode(bytes),
+        encoding: TransactionEncoding::Base64,
+        blockhash: message.recent_blockhash.to_string(),
+        fee_payer: message.account_keys[0].to_string(),
+        signers: signers.iter().map(Pubkey::to_string).collect(),
+        instructions: message.instructions.len() as u32,
+    })
 }
 
-pub async fn deposit(State(state): State<AppState>, Body(body): Body<TransferBody>) -> ApiResult {
+pub async fn deposit(
+    State(state): State<AppState>,
+    Body(body): Body<TransferBody>,
+) -> ApiResult<WalletTransaction> {
     let amount = positive("amount", body.amount)?;
     let ctx = tx_context(&state, body.market, body.owner).await?;
     let token = body.token.into();
@@ -127,7 +133,10 @@ pub async fn deposit(State(state): State<AppState>, Body(body): Body<TransferBod
     unsigned(&state, &ctx, ixs).await
 }
 
-pub async fn withdraw(State(state): State<AppState>, Body(body): Body<TransferBody>) -> ApiResult {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Body(body): Body<TransferBody>,
+) -> ApiResult<WalletTransaction> {
     let amount = positive("amount", body.amount)?;
     let ctx = tx_context(&state, body.market, body.owner).await?;
     ctx.require_trader()?;
@@ -171,7 +180,10 @@ fn place_args(body: &PlaceBody) -> Result<PlaceOrderArgs, ApiError> {
     Ok(args)
 }
 
-pub async fn place(State(state): State<AppState>, Body(body): Body<PlaceBody>) -> ApiResult {
+pub async fn place(
+    State(state): State<AppState>,
+    Body(body): Body<PlaceBody>,
+) -> ApiResult<WalletTransaction> {
     let args = place_args(&body)?;
     let ctx = tx_context(&state, body.market, body.owner).await?;
     let mut ixs = Vec::new();
@@ -192,7 +204,10 @@ pub async fn place(State(state): State<AppState>, Body(body): Body<PlaceBody>) -
     unsigned(&state, &ctx, ixs).await
 }
 
-pub async fn cancel(State(state): State<AppState>, Body(body): Body<CancelBody>) -> ApiResult {
+pub async fn cancel(
+    State(state): State<AppState>,
+    Body(body): Body<CancelBody>,
+) -> ApiResult<WalletTransaction> {
     let by_id = match (body.order_id, body.client_order_id) {
         (Some(U64(order_id)), None) => Ok(order_id),
         (None, Some(U64(client_id))) => Err(client_id),

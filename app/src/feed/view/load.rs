@@ -5,7 +5,7 @@ use tokio_postgres::Client;
 
 use super::{MarketView, RECENT_CANDLES, RECENT_TRADES};
 use crate::db::{self, DbError};
-use crate::feed::json;
+use crate::feed::wire;
 
 impl MarketView {
     /// Every table read in one repeatable-read transaction, so all are
@@ -30,7 +30,7 @@ impl MarketView {
             view.balances.insert(row.trader_id, row);
         }
         let newest_first = db::fills::before(&t, &m, i64::MAX, RECENT_TRADES as i64).await?;
-        view.trades = newest_first.iter().rev().map(json::trade).collect();
+        view.trades = newest_first.iter().rev().map(wire::Trade::from).collect();
         view.candles = db::candles::newest(&t, &m, RECENT_CANDLES as i64)
             .await?
             .into_iter()

@@ -9,15 +9,13 @@ mod load;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use anchor_lang::prelude::Pubkey;
-use orderbook::types::Side;
-use serde_json::{Value, json};
-
 use self::book::Book;
-use crate::feed::json;
+use crate::feed::wire::{self, ChannelData, ChannelName};
 use crate::model::effects::{Effects, TraderChange};
 use crate::model::{BalanceRow, Ingested, NewEvent};
 use crate::model::{BookOrder, CANDLE_RESOLUTIONS, Candle, OrderStatus, Trade};
+use anchor_lang::prelude::Pubkey;
+use orderbook::types::Side;
 
 /// Trades kept for snapshots.
 pub const RECENT_TRADES: usize = 100;
@@ -37,22 +35,29 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> ChannelName {
         match self {
-            Channel::Trades => "trades",
-            Channel::L2 => "l2",
-            Channel::L3 => "l3",
-            Channel::Account(_) => "account",
-            Channel::Candles(_) => "candles",
+            Channel::Trades => ChannelName::Trades,
+            Channel::L2 => ChannelName::L2,
+            Channel::L3 => ChannelName::L3,
+            Channel::Account(_) => ChannelName::Account,
+            Channel::Candles(_) => ChannelName::Candles,
         }
     }
 
-    /// Fields that identify the subscription besides market and channel.
-    pub fn params(&self) -> Value {
+    /// The owner of an `account` channel.
+    pub fn owner(&self) -> Option<Pubkey> {
         match self {
-            Channel::Account(o) => json!({ "owner": o.to_string() }),
-            Channel::Candles(r) => json!({ "resolution": r }),
-            _ => json!({}),
+            Channel::Account(owner) => Some(*owner),
+            _ => None,
+        }
+    }
+
+    /// The resolution of a `candles` channel.
+    pub fn resolution(&self) -> Option<i64> {
+        match self {
+            Channel::Candles(r) => Some(*r),
+            _ => None,
         }
     }
 }
@@ -62,7 +67,7 @@ pub struct MarketView {
     /// The last market sequence number applied.
     pub seq: Option<u64>,
     book: Book,
-    trades: VecDeque<Value>,
+    trades: VecDeque<wire::Trade>,
     candles: BTreeMap<(i64, i64), Candle>,
     owners: HashMap<u32, Pubkey>,
     trader_of: HashMap<Pubkey, u32>,
@@ -103,9 +108,12 @@ impl MarketView {
         self.book.l3()
     }
 
-    fn level_json(&self, side: Side, price_ticks: u64) -> Value {
+    fn level_change(&self, side: Side, price_ticks: u64) -> wire::LevelChange {
         let level = self.book.level(side, price_ticks);
-        json::level_change(side, price_ticks, level.base_lots, level.orders)
+        wire::LevelChange {
+            side: side.into(),
+            level: level_of(price_ticks, level.base_lots, level.orders),
+        }
     }
 
     pub fn trader_of(&self, owner: &Pubkey) -> Option<u32> {
@@ -113,38 +121,49 @@ impl MarketView {
     }
 
     /// The snapshot of `channel`.
-    pub fn snapshot(&self, channel: &Channel) -> Value {
+    pub fn snapshot(&self, channel: &Channel) -> ChannelData {
         match channel {
-            Channel::Trades => json!({ "trades": self.trades }),
-            Channel::L3 => {
-                json!({ "orders": self.l3().iter().map(json::book_order).collect::<Vec<_>>() })
-            }
+            Channel::Trades => ChannelData::Trades(wire::TradesData {
+                trades: self.trades.iter().cloned().collect(),
+            }),
+            Channel::L3 => ChannelData::L3Snapshot(wire::L3Snapshot {
+                orders: self.l3().iter().map(wire::BookOrder::from).collect(),
+            }),
             Channel::L2 => {
                 let side = |side: Side| {
                     self.book
                         .l2(side)
                         .into_iter()
-                        .map(|(price, level)| json::level(price, level.base_lots, level.orders))
-                        .collect::<Vec<_>>()
+                        .map(|(price, level)| level_of(price, level.base_lots, level.orders))
+                        .collect()
                 };
-                json!({ "bids": side(Side::Bid), "asks": side(Side::Ask) })
+                ChannelData::L2Snapshot(wire::L2Snapshot {
+                    bids: side(Side::Bid),
+                    asks: side(Side::Ask),
+                })
             }
-            Channel::Candles(r) => {
-                let c: Vec<Value> = self
+            Channel::Candles(r) => ChannelData::Candles(wire::CandlesData {
+                candles: self
                     .candles
                     .range((*r, i64::MIN)..=(*r, i64::MAX))
-                    .map(|((r, s), c)| json::candle(*r, *s, c))
-                    .collect();
-                json!({ "candles": c })
+                    .map(|((r, s), c)| wire::Candle::new(*r, *s, c))
+                    .collect(),
+            }),
+            Channel::Account(owner) => {
+                let id = self.trader_of(owner);
+                ChannelData::AccountSnapshot(wire::AccountSnapshot {
+                    trader_id: id,
+                    orders: self
+                        .l3()
+                        .iter()
+                        .filter(|o| Some(o.trader_id) == id)
+                        .map(wire::BookOrder::from)
+                        .collect(),
+                    balances: id
+                        .and_then(|id| self.balances.get(&id))
+                        .map(wire::Balances::from),
+                })
             }
-            Channel::Account(owner) => match self.trader_of(owner) {
-                None => json!({ "trader_id": null, "orders": [], "balances": null }),
-                Some(id) => json!({
-                    "trader_id": id,
-                    "orders": self.l3().iter().filter(|o| o.trader_id == id).map(json::book_order).collect::<Vec<_>>(),
-                    "balances": self.balances.get(&id).map(json::balances),
-                }),
-            },
         }
     }
 
@@ -152,7 +171,7 @@ impl MarketView {
     /// changed (account deltas per owner; candle deltas per resolution).
     /// The events mean to the view what they mean to the tables: both read
     /// them through [`Effects`].
-    pub fn apply(&mut self, batch: &Ingested) -> Vec<(Channel, Value)> {
+    pub fn apply(&mut self, batch: &Ingested) -> Vec<(Channel, ChannelData)> {
         let mut delta = BatchDelta::default();
         let new_events = self.new_events(&batch.events);
         match Effects::of(new_events) {
@@ -232,7 +251,7 @@ impl MarketView {
                 fill.slot as u64,
                 fill.block_time,
             );
-            delta.trades.push(json::trade(&trade));
+            delta.trades.push(wire::Trade::from(&trade));
         }
         for (key, change) in &effects.candles {
             self.candles
@@ -260,11 +279,11 @@ impl MarketView {
     /// The trades, L3, L2 and candle deltas of a batch.
     fn market_deltas(
         &mut self,
-        trades: Vec<Value>,
-        l3: &BTreeMap<u64, Value>,
+        trades: Vec<wire::Trade>,
+        l3: &BTreeMap<u64, wire::OrderUpdate>,
         l2: &BTreeSet<(Side, u64)>,
         candles: &BTreeSet<(i64, i64)>,
-    ) -> Vec<(Channel, Value)> {
+    ) -> Vec<(Channel, ChannelData)> {
         let mut out = Vec::new();
         if !trades.is_empty() {
             for t in &trades {
@@ -273,24 +292,26 @@ impl MarketView {
             while self.trades.len() > RECENT_TRADES {
                 self.trades.pop_front();
             }
-            out.push((Channel::Trades, json!({ "trades": trades })));
+            out.push((
+                Channel::Trades,
+                ChannelData::Trades(wire::TradesData { trades }),
+            ));
         }
         if !l3.is_empty() {
-            out.push((
-                Channel::L3,
-                json!({ "orders": l3.values().cloned().collect::<Vec<_>>() }),
-            ));
-            let levels: Vec<Value> = l2.iter().map(|(s, p)| self.level_json(*s, *p)).collect();
-            out.push((Channel::L2, json!({ "levels": levels })));
+            let orders = l3.values().cloned().collect();
+            out.push((Channel::L3, ChannelData::L3Delta(wire::L3Delta { orders })));
+            let levels = l2.iter().map(|(s, p)| self.level_change(*s, *p)).collect();
+            out.push((Channel::L2, ChannelData::L2Delta(wire::L2Delta { levels })));
         }
         for r in CANDLE_RESOLUTIONS {
-            let c: Vec<Value> = candles
+            let candles: Vec<wire::Candle> = candles
                 .iter()
                 .filter(|k| k.0 == r)
-                .filter_map(|k| self.candles.get(k).map(|c| json::candle(k.0, k.1, c)))
+                .filter_map(|k| self.candles.get(k).map(|c| wire::Candle::new(k.0, k.1, c)))
                 .collect();
-            if !c.is_empty() {
-                out.push((Channel::Candles(r), json!({ "candles": c })));
+            if !candles.is_empty() {
+                let data = ChannelData::Candles(wire::CandlesData { candles });
+                out.push((Channel::Candles(r), data));
             }
         }
         out
@@ -299,14 +320,19 @@ impl MarketView {
     /// Each touched trader's account delta (its orders and refreshed balances), by owner.
     fn account_deltas(
         &mut self,
-        account_orders: BTreeMap<u32, BTreeMap<u64, Value>>,
+        account_orders: BTreeMap<u32, BTreeMap<u64, wire::OrderUpdate>>,
         balances: &[BalanceRow],
-    ) -> Vec<(Channel, Value)> {
-        let mut account: BTreeMap<u32, Value> = BTreeMap::new();
+    ) -> Vec<(Channel, ChannelData)> {
+        let mut account: BTreeMap<u32, wire::AccountDelta> = BTreeMap::new();
         for (id, orders) in account_orders {
+            let orders = orders.into_values().collect();
             account.insert(
                 id,
-                json!({ "trader_id": id, "orders": orders.into_values().collect::<Vec<_>>() }),
+                wire::AccountDelta {
+                    trader_id: id,
+                    orders,
+                    balances: None,
+                },
             );
         }
         for b in balances {
@@ -317,8 +343,12 @@ impl MarketView {
             }
             account
                 .entry(b.trader_id)
-                .or_insert_with(|| json!({ "trader_id": b.trader_id, "orders": [] }))["balances"] =
-                json::balances(b);
+                .or_insert_with(|| wire::AccountDelta {
+                    trader_id: b.trader_id,
+                    orders: Vec::new(),
+                    balances: None,
+                })
+                .balances = Some(wire::Balances::from(b));
         }
         let mut out = Vec::new();
         for (id, delta) in account {
@@ -328,31 +358,43 @@ impl MarketView {
                 .copied()
                 .or_else(|| balances.iter().find(|b| b.trader_id == id).map(|b| b.owner));
             if let Some(owner) = owner {
-                out.push((Channel::Account(owner), delta));
+                out.push((Channel::Account(owner), ChannelData::AccountDelta(delta)));
             }
         }
         out
     }
 }
 
+/// A price level on the wire.
+fn level_of(price_ticks: u64, base_lots: u64, orders: u32) -> wire::Level {
+    wire::Level {
+        price: wire::U64Text(price_ticks),
+        base_lots: wire::U64Text(base_lots),
+        orders,
+    }
+}
+
 /// What one batch changed, per channel, while its events are applied.
 #[derive(Default)]
 struct BatchDelta {
-    trades: Vec<Value>,
+    trades: Vec<wire::Trade>,
     /// Changed orders by id (their latest state).
-    l3: BTreeMap<u64, Value>,
+    l3: BTreeMap<u64, wire::OrderUpdate>,
     /// Changed price levels (side, price).
     l2: BTreeSet<(Side, u64)>,
     /// Changed candles (resolution, bucket start).
     candles: BTreeSet<(i64, i64)>,
     /// Changed orders per trader.
-    account_orders: BTreeMap<u32, BTreeMap<u64, Value>>,
+    account_orders: BTreeMap<u32, BTreeMap<u64, wire::OrderUpdate>>,
 }
 
 impl BatchDelta {
     /// Record `order`'s new state in the L3, L2 and account deltas.
     fn touch(&mut self, order: &BookOrder, status: OrderStatus) {
-        let update = json::order_update(order, status);
+        let update = wire::OrderUpdate {
+            order: wire::BookOrder::from(order),
+            status,
+        };
         self.l3.insert(order.order_id, update.clone());
         self.account_orders
             .entry(order.trader_id)
@@ -429,9 +471,10 @@ mod tests {
         for _ in 0..(RECENT_CANDLES * 60 + 600) / 50 {
             v.apply(&batch(&mut s, 50));
         }
-        let snap = v.snapshot(&Channel::Candles(60));
-        let n = snap["candles"].as_array().unwrap().len();
-        assert_eq!(n, RECENT_CANDLES);
+        let ChannelData::Candles(snap) = v.snapshot(&Channel::Candles(60)) else {
+            panic!("a candles snapshot");
+        };
+        assert_eq!(snap.candles.len(), RECENT_CANDLES);
         assert!(v.trades.len() <= RECENT_TRADES);
     }
 }

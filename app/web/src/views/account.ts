@@ -1,16 +1,10 @@
 // The connected wallet on one market: free and locked balances (the feed's
 // account channel), what its token accounts hold (the chain), and its open
 // orders with cancel and cancel-all.
-import { compareBigint, parseBalances, parseBookOrder, type Balances, type BookOrder } from '@orderbook/client';
+import { compareBigint, parseBalances, parseBookOrder, type Balances, type BookOrder, type wire } from '@orderbook/client';
 
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
-
-interface AccountData {
-  trader_id: number | null;
-  orders: unknown[];
-  balances?: unknown;
-}
 
 export class Account {
   traderId: number | null = null;
@@ -31,8 +25,10 @@ export class Account {
     };
   }
 
-  apply(message: ChannelMessage<unknown>): void {
-    const data = message.data as AccountData;
+  apply(message: ChannelMessage): void {
+    // A snapshot's orders are resting ones; a delta's carry their status and
+    // leave the book with 0 lots. Both parse as book orders.
+    const data = message.data as wire.AccountSnapshot | wire.AccountDelta;
     if (message.type === 'snapshot') {
       this.orders.clear();
       this.balances = data.balances ? parseBalances(data.balances) : null;

@@ -2,21 +2,13 @@
 // (human units, cumulative size, spread) and a depth chart. Rows carry the
 // raw ticks and lots (`data-price-ticks`, `data-base-lots`) so a test can
 // compare them with the chain's book.
-import { compareBigint, parseLevel, parseLevelChange, type Level, type SideName } from '@orderbook/client';
+import { compareBigint, parseLevel, parseLevelChange, type Level, type SideName, type wire } from '@orderbook/client';
 
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
 
 /** Levels shown per side in the ladder (the depth chart draws them all). */
 const LADDER_LEVELS = 14;
-
-interface L2Snapshot {
-  bids: unknown[];
-  asks: unknown[];
-}
-interface L2Delta {
-  levels: unknown[];
-}
 
 export class Book {
   private readonly bids = new Map<bigint, Level>();
@@ -37,15 +29,15 @@ export class Book {
     }
   }
 
-  apply(message: ChannelMessage<unknown>): void {
+  apply(message: ChannelMessage): void {
     if (message.type === 'snapshot') {
-      const data = message.data as L2Snapshot;
+      const data = message.data as wire.L2Snapshot;
       this.bids.clear();
       this.asks.clear();
       for (const level of data.bids.map(parseLevel)) this.bids.set(level.price, level);
       for (const level of data.asks.map(parseLevel)) this.asks.set(level.price, level);
     } else {
-      for (const level of (message.data as L2Delta).levels.map(parseLevelChange)) {
+      for (const level of (message.data as wire.L2Delta).levels.map(parseLevelChange)) {
         const side = level.side === 'bid' ? this.bids : this.asks;
         if (level.orders === 0) side.delete(level.price);
         else side.set(level.price, level);

@@ -2,7 +2,7 @@
 // the feed's candles channel; and the 24-hour figures from the hourly candles.
 import { CandlestickSeries, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 
-import { compareBigint, parseCandle, type Candle } from '@orderbook/client';
+import { compareBigint, parseCandle, type Candle, type wire } from '@orderbook/client';
 
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
@@ -41,8 +41,8 @@ export class CandleChart {
     this.chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
   }
 
-  apply(message: ChannelMessage<unknown>): void {
-    const candles = (message.data as { candles: unknown[] }).candles.map(parseCandle);
+  apply(message: ChannelMessage): void {
+    const candles = (message.data as wire.CandlesData).candles.map(parseCandle);
     if (message.type === 'snapshot') {
       this.candles.setData(candles.map((c) => this.bar(c)));
       this.volume.setData(candles.map((c) => this.bin(c)));
@@ -78,8 +78,8 @@ export class DayStats {
     private readonly units: Units,
   ) {}
 
-  apply(message: ChannelMessage<unknown>): void {
-    const candles = (message.data as { candles: unknown[] }).candles.map(parseCandle);
+  apply(message: ChannelMessage): void {
+    const candles = (message.data as wire.CandlesData).candles.map(parseCandle);
     if (message.type === 'snapshot') this.hours.clear();
     for (const candle of candles) this.hours.set(candle.start, candle);
     this.draw();

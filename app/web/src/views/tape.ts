@@ -1,6 +1,6 @@
 // The market's trade tape, newest first, and the wallet's own fills (the
 // same trades where its trader is maker or taker).
-import { parseTrade, type Trade } from '@orderbook/client';
+import { parseTrade, type Trade, type wire } from '@orderbook/client';
 
 import type { ChannelMessage } from '../feed';
 import type { Units } from '../units';
@@ -19,8 +19,8 @@ export class Tape {
     private readonly els: { tape: HTMLElement; fills: HTMLElement },
   ) {}
 
-  apply(message: ChannelMessage<unknown>): void {
-    const { trades } = message.data as { trades: unknown[] };
+  apply(message: ChannelMessage): void {
+    const { trades } = message.data as wire.TradesData;
     // Snapshots and deltas are oldest first; the tape is newest first.
     const newest = trades.map(parseTrade).reverse();
     this.trades = (message.type === 'snapshot' ? newest : [...newest, ...this.trades]).slice(0, KEPT_TRADES);
