@@ -1,5 +1,6 @@
 // The local wallet's passphrase dialog: choose one for a new wallet (or one
 // an earlier version kept in the clear), or unlock a sealed one.
+import { el, field } from '../dom';
 import { PASSPHRASE_MIN_CHARS } from '../sealedKey';
 import type { PassphraseAnswer, PassphraseRequest } from '../wallet';
 
@@ -11,16 +12,15 @@ const TITLES: Record<PassphraseRequest['mode'], string> = {
 
 /** Ask in the page's `<dialog id="passphrase-dialog">`; resolves when it closes. */
 export function askPassphrase(request: PassphraseRequest): Promise<PassphraseAnswer> {
-  const dialog = document.getElementById('passphrase-dialog') as HTMLDialogElement;
-  const form = document.getElementById('passphrase-form') as HTMLFormElement;
-  const input = form.elements.namedItem('passphrase') as HTMLInputElement;
+  const dialog = el('passphrase-dialog');
+  const input = field<HTMLInputElement>(el('passphrase-form'), 'passphrase');
   const unlocking = request.mode === 'unlock';
-  (document.getElementById('passphrase-title') as HTMLElement).textContent = TITLES[request.mode];
-  (document.getElementById('passphrase-hint') as HTMLElement).textContent = unlocking
+  el('passphrase-title').textContent = TITLES[request.mode];
+  el('passphrase-hint').textContent = unlocking
     ? `Wallet ${request.publicKey}. Forgetting it loses its tokens on this chain.`
     : `Wallet ${request.publicKey}. Its key is kept in this browser, encrypted under the passphrase (at least ${PASSPHRASE_MIN_CHARS} characters); nobody can recover it for you.`;
-  (document.getElementById('passphrase-error') as HTMLElement).textContent = request.error ?? '';
-  (document.getElementById('passphrase-forget') as HTMLElement).hidden = !unlocking;
+  el('passphrase-error').textContent = request.error ?? '';
+  el('passphrase-forget').hidden = !unlocking;
   input.autocomplete = unlocking ? 'current-password' : 'new-password';
   input.value = '';
   dialog.returnValue = '';

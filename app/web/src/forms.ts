@@ -1,0 +1,115 @@
+// The order form and the transfer form: read the fields, check them against
+// the open market (app/web/src/views/orderForm.ts says what is checked), and
+// send what passes through the wallet session.
+import type { OrderType, SideName } from '@orderbook/client';
+
+import { el, field } from './dom';
+import type { MarketPage } from './marketPage';
+import type { Session } from './session';
+import { checkOrder, checkTransfer, type Checked } from './views/orderForm';
+
+export class OrderForm {
+  private readonly form = el('order-form');
+
+  constructor(
+    private readonly page: MarketPage,
+    private readonly session: Session,
+    private readonly sent: () => void,
+  ) {
+    this.form.oninput = () => this.update();
+    this.form.onsubmit = (event) => void this.submit(event);
+  }
+
+  /** Put `price` (human units) in the price field, as a click in the ladder does. */
+  setPrice(price: string): void {
+    field<HTMLInputElement>(this.form, 'price').value = price;
+    this.update();
+  }
+
+  private values() {
+    return {
+      side: (this.form.querySelector<HTMLInputElement>('input[name=side]:checked')?.value ?? 'bid') as SideName,
+      type: field<HTMLSelectElement>(this.form, 'type').value as OrderType,
+      price: field<HTMLInputElement>(this.form, 'price').value,
+      size: field<HTMLInputElement>(this.form, 'size').value,
+    };
+  }
+
+  private checked(): Checked {
+    const open = this.page.current;
+    if (!open) return { error: 'no market' };
+    return checkOrder(this.values(), {
+      units: open.units,
+      status: open.chain?.status ?? null,
+      free: (token) => open.account.free(token),
+      book: () => open.book.sides(),
+      connected: this.session.wallet !== null,
+    });
+  }
+
+  /** Recheck: the preview, or why the order cannot be placed. */
+  update(): void {
+    const values = this.values();
+    field<HTMLInputElement>(this.form, 'price').disabled = values.type === 'market';
+    const checked = this.checked();
+    el('order-preview').textContent = 'preview' in checked ? checked.preview : '';
+    el('order-error').textContent = 'error' in checked && (values.size || values.price) ? checked.error : '';
+  }
+
+  private async submit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const checked = this.checked();
+    if ('error' in checked) {
+      el('order-error').textContent = checked.error;
+      return;
+    }
+    el('order-submit').disabled = true;
+    const market = this.page.current?.chain ?? null;
+    await this.session.transact(checked.summary, market, (t, m) => t.client.ix.placeOrder(t.owner, m, checked.order).then((ix) => [ix]));
+    el('order-submit').disabled = false;
+    this.sent();
+  }
+}
+
+export class TransferForm {
+  private readonly form = el('transfer-form');
+
+  constructor(
+    private readonly page: MarketPage,
+    private readonly session: Session,
+    private readonly sent: () => void,
+  ) {
+    this.form.onsubmit = (event) => void this.submit(event);
+  }
+
+  /** Offer the open market's two tokens. */
+  setTokens(base: string, quote: string): void {
+    field<HTMLSelectElement>(this.form, 'token').replaceChildren(new Option(base, 'base'), new Option(quote, 'quote'));
+  }
+
+  private async submit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const open = this.page.current;
+    const action = (event.submitter as HTMLButtonElement | null)?.value === 'withdraw' ? 'withdraw' : 'deposit';
+    const token = field<HTMLSelectElement>(this.form, 'token').value as 'base' | 'quote';
+    const amount = field<HTMLInputElement>(this.form, 'amount');
+    const error = el('transfer-error');
+    error.textContent = '';
+    if (!open) return;
+    const available = action === 'deposit' ? open.account.wallet[token] : open.account.free(token);
+    const checked = checkTransfer(open.units, token, amount.value, available, action);
+    if ('error' in checked) {
+      error.textContent = checked.error;
+      return;
+    }
+    const { atoms, label } = checked;
+    const verb = action === 'deposit' ? 'Deposit' : 'Withdraw';
+    const ok = await this.session.transact(`${verb} ${label}`, open.chain, async (t, m) => {
+      if (action === 'withdraw') return [await t.client.ix.withdraw(t.owner, m, token, atoms)];
+      const opened = await t.client.trader(m.address, t.owner);
+      return [...(opened ? [] : [await t.client.ix.openTraderAccount(t.owner, m.address)]), await t.client.ix.deposit(t.owner, m, token, atoms)];
+    });
+    if (ok) amount.value = '';
+    this.sent();
+  }
+}
