@@ -1,23 +1,34 @@
 //! Each instruction's success path and its error paths. Every failing
 //! transaction is checked to leave every watched account (market accounts,
 //! vaults, wallets, trader accounts, signers' lamports) byte-for-byte unchanged.
-//! One module per instruction (or pair of instructions), one test binary.
+//! One module per instruction (place_orders and cancel_all_and_place with
+//! place_order), one test per case named for the behaviour, one test binary.
 
 mod cancel;
+mod close_market;
 mod close_trader_account;
 mod consume_events;
 mod create_market;
-mod deposit_withdraw;
+mod deposit;
 mod open_trader_account;
 mod place_order;
-mod prune_expired_and_sweep_fees;
+mod prune_expired;
 mod set_market_status;
+mod settle_trader;
+mod sweep_fees;
+mod withdraw;
 
 use anchor_lang::error::ErrorCode as Anchor;
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::solana_program::system_instruction;
 use orderbook::error::OrderbookError as E;
+use orderbook::instructions::MAX_ORDERS_PER_BATCH;
 use orderbook::types::TokenKind;
 use orderbook_client::events::ProgramEvent;
+use orderbook_client::ix::MarketKeys;
 use orderbook_client::pda;
+use orderbook_engine::order::MAX_ORDER_LIFETIME_SECS;
 use orderbook_program_tests::*;
 
 /// A market with two traders: the seller holds base, the buyer quote, both deposited.
@@ -66,12 +77,7 @@ impl TwoTraders {
             )
             .await
     }
-    async fn fail(
-        &mut self,
-        ix: anchor_lang::solana_program::instruction::Instruction,
-        signer: &Kp,
-        want: TxError,
-    ) {
+    async fn fail(&mut self, ix: Instruction, signer: &Kp, want: TxError) {
         let watch = self.watch();
         self.env.expect_fail(&[ix], &[signer], want, &watch).await;
     }
@@ -88,4 +94,182 @@ fn placed_id(ev: &[ProgramEvent]) -> u64 {
             _ => None,
         })
         .expect("an OrderPlaced event")
+}
+
+/// The clock of a [`MakerTaker`] market.
+const NOW: i64 = 100_000;
+
+/// A market at [`NOW`] with a maker holding base and a taker holding
+/// quote, both deposited, and a crank reward.
+struct MakerTaker {
+    env: Env,
+    m: TestMarket,
+    maker: TestTrader,
+    taker: TestTrader,
+    reward: u64,
+}
+
+async fn maker_taker() -> MakerTaker {
+    let mut env = Env::start().await;
+    env.set_time(NOW).await;
+    let m = env.create_market(MarketCfg::default()).await;
+    let maker = env.trader(&m, 100_000_000, 0).await;
+    let taker = env.trader(&m, 0, 100_000_000).await;
+    env.deposit(&m, &maker, TokenKind::Base, 50_000_000)
+        .await
+        .unwrap();
+    env.deposit(&m, &taker, TokenKind::Quote, 50_000_000)
+        .await
+        .unwrap();
+    let reward = env.market(&m).await.crank_reward_lamports;
+    assert!(reward > 0);
+    MakerTaker {
+        env,
+        m,
+        maker,
+        taker,
+        reward,
+    }
+}
+
+/// A limit order that expires at `expiry` (unix seconds).
+fn expiring(side: Side, price: u64, lots: u64, expiry: i64) -> PlaceOrderArgs {
+    PlaceOrderArgs {
+        expiry: expiry as u64,
+        ..order(side, OrderType::Limit, price, lots)
+    }
+}
+
+impl MakerTaker {
+    fn watch(&self) -> Vec<Pubkey> {
+        let mut w = Env::market_watch(&self.m);
+        w.extend(self.maker.watch());
+        w.extend(self.taker.watch());
+        w
+    }
+
+    /// Place `args` for `t`; returns the lamports it cost `t`'s owner.
+    async fn place_cost(&mut self, t: &TestTrader, args: PlaceOrderArgs) -> i64 {
+        let before = self.env.lamports(&t.key()).await as i64;
+        let ix = build::place_order(&t.key(), &self.m.keys, args, None);
+        self.env.send(&[ix], &[&t.owner]).await.unwrap();
+        before - self.env.lamports(&t.key()).await as i64
+    }
+
+    /// Crank everything; returns the lamports the cranker earned.
+    async fn crank(&mut self) -> u64 {
+        let cranker = Kp::new();
+        let payer = self.env.payer();
+        let fund = system_instruction::transfer(&payer.pubkey(), &cranker.pubkey(), 1_000_000_000);
+        self.env.send(&[fund], &[]).await.unwrap();
+        let makers = [self.maker.account, self.taker.account];
+        let k = self.m.keys;
+        let ix = build::consume_events(&cranker.pubkey(), &k.market, &k.event_queue, &makers, 64);
+        self.env.send(&[ix], &[&cranker]).await.unwrap();
+        self.env.lamports(&cranker.pubkey()).await - 1_000_000_000
+    }
+
+    /// `Market.pending_crank_lamports`: the rewards still owed to crankers.
+    async fn pending(&mut self) -> u64 {
+        self.env.market(&self.m).await.pending_crank_lamports
+    }
+
+    /// `ix` signed by `signers` refused with `want`, changing nothing watched.
+    async fn refused(&mut self, ix: Instruction, signers: &[&Kp], want: TxError) {
+        let watch = self.watch();
+        self.env.expect_fail(&[ix], signers, want, &watch).await;
+    }
+}
+
+/// A Closed market whose maker rests an ask (partly filled, the fill not
+/// yet cranked) and an expiring ask, with 7 base and 9 quote atoms donated
+/// straight into its vaults (the mint authority can).
+async fn closed_market_with_a_queued_fill() -> MakerTaker {
+    let mut f = maker_taker().await;
+    let (maker, taker, k) = (f.maker.clone(), f.taker.clone(), f.m.keys);
+    f.place_cost(&maker, order(Side::Ask, OrderType::Limit, 100, 5))
+        .await;
+    f.place_cost(&maker, expiring(Side::Ask, 110, 5, NOW + 600))
+        .await;
+    f.place_cost(
+        &taker,
+        order(Side::Bid, OrderType::ImmediateOrCancel, 100, 2),
+    )
+    .await;
+    f.env
+        .mint_to(k.base_token_program, &k.base_mint, &k.base_vault, 7)
+        .await;
+    f.env
+        .mint_to(k.quote_token_program, &k.quote_mint, &k.quote_vault, 9)
+        .await;
+    let authority = f.m.authority.insecure_clone();
+    let close = build::set_market_status(&authority.pubkey(), &k.market, MarketStatus::Closed);
+    f.env.send(&[close], &[&authority]).await.unwrap();
+    f
+}
+
+/// `settle_trader` of `t` by `closer`, paying to `t`'s own token accounts.
+fn settle_ix(closer: &Pubkey, t: &TestTrader, k: &MarketKeys) -> Instruction {
+    build::settle_trader(
+        closer,
+        &t.key(),
+        k,
+        Some(t.base_wallet),
+        Some(t.quote_wallet),
+    )
+}
+
+/// `t` withdraws all it holds; then a stranger settles (closes) its account.
+async fn empty_and_settle_by_stranger(f: &mut MakerTaker, t: &TestTrader) {
+    let k = f.m.keys;
+    let balances = f.env.trader_state(t).await.balances;
+    let withdraw = [
+        build::withdraw(
+            &t.key(),
+            &k,
+            TokenKind::Quote,
+            &t.quote_wallet,
+            balances.free_quote.get(),
+        ),
+        build::withdraw(
+            &t.key(),
+            &k,
+            TokenKind::Base,
+            &t.base_wallet,
+            balances.free_base.get(),
+        ),
+    ];
+    f.env.send(&withdraw, &[&t.owner]).await.unwrap();
+    let stranger = f.env.payer();
+    let settle = build::settle_trader(&stranger.pubkey(), &t.key(), &k, None, None);
+    f.env.send(&[settle], &[]).await.unwrap();
+}
+
+/// The fee authority sweeps both tokens; returns what `SurplusSwept` reported
+/// and its base and quote destination accounts.
+async fn sweep_both(f: &mut MakerTaker) -> (Vec<(TokenKind, u64)>, Pubkey, Pubkey) {
+    let k = f.m.keys;
+    let fee_authority = f.m.fee_authority.insecure_clone();
+    let owner = fee_authority.pubkey();
+    let base_dest = f
+        .env
+        .token_account(&k.base_mint, &owner, k.base_token_program)
+        .await;
+    let quote_dest = f
+        .env
+        .token_account(&k.quote_mint, &owner, k.quote_token_program)
+        .await;
+    let sweeps = [
+        build::sweep_fees(&owner, &k, TokenKind::Base, &base_dest),
+        build::sweep_fees(&owner, &k, TokenKind::Quote, &quote_dest),
+    ];
+    let ev = f.env.send(&sweeps, &[&fee_authority]).await.unwrap();
+    let surplus = ev
+        .iter()
+        .filter_map(|e| match e {
+            ProgramEvent::SurplusSwept(s) => Some((s.token, s.amount)),
+            _ => None,
+        })
+        .collect();
+    (surplus, base_dest, quote_dest)
 }
