@@ -40,7 +40,8 @@ impl ScratchDb {
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await?;
-        let url = with_dbname(admin_url, &name);
+        // In a key=value connection string the last of a repeated key wins.
+        let url = format!("{admin_url} dbname={name}");
         let client = connect(&url).await?;
         Ok((Self { name, url, admin }, client))
     }
@@ -66,15 +67,4 @@ async fn connect(url: &str) -> Result<Client, tokio_postgres::Error> {
         }
     });
     Ok(client)
-}
-
-/// `url` (a key=value connection string) with its `dbname` replaced.
-fn with_dbname(url: &str, name: &str) -> String {
-    let mut parts: Vec<String> = url
-        .split_whitespace()
-        .filter(|kv| !kv.starts_with("dbname="))
-        .map(str::to_owned)
-        .collect();
-    parts.push(format!("dbname={name}"));
-    parts.join(" ")
 }

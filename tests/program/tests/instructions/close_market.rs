@@ -17,14 +17,7 @@ async fn closing_an_emptied_market_returns_every_lamport_of_rent_to_the_creator(
     let signers: Vec<&Kp> = kps.iter().collect();
     env.send(&ixs, &signers).await.unwrap();
     let k = m.keys;
-    let accounts = [
-        k.market,
-        k.bids,
-        k.asks,
-        k.event_queue,
-        k.base_vault,
-        k.quote_vault,
-    ];
+    let accounts = Env::market_watch(&m);
     let mut rent = 0;
     for a in &accounts {
         rent += env.lamports(a).await;
