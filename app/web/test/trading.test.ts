@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { l2, OrderbookClient, orderbookProgram, type Market } from '@orderbook/client';
+import { until } from '@orderbook/test-support';
 import { Connection, Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
@@ -45,6 +46,8 @@ describe('the trading page', function () {
   let client: OrderbookClient;
   let market: Market;
   const errors: string[] = [];
+  /** Every WebSocket frame the page sent (its feed requests), in order. */
+  const framesSent: string[] = [];
 
   before(async function () {
     await stack.start();
@@ -56,6 +59,9 @@ describe('the trading page', function () {
     page = await browser.newPage();
     await page.setViewport({ width: 1440, height: 1000 });
     page.on('pageerror', (error) => errors.push(String(error)));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Network.enable');
+    cdp.on('Network.webSocketFrameSent', (frame) => framesSent.push(frame.response.payloadData));
   });
 
   after(async function () {
@@ -153,6 +159,7 @@ describe('the trading page', function () {
     const genesis = await connection.getGenesisHash();
     const earlier = Keypair.generate();
     await page.evaluate((g, secret) => localStorage.setItem(`orderbook.local-wallet.v2.${g}`, JSON.stringify(secret)), genesis, Array.from(earlier.secretKey));
+    const sentBeforeConnect = framesSent.length;
     await page.click('#wallet-connect');
     await waitText('#passphrase-title', /Protect the local wallet/);
     await answerPassphrase('short');
@@ -167,6 +174,10 @@ describe('the trading page', function () {
     assert.equal(sealed.publicKey, owner.toBase58());
     const storage = await page.evaluate(() => Object.entries(localStorage).map(([k, v]) => `${k}=${v}`).join('\n'));
     assert.doesNotMatch(storage, /\[\d+(,\d+){63}\]/, 'no 64-byte key as a JSON array');
+    // Connecting subscribes the wallet's account channel and leaves the market's other channels as they were.
+    const sinceConnect = () => framesSent.slice(sentBeforeConnect).map((f) => JSON.parse(f) as { op: string; channel?: string });
+    await until('the account subscription', () => sinceConnect().some((r) => r.channel === 'account'), { timeoutMs: WAIT_MS });
+    assert.deepEqual(sinceConnect().map((r) => `${r.op} ${r.channel}`), ['subscribe account']);
     await page.click('#wallet-airdrop');
     await waitText('#wallet-sol', /^[1-9][\d.]* SOL$/);
     await page.click('#wallet-faucet');
