@@ -2,11 +2,12 @@
 //! them, on one registry served at `/metrics` (`ops/prometheus/alerts.yml`
 //! alerts on them).
 
-use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
+use orderbook_service::telemetry::MetricsRegistry;
+use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec};
 
 #[derive(Clone)]
 pub struct FeedMetrics {
-    pub registry: Registry,
+    pub registry: MetricsRegistry,
     pub connections: IntGauge,
     pub subscriptions: IntGauge,
     /// Channels the hub keeps state for (subscribers, a cached snapshot,
@@ -76,28 +77,9 @@ impl IndexerMetrics {
             .set(up as i64);
     }
 
-    fn register(registry: &Registry) -> Self {
-        let gauge = |n: &str, h: &str| {
-            let g = IntGaugeVec::new(Opts::new(n, h), &["market"]).expect("valid metric");
-            registry
-                .register(Box::new(g.clone()))
-                .expect("unique metric");
-            g
-        };
-        let counter = |n: &str, h: &str| {
-            let c = IntCounterVec::new(Opts::new(n, h), &["market"]).expect("valid metric");
-            registry
-                .register(Box::new(c.clone()))
-                .expect("unique metric");
-            c
-        };
-        let up = |n: &str, h: &str| {
-            let g = IntGauge::new(n, h).expect("valid metric");
-            registry
-                .register(Box::new(g.clone()))
-                .expect("unique metric");
-            g
-        };
+    fn register(registry: &MetricsRegistry) -> Self {
+        let gauge = |n: &str, h: &str| registry.gauge_vec(n, h, &["market"]);
+        let counter = |n: &str, h: &str| registry.counter_vec(n, h, &["market"]);
         Self {
             leading: gauge(
                 "orderbook_indexer_leading",
@@ -127,18 +109,12 @@ impl IndexerMetrics {
                 "orderbook_indexer_sync_failures_total",
                 "Syncs that ended with an error",
             ),
-            node_up: {
-                let opts = Opts::new(
-                    "orderbook_node_up",
-                    "1 when the last probe of the node's JSON-RPC answered",
-                );
-                let g = IntGaugeVec::new(opts, &[]).expect("valid metric");
-                registry
-                    .register(Box::new(g.clone()))
-                    .expect("unique metric");
-                g
-            },
-            database_up: up(
+            node_up: registry.gauge_vec(
+                "orderbook_node_up",
+                "1 when the last probe of the node's JSON-RPC answered",
+                &[],
+            ),
+            database_up: registry.gauge(
                 "orderbook_database_up",
                 "1 when the last probe of PostgreSQL answered",
             ),
@@ -154,43 +130,19 @@ impl Default for FeedMetrics {
 
 impl FeedMetrics {
     pub fn new() -> Self {
-        let registry = Registry::new();
-        let gauge = |n: &str, h: &str| {
-            let g = IntGauge::new(n, h).expect("valid metric");
-            registry
-                .register(Box::new(g.clone()))
-                .expect("unique metric");
-            g
-        };
-        let counter = |n: &str, h: &str| {
-            let c = IntCounter::new(n, h).expect("valid metric");
-            registry
-                .register(Box::new(c.clone()))
-                .expect("unique metric");
-            c
-        };
-        let http_requests = IntCounterVec::new(
-            Opts::new(
-                "orderbook_http_requests_total",
-                "REST requests by route and status",
-            ),
+        let registry = MetricsRegistry::new();
+        let gauge = |n: &str, h: &str| registry.gauge(n, h);
+        let counter = |n: &str, h: &str| registry.counter(n, h);
+        let http_requests = registry.counter_vec(
+            "orderbook_http_requests_total",
+            "REST requests by route and status",
             &["route", "status"],
-        )
-        .expect("valid metric");
-        registry
-            .register(Box::new(http_requests.clone()))
-            .expect("unique metric");
-        let rate_limited = IntCounterVec::new(
-            Opts::new(
-                "orderbook_rate_limited_total",
-                "Requests refused by a rate limit, by where (ws, rest, tx)",
-            ),
+        );
+        let rate_limited = registry.counter_vec(
+            "orderbook_rate_limited_total",
+            "Requests refused by a rate limit, by where (ws, rest, tx)",
             &["where"],
-        )
-        .expect("valid metric");
-        registry
-            .register(Box::new(rate_limited.clone()))
-            .expect("unique metric");
+        );
         Self {
             connections: gauge("orderbook_ws_connections", "Open WebSocket connections"),
             subscriptions: gauge("orderbook_ws_subscriptions", "Active channel subscriptions"),
@@ -267,9 +219,7 @@ impl FeedMetrics {
 
     /// The text exposition of every metric.
     pub fn render(&self) -> String {
-        prometheus::TextEncoder::new()
-            .encode_to_string(&self.registry.gather())
-            .unwrap_or_default()
+        self.registry.render()
     }
 }
 

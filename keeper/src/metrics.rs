@@ -1,11 +1,12 @@
 //! The keeper's Prometheus metrics (served by `main.rs` on `--metrics-addr`).
 
-use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry};
+use orderbook_service::telemetry::MetricsRegistry;
+use prometheus::{Histogram, IntCounterVec, IntGaugeVec};
 
 /// Prometheus metrics of one keeper.
 #[derive(Clone)]
 pub struct Metrics {
-    pub registry: Registry,
+    pub registry: MetricsRegistry,
     pub events_consumed: IntCounterVec,
     pub transactions: IntCounterVec,
     pub queue_fill: IntGaugeVec,
@@ -18,93 +19,50 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let registry = Registry::new();
-        let events_consumed = IntCounterVec::new(
-            Opts::new(
+        let registry = MetricsRegistry::new();
+        let by_market = &["market"];
+        Self {
+            events_consumed: registry.counter_vec(
                 "orderbook_keeper_events_consumed_total",
                 "Queue events applied by this keeper's cranks",
+                by_market,
             ),
-            &["market"],
-        )
-        .expect("metric");
-        let transactions = IntCounterVec::new(
-            Opts::new(
+            transactions: registry.counter_vec(
                 "orderbook_keeper_transactions_total",
                 "Crank and prune transactions by result",
+                &["market", "kind", "result"],
             ),
-            &["market", "kind", "result"],
-        )
-        .expect("metric");
-        let queue_fill = IntGaugeVec::new(
-            Opts::new(
+            queue_fill: registry.gauge_vec(
                 "orderbook_keeper_queue_fill_permille",
                 "Event queue fill, per mille of capacity",
+                by_market,
             ),
-            &["market"],
-        )
-        .expect("metric");
-        let reward_lamports = IntCounterVec::new(
-            Opts::new(
+            reward_lamports: registry.counter_vec(
                 "orderbook_keeper_reward_lamports_total",
                 "Crank rewards earned",
+                by_market,
             ),
-            &["market"],
-        )
-        .expect("metric");
-        let fee_lamports = IntCounterVec::new(
-            Opts::new(
+            fee_lamports: registry.counter_vec(
                 "orderbook_keeper_fee_lamports_total",
                 "Transaction fees paid (base and priority), as estimated before sending",
+                by_market,
             ),
-            &["market"],
-        )
-        .expect("metric");
-        let net_lamports = IntGaugeVec::new(
-            Opts::new(
+            net_lamports: registry.gauge_vec(
                 "orderbook_keeper_net_lamports",
                 "Rewards earned minus fees paid since start; the keeper only sends work that keeps this from falling",
+                by_market,
             ),
-            &["market"],
-        )
-        .expect("metric");
-        let refused = IntCounterVec::new(
-            Opts::new(
+            refused: registry.counter_vec(
                 "orderbook_keeper_refused_total",
                 "Transactions not sent by the spend rules, by kind and reason",
+                &["market", "kind", "reason"],
             ),
-            &["market", "kind", "reason"],
-        )
-        .expect("metric");
-        let lag = Histogram::with_opts(
-            HistogramOpts::new(
+            lag: registry.histogram(
                 "orderbook_keeper_event_lag_seconds",
                 "From when this keeper first saw an event in a queue to when it was gone",
-            )
-            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0]),
-        )
-        .expect("metric");
-        for c in [
-            Box::new(events_consumed.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(transactions.clone()),
-            Box::new(queue_fill.clone()),
-            Box::new(reward_lamports.clone()),
-            Box::new(fee_lamports.clone()),
-            Box::new(net_lamports.clone()),
-            Box::new(refused.clone()),
-            Box::new(lag.clone()),
-        ] {
-            registry.register(c).expect("register metric");
-        }
-        Self {
+                vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0],
+            ),
             registry,
-            events_consumed,
-            transactions,
-            queue_fill,
-            reward_lamports,
-            fee_lamports,
-            net_lamports,
-            refused,
-            lag,
         }
     }
 
@@ -121,9 +79,7 @@ impl Metrics {
 
     /// The text exposition format.
     pub fn render(&self) -> String {
-        prometheus::TextEncoder::new()
-            .encode_to_string(&self.registry.gather())
-            .unwrap_or_default()
+        self.registry.render()
     }
 }
 

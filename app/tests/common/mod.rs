@@ -416,8 +416,7 @@ pub async fn spawn_node(
     ledger: &std::path::Path,
     (rpc, ws): (u16, u16),
 ) -> orderbook_test_support::process::NodeProcess {
-    let flags = ["--slot-ms", "50", "--finality-lag", "4"];
-    orderbook_test_support::process::NodeProcess::spawn(&node_binary(), ledger, rpc, ws, &flags)
+    orderbook_test_support::process::NodeProcess::spawn(&node_binary(), ledger, rpc, ws, &[])
         .await
         .unwrap()
 }

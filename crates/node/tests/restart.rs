@@ -18,10 +18,9 @@ use solana_transaction::Transaction;
 
 /// A node on `ledger` (with `extra` flags) on free ports.
 async fn spawn(ledger: &std::path::Path, extra: &[&str]) -> NodeProcess {
-    let flags = [&["--slot-ms", "50", "--finality-lag", "4"], extra].concat();
     let (rpc, ws) = (free_port().unwrap(), free_port().unwrap());
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_orderbook-node"));
-    NodeProcess::spawn(binary, ledger, rpc, ws, &flags)
+    NodeProcess::spawn(binary, ledger, rpc, ws, extra)
         .await
         .unwrap()
 }

@@ -60,3 +60,59 @@ where
         }
     }))
 }
+
+/// One process's Prometheus metrics: each registered once, by name, at
+/// start-up (a duplicate or invalid name is a bug, so it panics there), and
+/// rendered in the text exposition format for `/metrics`.
+#[derive(Clone, Default)]
+pub struct MetricsRegistry {
+    registry: prometheus::Registry,
+}
+
+impl MetricsRegistry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn add<C: prometheus::core::Collector + Clone + 'static>(&self, metric: C) -> C {
+        self.registry
+            .register(Box::new(metric.clone()))
+            .expect("each metric is registered once");
+        metric
+    }
+
+    pub fn gauge(&self, name: &str, help: &str) -> prometheus::IntGauge {
+        self.add(prometheus::IntGauge::new(name, help).expect("a valid metric"))
+    }
+
+    pub fn counter(&self, name: &str, help: &str) -> prometheus::IntCounter {
+        self.add(prometheus::IntCounter::new(name, help).expect("a valid metric"))
+    }
+
+    pub fn gauge_vec(&self, name: &str, help: &str, labels: &[&str]) -> prometheus::IntGaugeVec {
+        let opts = prometheus::Opts::new(name, help);
+        self.add(prometheus::IntGaugeVec::new(opts, labels).expect("a valid metric"))
+    }
+
+    pub fn counter_vec(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[&str],
+    ) -> prometheus::IntCounterVec {
+        let opts = prometheus::Opts::new(name, help);
+        self.add(prometheus::IntCounterVec::new(opts, labels).expect("a valid metric"))
+    }
+
+    pub fn histogram(&self, name: &str, help: &str, buckets: Vec<f64>) -> prometheus::Histogram {
+        let opts = prometheus::HistogramOpts::new(name, help).buckets(buckets);
+        self.add(prometheus::Histogram::with_opts(opts).expect("a valid metric"))
+    }
+
+    /// Every metric in the text exposition format.
+    pub fn render(&self) -> String {
+        prometheus::TextEncoder::new()
+            .encode_to_string(&self.registry.gather())
+            .unwrap_or_default()
+    }
+}

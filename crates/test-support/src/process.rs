@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::{TEST_FINALITY_LAG, TEST_SLOT};
+
 /// How long a process may take to answer after it starts.
 const START_TIMEOUT: Duration = crate::STATE_DEADLINE;
 
@@ -82,7 +84,8 @@ pub struct NodeProcess {
 
 impl NodeProcess {
     /// Start `binary` on `ledger` with RPC on `rpc_port` and PubSub on
-    /// `ws_port` (and `extra` flags), and wait until it answers.
+    /// `ws_port`, the test slot timing ([`TEST_SLOT`], [`TEST_FINALITY_LAG`])
+    /// and `extra` flags, and wait until it answers.
     pub async fn spawn(
         binary: &Path,
         ledger: &Path,
@@ -90,10 +93,25 @@ impl NodeProcess {
         ws_port: u16,
         extra: &[&str],
     ) -> std::io::Result<Self> {
+        let timing = (TEST_SLOT, TEST_FINALITY_LAG);
+        Self::spawn_with_timing(binary, ledger, (rpc_port, ws_port), timing, extra).await
+    }
+
+    /// [`NodeProcess::spawn`] with slots of `slot` and a finality lag of
+    /// `finality_lag` slots (a bench's timing rather than a test's).
+    pub async fn spawn_with_timing(
+        binary: &Path,
+        ledger: &Path,
+        (rpc_port, ws_port): (u16, u16),
+        (slot, finality_lag): (Duration, u64),
+        extra: &[&str],
+    ) -> std::io::Result<Self> {
         let child = Command::new(binary)
             .args(["--ledger", &ledger.display().to_string()])
             .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
             .args(["--ws-addr", &format!("127.0.0.1:{ws_port}")])
+            .args(["--slot-ms", &slot.as_millis().to_string()])
+            .args(["--finality-lag", &finality_lag.to_string()])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

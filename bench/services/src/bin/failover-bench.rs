@@ -181,6 +181,5 @@ fn report(what: &str, micros: &mut [u64]) {
 }
 
 async fn spawn_node(binary: &Path, ledger: &Path) -> Result<NodeProcess> {
-    let flags = ["--slot-ms", "50", "--finality-lag", "4"];
-    Ok(NodeProcess::spawn(binary, ledger, free_port()?, free_port()?, &flags).await?)
+    Ok(NodeProcess::spawn(binary, ledger, free_port()?, free_port()?, &[]).await?)
 }

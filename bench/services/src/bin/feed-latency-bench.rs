@@ -61,11 +61,15 @@ fn sibling_binary(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// `orderbook-node` on `ledger` on free ports.
+/// A validator's finality lag in slots (the node's default).
+const VALIDATOR_FINALITY_LAG: u64 = 32;
+
+/// `orderbook-node` on `ledger` on free ports, with `slot_ms` slots.
 async fn start_node(ledger: &Path, slot_ms: u64) -> Result<NodeProcess> {
     let binary = sibling_binary("orderbook-node")?;
-    let flags = ["--slot-ms", &slot_ms.to_string()];
-    Ok(NodeProcess::spawn(&binary, ledger, free_port()?, free_port()?, &flags).await?)
+    let ports = (free_port()?, free_port()?);
+    let timing = (Duration::from_millis(slot_ms), VALIDATOR_FINALITY_LAG);
+    Ok(NodeProcess::spawn_with_timing(&binary, ledger, ports, timing, &[]).await?)
 }
 
 /// `orderbook-app run` on the scratch database; the feed's address.
