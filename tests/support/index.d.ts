@@ -24,6 +24,12 @@ export interface NodeProcess {
 export declare function startNodeProcess(options: {
   ledger: string;
   extraArgs?: string[];
-  slotMs?: number;
-  finalityLag?: number;
+  /** [rpc, ws]; default: free ports. */
+  ports?: [number, number];
+  /** Default SLOT_MS; null: the node's own (400 ms). */
+  slotMs?: number | null;
+  /** Default FINALITY_LAG; null: the node's own (32). */
+  finalityLag?: number | null;
+  /** Where the node's output goes; default: its stderr is kept for errors. */
+  logFile?: string;
 }): Promise<NodeProcess>;

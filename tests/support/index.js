@@ -5,7 +5,7 @@
 // crates/test-support.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,27 +83,42 @@ export async function answers(url) {
 }
 
 /**
- * `orderbook-node` as a child process on free loopback ports with a fresh
- * `ledger`, the test slot timing and `extraArgs`; resolves once `/health`
- * answers. `stop()` sends SIGTERM and waits for the exit.
+ * `orderbook-node` as a child process on loopback with a fresh `ledger`;
+ * resolves once `/health` answers. `ports` ([rpc, ws]) default to free
+ * ones; `slotMs` and `finalityLag` default to the test timing (null: the
+ * node's own); `logFile` takes its output (else its stderr is kept for the
+ * error of a failed start). `stop()` sends SIGTERM and waits for the exit.
  */
-export async function startNodeProcess({ ledger, extraArgs = [], slotMs = SLOT_MS, finalityLag = FINALITY_LAG } = {}) {
+export async function startNodeProcess({
+  ledger,
+  extraArgs = [],
+  ports,
+  slotMs = SLOT_MS,
+  finalityLag = FINALITY_LAG,
+  logFile,
+} = {}) {
   const binary = binaryPath('orderbook-node', { envVar: 'ORDERBOOK_NODE_BIN' });
-  const [rpcPort, wsPort] = await freePorts(2);
+  const [rpcPort, wsPort] = ports ?? (await freePorts(2));
   const args = [
     '--rpc-addr', `127.0.0.1:${rpcPort}`,
     '--ws-addr', `127.0.0.1:${wsPort}`,
     '--ledger', ledger,
     '--reset',
-    '--slot-ms', String(slotMs),
-    '--finality-lag', String(finalityLag),
+    ...(slotMs === null ? [] : ['--slot-ms', String(slotMs)]),
+    ...(finalityLag === null ? [] : ['--finality-lag', String(finalityLag)]),
     ...extraArgs,
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
+  const child = spawn(binary, args, { stdio: ['ignore', logFile ? 'pipe' : 'ignore', 'pipe'] });
+  let stderr = logFile ? `(see ${logFile})` : '';
+  if (logFile) {
+    const log = createWriteStream(logFile, { flags: 'a' });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  } else {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+  }
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);
   const rpcUrl = `http://127.0.0.1:${rpcPort}`;

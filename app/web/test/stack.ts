@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { answers, binaryPath, freePorts, STATE_DEADLINE_MS, until, workspace } from '@orderbook/test-support';
+import { answers, binaryPath, freePorts, STATE_DEADLINE_MS, startNodeProcess, until, workspace } from '@orderbook/test-support';
 
 export { workspace };
 
@@ -55,12 +55,19 @@ export class Stack {
     this.rpcUrl = `http://127.0.0.1:${rpc}`;
     this.wsUrl = `ws://127.0.0.1:${ws}`;
     this.feedUrl = `http://127.0.0.1:${feed}`;
-    const node = (this.node = this.launch('orderbook-node', ['--rpc-addr', `127.0.0.1:${rpc}`, '--ws-addr', `127.0.0.1:${ws}`, '--ledger', path.join(this.dir, 'ledger'), '--reset',
+    mkdirSync(this.logs, { recursive: true });
+    const node = await startNodeProcess({
+      ledger: path.join(this.dir, 'ledger'),
+      ports: [rpc, ws],
       // The page the feed serves calls the node from the browser.
-      '--allow-origin', this.feedUrl,
+      extraArgs: ['--allow-origin', this.feedUrl],
       // Short slots for the tests; the node's default (400 ms, a validator's) for the bench.
-      ...(demo === 'quiet' ? ['--slot-ms', '100'] : [])]));
-    await started('orderbook-node', () => answers(`${this.rpcUrl}/health`), node);
+      slotMs: demo === 'quiet' ? 100 : null,
+      finalityLag: null,
+      logFile: path.join(this.logs, 'orderbook-node.log'),
+    });
+    this.node = node.child;
+    this.children.push(node.child);
     const marketFile = path.join(this.dir, 'market');
     const trader = this.launch('orderbook-app demo', [
       'demo', '--rpc-url', this.rpcUrl, '--market-file', marketFile, '--mint-authority-file', path.join(this.dir, 'mint-authority.json'),
