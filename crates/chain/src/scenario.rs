@@ -94,6 +94,9 @@ pub async fn take_asks<C: Chain + ?Sized>(
         let n = (orders - taken).min(64);
         let sweep = PlaceOrderArgs {
             match_limit: n as u8,
+            // Two equal sweeps would be one transaction twice (a node
+            // refuses the second as already processed).
+            client_order_id: taken,
             ..PlaceOrderArgs::new(
                 Side::Bid,
                 OrderType::ImmediateOrCancel,

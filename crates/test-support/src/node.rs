@@ -101,3 +101,16 @@ pub fn config(ledger: &std::path::Path) -> NodeConfig {
         limits: NodeLimits::default(),
     }
 }
+
+/// Quiet an in-process node for a binary that prints (a bench): its
+/// runtime's per-instruction logs off unless `RUST_LOG` says otherwise, and
+/// the natively run program's `msg!` lines (a `println!` natively) away
+/// from stdout. Returns the original stdout to print to. Call it first,
+/// before other threads start.
+pub fn quiet_in_process_node() -> std::io::Result<std::fs::File> {
+    if std::env::var_os("RUST_LOG").is_none() {
+        // SAFETY: called at start-up, before other threads read the environment.
+        unsafe { std::env::set_var("RUST_LOG", "error") };
+    }
+    orderbook_node::silence_native_program_output()
+}

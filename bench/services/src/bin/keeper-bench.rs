@@ -8,6 +8,7 @@
 //! the budget the keeper *requests* per event (natively the program's own
 //! CU cannot be measured; docs/sbf.md has the engine's CU measured on SBF).
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,7 +51,8 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
     let node =
         LocalNode::start_with(Duration::from_millis(a.slot_ms), NodeLimits::default()).await?;
     let chain = Arc::new(node.chain());
-    let payer = node.funded(10_000).await?;
+    // 48 makers at 1 SOL, the taker at 10, the cranker at 1, and the market's rent.
+    let payer = node.funded(1_000).await?;
     let args = scenario::standard_market_args(payer.pubkey());
     let m = scenario::create_market(chain.as_ref(), &payer, args, 1024, 1024).await?;
     for i in 0..a.makers {
@@ -128,18 +130,20 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
+    let mut out = orderbook_test_support::node::quiet_in_process_node()?;
     let cfg = KeeperConfig {
         max_events_per_tx: a.max_events_per_tx,
         ..KeeperConfig::default()
     };
-    println!(
+    writeln!(
+        out,
         "keeper-bench: {} makers × {} orders = {} events per run, max {} events/tx, {} runs",
         a.makers,
         a.orders_per_maker,
         a.makers as u64 * a.orders_per_maker,
         a.max_events_per_tx,
         a.runs
-    );
+    )?;
     let (mut per_tx, mut per_sec) = (Vec::new(), Vec::new());
     for i in 0..a.runs {
         let r = run_once(&a).await?;
@@ -147,27 +151,30 @@ async fn main() -> anyhow::Result<()> {
             f64::from(r.events) / f64::from(r.txs),
             f64::from(r.events) / r.secs,
         );
-        println!(
+        writeln!(
+            out,
             "run {}: {} events in {} transactions ({ept:.1} events/tx), {:.3} s, {eps:.0} events/s",
             i + 1,
             r.events,
             r.txs,
             r.secs
-        );
+        )?;
         per_tx.push(ept);
         per_sec.push(eps);
     }
-    println!(
+    writeln!(
+        out,
         "median: {:.1} events/tx, {:.0} events/s (orderbook-node, including confirmation and the per-tx getTransaction)",
         median(per_tx),
         median(per_sec)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "compute budget requested per crank: {} + {} per event ({} CU for {} events)",
         cfg.cu_base,
         cfg.cu_per_event,
         cfg.cu_base + cfg.cu_per_event * u32::from(a.max_events_per_tx),
         a.max_events_per_tx
-    );
+    )?;
     Ok(())
 }

@@ -119,11 +119,7 @@ async fn client_run(
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    if std::env::var_os("RUST_LOG").is_none() {
-        // SAFETY: before any other thread reads the environment.
-        unsafe { std::env::set_var("RUST_LOG", "error") };
-    }
-    let mut stdout = orderbook_node::silence_native_program_output()?;
+    let mut stdout = orderbook_test_support::node::quiet_in_process_node()?;
     let node = LocalNode::start_with(
         Duration::from_millis(args.slot_ms),
         orderbook_node::limits::NodeLimits::default(),
