@@ -72,19 +72,23 @@ fn print_report(
     market: &Pubkey,
     r: &Result<reconcile::Report, reconcile::ReconcileError>,
 ) -> ExitCode {
+    // A market with no event indexed yet has no sequence number.
+    let seq = |r: &reconcile::Report| r.market_seq.map_or("none".to_string(), |s| s.to_string());
     match r {
         Ok(r) if r.differences.is_empty() => {
             eprintln!(
-                "reconcile {market}: OK at seq {:?} ({} resting orders, {} traders match the chain)",
-                r.market_seq, r.orders, r.traders
+                "reconcile {market}: OK at seq {} ({} resting orders, {} traders match the chain)",
+                seq(r),
+                r.orders,
+                r.traders
             );
             ExitCode::SUCCESS
         }
         Ok(r) => {
             eprintln!(
-                "reconcile {market}: {} difference(s) at seq {:?}",
+                "reconcile {market}: {} difference(s) at seq {}",
                 r.differences.len(),
-                r.market_seq
+                seq(r)
             );
             for d in &r.differences {
                 eprintln!("  {d}");
