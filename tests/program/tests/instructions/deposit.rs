@@ -115,16 +115,17 @@ async fn another_traders_account_is_refused() {
 
 #[tokio::test]
 async fn a_second_markets_vault_is_refused() {
-    let mut f = maker_taker().await;
-    let maker = f.maker.clone();
-    let other = f.env.create_market(MarketCfg::default()).await;
-    let mut ix = build::deposit(
-        &maker.key(),
-        &f.m.keys,
-        TokenKind::Base,
-        &maker.base_wallet,
-        1,
-    );
-    ix.accounts[5].pubkey = other.keys.base_vault;
-    f.refused(ix, &[&maker.owner], code(E::WrongVault)).await;
+    second_markets_vault_refused(
+        |f| {
+            build::deposit(
+                &f.maker.key(),
+                &f.m.keys,
+                TokenKind::Base,
+                &f.maker.base_wallet,
+                1,
+            )
+        },
+        5,
+    )
+    .await;
 }

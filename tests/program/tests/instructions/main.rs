@@ -273,3 +273,14 @@ async fn sweep_both(f: &mut MakerTaker) -> (Vec<(TokenKind, u64)>, Pubkey, Pubke
         .collect();
     (surplus, base_dest, quote_dest)
 }
+
+/// The maker's `ix` with account `index` (its vault) replaced by a second
+/// market's base vault: refused, changing nothing.
+async fn second_markets_vault_refused(ix: impl FnOnce(&MakerTaker) -> Instruction, index: usize) {
+    let mut f = maker_taker().await;
+    let other = f.env.create_market(MarketCfg::default()).await;
+    let mut ix = ix(&f);
+    ix.accounts[index].pubkey = other.keys.base_vault;
+    let owner = f.maker.owner.insecure_clone();
+    f.refused(ix, &[&owner], code(E::WrongVault)).await;
+}

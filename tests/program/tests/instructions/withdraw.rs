@@ -90,16 +90,17 @@ async fn the_whole_free_balance_reaches_the_wallet() {
 
 #[tokio::test]
 async fn a_second_markets_vault_is_refused() {
-    let mut f = maker_taker().await;
-    let maker = f.maker.clone();
-    let other = f.env.create_market(MarketCfg::default()).await;
-    let mut ix = build::withdraw(
-        &maker.key(),
-        &f.m.keys,
-        TokenKind::Base,
-        &maker.base_wallet,
-        1,
-    );
-    ix.accounts[6].pubkey = other.keys.base_vault;
-    f.refused(ix, &[&maker.owner], code(E::WrongVault)).await;
+    second_markets_vault_refused(
+        |f| {
+            build::withdraw(
+                &f.maker.key(),
+                &f.m.keys,
+                TokenKind::Base,
+                &f.maker.base_wallet,
+                1,
+            )
+        },
+        6,
+    )
+    .await;
 }
