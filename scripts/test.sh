@@ -75,16 +75,27 @@ ORDERBOOK_STATE_DIR="$smoke" ORDERBOOK_BUILD=debug ORDERBOOK_RPC_PORT=18899 \
   ORDERBOOK_DATABASE_URL="host=127.0.0.1 port=5432 user=postgres dbname=orderbook_smoke" \
   scripts/run.sh --reset --run-for 25 --feed-replicas 2 >"$smoke/run.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 90); do
+# run.sh prints its URL block once every process answers: wait for that
+# state (bounded), not for a time.
+for _ in $(seq 1 180); do
+  grep -q 'demo market' "$smoke/run.out" 2>/dev/null && break
+  kill -0 "$pid" 2>/dev/null || break
   sleep 1
-  if curl -fsS http://127.0.0.1:18080/health >/dev/null 2>&1; then break; fi
 done
-sleep 5
-curl -fsS http://127.0.0.1:18080/api/markets | grep -q '"market"' || ok=""
-curl -fsS http://127.0.0.1:18081/api/markets | grep -q '"market"' || ok=""
-curl -fsS http://127.0.0.1:18081/ | grep -q '<title>Orderbook</title>' || ok=""
-curl -fsS -X POST -H 'content-type: application/json' \
-  -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' http://127.0.0.1:18899 | grep -q '"ok"' || ok=""
+# page_has PATTERN CURL-ARGS...: the answer, read whole, contains PATTERN.
+# (`curl | grep -q` fails under pipefail whenever grep stops reading before
+# curl has written everything: "curl: (23) Failed writing body".)
+page_has() {
+  local pattern=$1 body
+  shift
+  body=$(curl -fsS "$@") || return 1
+  [[ "$body" == *"$pattern"* ]]
+}
+page_has '"market"' http://127.0.0.1:18080/api/markets || ok=""
+page_has '"market"' http://127.0.0.1:18081/api/markets || ok=""
+page_has '<title>Orderbook</title>' http://127.0.0.1:18081/ || ok=""
+page_has '"ok"' -X POST -H 'content-type: application/json' \
+  -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' http://127.0.0.1:18899 || ok=""
 # A wallet's round trip with web3.js through the replica: mint, deposit,
 # place, see it indexed, cancel, withdraw.
 ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:18081 \
