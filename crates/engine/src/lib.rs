@@ -17,6 +17,7 @@
 //! division, no `checked_mul` (see [`quantity::mul_u64`]), no floats.
 #![no_std]
 
+pub mod auction;
 pub mod book;
 pub mod error;
 pub mod event_queue;
