@@ -372,7 +372,7 @@ pub enum ChannelData {
 }
 
 /// A channel by name, in requests and messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelName {
     Trades,

@@ -13,7 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::feed::AppState;
 use crate::feed::hub::{Cmd, encode, error_message};
-use crate::feed::wire::{ChannelRequest, ClientRequest, ControlMessage, FeedErrorCode};
+use crate::feed::wire::{
+    ChannelName, ChannelRequest, ClientRequest, ControlMessage, FeedErrorCode,
+};
 use orderbook_service::connections::ConnectionPermit;
 
 use crate::feed::limits::TokenBucket;
@@ -73,18 +75,28 @@ pub fn parse_request(text: &str) -> Result<Request, Refusal> {
 /// The market and channel a request names, each checked.
 fn channel_of(request: &ChannelRequest) -> Result<(Pubkey, Channel), Refusal> {
     let market = pubkey(&request.market, "market")?;
-    let channel = match request.channel.as_str() {
-        "trades" => Channel::Trades,
-        "l2" => Channel::L2,
-        "l3" => Channel::L3,
-        "account" => {
+    // The names are `wire::ChannelName`'s, spelt once there; a name it does
+    // not know is refused with its own code.
+    let name = Value::String(request.channel.clone());
+    let name: ChannelName = serde_json::from_value(name).map_err(|_| {
+        let message = format!(
+            "unknown channel {:?} (trades, l2, l3, account, candles)",
+            request.channel
+        );
+        (FeedErrorCode::UnknownChannel, message)
+    })?;
+    let channel = match name {
+        ChannelName::Trades => Channel::Trades,
+        ChannelName::L2 => Channel::L2,
+        ChannelName::L3 => Channel::L3,
+        ChannelName::Account => {
             let owner = request
                 .owner
                 .as_deref()
                 .ok_or_else(|| bad("missing `owner`"))?;
             Channel::Account(pubkey(owner, "owner")?)
         }
-        "candles" => {
+        ChannelName::Candles => {
             let r = request.resolution.ok_or_else(|| {
                 bad("candles need an integer `resolution` (60, 300, 3600, 86400)")
             })?;
@@ -94,12 +106,6 @@ fn channel_of(request: &ChannelRequest) -> Result<(Pubkey, Channel), Refusal> {
                 )));
             }
             Channel::Candles(r)
-        }
-        other => {
-            return Err((
-                FeedErrorCode::UnknownChannel,
-                format!("unknown channel {other:?} (trades, l2, l3, account, candles)"),
-            ));
         }
     };
     Ok((market, channel))
