@@ -1,10 +1,5 @@
-//! The uniform clearing price of a call auction: the first piece of the
-//! sealed batch auction mode (issue 25), where a batch's revealed orders and
-//! the resting book cross at one price, whatever order they arrived in.
-//!
-//! Given every bid and ask that could trade (the resting book and the
-//! batch's orders, each a price and a size), the price p* is chosen among
-//! the prices they name by, in order:
+//! The uniform clearing price p*. Among the prices the orders name it
+//! chooses, in order:
 //! 1. the most lots executed, `min(demand(p), supply(p))`, where demand(p)
 //!    is every bid at or above p and supply(p) every ask at or below p;
 //! 2. then the least imbalance, `|demand(p) − supply(p)|`;
@@ -13,53 +8,18 @@
 //! 4. then the lower price.
 //!
 //! The inputs are sorted, so one pass over both sides decides it; the
-//! choice depends on the multiset of (price, lots) only, never on the
-//! order within a price, which is what makes arrival order worthless.
-//! Sums stay in u64 (checked), inside the engine's SBF-portable subset.
+//! choice depends on the multiset of (price, lots) only, never on the order
+//! within a price.
 
+use super::{AuctionError, Clearing, MAX_AUCTION_LEVELS, Priced};
 use crate::quantity::{BaseLots, Ticks};
-
-/// Most bids or asks one clearing considers per side: a full book side
-/// (1,024 orders) and as many batch orders. Callers bound their inputs by it;
-/// it bounds the work of a clear.
-pub const MAX_AUCTION_LEVELS: usize = 2_048;
-
-/// An order, or several at one price, that can trade in the auction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AuctionLevel {
-    pub price: Ticks,
-    pub lots: BaseLots,
-}
-
-/// The auction's outcome at its clearing price.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Clearing {
-    pub price: Ticks,
-    /// Lots that trade: `min(demand, supply)` at `price`.
-    pub volume: BaseLots,
-    /// Lots bid at or above `price`.
-    pub demand: BaseLots,
-    /// Lots offered at or below `price`.
-    pub supply: BaseLots,
-}
-
-/// Why the clearing price cannot be computed from the inputs given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuctionError {
-    /// More than [`MAX_AUCTION_LEVELS`] bids or asks.
-    TooManyLevels,
-    /// Bids are not in descending or asks not in ascending price order.
-    Unsorted,
-    /// The lots of one side add up past u64.
-    Overflow,
-}
 
 /// The clearing price of `bids` (descending by price) against `asks`
 /// (ascending by price), nearest `reference` on a tie; `None` when nothing
 /// crosses.
-pub fn clearing_price(
-    bids: &[AuctionLevel],
-    asks: &[AuctionLevel],
+pub fn clearing_price<T: Priced>(
+    bids: &[T],
+    asks: &[T],
     reference: Option<Ticks>,
 ) -> Result<Option<Clearing>, AuctionError> {
     check(bids, asks)?;
@@ -72,16 +32,16 @@ pub fn clearing_price(
     let (mut below, mut supply) = (0u64, 0u64);
     let mut best: Option<Clearing> = None;
     while b > 0 || a < asks.len() {
-        let next_bid = (b > 0).then(|| bids[b - 1].price);
-        let next_ask = asks.get(a).map(|l| l.price);
+        let next_bid = (b > 0).then(|| bids[b - 1].price());
+        let next_ask = asks.get(a).map(|l| l.price());
         let price = match (next_bid, next_ask) {
             (Some(x), Some(y)) => x.min(y),
             (Some(x), None) => x,
             (None, Some(y)) => y,
             (None, None) => break,
         };
-        while a < asks.len() && asks[a].price == price {
-            supply += asks[a].lots.get();
+        while a < asks.len() && asks[a].price() == price {
+            supply += asks[a].lots().get();
             a += 1;
         }
         let demand = total_demand - below;
@@ -94,8 +54,8 @@ pub fn clearing_price(
         if !candidate.volume.is_zero() && best.is_none_or(|b| better(&candidate, &b, reference)) {
             best = Some(candidate);
         }
-        while b > 0 && bids[b - 1].price == price {
-            below += bids[b - 1].lots.get();
+        while b > 0 && bids[b - 1].price() == price {
+            below += bids[b - 1].lots().get();
             b -= 1;
         }
     }
@@ -103,21 +63,21 @@ pub fn clearing_price(
 }
 
 /// Every lot of `side`, or [`AuctionError::Overflow`].
-fn sum(side: &[AuctionLevel]) -> Result<u64, AuctionError> {
+fn sum<T: Priced>(side: &[T]) -> Result<u64, AuctionError> {
     side.iter().try_fold(0u64, |total, l| {
         total
-            .checked_add(l.lots.get())
+            .checked_add(l.lots().get())
             .ok_or(AuctionError::Overflow)
     })
 }
 
 /// Inputs within bounds and sorted as [`clearing_price`] requires.
-fn check(bids: &[AuctionLevel], asks: &[AuctionLevel]) -> Result<(), AuctionError> {
+fn check<T: Priced>(bids: &[T], asks: &[T]) -> Result<(), AuctionError> {
     if bids.len() > MAX_AUCTION_LEVELS || asks.len() > MAX_AUCTION_LEVELS {
         return Err(AuctionError::TooManyLevels);
     }
-    let descending = bids.windows(2).all(|w| w[0].price >= w[1].price);
-    let ascending = asks.windows(2).all(|w| w[0].price <= w[1].price);
+    let descending = bids.windows(2).all(|w| w[0].price() >= w[1].price());
+    let ascending = asks.windows(2).all(|w| w[0].price() <= w[1].price());
     if descending && ascending {
         Ok(())
     } else {
@@ -146,6 +106,7 @@ fn better(a: &Clearing, b: &Clearing, reference: Option<Ticks>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auction::AuctionLevel;
 
     fn levels(pairs: &[(u64, u64)]) -> [AuctionLevel; 8] {
         let mut out = [AuctionLevel {
