@@ -32,7 +32,7 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "No module cycles (scripts/module-cycles.py: every crate's modules depend on each other bottom-up)"
-python3 scripts/module-cycles.py app/src keeper/src crates/*/src programs/orderbook/src bench/services/src
+python3 scripts/module-cycles.py app/src keeper/src crates/*/src programs/orderbook/src bench/services/src bench/mev/src
 
 step "Anchor IDL is up to date (cargo run -p orderbook-idl -- --check)"
 cargo run -q --locked -p orderbook-idl -- --check
