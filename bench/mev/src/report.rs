@@ -1,6 +1,6 @@
 //! Every strategy over many scenarios, and the table the bench prints.
 
-use orderbook_engine::auction::{BatchSchedule, DEFAULT_COMMIT_SLOTS, DEFAULT_REVEAL_SLOTS};
+use orderbook_engine::auction::{BatchSchedule, DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS};
 
 use crate::batch::{Rules, attacks};
 use crate::continuous;
@@ -29,7 +29,7 @@ pub const SELECTIVE_GRID: [(u64, u64); 9] = [
 /// slots per leader, 64 entries per batch and 8 per trader.
 pub fn default_rules(bond: i128) -> Rules {
     Rules {
-        schedule: BatchSchedule::new(0, DEFAULT_COMMIT_SLOTS, DEFAULT_REVEAL_SLOTS).expect("valid"),
+        schedule: BatchSchedule::with_defaults(0),
         leader_slots: 4,
         bond,
         commit_fee: DEFAULT_COMMIT_FEE,
@@ -88,7 +88,10 @@ pub fn run(seed: u64, scenarios: u64, bond: i128) -> Report {
         .collect();
     let rules = default_rules(bond);
     let mut short_reveal = rules;
-    short_reveal.schedule = BatchSchedule::new(0, DEFAULT_COMMIT_SLOTS, 4).expect("valid");
+    short_reveal.schedule =
+        BatchSchedule::new(0, DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS, 4).expect("valid");
+    let mut no_grace = rules;
+    no_grace.schedule = BatchSchedule::new(0, DEFAULT_COMMIT_SLOTS, 0, 8).expect("valid");
     let row = |mode, strategy: &str, f: &dyn Fn(&Scenario) -> Outcome| Row {
         mode,
         strategy: strategy.to_string(),
@@ -108,6 +111,9 @@ pub fn run(seed: u64, scenarios: u64, bond: i128) -> Report {
         }),
         row("batch", "cancel snipe + censor cancels", &|s| {
             attacks::cancel_snipe(s, &rules, true)
+        }),
+        row("batch, no grace", "cancel snipe + censor cancels", &|s| {
+            attacks::cancel_snipe(s, &no_grace, true)
         }),
         row(
             "batch",
@@ -132,7 +138,7 @@ pub fn run(seed: u64, scenarios: u64, bond: i128) -> Report {
     ];
     // The bond that makes the mean selective reveal break even: what it
     // earns before the forfeited bond.
-    let selective_breakeven_bond = rows[9].mean_gain() + bond as f64;
+    let selective_breakeven_bond = rows[10].mean_gain() + bond as f64;
     Report {
         rows,
         bond,

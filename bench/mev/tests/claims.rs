@@ -2,8 +2,8 @@
 //! (issue 25), checked on 300 seeded scenarios: the attacks that profit on
 //! the continuous book (so the harness is not vacuous) earn nothing and
 //! cost the victim nothing in batch mode; the batch mode's own attacks are
-//! priced out by the bond; and the one hole the simulator finds, a leader
-//! censoring makers' cancels for its slots, stays documented.
+//! priced out by the bond; and the cancel grace closes the hole a leader
+//! censoring makers' cancels for its slots would otherwise open.
 
 use std::sync::LazyLock;
 
@@ -101,16 +101,6 @@ fn a_junk_commit_flood_costs_the_adversary_and_only_delays_the_victim() {
         assert!(o.adversary_gain < 0);
         assert_eq!(o.victim_shortfall, 0);
     }
-}
-
-#[test]
-fn a_leader_censoring_makers_cancels_can_still_snipe_them_as_documented() {
-    // The limitation docs/adr/0010 and the README state: cancels queue to
-    // the batch whose commit window is open, and a leader holding them for
-    // its four slots outlasts a two-slot commit window. If this starts
-    // failing, the hole was closed: update the documents.
-    let r = report();
-    assert!(r.row("batch", "cancel snipe + censor").profitable_share() > 0.0);
 }
 
 #[test]

@@ -77,11 +77,19 @@ fn victim_order(s: &Scenario) -> Sealed {
     }
 }
 
-/// The batch an action lands in when it is sent at `slot`.
+/// The batch a commitment or a post-only order sent at `slot` lands in.
 fn lands_in(rules: &Rules, slot: u64) -> u64 {
     rules
         .schedule
         .committing_batch(slot)
+        .expect("after the start")
+}
+
+/// The batch a cancel sent at `slot` applies to.
+fn cancel_lands_in(rules: &Rules, slot: u64) -> u64 {
+    rules
+        .schedule
+        .cancelling_batch(slot)
         .expect("after the start")
 }
 
@@ -160,9 +168,10 @@ pub fn sandwich(s: &Scenario, rules: &Rules, sealed: bool) -> Outcome {
 /// (the victim's reveal).
 pub fn back_run(s: &Scenario, rules: &Rules) -> Outcome {
     let fair = s.fair_after_victim;
-    let k = lands_in(rules, victim_revealed_at(rules));
+    let seen = victim_revealed_at(rules);
+    let k = lands_in(rules, seen);
     let mut plan = Plan::victim(s);
-    requote(&mut plan, s, k, fair);
+    requote(&mut plan, s, rules, seen, seen, fair);
     plan.commit(
         k,
         Sealed {
@@ -178,11 +187,24 @@ pub fn back_run(s: &Scenario, rules: &Rules) -> Outcome {
     o
 }
 
-fn requote(plan: &mut Plan, s: &Scenario, k: u64, fair: u64) {
+/// Every maker cancels its quotes (landing at `cancel_slot`) and posts new
+/// ones around `fair` (sent at `post_slot`).
+fn requote(
+    plan: &mut Plan,
+    s: &Scenario,
+    rules: &Rules,
+    cancel_slot: u64,
+    post_slot: u64,
+    fair: u64,
+) {
     let (bids, asks) = s.requotes(fair);
     for maker in 1..=MAKERS {
-        plan.queue(k, Queued::CancelAll(maker));
+        plan.queue(
+            cancel_lands_in(rules, cancel_slot),
+            Queued::CancelAll(maker),
+        );
     }
+    let k = lands_in(rules, post_slot);
     for (side, quotes) in [(Side::Bid, bids), (Side::Ask, asks)] {
         for (maker, price, lots) in quotes {
             plan.queue(k, Queued::Post(maker, side, price, lots));
@@ -195,10 +217,11 @@ fn requote(plan: &mut Plan, s: &Scenario, k: u64, fair: u64) {
 /// the victim's limit.
 pub fn quote_fade(s: &Scenario, rules: &Rules) -> Outcome {
     let fader = 1;
-    let k = lands_in(rules, victim_revealed_at(rules));
+    let seen = victim_revealed_at(rules);
+    let k = lands_in(rules, seen);
     let opposite = s.victim_side.opposite();
     let mut plan = Plan::victim(s);
-    plan.queue(k, Queued::CancelAll(fader));
+    plan.queue(cancel_lands_in(rules, seen), Queued::CancelAll(fader));
     let own = |quotes: &[Quote]| -> Vec<Quote> {
         quotes.iter().filter(|q| q.0 == fader).copied().collect()
     };
@@ -236,7 +259,7 @@ pub fn quote_fade(s: &Scenario, rules: &Rules) -> Outcome {
 /// Cancel snipe: news at the first slot of a commit window; every maker
 /// sends a cancel and a re-quote at once, the adversary a sealed take of
 /// the stale quotes. `censor`: the leader also holds the makers' cancels
-/// back for its slots. The victims are the makers.
+/// and re-quotes back for its slots. The victims are the makers.
 pub fn cancel_snipe(s: &Scenario, rules: &Rules, censor: bool) -> Outcome {
     let fair = s.fair_after_news;
     let side = if fair > s.fair { Side::Bid } else { Side::Ask };
@@ -245,11 +268,11 @@ pub fn cancel_snipe(s: &Scenario, rules: &Rules, censor: bool) -> Outcome {
     let makers_value =
         |m: &BatchMarket| -> i128 { (1..=MAKERS).map(|t| m.position(t).marked(fair)).sum() };
     let mut honest = Plan::default();
-    requote(&mut honest, s, lands_in(rules, news), fair);
+    requote(&mut honest, s, rules, news, news, fair);
     let baseline = makers_value(&honest.run(rules, &s.bids, &s.asks));
 
     let mut plan = Plan::default();
-    requote(&mut plan, s, lands_in(rules, news + delay), fair);
+    requote(&mut plan, s, rules, news + delay, news + delay, fair);
     plan.commit(
         lands_in(rules, news),
         Sealed {
@@ -357,7 +380,18 @@ mod tests {
     /// sealed orders of several traders on both sides at several prices.
     fn busy_plan(s: &Scenario) -> Plan {
         let mut plan = Plan::victim(s);
-        requote(&mut plan, s, VICTIM_BATCH, s.fair_after_news);
+        let slot = rules_for_tests()
+            .schedule
+            .commit_opens(VICTIM_BATCH)
+            .unwrap();
+        requote(
+            &mut plan,
+            s,
+            &rules_for_tests(),
+            slot,
+            slot,
+            s.fair_after_news,
+        );
         for (i, offset) in [0u64, 3, 7, 12, 20].into_iter().enumerate() {
             let trader = ADVERSARY + i as u32;
             plan.commit(
@@ -382,6 +416,10 @@ mod tests {
             );
         }
         plan
+    }
+
+    fn rules_for_tests() -> Rules {
+        default_rules(DEFAULT_BOND)
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!   prices first; at the marginal price resting orders by time priority,
 //!   then sealed orders pro rata, the odd lots in commitment-hash order (no
 //!   randomness a cranker could bias).
-//! * [`BatchSchedule`] — the pipelined commit and reveal windows, in slots.
+//! * [`BatchSchedule`] — the pipelined commit, grace and reveal windows, in slots.
 //! * [`commitment_preimage`] — the bytes a sealed order's hash binds.
 //!
 //! Both are pure functions of their inputs, bounded by
@@ -23,8 +23,8 @@ pub use allocation::{AuctionOrder, Priority, allocate};
 pub use commitment::{COMMITMENT_DOMAIN, COMMITMENT_PREIMAGE_LEN, commitment_preimage};
 pub use price::clearing_price;
 pub use schedule::{
-    BatchPhase, BatchSchedule, DEFAULT_COMMIT_SLOTS, DEFAULT_REVEAL_SLOTS, InvalidSchedule,
-    MAX_WINDOW_SLOTS,
+    BatchPhase, BatchSchedule, DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS, DEFAULT_REVEAL_SLOTS,
+    InvalidSchedule, MAX_WINDOW_SLOTS,
 };
 
 use crate::quantity::{BaseLots, Ticks};
