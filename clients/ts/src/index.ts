@@ -8,5 +8,6 @@ export * from './instructions.js';
 export * from './layout.js';
 export * as pda from './pda.js';
 export * from './program.js';
+export * from './sealed.js';
 export * from './types.js';
 export * from './units.js';

@@ -93,6 +93,15 @@ export const LIMITS = {
   defaultMatchLimit: limit('DEFAULT_MATCH_LIMIT'),
 } as const;
 
+/** The sealed batch mode's protocol constants (the mode's instructions are not built yet). */
+export const SEALED_BATCH = {
+  commitmentDomain: seed('COMMITMENT_DOMAIN'),
+  defaultCommitSlots: limit('DEFAULT_COMMIT_SLOTS'),
+  defaultGraceSlots: limit('DEFAULT_GRACE_SLOTS'),
+  defaultRevealSlots: limit('DEFAULT_REVEAL_SLOTS'),
+  maxWindowSlots: limit('MAX_WINDOW_SLOTS'),
+} as const;
+
 /** `maxQuote` meaning "no quote limit" (u64::MAX). */
 export const NO_QUOTE_LIMIT = BigInt(constant('NO_QUOTE_LIMIT'));
 

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod events;
 pub mod ix;
 pub mod pda;
+pub mod sealed;
 pub mod setup;
 
 pub use anchor_lang::prelude::Pubkey;

@@ -98,6 +98,26 @@ pub const DEFAULT_MATCH_LIMIT: u8 = engine::order::DEFAULT_MATCH_LIMIT;
 #[constant]
 pub const NO_QUOTE_LIMIT: u64 = engine::order::NO_QUOTE_LIMIT.get();
 
+// The sealed batch mode's protocol (issue 25; docs/batch-auction.md): what a
+// client needs to build a commitment and follow a batch market's clock. The
+// mode's instructions are not built yet.
+
+/// Domain separator that opens a sealed order's commitment preimage.
+#[constant]
+pub const COMMITMENT_DOMAIN: &[u8] = &engine::auction::COMMITMENT_DOMAIN;
+/// Default commit window of a batch market, in slots.
+#[constant]
+pub const DEFAULT_COMMIT_SLOTS: u16 = engine::auction::DEFAULT_COMMIT_SLOTS;
+/// Default cancel grace between a batch's commits and its reveals, in slots.
+#[constant]
+pub const DEFAULT_GRACE_SLOTS: u16 = engine::auction::DEFAULT_GRACE_SLOTS;
+/// Default reveal window of a batch market, in slots.
+#[constant]
+pub const DEFAULT_REVEAL_SLOTS: u16 = engine::auction::DEFAULT_REVEAL_SLOTS;
+/// Longest commit, grace or reveal window a batch market may choose, in slots.
+#[constant]
+pub const MAX_WINDOW_SLOTS: u16 = engine::auction::MAX_WINDOW_SLOTS;
+
 /// Which of the market's two tokens an instruction moves or an event names.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenKind {

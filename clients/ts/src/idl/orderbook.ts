@@ -4303,12 +4303,44 @@ export type Orderbook = {
       "value": "[98, 97, 115, 101]"
     },
     {
+      "name": "commitmentDomain",
+      "docs": [
+        "Domain separator that opens a sealed order's commitment preimage."
+      ],
+      "type": "bytes",
+      "value": "[111, 114, 100, 101, 114, 98, 111, 111, 107, 47, 115, 101, 97, 108, 101, 100, 45, 111, 114, 100, 101, 114, 47, 118, 49]"
+    },
+    {
+      "name": "defaultCommitSlots",
+      "docs": [
+        "Default commit window of a batch market, in slots."
+      ],
+      "type": "u16",
+      "value": "2"
+    },
+    {
+      "name": "defaultGraceSlots",
+      "docs": [
+        "Default cancel grace between a batch's commits and its reveals, in slots."
+      ],
+      "type": "u16",
+      "value": "4"
+    },
+    {
       "name": "defaultMatchLimit",
       "docs": [
         "A good default `match_limit` for orders that take (the engine's)."
       ],
       "type": "u8",
       "value": "16"
+    },
+    {
+      "name": "defaultRevealSlots",
+      "docs": [
+        "Default reveal window of a batch market, in slots."
+      ],
+      "type": "u16",
+      "value": "8"
     },
     {
       "name": "marketAuthoritySeed",
@@ -4373,6 +4405,14 @@ export type Orderbook = {
       ],
       "type": "u32",
       "value": "16384"
+    },
+    {
+      "name": "maxWindowSlots",
+      "docs": [
+        "Longest commit, grace or reveal window a batch market may choose, in slots."
+      ],
+      "type": "u16",
+      "value": "256"
     },
     {
       "name": "minOrdersPerSide",
