@@ -10,6 +10,8 @@
 //!   pool of 64-byte nodes, ordered by (price, sequence).
 //! * [`event_queue::EventQueue`] — the ring of maker `Fill`/`Out` events the crank applies.
 //! * [`trader::TraderState`] — free/locked balances and open-order slots.
+//! * [`batch::BatchBook`] — a batch market's sealed commitments, reveals and
+//!   queued orders (the sealed batch auction mode; its clear comes next).
 //! * [`matching::Market`] — placement (every order type and self-trade mode),
 //!   cancels, expiry pruning; [`matching::apply_event`] settles a maker.
 //!
@@ -18,6 +20,7 @@
 #![no_std]
 
 pub mod auction;
+pub mod batch;
 pub mod book;
 pub mod error;
 pub mod event_queue;

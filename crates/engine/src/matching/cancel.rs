@@ -6,18 +6,34 @@ use super::*;
 
 impl Market<'_> {
     /// Index of `trader`'s slot `slot` if its order is live on the book.
+    /// The book node of the order in `slot`, if it is resting. The slot's
+    /// node index is a hint; an order that rested at a batch clear (its
+    /// node unknown to the trader account) is found by its key.
     pub(super) fn live_node(&self, trader: &TraderState, slot: usize) -> Option<(Side, u32)> {
         let o = trader.orders.get(slot)?;
-        if o.in_use == 0 {
+        if o.in_use == 0 || o.order_seq == 0 {
             return None;
         }
         let side = Side::try_from(o.side).ok()?;
         let book = self.book(side);
-        if !book.is_order(o.node) {
-            return None;
+        let ours = |i: u32| {
+            book.is_order(i) && {
+                let n = book.node(i);
+                n.seq == o.order_seq && n.trader_id == trader.trader_id
+            }
+        };
+        if ours(o.node) {
+            return Some((side, o.node));
         }
-        let n = book.node(o.node);
-        (n.seq == o.order_seq && n.trader_id == trader.trader_id).then_some((side, o.node))
+        let found = book.find(o.price, o.order_seq);
+        ours(found).then_some((side, found))
+    }
+
+    /// The side and node of the trader's resting order `order_id`.
+    pub fn live_order(&self, trader: &TraderState, order_id: u64) -> Option<(Side, u32)> {
+        (0..MAX_OPEN_ORDERS)
+            .filter(|&s| trader.orders[s].order_seq == order_id)
+            .find_map(|s| self.live_node(trader, s))
     }
 
     pub(super) fn cancel_slot(
