@@ -66,6 +66,9 @@ impl OrderStatus {
             OutReason::Expired => Self::Expired,
             OutReason::Evicted => Self::Evicted,
             OutReason::SelfTrade => Self::SelfTrade,
+            // Batch markets: a queued cancel, or an entry whose unfilled rest
+            // was released (as an IOC remainder is cancelled).
+            OutReason::Cancelled | OutReason::Released => Self::Cancelled,
         }
     }
 }
@@ -87,6 +90,8 @@ mod tests {
         assert_eq!(out(OutReason::Expired), "expired");
         assert_eq!(out(OutReason::Evicted), "evicted");
         assert_eq!(out(OutReason::SelfTrade), "self_trade");
+        assert_eq!(out(OutReason::Cancelled), "cancelled");
+        assert_eq!(out(OutReason::Released), "cancelled");
         assert_eq!(
             OrderStatus::after_out(OutReason::Expired, false),
             OrderStatus::Open

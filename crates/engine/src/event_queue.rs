@@ -21,8 +21,19 @@ pub const MAX_QUEUE_CAPACITY: u32 = 1 << 20;
 pub enum EventKind {
     /// A maker order traded.
     Fill = 0,
-    /// A maker order left the book without its owner's signature.
+    /// A maker order left the book without its owner's signature, or (reason
+    /// `Released`) a batch entry's lock is no longer needed.
     Out = 1,
+    /// A resting order traded at a batch's uniform price: `price` is its own
+    /// price (its lock is released at it), `quote` what it pays or receives
+    /// at the clearing price.
+    AuctionFill = 2,
+    /// A revealed sealed order traded at a batch's uniform price `price`,
+    /// paying `quote` plus its taker fee `maker_fee` (>= 0) from its lock.
+    SealedFill = 3,
+    /// An order rested at a batch clear: `maker_order_seq` is its new id,
+    /// for the open-order slot `maker_slot` the trader reserved.
+    Posted = 4,
 }
 
 /// Why an order left the book in an `Out` event.
@@ -35,6 +46,12 @@ pub enum OutReason {
     Evicted = 1,
     /// Self-trade prevention removed (part of) it.
     SelfTrade = 2,
+    /// A cancel queued to a batch removed it at the batch's clear.
+    Cancelled = 3,
+    /// A batch entry (a revealed order's or a queued post's lock) needs no
+    /// more of its lock: `quote` (bids) or `base_lots` (asks) is released,
+    /// and with `maker_out` the pending slot too.
+    Released = 4,
 }
 
 impl TryFrom<u8> for OutReason {
@@ -44,6 +61,8 @@ impl TryFrom<u8> for OutReason {
             0 => Self::Expired,
             1 => Self::Evicted,
             2 => Self::SelfTrade,
+            3 => Self::Cancelled,
+            4 => Self::Released,
             _ => return Err(EngineError::InvalidEnumValue),
         })
     }
@@ -86,6 +105,9 @@ impl QueueEvent {
         match self.kind {
             0 => Ok(EventKind::Fill),
             1 => Ok(EventKind::Out),
+            2 => Ok(EventKind::AuctionFill),
+            3 => Ok(EventKind::SealedFill),
+            4 => Ok(EventKind::Posted),
             _ => Err(EngineError::InvalidEnumValue),
         }
     }

@@ -138,6 +138,26 @@ impl TraderState {
         self.open_orders += 1;
     }
 
+    /// An order rested at a batch clear: give the slot it reserved (in use,
+    /// order id 0 until now) its order id and price; its node is found by
+    /// key when needed.
+    pub(crate) fn settle_posted(
+        &mut self,
+        ev: &crate::event_queue::QueueEvent,
+    ) -> Result<(), EngineError> {
+        let o = self
+            .orders
+            .get_mut(ev.maker_slot as usize)
+            .ok_or(EngineError::EventTraderMismatch)?;
+        if o.in_use == 0 || o.order_seq != 0 || o.side != ev.maker_side {
+            return Err(EngineError::EventTraderMismatch);
+        }
+        o.order_seq = ev.maker_order_seq;
+        o.price = ev.price;
+        o.node = crate::book::NIL;
+        Ok(())
+    }
+
     /// Free `slot` if it still holds order `order_seq`.
     pub(crate) fn release_slot_if(&mut self, slot: u8, order_seq: u64) {
         if let Some(o) = self.orders.get_mut(slot as usize)

@@ -575,6 +575,10 @@ impl Model {
                 t.lb -= base;
                 t.fb += base;
             }
+            // The continuous book never queues a batch clear's events.
+            (EventKind::AuctionFill | EventKind::SealedFill | EventKind::Posted, _) => {
+                unreachable!("batch event {ev:?} on a continuous market")
+            }
         }
         if ev.maker_out == 1
             && let Some(s) = t.slots[ev.maker_slot as usize]

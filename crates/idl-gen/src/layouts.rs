@@ -171,7 +171,13 @@ fn queue_event_kind() -> Value {
     json!({
         "name": "QueueEventKind",
         "docs": ["What a queued event is (the engine's `EventKind`)."],
-        "type": { "kind": "enum", "variants": [{ "name": "Fill" }, { "name": "Out" }] }
+        "type": { "kind": "enum", "variants": [
+            { "name": "Fill" },
+            { "name": "Out" },
+            { "name": "AuctionFill" },
+            { "name": "SealedFill" },
+            { "name": "Posted" }
+        ] }
     })
 }
 

@@ -268,13 +268,18 @@ fn stored_enums_have_the_engines_bytes() {
             ("Expired", OutReason::Expired as u8),
             ("Evicted", OutReason::Evicted as u8),
             ("SelfTrade", OutReason::SelfTrade as u8),
+            ("Cancelled", OutReason::Cancelled as u8),
+            ("Released", OutReason::Released as u8),
         ])
     );
     assert_eq!(
         variants(&idl, "QueueEventKind"),
         by_byte(&[
             ("Fill", EventKind::Fill as u8),
-            ("Out", EventKind::Out as u8)
+            ("Out", EventKind::Out as u8),
+            ("AuctionFill", EventKind::AuctionFill as u8),
+            ("SealedFill", EventKind::SealedFill as u8),
+            ("Posted", EventKind::Posted as u8),
         ])
     );
 }

@@ -70,8 +70,10 @@ mirror_engine_enum! {
 }
 
 mirror_engine_enum! {
-    /// Why a resting order left the book without its owner.
-    OutReason = engine::OutReason { Expired, Evicted, SelfTrade }
+    /// Why a resting order left the book without its owner, or (batch
+    /// markets, not built yet) a queued cancel removed it (`Cancelled`) or a
+    /// batch entry's lock came back (`Released`).
+    OutReason = engine::OutReason { Expired, Evicted, SelfTrade, Cancelled, Released }
 }
 
 mirror_engine_enum! {
@@ -144,7 +146,13 @@ mod tests {
     fn borsh_bytes_equal_the_engine_discriminants() {
         borsh_byte_is_engine_byte(&[Side::Bid, Side::Ask], |v| engine::Side::from(v) as u8);
         borsh_byte_is_engine_byte(
-            &[OutReason::Expired, OutReason::Evicted, OutReason::SelfTrade],
+            &[
+                OutReason::Expired,
+                OutReason::Evicted,
+                OutReason::SelfTrade,
+                OutReason::Cancelled,
+                OutReason::Released,
+            ],
             |v| engine::OutReason::from(v) as u8,
         );
         borsh_byte_is_engine_byte(

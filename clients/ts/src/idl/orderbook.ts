@@ -3701,7 +3701,9 @@ export type Orderbook = {
     {
       "name": "outReason",
       "docs": [
-        "Why a resting order left the book without its owner."
+        "Why a resting order left the book without its owner, or (batch",
+        "markets, not built yet) a queued cancel removed it (`Cancelled`) or a",
+        "batch entry's lock came back (`Released`)."
       ],
       "type": {
         "kind": "enum",
@@ -3714,6 +3716,12 @@ export type Orderbook = {
           },
           {
             "name": "selfTrade"
+          },
+          {
+            "name": "cancelled"
+          },
+          {
+            "name": "released"
           }
         ]
       }
@@ -3893,6 +3901,15 @@ export type Orderbook = {
           },
           {
             "name": "out"
+          },
+          {
+            "name": "auctionFill"
+          },
+          {
+            "name": "sealedFill"
+          },
+          {
+            "name": "posted"
           }
         ]
       }

@@ -38,15 +38,27 @@ impl Priced for AuctionOrder {
     }
 }
 
+/// Something that takes part in the allocation: priced, and ranked within
+/// its price.
+pub trait Ranked: Priced {
+    fn priority(&self) -> Priority;
+}
+
+impl Ranked for AuctionOrder {
+    fn priority(&self) -> Priority {
+        self.priority
+    }
+}
+
 /// The lots each of `orders` (one side, `side`) trades at `clearing`,
 /// written to `fills` (same length). `orders` must be best price first
 /// (bids descending, asks ascending) and, within a price, in [`Priority`]
 /// order: resting orders by ascending sequence, then sealed orders by
 /// ascending commitment. Returns the lots allocated, which equal
 /// `clearing.volume`.
-pub fn allocate(
+pub fn allocate<T: Ranked>(
     side: Side,
-    orders: &[AuctionOrder],
+    orders: &[T],
     clearing: &Clearing,
     fills: &mut [BaseLots],
 ) -> Result<BaseLots, AuctionError> {
@@ -61,18 +73,18 @@ pub fn allocate(
     let mut remaining = clearing.volume.get();
     let mut start = 0;
     while start < orders.len() && remaining > 0 {
-        let price = orders[start].price;
+        let price = orders[start].price();
         if !side.crosses(price, clearing.price) {
             return Err(AuctionError::Inconsistent);
         }
-        let end = start + orders[start..].partition_point(|o| o.price == price);
+        let end = start + orders[start..].partition_point(|o| o.price() == price);
         let level = &orders[start..end];
         let total = level.iter().try_fold(0u64, |t, o| {
-            t.checked_add(o.lots.get()).ok_or(AuctionError::Overflow)
+            t.checked_add(o.lots().get()).ok_or(AuctionError::Overflow)
         })?;
         if total <= remaining {
             for (fill, order) in fills[start..end].iter_mut().zip(level) {
-                *fill = order.lots;
+                *fill = order.lots();
             }
             remaining -= total;
         } else {
@@ -88,12 +100,12 @@ pub fn allocate(
 }
 
 /// Prices best first, and priority order within a price.
-fn check_order(side: Side, orders: &[AuctionOrder]) -> Result<(), AuctionError> {
+fn check_order<T: Ranked>(side: Side, orders: &[T]) -> Result<(), AuctionError> {
     let in_order = orders.windows(2).all(|w| {
-        if w[0].price == w[1].price {
-            w[0].priority < w[1].priority
+        if w[0].price() == w[1].price() {
+            w[0].priority() < w[1].priority()
         } else {
-            side.crosses(w[0].price, w[1].price)
+            side.crosses(w[0].price(), w[1].price())
         }
     });
     if in_order {
@@ -106,14 +118,14 @@ fn check_order(side: Side, orders: &[AuctionOrder]) -> Result<(), AuctionError> 
 /// Share `volume` (less than the level's total) among one price level:
 /// resting orders in time priority, then sealed orders pro rata, the odd
 /// lots in commitment order.
-fn fill_marginal_level(level: &[AuctionOrder], volume: u64, fills: &mut [BaseLots]) {
+fn fill_marginal_level<T: Ranked>(level: &[T], volume: u64, fills: &mut [BaseLots]) {
     let mut remaining = volume;
     let first_sealed = level
         .iter()
-        .position(|o| matches!(o.priority, Priority::Sealed { .. }))
+        .position(|o| matches!(o.priority(), Priority::Sealed { .. }))
         .unwrap_or(level.len());
     for (fill, order) in fills[..first_sealed].iter_mut().zip(level) {
-        let lots = order.lots.get().min(remaining);
+        let lots = order.lots().get().min(remaining);
         *fill = BaseLots::new(lots);
         remaining -= lots;
     }
@@ -121,13 +133,13 @@ fn fill_marginal_level(level: &[AuctionOrder], volume: u64, fills: &mut [BaseLot
     let sealed_fills = &mut fills[first_sealed..];
     // The level's total exceeds `volume`, so the sealed total exceeds what
     // is left; it fits in u64 because the caller summed the level.
-    let sealed_total: u64 = sealed.iter().map(|o| o.lots.get()).sum();
+    let sealed_total: u64 = sealed.iter().map(|o| o.lots().get()).sum();
     if remaining == 0 || sealed_total == 0 {
         return;
     }
     let mut handed_out = 0;
     for (fill, order) in sealed_fills.iter_mut().zip(sealed) {
-        let share = pro_rata(order.lots.get(), remaining, sealed_total);
+        let share = pro_rata(order.lots().get(), remaining, sealed_total);
         *fill = BaseLots::new(share);
         handed_out += share;
     }
@@ -139,7 +151,7 @@ fn fill_marginal_level(level: &[AuctionOrder], volume: u64, fills: &mut [BaseLot
         if odd == 0 {
             break;
         }
-        if *fill < order.lots {
+        if *fill < order.lots() {
             *fill = BaseLots::new(fill.get() + 1);
             odd -= 1;
         }

@@ -19,7 +19,7 @@ mod commitment;
 mod price;
 mod schedule;
 
-pub use allocation::{AuctionOrder, Priority, allocate};
+pub use allocation::{AuctionOrder, Priority, Ranked, allocate};
 pub use commitment::{COMMITMENT_DOMAIN, COMMITMENT_PREIMAGE_LEN, commitment_preimage};
 pub use price::clearing_price;
 pub use schedule::{

@@ -7,8 +7,8 @@
 //! committing, one in grace or revealing, one clearable); an entry is
 //! tagged with its batch and freed when that batch is cleared.
 //!
-//! Here: the account, `commit` (this file) and the trader's other
-//! operations (`orders`). The clear comes next (see the design page).
+//! Here: the account and `commit` (this file), the trader's other
+//! operations (`orders`) and the clear (`clear`).
 
 use bytemuck::{Pod, Zeroable};
 use static_assertions::const_assert_eq;
@@ -19,7 +19,10 @@ use crate::error::EngineError;
 use crate::market::MarketHeader;
 use crate::quantity::{BaseAtoms, BaseLots, QuoteAtoms, Ticks};
 
+mod clear;
 mod orders;
+
+pub use clear::{ClearBuffers, ClearOutcome, MAX_CLEAR_RESTING, Participant, clear_buffer_len};
 
 /// Most entries one batch may hold (its clear's bound).
 pub const MAX_ENTRIES_PER_BATCH: u32 = 256;
@@ -149,7 +152,7 @@ const_assert_eq!(core::mem::size_of::<BatchHeader>(), 128);
 
 /// One entry. Byte budget: 128 = 8 batch + 32 commitment + 4 trader + 4
 /// flags (kind, side, type, slot) + 8 padding + 9×8 (price, size, client id,
-/// expiry, order id, locked base and quote, bond, spare).
+/// expiry, order id, locked base and quote, bond, filled).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
 pub struct BatchEntry {
@@ -173,7 +176,8 @@ pub struct BatchEntry {
     pub locked_base: BaseAtoms,
     pub locked_quote: QuoteAtoms,
     pub bond_lamports: u64,
-    pub _spare: u64,
+    /// Lots a revealed order was allocated by the clear in progress.
+    pub filled: BaseLots,
 }
 const_assert_eq!(core::mem::size_of::<BatchEntry>(), 128);
 

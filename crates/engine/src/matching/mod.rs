@@ -115,7 +115,7 @@ impl<'a> Market<'a> {
         }
     }
     #[inline(always)]
-    fn book_mut(&mut self, side: Side) -> &mut BookSide<'a> {
+    pub(crate) fn book_mut(&mut self, side: Side) -> &mut BookSide<'a> {
         match side {
             Side::Bid => &mut self.bids,
             Side::Ask => &mut self.asks,

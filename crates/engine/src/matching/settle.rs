@@ -72,7 +72,7 @@ impl Market<'_> {
     }
 
     /// Remove node `idx` of `side` and queue an `Out` releasing its whole lock.
-    pub(super) fn remove_with_out(
+    pub(crate) fn remove_with_out(
         &mut self,
         side: Side,
         idx: u32,
@@ -106,7 +106,7 @@ impl Market<'_> {
         )
     }
 
-    pub(super) fn push_out(
+    pub(crate) fn push_out(
         &mut self,
         side: Side,
         node: &OrderNode,
@@ -140,7 +140,7 @@ impl Market<'_> {
     }
 }
 
-/// Apply a queued event to the maker's trader state (the crank's work).
+/// Apply a queued event to the trader it names (the crank's work).
 /// All-or-nothing: on error the trader is unchanged.
 pub fn apply_event(
     header: &MarketHeader,
@@ -152,42 +152,67 @@ pub fn apply_event(
     }
     let side = ev.maker_side()?;
     let mut t = trader.balances;
+    let base = header.base_atoms(ev.base_lots)?;
+    let (fee, rebate) = split_fee(ev.maker_fee);
     match ev.kind()? {
-        EventKind::Fill => {
-            let base = header.base_atoms(ev.base_lots)?;
-            let fee = QuoteAtoms(if ev.maker_fee > 0 {
-                ev.maker_fee as u64
-            } else {
-                0
-            });
-            let rebate = QuoteAtoms(if ev.maker_fee < 0 {
-                ev.maker_fee.unsigned_abs()
-            } else {
-                0
-            });
-            match side {
-                Side::Bid => {
-                    t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
-                    t.free_quote = t.free_quote.try_add(rebate)?;
-                    t.free_base = t.free_base.try_add(base)?;
-                }
-                Side::Ask => {
-                    t.locked_base = t.locked_base.try_sub(base)?;
-                    t.free_quote = t
-                        .free_quote
-                        .try_add(ev.quote.try_sub(fee)?.try_add(rebate)?)?;
-                }
+        EventKind::Fill => match side {
+            Side::Bid => {
+                t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
+                t.free_quote = t.free_quote.try_add(rebate)?;
+                t.free_base = t.free_base.try_add(base)?;
             }
-        }
+            Side::Ask => {
+                t.locked_base = t.locked_base.try_sub(base)?;
+                t.free_quote = t
+                    .free_quote
+                    .try_add(ev.quote.try_sub(fee)?.try_add(rebate)?)?;
+            }
+        },
         EventKind::Out => {
             OutReason::try_from(ev.out_reason)?;
-            let base = header.base_atoms(ev.base_lots)?;
             t.unlock(side, base, ev.quote)?;
         }
+        EventKind::AuctionFill => match side {
+            // The bid locked its value at its own price and pays the
+            // (lower or equal) clearing price: the difference comes back.
+            Side::Bid => {
+                let lock = header.quote_for(ev.base_lots, ev.price)?;
+                t.locked_quote = t.locked_quote.try_sub(lock)?;
+                let back = lock.try_sub(ev.quote)?.try_add(rebate)?.try_sub(fee)?;
+                t.free_quote = t.free_quote.try_add(back)?;
+                t.free_base = t.free_base.try_add(base)?;
+            }
+            Side::Ask => {
+                t.locked_base = t.locked_base.try_sub(base)?;
+                t.free_quote = t
+                    .free_quote
+                    .try_add(ev.quote.try_add(rebate)?.try_sub(fee)?)?;
+            }
+        },
+        EventKind::SealedFill => match side {
+            Side::Bid => {
+                t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
+                t.free_base = t.free_base.try_add(base)?;
+            }
+            Side::Ask => {
+                t.locked_base = t.locked_base.try_sub(base)?;
+                t.free_quote = t.free_quote.try_add(ev.quote.try_sub(fee)?)?;
+            }
+        },
+        EventKind::Posted => return trader.settle_posted(ev),
     }
     trader.balances = t;
     if ev.maker_out != 0 {
         trader.release_slot_if(ev.maker_slot, ev.maker_order_seq);
     }
     Ok(())
+}
+
+/// A signed maker fee as (fee charged, rebate paid), both >= 0.
+fn split_fee(maker_fee: i64) -> (QuoteAtoms, QuoteAtoms) {
+    if maker_fee >= 0 {
+        (QuoteAtoms(maker_fee as u64), QuoteAtoms::ZERO)
+    } else {
+        (QuoteAtoms::ZERO, QuoteAtoms(maker_fee.unsigned_abs()))
+    }
 }

@@ -8,7 +8,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::program::invoke_signed;
 use orderbook_engine::quantity::fee_ceil;
-use orderbook_engine::{CancelOutcome, EventKind, QueueEvent, Side as EngineSide};
+use orderbook_engine::{CancelOutcome, EngineError, EventKind, QueueEvent, Side as EngineSide};
 
 use super::{EVENT_AUTHORITY_SEED, MAX_EVENT_CPI_BYTES, OrderCancelled, OrderFilled, OrderOut};
 use crate::error::OrderbookError;
@@ -125,6 +125,11 @@ impl EventBatch {
                 reason: ev.out_reason().map_err(OrderbookError::from)?.into(),
                 order_gone: ev.maker_out != 0,
             }),
+            // Only a batch clear queues these, and no instruction clears a
+            // batch yet: a taker's placement or a prune never pushes them.
+            EventKind::AuctionFill | EventKind::SealedFill | EventKind::Posted => {
+                return Err(OrderbookError::from(EngineError::InvalidEnumValue).into());
+            }
         }
         Ok(())
     }
