@@ -589,3 +589,65 @@ proptest! {
         prop_assert_eq!(&a.traders, &b.traders);
     }
 }
+
+#[test]
+fn an_idle_market_passes_every_empty_batch_in_one_call_and_refuses_entries_behind_it() {
+    let mut w = World::new();
+    let s = schedule();
+    // Nothing clearable yet: refused, nothing changes.
+    let before = w.clone();
+    assert_eq!(
+        w.clear_at(s.clearable_from(0).unwrap() - 1),
+        Err(BatchError::WrongWindow)
+    );
+    assert_eq!(w, before);
+    // A day of empty batches passes in one call.
+    let late = s.clearable_from(40_000).unwrap();
+    let out = w.clear_at(late).unwrap();
+    assert_eq!((out.batch, out.price), (40_000, None));
+    assert_eq!(w.book().header.next_clear, 40_001);
+    assert_eq!(
+        w.clear_at(late),
+        Err(BatchError::WrongWindow),
+        "nothing left to pass"
+    );
+    // A clock behind the cleared batches cannot add entries there.
+    assert_eq!(
+        w.book().commit(1, key(1), START),
+        Err(BatchError::WrongWindow)
+    );
+}
+
+#[test]
+fn a_batch_with_entries_is_cleared_past_the_empty_ones_before_it() {
+    let mut w = World::new();
+    let s = schedule();
+    w.rest(1, Side::Ask, 100, 5);
+    let k = 7;
+    let i = w
+        .book()
+        .commit(3, key(5), s.commit_opens(k).unwrap())
+        .unwrap()
+        .1;
+    let header = w.market.header;
+    let p = sealed(Side::Bid, OrderType::ImmediateOrCancel, 101, 2);
+    BatchBook::load(bytemuck::cast_slice_mut(&mut w.batch))
+        .unwrap()
+        .reveal(
+            &header,
+            &mut w.traders[2],
+            i,
+            &p,
+            &key(5),
+            at(s.reveal_opens(k).unwrap()),
+        )
+        .unwrap();
+    // Before batch 7 is clearable only the empty batches 0..=6 may pass.
+    let early = w.clear_at(s.clearable_from(6).unwrap()).unwrap();
+    assert_eq!((early.batch, early.revealed), (6, 0));
+    let out = w.clear_at(s.clearable_from(k).unwrap()).unwrap();
+    assert_eq!((out.batch, out.volume, out.revealed), (k, BaseLots(2), 1));
+    assert_eq!(w.book().header.next_clear, k + 1);
+    w.crank();
+    w.assert_conserved();
+}

@@ -128,6 +128,16 @@ impl BatchSchedule {
             .checked_add(u64::from(self.reveal_slots))
     }
 
+    /// The newest batch that may be cleared at `slot` (`None` if none yet).
+    pub fn last_clearable(&self, slot: u64) -> Option<u64> {
+        let lead = u64::from(self.commit_slots)
+            + u64::from(self.grace_slots)
+            + u64::from(self.reveal_slots);
+        // clearable_from(k) = start + k·C + (C + G + R) <= slot.
+        let since = slot.checked_sub(self.start_slot)?.checked_sub(lead)?;
+        Some(since / u64::from(self.commit_slots))
+    }
+
     /// Batch `k`'s phase at `slot`.
     pub fn phase(&self, k: u64, slot: u64) -> BatchPhase {
         let at_least = |from: Option<u64>| from.is_some_and(|from| slot >= from);
@@ -170,6 +180,17 @@ mod tests {
         assert_eq!(s.phase(0, 113), BatchPhase::Revealing);
         assert_eq!(s.phase(0, 114), BatchPhase::Clearable);
         assert_eq!(s.clearable_from(3), Some(120));
+    }
+
+    #[test]
+    fn the_last_clearable_batch_is_the_newest_whose_reveal_window_is_over() {
+        let s = BatchSchedule::with_defaults(100);
+        assert_eq!(s.last_clearable(113), None);
+        for slot in 114..300 {
+            let k = s.last_clearable(slot).unwrap();
+            assert_eq!(s.phase(k, slot), BatchPhase::Clearable, "slot {slot}");
+            assert_ne!(s.phase(k + 1, slot), BatchPhase::Clearable, "slot {slot}");
+        }
     }
 
     #[test]

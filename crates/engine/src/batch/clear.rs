@@ -83,18 +83,23 @@ struct Trade {
 }
 
 impl BatchBook<'_> {
-    /// Clear the oldest batch not yet cleared, once its reveal window is over.
-    /// Expired resting orders (at `now.unix_time`) do not trade.
+    /// Clear the oldest batch not yet cleared that holds entries, once its
+    /// reveal window is over; empty batches before it are skipped in the
+    /// same call, so an idle market needs no clear per batch. Expired
+    /// resting orders (at `now.unix_time`) do not trade.
     pub fn clear(
         &mut self,
         market: &mut Market<'_>,
         now: Now,
         buf: &mut ClearBuffers<'_>,
     ) -> Result<ClearOutcome, BatchError> {
-        let k = self.header.next_clear;
-        if self.schedule()?.phase(k, now.slot) != BatchPhase::Clearable {
-            return Err(BatchError::WrongWindow);
-        }
+        let schedule = self.schedule()?;
+        let oldest = self.oldest_batch_with_entries();
+        let Some(k) = oldest.filter(|&k| schedule.phase(k, now.slot) == BatchPhase::Clearable)
+        else {
+            // Nothing to trade yet: only empty batches may pass.
+            return self.skip_empty_batches(now.slot, oldest);
+        };
         let need = clear_buffer_len(self.header.entries_per_batch);
         if [
             buf.bids.len(),
@@ -130,6 +135,39 @@ impl BatchBook<'_> {
         self.header.next_clear = k + 1;
         out.events_pushed = (market.events.header.next_seq - out.first_event_seq) as u32;
         Ok(out)
+    }
+
+    /// The oldest batch any entry belongs to.
+    fn oldest_batch_with_entries(&self) -> Option<u64> {
+        self.entries
+            .iter()
+            .filter(|e| !e.is(EntryKind::Free))
+            .map(|e| e.batch)
+            .min()
+    }
+
+    /// Advance `next_clear` past clearable batches that hold nothing (all
+    /// before `oldest`, the oldest with entries), in one step however long
+    /// the market was idle; refused when there are none.
+    fn skip_empty_batches(
+        &mut self,
+        slot: u64,
+        oldest: Option<u64>,
+    ) -> Result<ClearOutcome, BatchError> {
+        let last = self.schedule()?.last_clearable(slot);
+        let through = match (last, oldest) {
+            (Some(last), Some(oldest)) if oldest > 0 => last.min(oldest - 1),
+            (Some(last), None) => last,
+            _ => return Err(BatchError::WrongWindow),
+        };
+        if through < self.header.next_clear {
+            return Err(BatchError::WrongWindow);
+        }
+        self.header.next_clear = through + 1;
+        Ok(ClearOutcome {
+            batch: through,
+            ..ClearOutcome::default()
+        })
     }
 
     fn batch_entries(&self, k: u64, kind: EntryKind) -> impl Iterator<Item = (u32, &BatchEntry)> {

@@ -291,6 +291,11 @@ impl<'a> BatchBook<'a> {
     /// The free entry a new entry of `trader_id` in `batch` may take, after
     /// the caps and the uniqueness of `key` in the batch.
     fn admit(&self, batch: u64, trader_id: u32, key: &[u8; 32]) -> Result<u32, BatchError> {
+        // Only a clock behind the batches already cleared lands here: an
+        // entry there would never be cleared.
+        if batch < self.header.next_clear {
+            return Err(BatchError::WrongWindow);
+        }
         let mut in_batch = 0u32;
         let mut of_trader = 0u16;
         let mut free = None;
