@@ -26,14 +26,14 @@ pub const SELECTIVE_GRID: [(u64, u64); 9] = [
 ];
 
 /// The default batch rules: the engine's default windows, Solana's four
-/// slots per leader, 64 entries per batch and 8 per trader.
+/// slots per leader, 128 entries per batch and 8 commitments per trader.
 pub fn default_rules(bond: i128) -> Rules {
     Rules {
         schedule: BatchSchedule::with_defaults(0),
         leader_slots: 4,
         bond,
         commit_fee: DEFAULT_COMMIT_FEE,
-        batch_capacity: 64,
+        batch_capacity: 128,
         entries_per_trader: 8,
     }
 }

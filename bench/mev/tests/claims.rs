@@ -110,3 +110,22 @@ fn the_same_seed_gives_the_same_table() {
         report::run(7, 40, DEFAULT_BOND).markdown()
     );
 }
+
+#[test]
+fn the_cancel_grace_stops_a_leader_that_holds_makers_cancels() {
+    let r = report();
+    // With the grace, cancels held for the leader's four slots still apply
+    // before the sniper's batch crosses.
+    let with_grace = r
+        .rows
+        .iter()
+        .find(|row| row.mode == "batch" && row.strategy.starts_with("cancel snipe + censor"))
+        .unwrap();
+    assert_harmless(with_grace);
+    // Without it the leader outlasts the two-slot commit window.
+    assert!(
+        r.row("batch, no grace", "cancel snipe + censor")
+            .profitable_share()
+            > 0.5
+    );
+}

@@ -41,7 +41,7 @@ impl Plan {
     /// Run every batch in turn on the scenario's book: commit fees for every
     /// commitment, bonds forfeited for the withheld ones.
     fn run(&self, rules: &Rules, bids: &[Quote], asks: &[Quote]) -> BatchMarket {
-        let mut m = BatchMarket::new(bids, asks);
+        let mut m = BatchMarket::new(rules, bids, asks);
         for &(_, o) in &self.sealed {
             m.pay(o.trader, -rules.commit_fee);
         }
@@ -61,7 +61,13 @@ impl Plan {
                 .filter(|o| o.0 == k)
                 .map(|o| o.1)
                 .collect();
-            m.clear(k, &queued, &sealed);
+            let withheld: Vec<u32> = self
+                .withheld
+                .iter()
+                .filter(|w| w.0 == k)
+                .map(|w| w.1)
+                .collect();
+            m.clear(k, &queued, &sealed, &withheld);
         }
         m
     }
@@ -428,14 +434,14 @@ mod tests {
         for seed in 0..200 {
             let s = Scenario::generate(seed);
             let plan = busy_plan(&s);
-            let expected = plan.run(&rules, &s.bids, &s.asks);
+            let expected = plan.run(&rules, &s.bids, &s.asks).canonical();
             let mut rng = StdRng::seed_from_u64(seed);
             for _ in 0..4 {
                 let mut shuffled = plan.clone();
                 shuffled.sealed.shuffle(&mut rng);
                 shuffled.queued.shuffle(&mut rng);
                 assert_eq!(
-                    shuffled.run(&rules, &s.bids, &s.asks),
+                    shuffled.run(&rules, &s.bids, &s.asks).canonical(),
                     expected,
                     "seed {seed}"
                 );

@@ -1,8 +1,8 @@
-//! The sealed batch auction, cleared by the engine's own call auction
-//! (`auction::clearing_price` and `auction::allocate`) on the engine's
-//! batch clock (`auction::BatchSchedule`), with sealed orders bound by the
-//! engine's commitment layout. Settlement is the simulator's: the batch
-//! account and its settlement events are the program's part, still to come.
+//! The sealed batch auction as the engine runs it: its batch account
+//! (`batch::BatchBook`: commit, reveal, queued posts and cancels, the clear
+//! at one price), its clock (`auction::BatchSchedule`), its commitment
+//! layout, and its settlement through the event queue, cranked after each
+//! clear. The program's instructions around them are still to come.
 //!
 //! What the adversary can do is decided by the clock, not by the strategy:
 //! an action taken on information first seen at slot t lands in the batch
@@ -16,11 +16,15 @@ pub mod attacks;
 
 use std::collections::HashMap;
 
-use orderbook_engine::auction::{
-    AuctionOrder, BatchSchedule, Priority, allocate, clearing_price, commitment_preimage,
+use orderbook_engine::auction::{BatchSchedule, Priority, commitment_preimage};
+use orderbook_engine::batch::{
+    BatchBook, BatchError, BatchParams, ClearBuffers, ClearOutcome, Now, Participant,
+    batch_account_size, clear_buffer_len,
 };
-use orderbook_engine::quantity::fee_ceil;
-use orderbook_engine::{BaseLots, OrderParams, OrderType, Side, Ticks};
+use orderbook_engine::{
+    BaseAtoms, BaseLots, MarketParams, OrderParams, OrderType, OwnedMarket, QuoteAtoms, QuoteLots,
+    Side, Ticks, TraderState,
+};
 use sha2::{Digest, Sha256};
 
 use crate::scenario::{Position, Quote, TAKER_FEE_PPM};
@@ -60,199 +64,278 @@ pub enum Queued {
     Post(u32, Side, u64, u64),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Resting {
-    trader: u32,
-    price: u64,
-    lots: u64,
-    seq: u64,
+/// A batch market run by the engine itself: its market, its batch account
+/// and its traders, plus each trader's lamport flows (bonds and commit
+/// fees, counted in quote atoms).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchMarket {
+    market: OwnedMarket,
+    batch: Vec<u64>,
+    traders: Vec<TraderState>,
+    lamports: HashMap<u32, i128>,
+    schedule: BatchSchedule,
+    /// Keys for withheld commitments (never revealed, so any unique bytes).
+    next_junk: u64,
 }
 
-/// The book and every trader's position between clears.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BatchMarket {
-    bids: Vec<Resting>,
-    asks: Vec<Resting>,
-    next_seq: u64,
-    positions: HashMap<u32, Position>,
-    /// The last clearing price: the tie-break reference.
-    last_price: Option<u64>,
-}
+/// Traders the simulator opens: makers, victim, adversary and its sybils.
+const TRADERS: u32 = 24;
+const DEPOSIT_BASE: u64 = 1 << 40;
+const DEPOSIT_QUOTE: u64 = 1 << 50;
+const UNIX: u64 = 1;
 
 impl BatchMarket {
-    pub fn new(bids: &[Quote], asks: &[Quote]) -> Self {
-        let mut m = Self::default();
-        for &(maker, price, lots) in bids {
-            m.apply(Queued::Post(maker, Side::Bid, price, lots));
-        }
-        for &(maker, price, lots) in asks {
-            m.apply(Queued::Post(maker, Side::Ask, price, lots));
+    pub fn new(rules: &Rules, bids: &[Quote], asks: &[Quote]) -> Self {
+        let params = MarketParams {
+            base_lot_size: 1,
+            quote_lot_size: 1,
+            tick_size: QuoteLots::new(1),
+            taker_fee_ppm: TAKER_FEE_PPM,
+            maker_fee_ppm: 0,
+        };
+        let mut market = OwnedMarket::new(&params, 256, 4_096).expect("valid market");
+        let traders: Vec<TraderState> = (1..=TRADERS)
+            .map(|_| {
+                let mut t = TraderState::new(market.header.register_trader().expect("ids"));
+                t.deposit(BaseAtoms::new(DEPOSIT_BASE), QuoteAtoms::new(DEPOSIT_QUOTE))
+                    .expect("deposit");
+                t
+            })
+            .collect();
+        let capacity = rules.batch_capacity as u32;
+        let mut batch = vec![0u64; batch_account_size(3 * capacity) / 8];
+        let batch_params = BatchParams {
+            schedule: rules.schedule,
+            bond_lamports: rules.bond as u64,
+            commit_fee_lamports: rules.commit_fee as u64,
+            entries_per_batch: capacity,
+            entries_per_trader: rules.entries_per_trader as u16,
+        };
+        BatchBook::init(
+            bytemuck::cast_slice_mut(&mut batch),
+            &batch_params,
+            &market.header,
+        )
+        .expect("valid batch market");
+        let mut m = Self {
+            market,
+            batch,
+            traders,
+            lamports: HashMap::new(),
+            schedule: rules.schedule,
+            next_junk: 0,
+        };
+        // The book before the first batch (the engine's own placement).
+        for (side, quotes) in [(Side::Bid, bids), (Side::Ask, asks)] {
+            for &(maker, price, lots) in quotes {
+                let p = OrderParams::new(
+                    side,
+                    OrderType::PostOnly,
+                    Ticks::new(price),
+                    BaseLots::new(lots),
+                );
+                let t = &mut m.traders[maker as usize - 1];
+                m.market
+                    .market()
+                    .expect("market")
+                    .place_order(t, &p, UNIX)
+                    .expect("a quote rests");
+            }
         }
         m
     }
 
+    /// `trader`'s gain in quote atoms and base lots: its balances against
+    /// its deposit, plus its lamport flows.
     pub fn position(&self, trader: u32) -> Position {
-        self.positions.get(&trader).copied().unwrap_or_default()
+        let b = self.traders[trader as usize - 1].balances;
+        let base = b.free_base.get() + b.locked_base.get();
+        let quote = b.free_quote.get() + b.locked_quote.get();
+        Position {
+            base: i128::from(base) - i128::from(DEPOSIT_BASE),
+            quote: i128::from(quote) - i128::from(DEPOSIT_QUOTE)
+                + self.lamports.get(&trader).copied().unwrap_or(0),
+        }
     }
 
-    /// Charge (negative) or credit quote atoms outside trading: bonds, fees.
+    /// Charge (negative) or credit lamports, in quote atoms: bonds, fees.
     pub fn pay(&mut self, trader: u32, quote: i128) {
-        self.positions.entry(trader).or_default().quote += quote;
+        *self.lamports.entry(trader).or_default() += quote;
     }
 
-    fn apply(&mut self, q: Queued) {
-        match q {
-            Queued::CancelAll(trader) => {
-                self.bids.retain(|o| o.trader != trader);
-                self.asks.retain(|o| o.trader != trader);
-            }
-            Queued::Post(trader, side, price, lots) => {
-                let crosses = match side {
-                    Side::Bid => self.asks.iter().any(|a| a.price <= price),
-                    Side::Ask => self.bids.iter().any(|b| b.price >= price),
-                };
-                if crosses {
-                    return; // refused, as the engine refuses a crossing post-only order
-                }
-                self.next_seq += 1;
-                let order = Resting {
-                    trader,
-                    price,
-                    lots,
-                    seq: self.next_seq,
-                };
-                match side {
-                    Side::Bid => self.bids.push(order),
-                    Side::Ask => self.asks.push(order),
-                }
-            }
+    /// Batch `k` through the engine: commitments (the withheld ones too)
+    /// and posts in its commit window, cancels in its grace, reveals in its
+    /// reveal window, then the clear and the crank. The engine orders what
+    /// a clear does by key, so the order of `queued` and `sealed` is
+    /// irrelevant.
+    pub fn clear(&mut self, k: u64, queued: &[Queued], sealed: &[Sealed], withheld: &[u32]) {
+        let s = self.schedule;
+        let commit_slot = s.commit_opens(k).expect("in range");
+        let mut indices = Vec::new();
+        for o in sealed {
+            let (_, i) = self
+                .book()
+                .commit(o.trader, commitment(k, o), commit_slot)
+                .expect("commit");
+            indices.push(i);
         }
-    }
-
-    /// Clear batch `k`: queued actions first (cancels before posts, whatever
-    /// order they arrived in), then every sealed order at one price.
-    pub fn clear(&mut self, k: u64, queued: &[Queued], sealed: &[Sealed]) {
-        let (cancels, mut posts): (Vec<Queued>, Vec<Queued>) = queued
-            .iter()
-            .partition(|q| matches!(q, Queued::CancelAll(_)));
-        // Posts of one batch take time priority in the order of their
-        // content's hash, not of their arrival, which the leader controls.
-        posts.sort_by_key(post_key);
-        for q in cancels.into_iter().chain(posts) {
-            self.apply(q);
+        for &trader in withheld {
+            self.next_junk += 1;
+            let junk = Sha256::digest(self.next_junk.to_le_bytes()).into();
+            // A full batch refuses the rest of a flood; so be it.
+            let _ = self.book().commit(trader, junk, commit_slot);
         }
-        let bids = self.auction_side(Side::Bid, k, sealed);
-        let asks = self.auction_side(Side::Ask, k, sealed);
-        let reference = self.last_price.or_else(|| self.mid()).map(Ticks::new);
-        let Some(clearing) = clearing_price(&bids, &asks, reference).expect("bounded") else {
-            return;
-        };
-        let price = clearing.price.get();
-        self.last_price = Some(price);
-        for (side, orders) in [(Side::Bid, &bids), (Side::Ask, &asks)] {
-            let mut fills = vec![BaseLots::ZERO; orders.len()];
-            allocate(side, orders, &clearing, &mut fills).expect("consistent");
-            for (order, fill) in orders.iter().zip(fills) {
-                self.settle(side, order, fill.get(), price, k, sealed);
-            }
+        for q in queued {
+            self.queue(k, q);
         }
-        self.bids.retain(|o| o.lots > 0);
-        self.asks.retain(|o| o.lots > 0);
-    }
-
-    /// One side's resting and sealed orders, best price first, then priority.
-    fn auction_side(&self, side: Side, k: u64, sealed: &[Sealed]) -> Vec<AuctionOrder> {
-        let book = match side {
-            Side::Bid => &self.bids,
-            Side::Ask => &self.asks,
-        };
-        let mut orders: Vec<AuctionOrder> = book
-            .iter()
-            .map(|o| AuctionOrder {
-                price: Ticks::new(o.price),
-                lots: BaseLots::new(o.lots),
-                priority: Priority::Resting { seq: o.seq },
-            })
-            .chain(
-                sealed
-                    .iter()
-                    .filter(|o| o.side == side)
-                    .map(|o| AuctionOrder {
-                        price: Ticks::new(o.limit),
-                        lots: BaseLots::new(o.lots),
-                        priority: Priority::Sealed {
-                            commitment: commitment(k, o),
-                        },
-                    }),
-            )
-            .collect();
-        orders.sort_by(|a, b| {
-            let by_price = match side {
-                Side::Bid => b.price.cmp(&a.price),
-                Side::Ask => a.price.cmp(&b.price),
+        let header = self.market.header;
+        let reveal_slot = s.reveal_opens(k).expect("in range");
+        for (o, i) in sealed.iter().zip(indices) {
+            let p = sealed_params(o);
+            let t = &mut self.traders[o.trader as usize - 1];
+            let now = Now {
+                slot: reveal_slot,
+                unix_time: UNIX,
             };
-            by_price.then(a.priority.cmp(&b.priority))
-        });
-        orders
+            BatchBook::load(bytemuck::cast_slice_mut(&mut self.batch))
+                .expect("batch")
+                .reveal(&header, t, i, &p, &commitment(k, o), now)
+                .expect("reveal");
+        }
+        let now = Now {
+            slot: s.clearable_from(k).expect("in range"),
+            unix_time: UNIX,
+        };
+        let _ = self.clear_engine(now);
+        self.crank();
     }
 
-    fn settle(
-        &mut self,
-        side: Side,
-        order: &AuctionOrder,
-        lots: u64,
-        price: u64,
-        k: u64,
-        sealed: &[Sealed],
-    ) {
-        if lots == 0 {
-            return;
-        }
-        let (trader, taker) = match order.priority {
-            Priority::Resting { seq } => {
-                let book = match side {
-                    Side::Bid => &mut self.bids,
-                    Side::Ask => &mut self.asks,
+    fn queue(&mut self, k: u64, q: &Queued) {
+        let s = self.schedule;
+        match *q {
+            Queued::Post(trader, side, price, lots) => {
+                let header = self.market.header;
+                let p = OrderParams::new(
+                    side,
+                    OrderType::PostOnly,
+                    Ticks::new(price),
+                    BaseLots::new(lots),
+                );
+                let t = &mut self.traders[trader as usize - 1];
+                let now = Now {
+                    slot: s.commit_opens(k).expect("in range"),
+                    unix_time: UNIX,
                 };
-                let resting = book
-                    .iter_mut()
-                    .find(|o| o.seq == seq)
-                    .expect("resting order");
-                resting.lots -= lots;
-                (resting.trader, false)
+                BatchBook::load(bytemuck::cast_slice_mut(&mut self.batch))
+                    .expect("batch")
+                    .queue_post(&header, t, &p, post_key(q), now)
+                    .expect("post queued");
             }
-            Priority::Sealed { commitment: c } => {
-                let o = sealed
+            Queued::CancelAll(trader) => {
+                // The last slot before batch k's reveals: cancels land in k.
+                let slot = s.reveal_opens(k).expect("in range") - 1;
+                let t = self.traders[trader as usize - 1];
+                let live: Vec<u64> = t
+                    .orders
                     .iter()
-                    .find(|o| commitment(k, o) == c)
-                    .expect("sealed order");
-                (o.trader, true)
-            }
-        };
-        let quote = i128::from(lots) * i128::from(price);
-        let fee = if taker {
-            i128::from(fee_ceil(lots * price, TAKER_FEE_PPM).expect("fee"))
-        } else {
-            0
-        };
-        let p = self.positions.entry(trader).or_default();
-        match side {
-            Side::Bid => {
-                p.base += i128::from(lots);
-                p.quote -= quote + fee;
-            }
-            Side::Ask => {
-                p.base -= i128::from(lots);
-                p.quote += quote - fee;
+                    .filter(|o| o.in_use != 0 && o.order_seq != 0)
+                    .map(|o| o.order_seq)
+                    .collect();
+                let mut batch =
+                    BatchBook::load(bytemuck::cast_slice_mut(&mut self.batch)).expect("batch");
+                let market = self.market.market().expect("market");
+                for id in live {
+                    batch
+                        .queue_cancel(&market, &t, id, slot)
+                        .expect("cancel queued");
+                }
             }
         }
     }
 
-    fn mid(&self) -> Option<u64> {
-        let best_bid = self.bids.iter().map(|o| o.price).max()?;
-        let best_ask = self.asks.iter().map(|o| o.price).min()?;
-        Some((best_bid + best_ask) / 2)
+    fn book(&mut self) -> BatchBook<'_> {
+        BatchBook::load(bytemuck::cast_slice_mut(&mut self.batch)).expect("batch")
     }
+
+    fn clear_engine(&mut self, now: Now) -> Result<ClearOutcome, BatchError> {
+        let len = clear_buffer_len(self.book().header.entries_per_batch);
+        let blank = Participant {
+            price: Ticks::ZERO,
+            lots: BaseLots::ZERO,
+            priority: Priority::Resting { seq: 0 },
+            source: 0,
+        };
+        let (mut bids, mut asks) = (vec![blank; len], vec![blank; len]);
+        let (mut bid_fills, mut ask_fills) = (vec![BaseLots::ZERO; len], vec![BaseLots::ZERO; len]);
+        let mut posts = vec![0u32; len];
+        let mut buffers = ClearBuffers {
+            bids: &mut bids,
+            asks: &mut asks,
+            bid_fills: &mut bid_fills,
+            ask_fills: &mut ask_fills,
+            posts: &mut posts,
+        };
+        let mut batch = BatchBook::load(bytemuck::cast_slice_mut(&mut self.batch)).expect("batch");
+        let mut market = self.market.market().expect("market");
+        batch.clear(&mut market, now, &mut buffers)
+    }
+
+    /// Everything that must not depend on arrival order: the market header,
+    /// each side's orders, the queue's counters, every trader's balances,
+    /// orders and lamports. Not the pool positions entries took, nor which
+    /// of its own slots a trader's order sits in (see the engine's tests).
+    pub fn canonical(&mut self) -> impl PartialEq + std::fmt::Debug + use<> {
+        let market = self.market.market().expect("market");
+        let side = |s: Side| -> Vec<(u32, u64, u64, u64)> {
+            market
+                .book(s)
+                .iter()
+                .map(|(_, o)| (o.trader_id, o.price.get(), o.seq, o.base_lots.get()))
+                .collect()
+        };
+        let traders: Vec<_> = self
+            .traders
+            .iter()
+            .map(|t| {
+                let mut orders: Vec<(u64, u64, u64, u8)> = t
+                    .orders
+                    .iter()
+                    .filter(|o| o.in_use != 0)
+                    .map(|o| (o.order_seq, o.price.get(), o.client_order_id, o.side))
+                    .collect();
+                orders.sort_unstable();
+                (t.balances, t.open_orders, orders)
+            })
+            .collect();
+        let mut lamports: Vec<(u32, i128)> = self.lamports.iter().map(|(k, v)| (*k, *v)).collect();
+        lamports.sort_unstable();
+        (
+            *market.header,
+            side(Side::Bid),
+            side(Side::Ask),
+            market.events.header.next_seq,
+            traders,
+            lamports,
+        )
+    }
+
+    /// Apply every queued event (the keeper's crank).
+    fn crank(&mut self) {
+        let mut market = self.market.market().expect("market");
+        while let Some(ev) = market.events.front().copied() {
+            let t = &mut self.traders[ev.maker_trader_id as usize - 1];
+            market.consume_front(t).expect("apply event");
+        }
+    }
+}
+
+fn sealed_params(o: &Sealed) -> OrderParams {
+    OrderParams::new(
+        o.side,
+        OrderType::ImmediateOrCancel,
+        Ticks::new(o.limit),
+        BaseLots::new(o.lots),
+    )
 }
 
 /// Where a queued post-only order ranks among its batch's: SHA-256 of its content.

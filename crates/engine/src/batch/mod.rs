@@ -122,7 +122,7 @@ pub struct BatchParams {
     pub commit_fee_lamports: u64,
     /// `1..=MAX_ENTRIES_PER_BATCH`.
     pub entries_per_batch: u32,
-    /// `1..=entries_per_batch`.
+    /// Commitments one trader may hold in one batch, `1..=entries_per_batch`.
     pub entries_per_trader: u16,
 }
 
@@ -187,6 +187,10 @@ impl BatchEntry {
     }
     fn is(&self, kind: EntryKind) -> bool {
         self.kind == kind as u8
+    }
+    /// A sealed order, committed or revealed.
+    fn is_commitment(&self) -> bool {
+        self.is(EntryKind::Committed) || self.is(EntryKind::Revealed)
     }
 }
 
@@ -275,7 +279,7 @@ impl<'a> BatchBook<'a> {
             .schedule()?
             .committing_batch(slot)
             .ok_or(BatchError::NotStarted)?;
-        let index = self.admit(batch, trader_id, &commitment)?;
+        let index = self.admit(batch, trader_id, &commitment, true)?;
         self.entries[index as usize] = BatchEntry {
             batch,
             commitment,
@@ -289,8 +293,16 @@ impl<'a> BatchBook<'a> {
     }
 
     /// The free entry a new entry of `trader_id` in `batch` may take, after
-    /// the caps and the uniqueness of `key` in the batch.
-    fn admit(&self, batch: u64, trader_id: u32, key: &[u8; 32]) -> Result<u32, BatchError> {
+    /// the batch's cap, the trader's cap on commitments (when `commitment`:
+    /// posts and cancels are bounded by the trader's open-order slots
+    /// instead, so a market maker can requote) and the uniqueness of `key`.
+    fn admit(
+        &self,
+        batch: u64,
+        trader_id: u32,
+        key: &[u8; 32],
+        commitment: bool,
+    ) -> Result<u32, BatchError> {
         // Only a clock behind the batches already cleared lands here: an
         // entry there would never be cleared.
         if batch < self.header.next_clear {
@@ -308,12 +320,12 @@ impl<'a> BatchBook<'a> {
                 continue;
             }
             in_batch += 1;
-            of_trader += u16::from(e.trader_id == trader_id);
+            of_trader += u16::from(e.trader_id == trader_id && e.is_commitment());
             if !e.is(EntryKind::Cancel) && e.commitment == *key {
                 return Err(BatchError::Duplicate);
             }
         }
-        if of_trader >= self.header.entries_per_trader {
+        if commitment && of_trader >= self.header.entries_per_trader {
             return Err(BatchError::TooManyEntries);
         }
         if in_batch >= self.header.entries_per_batch {

@@ -85,7 +85,7 @@ impl BatchBook<'_> {
             .schedule()?
             .committing_batch(now.slot)
             .ok_or(BatchError::NotStarted)?;
-        let index = self.admit(batch, trader.trader_id, &rank)?;
+        let index = self.admit(batch, trader.trader_id, &rank, false)?;
         // A batch market's maker fee is <= 0 (checked at init): the lock is
         // the order's value alone.
         let (base, quote) = match p.side {
@@ -137,7 +137,7 @@ impl BatchBook<'_> {
             .cancelling_batch(slot)
             .ok_or(BatchError::NotStarted)?;
         // Cancels carry no ranking key: the uniqueness check skips them.
-        let index = self.admit(batch, trader.trader_id, &[0; 32])?;
+        let index = self.admit(batch, trader.trader_id, &[0; 32], false)?;
         self.entries[index as usize] = BatchEntry {
             batch,
             trader_id: trader.trader_id,

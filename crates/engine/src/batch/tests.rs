@@ -445,3 +445,27 @@ fn an_order_whose_slot_does_not_know_its_node_is_found_by_its_key() {
     assert_eq!(cancelled.base_lots, BaseLots(2));
     assert_eq!(f.traders[0].balances.locked_quote, QuoteAtoms::ZERO);
 }
+
+#[test]
+fn the_per_trader_cap_counts_commitments_not_a_market_makers_posts() {
+    let mut f = Fixture::new(8);
+    f.commit(1, 1, START).unwrap();
+    f.commit(1, 2, START).unwrap();
+    assert_eq!(f.commit(1, 3, START), Err(BatchError::TooManyEntries));
+    let header = f.market.header;
+    let p = OrderParams::new(Side::Ask, OrderType::PostOnly, Ticks(150), BaseLots(1));
+    let t = &mut f.traders[0];
+    let posted = BatchBook::load(bytemuck::cast_slice_mut(&mut f.batch))
+        .unwrap()
+        .queue_post(
+            &header,
+            t,
+            &p,
+            [9; 32],
+            Now {
+                slot: START,
+                unix_time: NOW,
+            },
+        );
+    assert_eq!(posted, Ok((0, 2)));
+}
