@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 so=$(scripts/build-sbf-harness.sh | tail -n 1)
-cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so" "$@"
+batch_so=$(scripts/build-sbf-harness.sh --batch | tail -n 1)
+cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so" --batch-so "$batch_so" "$@"

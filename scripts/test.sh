@@ -23,6 +23,7 @@ echo "disk: ${free_gb} GB free for target/"
 
 step "SBF toolchain and harness build"
 so=$(scripts/build-sbf-harness.sh | tail -n 1)
+batch_so=$(scripts/build-sbf-harness.sh --batch | tail -n 1)
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -109,7 +110,7 @@ grep -q 'standing by' "$smoke/logs/standby-indexer.log" || ok=""
 rm -rf "$smoke"
 
 step "CU bench on real SBF (budgets enforced)"
-cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so"
+cargo run --release --locked -q -p orderbook-cu-bench -- --so "$so" --batch-so "$batch_so"
 
 # One closing line summing every cargo test binary, the node:test suites (TAP) and the mocha suite (the bench above is a check too:
 # it exits non-zero when over budget, which fails this script before this line).

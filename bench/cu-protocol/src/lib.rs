@@ -21,6 +21,13 @@ pub enum Op {
     Cancel = 2,
     /// `[3][n: u8]`: apply up to `n` queued events to the trader accounts they name.
     Consume = 3,
+    /// `[4][slot: u64 LE][commitment: 32]`: commit for the trader after the
+    /// batch account (accounts: market parts, batch, trader).
+    Commit = 4,
+    /// `[5][entry: u32 LE][place params as in `Place`, without now][commitment: 32][slot, unix: u64 LE]`.
+    Reveal = 5,
+    /// `[6][slot, unix: u64 LE]`: clear the batch account's next batch.
+    Clear = 6,
 }
 
 pub const PLACE_LEN: usize = 1 + 4 + 6 * 8;
@@ -31,6 +38,9 @@ pub fn decode_op(data: &[u8]) -> Option<Op> {
         1 => Op::Place,
         2 => Op::Cancel,
         3 => Op::Consume,
+        4 => Op::Commit,
+        5 => Op::Reveal,
+        6 => Op::Clear,
         _ => return None,
     })
 }
@@ -102,6 +112,83 @@ pub fn decode_consume(data: &[u8]) -> Option<u8> {
     if data.len() != 2 { None } else { Some(data[1]) }
 }
 
+/// Batch account position for `Commit`, `Reveal` and `Clear`; the trader follows it.
+pub const BATCH: usize = 4;
+
+pub const COMMIT_LEN: usize = 1 + 8 + 32;
+pub const REVEAL_LEN: usize = 1 + 4 + 4 + 5 * 8 + 32 + 16;
+pub const CLEAR_LEN: usize = 1 + 16;
+
+pub fn encode_commit(slot: u64, commitment: &[u8; 32]) -> [u8; COMMIT_LEN] {
+    let mut out = [0u8; COMMIT_LEN];
+    out[0] = Op::Commit as u8;
+    out[1..9].copy_from_slice(&slot.to_le_bytes());
+    out[9..].copy_from_slice(commitment);
+    out
+}
+
+pub fn decode_commit(data: &[u8]) -> Option<(u64, [u8; 32])> {
+    if data.len() != COMMIT_LEN {
+        return None;
+    }
+    Some((u64_at(data, 1)?, data[9..].try_into().ok()?))
+}
+
+/// A reveal of entry `index`: the order, its commitment, slot and unix time.
+pub fn encode_reveal(
+    index: u32,
+    p: &OrderParams,
+    commitment: &[u8; 32],
+    slot: u64,
+    unix: u64,
+) -> [u8; REVEAL_LEN] {
+    let mut out = [0u8; REVEAL_LEN];
+    out[0] = Op::Reveal as u8;
+    out[1..5].copy_from_slice(&index.to_le_bytes());
+    // The place encoding without its op byte and its trailing `now`.
+    out[5..5 + PLACE_LEN - 9].copy_from_slice(&encode_place(p, 0)[1..PLACE_LEN - 8]);
+    let at = 5 + PLACE_LEN - 9;
+    out[at..at + 32].copy_from_slice(commitment);
+    out[at + 32..at + 40].copy_from_slice(&slot.to_le_bytes());
+    out[at + 40..].copy_from_slice(&unix.to_le_bytes());
+    out
+}
+
+pub fn decode_reveal(data: &[u8]) -> Option<(u32, OrderParams, [u8; 32], u64, u64)> {
+    if data.len() != REVEAL_LEN {
+        return None;
+    }
+    let index = u32::from_le_bytes(data[1..5].try_into().ok()?);
+    let mut place = [0u8; PLACE_LEN];
+    place[0] = Op::Place as u8;
+    place[1..PLACE_LEN - 8].copy_from_slice(&data[5..5 + PLACE_LEN - 9]);
+    let (p, _) = decode_place(&place)?;
+    let at = 5 + PLACE_LEN - 9;
+    let commitment = data[at..at + 32].try_into().ok()?;
+    Some((
+        index,
+        p,
+        commitment,
+        u64_at(data, at + 32)?,
+        u64_at(data, at + 40)?,
+    ))
+}
+
+pub fn encode_clear(slot: u64, unix: u64) -> [u8; CLEAR_LEN] {
+    let mut out = [0u8; CLEAR_LEN];
+    out[0] = Op::Clear as u8;
+    out[1..9].copy_from_slice(&slot.to_le_bytes());
+    out[9..].copy_from_slice(&unix.to_le_bytes());
+    out
+}
+
+pub fn decode_clear(data: &[u8]) -> Option<(u64, u64)> {
+    if data.len() != CLEAR_LEN {
+        return None;
+    }
+    Some((u64_at(data, 1)?, u64_at(data, 9)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +210,14 @@ mod tests {
         assert_eq!(decode_cancel(&encode_cancel(5)), Some(5));
         assert_eq!(decode_consume(&encode_consume(16)), Some(16));
         assert_eq!(decode_op(&[9]), None);
+        assert_eq!(
+            decode_commit(&encode_commit(3, &[4; 32])),
+            Some((3, [4; 32]))
+        );
+        assert_eq!(
+            decode_reveal(&encode_reveal(2, &p, &[5; 32], 6, 7)),
+            Some((2, OrderParams { ..p }, [5; 32], 6, 7))
+        );
+        assert_eq!(decode_clear(&encode_clear(8, 9)), Some((8, 9)));
     }
 }

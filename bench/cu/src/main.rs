@@ -13,7 +13,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use litesvm::LiteSVM;
-use orderbook_cu_protocol::{encode_cancel, encode_consume, encode_place};
+use orderbook_cu_protocol::{
+    encode_cancel, encode_clear, encode_commit, encode_consume, encode_place, encode_reveal,
+};
+use orderbook_engine::auction::{BatchSchedule, Priority};
+use orderbook_engine::batch::{
+    BatchBook, BatchParams, ClearBuffers, Now, Participant, batch_account_size, clear_buffer_len,
+};
 use orderbook_engine::layout::{market_account_sizes, rent_exempt_lamports};
 use orderbook_engine::{
     BaseAtoms, BaseLots, Market, MarketHeader, MarketParams, OrderParams, OrderType, OwnedMarket,
@@ -36,6 +42,14 @@ struct Args {
         default_value = "bench/sbf-harness/target/bpfel-unknown-none/release/liborderbook_sbf_harness.so"
     )]
     so: PathBuf,
+    /// Path of the harness variant with the batch auction's operations
+    /// (`scripts/build-sbf-harness.sh --batch`).
+    #[arg(
+        long,
+        env = "ORDERBOOK_SBF_HARNESS_BATCH",
+        default_value = "bench/sbf-harness/target/batch/bpfel-unknown-none/release/liborderbook_sbf_harness.so"
+    )]
+    batch_so: PathBuf,
     /// Print the figures but do not fail on budget overruns.
     #[arg(long)]
     no_budget: bool,
@@ -58,11 +72,13 @@ fn params() -> MarketParams {
     }
 }
 
-/// A market plus every trader state, indexed by trader id.
+/// A market plus every trader state, indexed by trader id, and for the
+/// batch cases a batch account.
 #[derive(Clone)]
 struct Fixture {
     market: OwnedMarket,
     traders: Vec<TraderState>,
+    batch: Option<Vec<u64>>,
 }
 
 impl Fixture {
@@ -78,6 +94,7 @@ impl Fixture {
         Self {
             market: OwnedMarket::new(&params(), BOOK_CAPACITY, QUEUE_CAPACITY).expect("market"),
             traders,
+            batch: None,
         }
     }
 
@@ -99,6 +116,9 @@ impl Fixture {
             m.asks_bytes().to_vec(),
             m.events_bytes().to_vec(),
         ];
+        if let Some(batch) = &self.batch {
+            out.push(bytemuck::cast_slice(batch).to_vec());
+        }
         out.extend(
             traders
                 .iter()
@@ -134,6 +154,98 @@ impl Fixture {
         }
         fx
     }
+}
+
+/// The batch cases' market: a clock from `BATCH_START`, 64 entries per
+/// batch (the harness's buffers hold that many), 8 commitments per trader.
+const BATCH_START: u64 = 100;
+const BATCH_ENTRIES: u32 = 64;
+
+fn batch_schedule() -> BatchSchedule {
+    BatchSchedule::with_defaults(BATCH_START)
+}
+
+impl Fixture {
+    /// `with_depth(depth)` plus an empty batch account (three batches' pool).
+    fn batch_market(depth: u32) -> Self {
+        let mut fx = Self::with_depth(depth);
+        let mut batch = vec![0u64; batch_account_size(3 * BATCH_ENTRIES) / 8];
+        let p = BatchParams {
+            schedule: batch_schedule(),
+            bond_lamports: 1_000_000,
+            commit_fee_lamports: 5_000,
+            entries_per_batch: BATCH_ENTRIES,
+            entries_per_trader: 8,
+        };
+        BatchBook::init(bytemuck::cast_slice_mut(&mut batch), &p, &fx.market.header)
+            .expect("batch account");
+        fx.batch = Some(batch);
+        fx
+    }
+
+    fn batch(&mut self) -> BatchBook<'_> {
+        BatchBook::load(bytemuck::cast_slice_mut(
+            self.batch.as_mut().expect("batch"),
+        ))
+        .expect("batch view")
+    }
+
+    fn commit(&mut self, trader: u32, commitment: [u8; 32]) -> u32 {
+        let slot = batch_schedule().commit_opens(0).expect("slot");
+        self.batch()
+            .commit(trader, commitment, slot)
+            .expect("commit")
+            .1
+    }
+
+    fn reveal(&mut self, trader: u32, index: u32, p: &OrderParams, commitment: [u8; 32]) {
+        let header = self.market.header;
+        let now = Now {
+            slot: batch_schedule().reveal_opens(0).expect("slot"),
+            unix_time: NOW,
+        };
+        let t = &mut self.traders[trader as usize];
+        BatchBook::load(bytemuck::cast_slice_mut(
+            self.batch.as_mut().expect("batch"),
+        ))
+        .expect("batch view")
+        .reveal(&header, t, index, p, &commitment, now)
+        .expect("reveal");
+    }
+
+    fn clear(&mut self, now: Now) {
+        let len = clear_buffer_len(BATCH_ENTRIES);
+        let blank = Participant {
+            price: Ticks(0),
+            lots: BaseLots(0),
+            priority: Priority::Resting { seq: 0 },
+            source: 0,
+        };
+        let (mut bids, mut asks) = (vec![blank; len], vec![blank; len]);
+        let (mut bf, mut af) = (vec![BaseLots(0); len], vec![BaseLots(0); len]);
+        let mut posts = vec![0u32; len];
+        let mut buffers = ClearBuffers {
+            bids: &mut bids,
+            asks: &mut asks,
+            bid_fills: &mut bf,
+            ask_fills: &mut af,
+            posts: &mut posts,
+        };
+        let mut batch = BatchBook::load(bytemuck::cast_slice_mut(
+            self.batch.as_mut().expect("batch"),
+        ))
+        .expect("batch view");
+        let mut market = self.market.market().expect("market");
+        batch
+            .clear(&mut market, now, &mut buffers)
+            .expect("host clear");
+    }
+}
+
+fn commitment_of(n: u32) -> [u8; 32] {
+    let mut c = [0x5A; 32];
+    c[..4].copy_from_slice(&n.to_le_bytes());
+    c
 }
 
 fn limit(side: Side, order_type: OrderType, price: u64, lots: u64, match_limit: u8) -> OrderParams {
@@ -277,6 +389,7 @@ fn run(args: &Args) -> Result<bool, String> {
     rows.extend(take_rows(&mut bench)?);
     rows.push(cancel_row(&mut bench)?);
     rows.extend(consume_rows(&mut bench)?);
+    rows.extend(batch_rows(&mut Bench::new(&args.batch_so)?)?);
     let noop = bench.run(&Fixture::new(), &[TAKER], &[0])?;
     let ok = print_table(noop, &rows);
     print_market_size();
@@ -398,6 +511,79 @@ fn consume_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
             total,
             engine,
             check: Some(("per event".into(), engine / u64::from(n), 1_500)),
+        });
+    }
+    Ok(rows)
+}
+
+/// The batch mode at book depth 1,000: a commitment into a batch already
+/// holding 63, a reveal, and clears of 16 and 64 revealed orders (half
+/// bids, half asks, crossing each other and the book's top).
+fn batch_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let mut fx = Fixture::batch_market(1000);
+    for i in 0..BATCH_ENTRIES - 1 {
+        fx.commit(100 + i, commitment_of(i));
+    }
+    let mut expect = fx.clone();
+    expect.commit(TAKER, commitment_of(TAKER));
+    let slot = batch_schedule().commit_opens(0).expect("slot");
+    let data = encode_commit(slot, &commitment_of(TAKER));
+    let (total, engine) = bench.measure(&fx, &[TAKER], &data, &expect)?;
+    rows.push(Row {
+        name: "commit (63 in the batch)".into(),
+        total,
+        engine,
+        check: Some(("per commit".into(), engine, 8_000)),
+    });
+
+    let mut fx = Fixture::batch_market(1000);
+    let index = fx.commit(TAKER, commitment_of(TAKER));
+    let p = limit(Side::Bid, OrderType::ImmediateOrCancel, 3005, 5, 1);
+    let mut expect = fx.clone();
+    expect.reveal(TAKER, index, &p, commitment_of(TAKER));
+    let reveal_slot = batch_schedule().reveal_opens(0).expect("slot");
+    let data = encode_reveal(index, &p, &commitment_of(TAKER), reveal_slot, NOW);
+    let (total, engine) = bench.measure(&fx, &[TAKER], &data, &expect)?;
+    rows.push(Row {
+        name: "reveal".into(),
+        total,
+        engine,
+        check: Some(("per reveal".into(), engine, 2_000)),
+    });
+
+    for n in [16u32, 64] {
+        let mut fx = Fixture::batch_market(1000);
+        for i in 0..n {
+            let trader = 100 + i;
+            let (side, price) = if i % 2 == 0 {
+                (Side::Bid, 3005)
+            } else {
+                (Side::Ask, 995)
+            };
+            let index = fx.commit(trader, commitment_of(trader));
+            let p = limit(side, OrderType::ImmediateOrCancel, price, 5, 1);
+            fx.reveal(trader, index, &p, commitment_of(trader));
+        }
+        let now = Now {
+            slot: batch_schedule().clearable_from(0).expect("slot"),
+            unix_time: NOW,
+        };
+        let mut expect = fx.clone();
+        expect.clear(now);
+        let data = encode_clear(now.slot, now.unix_time);
+        let (total, engine) = bench.measure(&fx, &[], &data, &expect)?;
+        rows.push(Row {
+            name: format!("clear {n} revealed orders"),
+            total,
+            engine,
+            // The fixed part (forfeits, the price walk, the book's top)
+            // spreads thinner as the batch fills.
+            check: Some((
+                "per order".into(),
+                engine / u64::from(n),
+                if n == 16 { 4_000 } else { 2_500 },
+            )),
         });
     }
     Ok(rows)

@@ -55,7 +55,9 @@ impl Ranked for AuctionOrder {
 /// (bids descending, asks ascending) and, within a price, in [`Priority`]
 /// order: resting orders by ascending sequence, then sealed orders by
 /// ascending commitment. Returns the lots allocated, which equal
-/// `clearing.volume`.
+/// `clearing.volume`. Inlined: its six arguments would not fit SBF's five
+/// argument registers in a call.
+#[inline(always)]
 pub fn allocate<T: Ranked>(
     side: Side,
     orders: &[T],

@@ -19,6 +19,8 @@
 //! since no reveal of that batch is visible yet, a cancel is never a last
 //! look at its takers.
 
+use crate::quantity::mul_u64;
+
 /// Default commit window: two slots.
 pub const DEFAULT_COMMIT_SLOTS: u16 = 2;
 /// Default cancel grace: four slots, one Solana leader's.
@@ -106,7 +108,9 @@ impl BatchSchedule {
 
     /// First slot of batch `k`'s commit window (`None` past u64).
     pub fn commit_opens(&self, k: u64) -> Option<u64> {
-        k.checked_mul(u64::from(self.commit_slots))?
+        // `mul_u64`, not `checked_mul`: SBF cannot lower the latter.
+        mul_u64(k, u64::from(self.commit_slots))
+            .ok()?
             .checked_add(self.start_slot)
     }
 

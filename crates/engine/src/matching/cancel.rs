@@ -5,28 +5,28 @@
 use super::*;
 
 impl Market<'_> {
-    /// Index of `trader`'s slot `slot` if its order is live on the book.
     /// The book node of the order in `slot`, if it is resting. The slot's
     /// node index is a hint; an order that rested at a batch clear (its
     /// node unknown to the trader account) is found by its key.
     pub(super) fn live_node(&self, trader: &TraderState, slot: usize) -> Option<(Side, u32)> {
         let o = trader.orders.get(slot)?;
-        if o.in_use == 0 || o.order_seq == 0 {
+        if o.in_use == 0 {
             return None;
         }
         let side = Side::try_from(o.side).ok()?;
         let book = self.book(side);
-        let ours = |i: u32| {
-            book.is_order(i) && {
-                let n = book.node(i);
-                n.seq == o.order_seq && n.trader_id == trader.trader_id
+        if book.is_order(o.node) {
+            let n = book.node(o.node);
+            if n.seq == o.order_seq && n.trader_id == trader.trader_id {
+                return Some((side, o.node));
             }
-        };
-        if ours(o.node) {
-            return Some((side, o.node));
         }
-        let found = book.find(o.price, o.order_seq);
-        ours(found).then_some((side, found))
+        // Order id 0: a slot reserved for a batch entry, not yet an order.
+        if o.order_seq == 0 {
+            return None;
+        }
+        let found = find_by_key(book, o, trader.trader_id)?;
+        Some((side, found))
     }
 
     /// The side and node of the trader's resting order `order_id`.
@@ -189,4 +189,13 @@ pub fn prune_preview(book: &BookSide<'_>, now: u64, max_remove: u32) -> PrunePre
     }
     preview.cursor_after = cursor;
     preview
+}
+
+/// The node of the order in `o` found by its key (price, id), when the
+/// slot's node index is not it. Kept out of line: the common path (the
+/// index is right) stays as cheap as it was.
+#[inline(never)]
+fn find_by_key(book: &BookSide<'_>, o: &OpenOrder, trader_id: u32) -> Option<u32> {
+    let i = book.find(o.price, o.order_seq);
+    (i != NIL && book.node(i).trader_id == trader_id).then_some(i)
 }

@@ -152,58 +152,87 @@ pub fn apply_event(
     }
     let side = ev.maker_side()?;
     let mut t = trader.balances;
-    let base = header.base_atoms(ev.base_lots)?;
-    let (fee, rebate) = split_fee(ev.maker_fee);
     match ev.kind()? {
-        EventKind::Fill => match side {
-            Side::Bid => {
-                t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
-                t.free_quote = t.free_quote.try_add(rebate)?;
-                t.free_base = t.free_base.try_add(base)?;
+        EventKind::Fill => {
+            let base = header.base_atoms(ev.base_lots)?;
+            let (fee, rebate) = split_fee(ev.maker_fee);
+            match side {
+                Side::Bid => {
+                    t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
+                    t.free_quote = t.free_quote.try_add(rebate)?;
+                    t.free_base = t.free_base.try_add(base)?;
+                }
+                Side::Ask => {
+                    t.locked_base = t.locked_base.try_sub(base)?;
+                    t.free_quote = t
+                        .free_quote
+                        .try_add(ev.quote.try_sub(fee)?.try_add(rebate)?)?;
+                }
             }
-            Side::Ask => {
-                t.locked_base = t.locked_base.try_sub(base)?;
-                t.free_quote = t
-                    .free_quote
-                    .try_add(ev.quote.try_sub(fee)?.try_add(rebate)?)?;
-            }
-        },
+        }
         EventKind::Out => {
             OutReason::try_from(ev.out_reason)?;
+            let base = header.base_atoms(ev.base_lots)?;
             t.unlock(side, base, ev.quote)?;
         }
-        EventKind::AuctionFill => match side {
-            // The bid locked its value at its own price and pays the
-            // (lower or equal) clearing price: the difference comes back.
-            Side::Bid => {
-                let lock = header.quote_for(ev.base_lots, ev.price)?;
-                t.locked_quote = t.locked_quote.try_sub(lock)?;
-                let back = lock.try_sub(ev.quote)?.try_add(rebate)?.try_sub(fee)?;
-                t.free_quote = t.free_quote.try_add(back)?;
-                t.free_base = t.free_base.try_add(base)?;
-            }
-            Side::Ask => {
-                t.locked_base = t.locked_base.try_sub(base)?;
-                t.free_quote = t
-                    .free_quote
-                    .try_add(ev.quote.try_add(rebate)?.try_sub(fee)?)?;
-            }
-        },
-        EventKind::SealedFill => match side {
-            Side::Bid => {
-                t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
-                t.free_base = t.free_base.try_add(base)?;
-            }
-            Side::Ask => {
-                t.locked_base = t.locked_base.try_sub(base)?;
-                t.free_quote = t.free_quote.try_add(ev.quote.try_sub(fee)?)?;
-            }
-        },
+        EventKind::AuctionFill => apply_auction_fill(header, &mut t, side, ev)?,
+        EventKind::SealedFill => apply_sealed_fill(header, &mut t, side, ev)?,
         EventKind::Posted => return trader.settle_posted(ev),
     }
     trader.balances = t;
     if ev.maker_out != 0 {
         trader.release_slot_if(ev.maker_slot, ev.maker_order_seq);
+    }
+    Ok(())
+}
+
+/// A resting order's fill at a batch's uniform price: the bid locked its
+/// value at its own price and pays the (lower or equal) clearing price, so
+/// the difference comes back.
+fn apply_auction_fill(
+    header: &MarketHeader,
+    t: &mut crate::trader::Balances,
+    side: Side,
+    ev: &QueueEvent,
+) -> Result<(), EngineError> {
+    let base = header.base_atoms(ev.base_lots)?;
+    let (fee, rebate) = split_fee(ev.maker_fee);
+    match side {
+        Side::Bid => {
+            let lock = header.quote_for(ev.base_lots, ev.price)?;
+            t.locked_quote = t.locked_quote.try_sub(lock)?;
+            let back = lock.try_sub(ev.quote)?.try_add(rebate)?.try_sub(fee)?;
+            t.free_quote = t.free_quote.try_add(back)?;
+            t.free_base = t.free_base.try_add(base)?;
+        }
+        Side::Ask => {
+            t.locked_base = t.locked_base.try_sub(base)?;
+            t.free_quote = t
+                .free_quote
+                .try_add(ev.quote.try_add(rebate)?.try_sub(fee)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// A revealed sealed order's fill: it pays quote and taker fee from its lock.
+fn apply_sealed_fill(
+    header: &MarketHeader,
+    t: &mut crate::trader::Balances,
+    side: Side,
+    ev: &QueueEvent,
+) -> Result<(), EngineError> {
+    let base = header.base_atoms(ev.base_lots)?;
+    let (fee, _) = split_fee(ev.maker_fee);
+    match side {
+        Side::Bid => {
+            t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
+            t.free_base = t.free_base.try_add(base)?;
+        }
+        Side::Ask => {
+            t.locked_base = t.locked_base.try_sub(base)?;
+            t.free_quote = t.free_quote.try_add(ev.quote.try_sub(fee)?)?;
+        }
     }
     Ok(())
 }
