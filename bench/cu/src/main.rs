@@ -16,14 +16,13 @@ use litesvm::LiteSVM;
 use orderbook_cu_protocol::{
     encode_cancel, encode_clear, encode_commit, encode_consume, encode_place, encode_reveal,
 };
-use orderbook_engine::auction::{BatchSchedule, Priority};
-use orderbook_engine::batch::{
-    BatchBook, BatchParams, ClearBuffers, Now, Participant, batch_account_size, clear_buffer_len,
-};
+use orderbook_engine::auction::BatchSchedule;
+use orderbook_engine::batch::{BatchBook, BatchParams, Now, batch_account_size};
 use orderbook_engine::layout::{market_account_sizes, rent_exempt_lamports};
 use orderbook_engine::{
-    BaseAtoms, BaseLots, Market, MarketHeader, MarketParams, OrderParams, OrderType, OwnedMarket,
-    QuoteAtoms, QuoteLots, SelfTradeMode, Side, Ticks, TraderState, order::NO_QUOTE_LIMIT,
+    BaseAtoms, BaseLots, Market, MarketHeader, MarketParams, OrderParams, OrderType,
+    OwnedClearBuffers, OwnedMarket, QuoteAtoms, QuoteLots, SelfTradeMode, Side, Ticks, TraderState,
+    order::NO_QUOTE_LIMIT,
 };
 use solana_account::Account;
 use solana_instruction::{AccountMeta, Instruction};
@@ -214,30 +213,14 @@ impl Fixture {
     }
 
     fn clear(&mut self, now: Now) {
-        let len = clear_buffer_len(BATCH_ENTRIES);
-        let blank = Participant {
-            price: Ticks(0),
-            lots: BaseLots(0),
-            priority: Priority::Resting { seq: 0 },
-            source: 0,
-        };
-        let (mut bids, mut asks) = (vec![blank; len], vec![blank; len]);
-        let (mut bf, mut af) = (vec![BaseLots(0); len], vec![BaseLots(0); len]);
-        let mut posts = vec![0u32; len];
-        let mut buffers = ClearBuffers {
-            bids: &mut bids,
-            asks: &mut asks,
-            bid_fills: &mut bf,
-            ask_fills: &mut af,
-            posts: &mut posts,
-        };
+        let mut buffers = OwnedClearBuffers::new(BATCH_ENTRIES);
         let mut batch = BatchBook::load(bytemuck::cast_slice_mut(
             self.batch.as_mut().expect("batch"),
         ))
         .expect("batch view");
         let mut market = self.market.market().expect("market");
         batch
-            .clear(&mut market, now, &mut buffers)
+            .clear(&mut market, now, &mut buffers.buffers())
             .expect("host clear");
     }
 }

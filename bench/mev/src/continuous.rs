@@ -5,21 +5,15 @@
 
 use orderbook_engine::matching::Market;
 use orderbook_engine::order::MAX_MATCH_LIMIT;
-use orderbook_engine::{
-    BaseAtoms, BaseLots, MarketParams, OrderParams, OrderType, OwnedMarket, QuoteAtoms, QuoteLots,
-    Side, Ticks, TraderState,
-};
+use orderbook_engine::{BaseLots, OrderParams, OrderType, OwnedMarket, Side, Ticks, TraderState};
 
-use crate::scenario::{MAKERS, Outcome, Position, Quote, Scenario, TAKER_FEE_PPM};
+use crate::scenario::{self, MAKERS, Outcome, Position, Quote, Scenario};
 
 /// The victim's trader id.
 pub const VICTIM: u32 = MAKERS + 1;
 /// The adversary's trader id.
 pub const ADVERSARY: u32 = MAKERS + 2;
 const TRADERS: u32 = ADVERSARY;
-/// What every trader deposits: enough never to be refused for funds.
-const DEPOSIT_BASE: u64 = 1 << 40;
-const DEPOSIT_QUOTE: u64 = 1 << 50;
 const NOW: u64 = 1;
 /// "Everything that crosses": more lots than any book holds, small enough
 /// for the worst-case funds check to stay within the deposit.
@@ -35,23 +29,7 @@ pub struct Exchange {
 impl Exchange {
     /// A market whose makers quote `bids` and `asks`.
     pub fn new(bids: &[Quote], asks: &[Quote]) -> Self {
-        let params = MarketParams {
-            base_lot_size: 1,
-            quote_lot_size: 1,
-            tick_size: QuoteLots::new(1),
-            taker_fee_ppm: TAKER_FEE_PPM,
-            maker_fee_ppm: 0,
-        };
-        let mut market = OwnedMarket::new(&params, 256, 4_096).expect("valid market");
-        let traders = (1..=TRADERS)
-            .map(|id| {
-                let mut t = TraderState::new(market.header.register_trader().expect("ids"));
-                assert_eq!(t.trader_id, id);
-                t.deposit(BaseAtoms::new(DEPOSIT_BASE), QuoteAtoms::new(DEPOSIT_QUOTE))
-                    .expect("deposit");
-                t
-            })
-            .collect();
+        let (market, traders) = scenario::market(TRADERS);
         let mut exchange = Self { market, traders };
         exchange.quote(bids, asks);
         exchange
@@ -114,13 +92,7 @@ impl Exchange {
 
     /// `trader`'s position against its deposit (resting locks count as held).
     pub fn position(&self, trader: u32) -> Position {
-        let b = self.traders[trader as usize - 1].balances;
-        let base = b.free_base.get() + b.locked_base.get();
-        let quote = b.free_quote.get() + b.locked_quote.get();
-        Position {
-            base: i128::from(base) - i128::from(DEPOSIT_BASE),
-            quote: i128::from(quote) - i128::from(DEPOSIT_QUOTE),
-        }
+        scenario::position_of(&self.traders[trader as usize - 1])
     }
 
     /// Lots resting on `side` at prices strictly better for a taker than `limit`,

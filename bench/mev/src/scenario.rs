@@ -6,7 +6,9 @@
 //! so a price in ticks is quote atoms per lot and fair value ~10,000 makes
 //! one tick one basis point.
 
-use orderbook_engine::Side;
+use orderbook_engine::{
+    BaseAtoms, MarketParams, OwnedMarket, QuoteAtoms, QuoteLots, Side, TraderState,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -16,6 +18,44 @@ pub const MAKERS: u32 = 3;
 pub const LEVELS: u64 = 8;
 /// Taker fee of the simulated market: 2 bps.
 pub const TAKER_FEE_PPM: u32 = 200;
+
+/// What every simulated trader deposits: enough never to be refused for funds.
+pub const DEPOSIT_BASE: u64 = 1 << 40;
+pub const DEPOSIT_QUOTE: u64 = 1 << 50;
+
+/// The simulated market (both modes): one atom per lot, one atom per tick,
+/// the taker fee above, no maker fee; and `traders` funded traders with ids
+/// `1..=traders`.
+pub fn market(traders: u32) -> (OwnedMarket, Vec<TraderState>) {
+    let params = MarketParams {
+        base_lot_size: 1,
+        quote_lot_size: 1,
+        tick_size: QuoteLots::new(1),
+        taker_fee_ppm: TAKER_FEE_PPM,
+        maker_fee_ppm: 0,
+    };
+    let mut market = OwnedMarket::new(&params, 256, 4_096).expect("valid market");
+    let traders = (0..traders)
+        .map(|_| {
+            let mut t = TraderState::new(market.header.register_trader().expect("ids"));
+            t.deposit(BaseAtoms::new(DEPOSIT_BASE), QuoteAtoms::new(DEPOSIT_QUOTE))
+                .expect("deposit");
+            t
+        })
+        .collect();
+    (market, traders)
+}
+
+/// A trader's position against its deposit (locks count as held).
+pub fn position_of(t: &TraderState) -> Position {
+    let b = t.balances;
+    let base = b.free_base.get() + b.locked_base.get();
+    let quote = b.free_quote.get() + b.locked_quote.get();
+    Position {
+        base: i128::from(base) - i128::from(DEPOSIT_BASE),
+        quote: i128::from(quote) - i128::from(DEPOSIT_QUOTE),
+    }
+}
 
 /// One resting quote: (maker trader id, price in ticks, lots).
 pub type Quote = (u32, u64, u64);

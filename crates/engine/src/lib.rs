@@ -40,6 +40,6 @@ pub use market::{MarketHeader, MarketParams, MarketStatus};
 pub use matching::{CancelOutcome, Market, PrunePreview, apply_event, prune_preview};
 pub use order::{OrderParams, OrderType, PlaceOutcome, SelfTradeMode, Side};
 #[cfg(feature = "alloc")]
-pub use owned::OwnedMarket;
+pub use owned::{OwnedClearBuffers, OwnedMarket};
 pub use quantity::{BaseAtoms, BaseLots, QuoteAtoms, QuoteLots, Ticks};
 pub use trader::{Balances, OpenOrder, TraderState};

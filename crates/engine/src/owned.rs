@@ -5,12 +5,15 @@ extern crate alloc;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::auction::Priority;
+use crate::batch::{ClearBuffers, Participant, clear_buffer_len};
 use crate::book::{BookSide, book_side_size};
 use crate::error::EngineError;
 use crate::event_queue::{EventQueue, event_queue_size};
 use crate::market::{MarketHeader, MarketParams};
 use crate::matching::Market;
 use crate::order::Side;
+use crate::quantity::{BaseLots, Ticks};
 
 /// A whole market owned in memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,5 +87,45 @@ impl OwnedMarket {
     }
     pub fn events_bytes(&self) -> &[u8] {
         bytemuck::cast_slice(&self.events)
+    }
+}
+
+/// Heap-backed working memory for [`crate::batch::BatchBook::clear`], sized
+/// for a batch market's `entries_per_batch`.
+pub struct OwnedClearBuffers {
+    bids: Vec<Participant>,
+    asks: Vec<Participant>,
+    bid_fills: Vec<BaseLots>,
+    ask_fills: Vec<BaseLots>,
+    posts: Vec<u32>,
+}
+
+impl OwnedClearBuffers {
+    pub fn new(entries_per_batch: u32) -> Self {
+        let len = clear_buffer_len(entries_per_batch);
+        let blank = Participant {
+            price: Ticks::ZERO,
+            lots: BaseLots::ZERO,
+            priority: Priority::Resting { seq: 0 },
+            source: 0,
+        };
+        Self {
+            bids: vec![blank; len],
+            asks: vec![blank; len],
+            bid_fills: vec![BaseLots::ZERO; len],
+            ask_fills: vec![BaseLots::ZERO; len],
+            posts: vec![0; len],
+        }
+    }
+
+    /// The buffers as a clear takes them.
+    pub fn buffers(&mut self) -> ClearBuffers<'_> {
+        ClearBuffers {
+            bids: &mut self.bids,
+            asks: &mut self.asks,
+            bid_fills: &mut self.bid_fills,
+            ask_fills: &mut self.ask_fills,
+            posts: &mut self.posts,
+        }
     }
 }

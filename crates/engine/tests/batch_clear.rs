@@ -6,12 +6,11 @@
 
 use orderbook_engine::auction::BatchSchedule;
 use orderbook_engine::batch::{
-    BatchBook, BatchError, BatchParams, ClearBuffers, ClearOutcome, Now, Participant,
-    batch_account_size, clear_buffer_len,
+    BatchBook, BatchError, BatchParams, ClearOutcome, Now, batch_account_size,
 };
 use orderbook_engine::{
-    BaseAtoms, BaseLots, EngineError, MarketParams, OrderParams, OrderType, OwnedMarket,
-    QuoteAtoms, QuoteLots, Side, Ticks, TraderState,
+    BaseAtoms, BaseLots, EngineError, MarketParams, OrderParams, OrderType, OwnedClearBuffers,
+    OwnedMarket, QuoteAtoms, QuoteLots, Side, Ticks, TraderState,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -128,26 +127,10 @@ impl World {
     }
 
     fn clear_at(&mut self, slot: u64) -> Result<ClearOutcome, BatchError> {
-        let len = clear_buffer_len(ENTRIES);
-        let blank = Participant {
-            price: Ticks(0),
-            lots: BaseLots(0),
-            priority: orderbook_engine::auction::Priority::Resting { seq: 0 },
-            source: 0,
-        };
-        let (mut bids, mut asks) = (vec![blank; len], vec![blank; len]);
-        let (mut bid_fills, mut ask_fills) = (vec![BaseLots(0); len], vec![BaseLots(0); len]);
-        let mut posts = vec![0u32; len];
-        let mut buffers = ClearBuffers {
-            bids: &mut bids,
-            asks: &mut asks,
-            bid_fills: &mut bid_fills,
-            ask_fills: &mut ask_fills,
-            posts: &mut posts,
-        };
+        let mut buffers = OwnedClearBuffers::new(ENTRIES);
         let mut batch = BatchBook::load(bytemuck::cast_slice_mut(&mut self.batch)).unwrap();
         let mut market = self.market.market().unwrap();
-        batch.clear(&mut market, at(slot), &mut buffers)
+        batch.clear(&mut market, at(slot), &mut buffers.buffers())
     }
 
     fn clear(&mut self) -> ClearOutcome {
@@ -449,64 +432,19 @@ fn book() -> impl Strategy<Value = Vec<(u32, Side, u64, u64)>> {
     )
 }
 
-/// Run `actions` in the order `order` gives, then clear.
+/// Rest `resting`, run `actions` in the order `order` gives (each keeps
+/// its index as its tag, so its keys do not depend on the order), clear.
 fn run(
     resting: &[(u32, Side, u64, u64)],
     actions: &[Action],
     order: &[usize],
 ) -> (World, ClearOutcome) {
     let mut w = World::new();
-    let ids: Vec<(u32, u64)> = resting
-        .iter()
-        .map(|&(t, side, price, lots)| (t, w.rest(t, side, price, lots)))
-        .collect();
-    let mut commits = Vec::new();
-    for &a in order {
-        match actions[a] {
-            Action::Sealed { trader, .. } => {
-                let i = w.commit(trader, key(a as u64));
-                commits.push((a, i));
-            }
-            Action::Post {
-                trader,
-                side,
-                price,
-                lots,
-            } => {
-                // A post that would cross the book as it stands is refused at
-                // the clear (released); the queue itself takes it.
-                w.post(trader, side, price, lots, key(1_000 + a as u64));
-            }
-            Action::Cancel { resting } => {
-                if let Some(&(t, id)) = ids.get(resting) {
-                    let mut batch =
-                        BatchBook::load(bytemuck::cast_slice_mut(&mut w.batch)).unwrap();
-                    let market = w.market.market().unwrap();
-                    // A second cancel of the same order is refused; fine.
-                    let _ = batch.queue_cancel(&market, &w.traders[t as usize - 1], id, START);
-                }
-            }
-        }
+    for &(t, side, price, lots) in resting {
+        w.rest(t, side, price, lots);
     }
-    // Reveals in the same shuffled order.
-    for (a, i) in commits {
-        if let Action::Sealed {
-            trader,
-            side,
-            limit,
-            price,
-            lots,
-        } = actions[a]
-        {
-            let kind = if limit {
-                OrderType::Limit
-            } else {
-                OrderType::ImmediateOrCancel
-            };
-            w.reveal(trader, i, &sealed(side, kind, price, lots), key(a as u64));
-        }
-    }
-    let out = w.clear();
+    let tagged: Vec<(u64, Action)> = order.iter().map(|&a| (a as u64, actions[a])).collect();
+    let out = w.run_batch(0, &tagged);
     (w, out)
 }
 
@@ -653,19 +591,18 @@ fn a_batch_with_entries_is_cleared_past_the_empty_ones_before_it() {
 }
 
 impl World {
-    /// One batch `k` of `actions`: commitments and posts in its commit
-    /// window, cancels (of live orders, picked by index) in its grace,
-    /// reveals, the clear and the crank.
-    fn run_batch(&mut self, k: u64, actions: &[Action]) -> ClearOutcome {
+    /// One batch `k` of `actions`, each with a tag its keys derive from:
+    /// commitments and posts in its commit window, cancels (of live orders,
+    /// picked by index) in its grace, reveals, then the clear (not the crank).
+    fn run_batch(&mut self, k: u64, actions: &[(u64, Action)]) -> ClearOutcome {
         let s = schedule();
         let commit_slot = s.commit_opens(k).unwrap();
         let mut commits = Vec::new();
-        for (a, action) in actions.iter().enumerate() {
-            let tag = k * 1_000 + a as u64;
-            match *action {
+        for &(tag, action) in actions {
+            match action {
                 Action::Sealed { trader, .. } => {
                     let (_, i) = self.book().commit(trader, key(tag), commit_slot).unwrap();
-                    commits.push((a, i, tag));
+                    commits.push((action, i, tag));
                 }
                 Action::Post {
                     trader,
@@ -704,14 +641,14 @@ impl World {
                 }
             }
         }
-        for (a, i, tag) in commits {
+        for (action, i, tag) in commits {
             if let Action::Sealed {
                 trader,
                 side,
                 limit,
                 price,
                 lots,
-            } = actions[a]
+            } = action
             {
                 let kind = if limit {
                     OrderType::Limit
@@ -735,11 +672,8 @@ impl World {
                     );
             }
         }
-        let out = self
-            .clear_at(s.clearable_from(k).unwrap())
-            .unwrap_or_default();
-        self.crank();
-        out
+        self.clear_at(s.clearable_from(k).unwrap())
+            .unwrap_or_default()
     }
 }
 
@@ -762,13 +696,17 @@ proptest! {
         }
         let mut traded = 0;
         for (k, actions) in batches.iter().enumerate() {
-            let out = w.run_batch(k as u64, actions);
+            let k = k as u64;
+            let tagged: Vec<(u64, Action)> =
+                actions.iter().enumerate().map(|(a, x)| (k * 1_000 + a as u64, *x)).collect();
+            let out = w.run_batch(k, &tagged);
+            w.crank();
             traded += out.volume.get();
             w.assert_conserved();
             w.assert_settled();
             let market = w.market.market().unwrap();
             if let (Some(bid), Some(ask)) = (market.bids.best_order(), market.asks.best_order()) {
-                prop_assert!(bid.price < ask.price, "crossed after batch {k}");
+                prop_assert!(bid.price < ask.price, "crossed after batch {}", k);
             }
             prop_assert_eq!(market.events.len(), 0);
         }

@@ -16,18 +16,16 @@ pub mod attacks;
 
 use std::collections::HashMap;
 
-use orderbook_engine::auction::{BatchSchedule, Priority, commitment_preimage};
+use orderbook_engine::auction::{BatchSchedule, commitment_preimage};
 use orderbook_engine::batch::{
-    BatchBook, BatchError, BatchParams, ClearBuffers, ClearOutcome, Now, Participant,
-    batch_account_size, clear_buffer_len,
+    BatchBook, BatchError, BatchParams, ClearOutcome, Now, batch_account_size,
 };
 use orderbook_engine::{
-    BaseAtoms, BaseLots, MarketParams, OrderParams, OrderType, OwnedMarket, QuoteAtoms, QuoteLots,
-    Side, Ticks, TraderState,
+    BaseLots, OrderParams, OrderType, OwnedClearBuffers, OwnedMarket, Side, Ticks, TraderState,
 };
 use sha2::{Digest, Sha256};
 
-use crate::scenario::{Position, Quote, TAKER_FEE_PPM};
+use crate::scenario::{self, Position, Quote};
 
 /// The batch market's rules, in slots and quote atoms.
 #[derive(Clone, Copy, Debug)]
@@ -80,28 +78,11 @@ pub struct BatchMarket {
 
 /// Traders the simulator opens: makers, victim, adversary and its sybils.
 const TRADERS: u32 = 24;
-const DEPOSIT_BASE: u64 = 1 << 40;
-const DEPOSIT_QUOTE: u64 = 1 << 50;
 const UNIX: u64 = 1;
 
 impl BatchMarket {
     pub fn new(rules: &Rules, bids: &[Quote], asks: &[Quote]) -> Self {
-        let params = MarketParams {
-            base_lot_size: 1,
-            quote_lot_size: 1,
-            tick_size: QuoteLots::new(1),
-            taker_fee_ppm: TAKER_FEE_PPM,
-            maker_fee_ppm: 0,
-        };
-        let mut market = OwnedMarket::new(&params, 256, 4_096).expect("valid market");
-        let traders: Vec<TraderState> = (1..=TRADERS)
-            .map(|_| {
-                let mut t = TraderState::new(market.header.register_trader().expect("ids"));
-                t.deposit(BaseAtoms::new(DEPOSIT_BASE), QuoteAtoms::new(DEPOSIT_QUOTE))
-                    .expect("deposit");
-                t
-            })
-            .collect();
+        let (market, traders) = scenario::market(TRADERS);
         let capacity = rules.batch_capacity as u32;
         let mut batch = vec![0u64; batch_account_size(3 * capacity) / 8];
         let batch_params = BatchParams {
@@ -148,14 +129,9 @@ impl BatchMarket {
     /// `trader`'s gain in quote atoms and base lots: its balances against
     /// its deposit, plus its lamport flows.
     pub fn position(&self, trader: u32) -> Position {
-        let b = self.traders[trader as usize - 1].balances;
-        let base = b.free_base.get() + b.locked_base.get();
-        let quote = b.free_quote.get() + b.locked_quote.get();
-        Position {
-            base: i128::from(base) - i128::from(DEPOSIT_BASE),
-            quote: i128::from(quote) - i128::from(DEPOSIT_QUOTE)
-                + self.lamports.get(&trader).copied().unwrap_or(0),
-        }
+        let mut p = scenario::position_of(&self.traders[trader as usize - 1]);
+        p.quote += self.lamports.get(&trader).copied().unwrap_or(0);
+        p
     }
 
     /// Charge (negative) or credit lamports, in quote atoms: bonds, fees.
@@ -258,26 +234,10 @@ impl BatchMarket {
     }
 
     fn clear_engine(&mut self, now: Now) -> Result<ClearOutcome, BatchError> {
-        let len = clear_buffer_len(self.book().header.entries_per_batch);
-        let blank = Participant {
-            price: Ticks::ZERO,
-            lots: BaseLots::ZERO,
-            priority: Priority::Resting { seq: 0 },
-            source: 0,
-        };
-        let (mut bids, mut asks) = (vec![blank; len], vec![blank; len]);
-        let (mut bid_fills, mut ask_fills) = (vec![BaseLots::ZERO; len], vec![BaseLots::ZERO; len]);
-        let mut posts = vec![0u32; len];
-        let mut buffers = ClearBuffers {
-            bids: &mut bids,
-            asks: &mut asks,
-            bid_fills: &mut bid_fills,
-            ask_fills: &mut ask_fills,
-            posts: &mut posts,
-        };
+        let mut buffers = OwnedClearBuffers::new(self.book().header.entries_per_batch);
         let mut batch = BatchBook::load(bytemuck::cast_slice_mut(&mut self.batch)).expect("batch");
         let mut market = self.market.market().expect("market");
-        batch.clear(&mut market, now, &mut buffers)
+        batch.clear(&mut market, now, &mut buffers.buffers())
     }
 
     /// Everything that must not depend on arrival order: the market header,
