@@ -6,7 +6,7 @@
 
 use orderbook_engine::auction::BatchSchedule;
 use orderbook_engine::batch::{
-    BatchBook, BatchError, BatchParams, ClearOutcome, Now, batch_account_size,
+    BatchBook, BatchError, BatchParams, ClearOutcome, Now, batch_account_size, max_clear_events,
 };
 use orderbook_engine::{
     BaseAtoms, BaseLots, EngineError, MarketParams, OrderParams, OrderType, OwnedClearBuffers,
@@ -672,8 +672,15 @@ impl World {
                     );
             }
         }
-        self.clear_at(s.clearable_from(k).unwrap())
-            .unwrap_or_default()
+        match self.clear_at(s.clearable_from(k).unwrap()) {
+            Ok(out) => {
+                assert!(out.events_pushed <= max_clear_events(ENTRIES), "{out:?}");
+                out
+            }
+            // Nothing in the batch (and nothing left to pass).
+            Err(BatchError::WrongWindow) => ClearOutcome::default(),
+            Err(e) => panic!("clear refused: {e:?}"),
+        }
     }
 }
 

@@ -54,6 +54,13 @@ pub struct ClearBuffers<'s> {
     pub posts: &'s mut [u32],
 }
 
+/// The most events one clear of a batch market with `entries_per_batch`
+/// can push: the event queue must hold that many, or a full batch can only
+/// be cleared after the crank drains the queue enough.
+pub const fn max_clear_events(entries_per_batch: u32) -> u32 {
+    MAX_CLEAR_RESTING as u32 + 4 * entries_per_batch
+}
+
 /// Length each of [`ClearBuffers`]' slices needs.
 pub const fn clear_buffer_len(entries_per_batch: u32) -> usize {
     MAX_CLEAR_RESTING + entries_per_batch as usize
@@ -179,13 +186,14 @@ impl BatchBook<'_> {
     }
 
     /// The most events batch `k`'s clear can push: a cancel one; a post
-    /// two (an eviction and its rest or release); a resting order one; a
+    /// two (an eviction and its rest or release); a resting order one, and
+    /// only one side's resting orders trade (the book is never crossed); a
     /// revealed order four (fill, release, eviction, rest).
     fn most_events(&self, k: u64) -> u32 {
         let count = |kind| self.batch_entries(k, kind).count() as u32;
         count(EntryKind::Cancel)
             + 2 * count(EntryKind::Post)
-            + 2 * MAX_CLEAR_RESTING as u32
+            + MAX_CLEAR_RESTING as u32
             + 4 * count(EntryKind::Revealed)
     }
 

@@ -22,7 +22,9 @@ use crate::quantity::{BaseAtoms, BaseLots, QuoteAtoms, Ticks};
 mod clear;
 mod orders;
 
-pub use clear::{ClearBuffers, ClearOutcome, MAX_CLEAR_RESTING, Participant, clear_buffer_len};
+pub use clear::{
+    ClearBuffers, ClearOutcome, MAX_CLEAR_RESTING, Participant, clear_buffer_len, max_clear_events,
+};
 
 /// Most entries one batch may hold (its clear's bound).
 pub const MAX_ENTRIES_PER_BATCH: u32 = 256;
