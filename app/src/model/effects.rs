@@ -185,6 +185,12 @@ impl<'a> Effects<'a> {
                 count: e.count,
             }),
             ProgramEvent::FeesSwept(_) | ProgramEvent::SurplusSwept(_) => {}
+            // Sealed batch markets (issue 25): the indexer does not store
+            // batches yet; a reveal moves the trader's funds into its lock.
+            ProgramEvent::BatchModeEnabled(_) | ProgramEvent::OrderCommitted(_) => {}
+            ProgramEvent::OrderRevealed(e) => {
+                self.touched_traders.insert(e.trader_id);
+            }
         }
         Ok(())
     }

@@ -2,15 +2,11 @@
 
 use orderbook_engine::auction::{BatchSchedule, DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS};
 
+pub use crate::batch::{DEFAULT_BOND, DEFAULT_COMMIT_FEE, default_rules};
 use crate::batch::{Rules, attacks};
 use crate::continuous;
 use crate::scenario::{Outcome, Scenario};
 
-/// Default commit fee per commitment, in quote atoms (0.1 bp of a typical
-/// 1,000,000-atom order).
-pub const DEFAULT_COMMIT_FEE: i128 = 10;
-/// Default bond per commitment, in quote atoms.
-pub const DEFAULT_BOND: i128 = 1_000;
 /// The selective-reveal strategy's fixed choice: margin from fair value in
 /// ticks and lots per commitment (the grid's best on average is printed).
 pub const SELECTIVE_GRID: [(u64, u64); 9] = [
@@ -24,19 +20,6 @@ pub const SELECTIVE_GRID: [(u64, u64); 9] = [
     (40, 100),
     (40, 200),
 ];
-
-/// The default batch rules: the engine's default windows, Solana's four
-/// slots per leader, 128 entries per batch and 8 commitments per trader.
-pub fn default_rules(bond: i128) -> Rules {
-    Rules {
-        schedule: BatchSchedule::with_defaults(0),
-        leader_slots: 4,
-        bond,
-        commit_fee: DEFAULT_COMMIT_FEE,
-        batch_capacity: 128,
-        entries_per_trader: 8,
-    }
-}
 
 /// One row of the table: a strategy in a mode over every scenario.
 pub struct Row {

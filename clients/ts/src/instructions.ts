@@ -1,4 +1,4 @@
-// Instruction builders for all 17 instructions, on the Anchor `Program`.
+// Instruction builders for all 20 instructions, on the Anchor `Program`.
 // Accounts recorded in the market are passed from a decoded `Market` (no
 // RPC read); PDAs (trader, vaults, market authority, event authority) and
 // fixed programs are left to Anchor's resolver, which derives them from the
@@ -9,8 +9,8 @@ import BN from 'bn.js';
 
 import type { Market } from './accounts.js';
 import type { Orderbook } from './idl/orderbook.js';
-import { bookSideBytes, eventQueueBytes, MARKET_BYTES } from './layout.js';
-import { LIMITS, NO_QUOTE_LIMIT, PROGRAM_ID } from './program.js';
+import { bookSideBytes, DISCRIMINATOR_BYTES, eventQueueBytes, MARKET_BYTES } from './layout.js';
+import { LIMITS, NO_QUOTE_LIMIT, PROGRAM_ID, SEALED_BATCH } from './program.js';
 import * as pda from './pda.js';
 import { anchorEnum, type MarketStatus, type OrderType, type SelfTradeMode, type Side, type TokenKind } from './types.js';
 
@@ -62,6 +62,22 @@ export function placeOrderArgs(order: OrderArgs) {
     expiry: bn(order.expiry ?? 0),
     matchLimit: order.matchLimit ?? LIMITS.defaultMatchLimit,
   } as const;
+}
+
+/** A batch market's parameters, as `enable_batch_mode` takes them (windows default to the IDL's). */
+export interface BatchModeParams {
+  commitSlots?: number;
+  graceSlots?: number;
+  revealSlots?: number;
+  bondLamports: Amount;
+  commitFeeLamports: Amount;
+  entriesPerBatch: number;
+  entriesPerTrader: number;
+}
+
+/** Bytes of a batch account whose pool holds `entries` entries (three batches' worth at least). */
+export function batchAccountBytes(entries: number): number {
+  return DISCRIMINATOR_BYTES + SEALED_BATCH.headerBytes + entries * SEALED_BATCH.entryBytes;
 }
 
 /** Market sizes and fees, as `create_market` takes them. */
@@ -294,6 +310,39 @@ export class OrderbookInstructions {
 
   closeTraderAccount(owner: PublicKey, market: PublicKey): Promise<TransactionInstruction> {
     return this.program.methods.closeTraderAccount().accounts({ owner, market }).instruction();
+  }
+
+  /**
+   * Make an Active market with empty books a sealed batch market, with the
+   * batch account `batch` already allocated (`batchAccountBytes`) and owned
+   * by the program.
+   */
+  enableBatchMode(authority: PublicKey, market: MarketKeys, batch: PublicKey, args: BatchModeParams): Promise<TransactionInstruction> {
+    return this.program.methods
+      .enableBatchMode({
+        commitSlots: args.commitSlots ?? SEALED_BATCH.defaultCommitSlots,
+        graceSlots: args.graceSlots ?? SEALED_BATCH.defaultGraceSlots,
+        revealSlots: args.revealSlots ?? SEALED_BATCH.defaultRevealSlots,
+        bondLamports: bn(args.bondLamports),
+        commitFeeLamports: bn(args.commitFeeLamports),
+        entriesPerBatch: args.entriesPerBatch,
+        entriesPerTrader: args.entriesPerTrader,
+      })
+      .accountsPartial({ authority, market: market.address, bids: market.bids, asks: market.asks, eventQueue: market.eventQueue, batch })
+      .instruction();
+  }
+
+  /** Commit a sealed order's 32-byte commitment (`commitment` in `sealed.ts`). */
+  commitOrder(owner: PublicKey, market: PublicKey, batch: PublicKey, commitment: Uint8Array): Promise<TransactionInstruction> {
+    return this.program.methods.commitOrder(Array.from(commitment)).accountsPartial({ owner, market, batch }).instruction();
+  }
+
+  /** Reveal `owner`'s committed `order` (batch entry `entry`) with its salt; anyone may send it. */
+  revealOrder(revealer: PublicKey, owner: PublicKey, market: PublicKey, batch: PublicKey, entry: number, order: OrderArgs, salt: Uint8Array): Promise<TransactionInstruction> {
+    return this.program.methods
+      .revealOrder(entry, placeOrderArgs(order), Array.from(salt))
+      .accountsPartial({ revealer, owner, market, batch })
+      .instruction();
   }
 
   /** Close an empty Closed market; rent goes to its `creator`. */

@@ -100,6 +100,9 @@ export const SEALED_BATCH = {
   defaultGraceSlots: limit('DEFAULT_GRACE_SLOTS'),
   defaultRevealSlots: limit('DEFAULT_REVEAL_SLOTS'),
   maxWindowSlots: limit('MAX_WINDOW_SLOTS'),
+  maxEntriesPerBatch: limit('MAX_BATCH_ENTRIES'),
+  headerBytes: limit('BATCH_HEADER_BYTES'),
+  entryBytes: limit('BATCH_ENTRY_BYTES'),
 } as const;
 
 /** `maxQuote` meaning "no quote limit" (u64::MAX). */

@@ -42,5 +42,10 @@ export function everyInstructionResolves(program: Program<Orderbook>, k: Record<
     }),
     m.closeTraderAccount().accounts({ owner: k.owner, market: k.market }),
     m.closeMarket().accounts({ market: k.market }),
+    m.enableBatchMode({
+      commitSlots: 2, graceSlots: 4, revealSlots: 8, bondLamports: new BN(1), commitFeeLamports: new BN(1), entriesPerBatch: 16, entriesPerTrader: 4,
+    }).accounts({ market: k.market, batch: k.other }),
+    m.commitOrder(Array.from(new Uint8Array(32))).accounts({ owner: k.owner, market: k.market }),
+    m.revealOrder(0, order, Array.from(new Uint8Array(32))).accounts({ revealer: k.owner }),
   ];
 }

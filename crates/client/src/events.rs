@@ -23,6 +23,9 @@ pub enum ProgramEvent {
     FeesSwept(FeesSwept),
     SurplusSwept(SurplusSwept),
     MarketClosed(MarketClosed),
+    BatchModeEnabled(BatchModeEnabled),
+    OrderCommitted(OrderCommitted),
+    OrderRevealed(OrderRevealed),
 }
 
 macro_rules! dispatch {
@@ -51,6 +54,9 @@ fn decode_one(disc: &[u8], rest: &mut &[u8]) -> Result<ProgramEvent, DecodeError
         FeesSwept,
         SurplusSwept,
         MarketClosed,
+        BatchModeEnabled,
+        OrderCommitted,
+        OrderRevealed,
     );
     let mut d = [0u8; 8];
     d.copy_from_slice(disc);
@@ -76,6 +82,9 @@ impl ProgramEvent {
             Self::FeesSwept(e) => e.data(),
             Self::SurplusSwept(e) => e.data(),
             Self::MarketClosed(e) => e.data(),
+            Self::BatchModeEnabled(e) => e.data(),
+            Self::OrderCommitted(e) => e.data(),
+            Self::OrderRevealed(e) => e.data(),
         }
     }
 
@@ -96,6 +105,9 @@ impl ProgramEvent {
             Self::FeesSwept(_) => "fees_swept",
             Self::SurplusSwept(_) => "surplus_swept",
             Self::MarketClosed(_) => "market_closed",
+            Self::BatchModeEnabled(_) => "batch_mode_enabled",
+            Self::OrderCommitted(_) => "order_committed",
+            Self::OrderRevealed(_) => "order_revealed",
         }
     }
 
@@ -116,6 +128,9 @@ impl ProgramEvent {
             Self::FeesSwept(e) => (e.market, e.seq),
             Self::SurplusSwept(e) => (e.market, e.seq),
             Self::MarketClosed(e) => (e.market, e.seq),
+            Self::BatchModeEnabled(e) => (e.market, e.seq),
+            Self::OrderCommitted(e) => (e.market, e.seq),
+            Self::OrderRevealed(e) => (e.market, e.seq),
         }
     }
 }

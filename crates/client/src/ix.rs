@@ -4,7 +4,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::system_instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
-use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs};
+use orderbook::instructions::{BatchModeArgs, CreateMarketArgs, PlaceOrderArgs};
 use orderbook::state::Market;
 use orderbook::types::{MarketStatus, Side, TokenKind};
 use orderbook::{accounts as acc, instruction as data};
@@ -446,5 +446,80 @@ pub fn close_market(authority: &Pubkey, k: &MarketKeys, creator: &Pubkey) -> Ins
             program: orderbook::ID,
         },
         data::CloseMarket {},
+    )
+}
+
+/// Data size of a batch account whose pool holds `entries` entries (with
+/// the 8-byte discriminator); a market needs three batches' worth.
+pub fn batch_account_size(entries: u32) -> usize {
+    8 + orderbook_engine::batch::batch_account_size(entries)
+}
+
+/// Make `k`'s market a sealed batch market with the (already allocated)
+/// batch account `batch`.
+pub fn enable_batch_mode(
+    authority: &Pubkey,
+    k: &MarketKeys,
+    batch: &Pubkey,
+    args: BatchModeArgs,
+) -> Instruction {
+    ix(
+        acc::EnableBatchMode {
+            authority: *authority,
+            market: k.market,
+            bids: k.bids,
+            asks: k.asks,
+            event_queue: k.event_queue,
+            batch: *batch,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::EnableBatchMode { args },
+    )
+}
+
+/// Commit `commitment` (see [`crate::sealed::commitment`]) for `owner`.
+pub fn commit_order(
+    owner: &Pubkey,
+    market: &Pubkey,
+    batch: &Pubkey,
+    commitment: [u8; 32],
+) -> Instruction {
+    ix(
+        acc::CommitOrder {
+            owner: *owner,
+            market: *market,
+            batch: *batch,
+            trader: pda::trader(market, owner),
+            system_program: SYSTEM_PROGRAM_ID,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::CommitOrder { commitment },
+    )
+}
+
+/// Reveal `owner`'s committed `order` (batch account entry `entry`), sent
+/// and paid for by `revealer`.
+pub fn reveal_order(
+    revealer: &Pubkey,
+    owner: &Pubkey,
+    market: &Pubkey,
+    batch: &Pubkey,
+    entry: u32,
+    order: PlaceOrderArgs,
+    salt: [u8; 32],
+) -> Instruction {
+    ix(
+        acc::RevealOrder {
+            revealer: *revealer,
+            market: *market,
+            batch: *batch,
+            trader: pda::trader(market, owner),
+            owner: *owner,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::RevealOrder { entry, order, salt },
     )
 }

@@ -5,7 +5,9 @@ use anchor_lang_idl::types::Idl;
 use orderbook::instructions::MAX_CONSUME_EVENTS;
 use orderbook::state::*;
 use orderbook::types::{
-    DEFAULT_MATCH_LIMIT, MAX_MATCH_LIMIT, MAX_ORDER_LIFETIME_SECS, MAX_PRICE_TICKS, NO_QUOTE_LIMIT,
+    COMMITMENT_DOMAIN, DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS, DEFAULT_MATCH_LIMIT,
+    DEFAULT_REVEAL_SLOTS, MAX_MATCH_LIMIT, MAX_ORDER_LIFETIME_SECS, MAX_PRICE_TICKS,
+    MAX_WINDOW_SLOTS, NO_QUOTE_LIMIT,
 };
 
 fn constant(idl: &Idl, name: &str) -> String {
@@ -47,6 +49,14 @@ fn idl_constants_equal_the_programs() {
             "MAX_ORDER_LIFETIME_SECS",
             MAX_ORDER_LIFETIME_SECS.to_string(),
         ),
+        ("COMMITMENT_DOMAIN", bytes(COMMITMENT_DOMAIN)),
+        ("DEFAULT_COMMIT_SLOTS", DEFAULT_COMMIT_SLOTS.to_string()),
+        ("DEFAULT_GRACE_SLOTS", DEFAULT_GRACE_SLOTS.to_string()),
+        ("DEFAULT_REVEAL_SLOTS", DEFAULT_REVEAL_SLOTS.to_string()),
+        ("MAX_WINDOW_SLOTS", MAX_WINDOW_SLOTS.to_string()),
+        ("MAX_BATCH_ENTRIES", MAX_BATCH_ENTRIES.to_string()),
+        ("BATCH_HEADER_BYTES", BATCH_HEADER_BYTES.to_string()),
+        ("BATCH_ENTRY_BYTES", BATCH_ENTRY_BYTES.to_string()),
     ];
     for (name, value) in &expected {
         assert_eq!(&constant(&idl, name), value, "{name}");

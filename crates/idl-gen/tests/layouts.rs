@@ -9,7 +9,7 @@ use core::mem::{offset_of, size_of};
 use anchor_lang_idl::types::{
     Idl, IdlArrayLen, IdlDefinedFields, IdlType, IdlTypeDef, IdlTypeDefTy,
 };
-use orderbook::state::{BookSideAccount, EventQueueAccount, Market, TraderAccount};
+use orderbook::state::{BatchAccount, BookSideAccount, EventQueueAccount, Market, TraderAccount};
 use orderbook_engine::{
     Balances, EventKind, MarketHeader, MarketStatus, OpenOrder, OrderNode, OutReason, QueueEvent,
     QueueHeader, Side, SideHeader, TraderState,
@@ -214,6 +214,7 @@ fn program_accounts_match_the_idl() {
             _pad,
             base_vault_owed,
             quote_vault_owed,
+            batch,
             _reserved,
         ]
     );
@@ -225,6 +226,7 @@ fn program_accounts_match_the_idl() {
     );
     assert_layout!(idl, "BookSideAccount", BookSideAccount, [header]);
     assert_layout!(idl, "EventQueueAccount", EventQueueAccount, [header]);
+    assert_layout!(idl, "BatchAccount", BatchAccount, [header]);
 }
 
 /// The IDL enum's variant names in borsh order (index = byte).

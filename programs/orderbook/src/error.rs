@@ -101,6 +101,57 @@ pub enum OrderbookError {
     NotOwnersTokenAccount,
     #[msg("lamport recipient is not the trader account's owner")]
     WrongOwner,
+    // ---- sealed batch markets ----
+    #[msg(
+        "a sealed batch market takes sealed orders (commit_order, reveal_order), not this instruction"
+    )]
+    SealedBatchMarket,
+    #[msg("this market is not a sealed batch market")]
+    NotBatchMarket,
+    #[msg("batch mode needs an Active market with empty books")]
+    BatchModeNotAllowed,
+    #[msg("the batch is not in the window this instruction needs")]
+    BatchWindow,
+    #[msg("the batch holds its most entries")]
+    BatchFull,
+    #[msg("the trader holds its most commitments in this batch")]
+    BatchEntryCap,
+    #[msg("this commitment is already in the batch")]
+    DuplicateCommitment,
+    #[msg("the entry is not a commitment awaiting its reveal")]
+    NotCommitted,
+    #[msg("the entry belongs to another trader")]
+    ForeignEntry,
+    #[msg("the revealed order and salt do not hash to the commitment")]
+    CommitmentMismatch,
+    #[msg("sealed orders are Limit or ImmediateOrCancel without a quote limit")]
+    SealedOrderType,
+    #[msg("a cancel of this order is already queued")]
+    CancelQueued,
+    #[msg("a sealed batch market needs a maker fee of zero or a rebate")]
+    BatchMakerFee,
+    #[msg("batch windows, caps or account sizes are out of range")]
+    InvalidBatchParams,
+}
+
+impl From<orderbook_engine::batch::BatchError> for OrderbookError {
+    fn from(e: orderbook_engine::batch::BatchError) -> Self {
+        use orderbook_engine::batch::BatchError as B;
+        match e {
+            B::Engine(e) => e.into(),
+            B::NotStarted | B::WrongWindow => Self::BatchWindow,
+            B::BatchFull => Self::BatchFull,
+            B::TooManyEntries => Self::BatchEntryCap,
+            B::Duplicate => Self::DuplicateCommitment,
+            B::NotCommitted => Self::NotCommitted,
+            B::ForeignEntry => Self::ForeignEntry,
+            B::CommitmentMismatch => Self::CommitmentMismatch,
+            B::UnsupportedOrderType => Self::SealedOrderType,
+            B::CancelQueued => Self::CancelQueued,
+            B::PositiveMakerFee => Self::BatchMakerFee,
+            B::InvalidSchedule => Self::InvalidBatchParams,
+        }
+    }
 }
 
 impl From<EngineError> for OrderbookError {

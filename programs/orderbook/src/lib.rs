@@ -140,6 +140,36 @@ pub mod orderbook {
         settle_trader::handler(ctx)
     }
 
+    /// Market authority only: make an Active market with empty books a
+    /// sealed batch market (issue 25; docs/batch-auction.md). The client
+    /// allocates `batch` (8 + 128 + 128 × entries bytes, at least three
+    /// batches' entries), owned by this program. From then on orders arrive
+    /// sealed (`commit_order`, `reveal_order`); `place_order` and the
+    /// cancels are refused. Clearing batches is not built yet.
+    pub fn enable_batch_mode(ctx: Context<EnableBatchMode>, args: BatchModeArgs) -> Result<()> {
+        enable_batch_mode::handler(ctx, args)
+    }
+
+    /// Commit a sealed order: the SHA-256 of its commitment preimage (the
+    /// market, the owner, the batch, every order field and a 32-byte salt).
+    /// The owner pays the market's bond (refunded at the reveal) and commit
+    /// fee; no funds lock.
+    pub fn commit_order(ctx: Context<CommitOrder>, commitment: [u8; 32]) -> Result<()> {
+        commit_order::handler(ctx, commitment)
+    }
+
+    /// Reveal a committed order in its batch's reveal window; anyone holding
+    /// the order and salt may send it. Locks the order's worst case and
+    /// refunds the bond to the owner.
+    pub fn reveal_order(
+        ctx: Context<RevealOrder>,
+        entry: u32,
+        order: PlaceOrderArgs,
+        salt: [u8; 32],
+    ) -> Result<()> {
+        reveal_order::handler(ctx, entry, order, salt)
+    }
+
     /// Market authority only: delete a Closed market with empty books,
     /// queue and vaults, no trader accounts and no unswept fees, returning
     /// all rent to the creator.

@@ -433,6 +433,34 @@ impl Env {
         self.ctx.set_sysvar(&clock);
     }
 
+    /// Set the clock's slot (the batch markets' clock).
+    pub async fn set_slot(&mut self, slot: u64) {
+        let mut clock: anchor_lang::prelude::Clock =
+            self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.slot = slot;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Allocate a batch account with a pool of `entries`, owned by the
+    /// program (what `enable_batch_mode` initialises).
+    pub async fn batch_account(&mut self, entries: u32) -> Keypair {
+        let account = Keypair::new();
+        let len = ix::batch_account_size(entries);
+        let rent = self.rent(len).await;
+        let payer = self.payer().pubkey();
+        let create = system_instruction::create_account(
+            &payer,
+            &account.pubkey(),
+            rent,
+            len as u64,
+            &orderbook::ID,
+        );
+        self.send(&[create], &[&account])
+            .await
+            .expect("batch account");
+        account
+    }
+
     /// Every account key of a market (for "nothing changed" checks).
     pub fn market_watch(m: &TestMarket) -> Vec<Pubkey> {
         let k = m.keys;

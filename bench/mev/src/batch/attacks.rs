@@ -377,7 +377,7 @@ pub fn uniform_price_cost(s: &Scenario, rules: &Rules) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{DEFAULT_BOND, default_rules};
+    use crate::batch::{DEFAULT_BOND, default_rules};
     use rand::SeedableRng;
     use rand::rngs::StdRng;
     use rand::seq::SliceRandom;

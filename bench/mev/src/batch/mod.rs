@@ -43,6 +43,26 @@ pub struct Rules {
     pub entries_per_trader: usize,
 }
 
+/// Default commit fee per commitment, in quote atoms (0.1 bp of a typical
+/// 1,000,000-atom order).
+pub const DEFAULT_COMMIT_FEE: i128 = 10;
+/// Default bond per commitment, in quote atoms.
+pub const DEFAULT_BOND: i128 = 1_000;
+
+/// The default batch rules at `bond`: the engine's default windows,
+/// Solana's four slots per leader, 128 entries per batch and 8 commitments
+/// per trader.
+pub fn default_rules(bond: i128) -> Rules {
+    Rules {
+        schedule: BatchSchedule::with_defaults(0),
+        leader_slots: 4,
+        bond,
+        commit_fee: DEFAULT_COMMIT_FEE,
+        batch_capacity: 128,
+        entries_per_trader: 8,
+    }
+}
+
 /// A sealed taking order (immediate-or-cancel at `limit`).
 #[derive(Clone, Copy, Debug)]
 pub struct Sealed {

@@ -745,6 +745,127 @@ export type Orderbook = {
       "args": []
     },
     {
+      "name": "commitOrder",
+      "docs": [
+        "Commit a sealed order: the SHA-256 of its commitment preimage (the",
+        "market, the owner, the batch, every order field and a 32-byte salt).",
+        "The owner pays the market's bond (refunded at the reveal) and commit",
+        "fee; no funds lock."
+      ],
+      "discriminator": [
+        106,
+        167,
+        189,
+        186,
+        74,
+        113,
+        139,
+        232
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "docs": [
+            "The trader's owner: pays the bond (refunded at the reveal) and the",
+            "commit fee."
+          ],
+          "writable": true,
+          "signer": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "market",
+          "writable": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "batch",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "trader",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  116,
+                  114,
+                  97,
+                  100,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "market"
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": [
+        {
+          "name": "commitment",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        }
+      ]
+    },
+    {
       "name": "consumeEvents",
       "docs": [
         "The permissionless crank: apply up to `limit` (≤ 64) queued maker",
@@ -1139,6 +1260,109 @@ export type Orderbook = {
         {
           "name": "amount",
           "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "enableBatchMode",
+      "docs": [
+        "Market authority only: make an Active market with empty books a",
+        "sealed batch market (issue 25; docs/batch-auction.md). The client",
+        "allocates `batch` (8 + 128 + 128 × entries bytes, at least three",
+        "batches' entries), owned by this program. From then on orders arrive",
+        "sealed (`commit_order`, `reveal_order`); `place_order` and the",
+        "cancels are refused. Clearing batches is not built yet."
+      ],
+      "discriminator": [
+        253,
+        34,
+        72,
+        77,
+        147,
+        107,
+        121,
+        82
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "market",
+          "writable": true
+        },
+        {
+          "name": "bids",
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "asks",
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "eventQueue",
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "batch",
+          "docs": [
+            "Allocated by the client, owned by this program, zeroed: its size",
+            "fixes the pool (three batches' worth at least)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": [
+        {
+          "name": "args",
+          "type": {
+            "defined": {
+              "name": "batchModeArgs"
+            }
+          }
         }
       ]
     },
@@ -1642,6 +1866,138 @@ export type Orderbook = {
         {
           "name": "limit",
           "type": "u8"
+        }
+      ]
+    },
+    {
+      "name": "revealOrder",
+      "docs": [
+        "Reveal a committed order in its batch's reveal window; anyone holding",
+        "the order and salt may send it. Locks the order's worst case and",
+        "refunds the bond to the owner."
+      ],
+      "discriminator": [
+        25,
+        244,
+        42,
+        219,
+        17,
+        156,
+        211,
+        74
+      ],
+      "accounts": [
+        {
+          "name": "revealer",
+          "docs": [
+            "Anyone holding the order and its salt: the commitment binds the",
+            "owner, so no second signature of the trader is needed."
+          ],
+          "signer": true
+        },
+        {
+          "name": "market",
+          "writable": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "batch",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "trader",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  116,
+                  114,
+                  97,
+                  100,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "market"
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
+        },
+        {
+          "name": "owner",
+          "writable": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": [
+        {
+          "name": "entry",
+          "type": "u32"
+        },
+        {
+          "name": "order",
+          "type": {
+            "defined": {
+              "name": "placeOrderArgs"
+            }
+          }
+        },
+        {
+          "name": "salt",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
         }
       ]
     },
@@ -2166,6 +2522,19 @@ export type Orderbook = {
   ],
   "accounts": [
     {
+      "name": "batchAccount",
+      "discriminator": [
+        129,
+        131,
+        54,
+        99,
+        180,
+        237,
+        101,
+        67
+      ]
+    },
+    {
       "name": "bookSideAccount",
       "discriminator": [
         25,
@@ -2219,6 +2588,19 @@ export type Orderbook = {
     }
   ],
   "events": [
+    {
+      "name": "batchModeEnabled",
+      "discriminator": [
+        139,
+        92,
+        205,
+        77,
+        217,
+        236,
+        40,
+        155
+      ]
+    },
     {
       "name": "deposited",
       "discriminator": [
@@ -2311,6 +2693,19 @@ export type Orderbook = {
       ]
     },
     {
+      "name": "orderCommitted",
+      "discriminator": [
+        120,
+        115,
+        67,
+        82,
+        131,
+        215,
+        13,
+        83
+      ]
+    },
+    {
       "name": "orderFilled",
       "discriminator": [
         120,
@@ -2347,6 +2742,19 @@ export type Orderbook = {
         219,
         216,
         227
+      ]
+    },
+    {
+      "name": "orderRevealed",
+      "discriminator": [
+        241,
+        84,
+        202,
+        173,
+        0,
+        48,
+        108,
+        91
       ]
     },
     {
@@ -2632,6 +3040,76 @@ export type Orderbook = {
       "code": 6045,
       "name": "wrongOwner",
       "msg": "lamport recipient is not the trader account's owner"
+    },
+    {
+      "code": 6046,
+      "name": "sealedBatchMarket",
+      "msg": "a sealed batch market takes sealed orders (commit_order, reveal_order), not this instruction"
+    },
+    {
+      "code": 6047,
+      "name": "notBatchMarket",
+      "msg": "this market is not a sealed batch market"
+    },
+    {
+      "code": 6048,
+      "name": "batchModeNotAllowed",
+      "msg": "batch mode needs an Active market with empty books"
+    },
+    {
+      "code": 6049,
+      "name": "batchWindow",
+      "msg": "the batch is not in the window this instruction needs"
+    },
+    {
+      "code": 6050,
+      "name": "batchFull",
+      "msg": "the batch holds its most entries"
+    },
+    {
+      "code": 6051,
+      "name": "batchEntryCap",
+      "msg": "the trader holds its most commitments in this batch"
+    },
+    {
+      "code": 6052,
+      "name": "duplicateCommitment",
+      "msg": "this commitment is already in the batch"
+    },
+    {
+      "code": 6053,
+      "name": "notCommitted",
+      "msg": "the entry is not a commitment awaiting its reveal"
+    },
+    {
+      "code": 6054,
+      "name": "foreignEntry",
+      "msg": "the entry belongs to another trader"
+    },
+    {
+      "code": 6055,
+      "name": "commitmentMismatch",
+      "msg": "the revealed order and salt do not hash to the commitment"
+    },
+    {
+      "code": 6056,
+      "name": "sealedOrderType",
+      "msg": "sealed orders are Limit or ImmediateOrCancel without a quote limit"
+    },
+    {
+      "code": 6057,
+      "name": "cancelQueued",
+      "msg": "a cancel of this order is already queued"
+    },
+    {
+      "code": 6058,
+      "name": "batchMakerFee",
+      "msg": "a sealed batch market needs a maker fee of zero or a rebate"
+    },
+    {
+      "code": 6059,
+      "name": "invalidBatchParams",
+      "msg": "batch windows, caps or account sizes are out of range"
     }
   ],
   "types": [
@@ -2661,6 +3139,153 @@ export type Orderbook = {
           },
           {
             "name": "lockedQuote",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "batchAccount",
+      "docs": [
+        "The batch account: the engine's `BatchHeader` (128 bytes) followed by its",
+        "pool of 128-byte entries (three batches' worth); decoded with",
+        "`orderbook_engine::batch::BatchBook`. The account also holds the bonds of",
+        "commitments awaiting their reveal, the forfeited bonds and the commit",
+        "fees not yet paid to a clearer, in lamports."
+      ],
+      "serialization": "bytemuck",
+      "repr": {
+        "kind": "c"
+      },
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "header",
+            "type": {
+              "array": [
+                "u8",
+                128
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "batchModeArgs",
+      "docs": [
+        "A batch market's parameters, fixed when batch mode is enabled."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "commitSlots",
+            "docs": [
+              "Commit window, `1..=MAX_WINDOW_SLOTS` (default `DEFAULT_COMMIT_SLOTS`)."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "graceSlots",
+            "docs": [
+              "Cancel grace, `0..=MAX_WINDOW_SLOTS` (default `DEFAULT_GRACE_SLOTS`)."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "revealSlots",
+            "docs": [
+              "Reveal window, `1..=MAX_WINDOW_SLOTS` (default `DEFAULT_REVEAL_SLOTS`)."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "bondLamports",
+            "docs": [
+              "Lamports held per commitment until its reveal, forfeited without one."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "commitFeeLamports",
+            "docs": [
+              "Lamports kept per commitment; paid to whoever clears its batch."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "entriesPerBatch",
+            "docs": [
+              "Entries one batch holds, `1..=MAX_BATCH_ENTRIES`; the event queue must",
+              "hold what clearing a full batch can push."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "entriesPerTrader",
+            "docs": [
+              "Commitments one trader may hold in one batch."
+            ],
+            "type": "u16"
+          }
+        ]
+      }
+    },
+    {
+      "name": "batchModeEnabled",
+      "docs": [
+        "A market became a sealed batch market (`enable_batch_mode`)."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "batchAccount",
+            "type": "pubkey"
+          },
+          {
+            "name": "startSlot",
+            "docs": [
+              "First slot of batch 0's commit window."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "commitSlots",
+            "type": "u16"
+          },
+          {
+            "name": "graceSlots",
+            "type": "u16"
+          },
+          {
+            "name": "revealSlots",
+            "type": "u16"
+          },
+          {
+            "name": "entriesPerBatch",
+            "type": "u32"
+          },
+          {
+            "name": "entriesPerTrader",
+            "type": "u16"
+          },
+          {
+            "name": "bondLamports",
+            "type": "u64"
+          },
+          {
+            "name": "commitFeeLamports",
             "type": "u64"
           }
         ]
@@ -2880,7 +3505,7 @@ export type Orderbook = {
       "docs": [
         "A market. Byte budget: 600 = 128 engine header + 12 × 32 keys",
         "+ 2 × 8 crank lamports + 8 (decimals, bump, padding) + 2 × 8 vault",
-        "obligations + 48 reserved."
+        "obligations + 32 batch account key + 16 reserved."
       ],
       "serialization": "bytemuck",
       "repr": {
@@ -3015,11 +3640,19 @@ export type Orderbook = {
             "type": "u64"
           },
           {
+            "name": "batch",
+            "docs": [
+              "A sealed batch market's batch account (`enable_batch_mode`); the",
+              "default key for a continuous market."
+            ],
+            "type": "pubkey"
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                48
+                16
               ]
             }
           }
@@ -3379,6 +4012,53 @@ export type Orderbook = {
       }
     },
     {
+      "name": "orderCommitted",
+      "docs": [
+        "A sealed order's commitment: only the trader and the batch are visible."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "traderId",
+            "type": "u32"
+          },
+          {
+            "name": "batch",
+            "type": "u64"
+          },
+          {
+            "name": "entry",
+            "docs": [
+              "The batch account entry it took (what `reveal_order` names)."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "commitment",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "bondLamports",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
       "name": "orderFilled",
       "docs": [
         "One fill. The taker settled at once; the maker settles when the queue",
@@ -3664,6 +4344,76 @@ export type Orderbook = {
           },
           {
             "name": "expiry",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "orderRevealed",
+      "docs": [
+        "A sealed order revealed: its funds are locked until its batch clears."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "traderId",
+            "type": "u32"
+          },
+          {
+            "name": "batch",
+            "type": "u64"
+          },
+          {
+            "name": "entry",
+            "type": "u32"
+          },
+          {
+            "name": "side",
+            "type": {
+              "defined": {
+                "name": "side"
+              }
+            }
+          },
+          {
+            "name": "orderType",
+            "type": {
+              "defined": {
+                "name": "orderType"
+              }
+            }
+          },
+          {
+            "name": "price",
+            "type": "u64"
+          },
+          {
+            "name": "maxBaseLots",
+            "type": "u64"
+          },
+          {
+            "name": "clientOrderId",
+            "type": "u64"
+          },
+          {
+            "name": "revealer",
+            "docs": [
+              "Who sent the reveal (anyone holding the plaintext may)."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "bondRefundedLamports",
             "type": "u64"
           }
         ]
@@ -4320,6 +5070,22 @@ export type Orderbook = {
       "value": "[98, 97, 115, 101]"
     },
     {
+      "name": "batchEntryBytes",
+      "docs": [
+        "Bytes of one entry of the batch account's pool."
+      ],
+      "type": "u32",
+      "value": "128"
+    },
+    {
+      "name": "batchHeaderBytes",
+      "docs": [
+        "Bytes of the batch account's header (after the discriminator)."
+      ],
+      "type": "u32",
+      "value": "128"
+    },
+    {
       "name": "commitmentDomain",
       "docs": [
         "Domain separator that opens a sealed order's commitment preimage."
@@ -4366,6 +5132,14 @@ export type Orderbook = {
       ],
       "type": "bytes",
       "value": "[109, 97, 114, 107, 101, 116, 95, 97, 117, 116, 104, 111, 114, 105, 116, 121]"
+    },
+    {
+      "name": "maxBatchEntries",
+      "docs": [
+        "Most entries one batch of a market may hold."
+      ],
+      "type": "u32",
+      "value": "256"
     },
     {
       "name": "maxConsumeEvents",

@@ -208,3 +208,54 @@ pub struct MarketClosed {
     pub market: Pubkey,
     pub seq: u64,
 }
+
+/// A market became a sealed batch market (`enable_batch_mode`).
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchModeEnabled {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub batch_account: Pubkey,
+    /// First slot of batch 0's commit window.
+    pub start_slot: u64,
+    pub commit_slots: u16,
+    pub grace_slots: u16,
+    pub reveal_slots: u16,
+    pub entries_per_batch: u32,
+    pub entries_per_trader: u16,
+    pub bond_lamports: u64,
+    pub commit_fee_lamports: u64,
+}
+
+/// A sealed order's commitment: only the trader and the batch are visible.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderCommitted {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub trader_id: u32,
+    pub batch: u64,
+    /// The batch account entry it took (what `reveal_order` names).
+    pub entry: u32,
+    pub commitment: [u8; 32],
+    pub bond_lamports: u64,
+}
+
+/// A sealed order revealed: its funds are locked until its batch clears.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRevealed {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub trader_id: u32,
+    pub batch: u64,
+    pub entry: u32,
+    pub side: Side,
+    pub order_type: OrderType,
+    pub price: u64,
+    pub max_base_lots: u64,
+    pub client_order_id: u64,
+    /// Who sent the reveal (anyone holding the plaintext may).
+    pub revealer: Pubkey,
+    pub bond_refunded_lamports: u64,
+}

@@ -46,6 +46,11 @@ pub fn handler(ctx: Context<CancelOrders>, target: CancelTarget) -> Result<()> {
     let market_key = a.market.key();
     let (bids, asks) = (a.bids.to_account_info(), a.asks.to_account_info());
     let mut data = MarketData::load(&a.market, &bids, &asks, None)?;
+    // A batch market's cancels are queued to a batch (not built yet).
+    require!(
+        !data.market.is_batch_market(),
+        OrderbookError::SealedBatchMarket
+    );
     let mut trader = a.trader.load_mut()?;
     let mut cancelled = Vec::new();
     {

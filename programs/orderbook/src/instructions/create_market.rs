@@ -136,7 +136,8 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
         _pad: [0; 5],
         base_vault_owed: 0,
         quote_vault_owed: 0,
-        _reserved: [0; 48],
+        batch: Pubkey::default(),
+        _reserved: [0; 16],
     };
     let mut batch = EventBatch::default();
     batch.push(&MarketCreated {

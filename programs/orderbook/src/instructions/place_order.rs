@@ -121,6 +121,10 @@ pub fn place_many(
         OrderbookError::TooManyOrders
     );
     let a = &ctx.accounts;
+    require!(
+        !a.market.load()?.is_batch_market(),
+        OrderbookError::SealedBatchMarket
+    );
     let now = u64::try_from(Clock::get()?.unix_timestamp).unwrap_or(0);
     let bids = a.bids.to_account_info();
     let asks = a.asks.to_account_info();

@@ -26,7 +26,7 @@ pub const MAX_CRANK_REWARD_LAMPORTS: u64 = 1_000_000;
 
 /// A market. Byte budget: 600 = 128 engine header + 12 × 32 keys
 /// + 2 × 8 crank lamports + 8 (decimals, bump, padding) + 2 × 8 vault
-/// obligations + 48 reserved.
+/// obligations + 32 batch account key + 16 reserved.
 #[account(zero_copy)]
 #[repr(C)]
 pub struct Market {
@@ -65,7 +65,10 @@ pub struct Market {
     pub base_vault_owed: u64,
     /// Quote atoms the quote vault owes: deposits − withdrawals − swept fees.
     pub quote_vault_owed: u64,
-    pub _reserved: [u8; 48],
+    /// A sealed batch market's batch account (`enable_batch_mode`); the
+    /// default key for a continuous market.
+    pub batch: Pubkey,
+    pub _reserved: [u8; 16],
 }
 const _: () = assert!(std::mem::size_of::<Market>() == 600);
 // 8-aligned so `engine` (offset 0) stays aligned in off-chain copies too.
@@ -91,6 +94,11 @@ const _: () = assert!(std::mem::size_of::<QueueHeader>() == 64);
 const _: () = assert!(std::mem::size_of::<MarketHeader>() == 128);
 
 impl Market {
+    /// Is this a sealed batch market (orders only through the batch)?
+    pub fn is_batch_market(&self) -> bool {
+        self.batch != Pubkey::default()
+    }
+
     pub fn engine(&self) -> &MarketHeader {
         bytemuck::from_bytes(&self.engine)
     }

@@ -2,9 +2,11 @@
 //! layouts behind an 8-byte Anchor discriminator; the market and trader
 //! accounts embed the engine's headers next to the program's own fields.
 
+mod batch;
 mod market;
 mod trader;
 
+pub use batch::*;
 pub use market::*;
 pub use trader::*;
 

@@ -7,12 +7,15 @@
 mod cancel;
 mod close_market;
 mod close_trader_account;
+mod commit_order;
 mod consume_events;
 mod create_market;
 mod deposit;
+mod enable_batch_mode;
 mod open_trader_account;
 mod place_order;
 mod prune_expired;
+mod reveal_order;
 mod set_market_status;
 mod settle_trader;
 mod sweep_fees;
@@ -283,4 +286,108 @@ async fn second_markets_vault_refused(ix: impl FnOnce(&MakerTaker) -> Instructio
     ix.accounts[index].pubkey = other.keys.base_vault;
     let owner = f.maker.owner.insecure_clone();
     f.refused(ix, &[&owner], code(E::WrongVault)).await;
+}
+
+/// Batch 0 of a [`BatchMarket`] opens its commit window at this slot.
+const BATCH_START: u64 = 1_001;
+/// Entries per batch of a [`BatchMarket`] (its queue of 256 holds a full clear).
+const BATCH_ENTRIES: u32 = 16;
+const BOND: u64 = 1_000_000;
+const COMMIT_FEE: u64 = 10_000;
+
+fn batch_args() -> orderbook::instructions::BatchModeArgs {
+    orderbook::instructions::BatchModeArgs {
+        commit_slots: 2,
+        grace_slots: 4,
+        reveal_slots: 8,
+        bond_lamports: BOND,
+        commit_fee_lamports: COMMIT_FEE,
+        entries_per_batch: BATCH_ENTRIES,
+        entries_per_trader: 2,
+    }
+}
+
+/// A sealed batch market (enabled at slot `BATCH_START - 1`) with a buyer
+/// and a seller, both deposited.
+struct BatchMarket {
+    w: TwoTraders,
+    batch: Pubkey,
+}
+
+async fn batch_market() -> BatchMarket {
+    let mut w = two_traders().await;
+    w.env.set_slot(BATCH_START - 1).await;
+    let batch = w.env.batch_account(3 * BATCH_ENTRIES).await.pubkey();
+    let ix = build::enable_batch_mode(
+        &w.market.authority.pubkey(),
+        &w.market.keys,
+        &batch,
+        batch_args(),
+    );
+    let authority = w.market.authority.insecure_clone();
+    w.env.send(&[ix], &[&authority]).await.unwrap();
+    BatchMarket { w, batch }
+}
+
+/// Slots of batch 0's windows in a [`BatchMarket`].
+fn batch_clock() -> orderbook_engine::auction::BatchSchedule {
+    orderbook_engine::auction::BatchSchedule::new(BATCH_START, 2, 4, 8).unwrap()
+}
+
+impl BatchMarket {
+    fn watch(&self) -> Vec<Pubkey> {
+        let mut w = self.w.watch();
+        w.push(self.batch);
+        w
+    }
+
+    /// The commitment of `order` by `t` in batch 0 with `salt`.
+    fn commitment(&self, t: &TestTrader, order: &PlaceOrderArgs, salt: [u8; 32]) -> [u8; 32] {
+        orderbook_client::sealed::commitment(
+            &self.w.market.keys.market,
+            &t.key(),
+            0,
+            &order.to_engine(),
+            &salt,
+        )
+    }
+
+    async fn commit(
+        &mut self,
+        t: &TestTrader,
+        commitment: [u8; 32],
+    ) -> Result<Vec<ProgramEvent>, TxError> {
+        let ix = build::commit_order(
+            &t.key(),
+            &self.w.market.keys.market,
+            &self.batch,
+            commitment,
+        );
+        self.w.env.send(&[ix], &[&t.owner]).await
+    }
+
+    fn reveal_ix(
+        &self,
+        revealer: &Pubkey,
+        t: &TestTrader,
+        entry: u32,
+        order: PlaceOrderArgs,
+        salt: [u8; 32],
+    ) -> Instruction {
+        build::reveal_order(
+            revealer,
+            &t.key(),
+            &self.w.market.keys.market,
+            &self.batch,
+            entry,
+            order,
+            salt,
+        )
+    }
+
+    /// `ix` signed by `signers` refused with `want`, changing nothing watched.
+    async fn refused(&mut self, ix: Instruction, signers: &[&Kp], want: TxError) {
+        let watch = self.watch();
+        self.w.env.expect_fail(&[ix], signers, want, &watch).await;
+    }
 }

@@ -1,0 +1,80 @@
+use anchor_lang::prelude::*;
+use anchor_lang::system_program;
+use orderbook_engine::batch::BatchBook;
+
+use crate::error::OrderbookError;
+use crate::events::{EventBatch, OrderCommitted};
+use crate::state::*;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CommitOrder<'info> {
+    /// The trader's owner: pays the bond (refunded at the reveal) and the
+    /// commit fee.
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(mut, has_one = batch @ OrderbookError::NotBatchMarket)]
+    pub market: AccountLoader<'info, Market>,
+    #[account(mut)]
+    pub batch: AccountLoader<'info, BatchAccount>,
+    #[account(
+        has_one = market @ OrderbookError::WrongTraderAccount,
+        has_one = owner @ OrderbookError::WrongTraderAccount,
+    )]
+    pub trader: AccountLoader<'info, TraderAccount>,
+    pub system_program: Program<'info, System>,
+}
+
+/// Record `commitment` (the SHA-256 of the order's commitment preimage, see
+/// `orderbook_engine::auction::commitment_preimage`) in the batch whose
+/// commit window is open. Locks no funds: it shows only the trader and the
+/// batch.
+pub fn handler(ctx: Context<CommitOrder>, commitment: [u8; 32]) -> Result<()> {
+    let a = &ctx.accounts;
+    let market_key = a.market.key();
+    let mut market = a.market.load_mut()?;
+    require!(market.is_batch_market(), OrderbookError::NotBatchMarket);
+    let trader_id = a.trader.load()?.state().trader_id;
+    let slot = Clock::get()?.slot;
+    let batch_info = a.batch.to_account_info();
+    let (batch, entry, bond, fee) = {
+        let mut data = batch_info.try_borrow_mut_data()?;
+        let mut book = BatchBook::load(&mut data[8..]).map_err(OrderbookError::from)?;
+        let (batch, entry) = book
+            .commit(trader_id, commitment, slot)
+            .map_err(OrderbookError::from)?;
+        (
+            batch,
+            entry,
+            book.header.bond_lamports,
+            book.header.commit_fee_lamports,
+        )
+    };
+    let mut events = EventBatch::default();
+    events.push(&OrderCommitted {
+        market: market_key,
+        seq: market.next_seq()?,
+        trader_id,
+        batch,
+        entry,
+        commitment,
+        bond_lamports: bond,
+    });
+    drop(market);
+    let lamports = bond
+        .checked_add(fee)
+        .ok_or(OrderbookError::ArithmeticOverflow)?;
+    if lamports > 0 {
+        system_program::transfer(
+            CpiContext::new(
+                a.system_program.key(),
+                system_program::Transfer {
+                    from: a.owner.to_account_info(),
+                    to: batch_info,
+                },
+            ),
+            lamports,
+        )?;
+    }
+    events.emit(&a.event_authority)
+}
