@@ -187,10 +187,17 @@ impl<'a> Effects<'a> {
             ProgramEvent::FeesSwept(_) | ProgramEvent::SurplusSwept(_) => {}
             // Sealed batch markets (issue 25): the indexer does not store
             // batches yet; a reveal moves the trader's funds into its lock.
-            ProgramEvent::BatchModeEnabled(_) | ProgramEvent::OrderCommitted(_) => {}
+            ProgramEvent::BatchModeEnabled(_)
+            | ProgramEvent::OrderCommitted(_)
+            | ProgramEvent::BatchCleared(_) => {}
             ProgramEvent::OrderRevealed(e) => {
                 self.touched_traders.insert(e.trader_id);
             }
+            // A clear's settlement reaches the trader when the crank applies
+            // it: record whose balances that crank changes.
+            ProgramEvent::AuctionFilled(e) => self.batch_settlement(e.queue_seq, e.trader_id)?,
+            ProgramEvent::SealedFilled(e) => self.batch_settlement(e.queue_seq, e.trader_id)?,
+            ProgramEvent::OrderPosted(e) => self.batch_settlement(e.queue_seq, e.trader_id)?,
         }
         Ok(())
     }
@@ -214,6 +221,16 @@ impl<'a> Effects<'a> {
     }
 
     /// A fill: its row, its maker's queue entry and order, its candles.
+    /// A batch clear's queue event `queue_seq` for `trader_id`.
+    fn batch_settlement(&mut self, queue_seq: u64, trader_id: u32) -> Result<(), OutOfRange> {
+        self.touched_traders.insert(trader_id);
+        self.queue_owners.push(QueueOwner {
+            queue_seq: i64_of(queue_seq)?,
+            trader_id,
+        });
+        Ok(())
+    }
+
     fn fill(&mut self, new: &NewEvent, seq: i64, event: &'a OrderFilled) -> Result<(), OutOfRange> {
         self.fills.push(Fill {
             seq,

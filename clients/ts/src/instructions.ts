@@ -1,4 +1,4 @@
-// Instruction builders for all 20 instructions, on the Anchor `Program`.
+// Instruction builders for all 21 instructions, on the Anchor `Program`.
 // Accounts recorded in the market are passed from a decoded `Market` (no
 // RPC read); PDAs (trader, vaults, market authority, event authority) and
 // fixed programs are left to Anchor's resolver, which derives them from the
@@ -342,6 +342,14 @@ export class OrderbookInstructions {
     return this.program.methods
       .revealOrder(entry, placeOrderArgs(order), Array.from(salt))
       .accountsPartial({ revealer, owner, market, batch })
+      .instruction();
+  }
+
+  /** Clear the market's oldest batch holding entries (its reveal window over); anyone may. */
+  clearBatch(clearer: PublicKey, market: MarketKeys, batch: PublicKey): Promise<TransactionInstruction> {
+    return this.program.methods
+      .clearBatch()
+      .accountsPartial({ clearer, market: market.address, bids: market.bids, asks: market.asks, eventQueue: market.eventQueue, batch })
       .instruction();
   }
 

@@ -47,5 +47,6 @@ export function everyInstructionResolves(program: Program<Orderbook>, k: Record<
     }).accounts({ market: k.market, batch: k.other }),
     m.commitOrder(Array.from(new Uint8Array(32))).accounts({ owner: k.owner, market: k.market }),
     m.revealOrder(0, order, Array.from(new Uint8Array(32))).accounts({ revealer: k.owner }),
+    m.clearBatch().accounts({ clearer: k.owner, market: k.market }),
   ];
 }

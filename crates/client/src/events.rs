@@ -26,6 +26,10 @@ pub enum ProgramEvent {
     BatchModeEnabled(BatchModeEnabled),
     OrderCommitted(OrderCommitted),
     OrderRevealed(OrderRevealed),
+    BatchCleared(BatchCleared),
+    AuctionFilled(AuctionFilled),
+    SealedFilled(SealedFilled),
+    OrderPosted(OrderPosted),
 }
 
 macro_rules! dispatch {
@@ -57,6 +61,10 @@ fn decode_one(disc: &[u8], rest: &mut &[u8]) -> Result<ProgramEvent, DecodeError
         BatchModeEnabled,
         OrderCommitted,
         OrderRevealed,
+        BatchCleared,
+        AuctionFilled,
+        SealedFilled,
+        OrderPosted,
     );
     let mut d = [0u8; 8];
     d.copy_from_slice(disc);
@@ -85,6 +93,10 @@ impl ProgramEvent {
             Self::BatchModeEnabled(e) => e.data(),
             Self::OrderCommitted(e) => e.data(),
             Self::OrderRevealed(e) => e.data(),
+            Self::BatchCleared(e) => e.data(),
+            Self::AuctionFilled(e) => e.data(),
+            Self::SealedFilled(e) => e.data(),
+            Self::OrderPosted(e) => e.data(),
         }
     }
 
@@ -108,6 +120,10 @@ impl ProgramEvent {
             Self::BatchModeEnabled(_) => "batch_mode_enabled",
             Self::OrderCommitted(_) => "order_committed",
             Self::OrderRevealed(_) => "order_revealed",
+            Self::BatchCleared(_) => "batch_cleared",
+            Self::AuctionFilled(_) => "auction_filled",
+            Self::SealedFilled(_) => "sealed_filled",
+            Self::OrderPosted(_) => "order_posted",
         }
     }
 
@@ -131,6 +147,10 @@ impl ProgramEvent {
             Self::BatchModeEnabled(e) => (e.market, e.seq),
             Self::OrderCommitted(e) => (e.market, e.seq),
             Self::OrderRevealed(e) => (e.market, e.seq),
+            Self::BatchCleared(e) => (e.market, e.seq),
+            Self::AuctionFilled(e) => (e.market, e.seq),
+            Self::SealedFilled(e) => (e.market, e.seq),
+            Self::OrderPosted(e) => (e.market, e.seq),
         }
     }
 }

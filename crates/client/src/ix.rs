@@ -523,3 +523,21 @@ pub fn reveal_order(
         data::RevealOrder { entry, order, salt },
     )
 }
+
+/// Clear `k`'s market's oldest batch holding entries (`batch` is its batch account).
+pub fn clear_batch(clearer: &Pubkey, k: &MarketKeys, batch: &Pubkey) -> Instruction {
+    ix(
+        acc::ClearBatch {
+            clearer: *clearer,
+            market: k.market,
+            bids: k.bids,
+            asks: k.asks,
+            event_queue: k.event_queue,
+            batch: *batch,
+            system_program: SYSTEM_PROGRAM_ID,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::ClearBatch {},
+    )
+}

@@ -144,8 +144,8 @@ pub mod orderbook {
     /// sealed batch market (issue 25; docs/batch-auction.md). The client
     /// allocates `batch` (8 + 128 + 128 × entries bytes, at least three
     /// batches' entries), owned by this program. From then on orders arrive
-    /// sealed (`commit_order`, `reveal_order`); `place_order` and the
-    /// cancels are refused. Clearing batches is not built yet.
+    /// sealed (`commit_order`, `reveal_order`, `clear_batch`); `place_order`
+    /// and the cancels are refused. Queued posts and cancels are not built yet.
     pub fn enable_batch_mode(ctx: Context<EnableBatchMode>, args: BatchModeArgs) -> Result<()> {
         enable_batch_mode::handler(ctx, args)
     }
@@ -168,6 +168,15 @@ pub mod orderbook {
         salt: [u8; 32],
     ) -> Result<()> {
         reveal_order::handler(ctx, entry, order, salt)
+    }
+
+    /// Permissionless: clear the oldest batch holding entries once its reveal
+    /// window is over (passing empty ones): forfeit unrevealed bonds, cross
+    /// every revealed order at one price, queue the settlement events. The
+    /// clearer pre-pays those events' crank rewards and receives the
+    /// batch's commit fees.
+    pub fn clear_batch(ctx: Context<ClearBatch>) -> Result<()> {
+        clear_batch::handler(ctx)
     }
 
     /// Market authority only: delete a Closed market with empty books,

@@ -506,6 +506,107 @@ export type Orderbook = {
       ]
     },
     {
+      "name": "clearBatch",
+      "docs": [
+        "Permissionless: clear the oldest batch holding entries once its reveal",
+        "window is over (passing empty ones): forfeit unrevealed bonds, cross",
+        "every revealed order at one price, queue the settlement events. The",
+        "clearer pre-pays those events' crank rewards and receives the",
+        "batch's commit fees."
+      ],
+      "discriminator": [
+        194,
+        215,
+        191,
+        209,
+        220,
+        20,
+        81,
+        102
+      ],
+      "accounts": [
+        {
+          "name": "clearer",
+          "docs": [
+            "Anyone: pre-pays the crank rewards of the events the clear queues",
+            "(as a pruner does) and receives the batch's commit fees."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "market",
+          "writable": true
+        },
+        {
+          "name": "bids",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "asks",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "eventQueue",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "batch",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": []
+    },
+    {
       "name": "closeMarket",
       "docs": [
         "Market authority only: delete a Closed market with empty books,",
@@ -1270,8 +1371,8 @@ export type Orderbook = {
         "sealed batch market (issue 25; docs/batch-auction.md). The client",
         "allocates `batch` (8 + 128 + 128 × entries bytes, at least three",
         "batches' entries), owned by this program. From then on orders arrive",
-        "sealed (`commit_order`, `reveal_order`); `place_order` and the",
-        "cancels are refused. Clearing batches is not built yet."
+        "sealed (`commit_order`, `reveal_order`, `clear_batch`); `place_order`",
+        "and the cancels are refused. Queued posts and cancels are not built yet."
       ],
       "discriminator": [
         253,
@@ -2589,6 +2690,32 @@ export type Orderbook = {
   ],
   "events": [
     {
+      "name": "auctionFilled",
+      "discriminator": [
+        179,
+        194,
+        228,
+        99,
+        108,
+        245,
+        165,
+        110
+      ]
+    },
+    {
+      "name": "batchCleared",
+      "discriminator": [
+        8,
+        207,
+        38,
+        149,
+        136,
+        1,
+        85,
+        160
+      ]
+    },
+    {
       "name": "batchModeEnabled",
       "discriminator": [
         139,
@@ -2745,6 +2872,19 @@ export type Orderbook = {
       ]
     },
     {
+      "name": "orderPosted",
+      "discriminator": [
+        238,
+        139,
+        177,
+        68,
+        152,
+        67,
+        157,
+        80
+      ]
+    },
+    {
       "name": "orderRevealed",
       "discriminator": [
         241,
@@ -2755,6 +2895,19 @@ export type Orderbook = {
         48,
         108,
         91
+      ]
+    },
+    {
+      "name": "sealedFilled",
+      "discriminator": [
+        13,
+        176,
+        203,
+        34,
+        186,
+        229,
+        46,
+        159
       ]
     },
     {
@@ -3114,6 +3267,75 @@ export type Orderbook = {
   ],
   "types": [
     {
+      "name": "auctionFilled",
+      "docs": [
+        "A resting order traded at a batch's clearing price; the maker settles",
+        "when the queue event `queue_seq` is consumed."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "queueSeq",
+            "type": "u64"
+          },
+          {
+            "name": "traderId",
+            "type": "u32"
+          },
+          {
+            "name": "orderId",
+            "type": "u64"
+          },
+          {
+            "name": "side",
+            "type": {
+              "defined": {
+                "name": "side"
+              }
+            }
+          },
+          {
+            "name": "orderPrice",
+            "docs": [
+              "The order's own price (its lock is released at it)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "baseLots",
+            "type": "u64"
+          },
+          {
+            "name": "quote",
+            "docs": [
+              "Quote atoms at the clearing price."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "makerFee",
+            "docs": [
+              "Maker fee (positive) or rebate (negative)."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "orderGone",
+            "type": "bool"
+          }
+        ]
+      }
+    },
+    {
       "name": "balances",
       "docs": [
         "A trader's escrow in atoms; locked = resting orders and unconsumed fills."
@@ -3168,6 +3390,66 @@ export type Orderbook = {
                 128
               ]
             }
+          }
+        ]
+      }
+    },
+    {
+      "name": "batchCleared",
+      "docs": [
+        "A batch cleared: one uniform price for everything that traded in it."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "batch",
+            "type": "u64"
+          },
+          {
+            "name": "price",
+            "docs": [
+              "The clearing price in ticks; 0 when nothing traded."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "volumeBaseLots",
+            "type": "u64"
+          },
+          {
+            "name": "revealed",
+            "type": "u32"
+          },
+          {
+            "name": "forfeited",
+            "docs": [
+              "Commitments never revealed: their bonds went to the forfeit pool."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "forfeitedLamports",
+            "type": "u64"
+          },
+          {
+            "name": "clearer",
+            "type": "pubkey"
+          },
+          {
+            "name": "clearerPaidLamports",
+            "docs": [
+              "Commit fees of the batch, paid to the clearer."
+            ],
+            "type": "u64"
           }
         ]
       }
@@ -4350,6 +4632,54 @@ export type Orderbook = {
       }
     },
     {
+      "name": "orderPosted",
+      "docs": [
+        "An order rested at a batch clear (a queued post, or a sealed limit",
+        "order's remainder): `order_id` is its new id."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "queueSeq",
+            "type": "u64"
+          },
+          {
+            "name": "traderId",
+            "type": "u32"
+          },
+          {
+            "name": "orderId",
+            "type": "u64"
+          },
+          {
+            "name": "side",
+            "type": {
+              "defined": {
+                "name": "side"
+              }
+            }
+          },
+          {
+            "name": "price",
+            "type": "u64"
+          },
+          {
+            "name": "baseLots",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
       "name": "orderRevealed",
       "docs": [
         "A sealed order revealed: its funds are locked until its batch clears."
@@ -4704,6 +5034,57 @@ export type Orderbook = {
                 40
               ]
             }
+          }
+        ]
+      }
+    },
+    {
+      "name": "sealedFilled",
+      "docs": [
+        "A revealed sealed order traded at its batch's clearing price."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "queueSeq",
+            "type": "u64"
+          },
+          {
+            "name": "traderId",
+            "type": "u32"
+          },
+          {
+            "name": "side",
+            "type": {
+              "defined": {
+                "name": "side"
+              }
+            }
+          },
+          {
+            "name": "price",
+            "type": "u64"
+          },
+          {
+            "name": "baseLots",
+            "type": "u64"
+          },
+          {
+            "name": "quote",
+            "type": "u64"
+          },
+          {
+            "name": "takerFee",
+            "type": "u64"
           }
         ]
       }

@@ -259,3 +259,73 @@ pub struct OrderRevealed {
     pub revealer: Pubkey,
     pub bond_refunded_lamports: u64,
 }
+
+/// A batch cleared: one uniform price for everything that traded in it.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchCleared {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub batch: u64,
+    /// The clearing price in ticks; 0 when nothing traded.
+    pub price: u64,
+    pub volume_base_lots: u64,
+    pub revealed: u32,
+    /// Commitments never revealed: their bonds went to the forfeit pool.
+    pub forfeited: u32,
+    pub forfeited_lamports: u64,
+    pub clearer: Pubkey,
+    /// Commit fees of the batch, paid to the clearer.
+    pub clearer_paid_lamports: u64,
+}
+
+/// A resting order traded at a batch's clearing price; the maker settles
+/// when the queue event `queue_seq` is consumed.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuctionFilled {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub queue_seq: u64,
+    pub trader_id: u32,
+    pub order_id: u64,
+    pub side: Side,
+    /// The order's own price (its lock is released at it).
+    pub order_price: u64,
+    pub base_lots: u64,
+    /// Quote atoms at the clearing price.
+    pub quote: u64,
+    /// Maker fee (positive) or rebate (negative).
+    pub maker_fee: i64,
+    pub order_gone: bool,
+}
+
+/// A revealed sealed order traded at its batch's clearing price.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedFilled {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub queue_seq: u64,
+    pub trader_id: u32,
+    pub side: Side,
+    pub price: u64,
+    pub base_lots: u64,
+    pub quote: u64,
+    pub taker_fee: u64,
+}
+
+/// An order rested at a batch clear (a queued post, or a sealed limit
+/// order's remainder): `order_id` is its new id.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderPosted {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub queue_seq: u64,
+    pub trader_id: u32,
+    pub order_id: u64,
+    pub side: Side,
+    pub price: u64,
+    pub base_lots: u64,
+}

@@ -10,7 +10,10 @@ use anchor_lang::solana_program::program::invoke_signed;
 use orderbook_engine::quantity::fee_ceil;
 use orderbook_engine::{CancelOutcome, EngineError, EventKind, QueueEvent, Side as EngineSide};
 
-use super::{EVENT_AUTHORITY_SEED, MAX_EVENT_CPI_BYTES, OrderCancelled, OrderFilled, OrderOut};
+use super::{
+    AuctionFilled, EVENT_AUTHORITY_SEED, MAX_EVENT_CPI_BYTES, OrderCancelled, OrderFilled,
+    OrderOut, OrderPosted, SealedFilled,
+};
 use crate::error::OrderbookError;
 use crate::state::Market;
 
@@ -113,24 +116,81 @@ impl EventBatch {
                 maker_fee: ev.maker_fee,
                 maker_out: ev.maker_out != 0,
             }),
-            EventKind::Out => self.push(&OrderOut {
+            EventKind::Out => self.order_out(market_key, seq, ev)?,
+            // Only a batch clear queues these (`batch_event`): a taker's
+            // placement or a prune never pushes them.
+            EventKind::AuctionFill | EventKind::SealedFill | EventKind::Posted => {
+                return Err(OrderbookError::from(EngineError::InvalidEnumValue).into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The event for one queue event a batch clear pushed.
+    pub fn batch_event(
+        &mut self,
+        market: &mut Market,
+        market_key: Pubkey,
+        ev: &QueueEvent,
+    ) -> Result<()> {
+        let seq = market.next_seq()?;
+        let side = ev.maker_side().map_err(OrderbookError::from)?.into();
+        match ev.kind().map_err(OrderbookError::from)? {
+            EventKind::Out => self.order_out(market_key, seq, ev)?,
+            EventKind::AuctionFill => self.push(&AuctionFilled {
                 market: market_key,
                 seq,
                 queue_seq: ev.seq,
                 trader_id: ev.maker_trader_id,
                 order_id: ev.maker_order_seq,
-                side: ev.maker_side().map_err(OrderbookError::from)?.into(),
-                price: ev.price.get(),
+                side,
+                order_price: ev.price.get(),
                 base_lots: ev.base_lots.get(),
-                reason: ev.out_reason().map_err(OrderbookError::from)?.into(),
+                quote: ev.quote.get(),
+                maker_fee: ev.maker_fee,
                 order_gone: ev.maker_out != 0,
             }),
-            // Only a batch clear queues these, and no instruction clears a
-            // batch yet: a taker's placement or a prune never pushes them.
-            EventKind::AuctionFill | EventKind::SealedFill | EventKind::Posted => {
+            EventKind::SealedFill => self.push(&SealedFilled {
+                market: market_key,
+                seq,
+                queue_seq: ev.seq,
+                trader_id: ev.maker_trader_id,
+                side,
+                price: ev.price.get(),
+                base_lots: ev.base_lots.get(),
+                quote: ev.quote.get(),
+                taker_fee: ev.maker_fee.unsigned_abs(),
+            }),
+            EventKind::Posted => self.push(&OrderPosted {
+                market: market_key,
+                seq,
+                queue_seq: ev.seq,
+                trader_id: ev.maker_trader_id,
+                order_id: ev.maker_order_seq,
+                side,
+                price: ev.price.get(),
+                base_lots: ev.base_lots.get(),
+            }),
+            EventKind::Fill => {
                 return Err(OrderbookError::from(EngineError::InvalidEnumValue).into());
             }
         }
+        Ok(())
+    }
+
+    fn order_out(&mut self, market_key: Pubkey, seq: u64, ev: &QueueEvent) -> Result<()> {
+        self.push(&OrderOut {
+            market: market_key,
+            seq,
+            queue_seq: ev.seq,
+            trader_id: ev.maker_trader_id,
+            order_id: ev.maker_order_seq,
+            side: ev.maker_side().map_err(OrderbookError::from)?.into(),
+            price: ev.price.get(),
+            base_lots: ev.base_lots.get(),
+            reason: ev.out_reason().map_err(OrderbookError::from)?.into(),
+            order_gone: ev.maker_out != 0,
+        });
         Ok(())
     }
 }

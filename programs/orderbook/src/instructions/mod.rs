@@ -4,6 +4,7 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod cancel;
+pub mod clear_batch;
 pub mod close_market;
 pub mod close_trader_account;
 pub mod commit_order;
@@ -21,6 +22,7 @@ pub mod sweep_fees;
 pub mod withdraw;
 
 pub use cancel::*;
+pub use clear_batch::*;
 pub use close_market::*;
 pub use close_trader_account::*;
 pub use commit_order::*;

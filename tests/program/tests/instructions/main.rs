@@ -5,6 +5,7 @@
 //! place_order), one test per case named for the behaviour, one test binary.
 
 mod cancel;
+mod clear_batch;
 mod close_market;
 mod close_trader_account;
 mod commit_order;
