@@ -189,8 +189,12 @@ impl<'a> Effects<'a> {
             // batches yet; a reveal moves the trader's funds into its lock.
             ProgramEvent::BatchModeEnabled(_)
             | ProgramEvent::OrderCommitted(_)
+            | ProgramEvent::CancelQueued(_)
             | ProgramEvent::BatchCleared(_) => {}
             ProgramEvent::OrderRevealed(e) => {
+                self.touched_traders.insert(e.trader_id);
+            }
+            ProgramEvent::PostQueued(e) => {
                 self.touched_traders.insert(e.trader_id);
             }
             // A clear's settlement reaches the trader when the crank applies

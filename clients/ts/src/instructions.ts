@@ -1,4 +1,4 @@
-// Instruction builders for all 21 instructions, on the Anchor `Program`.
+// Instruction builders for all 23 instructions, on the Anchor `Program`.
 // Accounts recorded in the market are passed from a decoded `Market` (no
 // RPC read); PDAs (trader, vaults, market authority, event authority) and
 // fixed programs are left to Anchor's resolver, which derives them from the
@@ -342,6 +342,22 @@ export class OrderbookInstructions {
     return this.program.methods
       .revealOrder(entry, placeOrderArgs(order), Array.from(salt))
       .accountsPartial({ revealer, owner, market, batch })
+      .instruction();
+  }
+
+  /** Queue a post-only order to the batch whose commit window is open (sealed batch markets). */
+  queuePostOnly(owner: PublicKey, market: PublicKey, batch: PublicKey, order: OrderArgs): Promise<TransactionInstruction> {
+    return this.program.methods
+      .queuePostOnly(placeOrderArgs({ ...order, orderType: 'postOnly' }))
+      .accountsPartial({ owner, market, batch })
+      .instruction();
+  }
+
+  /** Queue a cancel of a resting order to the oldest batch without reveals (sealed batch markets). */
+  queueCancel(owner: PublicKey, market: MarketKeys, batch: PublicKey, orderId: Amount): Promise<TransactionInstruction> {
+    return this.program.methods
+      .queueCancel(bn(orderId))
+      .accountsPartial({ owner, market: market.address, bids: market.bids, asks: market.asks, batch })
       .instruction();
   }
 

@@ -30,6 +30,8 @@ pub enum ProgramEvent {
     AuctionFilled(AuctionFilled),
     SealedFilled(SealedFilled),
     OrderPosted(OrderPosted),
+    PostQueued(PostQueued),
+    CancelQueued(CancelQueued),
 }
 
 macro_rules! dispatch {
@@ -65,6 +67,8 @@ fn decode_one(disc: &[u8], rest: &mut &[u8]) -> Result<ProgramEvent, DecodeError
         AuctionFilled,
         SealedFilled,
         OrderPosted,
+        PostQueued,
+        CancelQueued,
     );
     let mut d = [0u8; 8];
     d.copy_from_slice(disc);
@@ -97,6 +101,8 @@ impl ProgramEvent {
             Self::AuctionFilled(e) => e.data(),
             Self::SealedFilled(e) => e.data(),
             Self::OrderPosted(e) => e.data(),
+            Self::PostQueued(e) => e.data(),
+            Self::CancelQueued(e) => e.data(),
         }
     }
 
@@ -124,6 +130,8 @@ impl ProgramEvent {
             Self::AuctionFilled(_) => "auction_filled",
             Self::SealedFilled(_) => "sealed_filled",
             Self::OrderPosted(_) => "order_posted",
+            Self::PostQueued(_) => "post_queued",
+            Self::CancelQueued(_) => "cancel_queued",
         }
     }
 
@@ -151,6 +159,8 @@ impl ProgramEvent {
             Self::AuctionFilled(e) => (e.market, e.seq),
             Self::SealedFilled(e) => (e.market, e.seq),
             Self::OrderPosted(e) => (e.market, e.seq),
+            Self::PostQueued(e) => (e.market, e.seq),
+            Self::CancelQueued(e) => (e.market, e.seq),
         }
     }
 }

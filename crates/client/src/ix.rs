@@ -541,3 +541,40 @@ pub fn clear_batch(clearer: &Pubkey, k: &MarketKeys, batch: &Pubkey) -> Instruct
         data::ClearBatch {},
     )
 }
+
+/// Queue `owner`'s post-only `order` to the batch whose commit window is open.
+pub fn queue_post_only(
+    owner: &Pubkey,
+    market: &Pubkey,
+    batch: &Pubkey,
+    order: PlaceOrderArgs,
+) -> Instruction {
+    ix(
+        acc::QueuePostOnly {
+            owner: *owner,
+            market: *market,
+            batch: *batch,
+            trader: pda::trader(market, owner),
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::QueuePostOnly { order },
+    )
+}
+
+/// Queue a cancel of `owner`'s resting order `order_id` on `k`'s batch market.
+pub fn queue_cancel(owner: &Pubkey, k: &MarketKeys, batch: &Pubkey, order_id: u64) -> Instruction {
+    ix(
+        acc::QueueCancel {
+            owner: *owner,
+            market: k.market,
+            bids: k.bids,
+            asks: k.asks,
+            batch: *batch,
+            trader: pda::trader(&k.market, owner),
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::QueueCancel { order_id },
+    )
+}

@@ -144,8 +144,9 @@ pub mod orderbook {
     /// sealed batch market (issue 25; docs/batch-auction.md). The client
     /// allocates `batch` (8 + 128 + 128 × entries bytes, at least three
     /// batches' entries), owned by this program. From then on orders arrive
-    /// sealed (`commit_order`, `reveal_order`, `clear_batch`); `place_order`
-    /// and the cancels are refused. Queued posts and cancels are not built yet.
+    /// sealed (`commit_order`, `reveal_order`), makers queue posts and cancels
+    /// (`queue_post_only`, `queue_cancel`), and `clear_batch` crosses each
+    /// batch; `place_order` and the immediate cancels are refused.
     pub fn enable_batch_mode(ctx: Context<EnableBatchMode>, args: BatchModeArgs) -> Result<()> {
         enable_batch_mode::handler(ctx, args)
     }
@@ -168,6 +169,20 @@ pub mod orderbook {
         salt: [u8; 32],
     ) -> Result<()> {
         reveal_order::handler(ctx, entry, order, salt)
+    }
+
+    /// Sealed batch markets: queue a post-only order to the batch whose
+    /// commit window is open. Its funds lock and a slot is reserved now; it
+    /// rests at that batch's clear, before anything crosses.
+    pub fn queue_post_only(ctx: Context<QueuePostOnly>, order: PlaceOrderArgs) -> Result<()> {
+        queue_post_only::handler(ctx, order)
+    }
+
+    /// Sealed batch markets: queue a cancel of a resting order to the oldest
+    /// batch whose reveals have not opened; it applies at that batch's clear,
+    /// before anything crosses.
+    pub fn queue_cancel(ctx: Context<QueueCancel>, order_id: u64) -> Result<()> {
+        queue_cancel::handler(ctx, order_id)
     }
 
     /// Permissionless: clear the oldest batch holding entries once its reveal

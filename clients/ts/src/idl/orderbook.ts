@@ -1371,8 +1371,9 @@ export type Orderbook = {
         "sealed batch market (issue 25; docs/batch-auction.md). The client",
         "allocates `batch` (8 + 128 + 128 × entries bytes, at least three",
         "batches' entries), owned by this program. From then on orders arrive",
-        "sealed (`commit_order`, `reveal_order`, `clear_batch`); `place_order`",
-        "and the cancels are refused. Queued posts and cancels are not built yet."
+        "sealed (`commit_order`, `reveal_order`), makers queue posts and cancels",
+        "(`queue_post_only`, `queue_cancel`), and `clear_batch` crosses each",
+        "batch; `place_order` and the immediate cancels are refused."
       ],
       "discriminator": [
         253,
@@ -1967,6 +1968,235 @@ export type Orderbook = {
         {
           "name": "limit",
           "type": "u8"
+        }
+      ]
+    },
+    {
+      "name": "queueCancel",
+      "docs": [
+        "Sealed batch markets: queue a cancel of a resting order to the oldest",
+        "batch whose reveals have not opened; it applies at that batch's clear,",
+        "before anything crosses."
+      ],
+      "discriminator": [
+        201,
+        180,
+        48,
+        178,
+        59,
+        75,
+        201,
+        252
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "signer": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "market",
+          "writable": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "bids",
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "asks",
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "batch",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "trader",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  116,
+                  114,
+                  97,
+                  100,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "market"
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": [
+        {
+          "name": "orderId",
+          "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "queuePostOnly",
+      "docs": [
+        "Sealed batch markets: queue a post-only order to the batch whose",
+        "commit window is open. Its funds lock and a slot is reserved now; it",
+        "rests at that batch's clear, before anything crosses."
+      ],
+      "discriminator": [
+        170,
+        27,
+        128,
+        100,
+        120,
+        178,
+        6,
+        252
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "signer": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "market",
+          "writable": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "batch",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "trader",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  116,
+                  114,
+                  97,
+                  100,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "market"
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": [
+        {
+          "name": "order",
+          "type": {
+            "defined": {
+              "name": "placeOrderArgs"
+            }
+          }
         }
       ]
     },
@@ -2729,6 +2959,19 @@ export type Orderbook = {
       ]
     },
     {
+      "name": "cancelQueued",
+      "discriminator": [
+        218,
+        13,
+        240,
+        7,
+        255,
+        7,
+        233,
+        129
+      ]
+    },
+    {
       "name": "deposited",
       "discriminator": [
         111,
@@ -2895,6 +3138,19 @@ export type Orderbook = {
         48,
         108,
         91
+      ]
+    },
+    {
+      "name": "postQueued",
+      "discriminator": [
+        14,
+        213,
+        156,
+        231,
+        41,
+        60,
+        124,
+        36
       ]
     },
     {
@@ -3593,6 +3849,42 @@ export type Orderbook = {
                 "name": "sideHeader"
               }
             }
+          }
+        ]
+      }
+    },
+    {
+      "name": "cancelQueued",
+      "docs": [
+        "A cancel queued to a batch: the order leaves the book at that batch's",
+        "clear, before anything crosses."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "traderId",
+            "type": "u32"
+          },
+          {
+            "name": "batch",
+            "type": "u64"
+          },
+          {
+            "name": "entry",
+            "type": "u32"
+          },
+          {
+            "name": "orderId",
+            "type": "u64"
           }
         ]
       }
@@ -4872,6 +5164,62 @@ export type Orderbook = {
               "Most makers to match, 1..=64 for orders that take."
             ],
             "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "postQueued",
+      "docs": [
+        "A post-only order queued to a batch: its funds are locked and it rests",
+        "at that batch's clear (ranked among the batch's posts by content)."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "traderId",
+            "type": "u32"
+          },
+          {
+            "name": "batch",
+            "type": "u64"
+          },
+          {
+            "name": "entry",
+            "type": "u32"
+          },
+          {
+            "name": "side",
+            "type": {
+              "defined": {
+                "name": "side"
+              }
+            }
+          },
+          {
+            "name": "price",
+            "type": "u64"
+          },
+          {
+            "name": "baseLots",
+            "type": "u64"
+          },
+          {
+            "name": "clientOrderId",
+            "type": "u64"
+          },
+          {
+            "name": "expiry",
+            "type": "u64"
           }
         ]
       }

@@ -329,3 +329,33 @@ pub struct OrderPosted {
     pub price: u64,
     pub base_lots: u64,
 }
+
+/// A post-only order queued to a batch: its funds are locked and it rests
+/// at that batch's clear (ranked among the batch's posts by content).
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostQueued {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub trader_id: u32,
+    pub batch: u64,
+    pub entry: u32,
+    pub side: Side,
+    pub price: u64,
+    pub base_lots: u64,
+    pub client_order_id: u64,
+    pub expiry: u64,
+}
+
+/// A cancel queued to a batch: the order leaves the book at that batch's
+/// clear, before anything crosses.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelQueued {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub trader_id: u32,
+    pub batch: u64,
+    pub entry: u32,
+    pub order_id: u64,
+}

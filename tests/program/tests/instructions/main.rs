@@ -16,6 +16,8 @@ mod enable_batch_mode;
 mod open_trader_account;
 mod place_order;
 mod prune_expired;
+mod queue_cancel;
+mod queue_post_only;
 mod reveal_order;
 mod set_market_status;
 mod settle_trader;
@@ -390,5 +392,35 @@ impl BatchMarket {
     async fn refused(&mut self, ix: Instruction, signers: &[&Kp], want: TxError) {
         let watch = self.watch();
         self.w.env.expect_fail(&[ix], signers, want, &watch).await;
+    }
+
+    /// Queue `t`'s post-only order at the current slot.
+    async fn post(
+        &mut self,
+        t: &TestTrader,
+        order: PlaceOrderArgs,
+    ) -> Result<Vec<ProgramEvent>, TxError> {
+        let ix = build::queue_post_only(&t.key(), &self.w.market.keys.market, &self.batch, order);
+        self.w.env.send(&[ix], &[&t.owner]).await
+    }
+
+    /// Clear at the first slot batch `k` may be cleared; returns the events.
+    async fn clear(&mut self, k: u64) -> Vec<ProgramEvent> {
+        self.w
+            .env
+            .set_slot(batch_clock().clearable_from(k).unwrap())
+            .await;
+        let payer = self.w.env.payer().pubkey();
+        let ix = build::clear_batch(&payer, &self.w.market.keys, &self.batch);
+        self.w.env.send(&[ix], &[]).await.unwrap()
+    }
+
+    /// Apply every queued event to the two traders.
+    async fn crank(&mut self) {
+        let k = self.w.market.keys;
+        let payer = self.w.env.payer().pubkey();
+        let accounts = [self.w.buyer.account, self.w.seller.account];
+        let ix = build::consume_events(&payer, &k.market, &k.event_queue, &accounts, 64);
+        self.w.env.send(&[ix], &[]).await.unwrap();
     }
 }
