@@ -190,6 +190,31 @@ impl BatchEntry {
     fn is(&self, kind: EntryKind) -> bool {
         self.kind == kind as u8
     }
+    /// This entry holding order `p` as `kind`, with its reserved `slot` and
+    /// the funds it locked.
+    fn with_order(
+        self,
+        kind: EntryKind,
+        p: &crate::order::OrderParams,
+        slot: u8,
+        locked_base: BaseAtoms,
+        locked_quote: QuoteAtoms,
+    ) -> Self {
+        Self {
+            kind: kind as u8,
+            side: p.side as u8,
+            order_type: p.order_type as u8,
+            slot,
+            price: p.price,
+            max_base: p.max_base,
+            client_order_id: p.client_order_id,
+            expiry: p.expiry,
+            locked_base,
+            locked_quote,
+            ..self
+        }
+    }
+
     /// A sealed order, committed or revealed.
     fn is_commitment(&self) -> bool {
         self.is(EntryKind::Committed) || self.is(EntryKind::Revealed)

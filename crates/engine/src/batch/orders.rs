@@ -48,18 +48,8 @@ impl BatchBook<'_> {
         let (base, quote) = sealed_lock(market, p)?;
         let reserved = self.reserve(trader, p, p.order_type == OrderType::Limit, base, quote)?;
         self.entries[index as usize] = BatchEntry {
-            kind: EntryKind::Revealed as u8,
-            side: p.side as u8,
-            order_type: p.order_type as u8,
-            slot: reserved,
-            price: p.price,
-            max_base: p.max_base,
-            client_order_id: p.client_order_id,
-            expiry: p.expiry,
-            locked_base: base,
-            locked_quote: quote,
             bond_lamports: 0,
-            ..entry
+            ..entry.with_order(EntryKind::Revealed, p, reserved, base, quote)
         };
         Ok(entry.bond_lamports)
     }
@@ -97,18 +87,9 @@ impl BatchBook<'_> {
             batch,
             commitment: rank,
             trader_id: trader.trader_id,
-            kind: EntryKind::Post as u8,
-            side: p.side as u8,
-            order_type: p.order_type as u8,
-            slot: reserved,
-            price: p.price,
-            max_base: p.max_base,
-            client_order_id: p.client_order_id,
-            expiry: p.expiry,
-            locked_base: base,
-            locked_quote: quote,
             ..BatchEntry::default()
-        };
+        }
+        .with_order(EntryKind::Post, p, reserved, base, quote);
         Ok((batch, index))
     }
 

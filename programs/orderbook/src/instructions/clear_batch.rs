@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
-use orderbook_engine::batch::{BatchBook, Now};
+use orderbook_engine::batch::BatchBook;
 use orderbook_engine::event_queue::rewards_owed;
 use orderbook_engine::{OwnedClearBuffers, QueueEvent};
 
@@ -42,11 +42,7 @@ pub struct ClearBatch<'info> {
 pub fn handler(ctx: Context<ClearBatch>) -> Result<()> {
     let a = &ctx.accounts;
     let market_key = a.market.key();
-    let clock = Clock::get()?;
-    let now = Now {
-        slot: clock.slot,
-        unix_time: u64::try_from(clock.unix_timestamp).unwrap_or(0),
-    };
+    let now = batch_now()?;
     let (bids, asks, queue) = (
         a.bids.to_account_info(),
         a.asks.to_account_info(),

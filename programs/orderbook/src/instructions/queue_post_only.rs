@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use orderbook_engine::auction::commitment_preimage;
-use orderbook_engine::batch::{BatchBook, Now};
+use orderbook_engine::batch::BatchBook;
 
 use crate::error::OrderbookError;
 use crate::events::{EventBatch, PostQueued};
@@ -35,11 +35,7 @@ pub fn handler(ctx: Context<QueuePostOnly>, order: PlaceOrderArgs) -> Result<()>
     let market_key = a.market.key();
     let mut market = a.market.load_mut()?;
     let p = order.to_engine();
-    let clock = Clock::get()?;
-    let now = Now {
-        slot: clock.slot,
-        unix_time: u64::try_from(clock.unix_timestamp).unwrap_or(0),
-    };
+    let now = batch_now()?;
     let batch_info = a.batch.to_account_info();
     let mut trader = a.trader.load_mut()?;
     let (batch, entry) = {

@@ -1,7 +1,7 @@
 //! A sealed batch market's batch account.
 
 use anchor_lang::prelude::*;
-use orderbook_engine::batch::{BatchEntry, BatchHeader, MAX_ENTRIES_PER_BATCH};
+use orderbook_engine::batch::{BatchEntry, BatchHeader, MAX_ENTRIES_PER_BATCH, Now};
 
 /// Most entries one batch of a market may hold.
 #[constant]
@@ -25,3 +25,12 @@ pub struct BatchAccount {
     pub header: [u8; 128],
 }
 const _: () = assert!(std::mem::size_of::<BatchHeader>() == 128);
+
+/// The batch clock's time now: the slot, and the unix time order expiries use.
+pub fn batch_now() -> Result<Now> {
+    let clock = Clock::get()?;
+    Ok(Now {
+        slot: clock.slot,
+        unix_time: u64::try_from(clock.unix_timestamp).unwrap_or(0),
+    })
+}

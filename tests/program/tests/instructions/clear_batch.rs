@@ -10,10 +10,7 @@ impl BatchMarket {
     async fn sealed(&mut self, t: &TestTrader, order: PlaceOrderArgs) {
         self.w.env.set_slot(BATCH_START).await;
         let commitment = self.commitment(t, &order, SALT);
-        let entry = match self.commit(t, commitment).await.unwrap().as_slice() {
-            [ProgramEvent::OrderCommitted(e)] => e.entry,
-            other => panic!("{other:?}"),
-        };
+        let entry = self.commit_entry(t, commitment).await;
         self.w
             .env
             .set_slot(batch_clock().reveal_opens(0).unwrap())

@@ -355,6 +355,14 @@ impl BatchMarket {
         )
     }
 
+    /// Commit for `t`; returns the batch account entry it took.
+    async fn commit_entry(&mut self, t: &TestTrader, commitment: [u8; 32]) -> u32 {
+        match self.commit(t, commitment).await.unwrap().as_slice() {
+            [ProgramEvent::OrderCommitted(e)] => e.entry,
+            other => panic!("{other:?}"),
+        }
+    }
+
     async fn commit(
         &mut self,
         t: &TestTrader,

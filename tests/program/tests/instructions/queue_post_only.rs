@@ -28,10 +28,7 @@ async fn a_queued_post_rests_at_the_clear_and_a_sealed_bid_fills_against_it_at_o
     // A sealed bid in the same batch.
     let bid = order(Side::Bid, OrderType::ImmediateOrCancel, 101, 3);
     let commitment = b.commitment(&buyer, &bid, [4; 32]);
-    let entry = match b.commit(&buyer, commitment).await.unwrap().as_slice() {
-        [ProgramEvent::OrderCommitted(e)] => e.entry,
-        other => panic!("{other:?}"),
-    };
+    let entry = b.commit_entry(&buyer, commitment).await;
     b.w.env
         .set_slot(batch_clock().reveal_opens(0).unwrap())
         .await;

@@ -14,11 +14,7 @@ async fn committed(b: &mut BatchMarket, order: &PlaceOrderArgs) -> u32 {
     b.w.env.set_slot(BATCH_START).await;
     let buyer = b.w.buyer.clone();
     let commitment = b.commitment(&buyer, order, SALT);
-    let ev = b.commit(&buyer, commitment).await.unwrap();
-    match ev.as_slice() {
-        [ProgramEvent::OrderCommitted(e)] => e.entry,
-        other => panic!("{other:?}"),
-    }
+    b.commit_entry(&buyer, commitment).await
 }
 
 #[tokio::test]
@@ -83,10 +79,7 @@ async fn a_sealed_fill_or_kill_or_an_unaffordable_order_is_refused_at_its_reveal
     let huge = order(Side::Bid, OrderType::ImmediateOrCancel, 100, 1_000_000_000);
     let buyer = b.w.buyer.clone();
     let huge_commitment = b.commitment(&buyer, &huge, SALT);
-    let huge_entry = match b.commit(&buyer, huge_commitment).await.unwrap().as_slice() {
-        [ProgramEvent::OrderCommitted(e)] => e.entry,
-        other => panic!("{other:?}"),
-    };
+    let huge_entry = b.commit_entry(&buyer, huge_commitment).await;
     b.w.env
         .set_slot(batch_clock().reveal_opens(0).unwrap())
         .await;
