@@ -460,14 +460,14 @@ impl BatchBook<'_> {
 
 /// Rest `lots` of entry `e` (a post or a revealed limit order's remainder)
 /// if they do not cross and fit, and release the rest of what the entry
-/// still locks (`left_base` atoms / `left_quote`). Returns whether it rested.
+/// still locks (`left_base` atoms / `left_quote`).
 fn rest_or_release(
     market: &mut Market<'_>,
     e: &BatchEntry,
     lots: BaseLots,
     left_base: u64,
     left_quote: QuoteAtoms,
-) -> Result<bool, BatchError> {
+) -> Result<(), BatchError> {
     let side = Side::try_from(e.side)?;
     let opposite = market.book(side.opposite()).best_order().map(|o| o.price);
     let crosses = opposite.is_some_and(|best| side.crosses(e.price, best));
@@ -510,7 +510,7 @@ fn rest_or_release(
     if rests {
         rest(market, e, side, lots)?;
     }
-    Ok(rests)
+    Ok(())
 }
 
 /// Put `lots` of entry `e` on the book (evicting the worst order of a full

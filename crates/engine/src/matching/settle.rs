@@ -153,7 +153,9 @@ pub fn apply_event(
     let side = ev.maker_side()?;
     let mut t = trader.balances;
     match ev.kind()? {
-        EventKind::Fill => {
+        // A sealed order's fill pays from its lock as a maker's does; its
+        // fee is the taker fee (never a rebate).
+        EventKind::Fill | EventKind::SealedFill => {
             let base = header.base_atoms(ev.base_lots)?;
             let (fee, rebate) = split_fee(ev.maker_fee);
             match side {
@@ -176,7 +178,6 @@ pub fn apply_event(
             t.unlock(side, base, ev.quote)?;
         }
         EventKind::AuctionFill => apply_auction_fill(header, &mut t, side, ev)?,
-        EventKind::SealedFill => apply_sealed_fill(header, &mut t, side, ev)?,
         EventKind::Posted => return trader.settle_posted(ev),
     }
     trader.balances = t;
@@ -210,28 +211,6 @@ fn apply_auction_fill(
             t.free_quote = t
                 .free_quote
                 .try_add(ev.quote.try_add(rebate)?.try_sub(fee)?)?;
-        }
-    }
-    Ok(())
-}
-
-/// A revealed sealed order's fill: it pays quote and taker fee from its lock.
-fn apply_sealed_fill(
-    header: &MarketHeader,
-    t: &mut crate::trader::Balances,
-    side: Side,
-    ev: &QueueEvent,
-) -> Result<(), EngineError> {
-    let base = header.base_atoms(ev.base_lots)?;
-    let (fee, _) = split_fee(ev.maker_fee);
-    match side {
-        Side::Bid => {
-            t.locked_quote = t.locked_quote.try_sub(ev.quote.try_add(fee)?)?;
-            t.free_base = t.free_base.try_add(base)?;
-        }
-        Side::Ask => {
-            t.locked_base = t.locked_base.try_sub(base)?;
-            t.free_quote = t.free_quote.try_add(ev.quote.try_sub(fee)?)?;
         }
     }
     Ok(())
