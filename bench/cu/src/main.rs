@@ -192,9 +192,8 @@ impl Fixture {
     fn commit(&mut self, trader: u32, commitment: [u8; 32]) -> u32 {
         let slot = batch_schedule().commit_opens(0).expect("slot");
         self.batch()
-            .commit(trader, commitment, slot)
+            .commit(trader, 0, commitment, slot)
             .expect("commit")
-            .1
     }
 
     fn reveal(&mut self, trader: u32, index: u32, p: &OrderParams, commitment: [u8; 32]) {

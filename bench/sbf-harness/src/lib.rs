@@ -139,7 +139,13 @@ mod program {
                 let (slot, commitment) =
                     protocol::decode_commit(data).ok_or(ProgramError::InvalidInstructionData)?;
                 let trader = trader_at(rest, 1)?;
-                book.commit(trader.trader_id, commitment, slot)
+                // The batch the commitment was hashed for: the one open now.
+                let batch = book
+                    .schedule()
+                    .map_err(err)?
+                    .committing_batch(slot)
+                    .ok_or(ProgramError::InvalidArgument)?;
+                book.commit(trader.trader_id, batch, commitment, slot)
                     .map_err(batch_err)?;
             }
             Op::Reveal => {

@@ -332,9 +332,15 @@ export class OrderbookInstructions {
       .instruction();
   }
 
-  /** Commit a sealed order's 32-byte commitment (`commitment` in `sealed.ts`). */
-  commitOrder(owner: PublicKey, market: PublicKey, batch: PublicKey, commitment: Uint8Array): Promise<TransactionInstruction> {
-    return this.program.methods.commitOrder(Array.from(commitment)).accountsPartial({ owner, market, batch }).instruction();
+  /**
+   * Commit a sealed order's 32-byte commitment (`commitment` in `sealed.ts`),
+   * hashed for batch `batchNumber`; refused once that batch's commit window closed.
+   */
+  commitOrder(owner: PublicKey, market: PublicKey, batch: PublicKey, batchNumber: bigint, commitment: Uint8Array): Promise<TransactionInstruction> {
+    return this.program.methods
+      .commitOrder(bn(batchNumber), Array.from(commitment))
+      .accountsPartial({ owner, market, batch })
+      .instruction();
   }
 
   /** Reveal `owner`'s committed `order` (batch entry `entry`) with its salt; anyone may send it. */

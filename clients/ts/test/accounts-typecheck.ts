@@ -45,7 +45,7 @@ export function everyInstructionResolves(program: Program<Orderbook>, k: Record<
     m.enableBatchMode({
       commitSlots: 2, graceSlots: 4, revealSlots: 8, bondLamports: new BN(1), commitFeeLamports: new BN(1), entriesPerBatch: 16, entriesPerTrader: 4,
     }).accounts({ market: k.market, batch: k.other }),
-    m.commitOrder(Array.from(new Uint8Array(32))).accounts({ owner: k.owner, market: k.market }),
+    m.commitOrder(new BN(0), Array.from(new Uint8Array(32))).accounts({ owner: k.owner, market: k.market }),
     m.revealOrder(0, order, Array.from(new Uint8Array(32))).accounts({ revealer: k.owner }),
     m.clearBatch().accounts({ clearer: k.owner, market: k.market }),
     m.queuePostOnly(order).accounts({ owner: k.owner, market: k.market }),

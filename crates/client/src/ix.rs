@@ -478,11 +478,13 @@ pub fn enable_batch_mode(
     )
 }
 
-/// Commit `commitment` (see [`crate::sealed::commitment`]) for `owner`.
+/// Commit `commitment` (see [`crate::sealed::commitment`]), hashed for batch
+/// `batch_number`, for `owner`; refused once that batch's commit window closed.
 pub fn commit_order(
     owner: &Pubkey,
     market: &Pubkey,
     batch: &Pubkey,
+    batch_number: u64,
     commitment: [u8; 32],
 ) -> Instruction {
     ix(
@@ -495,7 +497,10 @@ pub fn commit_order(
             event_authority: pda::event_authority(),
             program: orderbook::ID,
         },
-        data::CommitOrder { commitment },
+        data::CommitOrder {
+            batch: batch_number,
+            commitment,
+        },
     )
 }
 

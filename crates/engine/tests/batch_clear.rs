@@ -96,7 +96,7 @@ impl World {
     }
 
     fn commit(&mut self, trader: u32, commitment: [u8; 32]) -> u32 {
-        self.book().commit(trader, commitment, START).unwrap().1
+        self.book().commit(trader, 0, commitment, START).unwrap()
     }
 
     fn reveal(&mut self, trader: u32, index: u32, p: &OrderParams, commitment: [u8; 32]) {
@@ -551,7 +551,7 @@ fn an_idle_market_passes_every_empty_batch_in_one_call_and_refuses_entries_behin
     );
     // A clock behind the cleared batches cannot add entries there.
     assert_eq!(
-        w.book().commit(1, key(1), START),
+        w.book().commit(1, 0, key(1), START),
         Err(BatchError::WrongWindow)
     );
 }
@@ -564,9 +564,8 @@ fn a_batch_with_entries_is_cleared_past_the_empty_ones_before_it() {
     let k = 7;
     let i = w
         .book()
-        .commit(3, key(5), s.commit_opens(k).unwrap())
-        .unwrap()
-        .1;
+        .commit(3, k, key(5), s.commit_opens(k).unwrap())
+        .unwrap();
     let header = w.market.header;
     let p = sealed(Side::Bid, OrderType::ImmediateOrCancel, 101, 2);
     BatchBook::load(bytemuck::cast_slice_mut(&mut w.batch))
@@ -601,7 +600,10 @@ impl World {
         for &(tag, action) in actions {
             match action {
                 Action::Sealed { trader, .. } => {
-                    let (_, i) = self.book().commit(trader, key(tag), commit_slot).unwrap();
+                    let i = self
+                        .book()
+                        .commit(trader, k, key(tag), commit_slot)
+                        .unwrap();
                     commits.push((action, i, tag));
                 }
                 Action::Post {

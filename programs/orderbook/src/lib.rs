@@ -153,10 +153,11 @@ pub mod orderbook {
 
     /// Commit a sealed order: the SHA-256 of its commitment preimage (the
     /// market, the owner, the batch, every order field and a 32-byte salt).
-    /// The owner pays the market's bond (refunded at the reveal) and commit
-    /// fee; no funds lock.
-    pub fn commit_order(ctx: Context<CommitOrder>, commitment: [u8; 32]) -> Result<()> {
-        commit_order::handler(ctx, commitment)
+    /// `batch` is the batch it was hashed for, whose commit window must be
+    /// open. The owner pays the market's bond (refunded at the reveal) and
+    /// commit fee; no funds lock.
+    pub fn commit_order(ctx: Context<CommitOrder>, batch: u64, commitment: [u8; 32]) -> Result<()> {
+        commit_order::handler(ctx, batch, commitment)
     }
 
     /// Reveal a committed order in its batch's reveal window; anyone holding

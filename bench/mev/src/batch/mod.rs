@@ -169,9 +169,9 @@ impl BatchMarket {
         let commit_slot = s.commit_opens(k).expect("in range");
         let mut indices = Vec::new();
         for o in sealed {
-            let (_, i) = self
+            let i = self
                 .book()
-                .commit(o.trader, commitment(k, o), commit_slot)
+                .commit(o.trader, k, commitment(k, o), commit_slot)
                 .expect("commit");
             indices.push(i);
         }
@@ -179,7 +179,7 @@ impl BatchMarket {
             self.next_junk += 1;
             let junk = Sha256::digest(self.next_junk.to_le_bytes()).into();
             // A full batch refuses the rest of a flood; so be it.
-            let _ = self.book().commit(trader, junk, commit_slot);
+            let _ = self.book().commit(trader, k, junk, commit_slot);
         }
         for q in queued {
             self.queue(k, q);

@@ -850,8 +850,9 @@ export type Orderbook = {
       "docs": [
         "Commit a sealed order: the SHA-256 of its commitment preimage (the",
         "market, the owner, the batch, every order field and a 32-byte salt).",
-        "The owner pays the market's bond (refunded at the reveal) and commit",
-        "fee; no funds lock."
+        "`batch` is the batch it was hashed for, whose commit window must be",
+        "open. The owner pays the market's bond (refunded at the reveal) and",
+        "commit fee; no funds lock."
       ],
       "discriminator": [
         106,
@@ -955,6 +956,10 @@ export type Orderbook = {
         }
       ],
       "args": [
+        {
+          "name": "batch",
+          "type": "u64"
+        },
         {
           "name": "commitment",
           "type": {

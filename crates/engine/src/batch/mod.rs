@@ -293,19 +293,25 @@ impl<'a> BatchBook<'a> {
         self.entries
     }
 
-    /// Record a sealed order's commitment from `trader_id` in the batch
-    /// whose commit window is open at `slot`. Returns (batch, entry index);
+    /// Record a sealed order's commitment from `trader_id` in `batch`, whose
+    /// commit window must be open at `slot` (the commitment binds the batch,
+    /// so one that lands after its window closed is refused rather than
+    /// recorded where it could never be revealed). Returns the entry index;
     /// the caller moves the bond and the commit fee.
     pub fn commit(
         &mut self,
         trader_id: u32,
+        batch: u64,
         commitment: [u8; 32],
         slot: u64,
-    ) -> Result<(u64, u32), BatchError> {
-        let batch = self
+    ) -> Result<u32, BatchError> {
+        let open = self
             .schedule()?
             .committing_batch(slot)
             .ok_or(BatchError::NotStarted)?;
+        if open != batch {
+            return Err(BatchError::WrongWindow);
+        }
         let index = self.admit(batch, trader_id, &commitment, true)?;
         self.entries[index as usize] = BatchEntry {
             batch,
@@ -316,7 +322,7 @@ impl<'a> BatchBook<'a> {
             bond_lamports: self.header.bond_lamports,
             ..BatchEntry::default()
         };
-        Ok((batch, index))
+        Ok(index)
     }
 
     /// The free entry a new entry of `trader_id` in `batch` may take, after

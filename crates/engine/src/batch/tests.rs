@@ -72,8 +72,23 @@ impl Fixture {
         BatchBook::load(bytemuck::cast_slice_mut(&mut self.batch)).unwrap()
     }
 
+    /// Commit to the batch whose commit window is open at `slot` (batch 0
+    /// before the first opens); returns (batch, entry).
     fn commit(&mut self, trader: u32, key: u8, slot: u64) -> Result<(u64, u32), BatchError> {
-        self.book().commit(trader, [key; 32], slot)
+        let open = self.book().schedule().unwrap().committing_batch(slot);
+        let batch = open.unwrap_or(0);
+        let index = self.commit_to(trader, batch, key, slot)?;
+        Ok((batch, index))
+    }
+
+    fn commit_to(
+        &mut self,
+        trader: u32,
+        batch: u64,
+        key: u8,
+        slot: u64,
+    ) -> Result<u32, BatchError> {
+        self.book().commit(trader, batch, [key; 32], slot)
     }
 
     fn reveal(
@@ -176,6 +191,22 @@ fn a_commitment_lands_in_the_batch_whose_commit_window_is_open() {
         (e.kind, e.trader_id, e.batch, e.commitment, e.bond_lamports),
         (EntryKind::Committed as u8, 1, 0, [1; 32], 50_000)
     );
+}
+
+#[test]
+fn a_commitment_to_a_batch_whose_window_closed_is_refused_and_changes_nothing() {
+    let mut f = Fixture::new(8);
+    let before = f.snapshot();
+    assert_eq!(
+        f.commit_to(1, 0, 1, slot_of(2)),
+        Err(BatchError::WrongWindow)
+    );
+    assert_eq!(
+        f.commit_to(1, 2, 1, slot_of(2)),
+        Err(BatchError::WrongWindow)
+    );
+    assert_eq!(f.snapshot(), before);
+    assert_eq!(f.commit_to(1, 1, 1, slot_of(2)), Ok(0));
 }
 
 #[test]

@@ -26,10 +26,12 @@ pub struct CommitOrder<'info> {
 }
 
 /// Record `commitment` (the SHA-256 of the order's commitment preimage, see
-/// `orderbook_engine::auction::commitment_preimage`) in the batch whose
-/// commit window is open. Locks no funds: it shows only the trader and the
-/// batch.
-pub fn handler(ctx: Context<CommitOrder>, commitment: [u8; 32]) -> Result<()> {
+/// `orderbook_engine::auction::commitment_preimage`) in `batch`, whose
+/// commit window must be open (the preimage binds the batch: a commitment
+/// landing too late fails here, bond untouched, instead of being recorded
+/// where it could never be revealed). Locks no funds: it shows only the
+/// trader and the batch.
+pub fn handler(ctx: Context<CommitOrder>, batch: u64, commitment: [u8; 32]) -> Result<()> {
     let a = &ctx.accounts;
     let market_key = a.market.key();
     let mut market = a.market.load_mut()?;
@@ -37,14 +39,13 @@ pub fn handler(ctx: Context<CommitOrder>, commitment: [u8; 32]) -> Result<()> {
     let trader_id = a.trader.load()?.state().trader_id;
     let slot = Clock::get()?.slot;
     let batch_info = a.batch.to_account_info();
-    let (batch, entry, bond, fee) = {
+    let (entry, bond, fee) = {
         let mut data = batch_info.try_borrow_mut_data()?;
         let mut book = BatchBook::load(&mut data[8..]).map_err(OrderbookError::from)?;
-        let (batch, entry) = book
-            .commit(trader_id, commitment, slot)
+        let entry = book
+            .commit(trader_id, batch, commitment, slot)
             .map_err(OrderbookError::from)?;
         (
-            batch,
             entry,
             book.header.bond_lamports,
             book.header.commit_fee_lamports,

@@ -372,6 +372,7 @@ impl BatchMarket {
             &t.key(),
             &self.w.market.keys.market,
             &self.batch,
+            0,
             commitment,
         );
         self.w.env.send(&[ix], &[&t.owner]).await
