@@ -6,6 +6,11 @@ use anchor_lang::prelude::Pubkey;
 
 use crate::spend::SpendLimits;
 
+/// Compute units a `clear_batch` requests by default: the engine's clear of
+/// 64 entries measured 113,029 on SBF (docs/sbf.md), plus the program's
+/// accounts and one event per settlement, with room.
+pub const DEFAULT_CLEAR_CU_LIMIT: u32 = 400_000;
+
 /// Keeper settings (the CLI maps flags and env onto this).
 #[derive(Clone, Debug)]
 pub struct KeeperConfig {
@@ -27,6 +32,8 @@ pub struct KeeperConfig {
     pub jitter: Duration,
     /// Most crank transactions per market per pass (bounds one pass).
     pub max_txs_per_market: u32,
+    /// Compute units requested by a `clear_batch` transaction.
+    pub clear_cu_limit: u32,
     /// Prune expired orders (by the chain's clock) when seen.
     pub prune: bool,
     /// Sleep between passes.
@@ -47,6 +54,7 @@ impl Default for KeeperConfig {
             max_send_attempts: 3,
             jitter: Duration::ZERO,
             max_txs_per_market: 16,
+            clear_cu_limit: DEFAULT_CLEAR_CU_LIMIT,
             prune: true,
             poll: Duration::from_millis(500),
             spend: SpendLimits::default(),

@@ -11,8 +11,11 @@
 //! prunes expired orders, in the same transaction as the crank of the events
 //! the prune queues. Every transaction passes [`spend`]'s rules first: its
 //! rewards must cover its fee, within per-market and total caps per hour.
+//! On a sealed batch market it also clears each batch once its reveal
+//! window is over ([`clear`]) and cranks the settlement the clear queues.
 //! All chain access goes through [`Chain`].
 
+mod clear;
 pub mod config;
 mod crank;
 pub mod metrics;
@@ -125,7 +128,12 @@ impl<C: Chain> Keeper<C> {
     pub async fn pass(&mut self) -> Result<PassStats, ChainError> {
         let mut total = PassStats::default();
         for market in self.markets().await? {
-            let s = self.crank_market(&market).await?;
+            let mut s = self.crank_market(&market).await?;
+            // A clear needs room in the queue, so it follows the crank, and
+            // the crank then applies what it queued.
+            if s.remaining == 0 && self.clear_if_due(&market, &mut total).await? {
+                s = self.crank_market(&market).await?;
+            }
             total.transactions += s.transactions;
             total.failed += s.failed;
             total.events += s.events;
@@ -140,6 +148,19 @@ impl<C: Chain> Keeper<C> {
             }
         }
         Ok(total)
+    }
+
+    /// Clear `market`'s due batch when it is a sealed batch market.
+    async fn clear_if_due(
+        &mut self,
+        market: &Pubkey,
+        stats: &mut PassStats,
+    ) -> Result<bool, ChainError> {
+        let (m, _, _) = self.load(market).await?;
+        if !m.is_batch_market() {
+            return Ok(false);
+        }
+        self.clear_market(market, &m, stats).await
     }
 
     async fn load(&self, market: &Pubkey) -> Result<(Market, Vec<QueueEvent>, u32), ChainError> {

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 
 #[derive(Parser, Debug)]
 #[command(
-    about = "Crank orderbook markets: consume queued events (paid per event) and prune expired orders"
+    about = "Crank orderbook markets: consume queued events (paid per event), prune expired orders and clear sealed batches"
 )]
 struct Args {
     /// JSON-RPC endpoint.
@@ -68,6 +68,9 @@ struct Args {
     /// Random delay before each send, up to this many milliseconds (spreads several keepers).
     #[arg(long, env = "ORDERBOOK_JITTER_MS", default_value_t = 250)]
     jitter_ms: u64,
+    /// Compute units requested by each `clear_batch` (sealed batch markets).
+    #[arg(long, env = "ORDERBOOK_CLEAR_CU_LIMIT", default_value_t = orderbook_keeper::config::DEFAULT_CLEAR_CU_LIMIT)]
+    clear_cu_limit: u32,
     /// Do not prune expired orders.
     #[arg(long, env = "ORDERBOOK_NO_PRUNE")]
     no_prune: bool,
@@ -157,6 +160,7 @@ async fn main() -> Result<()> {
         max_priority_fee: args.max_priority_fee,
         jitter: Duration::from_millis(args.jitter_ms),
         prune: !args.no_prune,
+        clear_cu_limit: args.clear_cu_limit,
         poll: Duration::from_millis(args.poll_ms),
         spend: SpendLimits {
             max_per_market_hour: args.max_spend_per_market_hour,

@@ -76,13 +76,18 @@ impl<C: Chain> Keeper<C> {
 
     /// The chain's clock (unix seconds), from the Clock sysvar account.
     async fn chain_time(&self) -> Result<u64, ChainError> {
+        let clock = self.chain_clock().await?;
+        Ok(u64::try_from(clock.unix_timestamp).unwrap_or(0))
+    }
+
+    /// The Clock sysvar.
+    pub(crate) async fn chain_clock(&self) -> Result<Clock, ChainError> {
         let account = self
             .chain
             .account(&Clock::id())
             .await?
             .ok_or_else(|| ChainError::Rpc("clock sysvar not found".into()))?;
-        let clock: Clock = bincode::deserialize(&account.data)
-            .map_err(|e| ChainError::Rpc(format!("clock sysvar: {e}")))?;
-        Ok(u64::try_from(clock.unix_timestamp).unwrap_or(0))
+        bincode::deserialize(&account.data)
+            .map_err(|e| ChainError::Rpc(format!("clock sysvar: {e}")))
     }
 }

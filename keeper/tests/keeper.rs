@@ -96,27 +96,7 @@ async fn world(makers: usize, per_maker: u64) -> World {
 
 impl World {
     async fn keeper(&self, cfg: KeeperConfig) -> Keeper<RpcChain> {
-        let kp = Keypair::new();
-        scenario::send(
-            self.chain.as_ref(),
-            &self.payer,
-            &[system_instruction::transfer(
-                &self.payer.pubkey(),
-                &kp.pubkey(),
-                1_000_000_000,
-            )],
-            &[],
-        )
-        .await
-        .expect("fund keeper");
-        Keeper::new(
-            self.chain.clone(),
-            kp,
-            KeeperConfig {
-                priority_fee_percentile: 0,
-                ..cfg
-            },
-        )
+        funded_keeper(&self.chain, &self.payer, cfg).await
     }
 
     async fn queue_len(&self) -> usize {
@@ -326,4 +306,160 @@ fn batches_respect_the_event_and_maker_bounds() {
     assert_eq!((n, makers.len()), (MAX_MAKER_ACCOUNTS, MAX_MAKER_ACCOUNTS));
     let same: Vec<_> = (0..100).map(|_| ev(7)).collect();
     assert_eq!(batch(&same, 40), (40, vec![7]));
+}
+
+/// A sealed batch market (issue 25) with a maker and a taker: windows long
+/// enough (in 50 ms test slots) for a transaction to land inside them on a
+/// loaded machine.
+#[tokio::test]
+async fn keeper_clears_a_sealed_batch_once_revealed_and_cranks_its_settlement() {
+    use orderbook_test_support::STATE_DEADLINE;
+    use std::time::Duration;
+
+    let node = LocalNode::start().await.expect("a node");
+    let chain = Arc::new(node.chain());
+    let payer = node.funded(1_000).await.expect("faucet");
+    let c = chain.as_ref();
+    let m = scenario::create_market(
+        c,
+        &payer,
+        scenario::standard_market_args(payer.pubkey()),
+        64,
+        256,
+    )
+    .await
+    .expect("market");
+    let args = orderbook::instructions::BatchModeArgs {
+        commit_slots: 20,
+        grace_slots: 0,
+        reveal_slots: 100,
+        ..scenario::standard_batch_args()
+    };
+    let batch = scenario::enable_batch_mode(c, &payer, &m, args)
+        .await
+        .expect("batch mode");
+    let maker = scenario::trader(c, &payer, &m, Funding::seller(100_000_000))
+        .await
+        .expect("maker");
+    let taker = scenario::trader(c, &payer, &m, Funding::buyer(100_000_000))
+        .await
+        .expect("taker");
+
+    // The maker's ask rests at its batch's clear; the taker's sealed bid,
+    // committed after it, trades against it at the clear of its own batch.
+    let ask = PlaceOrderArgs::new(Side::Ask, OrderType::PostOnly, 100, 10);
+    let post =
+        orderbook_client::ix::queue_post_only(&maker.owner.pubkey(), &m.keys.market, &batch, ask);
+    scenario::send(c, &payer, &[post], &[&maker.owner])
+        .await
+        .expect("queue the ask");
+    let bid = PlaceOrderArgs::new(Side::Bid, OrderType::ImmediateOrCancel, 105, 4);
+    let salt = [9; 32];
+    let committed = scenario::commit_sealed(c, &payer, &m, &batch, &taker, &bid, &salt)
+        .await
+        .expect("commit");
+    let schedule = scenario::batches(c, &batch)
+        .await
+        .unwrap()
+        .schedule()
+        .unwrap();
+    let poll = Duration::from_millis(50);
+    tokio::time::timeout(STATE_DEADLINE, async {
+        scenario::until_slot(c, schedule.reveal_opens(committed.batch).unwrap(), poll).await
+    })
+    .await
+    .expect("the reveal window opens")
+    .unwrap();
+    // Anyone may reveal: here the payer, not the taker.
+    scenario::reveal_sealed(c, &payer, &m, &batch, &taker, committed, bid, salt)
+        .await
+        .expect("reveal");
+
+    let cfg = KeeperConfig {
+        poll: Duration::from_millis(50),
+        ..KeeperConfig::default()
+    };
+    let mut k = funded_keeper(&chain, &payer, cfg).await;
+    let taker_state = || async {
+        *decode::trader(&chain.account(&taker.account).await.unwrap().unwrap().data)
+            .unwrap()
+            .state()
+    };
+    tokio::time::timeout(STATE_DEADLINE, async {
+        loop {
+            k.pass().await.expect("pass");
+            let queue_empty = decode::event_queue(
+                &chain
+                    .account(&m.keys.event_queue)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .data,
+            )
+            .unwrap()
+            .is_empty();
+            if taker_state().await.balances.free_base.get() > 0 && queue_empty {
+                break;
+            }
+            tokio::time::sleep(poll).await;
+        }
+    })
+    .await
+    .expect("the keeper clears the batch and cranks its settlement");
+    let state = taker_state().await;
+    assert_eq!(
+        state.balances.free_base.get(),
+        4 * 1_000,
+        "4 lots at 1,000 atoms"
+    );
+    assert_eq!(
+        state.balances.locked_quote.get(),
+        0,
+        "the IOC's lock is released"
+    );
+    let batches = scenario::batches(c, &batch).await.unwrap();
+    assert!(
+        batches.header.next_clear > committed.batch,
+        "its batch is cleared"
+    );
+    assert_eq!(
+        batches.header.last_price.get(),
+        100,
+        "at the resting ask's price"
+    );
+    let asks = decode::book(&chain.account(&m.keys.asks).await.unwrap().unwrap().data).unwrap();
+    assert_eq!(
+        asks.orders.iter().map(|o| o.base_lots).collect::<Vec<_>>(),
+        vec![6],
+        "the ask's remainder rests"
+    );
+}
+
+/// A keeper funded by `payer`, paying no priority fee.
+async fn funded_keeper(
+    chain: &Arc<RpcChain>,
+    payer: &Keypair,
+    cfg: KeeperConfig,
+) -> Keeper<RpcChain> {
+    let kp = Keypair::new();
+    scenario::send(
+        chain.as_ref(),
+        payer,
+        &[system_instruction::transfer(
+            &payer.pubkey(),
+            &kp.pubkey(),
+            1_000_000_000,
+        )],
+        &[],
+    )
+    .await
+    .expect("fund keeper");
+    Keeper::new(
+        chain.clone(),
+        kp,
+        KeeperConfig {
+            priority_fee_percentile: 0,
+            ..cfg
+        },
+    )
 }

@@ -1,7 +1,9 @@
 //! Decoders for every program account.
 
 use anchor_lang::Discriminator;
-use orderbook::state::{BookSideAccount, EventQueueAccount, Market, TraderAccount};
+use orderbook::state::{BatchAccount, BookSideAccount, EventQueueAccount, Market, TraderAccount};
+use orderbook_engine::auction::{BatchPhase, BatchSchedule};
+use orderbook_engine::batch::{BatchBook, BatchEntry, BatchHeader, EntryKind};
 use orderbook_engine::{BookSide, EventQueue, OrderNode, QueueEvent, Side};
 
 use crate::DecodeError;
@@ -147,4 +149,52 @@ pub fn event_queue_with_capacity(data: &[u8]) -> Result<(Vec<QueueEvent>, u32), 
     )?)?;
     let q = EventQueue::load(bytemuck::cast_slice_mut(&mut buf))?;
     Ok((q.iter().copied().collect(), q.header.capacity))
+}
+
+/// A batch market's batch account (issue 25): its header and its pool of
+/// entries, free ones included.
+#[derive(Clone, Debug)]
+pub struct Batches {
+    pub header: BatchHeader,
+    pub entries: Vec<BatchEntry>,
+}
+
+impl Batches {
+    /// The market's batch clock.
+    pub fn schedule(&self) -> Result<BatchSchedule, DecodeError> {
+        let h = &self.header;
+        BatchSchedule::new(h.start_slot, h.commit_slots, h.grace_slots, h.reveal_slots)
+            .map_err(|_| DecodeError::Engine(orderbook_engine::EngineError::InvalidAccountData))
+    }
+
+    /// The entries of batch `k` (any kind but free).
+    pub fn entries_of(&self, k: u64) -> impl Iterator<Item = &BatchEntry> {
+        self.entries
+            .iter()
+            .filter(move |e| e.batch == k && e.kind().is_ok_and(|kind| kind != EntryKind::Free))
+    }
+
+    /// The batch `clear_batch` would trade at `slot`: the oldest batch
+    /// holding entries, once its reveal window is over (`None`: nothing to
+    /// clear yet; empty batches need no clear).
+    pub fn clearable(&self, slot: u64) -> Result<Option<u64>, DecodeError> {
+        let schedule = self.schedule()?;
+        let oldest = self
+            .entries
+            .iter()
+            .filter(|e| e.kind().is_ok_and(|kind| kind != EntryKind::Free))
+            .map(|e| e.batch)
+            .min();
+        Ok(oldest.filter(|&k| schedule.phase(k, slot) == BatchPhase::Clearable))
+    }
+}
+
+/// Decode a batch account.
+pub fn batch_account(data: &[u8]) -> Result<Batches, DecodeError> {
+    let mut buf = aligned(body(data, BatchAccount::DISCRIMINATOR, "BatchAccount")?)?;
+    let book = BatchBook::load(bytemuck::cast_slice_mut(&mut buf))?;
+    Ok(Batches {
+        header: *book.header,
+        entries: book.entries().to_vec(),
+    })
 }

@@ -16,6 +16,12 @@ use solana_transaction::Transaction;
 
 use crate::{Chain, ChainError};
 
+mod batch;
+pub use batch::{
+    COMMIT_ATTEMPTS, Committed, batches, chain_slot, commit_sealed, enable_batch_mode,
+    reveal_sealed, standard_batch_args, until_slot,
+};
+
 /// The market tests, benches and the demo use: 1,000 base atoms per lot, 10
 /// quote atoms per lot, tick 1 quote lot, taker fee 0.05%, maker rebate 0.01%,
 /// crank reward 5,000 lamports per event.
