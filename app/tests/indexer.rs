@@ -279,3 +279,96 @@ async fn a_gap_triggers_a_rescan_that_fills_it() {
     );
     tdb.drop(client).await;
 }
+
+/// A sealed batch market (issue 25) traded by the demo and cleared by a
+/// keeper: the orders its clears rest are indexed with the makers' client
+/// ids, the auction fills reduce them, and reconcile finds no difference.
+#[tokio::test]
+async fn a_sealed_batch_market_is_indexed_as_the_chain_holds_it() {
+    use orderbook_app::demo::SealedDemo;
+    use orderbook_keeper::{Keeper, KeeperConfig};
+    use orderbook_test_support::STATE_DEADLINE;
+    use std::time::Duration;
+
+    let (tdb, mut client) = TestDb::new().await;
+    let node = LocalNode::start().await.unwrap();
+    let chain = Arc::new(node.chain());
+    let payer = node.funded(1_000).await.unwrap();
+    let keeper_payer = node.funded(10).await.unwrap();
+    // Windows of 1 s and 2 s at the test's 50 ms slots: wide enough for a
+    // reveal to land in its window on a loaded machine.
+    let args = orderbook::instructions::BatchModeArgs {
+        commit_slots: 20,
+        grace_slots: 0,
+        reveal_slots: 40,
+        entries_per_batch: 64,
+        ..scenario::standard_batch_args()
+    };
+    let mut demo = SealedDemo::with_batch_args(chain.clone(), payer, 2, 2, args)
+        .await
+        .unwrap();
+    let market = demo.demo.market.keys.market;
+    let cfg = KeeperConfig {
+        markets: vec![market],
+        priority_fee_percentile: 0,
+        ..KeeperConfig::default()
+    };
+    let mut keeper = Keeper::new(chain.clone(), keeper_payer, cfg);
+    let batch = demo.batch;
+    let traded = || async {
+        scenario::batches(chain.as_ref(), &batch)
+            .await
+            .unwrap()
+            .header
+            .last_price
+            .get()
+            > 0
+    };
+    // Trade until a batch has cleared at a price, then let every sealed
+    // order be revealed or forfeited and every batch clear and settle.
+    tokio::time::timeout(STATE_DEADLINE, async {
+        while !traded().await {
+            let _ = demo.step().await;
+            keeper.pass().await.unwrap();
+        }
+        loop {
+            demo.reveal_due().await.unwrap();
+            let s = keeper.pass().await.unwrap();
+            let batches = scenario::batches(chain.as_ref(), &batch).await.unwrap();
+            let idle = batches.entries.iter().all(|e| e.kind == 0);
+            if demo.unrevealed() == 0 && idle && s.remaining == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("a batch trades and every batch clears");
+
+    let indexer = Indexer::new(chain.clone(), market);
+    indexer.sync(&mut client).await.unwrap();
+    let rested = count(
+        &client,
+        "SELECT count(*) FROM orders WHERE order_type = 1 AND client_order_id > 0",
+    )
+    .await;
+    assert!(rested > 0, "post-only orders rested by clears are indexed");
+    let filled = count(
+        &client,
+        "SELECT count(*) FROM orders WHERE filled_base_lots > 0",
+    )
+    .await;
+    assert!(filled > 0, "auction fills reduce the resting orders");
+    let report = orderbook_app::reconcile::reconcile::<RpcChain>(
+        &chain,
+        &client,
+        &market,
+        None,
+        Duration::from_millis(100),
+    )
+    .await
+    .unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    assert!(report.orders > 0, "orders rest on the book");
+    tdb.drop(client).await;
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use orderbook_app::demo::Demo;
+use orderbook_app::demo::{Demo, SealedDemo};
 use orderbook_chain::rpc::RpcChain;
 use tokio::sync::watch;
 
@@ -36,6 +36,11 @@ pub struct DemoArgs {
     /// tokens to trade with. The demo's throw-away key: never reuse it.
     #[arg(long, env = "ORDERBOOK_DEMO_MINT_AUTHORITY_FILE")]
     mint_authority_file: Option<PathBuf>,
+    /// Make the demo market a sealed batch market (issue 25): makers queue
+    /// post-only ladders, takers commit sealed orders that the demo reveals
+    /// when their batch's reveal window opens; a keeper must clear it.
+    #[arg(long, env = "ORDERBOOK_DEMO_SEALED_BATCH")]
+    sealed_batch: bool,
     /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
     #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
     run_for_secs: Option<u64>,
@@ -57,16 +62,46 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
         )
         .await
         .with_context(|| format!("funding the demo from the faucet of {}", a.rpc_url))?;
+    let kind = if a.sealed_batch {
+        "sealed batch"
+    } else {
+        "continuous"
+    };
     eprintln!(
-        "demo: creating a market with {} makers and {} takers…",
+        "demo: creating a {kind} market with {} makers and {} takers…",
         a.makers, a.takers
     );
-    let mut demo = Demo::new(chain, payer, a.makers.into(), a.takers.into())
-        .await
-        .context("creating the demo market")?;
+    let (makers, takers) = (a.makers.into(), a.takers.into());
+    let interval = Duration::from_millis(a.interval_ms);
+    if a.sealed_batch {
+        let mut demo = SealedDemo::new(chain, payer, makers, takers)
+            .await
+            .context("creating the demo market")?;
+        announce(&a, &demo.demo)?;
+        demo.run(interval, shutdown).await;
+        eprintln!(
+            "demo: {} transactions sent, {} failed; {} sealed orders revealed, {} forfeited",
+            demo.demo.sent, demo.demo.failed, demo.revealed, demo.forfeited
+        );
+    } else {
+        let mut demo = Demo::new(chain, payer, makers, takers)
+            .await
+            .context("creating the demo market")?;
+        announce(&a, &demo)?;
+        demo.run(interval, shutdown).await;
+        eprintln!(
+            "demo: {} transactions sent, {} failed",
+            demo.sent, demo.failed
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write the mint authority and then the market file (which tells run.sh
+/// the demo is ready).
+fn announce<C: orderbook_chain::Chain>(a: &DemoArgs, demo: &Demo<C>) -> Result<()> {
     let market = demo.market.keys.market;
     if let Some(path) = &a.mint_authority_file {
-        // Written before the market file, which tells run.sh the demo is ready.
         let _ = std::fs::remove_file(path);
         solana_keypair::write_keypair_file(&demo.market.mint_authority, path)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
@@ -76,11 +111,5 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     eprintln!("demo: market {market}; trading every {} ms", a.interval_ms);
-    demo.run(Duration::from_millis(a.interval_ms), shutdown)
-        .await;
-    eprintln!(
-        "demo: {} transactions sent, {} failed",
-        demo.sent, demo.failed
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -36,7 +36,7 @@ pub struct DepthLevel {
 pub async fn insert(
     t: &Transaction<'_>,
     market: &str,
-    placed: &[PlacedOrder<'_>],
+    placed: &[PlacedOrder],
 ) -> Result<(), DbError> {
     t.execute(
         "INSERT INTO orders (market, order_id, trader_id, client_order_id, side, order_type, price, max_base_lots,
@@ -50,17 +50,17 @@ pub async fn insert(
          ON CONFLICT DO NOTHING",
         &[
             &market,
-            &bigint_column(placed, |p| p.event.order_id)?,
-            &column(placed, |p| p.event.trader_id as i32),
-            &column(placed, |p| num(p.event.client_order_id)),
-            &column(placed, |p| p.event.side.code()),
-            &column(placed, |p| p.event.order_type.code()),
-            &bigint_column(placed, |p| p.event.price)?,
-            &column(placed, |p| num(p.event.max_base_lots)),
-            &column(placed, |p| num(p.event.posted_base_lots)),
-            &column(placed, |p| num(p.event.filled_base_lots)),
+            &bigint_column(placed, |p| p.order_id)?,
+            &column(placed, |p| p.trader_id as i32),
+            &column(placed, |p| num(p.client_order_id)),
+            &column(placed, |p| p.side.code()),
+            &column(placed, |p| p.order_type.code()),
+            &bigint_column(placed, |p| p.price)?,
+            &column(placed, |p| num(p.max_base_lots)),
+            &column(placed, |p| num(p.posted_base_lots)),
+            &column(placed, |p| num(p.filled_base_lots)),
             &column(placed, |p| p.status.as_str()),
-            &column(placed, |p| num(p.event.expiry)),
+            &column(placed, |p| num(p.expiry)),
             &column(placed, |p| p.seq),
         ],
     )

@@ -4,8 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use orderbook::events::{MarketCreated, OrderFilled, OrderPlaced, TraderAccountOpened};
-use orderbook::types::{MarketStatus, TokenKind};
+use orderbook::events::{
+    MarketCreated, OrderFilled, OrderPlaced, OrderPosted, TraderAccountOpened,
+};
+use orderbook::types::{MarketStatus, OrderType, Side, TokenKind};
 use orderbook_client::events::ProgramEvent;
 
 use super::{CANDLE_RESOLUTIONS, Candle, NewEvent, OrderStatus, OutOfRange, bucket_start, i64_of};
@@ -29,11 +31,62 @@ pub enum TraderChange<'a> {
     },
 }
 
-/// An order as placed (a new `orders` row).
-pub struct PlacedOrder<'a> {
+/// An order as placed, or rested by a batch clear (a new `orders` row).
+pub struct PlacedOrder {
     pub seq: i64,
     pub status: OrderStatus,
-    pub event: &'a OrderPlaced,
+    pub order_id: u64,
+    pub trader_id: u32,
+    pub client_order_id: u64,
+    pub side: Side,
+    pub order_type: OrderType,
+    pub price: u64,
+    pub max_base_lots: u64,
+    pub posted_base_lots: u64,
+    pub filled_base_lots: u64,
+    pub expiry: u64,
+}
+
+impl PlacedOrder {
+    fn placed(seq: i64, e: &OrderPlaced) -> Self {
+        Self {
+            seq,
+            status: OrderStatus::after_placement(
+                e.posted_base_lots,
+                e.filled_base_lots,
+                e.max_base_lots,
+            ),
+            order_id: e.order_id,
+            trader_id: e.trader_id,
+            client_order_id: e.client_order_id,
+            side: e.side,
+            order_type: e.order_type,
+            price: e.price,
+            max_base_lots: e.max_base_lots,
+            posted_base_lots: e.posted_base_lots,
+            filled_base_lots: e.filled_base_lots,
+            expiry: e.expiry,
+        }
+    }
+
+    /// A batch clear rested it: what rests is all the row knows of its size
+    /// (a sealed limit order's fill at the same clear is its `SealedFilled`).
+    fn posted(seq: i64, e: &OrderPosted) -> Self {
+        Self {
+            seq,
+            status: OrderStatus::Open,
+            order_id: e.order_id,
+            trader_id: e.trader_id,
+            client_order_id: e.client_order_id,
+            side: e.side,
+            order_type: e.order_type,
+            price: e.price,
+            max_base_lots: e.base_lots,
+            posted_base_lots: e.base_lots,
+            filled_base_lots: 0,
+            expiry: e.expiry,
+        }
+    }
 }
 
 /// A fill (a new `fills` row).
@@ -104,7 +157,7 @@ pub struct Consumed {
 pub struct Effects<'a> {
     pub markets: Vec<MarketChange<'a>>,
     pub traders: Vec<TraderChange<'a>>,
-    pub placed: Vec<PlacedOrder<'a>>,
+    pub placed: Vec<PlacedOrder>,
     pub fills: Vec<Fill<'a>>,
     pub transfers: Vec<Transfer>,
     pub queue_owners: Vec<QueueOwner>,
@@ -156,12 +209,7 @@ impl<'a> Effects<'a> {
             }
             ProgramEvent::OrderPlaced(event) => {
                 self.touched_traders.insert(event.trader_id);
-                let status = OrderStatus::after_placement(
-                    event.posted_base_lots,
-                    event.filled_base_lots,
-                    event.max_base_lots,
-                );
-                self.placed.push(PlacedOrder { seq, status, event });
+                self.placed.push(PlacedOrder::placed(seq, event));
             }
             ProgramEvent::OrderFilled(event) => self.fill(new, seq, event)?,
             ProgramEvent::OrderOut(e) => {
@@ -185,8 +233,8 @@ impl<'a> Effects<'a> {
                 count: e.count,
             }),
             ProgramEvent::FeesSwept(_) | ProgramEvent::SurplusSwept(_) => {}
-            // Sealed batch markets (issue 25): the indexer does not store
-            // batches yet; a reveal moves the trader's funds into its lock.
+            // Sealed batch markets (issue 25): a reveal or a queued post
+            // moves the trader's funds into its lock.
             ProgramEvent::BatchModeEnabled(_)
             | ProgramEvent::OrderCommitted(_)
             | ProgramEvent::CancelQueued(_)
@@ -198,10 +246,20 @@ impl<'a> Effects<'a> {
                 self.touched_traders.insert(e.trader_id);
             }
             // A clear's settlement reaches the trader when the crank applies
-            // it: record whose balances that crank changes.
-            ProgramEvent::AuctionFilled(e) => self.batch_settlement(e.queue_seq, e.trader_id)?,
+            // it: record whose balances that crank changes. The book changes
+            // at the clear: an order rests, a resting order fills at p*.
+            ProgramEvent::AuctionFilled(e) => {
+                self.batch_settlement(e.queue_seq, e.trader_id)?;
+                let change = self.order_change(e.order_id, seq)?;
+                change.reduce_lots += u128::from(e.base_lots);
+                change.filled_lots += u128::from(e.base_lots);
+                change.status = OrderStatus::after_fill(e.order_gone);
+            }
             ProgramEvent::SealedFilled(e) => self.batch_settlement(e.queue_seq, e.trader_id)?,
-            ProgramEvent::OrderPosted(e) => self.batch_settlement(e.queue_seq, e.trader_id)?,
+            ProgramEvent::OrderPosted(e) => {
+                self.batch_settlement(e.queue_seq, e.trader_id)?;
+                self.placed.push(PlacedOrder::posted(seq, e));
+            }
         }
         Ok(())
     }

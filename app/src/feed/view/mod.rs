@@ -222,17 +222,13 @@ impl MarketView {
                 }
             }
         }
-        for placed in effects
-            .placed
-            .iter()
-            .filter(|p| p.event.posted_base_lots > 0)
-        {
+        for placed in effects.placed.iter().filter(|p| p.posted_base_lots > 0) {
             let order = BookOrder {
-                order_id: placed.event.order_id,
-                side: placed.event.side,
-                price_ticks: placed.event.price,
-                trader_id: placed.event.trader_id,
-                base_lots: placed.event.posted_base_lots,
+                order_id: placed.order_id,
+                side: placed.side,
+                price_ticks: placed.price,
+                trader_id: placed.trader_id,
+                base_lots: placed.posted_base_lots,
             };
             self.book.add(order);
             delta.touch(&order, OrderStatus::Open);

@@ -4932,7 +4932,8 @@ export type Orderbook = {
       "name": "orderPosted",
       "docs": [
         "An order rested at a batch clear (a queued post, or a sealed limit",
-        "order's remainder): `order_id` is its new id."
+        "order's remainder): `order_id` is its new id; the client order id, type",
+        "and expiry are the trader's, as queued or revealed."
       ],
       "type": {
         "kind": "struct",
@@ -4958,10 +4959,22 @@ export type Orderbook = {
             "type": "u64"
           },
           {
+            "name": "clientOrderId",
+            "type": "u64"
+          },
+          {
             "name": "side",
             "type": {
               "defined": {
                 "name": "side"
+              }
+            }
+          },
+          {
+            "name": "orderType",
+            "type": {
+              "defined": {
+                "name": "orderType"
               }
             }
           },
@@ -4971,6 +4984,10 @@ export type Orderbook = {
           },
           {
             "name": "baseLots",
+            "type": "u64"
+          },
+          {
+            "name": "expiry",
             "type": "u64"
           }
         ]

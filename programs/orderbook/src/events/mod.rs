@@ -13,7 +13,7 @@ use anchor_lang::prelude::*;
 
 pub mod recorder;
 
-pub use recorder::EventBatch;
+pub use recorder::{EventBatch, RestingOrigin};
 
 use crate::types::{MarketStatus, OrderType, OutReason, Side, TokenKind};
 
@@ -316,7 +316,8 @@ pub struct SealedFilled {
 }
 
 /// An order rested at a batch clear (a queued post, or a sealed limit
-/// order's remainder): `order_id` is its new id.
+/// order's remainder): `order_id` is its new id; the client order id, type
+/// and expiry are the trader's, as queued or revealed.
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderPosted {
@@ -325,9 +326,12 @@ pub struct OrderPosted {
     pub queue_seq: u64,
     pub trader_id: u32,
     pub order_id: u64,
+    pub client_order_id: u64,
     pub side: Side,
+    pub order_type: OrderType,
     pub price: u64,
     pub base_lots: u64,
+    pub expiry: u64,
 }
 
 /// A post-only order queued to a batch: its funds are locked and it rests

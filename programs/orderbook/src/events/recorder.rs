@@ -7,8 +7,12 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::program::invoke_signed;
+use orderbook_engine::batch::{BatchEntry, EntryKind, NO_SLOT};
 use orderbook_engine::quantity::fee_ceil;
-use orderbook_engine::{CancelOutcome, EngineError, EventKind, QueueEvent, Side as EngineSide};
+use orderbook_engine::{
+    CancelOutcome, EngineError, EventKind, OrderType as EngineOrderType, QueueEvent,
+    Side as EngineSide,
+};
 
 use super::{
     AuctionFilled, EVENT_AUTHORITY_SEED, MAX_EVENT_CPI_BYTES, OrderCancelled, OrderFilled,
@@ -16,6 +20,43 @@ use super::{
 };
 use crate::error::OrderbookError;
 use crate::state::Market;
+
+/// What an order rested by a batch clear carries from its batch entry (a
+/// queued post or a revealed limit order) that its queue event does not:
+/// the entry is found by its trader and reserved open-order slot, unique
+/// among a trader's live entries.
+pub struct RestingOrigin {
+    pub trader_id: u32,
+    pub slot: u8,
+    pub client_order_id: u64,
+    pub order_type: crate::types::OrderType,
+    pub expiry: u64,
+}
+
+impl RestingOrigin {
+    /// The revealed orders and queued posts of `entries` holding a
+    /// reserved slot.
+    pub fn of(entries: &[BatchEntry]) -> Result<Vec<Self>> {
+        entries
+            .iter()
+            .filter(|e| {
+                e.slot != NO_SLOT
+                    && matches!(e.kind(), Ok(EntryKind::Revealed) | Ok(EntryKind::Post))
+            })
+            .map(|e| {
+                let order_type =
+                    EngineOrderType::try_from(e.order_type).map_err(OrderbookError::from)?;
+                Ok(Self {
+                    trader_id: e.trader_id,
+                    slot: e.slot,
+                    client_order_id: e.client_order_id,
+                    order_type: order_type.into(),
+                    expiry: e.expiry,
+                })
+            })
+            .collect()
+    }
+}
 
 /// Events of one instruction, emitted together by [`EventBatch::emit`].
 #[derive(Default)]
@@ -126,12 +167,14 @@ impl EventBatch {
         Ok(())
     }
 
-    /// The event for one queue event a batch clear pushed.
+    /// The event for one queue event a batch clear pushed; `origins` are
+    /// the batch entries that could rest (see [`RestingOrigin`]).
     pub fn batch_event(
         &mut self,
         market: &mut Market,
         market_key: Pubkey,
         ev: &QueueEvent,
+        origins: &[RestingOrigin],
     ) -> Result<()> {
         let seq = market.next_seq()?;
         let side = ev.maker_side().map_err(OrderbookError::from)?.into();
@@ -161,16 +204,25 @@ impl EventBatch {
                 quote: ev.quote.get(),
                 taker_fee: ev.maker_fee.unsigned_abs(),
             }),
-            EventKind::Posted => self.push(&OrderPosted {
-                market: market_key,
-                seq,
-                queue_seq: ev.seq,
-                trader_id: ev.maker_trader_id,
-                order_id: ev.maker_order_seq,
-                side,
-                price: ev.price.get(),
-                base_lots: ev.base_lots.get(),
-            }),
+            EventKind::Posted => {
+                let origin = origins
+                    .iter()
+                    .find(|o| o.trader_id == ev.maker_trader_id && o.slot == ev.maker_slot)
+                    .ok_or(OrderbookError::from(EngineError::InvalidAccountData))?;
+                self.push(&OrderPosted {
+                    market: market_key,
+                    seq,
+                    queue_seq: ev.seq,
+                    trader_id: ev.maker_trader_id,
+                    order_id: ev.maker_order_seq,
+                    client_order_id: origin.client_order_id,
+                    side,
+                    order_type: origin.order_type,
+                    price: ev.price.get(),
+                    base_lots: ev.base_lots.get(),
+                    expiry: origin.expiry,
+                })
+            }
             EventKind::Fill => {
                 return Err(OrderbookError::from(EngineError::InvalidEnumValue).into());
             }

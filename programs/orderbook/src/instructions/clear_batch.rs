@@ -5,7 +5,7 @@ use orderbook_engine::event_queue::rewards_owed;
 use orderbook_engine::{OwnedClearBuffers, QueueEvent};
 
 use crate::error::OrderbookError;
-use crate::events::{BatchCleared, EventBatch};
+use crate::events::{BatchCleared, EventBatch, RestingOrigin};
 use crate::state::*;
 
 #[event_cpi]
@@ -50,9 +50,11 @@ pub fn handler(ctx: Context<ClearBatch>) -> Result<()> {
     );
     let batch_info = a.batch.to_account_info();
     let mut data = MarketData::load(&a.market, &bids, &asks, Some(&queue))?;
-    let (out, pushed, commit_fee) = {
+    let (out, pushed, commit_fee, origins) = {
         let mut batch_data = batch_info.try_borrow_mut_data()?;
         let mut book = BatchBook::load(&mut batch_data[8..]).map_err(OrderbookError::from)?;
+        // Read before the clear frees the entries it rests.
+        let origins = RestingOrigin::of(book.entries())?;
         let mut buffers = OwnedClearBuffers::new(book.header.entries_per_batch);
         let mut view = data.engine()?;
         let out = book
@@ -63,7 +65,7 @@ pub fn handler(ctx: Context<ClearBatch>) -> Result<()> {
             ..out.first_event_seq + u64::from(out.events_pushed))
             .filter_map(|s| view.events.get((s - head) as u32).copied())
             .collect();
-        (out, pushed, book.header.commit_fee_lamports)
+        (out, pushed, book.header.commit_fee_lamports, origins)
     };
     let clearer_paid = commit_fee
         .checked_mul(u64::from(out.revealed + out.forfeited))
@@ -82,7 +84,7 @@ pub fn handler(ctx: Context<ClearBatch>) -> Result<()> {
         clearer_paid_lamports: clearer_paid,
     });
     for ev in &pushed {
-        events.batch_event(&mut data.market, market_key, ev)?;
+        events.batch_event(&mut data.market, market_key, ev, &origins)?;
     }
     let rewards = data.market.add_pending_rewards(rewards_owed(&pushed))?;
     drop(data);

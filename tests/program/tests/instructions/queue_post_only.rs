@@ -7,11 +7,14 @@ use super::*;
 async fn a_queued_post_rests_at_the_clear_and_a_sealed_bid_fills_against_it_at_one_price() {
     let mut b = batch_market().await;
     let (buyer, seller) = (b.w.buyer.clone(), b.w.seller.clone());
+    b.w.env.set_time(NOW).await;
     b.w.env.set_slot(BATCH_START).await;
-    let ev = b
-        .post(&seller, order(Side::Ask, OrderType::PostOnly, 100, 5))
-        .await
-        .unwrap();
+    let ask = PlaceOrderArgs {
+        client_order_id: 77,
+        expiry: (NOW + 600) as u64,
+        ..order(Side::Ask, OrderType::PostOnly, 100, 5)
+    };
+    let ev = b.post(&seller, ask).await.unwrap();
     assert!(
         matches!(ev.as_slice(), [ProgramEvent::PostQueued(p)] if p.batch == 0 && p.base_lots == 5)
     );
@@ -37,10 +40,16 @@ async fn a_queued_post_rests_at_the_clear_and_a_sealed_bid_fills_against_it_at_o
     b.w.env.send(&[reveal], &[]).await.unwrap();
     let ev = b.clear(0).await;
     let posted = ev.iter().find_map(|e| match e {
-        ProgramEvent::OrderPosted(p) => Some(p.order_id),
+        ProgramEvent::OrderPosted(p) => Some(p.clone()),
         _ => None,
     });
-    assert!(posted.is_some(), "{ev:?}");
+    // It carries what the maker queued, for an indexer to show.
+    assert!(
+        matches!(&posted, Some(p) if p.client_order_id == 77 && p.order_type == OrderType::PostOnly
+            && p.expiry == (NOW + 600) as u64 && p.base_lots == 5),
+        "{ev:?}"
+    );
+    let posted = posted.map(|p| p.order_id);
     assert!(ev.iter().any(
         |e| matches!(e, ProgramEvent::BatchCleared(c) if c.price == 100 && c.volume_base_lots == 3)
     ));

@@ -1,7 +1,10 @@
-//! The demo market of the local exchange: makers re-quoting a ladder around
+//! The demo markets of the local exchange: makers re-quoting a ladder around
 //! a random-walking mid price and takers crossing it, on the chain reached
-//! over RPC. Errors (a trader out of funds, a full queue waiting
-//! for the keeper) are logged and the flow goes on.
+//! over RPC, on a continuous market (here) or a sealed batch market
+//! ([`sealed`]). Errors (a trader out of funds, a full queue waiting for the
+//! keeper) are logged and the flow goes on.
+
+mod sealed;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +30,17 @@ pub const DEMO_EVENTS: u32 = 512;
 /// Starting mid price in ticks.
 pub const START_MID: u64 = 1_000;
 
+pub use sealed::SealedDemo;
+
+/// A new market with the standard parameters, sized for the demo.
+async fn new_market<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+) -> Result<MarketSetup, ChainError> {
+    let args = scenario::standard_market_args(payer.pubkey());
+    scenario::create_market(chain, payer, args, DEMO_ORDERS_PER_SIDE, DEMO_EVENTS).await
+}
+
 pub struct Demo<C: Chain> {
     pub chain: Arc<C>,
     pub payer: Keypair,
@@ -50,15 +64,18 @@ impl<C: Chain> Demo<C> {
         makers: usize,
         takers: usize,
     ) -> Result<Self, ChainError> {
-        let args = scenario::standard_market_args(payer.pubkey());
-        let market = scenario::create_market(
-            chain.as_ref(),
-            &payer,
-            args,
-            DEMO_ORDERS_PER_SIDE,
-            DEMO_EVENTS,
-        )
-        .await?;
+        let market = new_market(chain.as_ref(), &payer).await?;
+        Self::with_market(chain, payer, market, makers, takers).await
+    }
+
+    /// Funded traders on `market`.
+    async fn with_market(
+        chain: Arc<C>,
+        payer: Keypair,
+        market: MarketSetup,
+        makers: usize,
+        takers: usize,
+    ) -> Result<Self, ChainError> {
         let funds = 1_000_000_000_000;
         let mut ms = Vec::new();
         for _ in 0..makers + takers {
@@ -91,42 +108,54 @@ impl<C: Chain> Demo<C> {
         })
     }
 
+    /// A client order id no transaction of this demo used yet.
+    fn client_id(&mut self) -> u64 {
+        self.next_client_id += 1;
+        self.next_client_id
+    }
+
+    /// Walk the mid price one tick at random, half the time.
+    fn walk_mid(&mut self, rng: &mut impl Rng) {
+        if rng.random_bool(0.5) {
+            self.mid = (self.mid + rng.random_range(0..=2))
+                .saturating_sub(1)
+                .max(LADDER + 10);
+        }
+    }
+
     /// The next action's signer and instruction: a maker re-quotes (60%)
     /// or a taker crosses (40%).
     fn next_action(&mut self) -> (Keypair, solana_instruction::Instruction) {
         let mut rng = rand::rng();
         if self.takers.is_empty() || rng.random_bool(0.6) {
-            if rng.random_bool(0.5) {
-                self.mid = (self.mid + rng.random_range(0..=2))
-                    .saturating_sub(1)
-                    .max(LADDER + 10);
-            }
-            let maker = &self.makers[rng.random_range(0..self.makers.len())];
+            self.walk_mid(&mut rng);
+            let maker = self.makers[rng.random_range(0..self.makers.len())]
+                .owner
+                .insecure_clone();
             let mut orders = Vec::new();
             for i in 0..LADDER {
                 let lots = rng.random_range(1..=20);
                 for (side, price) in [(Side::Bid, self.mid - 1 - i), (Side::Ask, self.mid + 1 + i)]
                 {
-                    self.next_client_id += 1;
                     orders.push(PlaceOrderArgs {
-                        client_order_id: self.next_client_id,
+                        client_order_id: self.client_id(),
                         ..PlaceOrderArgs::new(side, OrderType::Limit, price, lots)
                     });
                 }
             }
-            let ix =
-                ix::cancel_all_and_place(&maker.owner.pubkey(), &self.market.keys, orders, None);
-            (maker.owner.insecure_clone(), ix)
+            let ix = ix::cancel_all_and_place(&maker.pubkey(), &self.market.keys, orders, None);
+            (maker, ix)
         } else {
-            let taker = &self.takers[rng.random_range(0..self.takers.len())];
+            let taker = self.takers[rng.random_range(0..self.takers.len())]
+                .owner
+                .insecure_clone();
             let (side, price) = if rng.random_bool(0.5) {
                 (Side::Bid, self.mid + 3)
             } else {
                 (Side::Ask, self.mid - 3)
             };
-            self.next_client_id += 1;
             let args = PlaceOrderArgs {
-                client_order_id: self.next_client_id,
+                client_order_id: self.client_id(),
                 ..PlaceOrderArgs::new(
                     side,
                     OrderType::ImmediateOrCancel,
@@ -134,10 +163,8 @@ impl<C: Chain> Demo<C> {
                     rng.random_range(1..=30),
                 )
             };
-            (
-                taker.owner.insecure_clone(),
-                ix::place_order(&taker.owner.pubkey(), &self.market.keys, args, None),
-            )
+            let ix = ix::place_order(&taker.pubkey(), &self.market.keys, args, None);
+            (taker, ix)
         }
     }
 

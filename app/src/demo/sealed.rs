@@ -1,0 +1,264 @@
+//! The demo's sealed batch market (issue 25): makers queue post-only
+//! ladders (cancelling their last one in the same batch), takers commit
+//! sealed IOC orders and the demo reveals each one, as its payer (anyone
+//! may), once its batch's reveal window opens. The keeper clears.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use orderbook::instructions::{BatchModeArgs, PlaceOrderArgs};
+use orderbook::types::{OrderType, Side};
+use orderbook_chain::scenario::{self, Committed, TraderSetup};
+use orderbook_chain::{Chain, ChainError};
+use orderbook_client::accounts as decode;
+use orderbook_client::ix;
+use orderbook_engine::auction::BatchSchedule;
+use rand::Rng;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use tokio::sync::watch;
+
+use super::{Demo, LADDER, new_market};
+
+/// Entries per batch: room for every maker's requote (cancels and posts)
+/// and the takers' commitments of one commit window.
+pub const DEMO_BATCH_ENTRIES: u32 = 64;
+
+/// A sealed order committed and not yet revealed.
+struct Sealed {
+    taker: usize,
+    committed: Committed,
+    order: PlaceOrderArgs,
+    salt: [u8; 32],
+}
+
+pub struct SealedDemo<C: Chain> {
+    pub demo: Demo<C>,
+    /// The market's batch account.
+    pub batch: Pubkey,
+    schedule: BatchSchedule,
+    sealed: Vec<Sealed>,
+    /// Sealed orders revealed, and those whose reveal window passed first
+    /// (their bond forfeited).
+    pub revealed: u64,
+    pub forfeited: u64,
+}
+
+impl<C: Chain> SealedDemo<C> {
+    /// Create a sealed batch market (standard parameters, default windows)
+    /// and funded traders.
+    pub async fn new(
+        chain: Arc<C>,
+        payer: Keypair,
+        makers: usize,
+        takers: usize,
+    ) -> Result<Self, ChainError> {
+        let args = BatchModeArgs {
+            entries_per_batch: DEMO_BATCH_ENTRIES,
+            ..scenario::standard_batch_args()
+        };
+        Self::with_batch_args(chain, payer, makers, takers, args).await
+    }
+
+    /// The same with other batch parameters (a test's wider windows).
+    pub async fn with_batch_args(
+        chain: Arc<C>,
+        payer: Keypair,
+        makers: usize,
+        takers: usize,
+        args: BatchModeArgs,
+    ) -> Result<Self, ChainError> {
+        let market = new_market(chain.as_ref(), &payer).await?;
+        let batch = scenario::enable_batch_mode(chain.as_ref(), &payer, &market, args).await?;
+        let schedule = scenario::batches(chain.as_ref(), &batch)
+            .await?
+            .schedule()
+            .map_err(|e| ChainError::Rpc(e.to_string()))?;
+        let demo = Demo::with_market(chain, payer, market, makers, takers).await?;
+        Ok(Self {
+            demo,
+            batch,
+            schedule,
+            sealed: Vec::new(),
+            revealed: 0,
+            forfeited: 0,
+        })
+    }
+
+    /// One step: reveal what is due, then a maker requotes (60%) or a taker
+    /// commits a sealed order (40%).
+    pub async fn step(&mut self) -> Result<(), ChainError> {
+        self.reveal_due().await?;
+        let mut rng = rand::rng();
+        let result = if self.demo.takers.is_empty() || rng.random_bool(0.6) {
+            self.demo.walk_mid(&mut rng);
+            let maker = rng.random_range(0..self.demo.makers.len());
+            self.requote(maker).await
+        } else {
+            let taker = rng.random_range(0..self.demo.takers.len());
+            self.commit(taker, &mut rng).await
+        };
+        self.demo.sent += 1;
+        if result.is_err() {
+            self.demo.failed += 1;
+        }
+        result
+    }
+
+    /// Queue cancels of the maker's resting orders and a new ladder, in one
+    /// transaction (one batch); a maker whose last requote is still queued waits.
+    async fn requote(&mut self, maker: usize) -> Result<(), ChainError> {
+        let t = &self.demo.makers[maker];
+        let Some(resting) = resting_orders(self.demo.chain.as_ref(), t).await? else {
+            return Ok(());
+        };
+        let owner = t.owner.pubkey();
+        let keys = self.demo.market.keys;
+        let mut ixs: Vec<_> = resting
+            .iter()
+            .map(|&id| ix::queue_cancel(&owner, &keys, &self.batch, id))
+            .collect();
+        let mut rng = rand::rng();
+        for i in 0..LADDER / 2 {
+            let mid = self.demo.mid;
+            for (side, price) in [(Side::Bid, mid - 1 - i), (Side::Ask, mid + 1 + i)] {
+                let order = PlaceOrderArgs {
+                    client_order_id: self.demo.client_id(),
+                    ..PlaceOrderArgs::new(
+                        side,
+                        OrderType::PostOnly,
+                        price,
+                        rng.random_range(1..=20),
+                    )
+                };
+                ixs.push(ix::queue_post_only(
+                    &owner,
+                    &keys.market,
+                    &self.batch,
+                    order,
+                ));
+            }
+        }
+        let signer = self.demo.makers[maker].owner.insecure_clone();
+        scenario::send(self.demo.chain.as_ref(), &self.demo.payer, &ixs, &[&signer])
+            .await
+            .map(|_| ())
+    }
+
+    /// Commit a sealed IOC crossing the mid by 3 ticks.
+    async fn commit(&mut self, taker: usize, rng: &mut impl Rng) -> Result<(), ChainError> {
+        let (side, price) = if rng.random_bool(0.5) {
+            (Side::Bid, self.demo.mid + 3)
+        } else {
+            (Side::Ask, self.demo.mid - 3)
+        };
+        let order = PlaceOrderArgs {
+            client_order_id: self.demo.client_id(),
+            ..PlaceOrderArgs::new(
+                side,
+                OrderType::ImmediateOrCancel,
+                price,
+                rng.random_range(1..=30),
+            )
+        };
+        let salt: [u8; 32] = rng.random();
+        let d = &self.demo;
+        let t = &d.takers[taker];
+        let committed = scenario::commit_sealed(
+            d.chain.as_ref(),
+            &d.payer,
+            &d.market,
+            &self.batch,
+            t,
+            &order,
+            &salt,
+        )
+        .await?;
+        self.sealed.push(Sealed {
+            taker,
+            committed,
+            order,
+            salt,
+        });
+        Ok(())
+    }
+
+    /// Sealed orders committed and not yet revealed.
+    pub fn unrevealed(&self) -> usize {
+        self.sealed.len()
+    }
+
+    /// Reveal every sealed order whose reveal window is open; give up on
+    /// those whose window passed.
+    pub async fn reveal_due(&mut self) -> Result<(), ChainError> {
+        let slot = scenario::chain_slot(self.demo.chain.as_ref()).await?;
+        let mut waiting = Vec::new();
+        for s in std::mem::take(&mut self.sealed) {
+            let opens = self.schedule.reveal_opens(s.committed.batch);
+            let closes = self.schedule.clearable_from(s.committed.batch);
+            if opens.is_some_and(|o| slot < o) {
+                waiting.push(s);
+            } else if closes.is_some_and(|c| slot >= c) {
+                self.forfeited += 1;
+            } else {
+                let d = &self.demo;
+                let t: &TraderSetup = &d.takers[s.taker];
+                match scenario::reveal_sealed(
+                    d.chain.as_ref(),
+                    &d.payer,
+                    &d.market,
+                    &self.batch,
+                    t,
+                    s.committed,
+                    s.order,
+                    s.salt,
+                )
+                .await
+                {
+                    Ok(()) => self.revealed += 1,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "reveal failed");
+                        self.forfeited += 1;
+                    }
+                }
+            }
+        }
+        self.sealed = waiting;
+        Ok(())
+    }
+
+    /// Step every `interval` until `shutdown`.
+    pub async fn run(&mut self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+        while !*shutdown.borrow() {
+            if let Err(e) = self.step().await {
+                tracing::debug!(error = %e, "demo transaction failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+/// The ids of `t`'s resting orders, or `None` while a post of its is still
+/// queued (a slot in use, no order id yet).
+async fn resting_orders<C: Chain + ?Sized>(
+    chain: &C,
+    t: &TraderSetup,
+) -> Result<Option<Vec<u64>>, ChainError> {
+    let account = chain
+        .account(&t.account)
+        .await?
+        .ok_or_else(|| ChainError::Rpc("trader account not found".into()))?;
+    let trader = decode::trader(&account.data).map_err(|e| ChainError::Rpc(e.to_string()))?;
+    let in_use: Vec<u64> = trader
+        .state()
+        .orders
+        .iter()
+        .filter(|o| o.in_use != 0)
+        .map(|o| o.order_seq)
+        .collect();
+    Ok((!in_use.contains(&0)).then_some(in_use))
+}
