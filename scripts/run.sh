@@ -4,7 +4,8 @@
 # a cluster.
 #
 #   orderbook-node     the chain: JSON-RPC on :8899, PubSub on :8900, ledger on disk
-#   orderbook-app demo a demo market with simulated makers and takers (a new market per start)
+#   orderbook-app demo a demo market with simulated makers and takers (a new market per start),
+#                      and a second one trading as a sealed batch auction
 #   orderbook-keeper   cranks the markets (its keypair funded by the node's faucet)
 #   orderbook-app run  the indexer (into PostgreSQL, following PubSub) and the feed on :8080
 #
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
     --reset) reset=1 ;;
     --run-for) run_for="$2"; shift ;;
     --feed-replicas) replicas="$2"; shift ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -126,20 +127,34 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
-rm -f "$state/market"
+# wait_file PID LOG FILE: until FILE is written (or PID dies).
+wait_file() {
+  for _ in $(seq 1 300); do
+    [ -s "$3" ] && return 0
+    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "$3 was not written; see $2" >&2
+  exit 1
+}
+
+rm -f "$state/market" "$state/batch-market"
 "$bin/orderbook-app" demo --rpc-url "$rpc_url" --market-file "$state/market" \
   --mint-authority-file "$state/mint-authority.json" >"$logs/demo.log" 2>&1 &
 demo_pid=$!
 pids+=("$demo_pid")
-for _ in $(seq 1 300); do
-  [ -s "$state/market" ] && break
-  kill -0 "$demo_pid" 2>/dev/null || { cat "$logs/demo.log" >&2; exit 1; }
-  sleep 0.2
-done
+# The second demo market trades as a sealed batch auction (docs/batch-auction.md).
+"$bin/orderbook-app" demo --sealed-batch --rpc-url "$rpc_url" --market-file "$state/batch-market" \
+  --mint-authority-file "$state/batch-mint-authority.json" >"$logs/batch-demo.log" 2>&1 &
+batch_demo_pid=$!
+pids+=("$batch_demo_pid")
+wait_file "$demo_pid" "$logs/demo.log" "$state/market"
+wait_file "$batch_demo_pid" "$logs/batch-demo.log" "$state/batch-market"
 market=$(cat "$state/market")
+batch_market=$(cat "$state/batch-market")
 
 "$bin/orderbook-keeper" --rpc-url "$rpc_url" --keypair "$state/keeper.json" --airdrop-sol 10 \
-  --metrics-addr "$keeper_metrics" --subsidize-market "$market" >"$logs/keeper.log" 2>&1 &
+  --metrics-addr "$keeper_metrics" --subsidize-market "$market,$batch_market" >"$logs/keeper.log" 2>&1 &
 keeper_pid=$!
 pids+=("$keeper_pid")
 
@@ -158,7 +173,7 @@ wait_healthy() {
 }
 wait_healthy "$app_pid" "$logs/app.log" "$listen"
 
-watched=("$node_pid" "$demo_pid" "$keeper_pid" "$app_pid")
+watched=("$node_pid" "$demo_pid" "$batch_demo_pid" "$keeper_pid" "$app_pid")
 replica_lines=""
 if [ "$replicas" -gt 1 ]; then
   env "${redis_env[@]}" "$bin/orderbook-app" index --rpc-url "$rpc_url" --database-url "$database_url" \
@@ -186,6 +201,7 @@ cat <<EOF
   trading app   http://$listen/   (the local wallet: Connect, Airdrop, Get test tokens)
   feed          ws://$listen/ws   REST http://$listen/api/markets
 $replica_lines  demo market   $market
+  batch market  $batch_market  (sealed batch auction, cleared by the keeper)
   test tokens   $state/mint-authority.json  (mints the market's base and quote tokens)
   keeper        http://$keeper_metrics/metrics
   logs          $logs/
@@ -213,10 +229,13 @@ done
 trap - INT TERM
 
 # Quiesce the chain's writers, then compare the indexer with the chain.
-kill -TERM "$demo_pid" "$keeper_pid" 2>/dev/null || true
-wait "$demo_pid" "$keeper_pid" 2>/dev/null || true
+kill -TERM "$demo_pid" "$batch_demo_pid" "$keeper_pid" 2>/dev/null || true
+wait "$demo_pid" "$batch_demo_pid" "$keeper_pid" 2>/dev/null || true
 grep -h '^demo:' "$logs/demo.log" | tail -n 1 || true
+grep -h '^demo:' "$logs/batch-demo.log" | tail -n 1 || true
 status=0
 "$bin/orderbook-app" reconcile --rpc-url "$rpc_url" --market "$market" \
   --database-url "$database_url" --metrics-file "$state/reconcile.prom" || status=$?
+"$bin/orderbook-app" reconcile --rpc-url "$rpc_url" --market "$batch_market" \
+  --database-url "$database_url" --metrics-file "$state/reconcile-batch.prom" || status=$?
 exit "$status"

@@ -104,6 +104,7 @@ ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:180
 wait "$pid" || ok=""
 grep -E '^(demo|reconcile)' "$smoke/run.out" || true
 grep -q '^orderbook_reconcile_differences{.*} 0$' "$smoke/reconcile.prom" || ok=""
+grep -q '^orderbook_reconcile_differences{.*} 0$' "$smoke/reconcile-batch.prom" || ok=""
 grep -q 'standing by' "$smoke/logs/standby-indexer.log" || ok=""
 
 [ -n "$ok" ] || { tail -n 40 "$smoke/run.out" "$smoke"/logs/*.log; echo "local exchange smoke run failed" >&2; exit 1; }
