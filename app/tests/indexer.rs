@@ -370,5 +370,57 @@ async fn a_sealed_batch_market_is_indexed_as_the_chain_holds_it() {
     .unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
     assert!(report.orders > 0, "orders rest on the book");
+
+    // The batch tables: the clock, every entry (a sealed order's fields
+    // only once revealed), every clear.
+    assert_eq!(
+        count(&client, "SELECT count(*) FROM batch_markets").await,
+        1
+    );
+    let priced =
+        "SELECT count(*) FROM batch_clears WHERE price IS NOT NULL AND volume_base_lots > 0";
+    assert!(count(&client, priced).await > 0);
+    let sealed_shown = "SELECT count(*) FROM batch_entries WHERE kind = 'committed'
+         AND (side IS NOT NULL OR price IS NOT NULL OR client_order_id IS NOT NULL)";
+    assert_eq!(
+        count(&client, sealed_shown).await,
+        0,
+        "no plaintext before the reveal"
+    );
+    let revealed_hidden = "SELECT count(*) FROM batch_entries WHERE kind = 'revealed'
+         AND (side IS NULL OR order_type IS NULL OR price IS NULL OR client_order_id IS NULL)";
+    assert_eq!(
+        count(&client, revealed_hidden).await,
+        0,
+        "a reveal fills its row in"
+    );
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM batch_entries WHERE kind = 'revealed'"
+        )
+        .await as u64,
+        demo.revealed
+    );
+    // The feed's auction channel as a starting feed loads it.
+    let view = orderbook_app::feed::view::MarketView::load(&mut client, market)
+        .await
+        .unwrap();
+    let snapshot =
+        serde_json::to_value(view.snapshot(&orderbook_app::feed::view::Channel::Auction)).unwrap();
+    assert_eq!(snapshot["clock"]["commit_slots"], 20);
+    assert_eq!(
+        snapshot["open"],
+        serde_json::json!([]),
+        "every batch cleared"
+    );
+    assert!(
+        snapshot["cleared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["price"].is_string()),
+        "{snapshot}"
+    );
     tdb.drop(client).await;
 }

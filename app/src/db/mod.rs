@@ -11,6 +11,7 @@ use tokio_postgres::{Client, NoTls};
 use crate::model::{OutOfRange, StoredEnum, i64_of};
 
 pub mod balances;
+pub mod batches;
 pub mod candles;
 pub mod cursor;
 pub mod events;
@@ -34,6 +35,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         5,
         include_str!("../../../migrations/0005_mint_decimals.sql"),
     ),
+    (6, include_str!("../../../migrations/0006_batches.sql")),
 ];
 
 /// Advisory lock key guarding migrations.

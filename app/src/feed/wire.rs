@@ -357,6 +357,72 @@ pub struct AccountDelta {
     pub balances: Option<Balances>,
 }
 
+/// A sealed batch market's clock (docs/batch-auction.md): batch `k`
+/// commits from `start_slot + k × commit_slots` for `commit_slots` slots,
+/// waits `grace_slots`, reveals for `reveal_slots`, then may be cleared. A
+/// client computes the phase and countdown from it and the node's slot.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BatchClock {
+    pub batch_account: String,
+    #[ts(type = "number")]
+    pub start_slot: u64,
+    pub commit_slots: u16,
+    pub grace_slots: u16,
+    pub reveal_slots: u16,
+    pub entries_per_batch: u32,
+    pub entries_per_trader: u16,
+    pub bond_lamports: U64Text,
+    pub commit_fee_lamports: U64Text,
+}
+
+/// A batch not yet cleared: what it holds so far (a sealed order shows
+/// only that it exists until its reveal).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct OpenBatch {
+    #[ts(type = "number")]
+    pub batch: u64,
+    /// Sealed orders, revealed or not.
+    pub commitments: u32,
+    pub revealed: u32,
+    pub posts: u32,
+    pub cancels: u32,
+}
+
+/// A batch's clear: one price for every fill (`price` null: nothing crossed).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BatchClear {
+    #[ts(type = "number")]
+    pub batch: u64,
+    pub price: Option<U64Text>,
+    pub volume_base_lots: U64Text,
+    pub revealed: u32,
+    /// Commitments never revealed: their bonds were forfeited.
+    pub forfeited: u32,
+    /// The market event of the clear.
+    #[ts(type = "number")]
+    pub seq: u64,
+}
+
+/// `auction` snapshot: the clock (null: not a batch market), the batches
+/// not yet cleared that hold entries, the recent clears (oldest first).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct AuctionSnapshot {
+    pub clock: Option<BatchClock>,
+    pub open: Vec<OpenBatch>,
+    pub cleared: Vec<BatchClear>,
+}
+
+/// `auction` delta: open batches whose counts changed, and new clears (a
+/// cleared batch leaves the open ones).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct AuctionDelta {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub clock: Option<BatchClock>,
+    pub open: Vec<OpenBatch>,
+    pub cleared: Vec<BatchClear>,
+}
+
 /// A channel message's `data`.
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
 #[serde(untagged)]
@@ -369,6 +435,8 @@ pub enum ChannelData {
     Candles(CandlesData),
     AccountSnapshot(AccountSnapshot),
     AccountDelta(AccountDelta),
+    AuctionSnapshot(AuctionSnapshot),
+    AuctionDelta(AuctionDelta),
 }
 
 /// A channel by name, in requests and messages.
@@ -380,6 +448,8 @@ pub enum ChannelName {
     L3,
     Account,
     Candles,
+    /// A sealed batch market's batches (issue 25).
+    Auction,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
@@ -702,6 +772,11 @@ pub fn typescript() -> String {
         CandlesData::decl(&config),
         AccountSnapshot::decl(&config),
         AccountDelta::decl(&config),
+        BatchClock::decl(&config),
+        OpenBatch::decl(&config),
+        BatchClear::decl(&config),
+        AuctionSnapshot::decl(&config),
+        AuctionDelta::decl(&config),
         ChannelData::decl(&config),
         ChannelName::decl(&config),
         MessageKind::decl(&config),
@@ -825,6 +900,33 @@ mod tests {
                 quote_locked: U64Text(2),
                 open_orders: 1,
                 closed: false,
+            },
+            "batch_clock": BatchClock {
+                batch_account: "11111111111111111111111111111111".into(),
+                start_slot: 1 << 52,
+                commit_slots: 2,
+                grace_slots: 4,
+                reveal_slots: 8,
+                entries_per_batch: 256,
+                entries_per_trader: 4,
+                bond_lamports: U64Text(u64::MAX),
+                commit_fee_lamports: U64Text(0),
+            },
+            "batch_clear": BatchClear {
+                batch: 3,
+                price: Some(U64Text(u64::MAX)),
+                volume_base_lots: U64Text(1 << 60),
+                revealed: 2,
+                forfeited: 1,
+                seq: 40,
+            },
+            "batch_clear_without_trade": BatchClear {
+                batch: 4,
+                price: None,
+                volume_base_lots: U64Text(0),
+                revealed: 0,
+                forfeited: 1,
+                seq: 41,
             },
         });
         let text = serde_json::to_string_pretty(&samples).expect("samples serialise") + "\n";

@@ -80,7 +80,7 @@ fn channel_of(request: &ChannelRequest) -> Result<(Pubkey, Channel), Refusal> {
     let name = Value::String(request.channel.clone());
     let name: ChannelName = serde_json::from_value(name).map_err(|_| {
         let message = format!(
-            "unknown channel {:?} (trades, l2, l3, account, candles)",
+            "unknown channel {:?} (trades, l2, l3, account, candles, auction)",
             request.channel
         );
         (FeedErrorCode::UnknownChannel, message)
@@ -107,6 +107,7 @@ fn channel_of(request: &ChannelRequest) -> Result<(Pubkey, Channel), Refusal> {
             }
             Channel::Candles(r)
         }
+        ChannelName::Auction => Channel::Auction,
     };
     Ok((market, channel))
 }

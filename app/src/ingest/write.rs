@@ -37,5 +37,8 @@ pub async fn tables(
     if !effects.candles.is_empty() {
         db::candles::upsert(t, market, &effects.candles).await?;
     }
+    if !effects.batches.is_empty() {
+        db::batches::write(t, market, &effects.batches).await?;
+    }
     Ok(())
 }

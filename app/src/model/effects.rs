@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use orderbook::events::{
-    MarketCreated, OrderFilled, OrderPlaced, OrderPosted, TraderAccountOpened,
+    BatchCleared, BatchModeEnabled, CancelQueued, MarketCreated, OrderCommitted, OrderFilled,
+    OrderPlaced, OrderPosted, OrderRevealed, PostQueued, TraderAccountOpened,
 };
 use orderbook::types::{MarketStatus, OrderType, Side, TokenKind};
 use orderbook_client::events::ProgramEvent;
@@ -152,6 +153,44 @@ pub struct Consumed {
     pub count: u32,
 }
 
+/// A sealed batch market's batch account entry, as an event tells it (a
+/// `batch_entries` row, or a reveal filling one in).
+pub enum EntryChange<'a> {
+    Committed(&'a OrderCommitted),
+    Revealed(&'a OrderRevealed),
+    Post(&'a PostQueued),
+    Cancel(&'a CancelQueued),
+}
+
+impl EntryChange<'_> {
+    /// (batch, entry) of the row it writes.
+    pub fn key(&self) -> (u64, u32) {
+        match self {
+            Self::Committed(e) => (e.batch, e.entry),
+            Self::Revealed(e) => (e.batch, e.entry),
+            Self::Post(e) => (e.batch, e.entry),
+            Self::Cancel(e) => (e.batch, e.entry),
+        }
+    }
+}
+
+/// Everything a sealed batch market's events change (issue 25).
+#[derive(Default)]
+pub struct BatchChanges<'a> {
+    /// `batch_markets`: the market became a batch market.
+    pub enabled: Option<(i64, &'a BatchModeEnabled)>,
+    /// `batch_entries`, in event order with their sequence numbers.
+    pub entries: Vec<(i64, EntryChange<'a>)>,
+    /// `batch_clears`.
+    pub clears: Vec<(i64, &'a BatchCleared)>,
+}
+
+impl BatchChanges<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.enabled.is_none() && self.entries.is_empty() && self.clears.is_empty()
+    }
+}
+
 /// Everything one batch changes, grouped by table.
 #[derive(Default)]
 pub struct Effects<'a> {
@@ -169,6 +208,8 @@ pub struct Effects<'a> {
     pub touched_traders: BTreeSet<u32>,
     /// Cranks: their makers' balances changed too.
     pub consumed: Vec<Consumed>,
+    /// Sealed batch markets' batches.
+    pub batches: BatchChanges<'a>,
 }
 
 impl<'a> Effects<'a> {
@@ -235,15 +276,21 @@ impl<'a> Effects<'a> {
             ProgramEvent::FeesSwept(_) | ProgramEvent::SurplusSwept(_) => {}
             // Sealed batch markets (issue 25): a reveal or a queued post
             // moves the trader's funds into its lock.
-            ProgramEvent::BatchModeEnabled(_)
-            | ProgramEvent::OrderCommitted(_)
-            | ProgramEvent::CancelQueued(_)
-            | ProgramEvent::BatchCleared(_) => {}
+            ProgramEvent::BatchModeEnabled(e) => self.batches.enabled = Some((seq, e)),
+            ProgramEvent::OrderCommitted(e) => {
+                self.batches.entries.push((seq, EntryChange::Committed(e)));
+            }
+            ProgramEvent::CancelQueued(e) => {
+                self.batches.entries.push((seq, EntryChange::Cancel(e)));
+            }
+            ProgramEvent::BatchCleared(e) => self.batches.clears.push((seq, e)),
             ProgramEvent::OrderRevealed(e) => {
                 self.touched_traders.insert(e.trader_id);
+                self.batches.entries.push((seq, EntryChange::Revealed(e)));
             }
             ProgramEvent::PostQueued(e) => {
                 self.touched_traders.insert(e.trader_id);
+                self.batches.entries.push((seq, EntryChange::Post(e)));
             }
             // A clear's settlement reaches the trader when the crank applies
             // it: record whose balances that crank changes. The book changes

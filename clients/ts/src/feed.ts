@@ -31,6 +31,10 @@ export type OrderUpdate = Parsed<wire.OrderUpdate>;
 export type Trade = Parsed<wire.Trade>;
 export type Candle = Parsed<wire.Candle>;
 export type Balances = Parsed<wire.Balances>;
+/** A sealed batch market's clock (`auction` channel; docs/batch-auction.md). */
+export type BatchClock = Parsed<wire.BatchClock>;
+/** A batch's clear: every fill at `price` (null: nothing crossed). */
+export type BatchClear = Parsed<wire.BatchClear>;
 
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
@@ -96,12 +100,20 @@ const CANDLE = quantities<wire.Candle>()({
   quote: 'u128',
 });
 const BALANCES = quantities<wire.Balances>()({ base_free: 'u64', base_locked: 'u64', quote_free: 'u64', quote_locked: 'u64' });
+const BATCH_CLOCK = quantities<wire.BatchClock>()({ bond_lamports: 'u64', commit_fee_lamports: 'u64' });
+const BATCH_CLEAR = quantities<wire.BatchClear>()({ price: 'u64', volume_base_lots: 'u64' });
 
-/** `value` (a `what` from the wire) with each of `fields` parsed to a bigint. */
-function parse<T>(value: unknown, what: string, fields: Readonly<Record<string, Width>>): T {
+/**
+ * `value` (a `what` from the wire) with each of `fields` parsed to a bigint;
+ * the `nullable` ones may also be null.
+ */
+function parse<T>(value: unknown, what: string, fields: Readonly<Record<string, Width>>, nullable: readonly string[] = []): T {
   if (typeof value !== 'object' || value === null) throw new Error(`${what}: expected an object, got ${JSON.stringify(value)}`);
   const out: Record<string, unknown> = { ...value };
-  for (const [field, width] of Object.entries(fields)) out[field] = parseQuantity(out[field], `${what}.${field}`, width);
+  for (const [field, width] of Object.entries(fields)) {
+    if (out[field] === null && nullable.includes(field)) continue;
+    out[field] = parseQuantity(out[field], `${what}.${field}`, width);
+  }
   return out as T;
 }
 
@@ -112,6 +124,8 @@ export const parseOrderUpdate = (value: unknown): OrderUpdate => parse<OrderUpda
 export const parseTrade = (value: unknown): Trade => parse<Trade>(value, 'trade', TRADE);
 export const parseCandle = (value: unknown): Candle => parse<Candle>(value, 'candle', CANDLE);
 export const parseBalances = (value: unknown): Balances => parse<Balances>(value, 'balances', BALANCES);
+export const parseBatchClock = (value: unknown): BatchClock => parse<BatchClock>(value, 'clock', BATCH_CLOCK);
+export const parseBatchClear = (value: unknown): BatchClear => parse<BatchClear>(value, 'clear', BATCH_CLEAR, ['price']);
 
 /** -1, 0 or 1 as `a` is below, equal to or above `b` (bigints in `Array.sort`). */
 export function compareBigint(a: bigint, b: bigint): number {

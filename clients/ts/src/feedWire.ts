@@ -62,9 +62,31 @@ export type AccountSnapshot = { trader_id: number | null, orders: Array<BookOrde
 
 export type AccountDelta = { trader_id: number, orders: Array<OrderUpdate>, balances?: Balances, };
 
-export type ChannelData = TradesData | L2Snapshot | L2Delta | L3Snapshot | L3Delta | CandlesData | AccountSnapshot | AccountDelta;
+export type BatchClock = { batch_account: string, start_slot: number, commit_slots: number, grace_slots: number, reveal_slots: number, entries_per_batch: number, entries_per_trader: number, bond_lamports: U64Text, commit_fee_lamports: U64Text, };
 
-export type ChannelName = "trades" | "l2" | "l3" | "account" | "candles";
+export type OpenBatch = { batch: number, 
+/**
+ * Sealed orders, revealed or not.
+ */
+commitments: number, revealed: number, posts: number, cancels: number, };
+
+export type BatchClear = { batch: number, price: U64Text | null, volume_base_lots: U64Text, revealed: number, 
+/**
+ * Commitments never revealed: their bonds were forfeited.
+ */
+forfeited: number, 
+/**
+ * The market event of the clear.
+ */
+seq: number, };
+
+export type AuctionSnapshot = { clock: BatchClock | null, open: Array<OpenBatch>, cleared: Array<BatchClear>, };
+
+export type AuctionDelta = { clock?: BatchClock, open: Array<OpenBatch>, cleared: Array<BatchClear>, };
+
+export type ChannelData = TradesData | L2Snapshot | L2Delta | L3Snapshot | L3Delta | CandlesData | AccountSnapshot | AccountDelta | AuctionSnapshot | AuctionDelta;
+
+export type ChannelName = "trades" | "l2" | "l3" | "account" | "candles" | "auction";
 
 export type MessageKind = "snapshot" | "delta";
 

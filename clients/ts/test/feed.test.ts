@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import {
   compareBigint,
   parseBalances,
+  parseBatchClear,
+  parseBatchClock,
   parseBookOrder,
   parseCandle,
   parseLevel,
@@ -57,4 +59,10 @@ test("the server's own messages parse, every quantity to its exact bigint", () =
   const candle = parseCandle(samples.candle);
   assert.deepEqual([candle.open, candle.base_lots, candle.quote], [(1n << 63n) - 1n, 1n << 64n, (1n << 128n) - 1n]);
   assert.equal(parseBalances(samples.balances).base_free, (1n << 64n) - 1n);
+  const clock = parseBatchClock(samples.batch_clock);
+  assert.deepEqual([clock.bond_lamports, clock.commit_slots, clock.start_slot], [(1n << 64n) - 1n, 2, 2 ** 52]);
+  const clear = parseBatchClear(samples.batch_clear);
+  assert.deepEqual([clear.price, clear.volume_base_lots], [(1n << 64n) - 1n, 1n << 60n]);
+  assert.equal(parseBatchClear(samples.batch_clear_without_trade).price, null);
+  assert.throws(() => parseBatchClear({ ...(samples.batch_clear as object), volume_base_lots: null }), /clear.volume_base_lots/);
 });

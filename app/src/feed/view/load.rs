@@ -3,6 +3,7 @@
 use anchor_lang::prelude::Pubkey;
 use tokio_postgres::Client;
 
+use super::auction::{Auction, RECENT_CLEARS};
 use super::{MarketView, RECENT_CANDLES, RECENT_TRADES};
 use crate::db::{self, DbError};
 use crate::feed::wire;
@@ -35,6 +36,11 @@ impl MarketView {
             .await?
             .into_iter()
             .collect();
+        view.auction = Auction::load(
+            db::batches::clock(&t, &m).await?,
+            db::batches::open(&t, &m).await?,
+            db::batches::recent_clears(&t, &m, RECENT_CLEARS as i64).await?,
+        );
         t.commit().await?;
         Ok(view)
     }

@@ -4,11 +4,13 @@
 //! deltas of each channel. Everything here is plain data; the hub owns one
 //! per market.
 
+mod auction;
 mod book;
 mod load;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+use self::auction::Auction;
 use self::book::Book;
 use crate::feed::wire::{self, ChannelData, ChannelName};
 use crate::model::effects::{Effects, TraderChange};
@@ -32,6 +34,8 @@ pub enum Channel {
     Account(Pubkey),
     /// Candles of one resolution (seconds).
     Candles(i64),
+    /// A sealed batch market's batches.
+    Auction,
 }
 
 impl Channel {
@@ -42,6 +46,7 @@ impl Channel {
             Channel::L3 => ChannelName::L3,
             Channel::Account(_) => ChannelName::Account,
             Channel::Candles(_) => ChannelName::Candles,
+            Channel::Auction => ChannelName::Auction,
         }
     }
 
@@ -72,6 +77,7 @@ pub struct MarketView {
     owners: HashMap<u32, Pubkey>,
     trader_of: HashMap<Pubkey, u32>,
     balances: HashMap<u32, BalanceRow>,
+    auction: Auction,
     /// Sequence jumps seen (should stay 0; see `apply`).
     pub gaps: u64,
 }
@@ -87,6 +93,7 @@ impl MarketView {
             owners: HashMap::new(),
             trader_of: HashMap::new(),
             balances: HashMap::new(),
+            auction: Auction::default(),
             gaps: 0,
         }
     }
@@ -149,6 +156,7 @@ impl MarketView {
                     .map(|((r, s), c)| wire::Candle::new(*r, *s, c))
                     .collect(),
             }),
+            Channel::Auction => ChannelData::AuctionSnapshot(self.auction.snapshot()),
             Channel::Account(owner) => {
                 let id = self.trader_of(owner);
                 ChannelData::AccountSnapshot(wire::AccountSnapshot {
@@ -175,7 +183,10 @@ impl MarketView {
         let mut delta = BatchDelta::default();
         let new_events = self.new_events(&batch.events);
         match Effects::of(new_events) {
-            Ok(effects) => self.apply_effects(&effects, &mut delta),
+            Ok(effects) => {
+                self.apply_effects(&effects, &mut delta);
+                delta.auction = self.auction.apply(&effects.batches);
+            }
             // The indexer committed these events only after computing the
             // same effects, so this cannot happen with its batches.
             Err(e) => {
@@ -185,6 +196,9 @@ impl MarketView {
         }
         self.trim_candles();
         let mut out = self.market_deltas(delta.trades, &delta.l3, &delta.l2, &delta.candles);
+        if let Some(auction) = delta.auction {
+            out.push((Channel::Auction, ChannelData::AuctionDelta(auction)));
+        }
         out.extend(self.account_deltas(delta.account_orders, &batch.balances));
         out
     }
@@ -382,6 +396,8 @@ struct BatchDelta {
     candles: BTreeSet<(i64, i64)>,
     /// Changed orders per trader.
     account_orders: BTreeMap<u32, BTreeMap<u64, wire::OrderUpdate>>,
+    /// The auction channel's delta, if its state changed.
+    auction: Option<wire::AuctionDelta>,
 }
 
 impl BatchDelta {
