@@ -143,14 +143,15 @@ rm -f "$state/market" "$state/batch-market"
   --mint-authority-file "$state/mint-authority.json" >"$logs/demo.log" 2>&1 &
 demo_pid=$!
 pids+=("$demo_pid")
-# The second demo market trades as a sealed batch auction (docs/batch-auction.md).
+wait_file "$demo_pid" "$logs/demo.log" "$state/market"
+market=$(cat "$state/market")
+# The second demo market trades as a sealed batch auction
+# (docs/batch-auction.md), on the first one's tokens: one faucet funds both.
 "$bin/orderbook-app" demo --sealed-batch --rpc-url "$rpc_url" --market-file "$state/batch-market" \
-  --mint-authority-file "$state/batch-mint-authority.json" >"$logs/batch-demo.log" 2>&1 &
+  --mints-of "$market" --mint-authority "$state/mint-authority.json" >"$logs/batch-demo.log" 2>&1 &
 batch_demo_pid=$!
 pids+=("$batch_demo_pid")
-wait_file "$demo_pid" "$logs/demo.log" "$state/market"
 wait_file "$batch_demo_pid" "$logs/batch-demo.log" "$state/batch-market"
-market=$(cat "$state/market")
 batch_market=$(cat "$state/batch-market")
 
 "$bin/orderbook-keeper" --rpc-url "$rpc_url" --keypair "$state/keeper.json" --airdrop-sol 10 \
@@ -201,7 +202,7 @@ cat <<EOF
   trading app   http://$listen/   (the local wallet: Connect, Airdrop, Get test tokens)
   feed          ws://$listen/ws   REST http://$listen/api/markets
 $replica_lines  demo market   $market
-  batch market  $batch_market  (sealed batch auction, cleared by the keeper)
+  batch market  $batch_market  (sealed batch auction on the same tokens, cleared by the keeper)
   test tokens   $state/mint-authority.json  (mints the market's base and quote tokens)
   keeper        http://$keeper_metrics/metrics
   logs          $logs/

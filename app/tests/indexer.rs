@@ -304,7 +304,7 @@ async fn a_sealed_batch_market_is_indexed_as_the_chain_holds_it() {
         entries_per_batch: 64,
         ..scenario::standard_batch_args()
     };
-    let mut demo = SealedDemo::with_batch_args(chain.clone(), payer, 2, 2, args)
+    let mut demo = SealedDemo::with_batch_args(chain.clone(), payer, 2, 2, args, None)
         .await
         .unwrap();
     let market = demo.demo.market.keys.market;

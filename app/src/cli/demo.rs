@@ -6,10 +6,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
 use clap::Args;
-use orderbook_app::demo::{Demo, SealedDemo};
+use orderbook::instructions::BatchModeArgs;
+use orderbook::types::{
+    DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS, DEFAULT_REVEAL_SLOTS, MAX_WINDOW_SLOTS,
+};
+use orderbook_app::demo::{Demo, SealedDemo, demo_batch_args};
+use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
+use orderbook_chain::scenario::Mints;
 use tokio::sync::watch;
 
 use super::{LOCAL_RPC, stop_after};
@@ -41,6 +48,26 @@ pub struct DemoArgs {
     /// when their batch's reveal window opens; a keeper must clear it.
     #[arg(long, env = "ORDERBOOK_DEMO_SEALED_BATCH")]
     sealed_batch: bool,
+    /// Sealed batch market: slots of each batch's commit window.
+    #[arg(long, env = "ORDERBOOK_DEMO_COMMIT_SLOTS", default_value_t = DEFAULT_COMMIT_SLOTS, requires = "sealed_batch",
+          value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_WINDOW_SLOTS)))]
+    commit_slots: u16,
+    /// Sealed batch market: slots between a commit window and its reveals
+    /// (cancels still reach the batch in them).
+    #[arg(long, env = "ORDERBOOK_DEMO_GRACE_SLOTS", default_value_t = DEFAULT_GRACE_SLOTS, requires = "sealed_batch",
+          value_parser = clap::value_parser!(u16).range(0..=i64::from(MAX_WINDOW_SLOTS)))]
+    grace_slots: u16,
+    /// Sealed batch market: slots of each batch's reveal window.
+    #[arg(long, env = "ORDERBOOK_DEMO_REVEAL_SLOTS", default_value_t = DEFAULT_REVEAL_SLOTS, requires = "sealed_batch",
+          value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_WINDOW_SLOTS)))]
+    reveal_slots: u16,
+    /// Create the market on this market's mints (with `--mint-authority`,
+    /// their authority's keypair file), so one faucet funds both markets.
+    #[arg(long, env = "ORDERBOOK_DEMO_MINTS_OF", requires = "mint_authority")]
+    mints_of: Option<Pubkey>,
+    /// The keypair file of the authority of `--mints-of`'s mints (read).
+    #[arg(long, env = "ORDERBOOK_DEMO_MINT_AUTHORITY", requires = "mints_of")]
+    mint_authority: Option<PathBuf>,
     /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
     #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
     run_for_secs: Option<u64>,
@@ -73,8 +100,15 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
     );
     let (makers, takers) = (a.makers.into(), a.takers.into());
     let interval = Duration::from_millis(a.interval_ms);
+    let mints = shared_mints(&a, chain.as_ref()).await?;
     if a.sealed_batch {
-        let mut demo = SealedDemo::new(chain, payer, makers, takers)
+        let args = BatchModeArgs {
+            commit_slots: a.commit_slots,
+            grace_slots: a.grace_slots,
+            reveal_slots: a.reveal_slots,
+            ..demo_batch_args()
+        };
+        let mut demo = SealedDemo::with_batch_args(chain, payer, makers, takers, args, mints)
             .await
             .context("creating the demo market")?;
         announce(&a, &demo.demo)?;
@@ -84,6 +118,7 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
             demo.demo.sent, demo.demo.failed, demo.revealed, demo.forfeited
         );
     } else {
+        anyhow::ensure!(mints.is_none(), "--mints-of is for the sealed batch demo");
         let mut demo = Demo::new(chain, payer, makers, takers)
             .await
             .context("creating the demo market")?;
@@ -112,4 +147,24 @@ fn announce<C: orderbook_chain::Chain>(a: &DemoArgs, demo: &Demo<C>) -> Result<(
     }
     eprintln!("demo: market {market}; trading every {} ms", a.interval_ms);
     Ok(())
+}
+
+/// `--mints-of`'s mints with their authority, if given.
+async fn shared_mints(a: &DemoArgs, chain: &RpcChain) -> Result<Option<Mints>> {
+    let (Some(market), Some(path)) = (a.mints_of, &a.mint_authority) else {
+        return Ok(None);
+    };
+    let authority = solana_keypair::read_keypair_file(path)
+        .map_err(|e| anyhow::anyhow!("reading the mint authority {}: {e}", path.display()))?;
+    let account = chain
+        .account(&market)
+        .await?
+        .with_context(|| format!("market {market} (--mints-of) not found"))?;
+    let m = orderbook_client::accounts::market(&account.data)
+        .with_context(|| format!("{market} (--mints-of) is not a market"))?;
+    Ok(Some(Mints {
+        base: m.base_mint,
+        quote: m.quote_mint,
+        authority,
+    }))
 }

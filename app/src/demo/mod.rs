@@ -12,7 +12,7 @@ use std::time::Duration;
 use orderbook::instructions::PlaceOrderArgs;
 
 use orderbook::types::{OrderType, Side};
-use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
+use orderbook_chain::scenario::{self, Funding, MarketSetup, Mints, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
 use orderbook_client::ix;
 use orderbook_keeper::{Keeper, KeeperConfig};
@@ -30,15 +30,21 @@ pub const DEMO_EVENTS: u32 = 512;
 /// Starting mid price in ticks.
 pub const START_MID: u64 = 1_000;
 
-pub use sealed::SealedDemo;
+pub use sealed::{SealedDemo, demo_batch_args};
 
-/// A new market with the standard parameters, sized for the demo.
+/// A new market with the standard parameters, sized for the demo, on
+/// `mints` (another market's, so one faucet funds both) or new ones.
 async fn new_market<C: Chain + ?Sized>(
     chain: &C,
     payer: &Keypair,
+    mints: Option<Mints>,
 ) -> Result<MarketSetup, ChainError> {
     let args = scenario::standard_market_args(payer.pubkey());
-    scenario::create_market(chain, payer, args, DEMO_ORDERS_PER_SIDE, DEMO_EVENTS).await
+    let mints = match mints {
+        Some(m) => m,
+        None => scenario::create_mints(chain, payer).await?,
+    };
+    scenario::create_market_on(chain, payer, args, mints, DEMO_ORDERS_PER_SIDE, DEMO_EVENTS).await
 }
 
 pub struct Demo<C: Chain> {
@@ -64,7 +70,7 @@ impl<C: Chain> Demo<C> {
         makers: usize,
         takers: usize,
     ) -> Result<Self, ChainError> {
-        let market = new_market(chain.as_ref(), &payer).await?;
+        let market = new_market(chain.as_ref(), &payer, None).await?;
         Self::with_market(chain, payer, market, makers, takers).await
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use orderbook::instructions::{BatchModeArgs, PlaceOrderArgs};
 use orderbook::types::{OrderType, Side};
-use orderbook_chain::scenario::{self, Committed, TraderSetup};
+use orderbook_chain::scenario::{self, Committed, Mints, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
 use orderbook_client::accounts as decode;
 use orderbook_client::ix;
@@ -24,6 +24,14 @@ use super::{Demo, LADDER, new_market};
 /// Entries per batch: room for every maker's requote (cancels and posts)
 /// and the takers' commitments of one commit window.
 pub const DEMO_BATCH_ENTRIES: u32 = 64;
+
+/// The demo's batch mode: the standard one with [`DEMO_BATCH_ENTRIES`].
+pub fn demo_batch_args() -> BatchModeArgs {
+    BatchModeArgs {
+        entries_per_batch: DEMO_BATCH_ENTRIES,
+        ..scenario::standard_batch_args()
+    }
+}
 
 /// A sealed order committed and not yet revealed.
 struct Sealed {
@@ -46,30 +54,28 @@ pub struct SealedDemo<C: Chain> {
 }
 
 impl<C: Chain> SealedDemo<C> {
-    /// Create a sealed batch market (standard parameters, default windows)
-    /// and funded traders.
+    /// Create a sealed batch market (standard parameters, the default
+    /// windows, [`DEMO_BATCH_ENTRIES`]) and funded traders.
     pub async fn new(
         chain: Arc<C>,
         payer: Keypair,
         makers: usize,
         takers: usize,
     ) -> Result<Self, ChainError> {
-        let args = BatchModeArgs {
-            entries_per_batch: DEMO_BATCH_ENTRIES,
-            ..scenario::standard_batch_args()
-        };
-        Self::with_batch_args(chain, payer, makers, takers, args).await
+        Self::with_batch_args(chain, payer, makers, takers, demo_batch_args(), None).await
     }
 
-    /// The same with other batch parameters (a test's wider windows).
+    /// The same with other batch parameters (wider windows for tests), on
+    /// `mints` (another market's) or new ones.
     pub async fn with_batch_args(
         chain: Arc<C>,
         payer: Keypair,
         makers: usize,
         takers: usize,
         args: BatchModeArgs,
+        mints: Option<Mints>,
     ) -> Result<Self, ChainError> {
-        let market = new_market(chain.as_ref(), &payer).await?;
+        let market = new_market(chain.as_ref(), &payer, mints).await?;
         let batch = scenario::enable_batch_mode(chain.as_ref(), &payer, &market, args).await?;
         let schedule = scenario::batches(chain.as_ref(), &batch)
             .await?

@@ -152,6 +152,13 @@ pub const BASE_DECIMALS: u8 = 9;
 /// Decimals of the quote mint [`create_market`] makes.
 pub const QUOTE_DECIMALS: u8 = 6;
 
+/// A market's two SPL Token mints and the key that mints both.
+pub struct Mints {
+    pub base: Pubkey,
+    pub quote: Pubkey,
+    pub authority: Keypair,
+}
+
 /// Create two SPL Token mints and a market on them; `payer` becomes the creator.
 pub async fn create_market<C: Chain + ?Sized>(
     chain: &C,
@@ -160,6 +167,15 @@ pub async fn create_market<C: Chain + ?Sized>(
     orders_per_side: u32,
     events: u32,
 ) -> Result<MarketSetup, ChainError> {
+    let mints = create_mints(chain, payer).await?;
+    create_market_on(chain, payer, args, mints, orders_per_side, events).await
+}
+
+/// Two new SPL Token mints (the standard decimals), one authority.
+pub async fn create_mints<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+) -> Result<Mints, ChainError> {
     let token = ix::TOKEN_PROGRAM_ID;
     let mint_authority = Keypair::new();
     let (base, quote) = (Keypair::new(), Keypair::new());
@@ -181,7 +197,24 @@ pub async fn create_market<C: Chain + ?Sized>(
         rent,
     ));
     send(chain, payer, &ixs, &[&base, &quote]).await?;
+    Ok(Mints {
+        base: base.pubkey(),
+        quote: quote.pubkey(),
+        authority: mint_authority,
+    })
+}
 
+/// A market on existing `mints` (several markets may share them, and one
+/// faucet then funds them all); `payer` becomes the creator.
+pub async fn create_market_on<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    args: CreateMarketArgs,
+    mints: Mints,
+    orders_per_side: u32,
+    events: u32,
+) -> Result<MarketSetup, ChainError> {
+    let token = ix::TOKEN_PROGRAM_ID;
     let accts = [
         Keypair::new(),
         Keypair::new(),
@@ -193,8 +226,8 @@ pub async fn create_market<C: Chain + ?Sized>(
         accts[1].pubkey(),
         accts[2].pubkey(),
         accts[3].pubkey(),
-        base.pubkey(),
-        quote.pubkey(),
+        mints.base,
+        mints.quote,
         token,
         token,
     );
@@ -230,7 +263,7 @@ pub async fn create_market<C: Chain + ?Sized>(
         keys,
         authority,
         fee_authority,
-        mint_authority,
+        mint_authority: mints.authority,
     })
 }
 
