@@ -5,6 +5,7 @@
 /** Every element the scripts look up, by id, with its type. */
 interface Elements {
   asks: HTMLElement;
+  'auction-status': HTMLElement;
   balances: HTMLElement;
   bids: HTMLElement;
   'cancel-all': HTMLButtonElement;
@@ -25,6 +26,8 @@ interface Elements {
   'passphrase-hint': HTMLElement;
   'passphrase-title': HTMLElement;
   resolutions: HTMLElement;
+  'sealed-orders': HTMLElement;
+  'sealed-panel': HTMLElement;
   spread: HTMLElement;
   stats: HTMLElement;
   tape: HTMLElement;

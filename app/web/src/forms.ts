@@ -1,10 +1,11 @@
 // The order form and the transfer form: read the fields, check them against
 // the open market (app/web/src/views/orderForm.ts says what is checked), and
 // send what passes through the wallet session.
-import type { OrderType, SideName } from '@orderbook/client';
+import type { Market, OrderArgs, OrderType, SideName } from '@orderbook/client';
 
 import { el, field } from './dom';
-import type { MarketPage } from './marketPage';
+import { isBatchMarket, type MarketPage } from './marketPage';
+import type { SealedOrders } from './sealedOrders';
 import type { Session } from './session';
 import { checkOrder, checkTransfer, type Checked } from './views/orderForm';
 
@@ -14,6 +15,7 @@ export class OrderForm {
   constructor(
     private readonly page: MarketPage,
     private readonly session: Session,
+    private readonly sealed: SealedOrders,
     private readonly sent: () => void,
   ) {
     this.form.oninput = () => this.update();
@@ -44,6 +46,7 @@ export class OrderForm {
       free: (token) => open.account.free(token),
       book: () => open.book.sides(),
       connected: this.session.wallet !== null,
+      batch: isBatchMarket(open.chain),
     });
   }
 
@@ -65,9 +68,25 @@ export class OrderForm {
     }
     el('order-submit').disabled = true;
     const market = this.page.current?.chain ?? null;
-    await this.session.transact(checked.summary, market, (t, m) => t.client.ix.placeOrder(t.owner, m, checked.order).then((ix) => [ix]));
+    if (isBatchMarket(market)) await this.submitToBatch(market, checked.summary, checked.order);
+    else await this.session.transact(checked.summary, market, (t, m) => t.client.ix.placeOrder(t.owner, m, checked.order).then((ix) => [ix]));
     el('order-submit').disabled = false;
     this.sent();
+  }
+
+  /** A post-only order queues to the open batch; a taking one is sealed, and revealed by the page later. */
+  private async submitToBatch(market: Market, summary: string, order: OrderArgs): Promise<void> {
+    if (order.orderType === 'postOnly') {
+      await this.session.transact(summary, market, (t, m) => t.client.ix.queuePostOnly(t.owner, m.address, m.batch, order).then((ix) => [ix]));
+      return;
+    }
+    const schedule = this.page.current?.auction.schedule();
+    if (!schedule) {
+      el('order-error').textContent = 'the batch clock is not known yet (waiting for the feed)';
+      return;
+    }
+    const commit = this.sealed.commit(market, schedule, order);
+    if (await this.session.transact(summary, market, (t) => commit.build(t))) await commit.keep();
   }
 }
 

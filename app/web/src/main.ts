@@ -7,12 +7,14 @@ import './polyfill';
 import './style.css';
 
 import { OrderbookClient, orderbookProgram } from '@orderbook/client';
+import type { Connection } from '@solana/web3.js';
 
 import { api, type MarketRow, type ServerConfig } from './api';
 import { el } from './dom';
 import { Feed } from './feed';
 import { OrderForm, TransferForm } from './forms';
-import { MarketPage } from './marketPage';
+import { isBatchMarket, MarketPage, type OpenMarket } from './marketPage';
+import { REVEAL_POLL_MS, SealedOrders } from './sealedOrders';
 import { Session } from './session';
 import { describeFailure } from './trade';
 import { Units } from './units';
@@ -65,6 +67,22 @@ function showConnection(feed: Feed): void {
   });
 }
 
+/** The open batch market's clock: which batch takes orders now and for how many more slots. */
+function showAuction(open: OpenMarket, connection: Connection): void {
+  const batch = isBatchMarket(open.chain);
+  el('sealed-panel').hidden = !batch;
+  el('auction-status').hidden = !batch;
+  const schedule = open.auction.schedule();
+  if (!batch || !schedule) return;
+  void connection.getSlot('confirmed').then((slot) => {
+    const now = BigInt(slot);
+    const k = schedule.committingBatch(now);
+    if (k === undefined) return;
+    const left = schedule.graceOpens(k) - now;
+    el('auction-status').textContent = `Sealed batch market · batch ${k} takes orders for ${left} more slot${left === 1n ? '' : 's'}; each batch trades at one price once revealed`;
+  });
+}
+
 async function boot(): Promise<void> {
   const server = await loadServer();
   const session = new Session(server.config);
@@ -90,14 +108,19 @@ async function boot(): Promise<void> {
     pick: (_side, ticks) => {
       if (page.current) orderForm.setPrice(page.current.units.price(ticks));
     },
+    // A batch market queues a cancel to the batch that takes cancels now.
     cancel: (orderId) =>
       void session
-        .transact('Cancel order', page.current?.chain ?? null, (t, m) => t.client.ix.cancelOrder(t.owner, m, BigInt(orderId)).then((ix) => [ix]))
+        .transact('Cancel order', page.current?.chain ?? null, (t, m) =>
+          (isBatchMarket(m) ? t.client.ix.queueCancel(t.owner, m, m.batch, BigInt(orderId)) : t.client.ix.cancelOrder(t.owner, m, BigInt(orderId))).then((ix) => [ix]),
+        )
         .then(sent),
     accountChanged: () => orderForm.update(),
     unreadable: (message) => session.showStatus({ stage: 'failed', label: 'Market', message }),
   });
-  const orderForm = new OrderForm(page, session, sent);
+  const sealed = new SealedOrders(session.connection, reader, el('sealed-orders'), () => page.current?.units ?? null);
+  void sealed.load().catch((error: Error) => session.showStatus({ stage: 'failed', label: 'Sealed orders', message: error.message }));
+  const orderForm = new OrderForm(page, session, sealed, sent);
   const transferForm = new TransferForm(page, session, sent);
 
   const open = async (row: MarketRow) => {
@@ -118,7 +141,20 @@ async function boot(): Promise<void> {
     if (page.current) void session.takeTestTokens(page.current.row.market).then(sent);
   };
   el('cancel-all').onclick = () =>
-    void session.transact('Cancel all orders', page.current?.chain ?? null, (t, m) => t.client.ix.cancelAll(t.owner, m).then((ix) => [ix])).then(sent);
+    void session
+      .transact('Cancel all orders', page.current?.chain ?? null, (t, m) =>
+        isBatchMarket(m)
+          ? Promise.all((page.current?.account.openOrders() ?? []).map((o) => t.client.ix.queueCancel(t.owner, m, m.batch, o.order_id)))
+          : t.client.ix.cancelAll(t.owner, m).then((ix) => [ix]),
+      )
+      .then(sent);
+  // Reveal sealed orders as their windows open; show the batch clock.
+  setInterval(() => {
+    const open = page.current;
+    if (!open) return;
+    showAuction(open, session.connection);
+    void sealed.tick(open.auction, open.chain).catch(() => {});
+  }, REVEAL_POLL_MS);
   el('resolutions').replaceChildren(
     ...RESOLUTIONS.map(({ seconds, label }) => {
       const button = document.createElement('button');

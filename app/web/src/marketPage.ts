@@ -9,6 +9,7 @@ import type { MarketRow } from './api';
 import { el } from './dom';
 import type { Feed } from './feed';
 import { describeFailure } from './trade';
+import { Auction } from './sealedOrders';
 import { Units } from './units';
 import { Account } from './views/account';
 import { Book } from './views/book';
@@ -37,6 +38,13 @@ export interface OpenMarket {
   account: Account;
   /** The market as the node has it (null until read, or when it cannot be). */
   chain: Market | null;
+  /** A sealed batch market's clock and clears (no clock: a continuous market). */
+  auction: Auction;
+}
+
+/** Is `market` a sealed batch market (orders sealed, cleared in batches)? */
+export function isBatchMarket(market: Market | null): market is Market {
+  return market !== null && !market.batch.equals(PublicKey.default);
 }
 
 /** Unsubscribes a channel. */
@@ -81,6 +89,7 @@ export class MarketPage {
       this.feed.subscribe({ market: row.market, channel: 'l2' }, (m) => open.book.apply(m)),
       this.feed.subscribe({ market: row.market, channel: 'trades' }, (m) => open.tape.apply(m)),
       this.feed.subscribe({ market: row.market, channel: 'candles', resolution: DAY_STATS_RESOLUTION }, (m) => stats.apply(m)),
+      this.feed.subscribe({ market: row.market, channel: 'auction' }, (m) => open.auction.apply(m)),
       () => open.chart.remove(),
     );
     this.subscribeCandles();
@@ -126,7 +135,7 @@ export class MarketPage {
     el('chart').replaceChildren();
     const chart = new CandleChart(el('chart'), units);
     const tape = new Tape(units, { tape: el('tape'), fills: el('fills') });
-    return { row, units, book, chart, tape, account: this.newAccount(units), chain: null };
+    return { row, units, book, chart, tape, account: this.newAccount(units), chain: null, auction: new Auction() };
   }
 
   private newAccount(units: Units): Account {

@@ -33,6 +33,8 @@ export class Stack {
   wsUrl = '';
   feedUrl = '';
   market = '';
+  /** The tests' sealed batch market (none in the bench), on the same tokens. */
+  batchMarket = '';
 
   private launch(name: string, args: string[]): ChildProcess {
     const binary = binaryPath(name.split(' ')[0]);
@@ -80,11 +82,30 @@ export class Stack {
       await started('the demo market', () => existsSync(marketFile) && readFileSync(marketFile, 'utf8').trim() !== '', trader);
     }
     this.market = readFileSync(path.join(this.dir, 'market'), 'utf8').trim();
+    if (demo === 'quiet') await this.sealedDemo();
     this.launch('orderbook-keeper', [
       '--rpc-url', this.rpcUrl, '--keypair', path.join(this.dir, 'keeper.json'), '--airdrop-sol', '10',
-      '--metrics-addr', `127.0.0.1:${metrics}`, '--subsidize-market', this.market,
+      '--metrics-addr', `127.0.0.1:${metrics}`, '--subsidize-market', [this.market, this.batchMarket].filter(Boolean).join(','),
     ]);
     await this.startApp(true);
+  }
+
+  /**
+   * A sealed batch market on the demo market's tokens, traded for a few
+   * seconds (its makers' posts rest once the keeper clears them). Windows
+   * of 1 s to commit and 5 s to reveal at the tests' 100 ms slots: room for
+   * the page's reveal on a loaded machine.
+   */
+  private async sealedDemo(): Promise<void> {
+    const marketFile = path.join(this.dir, 'batch-market');
+    const demo = this.launch('orderbook-app demo sealed', [
+      'demo', '--sealed-batch', '--rpc-url', this.rpcUrl, '--market-file', marketFile,
+      '--mints-of', this.market, '--mint-authority', path.join(this.dir, 'mint-authority.json'),
+      '--commit-slots', '10', '--grace-slots', '0', '--reveal-slots', '50', '--interval-ms', '100', '--run-for-secs', String(DEMO_SECS),
+    ]);
+    const [code] = (await once(demo, 'exit')) as [number];
+    if (code !== 0) throw new Error(`the sealed demo exited with ${code}; see ${this.logs}`);
+    this.batchMarket = readFileSync(marketFile, 'utf8').trim();
   }
 
   /** `orderbook-app run` (indexer + feed + web app); `reset` empties its database first. */
@@ -96,11 +117,11 @@ export class Stack {
     ]);
     await started('orderbook-app run', () => answers(`${this.feedUrl}/health`), this.app);
     await started(
-      'the market indexed',
+      'the markets indexed',
       () =>
         fetch(`${this.feedUrl}/api/markets`)
           .then((r) => r.json() as Promise<{ markets: { market: string }[] }>)
-          .then((body) => body.markets.some((m) => m.market === this.market), () => false),
+          .then((body) => [this.market, this.batchMarket].filter(Boolean).every((want) => body.markets.some((m) => m.market === want)), () => false),
       this.app,
     );
   }

@@ -290,6 +290,42 @@ describe('the trading page', function () {
     await waitText('#transfer-error', /only .* free/);
   });
 
+  it('on the sealed batch market: commits a sealed bid, reveals it by itself, shows it cleared at the batch price', async function () {
+    const batchMarket = new PublicKey(stack.batchMarket);
+    await page.select('#market', stack.batchMarket);
+    await waitText('#auction-status', /Sealed batch market · batch \d+ takes orders/);
+    // The same tokens as the first market: the wallet deposits what it holds.
+    await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[3]?.textContent !== '0', { timeout: WAIT_MS });
+    await page.select('#transfer-form select[name=token]', 'quote');
+    await setField('#transfer-form input[name=amount]', '20');
+    await page.click('#transfer-form button[value=deposit]');
+    await until('the deposit on the batch market', async () => (await client.trader(batchMarket, owner))?.balances.freeQuote.gtn(0) ?? false, { timeoutMs: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[1]?.textContent === '20', { timeout: WAIT_MS });
+    // A sealed IOC bid at the best ask the makers' posts left on the book.
+    await page.waitForSelector('#asks tr[data-price-ticks]', { timeout: WAIT_MS });
+    const bestAsk = Math.min(...(await ladder()).filter((r) => r.side === 'ask').map((r) => r.priceTicks));
+    await page.$eval(`#asks tr[data-price-ticks="${bestAsk}"]`, (row) => (row as HTMLElement).click());
+    await page.evaluate(() => (document.querySelector('input[name=side][value=bid]') as HTMLInputElement).click());
+    await page.select('#order-form select[name=type]', 'immediateOrCancel');
+    await setField('#order-form input[name=size]', '0.000001');
+    await waitText('#order-preview', /sealed: hidden until its batch reveals/);
+    await page.click('#order-submit');
+    await waitText('#sealed-orders', /batch \d+ · sealed/);
+    // The commitment shows nothing of the order: no funds locked yet.
+    assert.equal((await client.trader(batchMarket, owner))?.balances.lockedQuote.toString(), '0');
+    await shot('sealed');
+    // The page reveals it when the window opens (no wallet prompt), and the keeper clears the batch.
+    await waitText('#sealed-orders', /revealed|cleared/);
+    await waitText('#sealed-orders', /cleared at \d/);
+    await shot('cleared');
+    await until('the fill settled', async () => (await client.trader(batchMarket, owner))?.balances.freeBase.gtn(0) ?? false, { timeoutMs: WAIT_MS });
+    // Kept across a reload (IndexedDB), still cleared.
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await answerPassphrase(PASSPHRASE);
+    await waitText('#sealed-orders', /cleared at \d/);
+    await page.select('#market', stack.market);
+  });
+
   it('reports a signature refused by a Wallet Standard wallet and recovers', async function () {
     // A Wallet Standard wallet for the same account that refuses to sign,
     // registered the way browser extensions register (before the page loads).

@@ -6,7 +6,8 @@
 import { sha256 } from '@noble/hashes/sha256';
 import type { PublicKey } from '@solana/web3.js';
 
-import { RAW_IDL, SEALED_BATCH } from './program.js';
+import type { OrderArgs } from './instructions.js';
+import { NO_QUOTE_LIMIT, RAW_IDL, SEALED_BATCH } from './program.js';
 import type { OrderType, SelfTradeMode, Side } from './types.js';
 
 /** A taking order's parameters, as sealed and later revealed. */
@@ -140,4 +141,40 @@ export class BatchSchedule {
     if (slot >= this.commitOpens(k)) return 'committing';
     return 'pending';
   }
+}
+
+/** `order` as its commitment binds it: what `revealOrder` later presents (no quote budget). */
+export function sealedOrderOf(order: OrderArgs): SealedOrder {
+  return {
+    side: order.side,
+    orderType: order.orderType ?? 'limit',
+    selfTrade: order.selfTrade ?? 'decrementTake',
+    price: BigInt(order.priceTicks.toString()),
+    maxBase: BigInt(order.maxBaseLots.toString()),
+    maxQuote: order.maxQuote === undefined ? NO_QUOTE_LIMIT : BigInt(order.maxQuote.toString()),
+    clientOrderId: BigInt((order.clientOrderId ?? 0).toString()),
+    expiry: BigInt((order.expiry ?? 0).toString()),
+  };
+}
+
+/** `EntryKind::Committed` in a batch entry's kind byte. */
+const ENTRY_COMMITTED = 1;
+/** Offsets in a batch entry: batch (u64), commitment ([u8; 32]), trader id (u32), kind (u8). */
+const ENTRY_COMMITMENT_AT = 8;
+const ENTRY_KIND_AT = 44;
+
+/**
+ * The entry of the batch account (`data`, as fetched) holding `commitment`
+ * awaiting its reveal: what `revealOrder` names. Undefined if none does.
+ */
+export function committedEntry(data: Uint8Array, commitment: Uint8Array): number | undefined {
+  const first = 8 + SEALED_BATCH.headerBytes;
+  const count = Math.floor((data.length - first) / SEALED_BATCH.entryBytes);
+  for (let i = 0; i < count; i++) {
+    const at = first + i * SEALED_BATCH.entryBytes;
+    if (data[at + ENTRY_KIND_AT] !== ENTRY_COMMITTED) continue;
+    const stored = data.subarray(at + ENTRY_COMMITMENT_AT, at + ENTRY_COMMITMENT_AT + 32);
+    if (stored.every((byte, j) => byte === commitment[j])) return i;
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 
 import { PublicKey } from '@solana/web3.js';
 
-import { BatchSchedule, commitment, commitmentPreimage, randomSalt, SEALED_BATCH } from '../src/index.js';
+import { BatchSchedule, commitment, commitmentPreimage, committedEntry, NO_QUOTE_LIMIT, randomSalt, SEALED_BATCH, sealedOrderOf } from '../src/index.js';
 import type { OrderType, SealedOrder, SelfTradeMode, Side } from '../src/index.js';
 
 /** The vectors the engine writes (crates/engine/tests/commitment_vectors.rs). */
@@ -85,4 +85,23 @@ test('the batch clock agrees with the engine: pipelined commits, a cancel grace,
     }
   }
   assert.throws(() => new BatchSchedule(0n, 0n), /windows must be/);
+});
+
+test('an order seals as its reveal presents it, and its committed entry is found by its hash', () => {
+  const sealed = sealedOrderOf({ side: 'ask', orderType: 'immediateOrCancel', priceTicks: 7n, maxBaseLots: 3 });
+  assert.deepEqual(
+    [sealed.selfTrade, sealed.maxQuote, sealed.clientOrderId, sealed.expiry, sealed.price],
+    ['decrementTake', NO_QUOTE_LIMIT, 0n, 0n, 7n],
+  );
+  const entries = 4;
+  const data = new Uint8Array(8 + SEALED_BATCH.headerBytes + entries * SEALED_BATCH.entryBytes);
+  const hash = new Uint8Array(32).fill(9);
+  const entryAt = (i: number) => 8 + SEALED_BATCH.headerBytes + i * SEALED_BATCH.entryBytes;
+  // Entry 1 holds the hash but is already revealed (kind 2); entry 3 awaits its reveal.
+  data.set(hash, entryAt(1) + 8);
+  data[entryAt(1) + 44] = 2;
+  data.set(hash, entryAt(3) + 8);
+  data[entryAt(3) + 44] = 1;
+  assert.equal(committedEntry(data, hash), 3);
+  assert.equal(committedEntry(data, new Uint8Array(32).fill(8)), undefined);
 });

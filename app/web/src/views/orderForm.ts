@@ -14,7 +14,12 @@ export interface FormContext {
   /** The book each side best first. */
   book: () => { bids: Level[]; asks: Level[] };
   connected: boolean;
+  /** A sealed batch market: limit and IOC orders are sealed, post-only ones queued. */
+  batch?: boolean;
 }
+
+/** What a sealed batch market takes (docs/batch-auction.md). */
+const BATCH_TYPES: readonly OrderType[] = ['limit', 'immediateOrCancel', 'postOnly'];
 
 export type Checked = { order: OrderArgs; summary: string; preview: string } | { error: string };
 
@@ -38,6 +43,9 @@ export function checkOrder(values: { side: SideName; type: OrderType; price: str
   if (!ctx.connected) return { error: 'connect a wallet to trade' };
   if (ctx.status === 'paused' || ctx.status === 'closed') return { error: `the market is ${ctx.status}: no orders now` };
   if (ctx.status === 'postOnly' && values.type !== 'postOnly') return { error: 'the market takes post-only orders only now' };
+  if (ctx.batch && !BATCH_TYPES.includes(values.type)) {
+    return { error: 'a sealed batch market takes limit and immediate-or-cancel orders (sealed) and post-only orders (queued)' };
+  }
   let lots: bigint;
   let ticks = 0n;
   try {
@@ -93,6 +101,11 @@ export function checkOrder(values: { side: SideName; type: OrderType; price: str
     // A market bid spends at most what is free.
     ...(values.type === 'market' && values.side === 'bid' ? { maxQuote: ctx.free('quote') } : {}),
   };
+  if (ctx.batch) {
+    // Nothing trades now: the order waits for its batch's one price.
+    const how = values.type === 'postOnly' ? 'queued: rests at its batch\'s clear' : 'sealed: hidden until its batch reveals, then trades at the batch\'s one price';
+    return { order, summary: `${verb} ${units.size(lots)} ${at} (${values.type === 'postOnly' ? 'queued' : 'sealed'})`, preview: [`${verb} ${units.size(lots)} ${units.base} ${at}`, how, ...notes].join('\n') };
+  }
   return { order, summary: `${verb} ${units.size(lots)} ${at}`, preview: lines.filter(Boolean).join('\n') };
 }
 

@@ -1,0 +1,252 @@
+// Sealed orders on a batch market (docs/batch-auction.md): the wallet signs
+// one transaction that commits the order's hash and funds a throw-away
+// reveal key; the order, its salt and that key wait in IndexedDB (so a
+// reload loses nothing) until the batch's reveal window opens, when the
+// page reveals it with the throw-away key, without a second wallet prompt,
+// and sends what that key has left back to the wallet. Each order is shown
+// sealed → revealed → cleared at the batch's price, from the feed's
+// `auction` channel.
+import {
+  BatchSchedule,
+  commitment,
+  committedEntry,
+  parseBatchClear,
+  parseBatchClock,
+  randomSalt,
+  sealedOrderOf,
+  type BatchClear,
+  type BatchClock,
+  type Market,
+  type OrderArgs,
+  type OrderbookClient,
+  type wire,
+} from '@orderbook/client';
+import { Keypair, PublicKey, SystemProgram, Transaction, type Connection, type TransactionInstruction } from '@solana/web3.js';
+
+import type { ChannelMessage } from './feed';
+import type { Trading } from './trade';
+import type { Units } from './units';
+
+/** Lamports the commit moves to the reveal key: enough to exist (rent-exempt) and pay the reveal's fee. */
+export const REVEAL_KEY_LAMPORTS = 1_000_000;
+/** The base fee the reveal key pays for its one signature. */
+const REVEAL_FEE_LAMPORTS = 5_000;
+/** How often the page looks for reveals that are due. */
+export const REVEAL_POLL_MS = 400;
+
+export type SealedStage = 'sealed' | 'revealed' | 'cleared' | 'forfeited' | 'failed';
+
+/** A sealed order as the page keeps it. */
+export interface StoredOrder {
+  /** Hex of the commitment: the key. */
+  id: string;
+  market: string;
+  owner: string;
+  batchAccount: string;
+  batch: string;
+  entry: number | null;
+  /** The order, its amounts as decimal strings. */
+  order: { side: OrderArgs['side']; orderType: OrderArgs['orderType']; priceTicks: string; maxBaseLots: string; clientOrderId: string };
+  salt: number[];
+  revealKey: number[];
+  stage: SealedStage;
+  /** The batch's price once cleared (ticks), or why it failed. */
+  detail: string;
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** The page's IndexedDB store of sealed orders (one object store, keyed by commitment). */
+class Store {
+  private db: Promise<IDBDatabase> | null = null;
+
+  private open(): Promise<IDBDatabase> {
+    this.db ??= new Promise((resolve, reject) => {
+      const request = indexedDB.open('orderbook', 1);
+      request.onupgradeneeded = () => request.result.createObjectStore('sealed-orders', { keyPath: 'id' });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(new Error(`IndexedDB: ${request.error?.message ?? 'cannot open'}`));
+    });
+    return this.db;
+  }
+
+  private async run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+    const db = await this.open();
+    return new Promise((resolve, reject) => {
+      const request = action(db.transaction('sealed-orders', mode).objectStore('sealed-orders'));
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(new Error(`IndexedDB: ${request.error?.message ?? 'failed'}`));
+    });
+  }
+
+  put(order: StoredOrder): Promise<IDBValidKey> {
+    return this.run('readwrite', (s) => s.put(order));
+  }
+
+  all(): Promise<StoredOrder[]> {
+    return this.run('readonly', (s) => s.getAll() as IDBRequest<StoredOrder[]>);
+  }
+}
+
+/** The open batch market's clock and clears (from the `auction` channel). */
+export class Auction {
+  clock: BatchClock | null = null;
+  clears = new Map<string, BatchClear>();
+  onChange: () => void = () => {};
+
+  apply(message: ChannelMessage): void {
+    const data = message.data as wire.AuctionSnapshot | wire.AuctionDelta;
+    if (message.type === 'snapshot') this.clears.clear();
+    if (data.clock) this.clock = parseBatchClock(data.clock);
+    for (const clear of data.cleared.map(parseBatchClear)) this.clears.set(String(clear.batch), clear);
+    this.onChange();
+  }
+
+  schedule(): BatchSchedule | null {
+    const c = this.clock;
+    return c ? new BatchSchedule(BigInt(c.start_slot), BigInt(c.commit_slots), BigInt(c.grace_slots), BigInt(c.reveal_slots)) : null;
+  }
+}
+
+export class SealedOrders {
+  private readonly store = new Store();
+  private orders: StoredOrder[] = [];
+  private revealing = false;
+
+  constructor(
+    private readonly connection: Connection,
+    /** Builds the reveals (no wallet needed: the reveal key signs). */
+    private readonly client: OrderbookClient,
+    private readonly list: HTMLElement,
+    private readonly units: () => Units | null,
+  ) {}
+
+  async load(): Promise<void> {
+    this.orders = await this.store.all();
+    this.draw();
+  }
+
+  /**
+   * The commit of `order` on `market`: `build` gives the instructions for
+   * the wallet to sign (hashed for the batch open when it is called), and
+   * once they landed `keep` stores the order for its reveal.
+   */
+  commit(market: Market, schedule: BatchSchedule, order: OrderArgs) {
+    const revealKey = Keypair.generate();
+    const salt = randomSalt();
+    let hash: Uint8Array = new Uint8Array();
+    let batch = 0n;
+    let owner = PublicKey.default;
+    const build = async (trading: Trading): Promise<TransactionInstruction[]> => {
+      // A commitment that lands after its batch's window closed is refused
+      // (bond untouched); sent again, it is hashed for the batch open then.
+      const slot = BigInt(await this.connection.getSlot('confirmed'));
+      batch = schedule.committingBatch(slot) ?? 0n;
+      owner = trading.owner;
+      hash = commitment(market.address, owner, batch, sealedOrderOf(order), salt);
+      return [
+        SystemProgram.transfer({ fromPubkey: owner, toPubkey: revealKey.publicKey, lamports: REVEAL_KEY_LAMPORTS }),
+        await trading.client.ix.commitOrder(owner, market.address, market.batch, batch, hash),
+      ];
+    };
+    const keep = async (): Promise<void> => {
+      const account = await this.connection.getAccountInfo(market.batch, 'confirmed');
+      const stored: StoredOrder = {
+        id: hex(hash),
+        market: market.address.toBase58(),
+        owner: owner.toBase58(),
+        batchAccount: market.batch.toBase58(),
+        batch: batch.toString(),
+        entry: account ? (committedEntry(account.data, hash) ?? null) : null,
+        order: {
+          side: order.side,
+          orderType: order.orderType,
+          priceTicks: order.priceTicks.toString(),
+          maxBaseLots: order.maxBaseLots.toString(),
+          clientOrderId: (order.clientOrderId ?? 0).toString(),
+        },
+        salt: Array.from(salt),
+        revealKey: Array.from(revealKey.secretKey),
+        stage: 'sealed',
+        detail: '',
+      };
+      this.orders.push(stored);
+      await this.store.put(stored);
+      this.draw();
+    };
+    return { build, keep };
+  }
+
+  /** Reveal what is due at the node's slot, mark what its window passed, note the clears. */
+  async tick(auction: Auction, market: Market | null): Promise<void> {
+    const schedule = auction.schedule();
+    if (this.revealing || !schedule || !market) return;
+    this.revealing = true;
+    try {
+      const slot = BigInt(await this.connection.getSlot('confirmed'));
+      for (const o of this.orders.filter((o) => o.market === market.address.toBase58())) {
+        const batch = BigInt(o.batch);
+        const clear = auction.clears.get(o.batch);
+        if (o.stage === 'sealed' && slot >= schedule.clearableFrom(batch)) {
+          await this.update(o, 'forfeited', 'not revealed in its window: the bond is forfeited');
+        } else if (o.stage === 'sealed' && slot >= schedule.revealOpens(batch)) {
+          await this.reveal(o);
+        } else if (o.stage === 'revealed' && clear) {
+          const at = clear.price === null ? 'nothing crossed' : `at ${this.units()?.price(clear.price) ?? clear.price}`;
+          await this.update(o, 'cleared', at);
+        }
+      }
+    } finally {
+      this.revealing = false;
+    }
+  }
+
+  private async reveal(o: StoredOrder): Promise<void> {
+    if (o.entry === null) {
+      const account = await this.connection.getAccountInfo(new PublicKey(o.batchAccount), 'confirmed');
+      o.entry = account ? (committedEntry(account.data, Uint8Array.from(o.id.match(/../g)!.map((h) => parseInt(h, 16)))) ?? null) : null;
+      if (o.entry === null) return this.update(o, 'failed', 'its commitment is not in the batch account');
+    }
+    const key = Keypair.fromSecretKey(Uint8Array.from(o.revealKey));
+    const order: OrderArgs = { ...o.order, priceTicks: BigInt(o.order.priceTicks), maxBaseLots: BigInt(o.order.maxBaseLots), clientOrderId: BigInt(o.order.clientOrderId) };
+    try {
+      const reveal = await this.client.ix.revealOrder(key.publicKey, new PublicKey(o.owner), new PublicKey(o.market), new PublicKey(o.batchAccount), o.entry, order, Uint8Array.from(o.salt));
+      // What the reveal key has left goes back to the wallet in the same transaction.
+      const refund = SystemProgram.transfer({ fromPubkey: key.publicKey, toPubkey: new PublicKey(o.owner), lamports: REVEAL_KEY_LAMPORTS - REVEAL_FEE_LAMPORTS });
+      const { blockhash, lastValidBlockHeight } = await this.connection.getLatestBlockhash('confirmed');
+      const tx = new Transaction({ feePayer: key.publicKey, blockhash, lastValidBlockHeight }).add(reveal, refund);
+      tx.sign(key);
+      const signature = await this.connection.sendRawTransaction(tx.serialize());
+      const result = await this.connection.confirmTransaction({ signature, blockhash, lastValidBlockHeight }, 'confirmed');
+      if (result.value.err) throw new Error(JSON.stringify(result.value.err));
+      await this.update(o, 'revealed', '');
+    } catch (error) {
+      await this.update(o, 'failed', `reveal failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async update(o: StoredOrder, stage: SealedStage, detail: string): Promise<void> {
+    o.stage = stage;
+    o.detail = detail;
+    await this.store.put(o);
+    this.draw();
+  }
+
+  draw(): void {
+    const units = this.units();
+    this.list.replaceChildren(
+      ...this.orders
+        .slice(-20)
+        .reverse()
+        .map((o) => {
+          const li = document.createElement('li');
+          li.dataset.stage = o.stage;
+          const verb = o.order.side === 'bid' ? 'Buy' : 'Sell';
+          const size = units ? units.size(BigInt(o.order.maxBaseLots)) : o.order.maxBaseLots;
+          const price = units ? units.price(BigInt(o.order.priceTicks)) : o.order.priceTicks;
+          li.textContent = `${verb} ${size} at ${price} · batch ${o.batch} · ${o.stage}${o.detail ? ` ${o.detail}` : ''}`;
+          return li;
+        }),
+    );
+  }
+}
