@@ -1,69 +1,64 @@
 //! Clearing sealed batch markets (issue 25): once a batch's reveal window is
-//! over, `clear_batch` trades it at one price and queues its settlement,
-//! which the crank then applies.
+//! over, `clear_batch` trades it at one price and queues its settlement.
 //!
-//! A clear pre-pays the crank rewards of the events it queues (the keeper
-//! earns them back by cranking them, in the same pass) and is paid the
-//! batch's commit fees, one per commitment; the spend rules weigh those fees
-//! against the transaction's fee as they weigh crank rewards.
+//! The keeper appends the clear to its crank transaction (after the crank,
+//! which makes room in the queue for what the clear pushes), so a market
+//! whose batches close every 2 slots costs one transaction per batch and
+//! never falls behind its clock. A clear pre-pays the crank rewards of the
+//! events it queues (the keeper earns them back with the next crank) and is
+//! paid the batch's commit fees, one per commitment; the spend rules count
+//! those fees as the transaction's earnings, with the crank's rewards.
 
-use anchor_lang::prelude::Pubkey;
 use orderbook::state::Market;
 use orderbook_chain::{Chain, ChainError};
-use orderbook_client::{accounts as decode, ix};
+use orderbook_client::accounts as decode;
 use orderbook_engine::batch::EntryKind;
-use solana_signer::Signer;
 
-use crate::spend::tx_fee;
-use crate::tx::compute_budget_ixs;
-use crate::{Keeper, PassStats};
+use crate::Keeper;
+
+/// A batch ready to be cleared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DueBatch {
+    pub batch: u64,
+    /// What clearing it earns: the commit fee of each of its commitments.
+    pub commit_fees: u64,
+}
 
 impl<C: Chain> Keeper<C> {
-    /// Clear `market`'s oldest batch holding entries if its reveal window is
-    /// over. Returns whether a clear landed (its events then wait for the crank).
-    pub(crate) async fn clear_market(
-        &mut self,
-        market: &Pubkey,
-        m: &Market,
-        stats: &mut PassStats,
-    ) -> Result<bool, ChainError> {
+    /// `m`'s batch that a clear would trade now, if it is a sealed batch
+    /// market and its oldest batch holding entries is past its reveal window.
+    pub(crate) async fn due_batch(&self, m: &Market) -> Result<Option<DueBatch>, ChainError> {
+        if !m.is_batch_market() {
+            return Ok(None);
+        }
         let Some(acc) = self.chain.account(&m.batch).await? else {
-            return Ok(false);
+            return Ok(None);
         };
-        let batches =
-            decode::batch_account(&acc.data).map_err(|e| ChainError::Rpc(e.to_string()))?;
+        let rpc = |e: orderbook_client::DecodeError| ChainError::Rpc(e.to_string());
+        let batches = decode::batch_account(&acc.data).map_err(rpc)?;
         let slot = self.chain_clock().await?.slot;
-        let Some(k) = batches
-            .clearable(slot)
-            .map_err(|e| ChainError::Rpc(e.to_string()))?
-        else {
-            return Ok(false);
+        let Some(batch) = batches.clearable(slot).map_err(rpc)? else {
+            return Ok(None);
         };
-        // The clear's income: one commit fee per commitment, revealed or not.
         let commitments = batches
-            .entries_of(k)
-            .filter(|e| matches!(e.kind(), Ok(EntryKind::Committed) | Ok(EntryKind::Revealed)))
-            .count();
-        let keys = ix::MarketKeys::from_market(*market, m);
-        let priority = self
-            .priority_fee(&[*market, m.bids, m.asks, m.event_queue, m.batch])
-            .await;
-        let cu = self.cfg.clear_cu_limit;
-        let fee = tx_fee(cu, priority);
-        let commit_fee = batches.header.commit_fee_lamports;
-        if let Err(refusal) = self.approve(market, "clear", commit_fee, commitments, fee) {
-            tracing::debug!(%market, batch = k, fee, reason = refusal.label(), "clear not sent");
-            return Ok(false);
-        }
-        let mut ixs = compute_budget_ixs(cu, priority);
-        ixs.push(ix::clear_batch(&self.payer.pubkey(), &keys, &m.batch));
-        let landed = self
-            .send_counted(market, "clear", &ixs, fee, stats)
-            .await?
-            .is_some();
-        if landed {
-            tracing::debug!(%market, batch = k, commitments, "batch cleared");
-        }
-        Ok(landed)
+            .entries_of(batch)
+            .filter(|e| matches!(e.kind(), Ok(EntryKind::Committed | EntryKind::Revealed)))
+            .count() as u64;
+        Ok(Some(DueBatch {
+            batch,
+            commit_fees: batches
+                .header
+                .commit_fee_lamports
+                .saturating_mul(commitments),
+        }))
+    }
+}
+
+/// The label of a keeper transaction in metrics and logs.
+pub(crate) fn kind(events: usize, clear: Option<DueBatch>) -> &'static str {
+    match (events, clear) {
+        (0, Some(_)) => "clear",
+        (_, Some(_)) => "crank_clear",
+        _ => "crank",
     }
 }

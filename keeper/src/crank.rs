@@ -1,20 +1,26 @@
 //! Cranking: apply a market's queued maker events, as many per transaction
-//! as its size and the spend rules allow.
+//! as its size and the spend rules allow (and clear a batch market's due
+//! batch in the same transaction).
 
 use std::time::Instant;
 
 use anchor_lang::prelude::Pubkey;
 use orderbook::instructions::consume_events::MAX_CONSUME_EVENTS;
+use orderbook::state::Market;
 use orderbook_chain::{Chain, ChainError};
+use orderbook_client::ix;
 use orderbook_engine::QueueEvent;
 use solana_signer::Signer;
 
+use crate::clear::{self, DueBatch};
 use crate::spend::tx_fee;
-use crate::tx::{batch, crank_cu_limit, crank_ixs};
+use crate::tx::{batch, compute_budget_ixs, crank_cu_limit};
 use crate::{Keeper, PassStats};
 
 impl<C: Chain> Keeper<C> {
-    /// Crank one market until its queue is empty or the per-pass bound is hit.
+    /// Crank one market until its queue is empty or the per-pass bound is
+    /// hit; on a sealed batch market, clear each due batch in the same
+    /// transaction as the crank ([`crate::clear`]).
     pub async fn crank_market(&mut self, market: &Pubkey) -> Result<PassStats, ChainError> {
         let mut stats = PassStats::default();
         // Queue length as last read, when nothing was sent since: saves a re-read.
@@ -25,50 +31,23 @@ impl<C: Chain> Keeper<C> {
             // An empty queue means every event seen so far is gone.
             let head = events.first().map_or(u64::MAX, |e| e.seq);
             self.observe_queue(market, head, &events, capacity);
-            if events.is_empty() {
+            let due = self.due_batch(&m).await?;
+            if events.is_empty() && due.is_none() {
                 break;
             }
-            let (n, ids) = batch(
-                &events,
-                self.cfg.max_events_per_tx.clamp(1, MAX_CONSUME_EVENTS),
-            );
-            let accounts = self.resolve(market, &ids).await?;
-            // Only a prefix whose makers are all known can be applied.
-            let known = accounts.iter().take_while(|a| a.is_some()).count();
-            let makers: Vec<Pubkey> = accounts.iter().take(known).flatten().copied().collect();
-            let n = events
-                .iter()
-                .take(n)
-                .take_while(|e| ids[..known].contains(&e.maker_trader_id))
-                .count();
-            if n == 0 {
-                tracing::warn!(%market, trader_id = ids[0], "maker account of the oldest event not found");
+            let Some((n, makers)) = self.crank_part(market, &events).await? else {
                 break;
-            }
-            let priority = self.priority_fee(&[*market, m.event_queue]).await;
-            self.nonce = self.nonce.wrapping_add(1);
-            let cu = crank_cu_limit(&self.cfg, n, self.nonce);
-            let fee = tx_fee(cu, priority);
-            if let Err(refusal) = self.approve(market, "crank", m.crank_reward_lamports, n, fee) {
-                tracing::debug!(%market, events = n, fee, reason = refusal.label(), "crank not sent");
-                break;
-            }
-            unchanged_len = None;
-            let ixs = crank_ixs(
-                &self.cfg,
-                &self.payer.pubkey(),
-                market,
-                &m.event_queue,
-                &makers,
-                n,
-                priority,
-                self.nonce,
-            );
-            let applied = self
-                .send_counted(market, "crank", &ixs, fee, &mut stats)
+            };
+            let sent = self
+                .send_crank(market, &m, n, &makers, due, &mut stats)
                 .await?;
-            if applied == Some(0) || applied.is_none() {
-                break; // another keeper got there first, or the send failed
+            unchanged_len = None;
+            match sent {
+                // Refused by the spend rules, or the send failed.
+                None => break,
+                // Another keeper got there first.
+                Some(0) if n > 0 && due.is_none() => break,
+                Some(_) => {}
             }
         }
         stats.remaining = match unchanged_len {
@@ -76,6 +55,84 @@ impl<C: Chain> Keeper<C> {
             None => self.load(market).await?.1.len() as u32,
         };
         Ok(stats)
+    }
+
+    /// The events the next crank applies (a prefix whose makers are all
+    /// known) and their makers' accounts; `None` when the oldest event's
+    /// maker cannot be found.
+    async fn crank_part(
+        &mut self,
+        market: &Pubkey,
+        events: &[QueueEvent],
+    ) -> Result<Option<(usize, Vec<Pubkey>)>, ChainError> {
+        if events.is_empty() {
+            return Ok(Some((0, Vec::new())));
+        }
+        let (n, ids) = batch(
+            events,
+            self.cfg.max_events_per_tx.clamp(1, MAX_CONSUME_EVENTS),
+        );
+        let accounts = self.resolve(market, &ids).await?;
+        let known = accounts.iter().take_while(|a| a.is_some()).count();
+        let makers: Vec<Pubkey> = accounts.iter().take(known).flatten().copied().collect();
+        let n = events
+            .iter()
+            .take(n)
+            .take_while(|e| ids[..known].contains(&e.maker_trader_id))
+            .count();
+        if n == 0 {
+            tracing::warn!(%market, trader_id = ids[0], "maker account of the oldest event not found");
+            return Ok(None);
+        }
+        Ok(Some((n, makers)))
+    }
+
+    /// Send a crank of `n` events and, when `due`, the clear of that batch
+    /// after it, within the spend rules. Returns the events applied, or
+    /// `None` if nothing was sent or the send failed.
+    async fn send_crank(
+        &mut self,
+        market: &Pubkey,
+        m: &Market,
+        n: usize,
+        makers: &[Pubkey],
+        due: Option<DueBatch>,
+        stats: &mut PassStats,
+    ) -> Result<Option<u32>, ChainError> {
+        let priority = self.priority_fee(&[*market, m.event_queue]).await;
+        self.nonce = self.nonce.wrapping_add(1);
+        let clear_cu = if due.is_some() {
+            self.cfg.clear_cu_limit
+        } else {
+            0
+        };
+        let cu = crank_cu_limit(&self.cfg, n, self.nonce).saturating_add(clear_cu);
+        let fee = tx_fee(cu, priority);
+        let earned = m
+            .crank_reward_lamports
+            .saturating_mul(n as u64)
+            .saturating_add(due.map_or(0, |d| d.commit_fees));
+        let kind = clear::kind(n, due);
+        if let Err(refusal) = self.approve(market, kind, earned, fee) {
+            tracing::debug!(%market, events = n, fee, reason = refusal.label(), "{kind} not sent");
+            return Ok(None);
+        }
+        let mut ixs = compute_budget_ixs(cu, priority);
+        if n > 0 {
+            ixs.push(ix::consume_events(
+                &self.payer.pubkey(),
+                market,
+                &m.event_queue,
+                makers,
+                n as u8,
+            ));
+        }
+        if let Some(d) = due {
+            let keys = ix::MarketKeys::from_market(*market, m);
+            ixs.push(ix::clear_batch(&self.payer.pubkey(), &keys, &m.batch));
+            tracing::debug!(%market, batch = d.batch, "clearing");
+        }
+        self.send_counted(market, kind, &ixs, fee, stats).await
     }
 
     fn observe_queue(&mut self, market: &Pubkey, head: u64, events: &[QueueEvent], capacity: u32) {

@@ -12,7 +12,9 @@
 //! the prune queues. Every transaction passes [`spend`]'s rules first: its
 //! rewards must cover its fee, within per-market and total caps per hour.
 //! On a sealed batch market it also clears each batch once its reveal
-//! window is over ([`clear`]) and cranks the settlement the clear queues.
+//! window is over ([`clear`]), in the same transaction as the crank of what
+//! is queued (which makes room for the clear's events); the next crank
+//! applies the clear's settlement.
 //! All chain access goes through [`Chain`].
 
 mod clear;
@@ -128,12 +130,7 @@ impl<C: Chain> Keeper<C> {
     pub async fn pass(&mut self) -> Result<PassStats, ChainError> {
         let mut total = PassStats::default();
         for market in self.markets().await? {
-            let mut s = self.crank_market(&market).await?;
-            // A clear needs room in the queue, so it follows the crank, and
-            // the crank then applies what it queued.
-            if s.remaining == 0 && self.clear_if_due(&market, &mut total).await? {
-                s = self.crank_market(&market).await?;
-            }
+            let s = self.crank_market(&market).await?;
             total.transactions += s.transactions;
             total.failed += s.failed;
             total.events += s.events;
@@ -148,19 +145,6 @@ impl<C: Chain> Keeper<C> {
             }
         }
         Ok(total)
-    }
-
-    /// Clear `market`'s due batch when it is a sealed batch market.
-    async fn clear_if_due(
-        &mut self,
-        market: &Pubkey,
-        stats: &mut PassStats,
-    ) -> Result<bool, ChainError> {
-        let (m, _, _) = self.load(market).await?;
-        if !m.is_batch_market() {
-            return Ok(false);
-        }
-        self.clear_market(market, &m, stats).await
     }
 
     async fn load(&self, market: &Pubkey) -> Result<(Market, Vec<QueueEvent>, u32), ChainError> {

@@ -48,10 +48,8 @@ impl<C: Chain> Keeper<C> {
             // The prune and the crank each cost about one event's units per order.
             let cu = crank_cu_limit(&self.cfg, 2 * n, self.nonce);
             let fee = tx_fee(cu, priority);
-            if self
-                .approve(market, "prune", m.crank_reward_lamports, n, fee)
-                .is_err()
-            {
+            let earned = m.crank_reward_lamports.saturating_mul(n as u64);
+            if self.approve(market, "prune", earned, fee).is_err() {
                 continue;
             }
             let mut ixs = compute_budget_ixs(cu, priority);

@@ -35,18 +35,17 @@ impl<C: Chain> Keeper<C> {
         fees[i].min(self.cfg.max_priority_fee)
     }
 
-    /// Check a transaction against the spend rules, counting a refusal.
+    /// Check a transaction that earns `earned` lamports against the spend
+    /// rules, counting a refusal.
     pub(crate) fn approve(
         &mut self,
         market: &Pubkey,
         kind: &str,
-        reward_per_event: u64,
-        events: usize,
+        earned: u64,
         fee: u64,
     ) -> Result<(), Refusal> {
-        let events = u32::try_from(events).unwrap_or(u32::MAX);
         self.ledger
-            .judge(&self.cfg.spend, market, reward_per_event, events, fee)
+            .judge(&self.cfg.spend, market, earned, fee)
             .inspect_err(|refusal| {
                 self.metrics
                     .refused

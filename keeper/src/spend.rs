@@ -115,17 +115,15 @@ impl SpendLedger {
             .sum()
     }
 
-    /// May the keeper pay `fee` on `market` to apply `events` events that
-    /// earn `reward_per_event` each?
+    /// May the keeper pay `fee` on `market` for work that earns `earned`
+    /// lamports (crank rewards, a clear's commit fees)?
     pub fn judge(
         &mut self,
         limits: &SpendLimits,
         market: &Pubkey,
-        reward_per_event: u64,
-        events: u32,
+        earned: u64,
         fee: u64,
     ) -> Result<(), Refusal> {
-        let earned = reward_per_event.saturating_mul(u64::from(events));
         let subsidized = limits.subsidized.contains(market);
         if !subsidized && earned < fee.saturating_add(limits.min_profit_lamports) {
             return Err(Refusal::Unprofitable);
@@ -169,17 +167,17 @@ mod tests {
             ..SpendLimits::default()
         };
         let mut ledger = SpendLedger::default();
-        while ledger.judge(&limits, &demo, 0, 1, 5_000).is_ok() {
+        while ledger.judge(&limits, &demo, 0, 5_000).is_ok() {
             ledger.record(&limits, &demo, 5_000);
         }
         assert_eq!(ledger.spent(Some(&demo), Instant::now()), 10_000);
         // The paying market still has all of its budget.
         for _ in 0..4 {
-            assert_eq!(ledger.judge(&limits, &paying, 5_000, 1, 5_000), Ok(()));
+            assert_eq!(ledger.judge(&limits, &paying, 5_000, 5_000), Ok(()));
             ledger.record(&limits, &paying, 5_000);
         }
         assert_eq!(
-            ledger.judge(&limits, &paying, 5_000, 1, 5_000),
+            ledger.judge(&limits, &paying, 5_000, 5_000),
             Err(Refusal::OverBudget)
         );
     }
@@ -199,21 +197,21 @@ mod tests {
         let mut limits = SpendLimits::default();
         let mut ledger = SpendLedger::default();
         assert_eq!(
-            ledger.judge(&limits, &market, 0, 64, 5_000),
+            ledger.judge(&limits, &market, 0, 5_000),
             Err(Refusal::Unprofitable)
         );
         assert_eq!(
-            ledger.judge(&limits, &market, 1_000, 4, 5_000),
+            ledger.judge(&limits, &market, 4_000, 5_000),
             Err(Refusal::Unprofitable)
         );
-        assert_eq!(ledger.judge(&limits, &market, 1_000, 5, 5_000), Ok(()));
+        assert_eq!(ledger.judge(&limits, &market, 5_000, 5_000), Ok(()));
         limits.min_profit_lamports = 1;
         assert_eq!(
-            ledger.judge(&limits, &market, 1_000, 5, 5_000),
+            ledger.judge(&limits, &market, 5_000, 5_000),
             Err(Refusal::Unprofitable)
         );
         limits.subsidized.push(market);
-        assert_eq!(ledger.judge(&limits, &market, 0, 64, 5_000), Ok(()));
+        assert_eq!(ledger.judge(&limits, &market, 0, 5_000), Ok(()));
     }
 
     #[test]
@@ -227,13 +225,13 @@ mod tests {
         let mut ledger = SpendLedger::default();
         ledger.record(&limits, &a, 10_000);
         assert_eq!(
-            ledger.judge(&limits, &a, 5_000, 10, 1),
+            ledger.judge(&limits, &a, 50_000, 1),
             Err(Refusal::OverBudget)
         );
-        assert_eq!(ledger.judge(&limits, &b, 5_000, 10, 5_000), Ok(()));
+        assert_eq!(ledger.judge(&limits, &b, 50_000, 5_000), Ok(()));
         ledger.record(&limits, &b, 5_000);
         assert_eq!(
-            ledger.judge(&limits, &b, 5_000, 10, 1),
+            ledger.judge(&limits, &b, 50_000, 1),
             Err(Refusal::OverBudget),
             "total cap"
         );
