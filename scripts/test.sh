@@ -68,13 +68,13 @@ npm run -s build
 npm run -s lint
 npm test 2>&1 | tee -a "$log"
 
-step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, demo, keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; 25 s; a web3.js wallet trades through the replica; fails unless the indexer reconciles with the chain)"
+step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, two demo markets (one a sealed batch auction), keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; web3.js wallets trade on both markets through the replica, then run.sh is stopped; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1
 ORDERBOOK_STATE_DIR="$smoke" ORDERBOOK_BUILD=debug ORDERBOOK_RPC_PORT=18899 \
   ORDERBOOK_LISTEN=127.0.0.1:18080 ORDERBOOK_KEEPER_METRICS=127.0.0.1:19464 \
   ORDERBOOK_DATABASE_URL="host=127.0.0.1 port=5432 user=postgres dbname=orderbook_smoke" \
-  scripts/run.sh --reset --run-for 25 --feed-replicas 2 >"$smoke/run.out" 2>&1 &
+  scripts/run.sh --reset --run-for 900 --feed-replicas 2 >"$smoke/run.out" 2>&1 &
 pid=$!
 # run.sh prints its URL block once every process answers: wait for that
 # state (bounded), not for a time.
@@ -100,7 +100,15 @@ page_has '"ok"' -X POST -H 'content-type: application/json' \
 # A wallet's round trip with web3.js through the replica: mint, deposit,
 # place, see it indexed, cancel, withdraw.
 ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:18081 \
-  ORDERBOOK_MINT_AUTHORITY="$smoke/mint-authority.json" node tests/web3js/wallet.js || ok=""
+  ORDERBOOK_MINT_AUTHORITY="$smoke/mint-authority.json" ORDERBOOK_MARKET="$(cat "$smoke/market")" \
+  node tests/web3js/wallet.js || ok=""
+# The same wallet on the sealed batch market: commit, reveal, filled at the batch's price.
+ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:18081 \
+  ORDERBOOK_MINT_AUTHORITY="$smoke/mint-authority.json" ORDERBOOK_BATCH_MARKET="$(cat "$smoke/batch-market")" \
+  node tests/web3js/sealed-wallet.js || ok=""
+# Stopped when the wallets are done (a state, not a time; --run-for only
+# bounds a hang): run.sh then quiesces the writers and reconciles.
+kill -TERM "$pid" 2>/dev/null || true
 wait "$pid" || ok=""
 grep -E '^(demo|reconcile)' "$smoke/run.out" || true
 grep -q '^orderbook_reconcile_differences{.*} 0$' "$smoke/reconcile.prom" || ok=""

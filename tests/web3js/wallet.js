@@ -6,7 +6,8 @@
 //
 // Environment: ORDERBOOK_RPC_URL (http://127.0.0.1:8899), ORDERBOOK_FEED_URL
 // (http://127.0.0.1:8080), ORDERBOOK_MINT_AUTHORITY (the demo's
-// mint-authority.json under ~/.local/share/orderbook-local).
+// mint-authority.json under ~/.local/share/orderbook-local), ORDERBOOK_MARKET
+// (default: the first market the feed lists).
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -63,8 +64,9 @@ async function until(what, check) {
 async function main() {
   const { markets } = await api('GET', '/api/markets');
   if (markets.length === 0) throw new Error(`no market indexed at ${feedUrl}`);
-  const { market } = markets[0];
-  const quoteMint = new PublicKey(markets[0].quote_mint);
+  const row = markets.find((m) => m.market === process.env.ORDERBOOK_MARKET) ?? markets[0];
+  const { market } = row;
+  const quoteMint = new PublicKey(row.quote_mint);
   step(`market ${market}`);
 
   const wallet = Keypair.generate();

@@ -141,6 +141,10 @@ pub fn router(state: AppState) -> Router {
             get(rest::market_data::trader_orders),
         )
         .route(
+            "/api/markets/{market}/auction",
+            get(rest::market_data::auction),
+        )
+        .route(
             "/api/markets/{market}/traders/{owner}/balances",
             get(rest::market_data::trader_balances),
         )
@@ -148,6 +152,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tx/withdraw", post(rest::wallet_tx::withdraw))
         .route("/api/tx/place", post(rest::wallet_tx::place))
         .route("/api/tx/cancel", post(rest::wallet_tx::cancel))
+        .route("/api/tx/commit", post(rest::wallet_tx::commit))
+        .route("/api/tx/reveal", post(rest::wallet_tx::reveal))
         .route("/api/{*rest}", any(not_found));
     // The web app when built and given, else the debug page.
     let routes = match &state.web.dir {

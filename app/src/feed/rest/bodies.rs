@@ -56,6 +56,31 @@ impl<'de> Deserialize<'de> for U64 {
     }
 }
 
+/// 32 bytes as 64 hex digits (a sealed order's commitment or salt).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Hex32(pub(super) [u8; 32]);
+
+impl<'de> Deserialize<'de> for Hex32 {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let mut out = [0u8; 32];
+        let valid = text.len() == 64
+            && text.is_ascii()
+            && out.iter_mut().enumerate().all(|(i, byte)| {
+                u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+                    .map(|b| *byte = b)
+                    .is_ok()
+            });
+        if valid {
+            Ok(Hex32(out))
+        } else {
+            Err(de::Error::custom(format!(
+                "expected 32 bytes as 64 hex digits, got {text:?}"
+            )))
+        }
+    }
+}
+
 /// `amount`, `price` and `base_lots` must be positive.
 pub(super) fn positive(name: &str, value: U64) -> Result<u64, ApiError> {
     match value {
@@ -157,6 +182,54 @@ pub struct PlaceBody {
     pub(super) self_trade: SelfTradeName,
     pub(super) match_limit: Option<U64>,
     pub(super) top_up_wallet: Option<TopUpWallet>,
+}
+
+/// Commit body (sealed batch markets): a sealed order's commitment, which
+/// the wallet computes (the server never sees the order before its
+/// reveal), and the batch it was hashed for.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a JSON object with market, owner, batch and commitment"
+)]
+pub struct CommitBody {
+    pub(super) market: Key,
+    pub(super) owner: Key,
+    pub(super) batch: U64,
+    pub(super) commitment: Hex32,
+}
+
+/// A sealed order in the clear: what its commitment bound.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a JSON object with side, order_type, price, base_lots and optionally client_order_id, expiry, self_trade"
+)]
+pub struct SealedOrderBody {
+    pub(super) side: SideName,
+    pub(super) order_type: OrderTypeName,
+    pub(super) price: U64,
+    pub(super) base_lots: U64,
+    pub(super) client_order_id: Option<U64>,
+    pub(super) expiry: Option<U64>,
+    #[serde(default)]
+    pub(super) self_trade: SelfTradeName,
+}
+
+/// Reveal body: a committed order, its salt and its batch account entry;
+/// `revealer` (default the owner) signs and pays: anyone may reveal.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a JSON object with market, owner, entry, order, salt and optionally revealer"
+)]
+pub struct RevealBody {
+    pub(super) market: Key,
+    pub(super) owner: Key,
+    pub(super) revealer: Option<Key>,
+    pub(super) entry: U64,
+    pub(super) order: SealedOrderBody,
+    pub(super) salt: Hex32,
 }
 
 /// Cancel body: one order, by the program's id or the owner's client id.

@@ -14,6 +14,7 @@ use orderbook::types::Side;
 use super::{ApiError, ApiResult, parse_key};
 use crate::db;
 use crate::feed::AppState;
+use crate::feed::view::auction::{Auction, RECENT_CLEARS};
 use crate::feed::wire::{
     self, CandlesData, Depth, Health, HealthStatus, MarketRow, MarketSeq, MarketStatusName,
     MarketsPage, TraderBalances, TraderOrder, TraderOrders, TradesPage, U64Text,
@@ -190,6 +191,25 @@ pub async fn depth(
         bids: side(Side::Bid).await?,
         asks: side(Side::Ask).await?,
     }))
+}
+
+/// A sealed batch market's clock, open batches and recent clears, as the
+/// `auction` channel's snapshot (`clock` null: a continuous market).
+pub async fn auction(
+    State(state): State<AppState>,
+    Path(market): Path<String>,
+    q: Params,
+) -> ApiResult<wire::AuctionSnapshot> {
+    let Query(p) = q?;
+    known(&p, &[])?;
+    market_row(&state, &market).await?;
+    let conn = state.db.get().await?;
+    let view = Auction::load(
+        db::batches::clock(&**conn, &market).await?,
+        db::batches::open(&**conn, &market).await?,
+        db::batches::recent_clears(&**conn, &market, RECENT_CLEARS as i64).await?,
+    );
+    Ok(Json(view.snapshot()))
 }
 
 pub async fn candles(

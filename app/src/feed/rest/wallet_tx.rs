@@ -1,4 +1,6 @@
-//! Unsigned transactions for wallets: `POST /api/tx/{deposit,withdraw,place,cancel}`.
+//! Unsigned transactions for wallets: `POST /api/tx/{deposit,withdraw,place,cancel}`,
+//! and on sealed batch markets `POST /api/tx/{commit,reveal}` (a post-only
+//! `place` and a `cancel` are queued to the batch there).
 //!
 //! Each body is a struct that refuses unknown fields (a typo must not be
 //! ignored silently); axum names the offending field in the error. The
@@ -17,7 +19,8 @@ use solana_instruction::Instruction;
 use solana_transaction::Transaction;
 
 use super::bodies::{
-    Body, CancelBody, Key, PlaceBody, SideName, TopUpWallet, TransferBody, U64, positive,
+    Body, CancelBody, CommitBody, Key, PlaceBody, RevealBody, SealedOrderBody, SideName,
+    TopUpWallet, TransferBody, U64, positive,
 };
 use super::{ApiError, ApiResult};
 use crate::feed::AppState;
@@ -28,6 +31,8 @@ pub(super) struct TxContext {
     pub(super) owner: Pubkey,
     pub(super) keys: ix::MarketKeys,
     has_trader: bool,
+    /// A sealed batch market's batch account.
+    batch: Option<Pubkey>,
 }
 
 impl TxContext {
@@ -40,6 +45,15 @@ impl TxContext {
             },
             |Key(key)| key,
         )
+    }
+
+    fn require_batch(&self) -> Result<Pubkey, ApiError> {
+        self.batch.ok_or_else(|| {
+            ApiError::bad(format!(
+                "{} is a continuous market: place orders with /api/tx/place",
+                self.keys.market
+            ))
+        })
     }
 
     fn require_trader(&self) -> Result<(), ApiError> {
@@ -83,6 +97,7 @@ pub(super) async fn tx_context(
         owner,
         keys: ix::MarketKeys::from_market(market, &decoded),
         has_trader,
+        batch: decoded.is_batch_market().then_some(decoded.batch),
     })
 }
 
@@ -92,9 +107,18 @@ async fn unsigned(
     ctx: &TxContext,
     ixs: Vec<Instruction>,
 ) -> ApiResult<WalletTransaction> {
+    unsigned_by(state, &ctx.owner, ixs).await
+}
+
+/// The unsigned transaction, fee payer `payer`, with a fresh blockhash.
+async fn unsigned_by(
+    state: &AppState,
+    payer: &Pubkey,
+    ixs: Vec<Instruction>,
+) -> ApiResult<WalletTransaction> {
     let chain = state.chain.as_ref().expect("checked in tx_context");
     let blockhash = chain.latest_blockhash().await?;
-    let mut tx = Transaction::new_with_payer(&ixs, Some(&ctx.owner));
+    let mut tx = Transaction::new_with_payer(&ixs, Some(payer));
     tx.message.recent_blockhash = blockhash;
     Ok(Json(wallet_transaction(&tx)?))
 }
@@ -200,8 +224,93 @@ pub async fn place(
         Some(TopUpWallet::Associated(true)) => Some((spent, ctx.wallet(spent, None))),
         Some(TopUpWallet::Account(wallet)) => Some((spent, ctx.wallet(spent, Some(wallet)))),
     };
-    ixs.push(ix::place_order(&ctx.owner, &ctx.keys, args, top_up));
+    if let Some(batch) = ctx.batch {
+        ixs.push(queued_post(&ctx, &batch, args)?);
+    } else {
+        ixs.push(ix::place_order(&ctx.owner, &ctx.keys, args, top_up));
+    }
     unsigned(&state, &ctx, ixs).await
+}
+
+/// On a sealed batch market a post-only order is queued to the open batch;
+/// a taking order must be sealed.
+fn queued_post(
+    ctx: &TxContext,
+    batch: &Pubkey,
+    args: PlaceOrderArgs,
+) -> Result<Instruction, ApiError> {
+    if args.order_type != OrderType::PostOnly {
+        return Err(ApiError::bad(format!(
+            "{} is a sealed batch market: a taking order is sealed (POST /api/tx/commit, then /api/tx/reveal); only post_only orders are placed, queued to the batch",
+            ctx.keys.market
+        )));
+    }
+    Ok(ix::queue_post_only(
+        &ctx.owner,
+        &ctx.keys.market,
+        batch,
+        args,
+    ))
+}
+
+/// Commit a sealed order (a batch market): the commitment only.
+pub async fn commit(
+    State(state): State<AppState>,
+    Body(body): Body<CommitBody>,
+) -> ApiResult<WalletTransaction> {
+    let ctx = tx_context(&state, body.market, body.owner).await?;
+    let batch = ctx.require_batch()?;
+    ctx.require_trader()?;
+    let U64(number) = body.batch;
+    let commit = ix::commit_order(
+        &ctx.owner,
+        &ctx.keys.market,
+        &batch,
+        number,
+        body.commitment.0,
+    );
+    unsigned(&state, &ctx, vec![commit]).await
+}
+
+/// Reveal a committed order; the revealer (default the owner) pays and signs.
+pub async fn reveal(
+    State(state): State<AppState>,
+    Body(body): Body<RevealBody>,
+) -> ApiResult<WalletTransaction> {
+    let args = sealed_args(&body.order)?;
+    let entry = u32::try_from(body.entry.0)
+        .map_err(|_| ApiError::bad("`entry` is a batch account entry index (a u32)"))?;
+    let ctx = tx_context(&state, body.market, body.owner).await?;
+    let batch = ctx.require_batch()?;
+    let revealer = body.revealer.map_or(ctx.owner, |Key(key)| key);
+    let reveal = ix::reveal_order(
+        &revealer,
+        &ctx.owner,
+        &ctx.keys.market,
+        &batch,
+        entry,
+        args,
+        body.salt.0,
+    );
+    unsigned_by(&state, &revealer, vec![reveal]).await
+}
+
+/// A sealed order's arguments, as its commitment bound them.
+fn sealed_args(body: &SealedOrderBody) -> Result<PlaceOrderArgs, ApiError> {
+    let side = match body.side {
+        SideName::Bid => Side::Bid,
+        SideName::Ask => Side::Ask,
+    };
+    let mut args = PlaceOrderArgs::new(
+        side,
+        OrderType::from(body.order_type),
+        positive("price", body.price)?,
+        positive("base_lots", body.base_lots)?,
+    );
+    args.client_order_id = body.client_order_id.map_or(0, |U64(id)| id);
+    args.expiry = body.expiry.map_or(0, |U64(expiry)| expiry);
+    args.self_trade = body.self_trade.into();
+    Ok(args)
 }
 
 pub async fn cancel(
@@ -219,9 +328,16 @@ pub async fn cancel(
     };
     let ctx = tx_context(&state, body.market, body.owner).await?;
     ctx.require_trader()?;
-    let instruction = match by_id {
-        Ok(order_id) => ix::cancel_order(&ctx.owner, &ctx.keys, order_id),
-        Err(client_id) => ix::cancel_by_client_id(&ctx.owner, &ctx.keys, client_id),
+    let instruction = match (by_id, ctx.batch) {
+        // A batch market queues the cancel to the batch that takes cancels now.
+        (Ok(order_id), Some(batch)) => ix::queue_cancel(&ctx.owner, &ctx.keys, &batch, order_id),
+        (Err(_), Some(_)) => {
+            return Err(ApiError::bad(
+                "a sealed batch market cancels by `order_id` (queued to the batch)",
+            ));
+        }
+        (Ok(order_id), None) => ix::cancel_order(&ctx.owner, &ctx.keys, order_id),
+        (Err(client_id), None) => ix::cancel_by_client_id(&ctx.owner, &ctx.keys, client_id),
     };
     unsigned(&state, &ctx, vec![instruction]).await
 }

@@ -4,7 +4,7 @@
 //! deltas of each channel. Everything here is plain data; the hub owns one
 //! per market.
 
-mod auction;
+pub mod auction;
 mod book;
 mod load;
 

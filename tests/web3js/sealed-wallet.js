@@ -1,0 +1,184 @@
+// A wallet trading on the sealed batch market (docs/batch-auction.md) with
+// nothing but @solana/web3.js and Node's own SHA-256: it hashes its order
+// itself (the server never sees it before the reveal), asks the feed for
+// the unsigned commit, finds its batch account entry on chain, waits for
+// the reveal window, reveals, and sees its bid filled at the batch's one
+// price. It prints how long that took from commit to fill: the mode's
+// latency (about commit + grace + reveal windows, plus the crank).
+// scripts/test.sh runs it against scripts/run.sh; run it yourself with
+// `npm run sealed-wallet` while run.sh runs.
+//
+// Environment: ORDERBOOK_RPC_URL (http://127.0.0.1:8899), ORDERBOOK_FEED_URL
+// (http://127.0.0.1:8080), ORDERBOOK_MINT_AUTHORITY (the demo's
+// mint-authority.json) and ORDERBOOK_BATCH_MARKET (the batch market's
+// address; by default read from the batch-market file beside it).
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { getOrCreateAssociatedTokenAccount, mintTo } from '@solana/spl-token';
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction } from '@solana/web3.js';
+
+import { confirm } from './test/node.js';
+
+const rpcUrl = process.env.ORDERBOOK_RPC_URL ?? 'http://127.0.0.1:8899';
+const feedUrl = process.env.ORDERBOOK_FEED_URL ?? 'http://127.0.0.1:8080';
+const stateDir = path.join(process.env.XDG_DATA_HOME ?? path.join(homedir(), '.local/share'), 'orderbook-local');
+const mintAuthorityPath = process.env.ORDERBOOK_MINT_AUTHORITY ?? path.join(stateDir, 'mint-authority.json');
+const market =
+  process.env.ORDERBOOK_BATCH_MARKET ?? readFileSync(path.join(path.dirname(mintAuthorityPath), 'batch-market'), 'utf8').trim();
+/** The program's interface: the commitment's domain and the enums' variant order. */
+const idl = JSON.parse(readFileSync(new URL('../../idl/orderbook.json', import.meta.url), 'utf8'));
+const QUOTE_UNITS = 1_000_000_000n;
+const U64_MAX = (1n << 64n) - 1n;
+/** Bounds every wait on the chain, the keeper or the indexer (a loaded machine is slow, not stuck). */
+const STATE_DEADLINE_MS = 120_000;
+/** Ticks the sealed bid allows above the best ask (the price is the batch's, whatever the room). */
+const BID_ROOM_TICKS = 20n;
+/** Attempts at a commit whose batch's window closed before it landed (each is refused, bond untouched). */
+const COMMIT_ATTEMPTS = 8;
+
+/** The program's BatchWindow error, as a failed send or confirmation reports it. */
+const BATCH_WINDOW = idl.errors.find((e) => e.name === 'BatchWindow').code;
+const windowClosed = (error) =>
+  new RegExp(`BatchWindow|"Custom":${BATCH_WINDOW}\\b|0x${BATCH_WINDOW.toString(16)}\\b`).test(`${error} ${error.logs ?? ''}`);
+
+const connection = new Connection(rpcUrl, 'confirmed');
+const step = (text) => console.log(`sealed wallet: ${text}`);
+
+async function api(method, route, body) {
+  const response = await fetch(`${feedUrl}${route}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function signAndSend(route, body, wallet) {
+  const unsigned = await api('POST', route, body);
+  const transaction = Transaction.from(Buffer.from(unsigned.transaction, unsigned.encoding));
+  transaction.sign(wallet);
+  return confirm(connection, await connection.sendRawTransaction(transaction.serialize()));
+}
+
+async function until(what, check) {
+  const deadline = Date.now() + STATE_DEADLINE_MS;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${STATE_DEADLINE_MS} ms`);
+    await sleep(100);
+  }
+}
+
+const constant = (name) => idl.constants.find((c) => c.name === name).value;
+const variant = (type, name) => idl.types.find((t) => t.name === type).type.variants.findIndex((v) => v.name === name);
+const u64le = (value) => {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64LE(BigInt(value));
+  return out;
+};
+
+/** The commitment the program checks at the reveal: SHA-256 of the engine's preimage. */
+function commitment(owner, batch, order, salt) {
+  const domain = Buffer.from(JSON.parse(constant('COMMITMENT_DOMAIN')));
+  const preimage = Buffer.concat([
+    domain,
+    new PublicKey(market).toBuffer(),
+    owner.toBuffer(),
+    u64le(batch),
+    Buffer.from([variant('Side', order.side), variant('OrderType', order.type), variant('SelfTradeMode', 'DecrementTake')]),
+    u64le(order.price),
+    u64le(order.baseLots),
+    u64le(U64_MAX), // no quote budget
+    u64le(order.clientOrderId),
+    u64le(0), // no expiry
+    salt,
+  ]);
+  return createHash('sha256').update(preimage).digest();
+}
+
+/** The batch account entry awaiting the reveal of `hash` (128-byte header and entries after the discriminator). */
+async function committedEntry(batchAccount, hash) {
+  const { data } = await connection.getAccountInfo(new PublicKey(batchAccount), 'confirmed');
+  const [header, entry] = [constant('BATCH_HEADER_BYTES'), constant('BATCH_ENTRY_BYTES')].map(Number);
+  for (let at = 8 + header, i = 0; at + entry <= data.length; at += entry, i++) {
+    if (data[at + 44] === 1 && data.subarray(at + 8, at + 40).equals(hash)) return i;
+  }
+  throw new Error('the commitment is not in the batch account');
+}
+
+async function main() {
+  step(`market ${market}`);
+  const { clock } = await api('GET', `/api/markets/${market}/auction`);
+  if (!clock) throw new Error(`${market} is not a sealed batch market`);
+  const [start, commitSlots, graceSlots, revealSlots] = [clock.start_slot, clock.commit_slots, clock.grace_slots, clock.reveal_slots].map(BigInt);
+  const revealOpens = (k) => start + k * commitSlots + commitSlots + graceSlots;
+  const row = (await api('GET', '/api/markets')).markets.find((m) => m.market === market);
+
+  const wallet = Keypair.generate();
+  const owner = wallet.publicKey;
+  await confirm(connection, await connection.requestAirdrop(owner, LAMPORTS_PER_SOL));
+  const mintAuthority = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(mintAuthorityPath, 'utf8'))));
+  const quoteMint = new PublicKey(row.quote_mint);
+  const tokenProgram = (await connection.getAccountInfo(quoteMint)).owner;
+  const quoteAccount = await getOrCreateAssociatedTokenAccount(connection, wallet, quoteMint, owner, false, 'confirmed', undefined, tokenProgram);
+  await mintTo(connection, wallet, quoteMint, quoteAccount.address, mintAuthority, QUOTE_UNITS, [], undefined, tokenProgram);
+  await signAndSend('/api/tx/deposit', { market, owner: owner.toBase58(), token: 'quote', amount: String(QUOTE_UNITS) }, wallet);
+  step(`${owner.toBase58()} deposited ${QUOTE_UNITS} quote units`);
+
+  // A sealed IOC bid for one lot with room above the best ask the demo's
+  // makers rest (they requote every batch): every fill is at the batch's
+  // one price, not at the bid's limit, so the room costs nothing.
+  const depth = await until('an ask on the book', async () => {
+    const d = await api('GET', `/api/markets/${market}/depth?levels=1`);
+    return d.asks.length > 0 && d;
+  });
+  const order = { side: 'Bid', type: 'ImmediateOrCancel', price: BigInt(depth.asks[0].price) + BID_ROOM_TICKS, baseLots: 1n, clientOrderId: 42n };
+  const salt = randomBytes(32);
+  const started = Date.now();
+  let batch;
+  let hash;
+  for (let attempt = 1; ; attempt++) {
+    batch = (BigInt(await connection.getSlot('confirmed')) - start) / commitSlots;
+    hash = commitment(owner, batch, order, salt);
+    try {
+      await signAndSend('/api/tx/commit', { market, owner: owner.toBase58(), batch: String(batch), commitment: hash.toString('hex') }, wallet);
+      break;
+    } catch (error) {
+      // BatchWindow: the batch's commit window closed first; hash for the next.
+      if (attempt === COMMIT_ATTEMPTS || !windowClosed(error)) throw error;
+    }
+  }
+  const entry = await committedEntry(clock.batch_account, hash);
+  step(`committed to batch ${batch} (entry ${entry}): the chain shows only the hash`);
+
+  await until('the reveal window', async () => BigInt(await connection.getSlot('confirmed')) >= revealOpens(batch));
+  const sealed = { side: 'bid', order_type: 'ioc', price: String(order.price), base_lots: '1', client_order_id: '42' };
+  await signAndSend('/api/tx/reveal', { market, owner: owner.toBase58(), entry, order: sealed, salt: salt.toString('hex') }, wallet);
+  step(`revealed in batch ${batch}'s window (${revealSlots} slots)`);
+
+  const revealed = Date.now();
+  const clear = await until('the batch cleared', async () => (await api('GET', `/api/markets/${market}/auction`)).cleared.find((c) => c.batch === Number(batch)));
+  step(`batch ${batch} cleared at ${clear.price} (volume ${clear.volume_base_lots} lots), ${Date.now() - revealed} ms after the reveal`);
+  const balances = await until('the fill settled', async () => {
+    const b = await api('GET', `/api/markets/${market}/traders/${owner.toBase58()}/balances`).catch(() => null);
+    return b && BigInt(b.base_free) > 0n && b;
+  });
+  if (clear.price === null || BigInt(clear.price) > order.price) throw new Error(`cleared at ${clear.price}, above the bid's ${order.price}`);
+  step(`filled ${balances.base_free} base atoms at the batch price ${clear.price} (bid ${order.price}); commit → fill ${Date.now() - started} ms`);
+}
+
+// Exit explicitly: web3.js keeps its PubSub socket (used by confirmTransaction) open.
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`sealed wallet: ${error.stack ?? error}`);
+    process.exit(1);
+  },
+);
