@@ -266,3 +266,53 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex32(text: &str) -> Result<[u8; 32], String> {
+        serde_json::from_value::<Hex32>(Value::String(text.into()))
+            .map(|h| h.0)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_commitment_or_salt_is_exactly_64_hex_digits() {
+        let mut want = [0u8; 32];
+        want[0] = 0xab;
+        want[31] = 0x01;
+        let text = format!("ab{}01", "00".repeat(30));
+        assert_eq!(hex32(&text), Ok(want));
+        assert_eq!(hex32(&text.to_uppercase()), Ok(want));
+        for bad in [
+            &text[..62],
+            &format!("{text}00"),
+            &format!("zz{}", &text[2..]),
+            &format!("é{}", &text[2..]),
+        ] {
+            let error = hex32(bad).unwrap_err();
+            assert!(error.contains("64 hex digits"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_reveal_body_refuses_unknown_fields_and_names_the_bad_one() {
+        let salt = "00".repeat(32);
+        let body = serde_json::json!({
+            "market": "11111111111111111111111111111111",
+            "owner": "11111111111111111111111111111111",
+            "entry": 3,
+            "order": { "side": "bid", "order_type": "ioc", "price": "10", "base_lots": 1 },
+            "salt": salt,
+        });
+        let parsed: RevealBody = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!((parsed.entry, parsed.order.price), (U64(3), U64(10)));
+        let mut extra = body.clone();
+        extra["order"]["max_quote"] = serde_json::json!(5);
+        assert!(
+            serde_json::from_value::<RevealBody>(extra).is_err(),
+            "a sealed order has no quote budget"
+        );
+    }
+}
