@@ -74,15 +74,7 @@ async fn world(makers: usize, per_maker: u64) -> World {
     scenario::take_asks(chain.as_ref(), &payer, &m, &taker, total, 10, 200)
         .await
         .expect("sweep");
-    let queued = decode::event_queue(
-        &chain
-            .account(&m.keys.event_queue)
-            .await
-            .unwrap()
-            .unwrap()
-            .data,
-    )
-    .unwrap();
+    let queued = queue(&chain, &m.keys.event_queue).await;
     assert_eq!(queued.len() as u64, total);
     World {
         _node: node,
@@ -100,17 +92,7 @@ impl World {
     }
 
     async fn queue_len(&self) -> usize {
-        decode::event_queue(
-            &self
-                .chain
-                .account(&self.m.keys.event_queue)
-                .await
-                .unwrap()
-                .unwrap()
-                .data,
-        )
-        .unwrap()
-        .len()
+        queue(&self.chain, &self.m.keys.event_queue).await.len()
     }
 
     async fn maker_states(&self) -> Vec<TraderState> {
@@ -388,16 +370,7 @@ async fn keeper_clears_a_sealed_batch_once_revealed_and_cranks_its_settlement() 
     tokio::time::timeout(STATE_DEADLINE, async {
         loop {
             k.pass().await.expect("pass");
-            let queue_empty = decode::event_queue(
-                &chain
-                    .account(&m.keys.event_queue)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .data,
-            )
-            .unwrap()
-            .is_empty();
+            let queue_empty = queue(&chain, &m.keys.event_queue).await.is_empty();
             if taker_state().await.balances.free_base.get() > 0 && queue_empty {
                 break;
             }
@@ -433,6 +406,16 @@ async fn keeper_clears_a_sealed_batch_once_revealed_and_cranks_its_settlement() 
         vec![6],
         "the ask's remainder rests"
     );
+}
+
+/// The events queued in `event_queue`, oldest first.
+async fn queue(chain: &RpcChain, event_queue: &anchor_lang::prelude::Pubkey) -> Vec<QueueEvent> {
+    let account = chain
+        .account(event_queue)
+        .await
+        .unwrap()
+        .expect("the queue");
+    decode::event_queue(&account.data).unwrap()
 }
 
 /// A keeper funded by `payer`, paying no priority fee.

@@ -16,11 +16,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { getOrCreateAssociatedTokenAccount, mintTo } from '@solana/spl-token';
-import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction } from '@solana/web3.js';
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 
+import { feed, until } from './feed.js';
 import { confirm } from './test/node.js';
 
 const rpcUrl = process.env.ORDERBOOK_RPC_URL ?? 'http://127.0.0.1:8899';
@@ -33,8 +33,6 @@ const market =
 const idl = JSON.parse(readFileSync(new URL('../../idl/orderbook.json', import.meta.url), 'utf8'));
 const QUOTE_UNITS = 1_000_000_000n;
 const U64_MAX = (1n << 64n) - 1n;
-/** Bounds every wait on the chain, the keeper or the indexer (a loaded machine is slow, not stuck). */
-const STATE_DEADLINE_MS = 120_000;
 /** Ticks the sealed bid allows above the best ask (the price is the batch's, whatever the room). */
 const BID_ROOM_TICKS = 20n;
 /** Attempts at a commit whose batch's window closed before it landed (each is refused, bond untouched). */
@@ -46,35 +44,8 @@ const windowClosed = (error) =>
   new RegExp(`BatchWindow|"Custom":${BATCH_WINDOW}\\b|0x${BATCH_WINDOW.toString(16)}\\b`).test(`${error} ${error.logs ?? ''}`);
 
 const connection = new Connection(rpcUrl, 'confirmed');
+const { api, signAndSend } = feed(feedUrl, connection);
 const step = (text) => console.log(`sealed wallet: ${text}`);
-
-async function api(method, route, body) {
-  const response = await fetch(`${feedUrl}${route}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function signAndSend(route, body, wallet) {
-  const unsigned = await api('POST', route, body);
-  const transaction = Transaction.from(Buffer.from(unsigned.transaction, unsigned.encoding));
-  transaction.sign(wallet);
-  return confirm(connection, await connection.sendRawTransaction(transaction.serialize()));
-}
-
-async function until(what, check) {
-  const deadline = Date.now() + STATE_DEADLINE_MS;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${STATE_DEADLINE_MS} ms`);
-    await sleep(100);
-  }
-}
 
 const constant = (name) => idl.constants.find((c) => c.name === name).value;
 const variant = (type, name) => idl.types.find((t) => t.name === type).type.variants.findIndex((v) => v.name === name);

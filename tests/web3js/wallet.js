@@ -11,11 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { getOrCreateAssociatedTokenAccount, mintTo } from '@solana/spl-token';
-import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction } from '@solana/web3.js';
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 
+import { feed, until } from './feed.js';
 import { confirm } from './test/node.js';
 
 const rpcUrl = process.env.ORDERBOOK_RPC_URL ?? 'http://127.0.0.1:8899';
@@ -25,41 +25,10 @@ const mintAuthorityPath =
   path.join(process.env.XDG_DATA_HOME ?? path.join(homedir(), '.local/share'), 'orderbook-local/mint-authority.json');
 /** Quote tokens (raw units) the wallet mints itself and deposits. */
 const QUOTE_UNITS = 1_000_000_000n;
-const INDEXED_WITHIN_MS = 15_000;
 
 const connection = new Connection(rpcUrl, 'confirmed');
+const { api, signAndSend } = feed(feedUrl, connection);
 const step = (text) => console.log(`wallet: ${text}`);
-
-async function api(method, route, body) {
-  const response = await fetch(`${feedUrl}${route}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-const confirmed = (signature) => confirm(connection, signature);
-
-/** Ask the feed for an unsigned transaction, sign it as the wallet, send it to the node. */
-async function signAndSend(route, body, wallet) {
-  const unsigned = await api('POST', route, body);
-  const transaction = Transaction.from(Buffer.from(unsigned.transaction, unsigned.encoding));
-  transaction.sign(wallet);
-  return confirmed(await connection.sendRawTransaction(transaction.serialize()));
-}
-
-async function until(what, check) {
-  const deadline = Date.now() + INDEXED_WITHIN_MS;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${INDEXED_WITHIN_MS} ms`);
-    await sleep(100);
-  }
-}
 
 async function main() {
   const { markets } = await api('GET', '/api/markets');
@@ -71,7 +40,7 @@ async function main() {
 
   const wallet = Keypair.generate();
   const owner = wallet.publicKey.toBase58();
-  await confirmed(await connection.requestAirdrop(wallet.publicKey, LAMPORTS_PER_SOL));
+  await confirm(connection, await connection.requestAirdrop(wallet.publicKey, LAMPORTS_PER_SOL));
   const mintAuthority = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(mintAuthorityPath, 'utf8'))));
   // The quote mint may belong to SPL Token or Token-2022: the mint account's owner says which.
   const tokenProgram = (await connection.getAccountInfo(quoteMint)).owner;

@@ -214,15 +214,37 @@ impl<C: Chain> Demo<C> {
     }
 
     /// Step every `interval` until `shutdown`.
-    pub async fn run(&mut self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
-        while !*shutdown.borrow() {
-            if let Err(e) = self.step().await {
-                tracing::debug!(error = %e, "demo transaction failed");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = shutdown.changed() => {}
-            }
+    pub async fn run(&mut self, interval: Duration, shutdown: watch::Receiver<bool>) {
+        run_steps(self, interval, shutdown).await
+    }
+}
+
+/// One simulated trader action of a demo.
+pub trait Step {
+    fn step(&mut self) -> impl Future<Output = Result<(), ChainError>> + Send;
+}
+
+impl<C: Chain> Step for Demo<C> {
+    fn step(&mut self) -> impl Future<Output = Result<(), ChainError>> + Send {
+        Demo::step(self)
+    }
+}
+
+/// Step `demo` every `interval` until `shutdown`; a failed step (a trader
+/// out of funds, a full queue waiting for the keeper) is logged and the
+/// flow goes on.
+pub async fn run_steps(
+    demo: &mut impl Step,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    while !*shutdown.borrow() {
+        if let Err(e) = demo.step().await {
+            tracing::debug!(error = %e, "demo transaction failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => {}
         }
     }
 }

@@ -19,7 +19,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio::sync::watch;
 
-use super::{Demo, LADDER, new_market};
+use super::{Demo, LADDER, Step, new_market, run_steps};
 
 /// Entries per batch: room for every maker's requote (cancels and posts)
 /// and the takers' commitments of one commit window.
@@ -31,6 +31,19 @@ pub fn demo_batch_args() -> BatchModeArgs {
         entries_per_batch: DEMO_BATCH_ENTRIES,
         ..scenario::standard_batch_args()
     }
+}
+
+/// What a demo step does.
+enum Plan {
+    Requote {
+        maker: usize,
+        ladder: Vec<PlaceOrderArgs>,
+    },
+    Commit {
+        taker: usize,
+        order: PlaceOrderArgs,
+        salt: [u8; 32],
+    },
 }
 
 /// A sealed order committed and not yet revealed.
@@ -96,14 +109,9 @@ impl<C: Chain> SealedDemo<C> {
     /// commits a sealed order (40%).
     pub async fn step(&mut self) -> Result<(), ChainError> {
         self.reveal_due().await?;
-        let mut rng = rand::rng();
-        let result = if self.demo.takers.is_empty() || rng.random_bool(0.6) {
-            self.demo.walk_mid(&mut rng);
-            let maker = rng.random_range(0..self.demo.makers.len());
-            self.requote(maker).await
-        } else {
-            let taker = rng.random_range(0..self.demo.takers.len());
-            self.commit(taker, &mut rng).await
+        let result = match self.plan() {
+            Plan::Requote { maker, ladder } => self.requote(maker, ladder).await,
+            Plan::Commit { taker, order, salt } => self.commit(taker, order, salt).await,
         };
         self.demo.sent += 1;
         if result.is_err() {
@@ -112,63 +120,79 @@ impl<C: Chain> SealedDemo<C> {
         result
     }
 
-    /// Queue cancels of the maker's resting orders and a new ladder, in one
-    /// transaction (one batch); a maker whose last requote is still queued waits.
-    async fn requote(&mut self, maker: usize) -> Result<(), ChainError> {
+    /// The next action, drawn at random (the thread's generator is not
+    /// held across an await): a maker requotes (60%) or a taker commits a
+    /// sealed IOC crossing the mid by 3 ticks (40%).
+    fn plan(&mut self) -> Plan {
+        let mut rng = rand::rng();
+        if self.demo.takers.is_empty() || rng.random_bool(0.6) {
+            self.demo.walk_mid(&mut rng);
+            let maker = rng.random_range(0..self.demo.makers.len());
+            let mid = self.demo.mid;
+            let mut ladder = Vec::new();
+            for i in 0..LADDER / 2 {
+                for (side, price) in [(Side::Bid, mid - 1 - i), (Side::Ask, mid + 1 + i)] {
+                    let lots = rng.random_range(1..=20);
+                    ladder.push(PlaceOrderArgs {
+                        client_order_id: self.demo.client_id(),
+                        ..PlaceOrderArgs::new(side, OrderType::PostOnly, price, lots)
+                    });
+                }
+            }
+            return Plan::Requote { maker, ladder };
+        }
+        let taker = rng.random_range(0..self.demo.takers.len());
+        let (side, price) = if rng.random_bool(0.5) {
+            (Side::Bid, self.demo.mid + 3)
+        } else {
+            (Side::Ask, self.demo.mid - 3)
+        };
+        let lots = rng.random_range(1..=30);
+        let order = PlaceOrderArgs {
+            client_order_id: self.demo.client_id(),
+            ..PlaceOrderArgs::new(side, OrderType::ImmediateOrCancel, price, lots)
+        };
+        Plan::Commit {
+            taker,
+            order,
+            salt: rng.random(),
+        }
+    }
+
+    /// Queue cancels of the maker's resting orders and its new `ladder`, in
+    /// one transaction (one batch); a maker whose last requote is still
+    /// queued waits.
+    async fn requote(
+        &mut self,
+        maker: usize,
+        ladder: Vec<PlaceOrderArgs>,
+    ) -> Result<(), ChainError> {
         let t = &self.demo.makers[maker];
         let Some(resting) = resting_orders(self.demo.chain.as_ref(), t).await? else {
             return Ok(());
         };
         let owner = t.owner.pubkey();
         let keys = self.demo.market.keys;
-        let mut ixs: Vec<_> = resting
+        let cancels = resting
             .iter()
-            .map(|&id| ix::queue_cancel(&owner, &keys, &self.batch, id))
-            .collect();
-        let mut rng = rand::rng();
-        for i in 0..LADDER / 2 {
-            let mid = self.demo.mid;
-            for (side, price) in [(Side::Bid, mid - 1 - i), (Side::Ask, mid + 1 + i)] {
-                let order = PlaceOrderArgs {
-                    client_order_id: self.demo.client_id(),
-                    ..PlaceOrderArgs::new(
-                        side,
-                        OrderType::PostOnly,
-                        price,
-                        rng.random_range(1..=20),
-                    )
-                };
-                ixs.push(ix::queue_post_only(
-                    &owner,
-                    &keys.market,
-                    &self.batch,
-                    order,
-                ));
-            }
-        }
+            .map(|&id| ix::queue_cancel(&owner, &keys, &self.batch, id));
+        let posts = ladder
+            .into_iter()
+            .map(|order| ix::queue_post_only(&owner, &keys.market, &self.batch, order));
+        let ixs: Vec<_> = cancels.chain(posts).collect();
         let signer = self.demo.makers[maker].owner.insecure_clone();
         scenario::send(self.demo.chain.as_ref(), &self.demo.payer, &ixs, &[&signer])
             .await
             .map(|_| ())
     }
 
-    /// Commit a sealed IOC crossing the mid by 3 ticks.
-    async fn commit(&mut self, taker: usize, rng: &mut impl Rng) -> Result<(), ChainError> {
-        let (side, price) = if rng.random_bool(0.5) {
-            (Side::Bid, self.demo.mid + 3)
-        } else {
-            (Side::Ask, self.demo.mid - 3)
-        };
-        let order = PlaceOrderArgs {
-            client_order_id: self.demo.client_id(),
-            ..PlaceOrderArgs::new(
-                side,
-                OrderType::ImmediateOrCancel,
-                price,
-                rng.random_range(1..=30),
-            )
-        };
-        let salt: [u8; 32] = rng.random();
+    /// Commit `taker`'s sealed `order`, kept for its reveal.
+    async fn commit(
+        &mut self,
+        taker: usize,
+        order: PlaceOrderArgs,
+        salt: [u8; 32],
+    ) -> Result<(), ChainError> {
         let d = &self.demo;
         let t = &d.takers[taker];
         let committed = scenario::commit_sealed(
@@ -235,16 +259,14 @@ impl<C: Chain> SealedDemo<C> {
     }
 
     /// Step every `interval` until `shutdown`.
-    pub async fn run(&mut self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
-        while !*shutdown.borrow() {
-            if let Err(e) = self.step().await {
-                tracing::debug!(error = %e, "demo transaction failed");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
+    pub async fn run(&mut self, interval: Duration, shutdown: watch::Receiver<bool>) {
+        run_steps(self, interval, shutdown).await
+    }
+}
+
+impl<C: Chain> Step for SealedDemo<C> {
+    fn step(&mut self) -> impl Future<Output = Result<(), ChainError>> + Send {
+        SealedDemo::step(self)
     }
 }
 
