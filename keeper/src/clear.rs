@@ -22,6 +22,8 @@ pub(crate) struct DueBatch {
     pub batch: u64,
     /// What clearing it earns: the commit fee of each of its commitments.
     pub commit_fees: u64,
+    /// The queue room its clear needs.
+    pub queue_room: u32,
 }
 
 impl<C: Chain> Keeper<C> {
@@ -50,6 +52,7 @@ impl<C: Chain> Keeper<C> {
                 .header
                 .commit_fee_lamports
                 .saturating_mul(commitments),
+            queue_room: batches.clear_event_bound(batch),
         }))
     }
 }

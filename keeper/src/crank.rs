@@ -25,29 +25,38 @@ impl<C: Chain> Keeper<C> {
         let mut stats = PassStats::default();
         // Queue length as last read, when nothing was sent since: saves a re-read.
         let mut unchanged_len: Option<usize> = None;
+        // A crank and clear that failed together are not tried together
+        // again this pass: the crank alone must still make progress.
+        let mut clear_failed = false;
         for _ in 0..self.cfg.max_txs_per_market {
             let (m, events, capacity) = self.load(market).await?;
             unchanged_len = Some(events.len());
             // An empty queue means every event seen so far is gone.
             let head = events.first().map_or(u64::MAX, |e| e.seq);
             self.observe_queue(market, head, &events, capacity);
-            let due = self.due_batch(&m).await?;
-            if events.is_empty() && due.is_none() {
-                break;
-            }
             let Some((n, makers)) = self.crank_part(market, &events).await? else {
                 break;
             };
-            let sent = self
+            // The clear goes in only if the queue, once this crank applied
+            // its events, has room for everything it can push.
+            let room = capacity as usize - (events.len() - n);
+            let due = match self.due_batch(&m).await? {
+                Some(d) if !clear_failed && d.queue_room as usize <= room => Some(d),
+                _ => None,
+            };
+            if n == 0 && due.is_none() {
+                break;
+            }
+            match self
                 .send_crank(market, &m, n, &makers, due, &mut stats)
-                .await?;
-            unchanged_len = None;
-            match sent {
+                .await?
+            {
+                None if due.is_some() => clear_failed = true,
                 // Refused by the spend rules, or the send failed.
                 None => break,
                 // Another keeper got there first.
-                Some(0) if n > 0 && due.is_none() => break,
-                Some(_) => {}
+                Some(0) if due.is_none() => break,
+                Some(_) => unchanged_len = None,
             }
         }
         stats.remaining = match unchanged_len {

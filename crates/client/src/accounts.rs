@@ -174,6 +174,21 @@ impl Batches {
             .filter(move |e| e.batch == k && e.kind().is_ok_and(|kind| kind != EntryKind::Free))
     }
 
+    /// The most events clearing batch `k` can push: the queue room its
+    /// clear needs.
+    pub fn clear_event_bound(&self, k: u64) -> u32 {
+        let count = |kind: EntryKind| {
+            self.entries_of(k)
+                .filter(|e| e.kind().is_ok_and(|have| have == kind))
+                .count() as u32
+        };
+        orderbook_engine::batch::clear_event_bound(
+            count(EntryKind::Cancel),
+            count(EntryKind::Post),
+            count(EntryKind::Revealed),
+        )
+    }
+
     /// The batch `clear_batch` would trade at `slot`: the oldest batch
     /// holding entries, once its reveal window is over (`None`: nothing to
     /// clear yet; empty batches need no clear).

@@ -61,6 +61,15 @@ pub const fn max_clear_events(entries_per_batch: u32) -> u32 {
     MAX_CLEAR_RESTING as u32 + 4 * entries_per_batch
 }
 
+/// The most events a clear of a batch holding these entries can push (the
+/// queue room it needs): a cancel one; a post two (an eviction and its rest
+/// or release); a resting order one, and only one side's resting orders
+/// trade (the book is never crossed); a revealed order four (fill, release,
+/// eviction, rest). Committed entries never revealed push none.
+pub const fn clear_event_bound(cancels: u32, posts: u32, revealed: u32) -> u32 {
+    cancels + 2 * posts + MAX_CLEAR_RESTING as u32 + 4 * revealed
+}
+
 /// Length each of [`ClearBuffers`]' slices needs.
 pub const fn clear_buffer_len(entries_per_batch: u32) -> usize {
     MAX_CLEAR_RESTING + entries_per_batch as usize
@@ -185,16 +194,14 @@ impl BatchBook<'_> {
             .map(|(i, e)| (i as u32, e))
     }
 
-    /// The most events batch `k`'s clear can push: a cancel one; a post
-    /// two (an eviction and its rest or release); a resting order one, and
-    /// only one side's resting orders trade (the book is never crossed); a
-    /// revealed order four (fill, release, eviction, rest).
+    /// The most events batch `k`'s clear can push ([`clear_event_bound`]).
     fn most_events(&self, k: u64) -> u32 {
         let count = |kind| self.batch_entries(k, kind).count() as u32;
-        count(EntryKind::Cancel)
-            + 2 * count(EntryKind::Post)
-            + MAX_CLEAR_RESTING as u32
-            + 4 * count(EntryKind::Revealed)
+        clear_event_bound(
+            count(EntryKind::Cancel),
+            count(EntryKind::Post),
+            count(EntryKind::Revealed),
+        )
     }
 
     /// Unrevealed commitments lose their bond to the forfeit pool.

@@ -23,7 +23,8 @@ mod clear;
 mod orders;
 
 pub use clear::{
-    ClearBuffers, ClearOutcome, MAX_CLEAR_RESTING, Participant, clear_buffer_len, max_clear_events,
+    ClearBuffers, ClearOutcome, MAX_CLEAR_RESTING, Participant, clear_buffer_len,
+    clear_event_bound, max_clear_events,
 };
 
 /// Most entries one batch may hold (its clear's bound).
