@@ -24,7 +24,7 @@ import {
 import { Keypair, PublicKey, SystemProgram, Transaction, type Connection, type TransactionInstruction } from '@solana/web3.js';
 
 import type { ChannelMessage } from './feed';
-import type { Trading } from './trade';
+import { describeFailure, type Trading } from './trade';
 import type { Units } from './units';
 
 /** Lamports the commit moves to the reveal key: enough to exist (rent-exempt) and pay the reveal's fee. */
@@ -211,8 +211,10 @@ export class SealedOrders {
     const order: OrderArgs = { ...o.order, priceTicks: BigInt(o.order.priceTicks), maxBaseLots: BigInt(o.order.maxBaseLots), clientOrderId: BigInt(o.order.clientOrderId) };
     try {
       const reveal = await this.client.ix.revealOrder(key.publicKey, new PublicKey(o.owner), new PublicKey(o.market), new PublicKey(o.batchAccount), o.entry, order, Uint8Array.from(o.salt));
-      // What the reveal key has left goes back to the wallet in the same transaction.
-      const refund = SystemProgram.transfer({ fromPubkey: key.publicKey, toPubkey: new PublicKey(o.owner), lamports: REVEAL_KEY_LAMPORTS - REVEAL_FEE_LAMPORTS });
+      // What the reveal key has left, less this transaction's fee, goes back
+      // to the wallet in the same transaction (the account closes at zero).
+      const left = (await this.connection.getBalance(key.publicKey, 'confirmed')) - REVEAL_FEE_LAMPORTS;
+      const refund = SystemProgram.transfer({ fromPubkey: key.publicKey, toPubkey: new PublicKey(o.owner), lamports: Math.max(left, 0) });
       const { blockhash, lastValidBlockHeight } = await this.connection.getLatestBlockhash('confirmed');
       const tx = new Transaction({ feePayer: key.publicKey, blockhash, lastValidBlockHeight }).add(reveal, refund);
       tx.sign(key);
@@ -221,7 +223,10 @@ export class SealedOrders {
       if (result.value.err) throw new Error(JSON.stringify(result.value.err));
       await this.update(o, 'revealed', '');
     } catch (error) {
-      await this.update(o, 'failed', `reveal failed: ${(error as Error).message}`);
+      // Still sealed: the next tick tries again until the window closes
+      // (then the order is forfeited), so a node that was briefly
+      // unreachable or a blockhash that expired costs nothing.
+      await this.update(o, 'sealed', `(reveal failed: ${describeFailure(error)}; trying again)`);
     }
   }
 
