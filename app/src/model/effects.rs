@@ -273,7 +273,9 @@ impl<'a> Effects<'a> {
                 first_queue_seq: i64_of(e.first_queue_seq)?,
                 count: e.count,
             }),
-            ProgramEvent::FeesSwept(_) | ProgramEvent::SurplusSwept(_) => {}
+            ProgramEvent::FeesSwept(_)
+            | ProgramEvent::SurplusSwept(_)
+            | ProgramEvent::ForfeitsSwept(_) => {}
             // Sealed batch markets (issue 25): a reveal or a queued post
             // moves the trader's funds into its lock.
             ProgramEvent::BatchModeEnabled(e) => self.batches.enabled = Some((seq, e)),

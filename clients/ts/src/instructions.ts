@@ -343,6 +343,11 @@ export class OrderbookInstructions {
       .instruction();
   }
 
+  /** Fee authority only: send the bonds forfeited by unrevealed sealed orders to `destination`. */
+  sweepForfeits(feeAuthority: PublicKey, market: PublicKey, batch: PublicKey, destination: PublicKey): Promise<TransactionInstruction> {
+    return this.program.methods.sweepForfeits().accountsPartial({ feeAuthority, market, batch, destination }).instruction();
+  }
+
   /** Reveal `owner`'s committed `order` (batch entry `entry`) with its salt; anyone may send it. */
   revealOrder(revealer: PublicKey, owner: PublicKey, market: PublicKey, batch: PublicKey, entry: number, order: OrderArgs, salt: Uint8Array): Promise<TransactionInstruction> {
     return this.program.methods

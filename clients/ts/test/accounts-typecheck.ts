@@ -48,6 +48,7 @@ export function everyInstructionResolves(program: Program<Orderbook>, k: Record<
     m.commitOrder(new BN(0), Array.from(new Uint8Array(32))).accounts({ owner: k.owner, market: k.market }),
     m.revealOrder(0, order, Array.from(new Uint8Array(32))).accounts({ revealer: k.owner }),
     m.clearBatch().accounts({ clearer: k.owner, market: k.market }),
+    m.sweepForfeits().accounts({ market: k.market, destination: k.other }),
     m.queuePostOnly(order).accounts({ owner: k.owner, market: k.market }),
     m.queueCancel(new BN(1)).accounts({ owner: k.owner, market: k.market }),
   ];

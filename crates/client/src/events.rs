@@ -32,6 +32,7 @@ pub enum ProgramEvent {
     OrderPosted(OrderPosted),
     PostQueued(PostQueued),
     CancelQueued(CancelQueued),
+    ForfeitsSwept(ForfeitsSwept),
 }
 
 macro_rules! dispatch {
@@ -69,6 +70,7 @@ fn decode_one(disc: &[u8], rest: &mut &[u8]) -> Result<ProgramEvent, DecodeError
         OrderPosted,
         PostQueued,
         CancelQueued,
+        ForfeitsSwept,
     );
     let mut d = [0u8; 8];
     d.copy_from_slice(disc);
@@ -103,6 +105,7 @@ impl ProgramEvent {
             Self::OrderPosted(e) => e.data(),
             Self::PostQueued(e) => e.data(),
             Self::CancelQueued(e) => e.data(),
+            Self::ForfeitsSwept(e) => e.data(),
         }
     }
 
@@ -132,6 +135,7 @@ impl ProgramEvent {
             Self::OrderPosted(_) => "order_posted",
             Self::PostQueued(_) => "post_queued",
             Self::CancelQueued(_) => "cancel_queued",
+            Self::ForfeitsSwept(_) => "forfeits_swept",
         }
     }
 
@@ -161,6 +165,7 @@ impl ProgramEvent {
             Self::OrderPosted(e) => (e.market, e.seq),
             Self::PostQueued(e) => (e.market, e.seq),
             Self::CancelQueued(e) => (e.market, e.seq),
+            Self::ForfeitsSwept(e) => (e.market, e.seq),
         }
     }
 }

@@ -547,6 +547,27 @@ pub fn clear_batch(clearer: &Pubkey, k: &MarketKeys, batch: &Pubkey) -> Instruct
     )
 }
 
+/// Send `k`'s market's forfeited bonds (held in `batch`) to `destination`;
+/// signed by the fee authority.
+pub fn sweep_forfeits(
+    fee_authority: &Pubkey,
+    market: &Pubkey,
+    batch: &Pubkey,
+    destination: &Pubkey,
+) -> Instruction {
+    ix(
+        acc::SweepForfeits {
+            fee_authority: *fee_authority,
+            market: *market,
+            batch: *batch,
+            destination: *destination,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::SweepForfeits {},
+    )
+}
+
 /// Queue `owner`'s post-only `order` to the batch whose commit window is open.
 pub fn queue_post_only(
     owner: &Pubkey,

@@ -195,6 +195,12 @@ pub mod orderbook {
         clear_batch::handler(ctx)
     }
 
+    /// Fee authority only: send the bonds forfeited by sealed orders never
+    /// revealed (held in the batch account) to `destination`.
+    pub fn sweep_forfeits(ctx: Context<SweepForfeits>) -> Result<()> {
+        sweep_forfeits::handler(ctx)
+    }
+
     /// Market authority only: delete a Closed market with empty books,
     /// queue and vaults, no trader accounts and no unswept fees, returning
     /// all rent to the creator.

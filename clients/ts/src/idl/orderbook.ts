@@ -2714,6 +2714,81 @@ export type Orderbook = {
       "args": []
     },
     {
+      "name": "sweepForfeits",
+      "docs": [
+        "Fee authority only: send the bonds forfeited by sealed orders never",
+        "revealed (held in the batch account) to `destination`."
+      ],
+      "discriminator": [
+        129,
+        0,
+        178,
+        84,
+        255,
+        158,
+        192,
+        87
+      ],
+      "accounts": [
+        {
+          "name": "feeAuthority",
+          "signer": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "market",
+          "writable": true
+        },
+        {
+          "name": "batch",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "destination",
+          "writable": true
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": []
+    },
+    {
       "name": "withdraw",
       "docs": [
         "Move `amount` of the base or quote token from the free balance to",
@@ -3013,6 +3088,19 @@ export type Orderbook = {
         170,
         202,
         172
+      ]
+    },
+    {
+      "name": "forfeitsSwept",
+      "discriminator": [
+        253,
+        100,
+        173,
+        224,
+        62,
+        37,
+        136,
+        240
       ]
     },
     {
@@ -4070,6 +4158,35 @@ export type Orderbook = {
           },
           {
             "name": "amount",
+            "type": "u64"
+          },
+          {
+            "name": "destination",
+            "type": "pubkey"
+          }
+        ]
+      }
+    },
+    {
+      "name": "forfeitsSwept",
+      "docs": [
+        "Bonds forfeited by sealed orders never revealed, swept from the batch",
+        "account to the fee authority's `destination` (never to a clearer or a",
+        "leader, so censoring a reveal earns nothing)."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "lamports",
             "type": "u64"
           },
           {

@@ -289,6 +289,12 @@ impl<'a> BatchBook<'a> {
         self.entries.get(index as usize)
     }
 
+    /// Take the bonds forfeited so far (the fee authority's sweep): returns
+    /// them and leaves the pool empty.
+    pub fn sweep_forfeits(&mut self) -> u64 {
+        core::mem::take(&mut self.header.forfeited_lamports)
+    }
+
     /// Every entry in pool order (off-chain helper).
     pub fn entries(&self) -> &[BatchEntry] {
         self.entries

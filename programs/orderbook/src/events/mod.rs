@@ -190,6 +190,18 @@ pub struct FeesSwept {
     pub destination: Pubkey,
 }
 
+/// Bonds forfeited by sealed orders never revealed, swept from the batch
+/// account to the fee authority's `destination` (never to a clearer or a
+/// leader, so censoring a reveal earns nothing).
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForfeitsSwept {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub lamports: u64,
+    pub destination: Pubkey,
+}
+
 /// Tokens a vault held beyond what the market owes (sent to it directly,
 /// outside any deposit), swept to the fee authority's `destination`.
 #[event]

@@ -21,6 +21,7 @@ pub mod reveal_order;
 pub mod set_market_status;
 pub mod settle_trader;
 pub mod sweep_fees;
+pub mod sweep_forfeits;
 pub mod withdraw;
 
 pub use cancel::*;
@@ -41,4 +42,5 @@ pub use reveal_order::*;
 pub use set_market_status::*;
 pub use settle_trader::*;
 pub use sweep_fees::*;
+pub use sweep_forfeits::*;
 pub use withdraw::*;

@@ -22,6 +22,7 @@ mod reveal_order;
 mod set_market_status;
 mod settle_trader;
 mod sweep_fees;
+mod sweep_forfeits;
 mod withdraw;
 
 use anchor_lang::error::ErrorCode as Anchor;
