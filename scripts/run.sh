@@ -160,7 +160,7 @@ keeper_pid=$!
 pids+=("$keeper_pid")
 
 env ${redis_env[@]+"${redis_env[@]}"} "$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" \
-  --database-url "$database_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market" \
+  --database-url "$database_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market,$batch_market" \
   ${reset:+--reset-db} 2>"$logs/app.log" &
 app_pid=$!
 pids+=("$app_pid")
@@ -183,7 +183,7 @@ if [ "$replicas" -gt 1 ]; then
   watched+=($!)
   for port in "${replica_ports[@]}"; do
     env "${redis_env[@]}" "$bin/orderbook-app" feed --listen "$listen_host:$port" --database-url "$database_url" \
-      --rpc-url "$rpc_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market" \
+      --rpc-url "$rpc_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market,$batch_market" \
       2>"$logs/feed-$port.log" &
     pids+=($!)
     watched+=($!)

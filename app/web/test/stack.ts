@@ -112,7 +112,7 @@ export class Stack {
   async startApp(reset = false): Promise<void> {
     this.app = this.launch('orderbook-app run', [
       'run', '--rpc-url', this.rpcUrl, '--ws-url', this.wsUrl, '--listen', this.feedUrl.replace('http://', ''), '--database-url', DATABASE,
-      '--web-dir', path.join(workspace, 'app/web/dist'), '--faucet-keypair', path.join(this.dir, 'mint-authority.json'), '--faucet-market', this.market,
+      '--web-dir', path.join(workspace, 'app/web/dist'), '--faucet-keypair', path.join(this.dir, 'mint-authority.json'), '--faucet-market', [this.market, this.batchMarket].filter(Boolean).join(','),
       '--poll-ms', '500', '--heartbeat-secs', '2', ...(reset ? ['--reset-db'] : []),
     ]);
     await started('orderbook-app run', () => answers(`${this.feedUrl}/health`), this.app);

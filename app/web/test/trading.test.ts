@@ -136,9 +136,35 @@ describe('the trading page', function () {
     return { baseFree: b.freeBase.toString(), quoteFree: b.freeQuote.toString(), baseLocked: b.lockedBase.toString(), quoteLocked: b.lockedQuote.toString(), orders: trader.openOrders };
   }
 
+  /** A new maker, funded by the faucet, queues a post-only ask of 5 lots on `address`; resolves once it rests. */
+  async function restAnAsk(address: PublicKey, priceTicks: number): Promise<void> {
+    const maker = Keypair.generate();
+    const sign = async (tx: Transaction) => {
+      tx.partialSign(maker);
+      const signature = await connection.sendRawTransaction(tx.serialize());
+      await connection.confirmTransaction({ signature, ...(await connection.getLatestBlockhash()) }, 'confirmed');
+    };
+    await connection.confirmTransaction({ signature: await connection.requestAirdrop(maker.publicKey, 2e9), ...(await connection.getLatestBlockhash()) }, 'confirmed');
+    const grant = await fetch(`${stack.feedUrl}/api/faucet`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ market: address.toBase58(), owner: maker.publicKey.toBase58() }),
+    }).then((r) => r.json() as Promise<{ transaction: string }>);
+    await sign(Transaction.from(Buffer.from(grant.transaction, 'base64')));
+    const m = await client.market(address);
+    const ixs = [
+      await client.ix.openTraderAccount(maker.publicKey, address),
+      await client.ix.deposit(maker.publicKey, m, 'base', 10n ** BigInt(m.baseDecimals)),
+      await client.ix.queuePostOnly(maker.publicKey, address, m.batch, { side: 'ask', priceTicks, maxBaseLots: 5 }),
+    ];
+    await sign(new Transaction({ feePayer: maker.publicKey, ...(await connection.getLatestBlockhash()) }).add(...ixs));
+    await until('the maker\'s ask resting', async () => (await client.trader(address, maker.publicKey))?.openOrders.some((o) => !o.orderId.isZero()) ?? false, { timeoutMs: WAIT_MS });
+  }
+
   it('loads: live feed, the market, its book, trades and candles', async function () {
     const started = Date.now();
-    await page.goto(stack.feedUrl, { waitUntil: 'domcontentloaded' });
+    // The demo market (the selector lists every indexed market, in key order).
+    await page.goto(`${stack.feedUrl}/?market=${stack.market}`, { waitUntil: 'domcontentloaded' });
     await waitText('#connection', /^live$/);
     await page.waitForSelector('#bids tr[data-price-ticks]', { timeout: WAIT_MS });
     console.log(`      first paint with the book: ${Date.now() - started} ms`);
@@ -301,7 +327,9 @@ describe('the trading page', function () {
     await page.click('#transfer-form button[value=deposit]');
     await until('the deposit on the batch market', async () => (await client.trader(batchMarket, owner))?.balances.freeQuote.gtn(0) ?? false, { timeoutMs: WAIT_MS });
     await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[1]?.textContent === '20', { timeout: WAIT_MS });
-    // A sealed IOC bid at the best ask the makers' posts left on the book.
+    // A maker of the test's own queues an ask (the demo's takers may have
+    // taken every ask before it stopped); the sealed bid meets the best ask.
+    await restAnAsk(batchMarket, 1_010);
     await page.waitForSelector('#asks tr[data-price-ticks]', { timeout: WAIT_MS });
     const bestAsk = Math.min(...(await ladder()).filter((r) => r.side === 'ask').map((r) => r.priceTicks));
     await page.$eval(`#asks tr[data-price-ticks="${bestAsk}"]`, (row) => (row as HTMLElement).click());
