@@ -502,6 +502,32 @@ impl TestTrader {
 }
 
 /// Re-exports tests use.
+/// A small seeded generator (xorshift64) for the randomized tests: the same
+/// seed gives the same sequence on every machine.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// The environment variable `name` as a number, or `default`.
+pub fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 pub use orderbook::instructions::PlaceOrderArgs;
 pub use orderbook::types::{MarketStatus, OrderType, SelfTradeMode, Side};
 pub use orderbook_client::ix as build;

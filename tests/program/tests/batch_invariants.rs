@@ -23,26 +23,6 @@ const ENTRIES: u32 = 16;
 const BOND: u64 = 1_000_000;
 const COMMIT_FEE: u64 = 10_000;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// A commitment sent, with what its reveal needs.
 struct Sealed {
     trader: usize,

@@ -15,26 +15,6 @@ use orderbook_client::events::ProgramEvent;
 use orderbook_engine::{EventKind, Side as ESide};
 use orderbook_program_tests::*;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 async fn check_conservation(env: &mut Env, m: &TestMarket, traders: &[TestTrader]) {
     let mk = env.market(m).await;
     let bls = mk.engine().base_lot_size as i128;
