@@ -14,7 +14,9 @@ use solana_signer::Signer;
 
 use crate::clear::{self, DueBatch};
 use crate::spend::tx_fee;
-use crate::tx::{batch, compute_budget_ixs, crank_cu_limit};
+use crate::tx::{
+    ClearAfter, MAX_MAKER_ACCOUNTS, MAX_MAKER_ACCOUNTS_WITH_CLEAR, batch, crank_cu_limit, crank_ixs,
+};
 use crate::{Keeper, PassStats};
 
 impl<C: Chain> Keeper<C> {
@@ -34,16 +36,24 @@ impl<C: Chain> Keeper<C> {
             // An empty queue means every event seen so far is gone.
             let head = events.first().map_or(u64::MAX, |e| e.seq);
             self.observe_queue(market, head, &events, capacity);
-            let Some((n, makers)) = self.crank_part(market, &events).await? else {
+            let due = if clear_failed {
+                None
+            } else {
+                self.due_batch(&m).await?
+            };
+            // With a clear along, the crank names fewer makers (the packet).
+            let max_makers = if due.is_some() {
+                MAX_MAKER_ACCOUNTS_WITH_CLEAR
+            } else {
+                MAX_MAKER_ACCOUNTS
+            };
+            let Some((n, makers)) = self.crank_part(market, &events, max_makers).await? else {
                 break;
             };
             // The clear goes in only if the queue, once this crank applied
             // its events, has room for everything it can push.
             let room = capacity as usize - (events.len() - n);
-            let due = match self.due_batch(&m).await? {
-                Some(d) if !clear_failed && d.queue_room as usize <= room => Some(d),
-                _ => None,
-            };
+            let due = due.filter(|d| d.queue_room as usize <= room);
             if n == 0 && due.is_none() {
                 break;
             }
@@ -73,14 +83,13 @@ impl<C: Chain> Keeper<C> {
         &mut self,
         market: &Pubkey,
         events: &[QueueEvent],
+        max_makers: usize,
     ) -> Result<Option<(usize, Vec<Pubkey>)>, ChainError> {
         if events.is_empty() {
             return Ok(Some((0, Vec::new())));
         }
-        let (n, ids) = batch(
-            events,
-            self.cfg.max_events_per_tx.clamp(1, MAX_CONSUME_EVENTS),
-        );
+        let max_events = self.cfg.max_events_per_tx.clamp(1, MAX_CONSUME_EVENTS);
+        let (n, ids) = batch(events, max_events, max_makers);
         let accounts = self.resolve(market, &ids).await?;
         let known = accounts.iter().take_while(|a| a.is_some()).count();
         let makers: Vec<Pubkey> = accounts.iter().take(known).flatten().copied().collect();
@@ -110,12 +119,7 @@ impl<C: Chain> Keeper<C> {
     ) -> Result<Option<u32>, ChainError> {
         let priority = self.priority_fee(&[*market, m.event_queue]).await;
         self.nonce = self.nonce.wrapping_add(1);
-        let clear_cu = if due.is_some() {
-            self.cfg.clear_cu_limit
-        } else {
-            0
-        };
-        let cu = crank_cu_limit(&self.cfg, n, self.nonce).saturating_add(clear_cu);
+        let cu = crank_cu_limit(&self.cfg, n, due.is_some(), self.nonce);
         let fee = tx_fee(cu, priority);
         let earned = m
             .crank_reward_lamports
@@ -126,21 +130,25 @@ impl<C: Chain> Keeper<C> {
             tracing::debug!(%market, events = n, fee, reason = refusal.label(), "{kind} not sent");
             return Ok(None);
         }
-        let mut ixs = compute_budget_ixs(cu, priority);
-        if n > 0 {
-            ixs.push(ix::consume_events(
-                &self.payer.pubkey(),
-                market,
-                &m.event_queue,
-                makers,
-                n as u8,
-            ));
-        }
-        if let Some(d) = due {
-            let keys = ix::MarketKeys::from_market(*market, m);
-            ixs.push(ix::clear_batch(&self.payer.pubkey(), &keys, &m.batch));
+        let keys = ix::MarketKeys::from_market(*market, m);
+        let clear = due.map(|d| {
             tracing::debug!(%market, batch = d.batch, "clearing");
-        }
+            ClearAfter {
+                keys: &keys,
+                batch: &m.batch,
+            }
+        });
+        let ixs = crank_ixs(
+            &self.cfg,
+            &self.payer.pubkey(),
+            market,
+            &m.event_queue,
+            makers,
+            n,
+            clear,
+            priority,
+            self.nonce,
+        );
         self.send_counted(market, kind, &ixs, fee, stats).await
     }
 

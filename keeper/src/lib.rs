@@ -43,7 +43,9 @@ use tokio::sync::watch;
 pub use crate::config::KeeperConfig;
 pub use crate::metrics::Metrics;
 use crate::spend::SpendLedger;
-pub use crate::tx::{MAX_MAKER_ACCOUNTS, batch, crank_cu_limit, crank_ixs};
+pub use crate::tx::{
+    ClearAfter, MAX_MAKER_ACCOUNTS, MAX_MAKER_ACCOUNTS_WITH_CLEAR, batch, crank_cu_limit, crank_ixs,
+};
 
 /// What one pass over the markets did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

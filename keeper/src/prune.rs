@@ -46,7 +46,7 @@ impl<C: Chain> Keeper<C> {
             let priority = self.priority_fee(&[*market, m.event_queue, key]).await;
             self.nonce = self.nonce.wrapping_add(1);
             // The prune and the crank each cost about one event's units per order.
-            let cu = crank_cu_limit(&self.cfg, 2 * n, self.nonce);
+            let cu = crank_cu_limit(&self.cfg, 2 * n, false, self.nonce);
             let fee = tx_fee(cu, priority);
             let earned = m.crank_reward_lamports.saturating_mul(n as u64);
             if self.approve(market, "prune", earned, fee).is_err() {

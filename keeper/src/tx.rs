@@ -12,16 +12,20 @@ use crate::config::KeeperConfig;
 /// transaction with compute-budget instructions under the 1,232-byte packet
 /// limit (checked by a test).
 pub const MAX_MAKER_ACCOUNTS: usize = 24;
+/// The same when the transaction also clears a batch: `clear_batch` adds the
+/// book sides, the batch account and the system program, so two makers fewer
+/// (24 makers and a clear measured 1,271 bytes; checked by a test).
+pub const MAX_MAKER_ACCOUNTS_WITH_CLEAR: usize = 22;
 
 /// Choose the events of the next crank transaction: a prefix of the queue
-/// with at most `max_events` events and `MAX_MAKER_ACCOUNTS` distinct makers.
+/// with at most `max_events` events and `max_makers` distinct makers.
 /// Returns the event count and the makers' trader ids in first-seen order.
-pub fn batch(events: &[QueueEvent], max_events: u8) -> (usize, Vec<u32>) {
+pub fn batch(events: &[QueueEvent], max_events: u8, max_makers: usize) -> (usize, Vec<u32>) {
     let mut makers: Vec<u32> = Vec::new();
     let mut n = 0;
     for ev in events.iter().take(usize::from(max_events)) {
         if !makers.contains(&ev.maker_trader_id) {
-            if makers.len() == MAX_MAKER_ACCOUNTS {
+            if makers.len() == max_makers {
                 break;
             }
             makers.push(ev.maker_trader_id);
@@ -31,11 +35,20 @@ pub fn batch(events: &[QueueEvent], max_events: u8) -> (usize, Vec<u32>) {
     (n, makers)
 }
 
-/// The instructions of a crank transaction for `n` events: a compute-unit
-/// limit of `cu_base + n × cu_per_event` plus `nonce % 1024` (so two cranks of
-/// the same events within one blockhash are not byte-identical, which the
-/// cluster would drop as a duplicate), a priority fee when non-zero, and
-/// `consume_events` with the makers' trader accounts.
+/// A sealed batch market's due batch, cleared after the crank in the same
+/// transaction: the market's keys and its batch account.
+#[derive(Clone, Copy)]
+pub struct ClearAfter<'a> {
+    pub keys: &'a ix::MarketKeys,
+    pub batch: &'a Pubkey,
+}
+
+/// The instructions of a crank transaction for `n` events (none: no
+/// `consume_events`) and, when `clear` is given, the clear after it: a
+/// compute-unit limit from [`crank_cu_limit`] (`nonce` makes two cranks of
+/// the same events within one blockhash differ, which the cluster would
+/// otherwise drop as a duplicate), a priority fee when non-zero,
+/// `consume_events` with the makers' trader accounts, and `clear_batch`.
 #[allow(clippy::too_many_arguments)]
 pub fn crank_ixs(
     cfg: &KeeperConfig,
@@ -44,18 +57,29 @@ pub fn crank_ixs(
     queue: &Pubkey,
     makers: &[Pubkey],
     n: usize,
+    clear: Option<ClearAfter<'_>>,
     priority_fee: u64,
     nonce: u32,
 ) -> Vec<anchor_lang::solana_program::instruction::Instruction> {
-    let mut ixs = compute_budget_ixs(crank_cu_limit(cfg, n, nonce), priority_fee);
-    ixs.push(ix::consume_events(cranker, market, queue, makers, n as u8));
+    let cu = crank_cu_limit(cfg, n, clear.is_some(), nonce);
+    let mut ixs = compute_budget_ixs(cu, priority_fee);
+    if n > 0 {
+        ixs.push(ix::consume_events(cranker, market, queue, makers, n as u8));
+    }
+    if let Some(c) = clear {
+        ixs.push(ix::clear_batch(cranker, c.keys, c.batch));
+    }
     ixs
 }
 
-/// The compute units a crank of `n` events requests (see [`crank_ixs`]).
-pub fn crank_cu_limit(cfg: &KeeperConfig, n: usize, nonce: u32) -> u32 {
+/// The compute units a crank of `n` events requests (see [`crank_ixs`]):
+/// `cu_base + n × cu_per_event`, plus `clear_cu_limit` with a clear, plus
+/// `nonce % 1024`.
+pub fn crank_cu_limit(cfg: &KeeperConfig, n: usize, clear: bool, nonce: u32) -> u32 {
+    let clear_cu = if clear { cfg.clear_cu_limit } else { 0 };
     cfg.cu_base
         .saturating_add(cfg.cu_per_event.saturating_mul(n as u32))
+        .saturating_add(clear_cu)
         .saturating_add(nonce % 1024)
         .min(MAX_COMPUTE_UNIT_LIMIT)
 }

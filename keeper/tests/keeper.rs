@@ -10,7 +10,10 @@ use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::accounts as decode;
 use orderbook_engine::{EventKind, QueueEvent, TraderState};
-use orderbook_keeper::{Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, batch, crank_ixs};
+use orderbook_keeper::{
+    ClearAfter, Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, MAX_MAKER_ACCOUNTS_WITH_CLEAR, batch,
+    crank_ixs,
+};
 use orderbook_test_support::node::LocalNode;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -251,19 +254,37 @@ async fn discovery_finds_markets_and_an_empty_queue_costs_nothing() {
     );
 }
 
-#[test]
-fn a_crank_with_the_most_makers_fits_one_packet() {
+/// The serialized size of a crank of 64 events from `makers` makers, with
+/// a clear after it or not, at the highest nonce.
+fn crank_tx_size(makers: usize, clear: bool) -> u64 {
     let payer = Keypair::new();
-    let makers: Vec<_> = (0..MAX_MAKER_ACCOUNTS)
-        .map(|_| Keypair::new().pubkey())
-        .collect();
+    let key = || Keypair::new().pubkey();
+    let makers: Vec<_> = (0..makers).map(|_| key()).collect();
+    let keys = orderbook_client::ix::MarketKeys {
+        market: key(),
+        bids: key(),
+        asks: key(),
+        event_queue: key(),
+        base_mint: key(),
+        quote_mint: key(),
+        base_vault: key(),
+        quote_vault: key(),
+        base_token_program: key(),
+        quote_token_program: key(),
+    };
+    let batch_account = key();
+    let clear = clear.then_some(ClearAfter {
+        keys: &keys,
+        batch: &batch_account,
+    });
     let ixs = crank_ixs(
         &KeeperConfig::default(),
         &payer.pubkey(),
-        &Keypair::new().pubkey(),
-        &Keypair::new().pubkey(),
+        &keys.market,
+        &keys.event_queue,
         &makers,
         64,
+        clear,
         1_000,
         1_023,
     );
@@ -273,8 +294,17 @@ fn a_crank_with_the_most_makers_fits_one_packet() {
         &[&payer],
         Default::default(),
     );
-    let size = bincode::serialized_size(&tx).unwrap();
+    bincode::serialized_size(&tx).unwrap()
+}
+
+#[test]
+fn a_crank_with_the_most_makers_fits_one_packet_with_or_without_a_clear() {
+    let size = crank_tx_size(MAX_MAKER_ACCOUNTS, false);
     assert!(size <= 1232, "{size} bytes");
+    let size = crank_tx_size(MAX_MAKER_ACCOUNTS_WITH_CLEAR, true);
+    assert!(size <= 1232, "with a clear: {size} bytes");
+    // The bound is needed: the crank's own bound and a clear do not fit.
+    assert!(crank_tx_size(MAX_MAKER_ACCOUNTS, true) > 1232);
 }
 
 #[test]
@@ -284,10 +314,12 @@ fn batches_respect_the_event_and_maker_bounds() {
         ..QueueEvent::default()
     };
     let events: Vec<_> = (0..100).map(|i| ev(i % 40)).collect();
-    let (n, makers) = batch(&events, 64);
+    let (n, makers) = batch(&events, 64, MAX_MAKER_ACCOUNTS);
     assert_eq!((n, makers.len()), (MAX_MAKER_ACCOUNTS, MAX_MAKER_ACCOUNTS));
     let same: Vec<_> = (0..100).map(|_| ev(7)).collect();
-    assert_eq!(batch(&same, 40), (40, vec![7]));
+    assert_eq!(batch(&same, 40, MAX_MAKER_ACCOUNTS), (40, vec![7]));
+    let (_, fewer) = batch(&events, 64, MAX_MAKER_ACCOUNTS_WITH_CLEAR);
+    assert_eq!(fewer.len(), MAX_MAKER_ACCOUNTS_WITH_CLEAR);
 }
 
 /// A sealed batch market (issue 25) with a maker and a taker: windows long
