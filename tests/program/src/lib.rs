@@ -4,6 +4,8 @@
 //! failed transaction changed no account.
 #![allow(deprecated)] // `processor!` is deprecation-flagged in program-test 3.1.
 
+pub mod leader;
+
 use std::collections::BTreeMap;
 
 use anchor_lang::prelude::Pubkey;
@@ -125,6 +127,17 @@ impl Env {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Vec<ProgramEvent>, TxError> {
+        let tx = self.sign(ixs, signers).await?;
+        self.process(tx).await
+    }
+
+    /// `ixs` signed by the payer (fee payer) and `signers` under a fresh
+    /// blockhash, not sent: what a wallet hands to a leader.
+    pub async fn sign(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Transaction, TxError> {
         let blockhash = self
             .ctx
             .get_new_latest_blockhash()
@@ -138,7 +151,17 @@ impl Env {
                 .copied()
                 .filter(|s| s.pubkey() != payer.pubkey()),
         );
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+        Ok(Transaction::new_signed_with_payer(
+            ixs,
+            Some(&payer.pubkey()),
+            &all,
+            blockhash,
+        ))
+    }
+
+    /// Execute a signed transaction; on success, the program events it
+    /// emitted (read from a simulation first, as the indexer reads them).
+    pub async fn process(&mut self, tx: Transaction) -> Result<Vec<ProgramEvent>, TxError> {
         let sim = self
             .ctx
             .banks_client
