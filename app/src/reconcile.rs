@@ -1,6 +1,8 @@
 //! Compare what the indexer stored with the chain's accounts: every resting
-//! order (id, trader, side, price, lots) and every trader's free/locked
-//! balances. A difference means the indexer missed or misapplied something.
+//! order (id, trader, side, price, lots), every trader's free/locked
+//! balances and, on a sealed batch market, every entry of the batches not
+//! yet cleared (trader, kind, commitment, order, cancel target). A
+//! difference means the indexer missed or misapplied something.
 //!
 //! The chain may move while the accounts are read; the comparison is only
 //! trusted when the market's event sequence is the same before and after
@@ -13,13 +15,15 @@ use std::time::Duration;
 use anchor_lang::Discriminator;
 use anchor_lang::prelude::Pubkey;
 use orderbook::state::TraderAccount;
+use orderbook::types::Side;
 use orderbook_chain::Chain;
 use orderbook_client::accounts;
+use orderbook_engine::batch::EntryKind;
 use tokio_postgres::Client;
 
 use crate::db;
 use crate::indexer::{IndexError, Indexer};
-use crate::model::BookOrder;
+use crate::model::{BookOrder, PendingEntry};
 
 /// Attempts at a consistent read before giving up.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -44,6 +48,16 @@ pub enum Difference {
         trader_id: u32,
         chain: [u64; 4],
         indexed: [u64; 4],
+    },
+    /// A batch account entry the indexer does not hold as pending.
+    MissingEntry { batch: u64, entry: u32 },
+    /// An indexed pending entry the batch account does not hold.
+    ExtraEntry { batch: u64, entry: u32 },
+    EntryMismatch {
+        batch: u64,
+        entry: u32,
+        chain: String,
+        indexed: String,
     },
 }
 
@@ -79,6 +93,23 @@ impl fmt::Display for Difference {
                 f,
                 "trader {trader_id}: balances [base free, base locked, quote free, quote locked] chain {chain:?}, indexer {indexed:?}"
             ),
+            Self::MissingEntry { batch, entry } => write!(
+                f,
+                "batch {batch} entry {entry}: in the batch account, not pending in the indexer"
+            ),
+            Self::ExtraEntry { batch, entry } => write!(
+                f,
+                "batch {batch} entry {entry}: pending in the indexer, not in the batch account"
+            ),
+            Self::EntryMismatch {
+                batch,
+                entry,
+                chain,
+                indexed,
+            } => write!(
+                f,
+                "batch {batch} entry {entry}: chain {chain}, indexer {indexed}"
+            ),
         }
     }
 }
@@ -89,6 +120,8 @@ pub struct Report {
     pub market_seq: Option<u64>,
     pub orders: usize,
     pub traders: usize,
+    /// Entries of batches not yet cleared (0 on a continuous market).
+    pub batch_entries: usize,
     pub differences: Vec<Difference>,
 }
 
@@ -237,7 +270,70 @@ async fn compare<C: Chain + ?Sized>(
             indexed: *indexed,
         },
     ));
+    if m.is_batch_market() {
+        let on_chain = chain_entries(chain, &m.batch).await?;
+        let indexed: BTreeMap<(u64, u32), PendingEntry> = db::batches::pending_entries(db, &mk)
+            .await?
+            .into_iter()
+            .collect();
+        report.batch_entries = on_chain.len();
+        report.differences.extend(differences(
+            &on_chain,
+            &indexed,
+            |(batch, entry)| Difference::MissingEntry { batch, entry },
+            |(batch, entry)| Difference::ExtraEntry { batch, entry },
+            |(batch, entry), chain, indexed| Difference::EntryMismatch {
+                batch,
+                entry,
+                chain: format!("{chain:?}"),
+                indexed: format!("{indexed:?}"),
+            },
+        ));
+    }
     Ok(report)
+}
+
+/// Every entry in use in the batch account, by (batch, entry index).
+async fn chain_entries<C: Chain + ?Sized>(
+    chain: &C,
+    batch: &Pubkey,
+) -> Result<BTreeMap<(u64, u32), PendingEntry>, ReconcileError> {
+    let acc = chain
+        .account(batch)
+        .await?
+        .ok_or(ReconcileError::NoMarket(*batch))?;
+    let book = decode(accounts::batch_account(&acc.data), "batch account")?;
+    let mut entries = BTreeMap::new();
+    for (index, e) in book.entries.iter().enumerate() {
+        let kind = decode(
+            e.kind().map_err(orderbook_client::DecodeError::Engine),
+            "batch entry kind",
+        )?;
+        if kind == EntryKind::Free {
+            continue;
+        }
+        let side = || -> Result<Side, ReconcileError> {
+            let side = orderbook_engine::Side::try_from(e.side)
+                .map_err(orderbook_client::DecodeError::Engine);
+            Ok(decode(side, "batch entry side")?.into())
+        };
+        let sealed = matches!(kind, EntryKind::Committed | EntryKind::Revealed);
+        let order = match kind {
+            EntryKind::Revealed | EntryKind::Post => {
+                Some((side()?, e.price.get(), e.max_base.get()))
+            }
+            _ => None,
+        };
+        let pending = PendingEntry {
+            trader_id: e.trader_id,
+            kind,
+            commitment: sealed.then_some(e.commitment),
+            order,
+            cancels: (kind == EntryKind::Cancel).then_some(e.order_id),
+        };
+        entries.insert((e.batch, index as u32), pending);
+    }
+    Ok(entries)
 }
 
 /// Every resting order of both book sides, by id.

@@ -324,6 +324,46 @@ async fn a_sealed_batch_market_is_indexed_as_the_chain_holds_it() {
             .get()
             > 0
     };
+    // Entries pending in the batch account reconcile one by one, and a
+    // wrong one is named.
+    tokio::time::timeout(STATE_DEADLINE, async {
+        while scenario::batches(chain.as_ref(), &batch)
+            .await
+            .unwrap()
+            .entries
+            .iter()
+            .all(|e| e.kind == 0)
+        {
+            let _ = demo.step().await;
+        }
+    })
+    .await
+    .expect("the demo queues entries");
+    let indexer = Indexer::new(chain.clone(), market);
+    indexer.sync(&mut client).await.unwrap();
+    let reconcile = || {
+        orderbook_app::reconcile::reconcile::<RpcChain>(
+            &chain,
+            &client,
+            &market,
+            None,
+            Duration::from_millis(100),
+        )
+    };
+    let report = reconcile().await.unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    assert!(report.batch_entries > 0);
+    let wrong = "UPDATE batch_entries SET trader_id = trader_id + 1000";
+    client.execute(wrong, &[]).await.unwrap();
+    let report = reconcile().await.unwrap();
+    assert_eq!(report.differences.len(), report.batch_entries);
+    assert!(matches!(
+        report.differences[0],
+        orderbook_app::reconcile::Difference::EntryMismatch { .. }
+    ));
+    let right = "UPDATE batch_entries SET trader_id = trader_id - 1000";
+    client.execute(right, &[]).await.unwrap();
+
     // Trade until a batch has cleared at a price, then let every sealed
     // order be revealed or forfeited and every batch clear and settle.
     tokio::time::timeout(STATE_DEADLINE, async {
@@ -345,7 +385,6 @@ async fn a_sealed_batch_market_is_indexed_as_the_chain_holds_it() {
     .await
     .expect("a batch trades and every batch clears");
 
-    let indexer = Indexer::new(chain.clone(), market);
     indexer.sync(&mut client).await.unwrap();
     let rested = count(
         &client,

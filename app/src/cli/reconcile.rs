@@ -76,8 +76,13 @@ fn print_report(
     let seq = |r: &reconcile::Report| r.market_seq.map_or("none".to_string(), |s| s.to_string());
     match r {
         Ok(r) if r.differences.is_empty() => {
+            let entries = if r.batch_entries > 0 {
+                format!(", {} pending batch entries", r.batch_entries)
+            } else {
+                String::new()
+            };
             eprintln!(
-                "reconcile {market}: OK at seq {} ({} resting orders, {} traders match the chain)",
+                "reconcile {market}: OK at seq {} ({} resting orders, {} traders{entries} match the chain)",
                 seq(r),
                 r.orders,
                 r.traders

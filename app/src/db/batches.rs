@@ -3,9 +3,12 @@
 
 use tokio_postgres::{GenericClient, Transaction};
 
-use super::{DbError, bigint_column, column, num, u64_text};
-use crate::model::StoredEnum;
+use orderbook::types::Side;
+use orderbook_engine::batch::EntryKind;
+
+use super::{DbError, bigint_column, column, enum_column, num, u64_text};
 use crate::model::effects::{BatchChanges, EntryChange};
+use crate::model::{PendingEntry, StoredEnum};
 
 /// A batch market's clock and parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,12 +224,69 @@ fn trader_of(e: &EntryChange<'_>) -> u32 {
 }
 
 fn kind_of(e: &EntryChange<'_>) -> &'static str {
-    match e {
-        EntryChange::Committed(_) => "committed",
-        EntryChange::Revealed(_) => "revealed",
-        EntryChange::Post(_) => "post",
-        EntryChange::Cancel(_) => "cancel",
-    }
+    PendingEntry::kind_name(match e {
+        EntryChange::Committed(_) => EntryKind::Committed,
+        EntryChange::Revealed(_) => EntryKind::Revealed,
+        EntryChange::Post(_) => EntryKind::Post,
+        EntryChange::Cancel(_) => EntryKind::Cancel,
+    })
+}
+
+/// Every entry of the batches not yet cleared, by (batch, entry index).
+pub async fn pending_entries(
+    db: &impl GenericClient,
+    market: &str,
+) -> Result<Vec<((u64, u32), PendingEntry)>, DbError> {
+    let rows = db
+        .query(
+            "SELECT e.batch, e.entry, e.trader_id, e.kind, e.commitment, e.side, e.price,
+                 e.max_base_lots::text, e.order_id
+             FROM batch_entries e
+             WHERE e.market = $1 AND NOT EXISTS (
+                 SELECT 1 FROM batch_clears c WHERE c.market = e.market AND c.batch = e.batch)
+             ORDER BY e.batch, e.entry",
+            &[&market],
+        )
+        .await?;
+    rows.iter().map(pending_entry).collect()
+}
+
+fn pending_entry(r: &tokio_postgres::Row) -> Result<((u64, u32), PendingEntry), DbError> {
+    let bad = |what: &str| DbError::Corrupt(format!("batch_entries {what}"));
+    let kind_text: String = r.try_get(3)?;
+    let kind = PendingEntry::kind_named(&kind_text).ok_or_else(|| bad("kind"))?;
+    let commitment = match r.try_get::<_, Option<Vec<u8>>>(4)? {
+        Some(bytes) => Some(<[u8; 32]>::try_from(bytes).map_err(|_| bad("commitment"))?),
+        None => None,
+    };
+    let order = match r.try_get::<_, Option<i16>>(5)? {
+        Some(_) => {
+            let side: Side = enum_column(r, 5)?;
+            let price: i64 = r.try_get(6)?;
+            let price = u64::try_from(price).map_err(|_| bad("price"))?;
+            Some((side, price, u64_text(r, 7)?))
+        }
+        None => None,
+    };
+    let cancels = r
+        .try_get::<_, Option<i64>>(8)?
+        .map(|id| u64::try_from(id).map_err(|_| bad("order_id")))
+        .transpose()?;
+    let key = (
+        u64::try_from(r.try_get::<_, i64>(0)?).map_err(|_| bad("batch"))?,
+        u32::try_from(r.try_get::<_, i32>(1)?).map_err(|_| bad("entry"))?,
+    );
+    let trader_id = u32::try_from(r.try_get::<_, i32>(2)?).map_err(|_| bad("trader_id"))?;
+    Ok((
+        key,
+        PendingEntry {
+            trader_id,
+            kind,
+            commitment,
+            order,
+            cancels,
+        },
+    ))
 }
 
 /// The market's batch clock, if it is a batch market.

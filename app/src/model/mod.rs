@@ -1,7 +1,7 @@
 //! The vocabulary the indexer, the database layer, the feed and the broker
 //! share, with no I/O and no dependency on any other module of this crate:
 //! a batch of new events and what it does to each table ([`effects`]), a
-//! resting order, an order's status, a trade, a candle, the program's enums
+//! resting order, a batch entry not yet cleared, an order's status, a trade, a candle, the program's enums
 //! as stored, and the `markets.status` value of a deleted market.
 
 pub mod book_order;
@@ -9,6 +9,7 @@ pub mod candle;
 pub mod effects;
 pub mod ingested;
 pub mod order_status;
+pub mod pending_entry;
 pub mod stored_enum;
 pub mod trade;
 
@@ -17,6 +18,7 @@ pub use candle::{CANDLE_RESOLUTIONS, Candle, bucket_start};
 pub use effects::Effects;
 pub use ingested::{BalanceRow, Ingested, NewEvent};
 pub use order_status::OrderStatus;
+pub use pending_entry::PendingEntry;
 pub use stored_enum::{StoredEnum, side_name};
 pub use trade::Trade;
 

@@ -380,8 +380,13 @@ export class OrderbookInstructions {
       .instruction();
   }
 
-  /** Close an empty Closed market; rent goes to its `creator`. */
-  closeMarket(authority: PublicKey, market: MarketKeys & { creator: PublicKey }): Promise<TransactionInstruction> {
+  /**
+   * Close an empty Closed market; rent goes to its `creator`. A sealed batch
+   * market's batch account (`batch`, as a decoded `Market` has it) is closed
+   * with it.
+   */
+  closeMarket(authority: PublicKey, market: MarketKeys & { creator: PublicKey; batch?: PublicKey }): Promise<TransactionInstruction> {
+    const batch = market.batch && !market.batch.equals(PublicKey.default) ? market.batch : null;
     return this.program.methods
       .closeMarket()
       .accountsPartial({
@@ -395,6 +400,7 @@ export class OrderbookInstructions {
         quoteVault: market.quoteVault,
         baseTokenProgram: market.baseTokenProgram,
         quoteTokenProgram: market.quoteTokenProgram,
+        batch,
       })
       .instruction();
   }

@@ -41,7 +41,7 @@ export function everyInstructionResolves(program: Program<Orderbook>, k: Record<
       quoteMint: k.mint, quoteVault: k.vault, quoteDestination: k.wallet, quoteTokenProgram: k.tokenProgram,
     }),
     m.closeTraderAccount().accounts({ owner: k.owner, market: k.market }),
-    m.closeMarket().accounts({ market: k.market }),
+    m.closeMarket().accounts({ market: k.market, batch: null }),
     m.enableBatchMode({
       commitSlots: 2, graceSlots: 4, revealSlots: 8, bondLamports: new BN(1), commitFeeLamports: new BN(1), entriesPerBatch: 16, entriesPerTrader: 4,
     }).accounts({ market: k.market, batch: k.other }),

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Keypair, SystemProgram } from '@solana/web3.js';
+import { Keypair, PublicKey, SystemProgram } from '@solana/web3.js';
 import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 
 import { OrderbookInstructions, pda, PROGRAM_ID } from '../src/index.js';
@@ -58,4 +58,24 @@ test('withdraw: the market authority resolves from its seeds, the wallet default
   assert.ok(keys.includes(pda.associatedTokenAccount(owner, market.quoteMint, TOKEN_2022_PROGRAM_ID).toBase58()));
   assert.ok(keys.includes(market.quoteVault.toBase58()));
   assert.ok(!keys.includes(market.baseVault.toBase58()));
+});
+
+test("close_market: a batch market's batch account is passed; a continuous market passes none", async () => {
+  const market = {
+    address: key(), bids: key(), asks: key(), eventQueue: key(), baseMint: key(), quoteMint: key(),
+    baseVault: key(), quoteVault: key(), baseTokenProgram: TOKEN_PROGRAM_ID, quoteTokenProgram: TOKEN_PROGRAM_ID, creator: key(),
+  };
+  const batch = key();
+  const batchIx = await ix.closeMarket(key(), { ...market, batch });
+  const keys = batchIx.keys.map((k) => k.pubkey.toBase58());
+  assert.ok(keys.includes(batch.toBase58()), 'the batch account');
+  assert.ok(batchIx.keys.find((k) => k.pubkey.equals(batch))?.isWritable, 'closed, so writable');
+  // Absent (a decoded continuous market holds the default key): Anchor's
+  // placeholder for an optional account is the program id.
+  for (const continuous of [market, { ...market, batch: PublicKey.default }]) {
+    const plain = await ix.closeMarket(key(), continuous);
+    assert.equal(plain.keys.length, batchIx.keys.length);
+    assert.ok(!plain.keys.some((k) => k.pubkey.equals(PublicKey.default)));
+    assert.ok(plain.keys.some((k) => k.pubkey.equals(PROGRAM_ID) && !k.isWritable));
+  }
 });

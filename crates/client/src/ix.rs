@@ -428,7 +428,14 @@ pub fn close_trader_account(owner: &Pubkey, market: &Pubkey) -> Instruction {
     )
 }
 
-pub fn close_market(authority: &Pubkey, k: &MarketKeys, creator: &Pubkey) -> Instruction {
+/// Delete a Closed, empty market; `batch` is a sealed batch market's batch
+/// account (`Market.batch`), `None` for a continuous market.
+pub fn close_market(
+    authority: &Pubkey,
+    k: &MarketKeys,
+    creator: &Pubkey,
+    batch: Option<Pubkey>,
+) -> Instruction {
     ix(
         acc::CloseMarket {
             authority: *authority,
@@ -442,6 +449,7 @@ pub fn close_market(authority: &Pubkey, k: &MarketKeys, creator: &Pubkey) -> Ins
             quote_vault: k.quote_vault,
             base_token_program: k.base_token_program,
             quote_token_program: k.quote_token_program,
+            batch,
             event_authority: pda::event_authority(),
             program: orderbook::ID,
         },

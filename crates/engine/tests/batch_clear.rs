@@ -9,8 +9,8 @@ use orderbook_engine::batch::{
     BatchBook, BatchError, BatchParams, ClearOutcome, Now, batch_account_size, max_clear_events,
 };
 use orderbook_engine::{
-    BaseAtoms, BaseLots, EngineError, MarketParams, OrderParams, OrderType, OwnedClearBuffers,
-    OwnedMarket, QuoteAtoms, QuoteLots, Side, Ticks, TraderState,
+    BaseAtoms, BaseLots, EngineError, MarketParams, MarketStatus, OrderParams, OrderType,
+    OwnedClearBuffers, OwnedMarket, QuoteAtoms, QuoteLots, Side, Ticks, TraderState,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -352,6 +352,46 @@ fn an_unrevealed_commitment_forfeits_its_bond_and_posts_rest_by_rank() {
     );
     w.assert_settled();
     w.assert_conserved();
+}
+
+#[test]
+fn a_batch_cleared_on_a_market_not_active_crosses_nothing_and_releases_what_may_not_rest() {
+    for status in [
+        MarketStatus::PostOnly,
+        MarketStatus::Paused,
+        MarketStatus::Closed,
+    ] {
+        let mut w = World::new();
+        w.rest(1, Side::Ask, 100, 5);
+        let stale = w.rest(2, Side::Ask, 101, 5);
+        w.cancel(2, stale);
+        w.post(5, Side::Bid, 90, 2, key(9));
+        let i = w.commit(3, key(1));
+        w.reveal(3, i, &sealed(Side::Bid, OrderType::Limit, 105, 8), key(1));
+        w.commit(4, key(2));
+        w.market.header.status = status as u8;
+        let out = w.clear();
+        assert_eq!((out.price, out.volume), (None, BaseLots(0)), "{status:?}");
+        assert_eq!((out.revealed, out.forfeited), (1, 1));
+        w.crank();
+        // The cancel applied; the crossing bid was released, not rested;
+        // the post rests only on a post-only market; the ask that would
+        // have traded still rests.
+        let posted = usize::from(status == MarketStatus::PostOnly);
+        let live = |t: &TraderState| t.orders.iter().filter(|o| o.in_use != 0).count();
+        let [maker, cancelled, taker, _, poster] = [0, 1, 2, 3, 4].map(|i| w.traders[i]);
+        assert_eq!(
+            (live(&maker), live(&cancelled), live(&taker), live(&poster)),
+            (1, 0, 0, posted)
+        );
+        assert_eq!(taker.balances.locked_quote, QuoteAtoms(0));
+        assert_eq!(taker.balances.free_quote, QuoteAtoms(DEPOSIT_QUOTE));
+        let post_lock = QuoteAtoms(posted as u64 * 2 * 90 * 10);
+        assert_eq!(poster.balances.locked_quote, post_lock);
+        assert_eq!(cancelled.balances.free_base, BaseAtoms(DEPOSIT_BASE));
+        w.assert_settled();
+        w.assert_conserved();
+    }
 }
 
 #[test]

@@ -722,6 +722,15 @@ export type Orderbook = {
           ]
         },
         {
+          "name": "batch",
+          "docs": [
+            "A sealed batch market's batch account (`Market.batch`), deleted with",
+            "the market; omitted for a continuous market."
+          ],
+          "writable": true,
+          "optional": true
+        },
+        {
           "name": "eventAuthority",
           "pda": {
             "seeds": [

@@ -1,6 +1,9 @@
 //! Clearing a batch: forfeit the unrevealed, apply queued cancels, rest
 //! queued posts, cross every revealed order with the book at one price,
-//! settle through the event queue. Refusals (too early, no room in the
+//! settle through the event queue. On a market that is not Active a clear
+//! crosses nothing: it forfeits and cancels as usual and releases every
+//! revealed order; posts still rest on a post-only market and are released
+//! on a paused or closed one, so a halted market still drains its batches. Refusals (too early, no room in the
 //! queue, buffers too small) come before any write; after them nothing can
 //! fail: arithmetic that would overflow makes the batch trade nothing
 //! instead (every entry released), so a batch can always be cleared.
@@ -10,6 +13,7 @@ use crate::auction::{BatchPhase, Clearing, Priced, Priority, Ranked, allocate, c
 use crate::book::{NIL, OrderNode};
 use crate::error::EngineError;
 use crate::event_queue::{EventKind, OutReason, QueueEvent};
+use crate::market::MarketStatus;
 use crate::matching::Market;
 use crate::order::Side;
 use crate::quantity::{BaseLots, QuoteAtoms, Ticks, fee_ceil, fee_floor, mul_u64};
@@ -137,17 +141,24 @@ impl BatchBook<'_> {
             first_event_seq: market.events.header.next_seq,
             ..ClearOutcome::default()
         };
+        let status = market.header.status()?;
+        let crossing = status == MarketStatus::Active;
+        let posting = matches!(status, MarketStatus::Active | MarketStatus::PostOnly);
         self.forfeit(k, &mut out);
         self.apply_cancels(market, k, buf)?;
-        self.rest_posts(market, k, buf)?;
-        let trade = self.auction(market, k, now.unix_time, buf);
+        self.rest_posts(market, k, posting, buf)?;
+        let trade = if crossing {
+            self.auction(market, k, now.unix_time, buf)
+        } else {
+            None
+        };
         if let Some(t) = &trade {
             self.trade(market, t, buf)?;
             out.price = Some(t.clearing.price);
             out.volume = t.clearing.volume;
             self.header.last_price = t.clearing.price;
         }
-        self.settle_revealed(market, k, trade.as_ref(), buf, &mut out)?;
+        self.settle_revealed(market, k, trade.as_ref(), crossing, buf, &mut out)?;
         self.header.next_clear = k + 1;
         out.events_pushed = (market.events.header.next_seq - out.first_event_seq) as u32;
         Ok(out)
@@ -260,17 +271,20 @@ impl BatchBook<'_> {
     }
 
     /// Queued posts rest in the order of their ranking hash, not of their
-    /// arrival; one that would cross or cannot fit a full side is released.
+    /// arrival; one that would cross or cannot fit a full side, or any
+    /// unless the market is `posting`, is released.
     fn rest_posts(
         &mut self,
         market: &mut Market<'_>,
         k: u64,
+        posting: bool,
         buf: &mut ClearBuffers<'_>,
     ) -> Result<(), BatchError> {
         let n = self.in_key_order(k, EntryKind::Post, |e| e.commitment, buf.posts);
         for &i in buf.posts[..n].iter() {
             let e = self.entries[i as usize];
-            rest_or_release(market, &e, e.max_base, e.locked_base.get(), e.locked_quote)?;
+            let lots = if posting { e.max_base } else { BaseLots::ZERO };
+            rest_or_release(market, &e, lots, e.locked_base.get(), e.locked_quote)?;
             self.entries[i as usize] = BatchEntry::default();
         }
         Ok(())
@@ -423,13 +437,14 @@ impl BatchBook<'_> {
     }
 
     /// Every revealed order of batch `k`, by commitment: its remainder
-    /// rests (a limit order that no longer crosses and fits) or is
-    /// released, with what its lock no longer needs.
+    /// rests (a limit order that no longer crosses and fits, on a market
+    /// `crossing` batches) or is released, with what its lock no longer needs.
     fn settle_revealed(
         &mut self,
         market: &mut Market<'_>,
         k: u64,
         trade: Option<&Trade>,
+        crossing: bool,
         buf: &mut ClearBuffers<'_>,
         out: &mut ClearOutcome,
     ) -> Result<(), BatchError> {
@@ -456,7 +471,7 @@ impl BatchBook<'_> {
                 .checked_sub(spent_base)
                 .ok_or(EngineError::Overflow)?;
             let left_quote = e.locked_quote.try_sub(QuoteAtoms(spent_quote))?;
-            let rests = e.order_type == crate::order::OrderType::Limit as u8;
+            let rests = crossing && e.order_type == crate::order::OrderType::Limit as u8;
             let rest_lots = if rests { remainder } else { BaseLots::ZERO };
             rest_or_release(market, &e, rest_lots, left_base, left_quote)?;
             self.entries[i] = BatchEntry::default();

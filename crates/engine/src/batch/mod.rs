@@ -295,6 +295,13 @@ impl<'a> BatchBook<'a> {
         core::mem::take(&mut self.header.forfeited_lamports)
     }
 
+    /// Whether the account owes nothing: no entry in use (every batch
+    /// cleared) and no forfeited bond left to sweep. A closing market's
+    /// batch account may only be deleted then.
+    pub fn is_settled(&self) -> bool {
+        self.header.forfeited_lamports == 0 && self.entries.iter().all(|e| e.is(EntryKind::Free))
+    }
+
     /// Every entry in pool order (off-chain helper).
     pub fn entries(&self) -> &[BatchEntry] {
         self.entries

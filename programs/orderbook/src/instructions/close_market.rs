@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use orderbook_engine::batch::BatchBook;
 use orderbook_engine::{BookSide, EventQueue, MarketStatus};
 
 use crate::error::OrderbookError;
@@ -43,13 +44,40 @@ pub struct CloseMarket<'info> {
     pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub base_token_program: Interface<'info, TokenInterface>,
     pub quote_token_program: Interface<'info, TokenInterface>,
+    /// A sealed batch market's batch account (`Market.batch`), deleted with
+    /// the market; omitted for a continuous market.
+    #[account(mut, close = creator)]
+    pub batch: Option<AccountLoader<'info, BatchAccount>>,
+}
+
+/// Whether the market's batch account, if it has one, is the one passed and
+/// owes nothing (every batch cleared, the forfeited bonds swept).
+fn batch_settled(a: &CloseMarket, market: &Market) -> Result<bool> {
+    let Some(batch) = &a.batch else {
+        require!(
+            !market.is_batch_market(),
+            OrderbookError::WrongMarketAccount
+        );
+        return Ok(true);
+    };
+    require_keys_eq!(
+        batch.key(),
+        market.batch,
+        OrderbookError::WrongMarketAccount
+    );
+    let info = batch.to_account_info();
+    let mut data = info.try_borrow_mut_data()?;
+    let book = BatchBook::load(&mut data[8..]).map_err(OrderbookError::from)?;
+    Ok(book.is_settled())
 }
 
 /// Delete a Closed, empty market and return every lamport of rent (market,
-/// books, queue, both vaults) to its creator.
+/// books, queue, both vaults, a batch market's batch account) to its
+/// creator.
 pub fn handler(ctx: Context<CloseMarket>) -> Result<()> {
     let a = &ctx.accounts;
     let mut market = a.market.load_mut()?;
+    let batch_settled = batch_settled(a, &market)?;
     let empty_books = BookSide::load(&mut a.bids.to_account_info().try_borrow_mut_data()?[8..])
         .map_err(OrderbookError::from)?
         .is_empty()
@@ -64,6 +92,7 @@ pub fn handler(ctx: Context<CloseMarket>) -> Result<()> {
         market.engine_mut().status().map_err(OrderbookError::from)? == MarketStatus::Closed
             && empty_books
             && empty_queue
+            && batch_settled
             && market.engine_mut().open_traders == 0
             && market.engine_mut().accrued_fees.is_zero()
             && market.pending_crank_lamports == 0

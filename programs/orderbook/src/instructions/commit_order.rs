@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
+use orderbook_engine::MarketStatus;
 use orderbook_engine::batch::BatchBook;
 
 use crate::error::OrderbookError;
@@ -30,12 +31,16 @@ pub struct CommitOrder<'info> {
 /// commit window must be open (the preimage binds the batch: a commitment
 /// landing too late fails here, bond untouched, instead of being recorded
 /// where it could never be revealed). Locks no funds: it shows only the
-/// trader and the batch.
+/// trader and the batch. Only an Active market takes sealed (taking) orders.
 pub fn handler(ctx: Context<CommitOrder>, batch: u64, commitment: [u8; 32]) -> Result<()> {
     let a = &ctx.accounts;
     let market_key = a.market.key();
     let mut market = a.market.load_mut()?;
     require!(market.is_batch_market(), OrderbookError::NotBatchMarket);
+    require!(
+        market.engine().status().map_err(OrderbookError::from)? == MarketStatus::Active,
+        OrderbookError::MarketNotActive
+    );
     let trader_id = a.trader.load()?.state().trader_id;
     let slot = Clock::get()?.slot;
     let batch_info = a.batch.to_account_info();

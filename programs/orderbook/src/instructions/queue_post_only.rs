@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use orderbook_engine::MarketStatus;
 use orderbook_engine::auction::commitment_preimage;
 use orderbook_engine::batch::BatchBook;
 
@@ -29,11 +30,19 @@ pub struct QueuePostOnly<'info> {
 /// Queue a post-only order to the batch whose commit window is open: its
 /// funds lock and an open-order slot is reserved now; it rests at that
 /// batch's clear, before anything crosses, ranked among the batch's posts
-/// by the hash of its content (not by arrival).
+/// by the hash of its content (not by arrival). Refused on a paused or
+/// closed market.
 pub fn handler(ctx: Context<QueuePostOnly>, order: PlaceOrderArgs) -> Result<()> {
     let a = &ctx.accounts;
     let market_key = a.market.key();
     let mut market = a.market.load_mut()?;
+    require!(
+        matches!(
+            market.engine().status().map_err(OrderbookError::from)?,
+            MarketStatus::Active | MarketStatus::PostOnly
+        ),
+        OrderbookError::MarketNotActive
+    );
     let p = order.to_engine();
     let now = batch_now()?;
     let batch_info = a.batch.to_account_info();

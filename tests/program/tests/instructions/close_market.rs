@@ -61,7 +61,7 @@ async fn closing_an_emptied_market_returns_every_lamport_of_rent_to_the_creator(
 
     let auth = m.authority.insecure_clone();
     env.expect_fail(
-        &[build::close_market(&auth.pubkey(), &k, &creator)],
+        &[build::close_market(&auth.pubkey(), &k, &creator, None)],
         &[&auth],
         code(E::MarketNotEmpty),
         &accounts,
@@ -78,21 +78,21 @@ async fn closing_an_emptied_market_returns_every_lamport_of_rent_to_the_creator(
     .await
     .unwrap();
     env.expect_fail(
-        &[build::close_market(&auth.pubkey(), &k, &creator)],
+        &[build::close_market(&auth.pubkey(), &k, &creator, None)],
         &[&auth],
         code(E::MarketNotEmpty),
         &accounts,
     )
     .await;
     env.expect_fail(
-        &[build::close_market(&a.key(), &k, &creator)],
+        &[build::close_market(&a.key(), &k, &creator, None)],
         &[&a.owner],
         code(E::NotMarketAuthority),
         &accounts,
     )
     .await;
     env.expect_fail(
-        &[build::close_market(&auth.pubkey(), &k, &a.key())],
+        &[build::close_market(&auth.pubkey(), &k, &a.key(), None)],
         &[&auth],
         code(E::WrongCreator),
         &accounts,
@@ -166,7 +166,7 @@ async fn closing_an_emptied_market_returns_every_lamport_of_rent_to_the_creator(
     let before = env.lamports(&creator).await;
     let ev = env
         .send(
-            &[build::close_market(&auth.pubkey(), &k, &creator)],
+            &[build::close_market(&auth.pubkey(), &k, &creator, None)],
             &[&auth],
         )
         .await
@@ -190,7 +190,119 @@ async fn donations_and_abandoned_traders_cannot_block_close_market() {
     f.env.send(&[settle], &[&authority]).await.unwrap();
     empty_and_settle_by_stranger(&mut f, &taker).await;
     sweep_both(&mut f).await;
-    let close = build::close_market(&authority.pubkey(), &k, &f.m.creator);
+    let close = build::close_market(&authority.pubkey(), &k, &f.m.creator, None);
     f.env.send(&[close], &[&authority]).await.unwrap();
     assert!(!f.env.exists(&k.market).await);
+}
+
+/// A sealed batch market closes like a continuous one, once its batches
+/// drained: closed, it takes no commitment or post; a reveal still lands
+/// (refunding its bond) and the clear crosses nothing, releasing every lock;
+/// its batch account is deleted with it once every batch is cleared and the
+/// forfeited bonds are swept, its rent to the creator.
+#[tokio::test]
+async fn a_batch_market_closes_once_its_batches_are_cleared_and_its_forfeits_swept() {
+    let mut b = batch_market().await;
+    let (buyer, seller) = (b.w.buyer.clone(), b.w.seller.clone());
+    let (k, batch) = (b.w.market.keys, b.batch);
+    let auth = b.w.market.authority.insecure_clone();
+    let creator = b.w.market.creator;
+    // Batch 0: the buyer's sealed bid and the seller's queued ask would
+    // cross; the seller's own commitment is never revealed.
+    b.w.env.set_slot(BATCH_START).await;
+    let bid = order(Side::Bid, OrderType::Limit, 102, 3);
+    let salt = [7; 32];
+    let commitment = b.commitment(&buyer, &bid, salt);
+    let entry = b.commit_entry(&buyer, commitment).await;
+    b.post(&seller, order(Side::Ask, OrderType::PostOnly, 101, 3))
+        .await
+        .unwrap();
+    b.commit(&seller, [9; 32]).await.unwrap();
+    let close = |batch: Option<Pubkey>| build::close_market(&auth.pubkey(), &k, &creator, batch);
+    b.w.env
+        .send(
+            &[build::set_market_status(
+                &auth.pubkey(),
+                &k.market,
+                MarketStatus::Closed,
+            )],
+            &[&auth],
+        )
+        .await
+        .unwrap();
+    // Closed: no new commitment or post, and not deletable yet.
+    b.refused(
+        build::commit_order(&buyer.key(), &k.market, &batch, 0, [1; 32]),
+        &[&buyer.owner],
+        code(E::MarketNotActive),
+    )
+    .await;
+    let post = build::queue_post_only(
+        &seller.key(),
+        &k.market,
+        &batch,
+        order(Side::Ask, OrderType::PostOnly, 101, 1),
+    );
+    b.refused(post, &[&seller.owner], code(E::MarketNotActive))
+        .await;
+    b.refused(close(Some(batch)), &[&auth], code(E::MarketNotEmpty))
+        .await;
+    b.refused(close(None), &[&auth], code(E::WrongMarketAccount))
+        .await;
+    // The reveal lands; the clear crosses nothing and forfeits the
+    // unrevealed bond.
+    b.w.env
+        .set_slot(batch_clock().reveal_opens(0).unwrap())
+        .await;
+    let payer = b.w.env.payer().pubkey();
+    let reveal = b.reveal_ix(&payer, &buyer, entry, bid, salt);
+    b.w.env.send(&[reveal], &[]).await.unwrap();
+    let events = b.clear(0).await;
+    assert!(matches!(
+        events.first(),
+        Some(ProgramEvent::BatchCleared(c)) if c.price == 0 && c.revealed == 1 && c.forfeited == 1
+    ));
+    b.crank().await;
+    for t in [&buyer, &seller] {
+        let s = b.w.env.trader_state(t).await;
+        assert_eq!(
+            (
+                s.open_orders,
+                s.balances.locked_base.get(),
+                s.balances.locked_quote.get()
+            ),
+            (0, 0, 0)
+        );
+    }
+    // Settle both traders; the forfeited bond still blocks the close.
+    for t in [&buyer, &seller] {
+        let ix = build::settle_trader(
+            &auth.pubkey(),
+            &t.key(),
+            &k,
+            Some(t.base_wallet),
+            Some(t.quote_wallet),
+        );
+        b.w.env.send(&[ix], &[&auth]).await.unwrap();
+    }
+    b.refused(close(Some(batch)), &[&auth], code(E::MarketNotEmpty))
+        .await;
+    let fa = b.w.market.fee_authority.insecure_clone();
+    let sweep = build::sweep_forfeits(&fa.pubkey(), &k.market, &batch, &fa.pubkey());
+    b.w.env.send(&[sweep], &[&fa]).await.unwrap();
+    let batch_rent = b.w.env.lamports(&batch).await;
+    let before = b.w.env.lamports(&creator).await;
+    let mut rent = batch_rent;
+    for a in Env::market_watch(&b.w.market) {
+        rent += b.w.env.lamports(&a).await;
+    }
+    b.w.env.send(&[close(Some(batch))], &[&auth]).await.unwrap();
+    assert!(
+        !b.w.env.exists(&batch).await,
+        "the batch account is deleted"
+    );
+    assert!(!b.w.env.exists(&k.market).await);
+    // The creator (the fee payer) pays 5,000 lamports per signature, its
+    // own and the authority's, and gets all the rent back.
+    assert_eq!(b.w.env.lamports(&creator).await, before + rent - 10_000);
 }
