@@ -7,7 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use crate::spend::SpendLimits;
 
 /// Compute units a `clear_batch` requests by default: the engine's clear of
-/// 64 entries measured 113,029 on SBF (docs/sbf.md), plus the program's
+/// 64 entries measured 113,598 on SBF (docs/sbf.md), plus the program's
 /// accounts and one event per settlement, with room.
 pub const DEFAULT_CLEAR_CU_LIMIT: u32 = 400_000;
 
