@@ -408,7 +408,10 @@ async fn a_sealed_batch_market_is_indexed_as_the_chain_holds_it() {
     .await
     .unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
-    assert!(report.orders > 0, "orders rest on the book");
+    // The demo draws its orders at random: its takers may have swept the
+    // book by the end (about one run in eight), so the book is not
+    // required to hold orders here; `rested` above shows clears rest them.
+    assert!(report.traders > 0, "reconcile compared the traders");
 
     // The batch tables: the clock, every entry (a sealed order's fields
     // only once revealed), every clear.
@@ -441,6 +444,21 @@ async fn a_sealed_batch_market_is_indexed_as_the_chain_holds_it() {
         .await as u64,
         demo.revealed
     );
+    // Each clear's trades are in `fills` (the tape, the candles, each
+    // trader's fills): their lots add up to the clears' volume, once, and
+    // every price is its clear's.
+    let volumes = "SELECT (SELECT coalesce(sum(base_lots), 0) FROM fills)::bigint
+         - (SELECT coalesce(sum(volume_base_lots), 0) FROM batch_clears)::bigint";
+    assert_eq!(
+        count(&client, volumes).await,
+        0,
+        "trades add up to the volume"
+    );
+    assert!(count(&client, "SELECT count(*) FROM fills").await > 0);
+    let off_price = "SELECT count(*) FROM fills f WHERE NOT EXISTS (
+         SELECT 1 FROM batch_clears c WHERE c.price = f.price)";
+    assert_eq!(count(&client, off_price).await, 0);
+    assert!(count(&client, "SELECT count(*) FROM candles").await > 0);
     // The feed's auction channel as a starting feed loads it.
     let view = orderbook_app::feed::view::MarketView::load(&mut client, market)
         .await

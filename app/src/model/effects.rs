@@ -2,6 +2,7 @@
 //! `ProgramEvent` the indexer stores is interpreted here, once. `ingest`
 //! writes the result, and re-reads the balances of the traders it names.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use orderbook::events::{
@@ -11,6 +12,7 @@ use orderbook::events::{
 use orderbook::types::{MarketStatus, OrderType, Side, TokenKind};
 use orderbook_client::events::ProgramEvent;
 
+use super::batch_trades::{self, BatchFill};
 use super::{CANDLE_RESOLUTIONS, Candle, NewEvent, OrderStatus, OutOfRange, bucket_start, i64_of};
 
 /// A change to the `markets` row, in event order.
@@ -90,12 +92,23 @@ impl PlacedOrder {
     }
 }
 
-/// A fill (a new `fills` row).
+/// A fill (a new `fills` row): an `OrderFilled`, or a trade of a batch
+/// clear ([`batch_trades`]).
 pub struct Fill<'a> {
     pub seq: i64,
     pub slot: i64,
     pub block_time: Option<i64>,
-    pub event: &'a OrderFilled,
+    pub event: Cow<'a, OrderFilled>,
+}
+
+/// The fills of the batch clear being read, paired into trades when the
+/// next clear starts or the events end.
+struct OpenClear {
+    market: anchor_lang::prelude::Pubkey,
+    price: u64,
+    fills: Vec<BatchFill>,
+    /// (slot, block time) of each fill event, by sequence number.
+    times: BTreeMap<u64, (i64, Option<i64>)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,6 +223,7 @@ pub struct Effects<'a> {
     pub consumed: Vec<Consumed>,
     /// Sealed batch markets' batches.
     pub batches: BatchChanges<'a>,
+    open_clear: Option<OpenClear>,
 }
 
 impl<'a> Effects<'a> {
@@ -219,6 +233,7 @@ impl<'a> Effects<'a> {
         for event in events {
             effects.apply(event)?;
         }
+        effects.close_clear()?;
         Ok(effects)
     }
 
@@ -285,7 +300,16 @@ impl<'a> Effects<'a> {
             ProgramEvent::CancelQueued(e) => {
                 self.batches.entries.push((seq, EntryChange::Cancel(e)));
             }
-            ProgramEvent::BatchCleared(e) => self.batches.clears.push((seq, e)),
+            ProgramEvent::BatchCleared(e) => {
+                self.close_clear()?;
+                self.open_clear = Some(OpenClear {
+                    market: e.market,
+                    price: e.price,
+                    fills: Vec::new(),
+                    times: BTreeMap::new(),
+                });
+                self.batches.clears.push((seq, e));
+            }
             ProgramEvent::OrderRevealed(e) => {
                 self.touched_traders.insert(e.trader_id);
                 self.batches.entries.push((seq, EntryChange::Revealed(e)));
@@ -299,12 +323,41 @@ impl<'a> Effects<'a> {
             // at the clear: an order rests, a resting order fills at p*.
             ProgramEvent::AuctionFilled(e) => {
                 self.batch_settlement(e.queue_seq, e.trader_id)?;
+                self.clear_fill(
+                    new,
+                    BatchFill {
+                        seq: new.seq,
+                        queue_seq: e.queue_seq,
+                        trader_id: e.trader_id,
+                        side: e.side,
+                        resting_order: Some(e.order_id),
+                        base_lots: e.base_lots,
+                        quote: e.quote,
+                        fee: e.maker_fee,
+                    },
+                )?;
                 let change = self.order_change(e.order_id, seq)?;
                 change.reduce_lots += u128::from(e.base_lots);
                 change.filled_lots += u128::from(e.base_lots);
                 change.status = OrderStatus::after_fill(e.order_gone);
             }
-            ProgramEvent::SealedFilled(e) => self.batch_settlement(e.queue_seq, e.trader_id)?,
+            ProgramEvent::SealedFilled(e) => {
+                self.batch_settlement(e.queue_seq, e.trader_id)?;
+                let fee = i64::try_from(e.taker_fee).map_err(|_| OutOfRange(e.taker_fee))?;
+                self.clear_fill(
+                    new,
+                    BatchFill {
+                        seq: new.seq,
+                        queue_seq: e.queue_seq,
+                        trader_id: e.trader_id,
+                        side: e.side,
+                        resting_order: None,
+                        base_lots: e.base_lots,
+                        quote: e.quote,
+                        fee,
+                    },
+                )?;
+            }
             ProgramEvent::OrderPosted(e) => {
                 self.batch_settlement(e.queue_seq, e.trader_id)?;
                 self.placed.push(PlacedOrder::posted(seq, e));
@@ -343,12 +396,6 @@ impl<'a> Effects<'a> {
     }
 
     fn fill(&mut self, new: &NewEvent, seq: i64, event: &'a OrderFilled) -> Result<(), OutOfRange> {
-        self.fills.push(Fill {
-            seq,
-            slot: i64_of(new.slot)?,
-            block_time: new.block_time,
-            event,
-        });
         self.queue_owners.push(QueueOwner {
             queue_seq: i64_of(event.queue_seq)?,
             trader_id: event.maker_trader_id,
@@ -357,7 +404,18 @@ impl<'a> Effects<'a> {
         change.reduce_lots += u128::from(event.base_lots);
         change.filled_lots += u128::from(event.base_lots);
         change.status = OrderStatus::after_fill(event.maker_out);
-        if let Some(time) = new.block_time {
+        self.trade(seq, i64_of(new.slot)?, new.block_time, Cow::Borrowed(event))
+    }
+
+    /// A `fills` row and its candles.
+    fn trade(
+        &mut self,
+        seq: i64,
+        slot: i64,
+        block_time: Option<i64>,
+        event: Cow<'a, OrderFilled>,
+    ) -> Result<(), OutOfRange> {
+        if let Some(time) = block_time {
             let price_ticks = i64_of(event.price)?;
             for resolution in CANDLE_RESOLUTIONS {
                 let bucket = self
@@ -371,6 +429,34 @@ impl<'a> Effects<'a> {
                 bucket.candle.add(price_ticks, event.base_lots, event.quote);
                 bucket.last_seq = seq;
             }
+        }
+        self.fills.push(Fill {
+            seq,
+            slot,
+            block_time,
+            event,
+        });
+        Ok(())
+    }
+
+    /// A participant's fill in the clear being read.
+    fn clear_fill(&mut self, new: &NewEvent, fill: BatchFill) -> Result<(), OutOfRange> {
+        let slot = i64_of(new.slot)?;
+        if let Some(open) = self.open_clear.as_mut() {
+            open.times.insert(fill.seq, (slot, new.block_time));
+            open.fills.push(fill);
+        }
+        Ok(())
+    }
+
+    /// Pair the clear being read into trades ([`batch_trades`]).
+    fn close_clear(&mut self) -> Result<(), OutOfRange> {
+        let Some(open) = self.open_clear.take() else {
+            return Ok(());
+        };
+        for t in batch_trades::pair(open.market, open.price, &open.fills) {
+            let (slot, block_time) = open.times[&t.seq];
+            self.trade(i64_of(t.seq)?, slot, block_time, Cow::Owned(t))?;
         }
         Ok(())
     }

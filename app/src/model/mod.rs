@@ -4,6 +4,7 @@
 //! resting order, a batch entry not yet cleared, an order's status, a trade, a candle, the program's enums
 //! as stored, and the `markets.status` value of a deleted market.
 
+pub mod batch_trades;
 pub mod book_order;
 pub mod candle;
 pub mod effects;

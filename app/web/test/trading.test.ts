@@ -347,6 +347,14 @@ describe('the trading page', function () {
     await waitText('#sealed-orders', /cleared at \d/);
     await shot('cleared');
     await until('the fill settled', async () => (await client.trader(batchMarket, owner))?.balances.freeBase.gtn(0) ?? false, { timeoutMs: WAIT_MS });
+    // The clear's trade is in the wallet's fills (from the tape; a sealed
+    // order is always the taker), at the batch price. (Not the 24h figures:
+    // the demo's later batches move the last price.)
+    const clearedAt = (await page.$eval('#sealed-orders', (el) => el.textContent ?? '')).match(/cleared at ([\d.,]+)/)?.[1];
+    assert.ok(clearedAt, 'the batch price is shown');
+    await page.waitForSelector('#fills tr', { timeout: WAIT_MS });
+    const fill = await page.$eval('#fills tr', (row) => Array.from((row as HTMLTableRowElement).cells).map((c) => c.textContent));
+    assert.deepEqual([fill[0], fill[1], fill[4]], ['Buy', clearedAt, 'taker']);
     // Kept across a reload (IndexedDB), still cleared.
     await page.reload({ waitUntil: 'domcontentloaded' });
     await answerPassphrase(PASSPHRASE);

@@ -256,7 +256,7 @@ impl MarketView {
         }
         for fill in &effects.fills {
             let trade = Trade::of_fill(
-                fill.event,
+                &fill.event,
                 fill.seq as u64,
                 fill.slot as u64,
                 fill.block_time,
