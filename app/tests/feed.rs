@@ -903,3 +903,60 @@ async fn web_app_files_config_and_faucet() {
     }
     s.stop().await;
 }
+
+/// The wallet endpoints on a sealed batch market: a post-only `place` is
+/// queued to the open batch and lands; a taking `place`, a top-up from the
+/// wallet (a queued order has none) and a commit to a continuous market are
+/// refused by name; a commit is built from the commitment alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_market_queues_posts_and_refuses_by_name_what_it_cannot_do() {
+    use orderbook_app::demo::{SealedDemo, demo_batch_args};
+    let s = Stack::start(Vec::new()).await;
+    let payer = s.node.as_ref().unwrap().funded(100).await.unwrap();
+    let sealed = SealedDemo::with_batch_args(s.chain.clone(), payer, 1, 1, demo_batch_args(), None)
+        .await
+        .unwrap();
+    let m = sealed.demo.market.keys.market.to_string();
+    let maker = &sealed.demo.makers[0];
+    let owner = maker.owner.pubkey().to_string();
+    let order = |order_type: &str| json!({ "market": m, "owner": owner, "side": "ask", "order_type": order_type, "price": 10_100, "base_lots": 1 });
+    let mut top_up = order("post_only");
+    top_up["top_up_wallet"] = json!(true);
+    let commitment = "ab".repeat(32);
+    for (path, body, want, names) in [
+        ("/api/tx/place", order("ioc"), 400, "sealed"),
+        ("/api/tx/place", top_up, 400, "deposit first"),
+        (
+            "/api/tx/commit",
+            json!({ "market": s.market.to_string(), "owner": owner, "batch": 0, "commitment": commitment }),
+            400,
+            "continuous market",
+        ),
+    ] {
+        let (code, b) = post(&s.url(path), body.clone()).await;
+        assert_eq!(code, want, "{path} {body}: {b}");
+        let message = b["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(names), "{path} {body}: {message}");
+    }
+    let commit = json!({ "market": m, "owner": owner, "batch": 0, "commitment": commitment });
+    let (code, b) = post(&s.url("/api/tx/commit"), commit).await;
+    assert_eq!((code, b["instructions"].as_u64()), (200, Some(1)), "{b}");
+    // The queued post lands: the batch account holds it.
+    let chain = s.chain.clone();
+    let batch = sealed.batch;
+    let entries = || {
+        let chain = chain.clone();
+        async move {
+            let batches = orderbook_chain::scenario::batches(chain.as_ref(), &batch)
+                .await
+                .unwrap();
+            batches.entries.iter().filter(|e| e.kind != 0).count()
+        }
+    };
+    let before = entries().await;
+    let (code, b) = post(&s.url("/api/tx/place"), order("post_only")).await;
+    assert_eq!(code, 200, "{b}");
+    sign_and_send(&s.chain, &b, &maker.owner).await;
+    assert_eq!(entries().await, before + 1);
+    s.stop().await;
+}

@@ -12,15 +12,15 @@ use axum::Json;
 use axum::extract::State;
 use base64::Engine as _;
 use orderbook::instructions::PlaceOrderArgs;
-use orderbook::types::{OrderType, Side, TokenKind};
+use orderbook::types::{OrderType, TokenKind};
 use orderbook_client::{accounts, ix, pda};
 use orderbook_engine::order::MAX_MATCH_LIMIT;
 use solana_instruction::Instruction;
 use solana_transaction::Transaction;
 
 use super::bodies::{
-    Body, CancelBody, CommitBody, Key, PlaceBody, RevealBody, SealedOrderBody, SideName,
-    TopUpWallet, TransferBody, U64, positive,
+    Body, CancelBody, CommitBody, Key, PlaceBody, RevealBody, SealedOrderBody, SelfTradeName,
+    SideName, TopUpWallet, TransferBody, U64, positive,
 };
 use super::{ApiError, ApiResult};
 use crate::feed::AppState;
@@ -172,10 +172,6 @@ pub async fn withdraw(
 
 /// The program's order arguments from a place body, checked.
 fn place_args(body: &PlaceBody) -> Result<PlaceOrderArgs, ApiError> {
-    let side = match body.side {
-        SideName::Bid => Side::Bid,
-        SideName::Ask => Side::Ask,
-    };
     let order_type = OrderType::from(body.order_type);
     let price_ticks = match (body.price, order_type) {
         (None, OrderType::Market) => 0,
@@ -183,13 +179,18 @@ fn place_args(body: &PlaceBody) -> Result<PlaceOrderArgs, ApiError> {
         (Some(price), OrderType::Market) => price.0,
         (Some(price), _) => positive("price", price)?,
     };
-    let base_lots = positive("base_lots", body.base_lots)?;
-    let mut args = PlaceOrderArgs::new(side, order_type, price_ticks, base_lots);
+    let mut args = order_args(
+        body.side,
+        order_type,
+        price_ticks,
+        positive("base_lots", body.base_lots)?,
+        body.client_order_id,
+        body.expiry,
+        body.self_trade,
+    );
     if let Some(U64(max_quote)) = body.max_quote {
         args.max_quote = max_quote;
     }
-    args.client_order_id = body.client_order_id.map_or(0, |U64(id)| id);
-    args.expiry = body.expiry.map_or(0, |U64(expiry)| expiry);
     if let Some(U64(limit)) = body.match_limit {
         args.match_limit = u8::try_from(limit)
             .ok()
@@ -200,8 +201,25 @@ fn place_args(body: &PlaceBody) -> Result<PlaceOrderArgs, ApiError> {
                 ))
             })?;
     }
-    args.self_trade = body.self_trade.into();
     Ok(args)
+}
+
+/// The order arguments every order body shares.
+fn order_args(
+    side: SideName,
+    order_type: OrderType,
+    price_ticks: u64,
+    base_lots: u64,
+    client_order_id: Option<U64>,
+    expiry: Option<U64>,
+    self_trade: SelfTradeName,
+) -> PlaceOrderArgs {
+    PlaceOrderArgs {
+        client_order_id: client_order_id.map_or(0, |U64(id)| id),
+        expiry: expiry.map_or(0, |U64(expiry)| expiry),
+        self_trade: self_trade.into(),
+        ..PlaceOrderArgs::new(side.into(), order_type, price_ticks, base_lots)
+    }
 }
 
 pub async fn place(
@@ -225,6 +243,12 @@ pub async fn place(
         Some(TopUpWallet::Account(wallet)) => Some((spent, ctx.wallet(spent, Some(wallet)))),
     };
     if let Some(batch) = ctx.batch {
+        if top_up.is_some() {
+            return Err(ApiError::bad(format!(
+                "{} is a sealed batch market: a queued order cannot top up from the wallet; deposit first (POST /api/tx/deposit)",
+                ctx.keys.market
+            )));
+        }
         ixs.push(queued_post(&ctx, &batch, args)?);
     } else {
         ixs.push(ix::place_order(&ctx.owner, &ctx.keys, args, top_up));
@@ -297,20 +321,15 @@ pub async fn reveal(
 
 /// A sealed order's arguments, as its commitment bound them.
 fn sealed_args(body: &SealedOrderBody) -> Result<PlaceOrderArgs, ApiError> {
-    let side = match body.side {
-        SideName::Bid => Side::Bid,
-        SideName::Ask => Side::Ask,
-    };
-    let mut args = PlaceOrderArgs::new(
-        side,
+    Ok(order_args(
+        body.side,
         OrderType::from(body.order_type),
         positive("price", body.price)?,
         positive("base_lots", body.base_lots)?,
-    );
-    args.client_order_id = body.client_order_id.map_or(0, |U64(id)| id);
-    args.expiry = body.expiry.map_or(0, |U64(expiry)| expiry);
-    args.self_trade = body.self_trade.into();
-    Ok(args)
+        body.client_order_id,
+        body.expiry,
+        body.self_trade,
+    ))
 }
 
 pub async fn cancel(
