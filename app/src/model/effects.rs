@@ -297,6 +297,10 @@ impl<'a> Effects<'a> {
             ProgramEvent::OrderCommitted(e) => {
                 self.batches.entries.push((seq, EntryChange::Committed(e)));
             }
+            // The ciphertext is for keepers to decrypt once its round is
+            // published; the entry's row comes from its `OrderCommitted`,
+            // and its order from the reveal (the events table keeps it).
+            ProgramEvent::OrderEncrypted(_) => {}
             ProgramEvent::CancelQueued(e) => {
                 self.batches.entries.push((seq, EntryChange::Cancel(e)));
             }

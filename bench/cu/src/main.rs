@@ -175,6 +175,7 @@ impl Fixture {
             commit_fee_lamports: 5_000,
             entries_per_batch: BATCH_ENTRIES,
             entries_per_trader: 8,
+            beacon_chain_hash: [0; 32],
         };
         BatchBook::init(bytemuck::cast_slice_mut(&mut batch), &p, &fx.market.header)
             .expect("batch account");

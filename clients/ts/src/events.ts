@@ -4,7 +4,8 @@
 // `coder.events.decode` reads only the first, and `EventParser` reads
 // `Program data:` logs, which this program does not write; this module
 // decodes every event of every batch from a transaction's inner
-// instructions. Every event is fixed-size, so the IDL gives each one's length.
+// instructions. The IDL gives each event's fields: all fixed-size but for
+// byte strings (an encrypted order's ciphertext), whose length they carry.
 import type { IdlEvents, Program } from '@coral-xyz/anchor';
 import bs58 from 'bs58';
 import {
@@ -15,7 +16,7 @@ import {
 } from '@solana/web3.js';
 
 import type { Orderbook } from './idl/orderbook.js';
-import { definedSize } from './layout.js';
+import { encodedLength, fieldSizes } from './layout.js';
 import { PROGRAM_ID, RAW_IDL } from './program.js';
 
 /** Anchor's `EVENT_IX_TAG` (0x1d9acb512ea545e4), little-endian: the first 8 bytes of an event self-CPI. */
@@ -27,9 +28,9 @@ export type EventName = keyof Events & string;
 /** One decoded event: its name (camelCase, as Anchor names it) and fields. */
 export type ProgramEvent = { [N in EventName]: { name: N; data: Events[N] } }[EventName];
 
-/** Each event's discriminator (hex) → its byte length after the discriminator. */
-const EVENT_BYTES = new Map(
-  RAW_IDL.events.map((event) => [Buffer.from(event.discriminator).toString('hex'), definedSize(event.name)]),
+/** Each event's discriminator (hex) → its fields' sizes after the discriminator. */
+const EVENT_FIELDS = new Map(
+  RAW_IDL.events.map((event) => [Buffer.from(event.discriminator).toString('hex'), fieldSizes(event.name)]),
 );
 
 /** Does this instruction data carry an event batch? */
@@ -46,8 +47,9 @@ export function decodeEventBatch(program: Program<Orderbook>, data: Buffer): Pro
   let offset = EVENT_IX_TAG.length;
   while (offset < data.length) {
     const discriminator = data.subarray(offset, offset + 8);
-    const bytes = EVENT_BYTES.get(discriminator.toString('hex'));
-    if (discriminator.length < 8 || bytes === undefined || offset + 8 + bytes > data.length) {
+    const fields = EVENT_FIELDS.get(discriminator.toString('hex'));
+    const bytes = discriminator.length < 8 || fields === undefined ? undefined : encodedLength(fields, data, offset + 8);
+    if (bytes === undefined) {
       throw new Error(`malformed event batch at byte ${offset} of ${data.length}`);
     }
     const end = offset + 8 + bytes;

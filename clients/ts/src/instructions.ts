@@ -73,6 +73,8 @@ export interface BatchModeParams {
   commitFeeLamports: Amount;
   entriesPerBatch: number;
   entriesPerTrader: number;
+  /** The drand chain hash (32 bytes) of the beacon sealed orders may be encrypted to; absent: none. */
+  beaconChainHash?: Uint8Array;
 }
 
 /** Bytes of a batch account whose pool holds `entries` entries (three batches' worth at least). */
@@ -327,6 +329,7 @@ export class OrderbookInstructions {
         commitFeeLamports: bn(args.commitFeeLamports),
         entriesPerBatch: args.entriesPerBatch,
         entriesPerTrader: args.entriesPerTrader,
+        beaconChainHash: Array.from(args.beaconChainHash ?? new Uint8Array(32)),
       })
       .accountsPartial({ authority, market: market.address, bids: market.bids, asks: market.asks, eventQueue: market.eventQueue, batch })
       .instruction();
@@ -339,6 +342,18 @@ export class OrderbookInstructions {
   commitOrder(owner: PublicKey, market: PublicKey, batch: PublicKey, batchNumber: bigint, commitment: Uint8Array): Promise<TransactionInstruction> {
     return this.program.methods
       .commitOrder(bn(batchNumber), Array.from(commitment))
+      .accountsPartial({ owner, market, batch })
+      .instruction();
+  }
+
+  /**
+   * `commitOrder` with the order and salt time-lock encrypted to a round of
+   * the market's beacon (`ciphertext`, tlock's age format), which any keeper
+   * may decrypt and reveal once the round is published.
+   */
+  commitEncryptedOrder(owner: PublicKey, market: PublicKey, batch: PublicKey, batchNumber: bigint, commitment: Uint8Array, ciphertext: Uint8Array): Promise<TransactionInstruction> {
+    return this.program.methods
+      .commitEncryptedOrder(bn(batchNumber), Array.from(commitment), Buffer.from(ciphertext))
       .accountsPartial({ owner, market, batch })
       .instruction();
   }

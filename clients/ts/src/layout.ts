@@ -53,6 +53,37 @@ export function definedSize(name: string, idl: Idl = RAW_IDL as unknown as Idl):
   return def.type.fields.reduce((sum: number, field) => sum + idlTypeSize(typeof field === 'object' && 'type' in field ? field.type : field, idl), 0);
 }
 
+/** A struct field's size: bytes, or `'bytes'` for a borsh byte string (a u32 length, then that many bytes). */
+export type FieldSize = number | 'bytes';
+
+/** The sizes of the fields of the IDL struct called `name`, in order (events carry at most byte strings beside fixed fields). */
+export function fieldSizes(name: string, idl: Idl = RAW_IDL as unknown as Idl): FieldSize[] {
+  const def = idl.types?.find((t) => t.name === name);
+  if (!def || def.type.kind !== 'struct' || !def.type.fields) {
+    throw new Error(`the IDL has no struct ${name}`);
+  }
+  return def.type.fields.map((field) => {
+    const type = typeof field === 'object' && 'type' in field ? field.type : (field as IdlType);
+    return type === 'bytes' ? 'bytes' : idlTypeSize(type, idl);
+  });
+}
+
+/** Bytes the struct with `fields` takes in `data` from `offset`, or undefined when `data` ends first. */
+export function encodedLength(fields: FieldSize[], data: Buffer, offset: number): number | undefined {
+  let at = offset;
+  for (const field of fields) {
+    if (field === 'bytes') {
+      if (at + 4 > data.length) {
+        return undefined;
+      }
+      at += 4 + data.readUInt32LE(at);
+    } else {
+      at += field;
+    }
+  }
+  return at <= data.length ? at - offset : undefined;
+}
+
 /** Anchor's account discriminator. */
 export const DISCRIMINATOR_BYTES = 8;
 export const SIDE_HEADER_BYTES = definedSize('SideHeader');

@@ -43,9 +43,10 @@ export function everyInstructionResolves(program: Program<Orderbook>, k: Record<
     m.closeTraderAccount().accounts({ owner: k.owner, market: k.market }),
     m.closeMarket().accounts({ market: k.market, batch: null }),
     m.enableBatchMode({
-      commitSlots: 2, graceSlots: 4, revealSlots: 8, bondLamports: new BN(1), commitFeeLamports: new BN(1), entriesPerBatch: 16, entriesPerTrader: 4,
+      commitSlots: 2, graceSlots: 4, revealSlots: 8, bondLamports: new BN(1), commitFeeLamports: new BN(1), entriesPerBatch: 16, entriesPerTrader: 4, beaconChainHash: Array.from(new Uint8Array(32)),
     }).accounts({ market: k.market, batch: k.other }),
     m.commitOrder(new BN(0), Array.from(new Uint8Array(32))).accounts({ owner: k.owner, market: k.market }),
+    m.commitEncryptedOrder(new BN(0), Array.from(new Uint8Array(32)), Buffer.from([1])).accounts({ owner: k.owner, market: k.market }),
     m.revealOrder(0, order, Array.from(new Uint8Array(32))).accounts({ revealer: k.owner }),
     m.clearBatch().accounts({ clearer: k.owner, market: k.market }),
     m.sweepForfeits().accounts({ market: k.market, destination: k.other }),

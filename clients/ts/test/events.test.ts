@@ -58,3 +58,23 @@ test('malformed batches are refused, not half-read', () => {
   assert.throws(() => decodeEventBatch(program, placed(1)), /not an event batch/);
   assert.deepEqual(decodeEventBatch(program, EVENT_IX_TAG), []);
 });
+
+function encrypted(seq: number, ciphertext: Buffer): Buffer {
+  return Buffer.concat([
+    discriminator('OrderEncrypted'),
+    program.coder.types.encode('orderEncrypted', { market, seq: new BN(seq), batch: new BN(7), entry: 2, ciphertext }),
+  ]);
+}
+
+test('an encrypted order carries its ciphertext: a variable-length event between fixed ones', () => {
+  const ciphertext = Buffer.alloc(563, 0xc1);
+  const batch = Buffer.concat([EVENT_IX_TAG, placed(1), encrypted(2, ciphertext), filled(3)]);
+  const events = decodeEventBatch(program, batch);
+  assert.deepEqual(events.map((e) => e.name), ['orderPlaced', 'orderEncrypted', 'orderFilled']);
+  const e = events[1];
+  assert.ok(e?.name === 'orderEncrypted');
+  assert.deepEqual(Buffer.from(e.data.ciphertext), ciphertext);
+  // A length running past the data is refused.
+  const cut = Buffer.concat([EVENT_IX_TAG, encrypted(1, ciphertext)]);
+  assert.throws(() => decodeEventBatch(program, cut.subarray(0, cut.length - 1)), /malformed event batch/);
+});

@@ -496,20 +496,45 @@ pub fn commit_order(
     commitment: [u8; 32],
 ) -> Instruction {
     ix(
-        acc::CommitOrder {
-            owner: *owner,
-            market: *market,
-            batch: *batch,
-            trader: pda::trader(market, owner),
-            system_program: SYSTEM_PROGRAM_ID,
-            event_authority: pda::event_authority(),
-            program: orderbook::ID,
-        },
+        commit_accounts(owner, market, batch),
         data::CommitOrder {
             batch: batch_number,
             commitment,
         },
     )
+}
+
+/// [`commit_order`] with the order and salt time-lock encrypted to a round
+/// of the market's beacon (`ciphertext`, tlock's age format), which any
+/// keeper may decrypt and reveal once the round is published.
+pub fn commit_encrypted_order(
+    owner: &Pubkey,
+    market: &Pubkey,
+    batch: &Pubkey,
+    batch_number: u64,
+    commitment: [u8; 32],
+    ciphertext: Vec<u8>,
+) -> Instruction {
+    ix(
+        commit_accounts(owner, market, batch),
+        data::CommitEncryptedOrder {
+            batch: batch_number,
+            commitment,
+            ciphertext,
+        },
+    )
+}
+
+fn commit_accounts(owner: &Pubkey, market: &Pubkey, batch: &Pubkey) -> acc::CommitOrder {
+    acc::CommitOrder {
+        owner: *owner,
+        market: *market,
+        batch: *batch,
+        trader: pda::trader(market, owner),
+        system_program: SYSTEM_PROGRAM_ID,
+        event_authority: pda::event_authority(),
+        program: orderbook::ID,
+    }
 }
 
 /// Reveal `owner`'s committed `order` (batch account entry `entry`), sent

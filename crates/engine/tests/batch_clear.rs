@@ -62,6 +62,7 @@ impl World {
             commit_fee_lamports: 10,
             entries_per_batch: ENTRIES,
             entries_per_trader: ENTRIES as u16,
+            beacon_chain_hash: [0; 32],
         };
         BatchBook::init(bytemuck::cast_slice_mut(&mut batch), &p, &market.header).unwrap();
         let traders = (0..TRADERS)

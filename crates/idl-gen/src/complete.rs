@@ -182,7 +182,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(derived, 15, "every instruction that takes a trader account");
+        assert_eq!(derived, 16, "every instruction that takes a trader account");
     }
 
     #[test]

@@ -132,6 +132,11 @@ pub enum OrderbookError {
     BatchMakerFee,
     #[msg("batch windows, caps or account sizes are out of range")]
     InvalidBatchParams,
+    // ---- encrypted orders ----
+    #[msg("this market names no beacon: its sealed orders cannot be encrypted")]
+    NoBeacon,
+    #[msg("an encrypted order's ciphertext is 1 to MAX_ORDER_CIPHERTEXT_BYTES (704) bytes")]
+    CiphertextLength,
 }
 
 impl From<orderbook_engine::batch::BatchError> for OrderbookError {

@@ -160,6 +160,20 @@ pub mod orderbook {
         commit_order::handler(ctx, batch, commitment)
     }
 
+    /// Commit a sealed order with its ciphertext: the order and salt
+    /// time-lock encrypted to a round of the beacon the market names, so
+    /// any keeper can reveal it once the round is published (issue 26).
+    /// Otherwise as `commit_order`; the ciphertext is emitted
+    /// (`OrderEncrypted`), 1 to `MAX_ORDER_CIPHERTEXT_BYTES` bytes.
+    pub fn commit_encrypted_order(
+        ctx: Context<CommitOrder>,
+        batch: u64,
+        commitment: [u8; 32],
+        ciphertext: Vec<u8>,
+    ) -> Result<()> {
+        commit_encrypted_order::handler(ctx, batch, commitment, ciphertext)
+    }
+
     /// Reveal a committed order in its batch's reveal window; anyone holding
     /// the order and salt may send it. Locks the order's worst case and
     /// refunds the bond to the owner.

@@ -333,6 +333,7 @@ async fn enable_batch_mode(env: &mut Env, m: &TestMarket) -> Pubkey {
         commit_fee_lamports: COMMIT_FEE,
         entries_per_batch: 32,
         entries_per_trader: 8,
+        beacon_chain_hash: [0; 32],
     };
     let authority = m.authority.insecure_clone();
     let ix = build::enable_batch_mode(&authority.pubkey(), &m.keys, &batch, args);

@@ -156,6 +156,7 @@ async fn random_batch_sequences_conserve_funds_and_lamports() {
             commit_fee_lamports: COMMIT_FEE,
             entries_per_batch: ENTRIES,
             entries_per_trader: 3,
+            beacon_chain_hash: [0; 32],
         };
         let authority = m.authority.insecure_clone();
         env.send(

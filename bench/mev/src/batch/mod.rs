@@ -111,6 +111,7 @@ impl BatchMarket {
             commit_fee_lamports: rules.commit_fee as u64,
             entries_per_batch: capacity,
             entries_per_trader: rules.entries_per_trader as u16,
+            beacon_chain_hash: [0; 32],
         };
         BatchBook::init(
             bytemuck::cast_slice_mut(&mut batch),

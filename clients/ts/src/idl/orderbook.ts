@@ -855,6 +855,136 @@ export type Orderbook = {
       "args": []
     },
     {
+      "name": "commitEncryptedOrder",
+      "docs": [
+        "Commit a sealed order with its ciphertext: the order and salt",
+        "time-lock encrypted to a round of the beacon the market names, so",
+        "any keeper can reveal it once the round is published (issue 26).",
+        "Otherwise as `commit_order`; the ciphertext is emitted",
+        "(`OrderEncrypted`), 1 to `MAX_ORDER_CIPHERTEXT_BYTES` bytes."
+      ],
+      "discriminator": [
+        254,
+        30,
+        56,
+        64,
+        109,
+        127,
+        89,
+        75
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "docs": [
+            "The trader's owner: pays the bond (refunded at the reveal) and the",
+            "commit fee."
+          ],
+          "writable": true,
+          "signer": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "market",
+          "writable": true,
+          "relations": [
+            "trader"
+          ]
+        },
+        {
+          "name": "batch",
+          "writable": true,
+          "relations": [
+            "market"
+          ]
+        },
+        {
+          "name": "trader",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  116,
+                  114,
+                  97,
+                  100,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "market"
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": [
+        {
+          "name": "batch",
+          "type": "u64"
+        },
+        {
+          "name": "commitment",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        },
+        {
+          "name": "ciphertext",
+          "type": "bytes"
+        }
+      ]
+    },
+    {
       "name": "commitOrder",
       "docs": [
         "Commit a sealed order: the SHA-256 of its commitment preimage (the",
@@ -3178,6 +3308,19 @@ export type Orderbook = {
       ]
     },
     {
+      "name": "orderEncrypted",
+      "discriminator": [
+        56,
+        201,
+        230,
+        99,
+        219,
+        53,
+        214,
+        21
+      ]
+    },
+    {
       "name": "orderFilled",
       "discriminator": [
         120,
@@ -3621,6 +3764,16 @@ export type Orderbook = {
       "code": 6059,
       "name": "invalidBatchParams",
       "msg": "batch windows, caps or account sizes are out of range"
+    },
+    {
+      "code": 6060,
+      "name": "noBeacon",
+      "msg": "this market names no beacon: its sealed orders cannot be encrypted"
+    },
+    {
+      "code": 6061,
+      "name": "ciphertextLength",
+      "msg": "an encrypted order's ciphertext is 1 to MAX_ORDER_CIPHERTEXT_BYTES (704) bytes"
     }
   ],
   "types": [
@@ -3869,6 +4022,19 @@ export type Orderbook = {
               "Commitments one trader may hold in one batch."
             ],
             "type": "u16"
+          },
+          {
+            "name": "beaconChainHash",
+            "docs": [
+              "The drand chain hash of the beacon sealed orders may be time-lock",
+              "encrypted to (`commit_encrypted_order`); all zero: none."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
           }
         ]
       }
@@ -4759,6 +4925,40 @@ export type Orderbook = {
           {
             "name": "bondLamports",
             "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "orderEncrypted",
+      "docs": [
+        "An encrypted sealed order's ciphertext (issue 26), emitted right after",
+        "its `OrderCommitted`: the order and salt time-lock encrypted to a round",
+        "of the market's beacon. Not stored on chain; any keeper decrypts it once",
+        "the round is published, checks it against the commitment and reveals."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "batch",
+            "type": "u64"
+          },
+          {
+            "name": "entry",
+            "type": "u32"
+          },
+          {
+            "name": "ciphertext",
+            "type": "bytes"
           }
         ]
       }

@@ -34,6 +34,7 @@ pub fn standard_batch_args() -> BatchModeArgs {
         commit_fee_lamports: 10_000,
         entries_per_batch: 16,
         entries_per_trader: 4,
+        beacon_chain_hash: [0; 32],
     }
 }
 

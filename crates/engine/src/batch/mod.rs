@@ -127,10 +127,14 @@ pub struct BatchParams {
     pub entries_per_batch: u32,
     /// Commitments one trader may hold in one batch, `1..=entries_per_batch`.
     pub entries_per_trader: u16,
+    /// The drand chain hash of the beacon sealed orders may be time-lock
+    /// encrypted to (issue 26); zero: the market takes no encrypted orders.
+    pub beacon_chain_hash: [u8; 32],
 }
 
 /// Byte budget: 128 = 8 start + 4×2 windows and cap + 2×4 caps + 3×8
-/// (next clear, last price, forfeited) + 2×8 lamports + 64 reserved.
+/// (next clear, last price, forfeited) + 2×8 lamports + 32 beacon + 32
+/// reserved.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
 pub struct BatchHeader {
@@ -149,7 +153,9 @@ pub struct BatchHeader {
     pub forfeited_lamports: u64,
     pub bond_lamports: u64,
     pub commit_fee_lamports: u64,
-    pub _reserved: [u8; 64],
+    /// [`BatchParams::beacon_chain_hash`].
+    pub beacon_chain_hash: [u8; 32],
+    pub _reserved: [u8; 32],
 }
 const_assert_eq!(core::mem::size_of::<BatchHeader>(), 128);
 
@@ -263,6 +269,7 @@ impl<'a> BatchBook<'a> {
             entries_per_batch: p.entries_per_batch,
             bond_lamports: p.bond_lamports,
             commit_fee_lamports: p.commit_fee_lamports,
+            beacon_chain_hash: p.beacon_chain_hash,
             ..Zeroable::zeroed()
         };
         entries.fill(BatchEntry::default());

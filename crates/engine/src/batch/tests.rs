@@ -34,6 +34,7 @@ fn batch_params() -> BatchParams {
         commit_fee_lamports: 5_000,
         entries_per_batch: 4,
         entries_per_trader: 2,
+        beacon_chain_hash: [0; 32],
     }
 }
 

@@ -253,6 +253,20 @@ pub struct OrderCommitted {
     pub bond_lamports: u64,
 }
 
+/// An encrypted sealed order's ciphertext (issue 26), emitted right after
+/// its `OrderCommitted`: the order and salt time-lock encrypted to a round
+/// of the market's beacon. Not stored on chain; any keeper decrypts it once
+/// the round is published, checks it against the commitment and reveals.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderEncrypted {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub batch: u64,
+    pub entry: u32,
+    pub ciphertext: Vec<u8>,
+}
+
 /// A sealed order revealed: its funds are locked until its batch clears.
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use orderbook_engine::MarketStatus;
 use orderbook_engine::batch::BatchBook;
 
 use crate::error::OrderbookError;
-use crate::events::{EventBatch, OrderCommitted};
+use crate::events::{EventBatch, OrderCommitted, OrderEncrypted};
 use crate::state::*;
 
 #[event_cpi]
@@ -34,6 +34,18 @@ pub struct CommitOrder<'info> {
 /// trader and the batch. Only an Active market takes sealed (taking) orders.
 pub fn handler(ctx: Context<CommitOrder>, batch: u64, commitment: [u8; 32]) -> Result<()> {
     let a = &ctx.accounts;
+    commit(a, batch, commitment, None)?.emit(&a.event_authority)
+}
+
+/// Record the commitment, take the bond and fee; with `ciphertext` (an
+/// encrypted order) also check the market names a beacon and emit the
+/// ciphertext after the commitment. Returns the events to emit.
+pub(crate) fn commit(
+    a: &CommitOrder,
+    batch: u64,
+    commitment: [u8; 32],
+    ciphertext: Option<Vec<u8>>,
+) -> Result<EventBatch> {
     let market_key = a.market.key();
     let mut market = a.market.load_mut()?;
     require!(market.is_batch_market(), OrderbookError::NotBatchMarket);
@@ -47,6 +59,12 @@ pub fn handler(ctx: Context<CommitOrder>, batch: u64, commitment: [u8; 32]) -> R
     let (entry, bond, fee) = {
         let mut data = batch_info.try_borrow_mut_data()?;
         let mut book = BatchBook::load(&mut data[8..]).map_err(OrderbookError::from)?;
+        if ciphertext.is_some() {
+            require!(
+                book.header.beacon_chain_hash != [0; 32],
+                OrderbookError::NoBeacon
+            );
+        }
         let entry = book
             .commit(trader_id, batch, commitment, slot)
             .map_err(OrderbookError::from)?;
@@ -66,6 +84,15 @@ pub fn handler(ctx: Context<CommitOrder>, batch: u64, commitment: [u8; 32]) -> R
         commitment,
         bond_lamports: bond,
     });
+    if let Some(ciphertext) = ciphertext {
+        events.push(&OrderEncrypted {
+            market: market_key,
+            seq: market.next_seq()?,
+            batch,
+            entry,
+            ciphertext,
+        });
+    }
     drop(market);
     let lamports = bond
         .checked_add(fee)
@@ -82,5 +109,5 @@ pub fn handler(ctx: Context<CommitOrder>, batch: u64, commitment: [u8; 32]) -> R
             lamports,
         )?;
     }
-    events.emit(&a.event_authority)
+    Ok(events)
 }

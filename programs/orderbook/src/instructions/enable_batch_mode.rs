@@ -26,6 +26,9 @@ pub struct BatchModeArgs {
     pub entries_per_batch: u32,
     /// Commitments one trader may hold in one batch.
     pub entries_per_trader: u16,
+    /// The drand chain hash of the beacon sealed orders may be time-lock
+    /// encrypted to (`commit_encrypted_order`); all zero: none.
+    pub beacon_chain_hash: [u8; 32],
 }
 
 #[event_cpi]
@@ -93,6 +96,7 @@ pub fn handler(ctx: Context<EnableBatchMode>, args: BatchModeArgs) -> Result<()>
         commit_fee_lamports: args.commit_fee_lamports,
         entries_per_batch: args.entries_per_batch,
         entries_per_trader: args.entries_per_trader,
+        beacon_chain_hash: args.beacon_chain_hash,
     };
     BatchBook::init(&mut data[8..], &params, market.engine()).map_err(|e| match e {
         orderbook_engine::batch::BatchError::Engine(_) => OrderbookError::InvalidBatchParams,

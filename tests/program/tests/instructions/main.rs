@@ -8,6 +8,7 @@ mod cancel;
 mod clear_batch;
 mod close_market;
 mod close_trader_account;
+mod commit_encrypted_order;
 mod commit_order;
 mod consume_events;
 mod create_market;
@@ -298,6 +299,9 @@ const BATCH_START: u64 = 1_001;
 const BATCH_ENTRIES: u32 = 16;
 const BOND: u64 = 1_000_000;
 const COMMIT_FEE: u64 = 10_000;
+/// The chain hash of the beacon a [`BatchMarket`] names (any non-zero value:
+/// the program never reads the beacon).
+const BEACON: [u8; 32] = [0xbe; 32];
 
 fn batch_args() -> orderbook::instructions::BatchModeArgs {
     orderbook::instructions::BatchModeArgs {
@@ -308,6 +312,7 @@ fn batch_args() -> orderbook::instructions::BatchModeArgs {
         commit_fee_lamports: COMMIT_FEE,
         entries_per_batch: BATCH_ENTRIES,
         entries_per_trader: 2,
+        beacon_chain_hash: BEACON,
     }
 }
 
@@ -319,15 +324,15 @@ struct BatchMarket {
 }
 
 async fn batch_market() -> BatchMarket {
+    batch_market_with(batch_args()).await
+}
+
+/// [`batch_market`] with other batch parameters.
+async fn batch_market_with(args: orderbook::instructions::BatchModeArgs) -> BatchMarket {
     let mut w = two_traders().await;
     w.env.set_slot(BATCH_START - 1).await;
     let batch = w.env.batch_account(3 * BATCH_ENTRIES).await.pubkey();
-    let ix = build::enable_batch_mode(
-        &w.market.authority.pubkey(),
-        &w.market.keys,
-        &batch,
-        batch_args(),
-    );
+    let ix = build::enable_batch_mode(&w.market.authority.pubkey(), &w.market.keys, &batch, args);
     let authority = w.market.authority.insecure_clone();
     w.env.send(&[ix], &[&authority]).await.unwrap();
     BatchMarket { w, batch }
