@@ -3,10 +3,11 @@
 //! settle through the event queue. On a market that is not Active a clear
 //! crosses nothing: it forfeits and cancels as usual and releases every
 //! revealed order; posts still rest on a post-only market and are released
-//! on a paused or closed one, so a halted market still drains its batches. Refusals (too early, no room in the
-//! queue, buffers too small) come before any write; after them nothing can
-//! fail: arithmetic that would overflow makes the batch trade nothing
-//! instead (every entry released), so a batch can always be cleared.
+//! on a paused or closed one, so a halted market still drains its batches.
+//! Refusals (too early, no room in the queue, buffers too small) come
+//! before any write; after them nothing can fail: arithmetic that would
+//! overflow makes the batch trade nothing instead (every entry released),
+//! so a batch can always be cleared.
 
 use super::{BatchBook, BatchEntry, BatchError, EntryKind, NO_SLOT, Now};
 use crate::auction::{BatchPhase, Clearing, Priced, Priority, Ranked, allocate, clearing_price};
