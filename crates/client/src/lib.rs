@@ -4,6 +4,8 @@
 //! for the program's batched events.
 
 pub mod accounts;
+#[cfg(feature = "tlock")]
+pub mod encrypted;
 pub mod events;
 pub mod ix;
 pub mod pda;
