@@ -40,6 +40,10 @@ pub struct KeeperConfig {
     pub poll: Duration,
     /// What the keeper may spend (see [`spend`]).
     pub spend: SpendLimits,
+    /// A drand beacon's HTTP API (drand's relays, or `orderbook-beacon`):
+    /// with it the keeper reveals encrypted orders of the batch markets
+    /// that name this beacon (issue 26).
+    pub beacon_url: Option<String>,
 }
 
 impl Default for KeeperConfig {
@@ -58,6 +62,7 @@ impl Default for KeeperConfig {
             prune: true,
             poll: Duration::from_millis(500),
             spend: SpendLimits::default(),
+            beacon_url: None,
         }
     }
 }

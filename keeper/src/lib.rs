@@ -14,14 +14,17 @@
 //! On a sealed batch market it also clears each batch once its reveal
 //! window is over ([`clear`]), in the same transaction as the crank of what
 //! is queued (which makes room for the clear's events); the next crank
-//! applies the clear's settlement.
+//! applies the clear's settlement. With a beacon configured it reveals the
+//! encrypted orders of the batch markets that name it ([`reveal`]).
 //! All chain access goes through [`Chain`].
 
+mod beacon;
 mod clear;
 pub mod config;
 mod crank;
 pub mod metrics;
 mod prune;
+mod reveal;
 mod send;
 pub mod spend;
 pub mod tx;
@@ -71,10 +74,13 @@ pub struct Keeper<C: Chain> {
     nonce: u32,
     /// Fees paid recently, for the spend caps.
     ledger: SpendLedger,
+    /// Encrypted orders to reveal, with a beacon configured.
+    reveals: Option<reveal::Reveals>,
 }
 
 impl<C: Chain> Keeper<C> {
     pub fn new(chain: Arc<C>, payer: Keypair, cfg: KeeperConfig) -> Self {
+        let reveals = cfg.beacon_url.as_deref().map(reveal::Reveals::new);
         Self {
             chain,
             payer,
@@ -84,6 +90,7 @@ impl<C: Chain> Keeper<C> {
             seen: BTreeMap::new(),
             nonce: 0,
             ledger: SpendLedger::default(),
+            reveals,
         }
     }
 
@@ -132,6 +139,13 @@ impl<C: Chain> Keeper<C> {
     pub async fn pass(&mut self) -> Result<PassStats, ChainError> {
         let mut total = PassStats::default();
         for market in self.markets().await? {
+            // Reveals first: they must land before the clear this pass may send.
+            if self.reveals.is_some() {
+                let (m, _, _) = self.load(&market).await?;
+                if let Err(e) = self.reveal_market(&market, &m, &mut total).await {
+                    tracing::warn!(%market, error = %e, "revealing encrypted orders failed");
+                }
+            }
             let s = self.crank_market(&market).await?;
             total.transactions += s.transactions;
             total.failed += s.failed;

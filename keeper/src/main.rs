@@ -96,6 +96,11 @@ struct Args {
         value_delimiter = ','
     )]
     subsidized_markets: Vec<Pubkey>,
+    /// A drand beacon's HTTP API (drand quicknet's relay,
+    /// `https://api.drand.sh`, or the local `orderbook-beacon`): reveal the
+    /// encrypted orders of the batch markets that name this beacon.
+    #[arg(long, env = "ORDERBOOK_BEACON_URL")]
+    beacon_url: Option<String>,
 }
 
 fn read_keypair(path: &PathBuf) -> Result<Keypair> {
@@ -169,6 +174,7 @@ async fn main() -> Result<()> {
             min_profit_lamports: args.min_profit_lamports,
             subsidized: args.subsidized_markets,
         },
+        beacon_url: args.beacon_url,
         ..KeeperConfig::default()
     };
     tracing::info!(rpc = %args.rpc_url, ?cfg, "configuration");

@@ -14,6 +14,7 @@ pub struct Metrics {
     pub fee_lamports: IntCounterVec,
     pub net_lamports: IntGaugeVec,
     pub refused: IntCounterVec,
+    pub reveals: IntCounterVec,
     pub lag: Histogram,
 }
 
@@ -26,6 +27,11 @@ impl Metrics {
                 "orderbook_keeper_events_consumed_total",
                 "Queue events applied by this keeper's cranks",
                 by_market,
+            ),
+            reveals: registry.counter_vec(
+                "orderbook_keeper_reveals_total",
+                "Encrypted orders by outcome: revealed, failed (the reveal transaction), undecryptable or mismatched (left to forfeit)",
+                &["market", "outcome"],
             ),
             transactions: registry.counter_vec(
                 "orderbook_keeper_transactions_total",

@@ -478,3 +478,151 @@ async fn funded_keeper(
         },
     )
 }
+
+/// Encrypted orders (issue 26): a taker commits a sealed bid with its
+/// ciphertext and never comes back; the keeper, pointed at the beacon the
+/// market names, reveals it once its round is published and the window is
+/// open, and the batch clears. A commitment whose ciphertext hides another
+/// order is not revealed (its bond forfeits) and is counted.
+#[tokio::test]
+async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
+    use orderbook_beacon::{Beacon, Clock, SecretKey};
+    use orderbook_client::encrypted;
+    use orderbook_client::sealed::RevealPayload;
+    use orderbook_test_support::STATE_DEADLINE;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    // The beacon: 1 s rounds, its genesis long past.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let clock = Clock {
+        genesis_time: now - 100,
+        period_secs: 1,
+    };
+    let beacon = Arc::new(Beacon::new(SecretKey::generate(), clock, "test"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let beacon_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(
+        axum::serve(listener, orderbook_beacon::http::router(beacon.clone())).into_future(),
+    );
+
+    let node = LocalNode::start().await.expect("a node");
+    let chain = Arc::new(node.chain());
+    let payer = node.funded(1_000).await.expect("faucet");
+    let c = chain.as_ref();
+    let m = scenario::create_market(
+        c,
+        &payer,
+        scenario::standard_market_args(payer.pubkey()),
+        64,
+        256,
+    )
+    .await
+    .expect("market");
+    let args = orderbook::instructions::BatchModeArgs {
+        commit_slots: 20,
+        grace_slots: 0,
+        reveal_slots: 100,
+        beacon_chain_hash: beacon.info.hash(),
+        ..scenario::standard_batch_args()
+    };
+    let batch = scenario::enable_batch_mode(c, &payer, &m, args)
+        .await
+        .expect("batch mode");
+    let maker = scenario::trader(c, &payer, &m, Funding::seller(100_000_000))
+        .await
+        .expect("maker");
+    let taker = scenario::trader(c, &payer, &m, Funding::buyer(100_000_000))
+        .await
+        .expect("taker");
+    let liar = scenario::trader(c, &payer, &m, Funding::buyer(100_000_000))
+        .await
+        .expect("liar");
+    let ask = PlaceOrderArgs::new(Side::Ask, OrderType::PostOnly, 100, 10);
+    let post =
+        orderbook_client::ix::queue_post_only(&maker.owner.pubkey(), &m.keys.market, &batch, ask);
+    scenario::send(c, &payer, &[post], &[&maker.owner])
+        .await
+        .expect("queue the ask");
+
+    // Encrypted to the next round: published within a second, while the
+    // reveal window (5 s) is open.
+    let round = clock.round_at(now) + 1;
+    let (hash, key) = (beacon.info.hash(), beacon.info.public_key);
+    let bid = PlaceOrderArgs::new(Side::Bid, OrderType::ImmediateOrCancel, 105, 4);
+    let payload = RevealPayload {
+        order: bid,
+        salt: [9; 32],
+    };
+    let ciphertext = encrypted::encrypt(&payload, &hash, &key, round).unwrap();
+    let committed = scenario::commit_encrypted(
+        c,
+        &payer,
+        &m,
+        &batch,
+        &taker,
+        &bid,
+        &payload.salt,
+        ciphertext,
+    )
+    .await
+    .expect("encrypted commit");
+    // The liar's ciphertext hides a bigger order than its commitment binds.
+    let lie = RevealPayload {
+        order: PlaceOrderArgs::new(Side::Bid, OrderType::ImmediateOrCancel, 105, 9),
+        ..payload.clone()
+    };
+    let lie = encrypted::encrypt(&lie, &hash, &key, round).unwrap();
+    scenario::commit_encrypted(c, &payer, &m, &batch, &liar, &bid, &payload.salt, lie)
+        .await
+        .expect("the liar's commit");
+
+    let cfg = KeeperConfig {
+        poll: Duration::from_millis(50),
+        beacon_url: Some(beacon_url),
+        ..KeeperConfig::default()
+    };
+    let mut k = funded_keeper(&chain, &payer, cfg).await;
+    let state_of = |t: &TraderSetup| {
+        let (chain, account) = (chain.clone(), t.account);
+        async move {
+            *decode::trader(&chain.account(&account).await.unwrap().unwrap().data)
+                .unwrap()
+                .state()
+        }
+    };
+    tokio::time::timeout(STATE_DEADLINE, async {
+        loop {
+            k.pass().await.expect("pass");
+            let cleared = scenario::batches(c, &batch)
+                .await
+                .unwrap()
+                .header
+                .next_clear
+                > committed.batch;
+            let queue_empty = queue(&chain, &m.keys.event_queue).await.is_empty();
+            if cleared && queue_empty {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the keeper reveals, clears and settles the batch");
+    assert_eq!(
+        state_of(&taker).await.balances.free_base.get(),
+        4 * 1_000,
+        "the taker, who never revealed, bought its 4 lots"
+    );
+    assert_eq!(state_of(&liar).await.balances.free_base.get(), 0);
+    let market = m.keys.market.to_string();
+    let count = |outcome: &str| {
+        k.metrics
+            .reveals
+            .with_label_values(&[&market, outcome])
+            .get()
+    };
+    assert_eq!((count("revealed"), count("mismatched")), (1, 1));
+}

@@ -109,6 +109,36 @@ pub async fn commit_sealed<C: Chain + ?Sized>(
     order: &PlaceOrderArgs,
     salt: &[u8; 32],
 ) -> Result<Committed, ChainError> {
+    commit_with(chain, payer, m, batch, t, order, salt, None).await
+}
+
+/// [`commit_sealed`] with the order's `ciphertext` (issue 26:
+/// `commit_encrypted_order`), which any keeper may decrypt and reveal.
+#[allow(clippy::too_many_arguments)]
+pub async fn commit_encrypted<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    m: &MarketSetup,
+    batch: &Pubkey,
+    t: &TraderSetup,
+    order: &PlaceOrderArgs,
+    salt: &[u8; 32],
+    ciphertext: Vec<u8>,
+) -> Result<Committed, ChainError> {
+    commit_with(chain, payer, m, batch, t, order, salt, Some(ciphertext)).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn commit_with<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    m: &MarketSetup,
+    batch: &Pubkey,
+    t: &TraderSetup,
+    order: &PlaceOrderArgs,
+    salt: &[u8; 32],
+    ciphertext: Option<Vec<u8>>,
+) -> Result<Committed, ChainError> {
     let schedule = batches(chain, batch)
         .await?
         .schedule()
@@ -122,7 +152,10 @@ pub async fn commit_sealed<C: Chain + ?Sized>(
             .committing_batch(slot)
             .ok_or_else(|| ChainError::Rpc(format!("no batch opened by slot {slot}")))?;
         let commitment = sealed::commitment(&market, &owner, k, &order.to_engine(), salt);
-        let commit = ix::commit_order(&owner, &market, batch, k, commitment);
+        let commit = match &ciphertext {
+            None => ix::commit_order(&owner, &market, batch, k, commitment),
+            Some(c) => ix::commit_encrypted_order(&owner, &market, batch, k, commitment, c.clone()),
+        };
         match send(chain, payer, &[commit], &[&t.owner]).await {
             Ok((signature, _)) => {
                 let events = chain.transaction_events(&signature).await?;

@@ -18,8 +18,8 @@ use crate::{Chain, ChainError};
 
 mod batch;
 pub use batch::{
-    COMMIT_ATTEMPTS, Committed, batches, chain_slot, commit_sealed, enable_batch_mode,
-    reveal_sealed, standard_batch_args, until_slot,
+    COMMIT_ATTEMPTS, Committed, batches, chain_slot, commit_encrypted, commit_sealed,
+    enable_batch_mode, reveal_sealed, standard_batch_args, until_slot,
 };
 
 /// The market tests, benches and the demo use: 1,000 base atoms per lot, 10

@@ -1,0 +1,83 @@
+//! A drand beacon's HTTP API as the keeper reads it: the chain hash (from
+//! `/info`, once) and a round's signature (`/{chain hash}/public/{round}`),
+//! `None` until the round is published. Every request is bounded in time.
+
+use std::time::Duration;
+
+use orderbook_chain::ChainError;
+
+/// How long one request to the beacon may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) struct BeaconClient {
+    url: String,
+    http: reqwest::Client,
+    chain_hash: Option<[u8; 32]>,
+}
+
+fn unreachable(e: impl std::fmt::Display) -> ChainError {
+    ChainError::Rpc(format!("beacon: {e}"))
+}
+
+impl BeaconClient {
+    pub(crate) fn new(url: &str) -> Self {
+        Self {
+            url: url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .expect("an HTTP client builds"),
+            chain_hash: None,
+        }
+    }
+
+    /// The beacon's chain hash, read from `/info` the first time.
+    pub(crate) async fn chain_hash(&mut self) -> Result<[u8; 32], ChainError> {
+        if let Some(hash) = self.chain_hash {
+            return Ok(hash);
+        }
+        let info: serde_json::Value = self
+            .http
+            .get(format!("{}/info", self.url))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(unreachable)?
+            .json()
+            .await
+            .map_err(unreachable)?;
+        let hash = info["hash"]
+            .as_str()
+            .and_then(|h| hex::decode(h).ok()?.try_into().ok())
+            .ok_or_else(|| unreachable("/info has no 32-byte hex `hash`"))?;
+        self.chain_hash = Some(hash);
+        Ok(hash)
+    }
+
+    /// Round `round`'s signature, or `None` while it is not published.
+    pub(crate) async fn signature(&mut self, round: u64) -> Result<Option<Vec<u8>>, ChainError> {
+        let hash = self.chain_hash().await?;
+        let hash_hex = hex::encode(hash);
+        let r = self
+            .http
+            .get(format!("{}/{hash_hex}/public/{round}", self.url))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        // drand's relays answer a future round with 425 (ours) or 404.
+        if matches!(r.status().as_u16(), 404 | 425) {
+            return Ok(None);
+        }
+        let body: serde_json::Value = r
+            .error_for_status()
+            .map_err(unreachable)?
+            .json()
+            .await
+            .map_err(unreachable)?;
+        let signature = body["signature"]
+            .as_str()
+            .and_then(|s| hex::decode(s).ok())
+            .ok_or_else(|| unreachable(format!("round {round} has no hex `signature`")))?;
+        Ok(Some(signature))
+    }
+}
