@@ -17,3 +17,8 @@ test('@orderbook/client resolves to the built entry point', async () => {
   const client = (await import('@orderbook/client')) as { PROGRAM_ID?: unknown };
   assert.equal(String(client.PROGRAM_ID), PROGRAM_ID.toBase58());
 });
+
+test('@orderbook/client/encrypted is its own entry point', async () => {
+  const encrypted = (await import('@orderbook/client/encrypted')) as { REVEAL_PAYLOAD_VERSION?: unknown };
+  assert.equal(encrypted.REVEAL_PAYLOAD_VERSION, 1);
+});
