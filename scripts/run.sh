@@ -7,6 +7,9 @@
 #   orderbook-app demo a demo market with simulated makers and takers (a new market per start),
 #                      and a second one trading as a sealed batch auction
 #   orderbook-keeper   cranks the markets (its keypair funded by the node's faucet)
+#                      and reveals the batch market's encrypted orders
+#   orderbook-beacon   a local drand-compatible beacon (1 s rounds) the batch
+#                      market's takers encrypt their orders to
 #   orderbook-app run  the indexer (into PostgreSQL, following PubSub) and the feed on :8080
 #
 # With --feed-replicas N (N >= 2) the read side is replicated as in
@@ -27,6 +30,7 @@
 # Environment (defaults): ORDERBOOK_STATE_DIR (~/.local/share/orderbook-local),
 # ORDERBOOK_RPC_PORT (8899; PubSub is the next port), ORDERBOOK_LISTEN
 # (127.0.0.1:8080), ORDERBOOK_KEEPER_METRICS (127.0.0.1:9464),
+# ORDERBOOK_BEACON_LISTEN (127.0.0.1:8091),
 # ORDERBOOK_DATABASE_URL (dbname=orderbook_local), ORDERBOOK_BUILD (release;
 # "debug" reuses the test build), ORDERBOOK_SLOT_MS (400),
 # ORDERBOOK_SKIP_WEB_BUILD (set: serve app/web/dist as it is), REDIS_PORT
@@ -44,7 +48,7 @@ while [ $# -gt 0 ]; do
     --reset) reset=1 ;;
     --run-for) run_for="$2"; shift ;;
     --feed-replicas) replicas="$2"; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -59,6 +63,8 @@ rpc_port="${ORDERBOOK_RPC_PORT:-8899}"
 ws_port=$((rpc_port + 1))
 listen="${ORDERBOOK_LISTEN:-127.0.0.1:8080}"
 keeper_metrics="${ORDERBOOK_KEEPER_METRICS:-127.0.0.1:9464}"
+beacon_listen="${ORDERBOOK_BEACON_LISTEN:-127.0.0.1:8091}"
+beacon_url="http://$beacon_listen"
 database_url="${ORDERBOOK_DATABASE_URL:-host=127.0.0.1 port=5432 user=postgres dbname=orderbook_local}"
 profile="${ORDERBOOK_BUILD:-release}"
 rpc_url="http://127.0.0.1:$rpc_port"
@@ -69,9 +75,9 @@ replica_ports=()
 for i in $(seq 1 $((replicas - 1))); do replica_ports+=($((listen_port + i))); done
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$rpc_port" "$ws_port" "$listen_port" "${keeper_metrics##*:}" ${replica_ports[@]+"${replica_ports[@]}"}; do
+for port in "$rpc_port" "$ws_port" "$listen_port" "${keeper_metrics##*:}" "${beacon_listen##*:}" ${replica_ports[@]+"${replica_ports[@]}"}; do
   if port_taken "$port"; then
-    echo "port $port is taken (another node or exchange running?); set ORDERBOOK_RPC_PORT / ORDERBOOK_LISTEN / ORDERBOOK_KEEPER_METRICS" >&2
+    echo "port $port is taken (another node or exchange running?); set ORDERBOOK_RPC_PORT / ORDERBOOK_LISTEN / ORDERBOOK_KEEPER_METRICS / ORDERBOOK_BEACON_LISTEN" >&2
     exit 2
   fi
 done
@@ -85,8 +91,8 @@ if [ "$replicas" -gt 1 ]; then
   redis_env=("ORDERBOOK_REDIS_URL=$redis_url")
 fi
 if [ "$profile" = release ]; then
-  echo "building the node, keeper and app (release; the first build takes a few minutes)…" >&2
-  cargo build --release --locked -q -p orderbook-node -p orderbook-keeper -p orderbook-app
+  echo "building the node, keeper, beacon and app (release; the first build takes a few minutes)…" >&2
+  cargo build --release --locked -q -p orderbook-node -p orderbook-keeper -p orderbook-beacon -p orderbook-app
 fi
 bin="target/$profile"
 # The trading web app (app/web), built into app/web/dist and served by the feed.
@@ -127,6 +133,18 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
+# The beacon the batch market's orders are encrypted to: its key is kept in
+# the state directory, so the markets naming it keep working across runs.
+"$bin/orderbook-beacon" --listen "$beacon_listen" --period-secs 1 \
+  --state-file "$state/beacon.json" >"$logs/beacon.log" 2>&1 &
+beacon_pid=$!
+pids+=("$beacon_pid")
+for _ in $(seq 1 150); do
+  curl -fsS "$beacon_url/info" >/dev/null 2>&1 && break
+  kill -0 "$beacon_pid" 2>/dev/null || { cat "$logs/beacon.log" >&2; exit 1; }
+  sleep 0.2
+done
+
 # wait_file PID LOG FILE: until FILE is written (or PID dies).
 wait_file() {
   for _ in $(seq 1 300); do
@@ -147,15 +165,19 @@ wait_file "$demo_pid" "$logs/demo.log" "$state/market"
 market=$(cat "$state/market")
 # The second demo market trades as a sealed batch auction
 # (docs/batch-auction.md), on the first one's tokens: one faucet funds both.
+# It names the beacon; its takers encrypt their orders and the keeper
+# reveals them (docs/encrypted-orders.md).
 "$bin/orderbook-app" demo --sealed-batch --rpc-url "$rpc_url" --market-file "$state/batch-market" \
-  --mints-of "$market" --mint-authority "$state/mint-authority.json" >"$logs/batch-demo.log" 2>&1 &
+  --mints-of "$market" --mint-authority "$state/mint-authority.json" --beacon-url "$beacon_url" \
+  >"$logs/batch-demo.log" 2>&1 &
 batch_demo_pid=$!
 pids+=("$batch_demo_pid")
 wait_file "$batch_demo_pid" "$logs/batch-demo.log" "$state/batch-market"
 batch_market=$(cat "$state/batch-market")
 
 "$bin/orderbook-keeper" --rpc-url "$rpc_url" --keypair "$state/keeper.json" --airdrop-sol 10 \
-  --metrics-addr "$keeper_metrics" --subsidize-market "$market,$batch_market" >"$logs/keeper.log" 2>&1 &
+  --metrics-addr "$keeper_metrics" --subsidize-market "$market,$batch_market" --beacon-url "$beacon_url" \
+  >"$logs/keeper.log" 2>&1 &
 keeper_pid=$!
 pids+=("$keeper_pid")
 
@@ -174,7 +196,7 @@ wait_healthy() {
 }
 wait_healthy "$app_pid" "$logs/app.log" "$listen"
 
-watched=("$node_pid" "$demo_pid" "$batch_demo_pid" "$keeper_pid" "$app_pid")
+watched=("$node_pid" "$beacon_pid" "$demo_pid" "$batch_demo_pid" "$keeper_pid" "$app_pid")
 replica_lines=""
 if [ "$replicas" -gt 1 ]; then
   env "${redis_env[@]}" "$bin/orderbook-app" index --rpc-url "$rpc_url" --database-url "$database_url" \
@@ -203,6 +225,7 @@ cat <<EOF
   feed          ws://$listen/ws   REST http://$listen/api/markets
 $replica_lines  demo market   $market
   batch market  $batch_market  (sealed batch auction on the same tokens, cleared by the keeper)
+  beacon        $beacon_url/info  (drand's API, 1 s rounds; its one key can read every order encrypted to it: local use only)
   test tokens   $state/mint-authority.json  (mints the market's base and quote tokens)
   keeper        http://$keeper_metrics/metrics
   logs          $logs/

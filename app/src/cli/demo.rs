@@ -13,7 +13,7 @@ use orderbook::instructions::BatchModeArgs;
 use orderbook::types::{
     DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS, DEFAULT_REVEAL_SLOTS, MAX_WINDOW_SLOTS,
 };
-use orderbook_app::demo::{Demo, SealedDemo, demo_batch_args};
+use orderbook_app::demo::{Demo, DemoBeacon, SealedDemo, demo_batch_args};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::Mints;
@@ -68,6 +68,11 @@ pub struct DemoArgs {
     /// The keypair file of the authority of `--mints-of`'s mints (read).
     #[arg(long, env = "ORDERBOOK_DEMO_MINT_AUTHORITY", requires = "mints_of")]
     mint_authority: Option<PathBuf>,
+    /// Sealed batch market: a drand beacon's HTTP API (`orderbook-beacon`,
+    /// or a relay): the market names it, and the takers encrypt their orders
+    /// to it and leave the reveal to a keeper pointed at it (issue 26).
+    #[arg(long, env = "ORDERBOOK_DEMO_BEACON_URL", requires = "sealed_batch")]
+    beacon_url: Option<String>,
     /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
     #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
     run_for_secs: Option<u64>,
@@ -102,20 +107,26 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
     let interval = Duration::from_millis(a.interval_ms);
     let mints = shared_mints(&a, chain.as_ref()).await?;
     if a.sealed_batch {
+        let beacon = match &a.beacon_url {
+            Some(url) => Some(DemoBeacon::fetch(url).await?),
+            None => None,
+        };
         let args = BatchModeArgs {
             commit_slots: a.commit_slots,
             grace_slots: a.grace_slots,
             reveal_slots: a.reveal_slots,
+            beacon_chain_hash: beacon.as_ref().map_or([0; 32], |b| b.chain_hash),
             ..demo_batch_args()
         };
         let mut demo = SealedDemo::with_batch_args(chain, payer, makers, takers, args, mints)
             .await
             .context("creating the demo market")?;
+        demo.beacon = beacon;
         announce(&a, &demo.demo)?;
         demo.run(interval, shutdown).await;
         eprintln!(
-            "demo: {} transactions sent, {} failed; {} sealed orders revealed, {} forfeited",
-            demo.demo.sent, demo.demo.failed, demo.revealed, demo.forfeited
+            "demo: {} transactions sent, {} failed; {} sealed orders revealed, {} forfeited, {} encrypted (revealed by the keeper)",
+            demo.demo.sent, demo.demo.failed, demo.revealed, demo.forfeited, demo.encrypted
         );
     } else {
         anyhow::ensure!(mints.is_none(), "--mints-of is for the sealed batch demo");

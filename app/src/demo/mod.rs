@@ -30,7 +30,7 @@ pub const DEMO_EVENTS: u32 = 512;
 /// Starting mid price in ticks.
 pub const START_MID: u64 = 1_000;
 
-pub use sealed::{SealedDemo, demo_batch_args};
+pub use sealed::{DemoBeacon, SealedDemo, demo_batch_args};
 
 /// A new market with the standard parameters, sized for the demo, on
 /// `mints` (another market's, so one faucet funds both) or new ones.

@@ -1,7 +1,9 @@
 //! The demo's sealed batch market (issue 25): makers queue post-only
 //! ladders (cancelling their last one in the same batch), takers commit
 //! sealed IOC orders and the demo reveals each one, as its payer (anyone
-//! may), once its batch's reveal window opens. The keeper clears.
+//! may), once its batch's reveal window opens. The keeper clears. With a
+//! beacon (issue 26) the takers encrypt their orders to it and never
+//! reveal: the keeper does.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +14,9 @@ use orderbook::types::{OrderType, Side};
 use orderbook_chain::scenario::{self, Committed, Mints, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
 use orderbook_client::accounts as decode;
+use orderbook_client::encrypted;
 use orderbook_client::ix;
+use orderbook_client::sealed::RevealPayload;
 use orderbook_engine::auction::BatchSchedule;
 use rand::Rng;
 use solana_keypair::Keypair;
@@ -54,6 +58,65 @@ struct Sealed {
     salt: [u8; 32],
 }
 
+/// A drand beacon the demo's takers encrypt to (its `/info`).
+#[derive(Clone, Debug)]
+pub struct DemoBeacon {
+    pub chain_hash: [u8; 32],
+    pub public_key: Vec<u8>,
+    pub genesis_time: u64,
+    pub period_secs: u64,
+}
+
+impl DemoBeacon {
+    /// Read the beacon's `/info` at `url` (a drand relay or `orderbook-beacon`).
+    pub async fn fetch(url: &str) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let url = format!("{}/info", url.trim_end_matches('/'));
+        let info: serde_json::Value = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()?
+            .get(&url)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .with_context(|| format!("reading {url}"))?
+            .json()
+            .await
+            .with_context(|| format!("{url} is not JSON"))?;
+        let hex_field = |name: &str| -> anyhow::Result<Vec<u8>> {
+            let text = info[name]
+                .as_str()
+                .with_context(|| format!("{url}: no `{name}`"))?;
+            hex::decode(text).with_context(|| format!("{url}: `{name}` is not hex"))
+        };
+        let number = |name: &str| {
+            info[name]
+                .as_u64()
+                .with_context(|| format!("{url}: no `{name}`"))
+        };
+        Ok(Self {
+            chain_hash: hex_field("hash")?
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("{url}: `hash` is not 32 bytes"))?,
+            public_key: hex_field("public_key")?,
+            genesis_time: number("genesis_time")?,
+            period_secs: number("period")?.max(1),
+        })
+    }
+
+    /// The round a taker encrypts to: two periods from now, so its order
+    /// stays unreadable through its commit window and is readable within
+    /// its reveal window at the demo's windows (a wallet computes it from
+    /// the batch's reveal slot instead; docs/encrypted-orders.md).
+    fn round(&self) -> u64 {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let published = now.saturating_sub(self.genesis_time) / self.period_secs + 1;
+        published + 2
+    }
+}
+
 pub struct SealedDemo<C: Chain> {
     pub demo: Demo<C>,
     /// The market's batch account.
@@ -64,6 +127,10 @@ pub struct SealedDemo<C: Chain> {
     /// (their bond forfeited).
     pub revealed: u64,
     pub forfeited: u64,
+    /// With a beacon: takers encrypt and leave the reveal to the keeper.
+    pub beacon: Option<DemoBeacon>,
+    /// Encrypted orders committed (revealed by the keeper, not the demo).
+    pub encrypted: u64,
 }
 
 impl<C: Chain> SealedDemo<C> {
@@ -102,6 +169,8 @@ impl<C: Chain> SealedDemo<C> {
             sealed: Vec::new(),
             revealed: 0,
             forfeited: 0,
+            beacon: None,
+            encrypted: 0,
         })
     }
 
@@ -186,7 +255,8 @@ impl<C: Chain> SealedDemo<C> {
             .map(|_| ())
     }
 
-    /// Commit `taker`'s sealed `order`, kept for its reveal.
+    /// Commit `taker`'s sealed `order`, kept for its reveal; with a beacon,
+    /// encrypted to it and left for the keeper to reveal.
     async fn commit(
         &mut self,
         taker: usize,
@@ -195,16 +265,27 @@ impl<C: Chain> SealedDemo<C> {
     ) -> Result<(), ChainError> {
         let d = &self.demo;
         let t = &d.takers[taker];
-        let committed = scenario::commit_sealed(
-            d.chain.as_ref(),
-            &d.payer,
-            &d.market,
-            &self.batch,
-            t,
-            &order,
-            &salt,
-        )
-        .await?;
+        let (chain, market) = (d.chain.as_ref(), &d.market);
+        if let Some(b) = &self.beacon {
+            let payload = RevealPayload { order, salt };
+            let ciphertext = encrypted::encrypt(&payload, &b.chain_hash, &b.public_key, b.round())
+                .map_err(ChainError::Rpc)?;
+            scenario::commit_encrypted(
+                chain,
+                &d.payer,
+                market,
+                &self.batch,
+                t,
+                &order,
+                &salt,
+                ciphertext,
+            )
+            .await?;
+            self.encrypted += 1;
+            return Ok(());
+        }
+        let committed =
+            scenario::commit_sealed(chain, &d.payer, market, &self.batch, t, &order, &salt).await?;
         self.sealed.push(Sealed {
             taker,
             committed,
