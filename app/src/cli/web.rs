@@ -24,6 +24,11 @@ pub struct WebArgs {
     /// PubSub URL the page confirms through [default: --ws-url or its default].
     #[arg(long, env = "ORDERBOOK_PUBLIC_WS_URL")]
     public_ws_url: Option<String>,
+    /// A drand beacon's HTTP API as the page reaches it: on batch markets
+    /// naming that beacon the page encrypts sealed orders to it, so any
+    /// keeper reveals them and the tab may close (docs/encrypted-orders.md).
+    #[arg(long, env = "ORDERBOOK_PUBLIC_BEACON_URL")]
+    public_beacon_url: Option<String>,
     /// Keypair file (Solana CLI format) of the markets' mint authority:
     /// `POST /api/faucet` mints test tokens with it (local demo only; the
     /// demo writes `mint-authority.json`). Funded from the node's faucet.
@@ -62,6 +67,7 @@ impl WebArgs {
             || self.faucet_keypair.is_some()
             || self.public_rpc_url.is_some()
             || self.public_ws_url.is_some()
+            || self.public_beacon_url.is_some()
     }
 
     /// Check the web directory, load and fund the faucet key.
@@ -115,6 +121,7 @@ impl WebArgs {
                     .unwrap_or_else(|| rpc_url.into()),
             ),
             ws_url: Some(self.public_ws_url.clone().unwrap_or_else(|| ws_url.into())),
+            beacon_url: self.public_beacon_url.clone(),
             faucet,
         })
     }

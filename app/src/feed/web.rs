@@ -22,6 +22,8 @@ pub struct WebOptions {
     /// JSON-RPC and PubSub URLs as a browser reaches them.
     pub rpc_url: Option<String>,
     pub ws_url: Option<String>,
+    /// A drand beacon's HTTP API as a browser reaches it (encrypted orders).
+    pub beacon_url: Option<String>,
     pub faucet: Option<Faucet>,
 }
 
@@ -36,6 +38,7 @@ pub async fn config(State(state): State<AppState>) -> Json<ServerConfig> {
         program_id: orderbook::ID.to_string(),
         rpc_url: web.rpc_url.clone(),
         ws_url: web.ws_url.clone(),
+        beacon_url: web.beacon_url.clone(),
         faucet: web.faucet.as_ref().map(|f| FaucetConfigInfo {
             authority: f.authority.pubkey().to_string(),
             base_tokens: U64Text(f.config.base_tokens),

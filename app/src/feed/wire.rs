@@ -704,6 +704,8 @@ pub struct ServerConfig {
     pub program_id: String,
     pub rpc_url: Option<String>,
     pub ws_url: Option<String>,
+    /// The drand beacon the page encrypts sealed orders to (issue 26).
+    pub beacon_url: Option<String>,
     pub faucet: Option<FaucetConfigInfo>,
 }
 

@@ -204,7 +204,11 @@ instructions: number, };
 
 export type TokenGrant = { wallet: string, amount: U64Text, };
 
-export type ServerConfig = { program_id: string, rpc_url: string | null, ws_url: string | null, faucet: FaucetConfigInfo | null, };
+export type ServerConfig = { program_id: string, rpc_url: string | null, ws_url: string | null, 
+/**
+ * The drand beacon the page encrypts sealed orders to (issue 26).
+ */
+beacon_url: string | null, faucet: FaucetConfigInfo | null, };
 
 export type FaucetConfigInfo = { authority: string, base_tokens: U64Text, quote_tokens: U64Text, };
 

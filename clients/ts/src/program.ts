@@ -93,7 +93,7 @@ export const LIMITS = {
   defaultMatchLimit: limit('DEFAULT_MATCH_LIMIT'),
 } as const;
 
-/** The sealed batch mode's protocol constants (the mode's instructions are not built yet). */
+/** The sealed batch mode's protocol constants. */
 export const SEALED_BATCH = {
   commitmentDomain: seed('COMMITMENT_DOMAIN'),
   defaultCommitSlots: limit('DEFAULT_COMMIT_SLOTS'),
@@ -103,6 +103,8 @@ export const SEALED_BATCH = {
   maxEntriesPerBatch: limit('MAX_BATCH_ENTRIES'),
   headerBytes: limit('BATCH_HEADER_BYTES'),
   entryBytes: limit('BATCH_ENTRY_BYTES'),
+  /** Where a batch header holds its beacon's chain hash (encrypted orders, issue 26). */
+  beaconChainHashOffset: limit('BATCH_BEACON_CHAIN_HASH_OFFSET'),
 } as const;
 
 /** `maxQuote` meaning "no quote limit" (u64::MAX). */

@@ -178,3 +178,16 @@ export function committedEntry(data: Uint8Array, commitment: Uint8Array): number
   }
   return undefined;
 }
+
+/** Offset of the beacon's chain hash in a batch account (after the discriminator). */
+const BEACON_CHAIN_HASH_AT = 8 + SEALED_BATCH.beaconChainHashOffset;
+
+/**
+ * The drand chain hash (hex) of the beacon a batch market's sealed orders
+ * may be encrypted to, from its batch account (`data`, as fetched); null
+ * when it names none (issue 26).
+ */
+export function batchBeacon(data: Uint8Array): string | null {
+  const hash = data.subarray(BEACON_CHAIN_HASH_AT, BEACON_CHAIN_HASH_AT + 32);
+  return hash.length === 32 && hash.some((byte) => byte !== 0) ? Buffer.from(hash).toString('hex') : null;
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 
 import { PublicKey } from '@solana/web3.js';
 
-import { BatchSchedule, commitment, commitmentPreimage, committedEntry, NO_QUOTE_LIMIT, randomSalt, SEALED_BATCH, sealedOrderOf } from '../src/index.js';
+import { BatchSchedule, batchBeacon, commitment, commitmentPreimage, committedEntry, NO_QUOTE_LIMIT, randomSalt, SEALED_BATCH, sealedOrderOf } from '../src/index.js';
 import type { OrderType, SealedOrder, SelfTradeMode, Side } from '../src/index.js';
 
 /** The vectors the engine writes (crates/engine/tests/commitment_vectors.rs). */
@@ -104,4 +104,14 @@ test('an order seals as its reveal presents it, and its committed entry is found
   data[entryAt(3) + 44] = 1;
   assert.equal(committedEntry(data, hash), 3);
   assert.equal(committedEntry(data, new Uint8Array(32).fill(8)), undefined);
+});
+
+test("a batch account names its beacon's chain hash at the IDL's offset, or none", () => {
+  const data = new Uint8Array(8 + SEALED_BATCH.headerBytes + SEALED_BATCH.entryBytes);
+  assert.equal(batchBeacon(data), null);
+  const hash = Buffer.alloc(32, 0xbe);
+  // The engine's BatchHeader: 64 bytes of clock, caps, cursor and lamports first.
+  assert.equal(SEALED_BATCH.beaconChainHashOffset, 64);
+  data.set(hash, 8 + 64);
+  assert.equal(batchBeacon(data), hash.toString('hex'));
 });

@@ -57,6 +57,10 @@ fn idl_constants_equal_the_programs() {
         ("MAX_BATCH_ENTRIES", MAX_BATCH_ENTRIES.to_string()),
         ("BATCH_HEADER_BYTES", BATCH_HEADER_BYTES.to_string()),
         ("BATCH_ENTRY_BYTES", BATCH_ENTRY_BYTES.to_string()),
+        (
+            "BATCH_BEACON_CHAIN_HASH_OFFSET",
+            BATCH_BEACON_CHAIN_HASH_OFFSET.to_string(),
+        ),
     ];
     for (name, value) in &expected {
         assert_eq!(&constant(&idl, name), value, "{name}");

@@ -6147,6 +6147,15 @@ export type Orderbook = {
       "value": "[98, 97, 115, 101]"
     },
     {
+      "name": "batchBeaconChainHashOffset",
+      "docs": [
+        "Offset in the batch header of the drand chain hash of the beacon the",
+        "market's sealed orders may be encrypted to (32 bytes; zero: none)."
+      ],
+      "type": "u32",
+      "value": "64"
+    },
+    {
       "name": "batchEntryBytes",
       "docs": [
         "Bytes of one entry of the batch account's pool."

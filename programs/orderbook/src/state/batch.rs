@@ -13,6 +13,11 @@ pub const BATCH_HEADER_BYTES: u32 = std::mem::size_of::<BatchHeader>() as u32;
 /// Bytes of one entry of the batch account's pool.
 #[constant]
 pub const BATCH_ENTRY_BYTES: u32 = std::mem::size_of::<BatchEntry>() as u32;
+/// Offset in the batch header of the drand chain hash of the beacon the
+/// market's sealed orders may be encrypted to (32 bytes; zero: none).
+#[constant]
+pub const BATCH_BEACON_CHAIN_HASH_OFFSET: u32 =
+    std::mem::offset_of!(BatchHeader, beacon_chain_hash) as u32;
 
 /// The batch account: the engine's `BatchHeader` (128 bytes) followed by its
 /// pool of 128-byte entries (three batches' worth); decoded with
