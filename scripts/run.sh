@@ -183,7 +183,7 @@ pids+=("$keeper_pid")
 
 env ${redis_env[@]+"${redis_env[@]}"} "$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" \
   --database-url "$database_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market,$batch_market" \
-  ${reset:+--reset-db} 2>"$logs/app.log" &
+  --public-beacon-url "$beacon_url" ${reset:+--reset-db} 2>"$logs/app.log" &
 app_pid=$!
 pids+=("$app_pid")
 # wait_healthy PID LOG ADDRESS: until ADDRESS/health answers (or PID dies).
@@ -206,7 +206,7 @@ if [ "$replicas" -gt 1 ]; then
   for port in "${replica_ports[@]}"; do
     env "${redis_env[@]}" "$bin/orderbook-app" feed --listen "$listen_host:$port" --database-url "$database_url" \
       --rpc-url "$rpc_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market,$batch_market" \
-      2>"$logs/feed-$port.log" &
+      --public-beacon-url "$beacon_url" 2>"$logs/feed-$port.log" &
     pids+=($!)
     watched+=($!)
     wait_healthy "$!" "$logs/feed-$port.log" "$listen_host:$port"

@@ -378,3 +378,39 @@ pub async fn recent_clears(
         })
         .collect()
 }
+
+/// Entry `entry` of `batch` (its kind), and the batch's clear if it is
+/// cleared; `None` when the indexer holds no such entry.
+pub async fn entry_with_clear(
+    db: &impl GenericClient,
+    market: &str,
+    batch: u64,
+    entry: u32,
+) -> Result<Option<(String, Option<BatchClearRow>)>, DbError> {
+    let batch_i64 = crate::model::i64_of(batch).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let row = db
+        .query_opt(
+            "SELECT e.kind, c.batch IS NOT NULL, c.price, c.volume_base_lots::text, c.revealed,
+                 c.forfeited, c.seq
+             FROM batch_entries e
+             LEFT JOIN batch_clears c ON c.market = e.market AND c.batch = e.batch
+             WHERE e.market = $1 AND e.batch = $2 AND e.entry = $3",
+            &[&market, &batch_i64, &(entry as i32)],
+        )
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    let kind: String = r.try_get(0)?;
+    let clear = if r.try_get::<_, bool>(1)? {
+        Some(BatchClearRow {
+            batch,
+            price_ticks: r.try_get::<_, Option<i64>>(2)?.map(|p| p as u64),
+            volume_base_lots: u64_text(&r, 3)?,
+            revealed: r.try_get::<_, i32>(4)? as u32,
+            forfeited: r.try_get::<_, i32>(5)? as u32,
+            seq: r.try_get::<_, i64>(6)? as u64,
+        })
+    } else {
+        None
+    };
+    Ok(Some((kind, clear)))
+}

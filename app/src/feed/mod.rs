@@ -145,6 +145,10 @@ pub fn router(state: AppState) -> Router {
             get(rest::market_data::auction),
         )
         .route(
+            "/api/markets/{market}/batches/{batch}/entries/{entry}",
+            get(rest::market_data::batch_entry),
+        )
+        .route(
             "/api/markets/{market}/traders/{owner}/balances",
             get(rest::market_data::trader_balances),
         )

@@ -403,6 +403,22 @@ pub struct BatchClear {
     pub seq: u64,
 }
 
+/// One batch account entry as the indexer holds it (`GET
+/// /api/markets/{m}/batches/{batch}/entries/{entry}`): a wallet that was
+/// away learns whether its sealed order was revealed (by a keeper, for an
+/// encrypted one) and how its batch cleared.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BatchEntryState {
+    #[ts(type = "number")]
+    pub batch: u64,
+    pub entry: u32,
+    /// `committed` (never revealed: forfeited once cleared), `revealed`,
+    /// `post` or `cancel`.
+    pub kind: String,
+    /// Its batch's clear, once cleared.
+    pub clear: Option<BatchClear>,
+}
+
 /// `auction` snapshot: the clock (null: not a batch market), the batches
 /// not yet cleared that hold entries, the recent clears (oldest first).
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
@@ -779,6 +795,7 @@ pub fn typescript() -> String {
         BatchClear::decl(&config),
         AuctionSnapshot::decl(&config),
         AuctionDelta::decl(&config),
+        BatchEntryState::decl(&config),
         ChannelData::decl(&config),
         ChannelName::decl(&config),
         MessageKind::decl(&config),

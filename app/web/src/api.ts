@@ -36,6 +36,9 @@ export const api = {
     }
     return all;
   },
+  /** A batch entry's kind and its batch's clear, as the indexer holds them. */
+  batchEntry: (market: string, batch: string, entry: number) =>
+    getJson<wire.BatchEntryState>(`/api/markets/${market}/batches/${batch}/entries/${entry}`),
   faucet: (market: string, owner: string) =>
     getJson<wire.FaucetGrant>('/api/faucet', {
       method: 'POST',

@@ -118,7 +118,7 @@ async function boot(): Promise<void> {
     accountChanged: () => orderForm.update(),
     unreadable: (message) => session.showStatus({ stage: 'failed', label: 'Market', message }),
   });
-  const sealed = new SealedOrders(session.connection, reader, el('sealed-orders'), () => page.current?.units ?? null);
+  const sealed = new SealedOrders(session.connection, reader, el('sealed-orders'), () => page.current?.units ?? null, server.config.beacon_url ?? null);
   void sealed.load().catch((error: Error) => session.showStatus({ stage: 'failed', label: 'Sealed orders', message: error.message }));
   const orderForm = new OrderForm(page, session, sealed, sent);
   const transferForm = new TransferForm(page, session, sent);

@@ -5,11 +5,16 @@
 // page reveals it with the throw-away key, without a second wallet prompt,
 // and sends what that key has left back to the wallet. Each order is shown
 // sealed → revealed → cleared at the batch's price, from the feed's
-// `auction` channel.
+// `auction` channel. On a market that names a drand beacon the server also
+// knows (issue 26), the commit carries the order encrypted to the round at
+// its reveal window: any keeper reveals it, so the tab may close; the page
+// still reveals it itself late in the window if no keeper did.
 import {
   BatchSchedule,
+  batchBeacon,
   commitment,
   committedEntry,
+  entryState,
   parseBatchClear,
   parseBatchClock,
   randomSalt,
@@ -23,6 +28,7 @@ import {
 } from '@orderbook/client';
 import { Keypair, PublicKey, SystemProgram, Transaction, type Connection, type TransactionInstruction } from '@solana/web3.js';
 
+import { api } from './api';
 import type { ChannelMessage } from './feed';
 import { describeFailure, type Trading } from './trade';
 import type { Units } from './units';
@@ -33,6 +39,8 @@ export const REVEAL_KEY_LAMPORTS = 1_000_000;
 const REVEAL_FEE_LAMPORTS = 5_000;
 /** How often the page looks for reveals that are due. */
 export const REVEAL_POLL_MS = 400;
+/** Solana's target slot time: how far ahead a reveal window's round is reckoned. */
+const SLOT_MS = 400;
 
 export type SealedStage = 'sealed' | 'revealed' | 'cleared' | 'forfeited' | 'failed';
 
@@ -52,6 +60,8 @@ export interface StoredOrder {
   stage: SealedStage;
   /** The batch's price once cleared (ticks), or why it failed. */
   detail: string;
+  /** The beacon round its ciphertext is encrypted to, if it is (any keeper reveals it). */
+  round?: number;
 }
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -119,6 +129,8 @@ export class SealedOrders {
     private readonly client: OrderbookClient,
     private readonly list: HTMLElement,
     private readonly units: () => Units | null,
+    /** The drand beacon the server names (`/api/config`), if any. */
+    private readonly beaconUrl: string | null = null,
   ) {}
 
   async load(): Promise<void> {
@@ -137,6 +149,7 @@ export class SealedOrders {
     let hash: Uint8Array = new Uint8Array();
     let batch = 0n;
     let owner = PublicKey.default;
+    let round: number | undefined;
     const build = async (trading: Trading): Promise<TransactionInstruction[]> => {
       // A commitment that lands after its batch's window closed is refused
       // (bond untouched); sent again, it is hashed for the batch open then.
@@ -144,10 +157,12 @@ export class SealedOrders {
       batch = schedule.committingBatch(slot) ?? 0n;
       owner = trading.owner;
       hash = commitment(market.address, owner, batch, sealedOrderOf(order), salt);
-      return [
-        SystemProgram.transfer({ fromPubkey: owner, toPubkey: revealKey.publicKey, lamports: REVEAL_KEY_LAMPORTS }),
-        await trading.client.ix.commitOrder(owner, market.address, market.batch, batch, hash),
-      ];
+      const encrypted = await this.encrypt(market, order, salt, schedule.revealOpens(batch) - slot);
+      round = encrypted?.round;
+      const commit = encrypted
+        ? await trading.client.ix.commitEncryptedOrder(owner, market.address, market.batch, batch, hash, encrypted.ciphertext)
+        : await trading.client.ix.commitOrder(owner, market.address, market.batch, batch, hash);
+      return [SystemProgram.transfer({ fromPubkey: owner, toPubkey: revealKey.publicKey, lamports: REVEAL_KEY_LAMPORTS }), commit];
     };
     const keep = async (): Promise<void> => {
       const account = await this.connection.getAccountInfo(market.batch, 'confirmed');
@@ -169,12 +184,33 @@ export class SealedOrders {
         revealKey: Array.from(revealKey.secretKey),
         stage: 'sealed',
         detail: '',
+        round,
       };
       this.orders.push(stored);
       await this.store.put(stored);
       this.draw();
     };
     return { build, keep };
+  }
+
+  /**
+   * `order` and `salt` encrypted to the round published when the reveal
+   * window opens (`slotsAhead` slots from now), if the market names a
+   * beacon the server also names; tlock-js loads only then.
+   */
+  private async encrypt(market: Market, order: OrderArgs, salt: Uint8Array, slotsAhead: bigint): Promise<{ round: number; ciphertext: Uint8Array } | null> {
+    if (!this.beaconUrl) return null;
+    const account = await this.connection.getAccountInfo(market.batch, 'confirmed');
+    const chainHash = account ? batchBeacon(account.data) : null;
+    if (!chainHash) return null;
+    const tlock = await import('@orderbook/client/encrypted');
+    const beacon = tlock.beaconClient(this.beaconUrl, chainHash);
+    const info = await beacon.chain().info();
+    // The first round published after the window opens: readable by no one
+    // before, by any keeper within the window.
+    const round = tlock.roundAt(Date.now() + Number(slotsAhead) * SLOT_MS, info) + 1;
+    const ciphertext = await tlock.encryptPayload(tlock.revealPayload(order, salt), round, beacon);
+    return { round, ciphertext };
   }
 
   /** Reveal what is due at the node's slot, mark what its window passed, note the clears. */
@@ -188,9 +224,9 @@ export class SealedOrders {
         const batch = BigInt(o.batch);
         const clear = auction.clears.get(o.batch);
         if (o.stage === 'sealed' && slot >= schedule.clearableFrom(batch)) {
-          await this.update(o, 'forfeited', 'not revealed in its window: the bond is forfeited');
+          await this.settleFromIndexer(o);
         } else if (o.stage === 'sealed' && slot >= schedule.revealOpens(batch)) {
-          await this.reveal(o);
+          await this.revealIfNoKeeperDid(o, slot, schedule.revealOpens(batch), schedule.clearableFrom(batch));
         } else if (o.stage === 'revealed' && clear) {
           const at = clear.price === null ? 'nothing crossed' : `at ${this.units()?.price(clear.price) ?? clear.price}`;
           await this.update(o, 'cleared', at);
@@ -199,6 +235,36 @@ export class SealedOrders {
     } finally {
       this.revealing = false;
     }
+  }
+
+  /**
+   * A sealed order whose window passed while the page was away (or
+   * whose reveal a keeper sent): what the indexer holds says whether it
+   * was revealed and how its batch cleared, else it was forfeited.
+   */
+  private async settleFromIndexer(o: StoredOrder): Promise<void> {
+    const held = o.entry === null ? null : await api.batchEntry(o.market, o.batch, o.entry).catch(() => null);
+    if (held?.kind === 'revealed' && held.clear) {
+      const price = held.clear.price;
+      return this.update(o, 'cleared', price === null ? 'nothing crossed' : `at ${this.units()?.price(BigInt(price)) ?? price}`);
+    }
+    if (held?.kind === 'revealed') return this.update(o, 'revealed', o.round !== undefined ? 'by a keeper' : '');
+    if (held === null && o.round !== undefined) return; // not indexed yet: ask again next tick
+    return this.update(o, 'forfeited', 'not revealed in its window: the bond is forfeited');
+  }
+
+  /**
+   * An encrypted order is the keepers' to reveal: the page reveals it
+   * itself only from the middle of its window, if none did by then.
+   */
+  private async revealIfNoKeeperDid(o: StoredOrder, slot: bigint, opens: bigint, closes: bigint): Promise<void> {
+    if (o.round !== undefined && o.entry !== null) {
+      const account = await this.connection.getAccountInfo(new PublicKey(o.batchAccount), 'confirmed');
+      const state = account ? entryState(account.data, o.entry, Uint8Array.from(o.id.match(/../g)!.map((h) => parseInt(h, 16)))) : 'gone';
+      if (state === 'revealed') return this.update(o, 'revealed', 'by a keeper');
+      if (slot < opens + (closes - opens) / 2n) return;
+    }
+    return this.reveal(o);
   }
 
   private async reveal(o: StoredOrder): Promise<void> {
@@ -249,7 +315,8 @@ export class SealedOrders {
           const verb = o.order.side === 'bid' ? 'Buy' : 'Sell';
           const size = units ? units.size(BigInt(o.order.maxBaseLots)) : o.order.maxBaseLots;
           const price = units ? units.price(BigInt(o.order.priceTicks)) : o.order.priceTicks;
-          li.textContent = `${verb} ${size} at ${price} · batch ${o.batch} · ${o.stage}${o.detail ? ` ${o.detail}` : ''}`;
+          const encrypted = o.round !== undefined && o.stage === 'sealed' ? ` · encrypted until round ${o.round}: any keeper reveals it, this tab may close` : '';
+          li.textContent = `${verb} ${size} at ${price} · batch ${o.batch} · ${o.stage}${o.detail ? ` ${o.detail}` : ''}${encrypted}`;
           return li;
         }),
     );

@@ -35,6 +35,8 @@ export class Stack {
   market = '';
   /** The tests' sealed batch market (none in the bench), on the same tokens. */
   batchMarket = '';
+  /** The local drand-compatible beacon the batch market names (issue 26). */
+  beaconUrl = '';
 
   private launch(name: string, args: string[]): ChildProcess {
     const binary = binaryPath(name.split(' ')[0]);
@@ -53,8 +55,11 @@ export class Stack {
    * bench): it keeps trading until `stop`.
    */
   async start(demo: 'quiet' | 'running' = 'quiet'): Promise<void> {
-    const [rpc, ws, feed, metrics] = await freePorts(4);
+    const [rpc, ws, feed, metrics, beacon] = await freePorts(5);
     this.rpcUrl = `http://127.0.0.1:${rpc}`;
+    this.beaconUrl = `http://127.0.0.1:${beacon}`;
+    const beaconProcess = this.launch('orderbook-beacon', ['--listen', `127.0.0.1:${beacon}`, '--period-secs', '1']);
+    await started('the beacon', () => answers(`${this.beaconUrl}/info`), beaconProcess);
     this.wsUrl = `ws://127.0.0.1:${ws}`;
     this.feedUrl = `http://127.0.0.1:${feed}`;
     mkdirSync(this.logs, { recursive: true });
@@ -86,22 +91,26 @@ export class Stack {
     this.launch('orderbook-keeper', [
       '--rpc-url', this.rpcUrl, '--keypair', path.join(this.dir, 'keeper.json'), '--airdrop-sol', '10',
       '--metrics-addr', `127.0.0.1:${metrics}`, '--subsidize-market', [this.market, this.batchMarket].filter(Boolean).join(','),
+      '--beacon-url', this.beaconUrl,
     ]);
     await this.startApp(true);
   }
 
   /**
-   * A sealed batch market on the demo market's tokens, traded for a few
-   * seconds (its makers' posts rest once the keeper clears them). Windows
-   * of 1 s to commit and 5 s to reveal at the tests' 100 ms slots: room for
-   * the page's reveal on a loaded machine.
+   * A sealed batch market on the demo market's tokens, naming the beacon,
+   * traded for a few seconds (its makers' posts rest once the keeper clears
+   * them). Windows of 1 s to commit and 15 s to reveal at the tests' 100 ms
+   * slots: the page reckons the reveal window's round at 400 ms slots (up
+   * to 4 s later than it opens here), and the keeper's reveal must still
+   * land on a loaded machine.
    */
   private async sealedDemo(): Promise<void> {
     const marketFile = path.join(this.dir, 'batch-market');
     const demo = this.launch('orderbook-app demo sealed', [
       'demo', '--sealed-batch', '--rpc-url', this.rpcUrl, '--market-file', marketFile,
       '--mints-of', this.market, '--mint-authority', path.join(this.dir, 'mint-authority.json'),
-      '--commit-slots', '10', '--grace-slots', '0', '--reveal-slots', '50', '--interval-ms', '100', '--run-for-secs', String(DEMO_SECS),
+      '--commit-slots', '10', '--grace-slots', '0', '--reveal-slots', '150', '--interval-ms', '100', '--run-for-secs', String(DEMO_SECS),
+      '--beacon-url', this.beaconUrl,
     ]);
     const [code] = (await once(demo, 'exit')) as [number];
     if (code !== 0) throw new Error(`the sealed demo exited with ${code}; see ${this.logs}`);
@@ -113,7 +122,7 @@ export class Stack {
     this.app = this.launch('orderbook-app run', [
       'run', '--rpc-url', this.rpcUrl, '--ws-url', this.wsUrl, '--listen', this.feedUrl.replace('http://', ''), '--database-url', DATABASE,
       '--web-dir', path.join(workspace, 'app/web/dist'), '--faucet-keypair', path.join(this.dir, 'mint-authority.json'), '--faucet-market', [this.market, this.batchMarket].filter(Boolean).join(','),
-      '--poll-ms', '500', '--heartbeat-secs', '2', ...(reset ? ['--reset-db'] : []),
+      '--poll-ms', '500', '--heartbeat-secs', '2', ...(this.beaconUrl ? ['--public-beacon-url', this.beaconUrl] : []), ...(reset ? ['--reset-db'] : []),
     ]);
     await started('orderbook-app run', () => answers(`${this.feedUrl}/health`), this.app);
     await started(

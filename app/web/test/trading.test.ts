@@ -316,7 +316,7 @@ describe('the trading page', function () {
     await waitText('#transfer-error', /only .* free/);
   });
 
-  it('on the sealed batch market: commits a sealed bid, reveals it by itself, shows it cleared at the batch price', async function () {
+  it('on the sealed batch market: commits an encrypted sealed bid, the tab closes, a keeper reveals it and it fills at the batch price', async function () {
     const batchMarket = new PublicKey(stack.batchMarket);
     await page.select('#market', stack.batchMarket);
     await waitText('#auction-status', /Sealed batch market · batch \d+ takes orders/);
@@ -338,15 +338,21 @@ describe('the trading page', function () {
     await setField('#order-form input[name=size]', '0.000001');
     await waitText('#order-preview', /sealed: hidden until its batch reveals/);
     await page.click('#order-submit');
-    await waitText('#sealed-orders', /batch \d+ · sealed/);
+    // The market names the beacon the server names: the order is encrypted
+    // to the round at its reveal window, so any keeper reveals it.
+    await waitText('#sealed-orders', /batch \d+ · sealed · encrypted until round \d+: any keeper reveals it, this tab may close/);
     // The commitment shows nothing of the order: no funds locked yet.
     assert.equal((await client.trader(batchMarket, owner))?.balances.lockedQuote.toString(), '0');
     await shot('sealed');
-    // The page reveals it when the window opens (no wallet prompt), and the keeper clears the batch.
-    await waitText('#sealed-orders', /revealed|cleared/);
+    // The tab closes: only a keeper can reveal now.
+    await page.goto('about:blank');
+    await until('the fill settled', async () => (await client.trader(batchMarket, owner))?.balances.freeBase.gtn(0) ?? false, { timeoutMs: WAIT_MS });
+    // Back on the page, the order shows cleared at the batch price (the
+    // indexer says it was revealed, and how its batch cleared).
+    await page.goto(`${stack.feedUrl}/?market=${stack.batchMarket}`, { waitUntil: 'domcontentloaded' });
+    await answerPassphrase(PASSPHRASE);
     await waitText('#sealed-orders', /cleared at \d/);
     await shot('cleared');
-    await until('the fill settled', async () => (await client.trader(batchMarket, owner))?.balances.freeBase.gtn(0) ?? false, { timeoutMs: WAIT_MS });
     // The clear's trade is in the wallet's fills (from the tape; a sealed
     // order is always the taker), at the batch price. (Not the 24h figures:
     // the demo's later batches move the last price.)

@@ -5,7 +5,7 @@
 // keeper (`orderbook_client::sealed::RevealPayload`,
 // `orderbook_client::encrypted`); crates/client/tests/vectors/
 // encrypted-order.json holds the two sides together.
-import { type ChainClient, HttpCachingChain, HttpChainClient, timelockDecrypt, timelockEncrypt } from 'tlock-js';
+import { type ChainClient, HttpCachingChain, HttpChainClient, roundAt, timelockDecrypt, timelockEncrypt } from 'tlock-js';
 // tlock-js answers in age's ASCII armor; the chain carries the bytes.
 import { decodeArmor } from 'tlock-js/age/armor.js';
 
@@ -13,6 +13,8 @@ import { type OrderArgs, placeOrderArgs } from './instructions.js';
 import { orderbookProgram } from './program.js';
 
 export type { ChainClient };
+/** The latest round published at `timeMs` on a chain (drand-client's). */
+export { roundAt };
 
 /** `RevealPayload`'s format version. */
 export const REVEAL_PAYLOAD_VERSION = 1;

@@ -84,6 +84,17 @@ export type AuctionSnapshot = { clock: BatchClock | null, open: Array<OpenBatch>
 
 export type AuctionDelta = { clock?: BatchClock, open: Array<OpenBatch>, cleared: Array<BatchClear>, };
 
+export type BatchEntryState = { batch: number, entry: number, 
+/**
+ * `committed` (never revealed: forfeited once cleared), `revealed`,
+ * `post` or `cancel`.
+ */
+kind: string, 
+/**
+ * Its batch's clear, once cleared.
+ */
+clear: BatchClear | null, };
+
 export type ChannelData = TradesData | L2Snapshot | L2Delta | L3Snapshot | L3Delta | CandlesData | AccountSnapshot | AccountDelta | AuctionSnapshot | AuctionDelta;
 
 export type ChannelName = "trades" | "l2" | "l3" | "account" | "candles" | "auction";

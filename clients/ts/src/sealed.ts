@@ -191,3 +191,21 @@ export function batchBeacon(data: Uint8Array): string | null {
   const hash = data.subarray(BEACON_CHAIN_HASH_AT, BEACON_CHAIN_HASH_AT + 32);
   return hash.length === 32 && hash.some((byte) => byte !== 0) ? Buffer.from(hash).toString('hex') : null;
 }
+
+/** `EntryKind::Revealed` in a batch entry's kind byte. */
+const ENTRY_REVEALED = 2;
+
+/**
+ * Whether entry `entry` of a batch account (`data`) is `commitment`
+ * awaiting its reveal (`committed`), revealed (`revealed`: by anyone, a
+ * keeper of an encrypted order included), or no longer holds it (`gone`:
+ * cleared or never there).
+ */
+export function entryState(data: Uint8Array, entry: number, commitment: Uint8Array): 'committed' | 'revealed' | 'gone' {
+  const at = 8 + SEALED_BATCH.headerBytes + entry * SEALED_BATCH.entryBytes;
+  if (at + SEALED_BATCH.entryBytes > data.length) return 'gone';
+  const stored = data.subarray(at + ENTRY_COMMITMENT_AT, at + ENTRY_COMMITMENT_AT + 32);
+  if (!stored.every((byte, j) => byte === commitment[j])) return 'gone';
+  const kind = data[at + ENTRY_KIND_AT];
+  return kind === ENTRY_COMMITTED ? 'committed' : kind === ENTRY_REVEALED ? 'revealed' : 'gone';
+}

@@ -212,6 +212,36 @@ pub async fn auction(
     Ok(Json(view.snapshot()))
 }
 
+/// `GET /api/markets/{m}/batches/{batch}/entries/{entry}`: one batch
+/// entry's kind and its batch's clear.
+pub async fn batch_entry(
+    State(state): State<AppState>,
+    Path((market, batch, entry)): Path<(String, String, String)>,
+    q: Params,
+) -> ApiResult<wire::BatchEntryState> {
+    let Query(p) = q?;
+    known(&p, &[])?;
+    let batch: u64 = batch
+        .parse()
+        .map_err(|_| ApiError::bad("`batch` is a batch number (a u64)"))?;
+    let entry: u32 = entry
+        .parse()
+        .map_err(|_| ApiError::bad("`entry` is a batch account entry index (a u32)"))?;
+    market_row(&state, &market).await?;
+    let conn = state.db.get().await?;
+    let (kind, clear) = db::batches::entry_with_clear(&**conn, &market, batch, entry)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!("batch {batch} of {market} has no entry {entry}"))
+        })?;
+    Ok(Json(wire::BatchEntryState {
+        batch,
+        entry,
+        kind,
+        clear: clear.as_ref().map(crate::feed::view::auction::clear_of),
+    }))
+}
+
 pub async fn candles(
     State(state): State<AppState>,
     Path(market): Path<String>,

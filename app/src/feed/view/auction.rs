@@ -135,7 +135,7 @@ fn open_of(c: &BatchCounts) -> wire::OpenBatch {
     }
 }
 
-fn clear_of(r: &BatchClearRow) -> wire::BatchClear {
+pub(crate) fn clear_of(r: &BatchClearRow) -> wire::BatchClear {
     wire::BatchClear {
         batch: r.batch,
         price: r.price_ticks.map(U64Text),
