@@ -958,5 +958,32 @@ async fn a_batch_market_queues_posts_and_refuses_by_name_what_it_cannot_do() {
     assert_eq!(code, 200, "{b}");
     sign_and_send(&s.chain, &b, &maker.owner).await;
     assert_eq!(entries().await, before + 1);
+    // A batch entry by path: bad numbers are named; one the indexer does
+    // not hold is 404 (this market is not indexed by the stack at all).
+    for (path, want, names) in [
+        (
+            format!("/api/markets/{m}/batches/x/entries/0"),
+            400,
+            "batch",
+        ),
+        (
+            format!("/api/markets/{m}/batches/0/entries/-1"),
+            400,
+            "entry",
+        ),
+        (
+            format!("/api/markets/{}/batches/0/entries/0", s.market),
+            404,
+            "no entry",
+        ),
+    ] {
+        let (code, b) = get(&s.url(&path)).await;
+        let message = b["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(code, want, "{path}: {b}");
+        assert!(message.contains(names), "{path}: {message}");
+    }
     s.stop().await;
 }
