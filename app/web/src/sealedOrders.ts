@@ -200,11 +200,22 @@ export class SealedOrders {
    */
   private async encrypt(market: Market, order: OrderArgs, salt: Uint8Array, slotsAhead: bigint): Promise<{ round: number; ciphertext: Uint8Array } | null> {
     if (!this.beaconUrl) return null;
+    try {
+      return await this.encryptTo(this.beaconUrl, market, order, salt, slotsAhead);
+    } catch (error) {
+      // An unreachable beacon costs the order its encryption, not its
+      // commit: sealed as before, the page reveals it (keep the tab open).
+      console.warn(`not encrypted (the beacon: ${describeFailure(error)}); the page reveals it`);
+      return null;
+    }
+  }
+
+  private async encryptTo(beaconUrl: string, market: Market, order: OrderArgs, salt: Uint8Array, slotsAhead: bigint): Promise<{ round: number; ciphertext: Uint8Array } | null> {
     const account = await this.connection.getAccountInfo(market.batch, 'confirmed');
     const chainHash = account ? batchBeacon(account.data) : null;
     if (!chainHash) return null;
     const tlock = await import('@orderbook/client/encrypted');
-    const beacon = tlock.beaconClient(this.beaconUrl, chainHash);
+    const beacon = tlock.beaconClient(beaconUrl, chainHash);
     const info = await beacon.chain().info();
     // The first round published after the window opens: readable by no one
     // before, by any keeper within the window.
