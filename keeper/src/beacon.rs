@@ -1,6 +1,8 @@
-//! A drand beacon's HTTP API as the keeper reads it: the chain hash (from
-//! `/info`, once) and a round's signature (`/{chain hash}/public/{round}`),
-//! `None` until the round is published. Every request is bounded in time.
+//! A drand beacon's HTTP API as the keeper reads it, from a chain's base
+//! URL (a relay's `https://api.drand.sh/<chain hash>`, or
+//! `orderbook-beacon`'s root): the chain hash (from `/info`, once) and a
+//! round's signature (`/public/{round}`), `None` until the round is
+//! published. Every request is bounded in time.
 
 use std::time::Duration;
 
@@ -56,11 +58,9 @@ impl BeaconClient {
 
     /// Round `round`'s signature, or `None` while it is not published.
     pub(crate) async fn signature(&mut self, round: u64) -> Result<Option<Vec<u8>>, ChainError> {
-        let hash = self.chain_hash().await?;
-        let hash_hex = hex::encode(hash);
         let r = self
             .http
-            .get(format!("{}/{hash_hex}/public/{round}", self.url))
+            .get(format!("{}/public/{round}", self.url))
             .send()
             .await
             .map_err(unreachable)?;

@@ -215,8 +215,11 @@ export class SealedOrders {
     const chainHash = account ? batchBeacon(account.data) : null;
     if (!chainHash) return null;
     const tlock = await import('@orderbook/client/encrypted');
-    const beacon = tlock.beaconClient(beaconUrl, chainHash);
+    const beacon = tlock.beaconClient(beaconUrl);
     const info = await beacon.chain().info();
+    if (info.hash !== chainHash) {
+      throw new Error(`the server's beacon is chain ${info.hash}, the market names ${chainHash}`);
+    }
     // The first round published after the window opens: readable by no one
     // before, by any keeper within the window.
     const round = tlock.roundAt(Date.now() + Number(slotsAhead) * SLOT_MS, info) + 1;

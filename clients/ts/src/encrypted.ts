@@ -33,13 +33,14 @@ export function revealPayload(order: OrderArgs, salt: Uint8Array): Uint8Array {
 }
 
 /**
- * A client of the drand beacon at `url` (a relay, or `orderbook-beacon`) for
- * the chain `chainHash`: requests go to `{url}/{chainHash}/…`, which only
- * that chain answers, and every round is verified against its public key.
+ * A client of the drand chain whose base URL is `url` (a relay's
+ * `https://api.drand.sh/<chain hash>`, or `orderbook-beacon`'s root); every
+ * round it fetches is verified against the chain's public key. Check
+ * `(await client.chain().info()).hash` is the chain a market names.
  */
-export function beaconClient(url: string, chainHash: string): ChainClient {
+export function beaconClient(url: string): ChainClient {
   const options = { disableBeaconVerification: false, noCache: false };
-  return new HttpChainClient(new HttpCachingChain(`${url.replace(/\/$/, '')}/${chainHash}`, options), options);
+  return new HttpChainClient(new HttpCachingChain(url.replace(/\/$/, ''), options), options);
 }
 
 /** `payload` time-lock encrypted to `round` of `beacon`: the bytes `commit_encrypted_order` carries. */
