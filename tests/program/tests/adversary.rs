@@ -133,9 +133,7 @@ impl Market {
             };
             self.submit("rest ask", ix, t).await;
         }
-        for r in self.slot().await {
-            r.result.unwrap();
-        }
+        self.slot_ok().await;
         if self.batch.is_some() {
             let k = schedule().committing_batch(self.leader.slot - 1).unwrap();
             self.until(schedule().clearable_from(k).unwrap() + 1).await;
@@ -166,6 +164,22 @@ impl Market {
         landed
     }
 
+    /// An honest slot in which every transaction lands.
+    async fn slot_ok(&mut self) {
+        for r in self.slot().await {
+            r.result.unwrap();
+        }
+    }
+
+    /// [`Market::slot_as`] in which every transaction run lands.
+    async fn slot_as_ok(&mut self, run: Vec<Pending>, hold: Vec<Pending>) -> Vec<Landed> {
+        let landed = self.slot_as(run, hold).await;
+        for r in &landed {
+            r.result.as_ref().unwrap();
+        }
+        landed
+    }
+
     /// A slot in the order `run`, holding `hold`, then the keeper.
     async fn slot_as(&mut self, run: Vec<Pending>, hold: Vec<Pending>) -> Vec<Landed> {
         let landed = self.leader.execute(&mut self.env, run, hold).await;
@@ -176,9 +190,7 @@ impl Market {
     /// Honest slots until the leader is at `slot`.
     async fn until(&mut self, slot: u64) {
         while self.leader.slot < slot {
-            for r in self.slot().await {
-                r.result.unwrap();
-            }
+            self.slot_ok().await;
         }
     }
 
@@ -383,9 +395,7 @@ async fn sandwich_continuous(adversarial: bool) -> Outcome {
     let ix = build::place_order(&victim.key(), &x.m.keys, victim_order(), None);
     x.submit("victim buy", ix, &victim).await;
     if !adversarial {
-        for r in x.slot().await {
-            r.result.unwrap();
-        }
+        x.slot_ok().await;
         return x.outcome(FAIR, before).await;
     }
     let mut pending = x.leader.take();
@@ -422,9 +432,7 @@ async fn sandwich_continuous(adversarial: bool) -> Outcome {
         x.pending("pull", &[build::cancel_all(&adv.key(), &k, None, 8)], &adv)
             .await,
     );
-    for r in x.slot_as(run, Vec::new()).await {
-        r.result.unwrap();
-    }
+    x.slot_as_ok(run, Vec::new()).await;
     x.outcome(FAIR, before).await
 }
 
@@ -440,10 +448,7 @@ async fn sandwich_batch(adversarial: bool) -> Outcome {
     let sealed = x.commit(&victim, victim_order()).await;
     let reveal = x.pending_reveal(&victim, &sealed).await;
     if !adversarial {
-        x.slot_as(vec![reveal], Vec::new()).await[0]
-            .result
-            .as_ref()
-            .unwrap();
+        x.slot_as_ok(vec![reveal], Vec::new()).await;
         x.settle_through(sealed.batch + 1).await;
         return x.outcome(FAIR, before).await;
     }
@@ -491,10 +496,7 @@ async fn sandwich_batch(adversarial: bool) -> Outcome {
         salt,
     };
     let own_reveal = x.pending_reveal(&adv, &own).await;
-    x.slot_as(vec![own_reveal], Vec::new()).await[0]
-        .result
-        .as_ref()
-        .unwrap();
+    x.slot_as_ok(vec![own_reveal], Vec::new()).await;
     x.settle_through(open).await;
     x.outcome(FAIR, before).await
 }
@@ -530,9 +532,7 @@ async fn fade_continuous(adversarial: bool) -> Outcome {
     let ix = build::place_order(&victim.key(), &x.m.keys, victim_order(), None);
     x.submit("victim buy", ix, &victim).await;
     if !adversarial {
-        for r in x.slot().await {
-            r.result.unwrap();
-        }
+        x.slot_ok().await;
         return x.outcome(FAIR, before).await;
     }
     let mut pending = x.leader.take();
@@ -556,9 +556,7 @@ async fn fade_continuous(adversarial: bool) -> Outcome {
         .await,
     ];
     run.append(&mut pending);
-    for r in x.slot_as(run, Vec::new()).await {
-        r.result.unwrap();
-    }
+    x.slot_as_ok(run, Vec::new()).await;
     x.outcome(FAIR, before).await
 }
 
@@ -597,9 +595,7 @@ async fn fade_batch(adversarial: bool) -> Outcome {
         run.push(x.pending("pull and re-post", &ixs, &adv).await);
     }
     run.push(reveal);
-    for r in x.slot_as(run, Vec::new()).await {
-        r.result.unwrap();
-    }
+    x.slot_as_ok(run, Vec::new()).await;
     x.settle_through(sealed.batch + 1).await;
     x.outcome(FAIR, before).await
 }
@@ -649,9 +645,7 @@ async fn snipe_setup(mode: Mode) -> (Market, u64) {
 async fn snipe_continuous(adversarial: bool) -> Outcome {
     let (mut x, before) = snipe_setup(Mode::Continuous).await;
     if !adversarial {
-        for r in x.slot().await {
-            r.result.unwrap();
-        }
+        x.slot_ok().await;
         return x.outcome(NEWS_FAIR, before).await;
     }
     let mut pending = x.leader.take();
@@ -661,9 +655,7 @@ async fn snipe_continuous(adversarial: bool) -> Outcome {
     let ix = build::place_order(&adv.key(), &x.m.keys, take, None);
     let mut run = vec![x.pending("snipe", &[ix], &adv).await];
     run.append(&mut pending);
-    for r in x.slot_as(run, Vec::new()).await {
-        r.result.unwrap();
-    }
+    x.slot_as_ok(run, Vec::new()).await;
     x.outcome(NEWS_FAIR, before).await
 }
 
@@ -674,9 +666,7 @@ async fn snipe_batch(adversarial: bool) -> Outcome {
     let (mut x, before) = snipe_setup(Mode::Batch).await;
     let snipe_batch = schedule().committing_batch(x.leader.slot).unwrap();
     if !adversarial {
-        for r in x.slot().await {
-            r.result.unwrap();
-        }
+        x.slot_ok().await;
         x.settle_through(snipe_batch).await;
         return x.outcome(NEWS_FAIR, before).await;
     }
@@ -700,14 +690,9 @@ async fn snipe_batch(adversarial: bool) -> Outcome {
     }
     // The next leader is honest: the cancels land in the grace.
     assert!(schedule().reveal_opens(snipe_batch).unwrap() > x.leader.slot);
-    for r in x.slot().await {
-        r.result.unwrap();
-    }
+    x.slot_ok().await;
     let reveal = x.pending_reveal(&adv, &sealed).await;
-    x.slot_as(vec![reveal], Vec::new()).await[0]
-        .result
-        .as_ref()
-        .unwrap();
+    x.slot_as_ok(vec![reveal], Vec::new()).await;
     x.settle_through(snipe_batch).await;
     x.outcome(NEWS_FAIR, before).await
 }
