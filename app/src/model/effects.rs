@@ -326,7 +326,6 @@ impl<'a> Effects<'a> {
             // it: record whose balances that crank changes. The book changes
             // at the clear: an order rests, a resting order fills at p*.
             ProgramEvent::AuctionFilled(e) => {
-                self.batch_settlement(e.queue_seq, e.trader_id)?;
                 self.clear_fill(
                     new,
                     BatchFill {
@@ -346,7 +345,6 @@ impl<'a> Effects<'a> {
                 change.status = OrderStatus::after_fill(e.order_gone);
             }
             ProgramEvent::SealedFilled(e) => {
-                self.batch_settlement(e.queue_seq, e.trader_id)?;
                 let fee = i64::try_from(e.taker_fee).map_err(|_| OutOfRange(e.taker_fee))?;
                 self.clear_fill(
                     new,
@@ -443,8 +441,10 @@ impl<'a> Effects<'a> {
         Ok(())
     }
 
-    /// A participant's fill in the clear being read.
+    /// A participant's fill in the clear being read: settled for its trader
+    /// by the crank, and one side of the clear's trades.
     fn clear_fill(&mut self, new: &NewEvent, fill: BatchFill) -> Result<(), OutOfRange> {
+        self.batch_settlement(fill.queue_seq, fill.trader_id)?;
         let slot = i64_of(new.slot)?;
         if let Some(open) = self.open_clear.as_mut() {
             open.times.insert(fill.seq, (slot, new.block_time));
