@@ -127,11 +127,15 @@ origins="${ORDERBOOK_NODE_ALLOW_ORIGINS:-$origins}"
   --allow-origin "$origins" ${reset:+--reset} >"$logs/node.log" 2>&1 &
 node_pid=$!
 pids+=("$node_pid")
-for _ in $(seq 1 150); do
-  curl -fsS "$rpc_url/health" >/dev/null 2>&1 && break
-  kill -0 "$node_pid" 2>/dev/null || { cat "$logs/node.log" >&2; exit 1; }
-  sleep 0.2
-done
+# wait_url PID LOG URL: until URL answers (or PID dies, printing LOG).
+wait_url() {
+  for _ in $(seq 1 150); do
+    curl -fsS "$3" >/dev/null 2>&1 && return 0
+    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+wait_url "$node_pid" "$logs/node.log" "$rpc_url/health"
 
 # The beacon the batch market's orders are encrypted to: its key is kept in
 # the state directory, so the markets naming it keep working across runs.
@@ -139,11 +143,7 @@ done
   --state-file "$state/beacon.json" >"$logs/beacon.log" 2>&1 &
 beacon_pid=$!
 pids+=("$beacon_pid")
-for _ in $(seq 1 150); do
-  curl -fsS "$beacon_url/info" >/dev/null 2>&1 && break
-  kill -0 "$beacon_pid" 2>/dev/null || { cat "$logs/beacon.log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_url "$beacon_pid" "$logs/beacon.log" "$beacon_url/info"
 
 # wait_file PID LOG FILE: until FILE is written (or PID dies).
 wait_file() {
@@ -186,15 +186,7 @@ env ${redis_env[@]+"${redis_env[@]}"} "$bin/orderbook-app" run --rpc-url "$rpc_u
   --public-beacon-url "$beacon_url" ${reset:+--reset-db} 2>"$logs/app.log" &
 app_pid=$!
 pids+=("$app_pid")
-# wait_healthy PID LOG ADDRESS: until ADDRESS/health answers (or PID dies).
-wait_healthy() {
-  for _ in $(seq 1 150); do
-    curl -fsS "http://$3/health" >/dev/null 2>&1 && return 0
-    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; exit 1; }
-    sleep 0.2
-  done
-}
-wait_healthy "$app_pid" "$logs/app.log" "$listen"
+wait_url "$app_pid" "$logs/app.log" "http://$listen/health"
 
 watched=("$node_pid" "$beacon_pid" "$demo_pid" "$batch_demo_pid" "$keeper_pid" "$app_pid")
 replica_lines=""
@@ -209,7 +201,7 @@ if [ "$replicas" -gt 1 ]; then
       --public-beacon-url "$beacon_url" 2>"$logs/feed-$port.log" &
     pids+=($!)
     watched+=($!)
-    wait_healthy "$!" "$logs/feed-$port.log" "$listen_host:$port"
+    wait_url "$!" "$logs/feed-$port.log" "http://$listen_host:$port/health"
     replica_lines+="  feed replica  http://$listen_host:$port/ (app)   ws://$listen_host:$port/ws   REST http://$listen_host:$port/api/markets
 "
   done
