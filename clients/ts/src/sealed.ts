@@ -112,6 +112,12 @@ export class BatchSchedule {
     return slot < this.startSlot ? undefined : (slot - this.startSlot) / this.commitSlots;
   }
 
+  /** Slots left, from `slot` on, in the window of the batch committing at `slot` (0 before the start). */
+  commitSlotsLeft(slot: bigint): bigint {
+    const batch = this.committingBatch(slot);
+    return batch === undefined ? 0n : this.commitOpens(batch + 1n) - slot;
+  }
+
   /** The batch a cancel sent at `slot` applies to: the oldest whose reveals have not opened. */
   cancellingBatch(slot: bigint): bigint | undefined {
     if (slot < this.startSlot) {
@@ -140,6 +146,41 @@ export class BatchSchedule {
     if (slot >= this.graceOpens(k)) return 'grace';
     if (slot >= this.commitOpens(k)) return 'committing';
     return 'pending';
+  }
+}
+
+/** Solana's target slot time, milliseconds: the pace a [`SlotPace`] assumes until it has measured one. */
+export const TARGET_SLOT_MS = 400;
+
+/**
+ * How fast a node's slots go, from the slots a client reads and when: the
+ * mean milliseconds per slot over the last `windowMs`, once the samples
+ * span at least `minSpanMs` (before that, Solana's target). A reveal
+ * window's round is reckoned with it: a node that is slower or faster
+ * than 400 ms slots (a local one, a congested cluster) opens the window
+ * later or sooner than the target says.
+ */
+export class SlotPace {
+  private samples: { atMs: number; slot: bigint }[] = [];
+
+  constructor(
+    private readonly windowMs = 60_000,
+    private readonly minSpanMs = 2_000,
+  ) {}
+
+  /** The node was at `slot` at `atMs` (epoch milliseconds). */
+  observe(slot: bigint, atMs = Date.now()): void {
+    const last = this.samples.at(-1);
+    if (last && (slot < last.slot || atMs < last.atMs)) this.samples = []; // another node, or the clock went back
+    this.samples.push({ atMs, slot });
+    while (this.samples.length > 2 && atMs - (this.samples[0]?.atMs ?? atMs) > this.windowMs) this.samples.shift();
+  }
+
+  /** Milliseconds per slot. */
+  msPerSlot(): number {
+    const [first, last] = [this.samples[0], this.samples.at(-1)];
+    if (!first || !last || last.atMs - first.atMs < this.minSpanMs || last.slot === first.slot) return TARGET_SLOT_MS;
+    return (last.atMs - first.atMs) / Number(last.slot - first.slot);
   }
 }
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 
 import { PublicKey } from '@solana/web3.js';
 
-import { BatchSchedule, batchBeacon, commitment, commitmentPreimage, committedEntry, NO_QUOTE_LIMIT, randomSalt, SEALED_BATCH, sealedOrderOf } from '../src/index.js';
+import { BatchSchedule, batchBeacon, commitment, commitmentPreimage, committedEntry, NO_QUOTE_LIMIT, randomSalt, SEALED_BATCH, sealedOrderOf, SlotPace, TARGET_SLOT_MS } from '../src/index.js';
 import type { OrderType, SealedOrder, SelfTradeMode, Side } from '../src/index.js';
 
 /** The vectors the engine writes (crates/engine/tests/commitment_vectors.rs). */
@@ -72,6 +72,7 @@ test('the batch clock agrees with the engine: pipelined commits, a cancel grace,
   assert.equal(s.committingBatch(99n), undefined);
   assert.equal(s.committingBatch(101n), 0n);
   assert.equal(s.committingBatch(102n), 1n);
+  assert.deepEqual([99n, 100n, 101n, 102n].map((slot) => s.commitSlotsLeft(slot)), [0n, 2n, 1n, 2n]);
   assert.deepEqual(
     [99n, 100n, 102n, 105n, 106n, 113n, 114n].map((slot) => s.phase(0n, slot)),
     ['pending', 'committing', 'grace', 'grace', 'revealing', 'revealing', 'clearable'],
@@ -114,4 +115,21 @@ test("a batch account names its beacon's chain hash at the IDL's offset, or none
   assert.equal(SEALED_BATCH.beaconChainHashOffset, 64);
   data.set(hash, 8 + 64);
   assert.equal(batchBeacon(data), hash.toString('hex'));
+});
+
+test('the slot pace is measured from what the node said, over its window, and the target until then', () => {
+  const pace = new SlotPace(10_000, 2_000);
+  assert.equal(pace.msPerSlot(), TARGET_SLOT_MS);
+  pace.observe(100n, 0);
+  pace.observe(110n, 1_000);
+  assert.equal(pace.msPerSlot(), TARGET_SLOT_MS, 'one second is too short a span');
+  pace.observe(130n, 3_000);
+  assert.equal(pace.msPerSlot(), 100);
+  // A slower node later: the window forgets the fast start.
+  pace.observe(160n, 12_000);
+  pace.observe(170n, 15_000);
+  assert.equal(pace.msPerSlot(), (15_000 - 12_000) / (170 - 160));
+  // Another node (its slot behind): start again.
+  pace.observe(7n, 16_000);
+  assert.equal(pace.msPerSlot(), TARGET_SLOT_MS);
 });
