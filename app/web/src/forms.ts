@@ -1,13 +1,16 @@
 // The order form and the transfer form: read the fields, check them against
 // the open market (app/web/src/views/orderForm.ts says what is checked), and
 // send what passes through the wallet session.
-import type { Market, OrderArgs, OrderType, SideName } from '@orderbook/client';
+import { orderbookError, type Market, type OrderArgs, type OrderType, type SideName } from '@orderbook/client';
 
 import { el, field } from './dom';
 import { isBatchMarket, type MarketPage } from './marketPage';
 import type { SealedOrders } from './sealedOrders';
-import type { Session } from './session';
+import { LANDED, type Session } from './session';
 import { checkOrder, checkTransfer, type Checked } from './views/orderForm';
+
+/** Builds of a sealed order's commitment, each for the batch open then, before the page gives up. */
+const COMMIT_ATTEMPTS = 3;
 
 export class OrderForm {
   private readonly form = el('order-form');
@@ -85,8 +88,18 @@ export class OrderForm {
       el('order-error').textContent = 'the batch clock is not known yet (waiting for the feed)';
       return;
     }
-    const commit = this.sealed.commit(market, schedule, order);
-    if (await this.session.transact(summary, market, (t) => commit.build(t))) await commit.keep();
+    // A commitment is hashed for the batch whose window is open when it is
+    // built; one that lands after that window closed is refused (bond
+    // untouched) and is built again for the batch open then.
+    for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+      const commit = this.sealed.commit(market, schedule, order);
+      const outcome = await this.session.trySend(attempt === 1 ? summary : `${summary} (again: its batch closed first)`, market, (t) => commit.build(t));
+      if (outcome === LANDED) {
+        await commit.keep();
+        return;
+      }
+      if (orderbookError(outcome.failure)?.name !== 'BatchWindow') return;
+    }
   }
 }
 

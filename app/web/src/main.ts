@@ -7,7 +7,6 @@ import './polyfill';
 import './style.css';
 
 import { OrderbookClient, orderbookProgram } from '@orderbook/client';
-import type { Connection } from '@solana/web3.js';
 
 import { api, type MarketRow, type ServerConfig } from './api';
 import { el } from './dom';
@@ -68,19 +67,23 @@ function showConnection(feed: Feed): void {
 }
 
 /** The open batch market's clock: which batch takes orders now and for how many more slots. */
-function showAuction(open: OpenMarket, connection: Connection): void {
+function showAuction(open: OpenMarket, sealed: SealedOrders): void {
   const batch = isBatchMarket(open.chain);
   el('sealed-panel').hidden = !batch;
   el('auction-status').hidden = !batch;
   const schedule = open.auction.schedule();
   if (!batch || !schedule) return;
-  void connection.getSlot('confirmed').then((slot) => {
-    const now = BigInt(slot);
-    const k = schedule.committingBatch(now);
-    if (k === undefined) return;
-    const left = schedule.graceOpens(k) - now;
-    el('auction-status').textContent = `Sealed batch market · batch ${k} takes orders for ${left} more slot${left === 1n ? '' : 's'}; each batch trades at one price once revealed`;
-  });
+  sealed.nodeSlot().then(
+    (now) => {
+      const k = schedule.committingBatch(now);
+      if (k === undefined) return;
+      const left = schedule.commitSlotsLeft(now);
+      el('auction-status').textContent = `Sealed batch market · batch ${k} takes orders for ${left} more slot${left === 1n ? '' : 's'}; each batch trades at one price once revealed`;
+    },
+    (error: unknown) => {
+      el('auction-status').textContent = `Sealed batch market · the batch clock is unknown: ${describeFailure(error)}`;
+    },
+  );
 }
 
 async function boot(): Promise<void> {
@@ -152,7 +155,7 @@ async function boot(): Promise<void> {
   setInterval(() => {
     const open = page.current;
     if (!open) return;
-    showAuction(open, session.connection);
+    showAuction(open, sealed);
     void sealed.tick(open.auction, open.chain).catch(() => {});
   }, REVEAL_POLL_MS);
   el('resolutions').replaceChildren(

@@ -19,6 +19,8 @@ import {
   parseBatchClock,
   randomSalt,
   sealedOrderOf,
+  SlotPace,
+  TARGET_SLOT_MS,
   type BatchClear,
   type BatchClock,
   type Market,
@@ -39,8 +41,15 @@ export const REVEAL_KEY_LAMPORTS = 1_000_000;
 const REVEAL_FEE_LAMPORTS = 5_000;
 /** How often the page looks for reveals that are due. */
 export const REVEAL_POLL_MS = 400;
-/** Solana's target slot time: how far ahead a reveal window's round is reckoned. */
-const SLOT_MS = 400;
+
+/** An order and its salt encrypted to the beacon round `slotsAhead` slots from now. */
+type Sealer = (order: OrderArgs, salt: Uint8Array, slotsAhead: bigint) => Promise<{ round: number; ciphertext: Uint8Array }>;
+
+/** An unreachable beacon costs the order its encryption, not its commit. */
+function notEncrypted(error: unknown): null {
+  console.warn(`not encrypted (the beacon: ${describeFailure(error)}); the page reveals it`);
+  return null;
+}
 
 export type SealedStage = 'sealed' | 'revealed' | 'cleared' | 'forfeited' | 'failed';
 
@@ -122,6 +131,8 @@ export class SealedOrders {
   private readonly store = new Store();
   private orders: StoredOrder[] = [];
   private revealing = false;
+  /** The node's measured slot time: how far ahead a reveal window's round is reckoned. */
+  private readonly pace = new SlotPace();
 
   constructor(
     private readonly connection: Connection,
@@ -151,13 +162,14 @@ export class SealedOrders {
     let owner = PublicKey.default;
     let round: number | undefined;
     const build = async (trading: Trading): Promise<TransactionInstruction[]> => {
-      // A commitment that lands after its batch's window closed is refused
-      // (bond untouched); sent again, it is hashed for the batch open then.
-      const slot = BigInt(await this.connection.getSlot('confirmed'));
-      batch = schedule.committingBatch(slot) ?? 0n;
+      // The beacon is checked before the slot is read: the window's time
+      // goes to encrypting, signing and landing, not to lookups.
+      const seal = await this.sealer(market);
+      const slot = await this.slotWithRoom(schedule);
+      batch = schedule.committingBatch(slot)!;
       owner = trading.owner;
       hash = commitment(market.address, owner, batch, sealedOrderOf(order), salt);
-      const encrypted = await this.encrypt(market, order, salt, schedule.revealOpens(batch) - slot);
+      const encrypted = seal ? await seal(order, salt, schedule.revealOpens(batch) - slot).catch(notEncrypted) : null;
       round = encrypted?.round;
       const commit = encrypted
         ? await trading.client.ix.commitEncryptedOrder(owner, market.address, market.batch, batch, hash, encrypted.ciphertext)
@@ -193,24 +205,49 @@ export class SealedOrders {
     return { build, keep };
   }
 
+  /** The node's confirmed slot, noted for its pace. */
+  async nodeSlot(): Promise<bigint> {
+    const slot = BigInt(await this.connection.getSlot('confirmed'));
+    this.pace.observe(slot);
+    return slot;
+  }
+
   /**
-   * `order` and `salt` encrypted to the round published when the reveal
-   * window opens (`slotsAhead` slots from now), if the market names a
-   * beacon the server also names; tlock-js loads only then.
+   * The node's slot once the open batch has at least half its commit
+   * window left to sign and land in: past that, the next batch's window,
+   * waited for (a commitment landing after its window closed is refused).
    */
-  private async encrypt(market: Market, order: OrderArgs, salt: Uint8Array, slotsAhead: bigint): Promise<{ round: number; ciphertext: Uint8Array } | null> {
+  private async slotWithRoom(schedule: BatchSchedule): Promise<bigint> {
+    let slot = await this.nodeSlot();
+    const batch = schedule.committingBatch(slot);
+    if (batch === undefined) throw new Error(`the market's batches start at slot ${schedule.startSlot}; the node is at ${slot}`);
+    if (schedule.commitSlotsLeft(slot) * 2n >= schedule.commitSlots) return slot;
+    const next = schedule.commitOpens(batch + 1n);
+    // Bounded: ten times the slots at Solana's pace (the node may be slower).
+    const deadline = Date.now() + Number(next - slot) * TARGET_SLOT_MS * 10;
+    while (slot < next) {
+      if (Date.now() > deadline) throw new Error(`the node's slot stays at ${slot}, before batch ${batch + 1n} opens at ${next}`);
+      await new Promise((resolve) => setTimeout(resolve, this.pace.msPerSlot() / 4));
+      slot = await this.nodeSlot();
+    }
+    return slot;
+  }
+
+  /**
+   * How the order is encrypted on `market`, if it names a beacon the
+   * server also names and that beacon answers (else null: the page reveals
+   * the order itself, so keep the tab open); tlock-js loads only then.
+   */
+  private async sealer(market: Market): Promise<Sealer | null> {
     if (!this.beaconUrl) return null;
     try {
-      return await this.encryptTo(this.beaconUrl, market, order, salt, slotsAhead);
+      return await this.beaconSealer(this.beaconUrl, market);
     } catch (error) {
-      // An unreachable beacon costs the order its encryption, not its
-      // commit: sealed as before, the page reveals it (keep the tab open).
-      console.warn(`not encrypted (the beacon: ${describeFailure(error)}); the page reveals it`);
-      return null;
+      return notEncrypted(error);
     }
   }
 
-  private async encryptTo(beaconUrl: string, market: Market, order: OrderArgs, salt: Uint8Array, slotsAhead: bigint): Promise<{ round: number; ciphertext: Uint8Array } | null> {
+  private async beaconSealer(beaconUrl: string, market: Market): Promise<Sealer | null> {
     const account = await this.connection.getAccountInfo(market.batch, 'confirmed');
     const chainHash = account ? batchBeacon(account.data) : null;
     if (!chainHash) return null;
@@ -220,11 +257,13 @@ export class SealedOrders {
     if (info.hash !== chainHash) {
       throw new Error(`the server's beacon is chain ${info.hash}, the market names ${chainHash}`);
     }
-    // The first round published after the window opens: readable by no one
-    // before, by any keeper within the window.
-    const round = tlock.roundAt(Date.now() + Number(slotsAhead) * SLOT_MS, info) + 1;
-    const ciphertext = await tlock.encryptPayload(tlock.revealPayload(order, salt), round, beacon);
-    return { round, ciphertext };
+    // The first round published after the reveal window opens (`slotsAhead`
+    // slots from now): readable by no one before, by any keeper within it.
+    return async (order, salt, slotsAhead) => {
+      const round = tlock.roundAt(Date.now() + Number(slotsAhead) * this.pace.msPerSlot(), info) + 1;
+      const ciphertext = await tlock.encryptPayload(tlock.revealPayload(order, salt), round, beacon);
+      return { round, ciphertext };
+    };
   }
 
   /** Reveal what is due at the node's slot, mark what its window passed, note the clears. */
@@ -233,7 +272,7 @@ export class SealedOrders {
     if (this.revealing || !schedule || !market) return;
     this.revealing = true;
     try {
-      const slot = BigInt(await this.connection.getSlot('confirmed'));
+      const slot = await this.nodeSlot();
       for (const o of this.orders.filter((o) => o.market === market.address.toBase58())) {
         const batch = BigInt(o.batch);
         const clear = auction.clears.get(o.batch);

@@ -24,6 +24,9 @@ export function clusterOf(rpcUrl: string): string {
   return 'solana:localnet';
 }
 
+/** What `Session.trySend` resolves to once the transaction landed. */
+export const LANDED = 'landed';
+
 export class Session {
   readonly connection: Connection;
   wallet: PageWallet | null = null;
@@ -52,17 +55,22 @@ export class Session {
 
   /** Send one transaction on `market` from the connected wallet; a failure is shown, not thrown. */
   async transact(label: string, market: Market | null, build: (t: Trading, market: Market) => Promise<TransactionInstruction[]>): Promise<boolean> {
+    return (await this.trySend(label, market, build)) === LANDED;
+  }
+
+  /** As `transact`, resolving to LANDED or to the failure (shown all the same), for a caller that acts on the program's error. */
+  async trySend(label: string, market: Market | null, build: (t: Trading, market: Market) => Promise<TransactionInstruction[]>): Promise<typeof LANDED | { failure: unknown }> {
     const trading = this.trading;
     if (!trading || !market) {
       const message = trading ? 'the market is not readable from the node' : 'connect a wallet first';
       this.showStatus({ stage: 'failed', label, message });
-      return false;
+      return { failure: new Error(message) };
     }
     try {
       await trading.send(this.label(label), () => build(trading, market), this.showStatus);
-      return true;
-    } catch {
-      return false; // shown by showStatus
+      return LANDED;
+    } catch (error) {
+      return { failure: (error as Error).cause ?? error }; // shown by showStatus
     }
   }
 

@@ -99,17 +99,19 @@ export class Stack {
   /**
    * A sealed batch market on the demo market's tokens, naming the beacon,
    * traded for a few seconds (its makers' posts rest once the keeper clears
-   * them). Windows of 1 s to commit and 15 s to reveal at the tests' 100 ms
-   * slots: the page reckons the reveal window's round at 400 ms slots (up
-   * to 4 s later than it opens here), and the keeper's reveal must still
-   * land on a loaded machine.
+   * them). Windows of 2 s to commit and 15 s to reveal at the tests' 100 ms
+   * slots: the page signs a commitment with at least half its window left
+   * (1 s, on a loaded machine), it reckons the reveal window's round at
+   * the node's measured pace (at 400 ms slots until it has 2 s of
+   * samples: then up to 6 s later than the window opens here), and the
+   * keeper's reveal must still land on a loaded machine.
    */
   private async sealedDemo(): Promise<void> {
     const marketFile = path.join(this.dir, 'batch-market');
     const demo = this.launch('orderbook-app demo sealed', [
       'demo', '--sealed-batch', '--rpc-url', this.rpcUrl, '--market-file', marketFile,
       '--mints-of', this.market, '--mint-authority', path.join(this.dir, 'mint-authority.json'),
-      '--commit-slots', '10', '--grace-slots', '0', '--reveal-slots', '150', '--interval-ms', '100', '--run-for-secs', String(DEMO_SECS),
+      '--commit-slots', '20', '--grace-slots', '0', '--reveal-slots', '150', '--interval-ms', '100', '--run-for-secs', String(DEMO_SECS),
       '--beacon-url', this.beaconUrl,
     ]);
     const [code] = (await once(demo, 'exit')) as [number];

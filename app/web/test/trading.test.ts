@@ -472,11 +472,16 @@ describe('the trading page', function () {
   });
 
   it('says so when the node is gone', async function () {
+    await page.select('#market', stack.batchMarket);
+    await waitText('#auction-status', /batch \d+ takes orders/);
     await stack.killNode();
     await page.select('#transfer-form select[name=token]', 'quote');
     await setField('#transfer-form input[name=amount]', '1');
     await page.click('#transfer-form button[value=deposit]');
     await waitText('#tx-status', /Deposit .*the node is unreachable/);
     await shot('node-gone');
+    // The batch market's clock comes from the node's slot: unknown, and
+    // said so (no uncaught error in the page).
+    await waitText('#auction-status', /the batch clock is unknown: the node is unreachable/);
   });
 });
