@@ -3,8 +3,11 @@
 // itself (the server never sees it before the reveal), asks the feed for
 // the unsigned commit, finds its batch account entry on chain, waits for
 // the reveal window, reveals, and sees its bid filled at the batch's one
-// price. It prints how long that took from commit to fill: the mode's
-// latency (about commit + grace + reveal windows, plus the crank).
+// price. It brings its own liquidity: a second wallet queues a post-only
+// ask first (the demo's makers requote every batch, and a batch may clear
+// between a maker's cancels and its new ladder with no ask left). It
+// prints how long that took from commit to fill: the mode's latency
+// (about commit + grace + reveal windows, plus the crank).
 // scripts/test.sh runs it against scripts/run.sh; run it yourself with
 // `npm run sealed-wallet` while run.sh runs.
 //
@@ -33,8 +36,10 @@ const market =
 const idl = JSON.parse(readFileSync(new URL('../../idl/orderbook.json', import.meta.url), 'utf8'));
 const QUOTE_UNITS = 1_000_000_000n;
 const U64_MAX = (1n << 64n) - 1n;
-/** Ticks the sealed bid allows above the best ask (the price is the batch's, whatever the room). */
-const BID_ROOM_TICKS = 20n;
+/** Ticks above the best ask the wallet's own maker asks: above the demo takers' limits (mid + 3), so the ask waits for the sealed bid. */
+const MAKER_ABOVE_TICKS = 20n;
+/** Lots the maker asks; the sealed bid takes one. */
+const MAKER_LOTS = 5n;
 /** Attempts at a commit whose batch's window closed before it landed (each is refused, bond untouched). */
 const COMMIT_ATTEMPTS = 8;
 
@@ -92,25 +97,37 @@ async function main() {
   const revealOpens = (k) => start + k * commitSlots + commitSlots + graceSlots;
   const row = (await api('GET', '/api/markets')).markets.find((m) => m.market === market);
 
-  const wallet = Keypair.generate();
-  const owner = wallet.publicKey;
-  await confirm(connection, await connection.requestAirdrop(owner, LAMPORTS_PER_SOL));
   const mintAuthority = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(mintAuthorityPath, 'utf8'))));
-  const quoteMint = new PublicKey(row.quote_mint);
-  const tokenProgram = (await connection.getAccountInfo(quoteMint)).owner;
-  const quoteAccount = await getOrCreateAssociatedTokenAccount(connection, wallet, quoteMint, owner, false, 'confirmed', undefined, tokenProgram);
-  await mintTo(connection, wallet, quoteMint, quoteAccount.address, mintAuthority, QUOTE_UNITS, [], undefined, tokenProgram);
-  await signAndSend('/api/tx/deposit', { market, owner: owner.toBase58(), token: 'quote', amount: String(QUOTE_UNITS) }, wallet);
-  step(`${owner.toBase58()} deposited ${QUOTE_UNITS} quote units`);
+  /** A new wallet holding `atoms` of `mint`, deposited to the market. */
+  async function depositor(mint, token, atoms) {
+    const wallet = Keypair.generate();
+    await confirm(connection, await connection.requestAirdrop(wallet.publicKey, LAMPORTS_PER_SOL));
+    const tokenProgram = (await connection.getAccountInfo(mint)).owner;
+    const account = await getOrCreateAssociatedTokenAccount(connection, wallet, mint, wallet.publicKey, false, 'confirmed', undefined, tokenProgram);
+    await mintTo(connection, wallet, mint, account.address, mintAuthority, atoms, [], undefined, tokenProgram);
+    await signAndSend('/api/tx/deposit', { market, owner: wallet.publicKey.toBase58(), token, amount: String(atoms) }, wallet);
+    step(`${wallet.publicKey.toBase58()} deposited ${atoms} ${token} atoms`);
+    return wallet;
+  }
 
-  // A sealed IOC bid for one lot with room above the best ask the demo's
-  // makers rest (they requote every batch): every fill is at the batch's
-  // one price, not at the bid's limit, so the room costs nothing.
-  const depth = await until('an ask on the book', async () => {
+  // The wallet's own maker queues a post-only ask above the book and waits
+  // until it rests (applied at its batch's clear).
+  const depth = await until('a quote on the book', async () => {
     const d = await api('GET', `/api/markets/${market}/depth?levels=1`);
-    return d.asks.length > 0 && d;
+    return (d.asks.length > 0 || d.bids.length > 0) && d;
   });
-  const order = { side: 'Bid', type: 'ImmediateOrCancel', price: BigInt(depth.asks[0].price) + BID_ROOM_TICKS, baseLots: 1n, clientOrderId: 42n };
+  const askPrice = (depth.asks.length > 0 ? BigInt(depth.asks[0].price) : BigInt(depth.bids[0].price) + 1n) + MAKER_ABOVE_TICKS;
+  const maker = await depositor(new PublicKey(row.base_mint), 'base', MAKER_LOTS * BigInt(row.base_lot_size));
+  const makerOwner = maker.publicKey.toBase58();
+  await signAndSend('/api/tx/place', { market, owner: makerOwner, side: 'ask', order_type: 'post_only', price: String(askPrice), base_lots: String(MAKER_LOTS) }, maker);
+  await until('the maker\'s ask resting', async () => (await api('GET', `/api/markets/${market}/traders/${makerOwner}/orders`)).orders.length > 0);
+  step(`a maker's ask of ${MAKER_LOTS} lots rests at ${askPrice}`);
+
+  // A sealed IOC bid for one lot at the maker's price: every fill is at
+  // the batch's one price, which is at most the bid's limit.
+  const wallet = await depositor(new PublicKey(row.quote_mint), 'quote', QUOTE_UNITS);
+  const owner = wallet.publicKey;
+  const order = { side: 'Bid', type: 'ImmediateOrCancel', price: askPrice, baseLots: 1n, clientOrderId: 42n };
   const salt = randomBytes(32);
   const started = Date.now();
   let batch;
