@@ -4,7 +4,7 @@
 //! round's signature (`/public/{round}`), `None` until the round is
 //! published. Every request is bounded in time.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use orderbook_chain::ChainError;
 
@@ -14,7 +14,16 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) struct BeaconClient {
     url: String,
     http: reqwest::Client,
-    chain_hash: Option<[u8; 32]>,
+    chain: Option<ChainInfo>,
+}
+
+/// What `/info` says of the chain, read once.
+#[derive(Clone, Copy)]
+struct ChainInfo {
+    hash: [u8; 32],
+    /// When round 1 is published, unix seconds.
+    genesis_time: u64,
+    period_secs: u64,
 }
 
 fn unreachable(e: impl std::fmt::Display) -> ChainError {
@@ -29,14 +38,26 @@ impl BeaconClient {
                 .timeout(REQUEST_TIMEOUT)
                 .build()
                 .expect("an HTTP client builds"),
-            chain_hash: None,
+            chain: None,
         }
     }
 
     /// The beacon's chain hash, read from `/info` the first time.
     pub(crate) async fn chain_hash(&mut self) -> Result<[u8; 32], ChainError> {
-        if let Some(hash) = self.chain_hash {
-            return Ok(hash);
+        Ok(self.chain().await?.hash)
+    }
+
+    /// When `round` is published (drand's clock: round 1 at the genesis,
+    /// then one per period), once `/info` was read.
+    pub(crate) fn published_at(&self, round: u64) -> Option<SystemTime> {
+        let c = self.chain?;
+        let secs = c.genesis_time + round.saturating_sub(1) * c.period_secs;
+        Some(UNIX_EPOCH + Duration::from_secs(secs))
+    }
+
+    async fn chain(&mut self) -> Result<ChainInfo, ChainError> {
+        if let Some(chain) = self.chain {
+            return Ok(chain);
         }
         let info: serde_json::Value = self
             .http
@@ -52,8 +73,18 @@ impl BeaconClient {
             .as_str()
             .and_then(|h| hex::decode(h).ok()?.try_into().ok())
             .ok_or_else(|| unreachable("/info has no 32-byte hex `hash`"))?;
-        self.chain_hash = Some(hash);
-        Ok(hash)
+        let number = |field: &str| {
+            info[field]
+                .as_u64()
+                .ok_or_else(|| unreachable(format!("/info has no integer `{field}`")))
+        };
+        let chain = ChainInfo {
+            hash,
+            genesis_time: number("genesis_time")?,
+            period_secs: number("period")?,
+        };
+        self.chain = Some(chain);
+        Ok(chain)
     }
 
     /// Round `round`'s signature, or `None` while it is not published.

@@ -15,6 +15,7 @@ pub struct Metrics {
     pub net_lamports: IntGaugeVec,
     pub refused: IntCounterVec,
     pub reveals: IntCounterVec,
+    pub reveal_delay: Histogram,
     pub lag: Histogram,
 }
 
@@ -32,6 +33,11 @@ impl Metrics {
                 "orderbook_keeper_reveals_total",
                 "Encrypted orders by outcome: revealed, failed (the reveal transaction), undecryptable or mismatched (left to forfeit)",
                 &["market", "outcome"],
+            ),
+            reveal_delay: registry.histogram(
+                "orderbook_keeper_reveal_delay_seconds",
+                "From the publication of an encrypted order's round (the beacon's clock) to this keeper's reveal confirmed",
+                vec![0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0],
             ),
             transactions: registry.counter_vec(
                 "orderbook_keeper_transactions_total",

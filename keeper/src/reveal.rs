@@ -12,6 +12,7 @@
 //! commit fee the keeper earns when it clears that batch.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use anchor_lang::prelude::Pubkey;
 use orderbook::state::{Market, TraderAccount};
@@ -130,10 +131,14 @@ impl<C: Chain> Keeper<C> {
                 .open(&ciphertext, &chain_hash, market, &owner, batch, &commitment)
                 .await?
             {
-                Ok(payload) => {
+                Ok((payload, round)) => {
                     self.forget(&key);
-                    self.send_reveal(market, m, &batches, &owner, entry, payload, stats)
+                    let revealed = self
+                        .send_reveal(market, m, &batches, &owner, entry, payload, stats)
                         .await?;
+                    if revealed {
+                        self.observe_reveal_delay(round);
+                    }
                 }
                 Err(Unopened::Later) => {}
                 Err(Unopened::Never(reason)) => {
@@ -231,7 +236,7 @@ impl<C: Chain> Keeper<C> {
         owner: &Pubkey,
         batch: u64,
         commitment: &[u8; 32],
-    ) -> Result<Result<RevealPayload, Unopened>, ChainError> {
+    ) -> Result<Result<(RevealPayload, u64), Unopened>, ChainError> {
         let Ok((round, _)) = encrypted::round_of(ciphertext) else {
             return Ok(Err(Unopened::Never("undecryptable")));
         };
@@ -241,15 +246,26 @@ impl<C: Chain> Keeper<C> {
         };
         Ok(
             match encrypted::decrypt(ciphertext, chain_hash, &signature) {
-                Ok(p) if p.opens(market, owner, batch, commitment) => Ok(p),
+                Ok(p) if p.opens(market, owner, batch, commitment) => Ok((p, round)),
                 Ok(_) => Err(Unopened::Never("mismatched")),
                 Err(_) => Err(Unopened::Never("undecryptable")),
             },
         )
     }
 
+    /// How long after `round` was published its order's reveal landed.
+    fn observe_reveal_delay(&self, round: u64) {
+        let published = self
+            .reveals
+            .as_ref()
+            .and_then(|r| r.beacon.published_at(round));
+        if let Some(delay) = published.and_then(|at| SystemTime::now().duration_since(at).ok()) {
+            self.metrics.reveal_delay.observe(delay.as_secs_f64());
+        }
+    }
+
     /// Send the reveal, paying its fee, within the spend rules (it earns the
-    /// commit fee when this keeper clears the batch).
+    /// commit fee when this keeper clears the batch); true once it landed.
     #[allow(clippy::too_many_arguments)]
     async fn send_reveal(
         &mut self,
@@ -260,13 +276,13 @@ impl<C: Chain> Keeper<C> {
         entry: u32,
         payload: RevealPayload,
         stats: &mut PassStats,
-    ) -> Result<(), ChainError> {
+    ) -> Result<bool, ChainError> {
         // No compute-budget instruction: one signature, no priority fee.
         let fee = crate::spend::tx_fee(0, 0);
         let earned = batches.header.commit_fee_lamports;
         if let Err(refusal) = self.approve(market, "reveal", earned, fee) {
             tracing::debug!(%market, entry, reason = refusal.label(), "reveal not sent");
-            return Ok(());
+            return Ok(false);
         }
         let reveal = ix::reveal_order(
             &self.payer.pubkey(),
@@ -280,12 +296,8 @@ impl<C: Chain> Keeper<C> {
         let before = stats.failed;
         self.send_counted(market, "reveal", &[reveal], fee, stats)
             .await?;
-        let outcome = if stats.failed > before {
-            "failed"
-        } else {
-            "revealed"
-        };
-        self.count_reveal(market, outcome);
-        Ok(())
+        let revealed = stats.failed == before;
+        self.count_reveal(market, if revealed { "revealed" } else { "failed" });
+        Ok(revealed)
     }
 }

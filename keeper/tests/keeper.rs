@@ -479,35 +479,40 @@ async fn funded_keeper(
     )
 }
 
-/// Encrypted orders (issue 26): a taker commits a sealed bid with its
-/// ciphertext and never comes back; the keeper, pointed at the beacon the
-/// market names, reveals it once its round is published and the window is
-/// open, and the batch clears. A commitment whose ciphertext hides another
-/// order is not revealed (its bond forfeits) and is counted.
-#[tokio::test]
-async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
-    use orderbook_beacon::{Beacon, Clock, SecretKey};
-    use orderbook_client::encrypted;
-    use orderbook_client::sealed::RevealPayload;
-    use orderbook_test_support::STATE_DEADLINE;
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+/// A batch market naming `beacon` (20-slot commits, no grace, 100-slot
+/// reveals), a maker's ask of 10 lots at 100 queued, and a taker.
+struct EncryptedMarket {
+    _node: LocalNode,
+    chain: Arc<RpcChain>,
+    payer: Keypair,
+    m: MarketSetup,
+    batch: anchor_lang::prelude::Pubkey,
+    taker: TraderSetup,
+}
 
-    // The beacon: 1 s rounds, its genesis long past.
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
+/// A local beacon of 1 s rounds, its genesis long past.
+fn local_beacon() -> Arc<orderbook_beacon::Beacon> {
+    use orderbook_beacon::{Beacon, Clock, SecretKey};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
     let clock = Clock {
         genesis_time: now - 100,
         period_secs: 1,
     };
-    let beacon = Arc::new(Beacon::new(SecretKey::generate(), clock, "test"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let beacon_url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(
-        axum::serve(listener, orderbook_beacon::http::router(beacon.clone())).into_future(),
-    );
+    Arc::new(Beacon::new(SecretKey::generate(), clock, "test"))
+}
 
+/// Serve `router` on a free loopback port; its base URL.
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, router).into_future());
+    url
+}
+
+async fn encrypted_market(beacon: &orderbook_beacon::Beacon) -> EncryptedMarket {
     let node = LocalNode::start().await.expect("a node");
     let chain = Arc::new(node.chain());
     let payer = node.funded(1_000).await.expect("faucet");
@@ -537,87 +542,129 @@ async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
     let taker = scenario::trader(c, &payer, &m, Funding::buyer(100_000_000))
         .await
         .expect("taker");
-    let liar = scenario::trader(c, &payer, &m, Funding::buyer(100_000_000))
-        .await
-        .expect("liar");
     let ask = PlaceOrderArgs::new(Side::Ask, OrderType::PostOnly, 100, 10);
     let post =
         orderbook_client::ix::queue_post_only(&maker.owner.pubkey(), &m.keys.market, &batch, ask);
     scenario::send(c, &payer, &[post], &[&maker.owner])
         .await
         .expect("queue the ask");
+    EncryptedMarket {
+        _node: node,
+        chain,
+        payer,
+        m,
+        batch,
+        taker,
+    }
+}
+
+impl EncryptedMarket {
+    /// `trader` commits `payload`'s commitment with `ciphertext`: the batch committed to.
+    async fn commit(
+        &self,
+        trader: &TraderSetup,
+        payload: &orderbook_client::sealed::RevealPayload,
+        ciphertext: Vec<u8>,
+    ) -> u64 {
+        let c = self.chain.as_ref();
+        scenario::commit_encrypted(
+            c,
+            &self.payer,
+            &self.m,
+            &self.batch,
+            trader,
+            &payload.order,
+            &payload.salt,
+            ciphertext,
+        )
+        .await
+        .expect("encrypted commit")
+        .batch
+    }
+
+    async fn state_of(&self, t: &TraderSetup) -> TraderState {
+        *decode::trader(&self.chain.account(&t.account).await.unwrap().unwrap().data)
+            .unwrap()
+            .state()
+    }
+
+    /// Run `k` until batch `committed` is cleared and its settlement cranked.
+    async fn keep_until_cleared(&self, k: &mut Keeper<RpcChain>, committed: u64) {
+        use orderbook_test_support::STATE_DEADLINE;
+        let c = self.chain.as_ref();
+        tokio::time::timeout(STATE_DEADLINE, async {
+            loop {
+                k.pass().await.expect("pass");
+                let header = scenario::batches(c, &self.batch).await.unwrap().header;
+                let queue_empty = queue(&self.chain, &self.m.keys.event_queue)
+                    .await
+                    .is_empty();
+                if header.next_clear > committed && queue_empty {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        })
+        .await
+        .expect("the keeper clears and settles the batch");
+    }
+}
+
+/// The bid the tests' takers seal: 4 lots, IOC, up to 105.
+fn sealed_bid() -> orderbook_client::sealed::RevealPayload {
+    orderbook_client::sealed::RevealPayload {
+        order: PlaceOrderArgs::new(Side::Bid, OrderType::ImmediateOrCancel, 105, 4),
+        salt: [9; 32],
+    }
+}
+
+/// Encrypted orders (issue 26): a taker commits a sealed bid with its
+/// ciphertext and never comes back; the keeper, pointed at the beacon the
+/// market names, reveals it once its round is published and the window is
+/// open, and the batch clears. A commitment whose ciphertext hides another
+/// order is not revealed (its bond forfeits) and is counted.
+#[tokio::test]
+async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
+    use orderbook_client::encrypted;
+    use orderbook_client::sealed::RevealPayload;
+
+    let beacon = local_beacon();
+    let beacon_url = serve(orderbook_beacon::http::router(beacon.clone())).await;
+    let w = encrypted_market(&beacon).await;
+    let c = w.chain.as_ref();
+    let liar = scenario::trader(c, &w.payer, &w.m, Funding::buyer(100_000_000))
+        .await
+        .expect("liar");
 
     // Encrypted to the next round: published within a second, while the
     // reveal window (5 s) is open.
-    let round = clock.round_at(now) + 1;
+    let round = beacon.info.clock.round_at(unix_now()) + 1;
     let (hash, key) = (beacon.info.hash(), beacon.info.public_key);
-    let bid = PlaceOrderArgs::new(Side::Bid, OrderType::ImmediateOrCancel, 105, 4);
-    let payload = RevealPayload {
-        order: bid,
-        salt: [9; 32],
-    };
+    let payload = sealed_bid();
     let ciphertext = encrypted::encrypt(&payload, &hash, &key, round).unwrap();
-    let committed = scenario::commit_encrypted(
-        c,
-        &payer,
-        &m,
-        &batch,
-        &taker,
-        &bid,
-        &payload.salt,
-        ciphertext,
-    )
-    .await
-    .expect("encrypted commit");
+    let committed = w.commit(&w.taker, &payload, ciphertext).await;
     // The liar's ciphertext hides a bigger order than its commitment binds.
     let lie = RevealPayload {
         order: PlaceOrderArgs::new(Side::Bid, OrderType::ImmediateOrCancel, 105, 9),
         ..payload.clone()
     };
     let lie = encrypted::encrypt(&lie, &hash, &key, round).unwrap();
-    scenario::commit_encrypted(c, &payer, &m, &batch, &liar, &bid, &payload.salt, lie)
-        .await
-        .expect("the liar's commit");
+    w.commit(&liar, &payload, lie).await;
 
     let cfg = KeeperConfig {
-        poll: Duration::from_millis(50),
+        poll: std::time::Duration::from_millis(50),
         beacon_url: Some(beacon_url),
         ..KeeperConfig::default()
     };
-    let mut k = funded_keeper(&chain, &payer, cfg).await;
-    let state_of = |t: &TraderSetup| {
-        let (chain, account) = (chain.clone(), t.account);
-        async move {
-            *decode::trader(&chain.account(&account).await.unwrap().unwrap().data)
-                .unwrap()
-                .state()
-        }
-    };
-    tokio::time::timeout(STATE_DEADLINE, async {
-        loop {
-            k.pass().await.expect("pass");
-            let cleared = scenario::batches(c, &batch)
-                .await
-                .unwrap()
-                .header
-                .next_clear
-                > committed.batch;
-            let queue_empty = queue(&chain, &m.keys.event_queue).await.is_empty();
-            if cleared && queue_empty {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("the keeper reveals, clears and settles the batch");
+    let mut k = funded_keeper(&w.chain, &w.payer, cfg).await;
+    w.keep_until_cleared(&mut k, committed).await;
     assert_eq!(
-        state_of(&taker).await.balances.free_base.get(),
+        w.state_of(&w.taker).await.balances.free_base.get(),
         4 * 1_000,
         "the taker, who never revealed, bought its 4 lots"
     );
-    assert_eq!(state_of(&liar).await.balances.free_base.get(), 0);
-    let market = m.keys.market.to_string();
+    assert_eq!(w.state_of(&liar).await.balances.free_base.get(), 0);
+    let market = w.m.keys.market.to_string();
     let count = |outcome: &str| {
         k.metrics
             .reveals
@@ -625,4 +672,65 @@ async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
             .get()
     };
     assert_eq!((count("revealed"), count("mismatched")), (1, 1));
+    // The reveal came after its round was published, and was timed from it.
+    assert_eq!(k.metrics.reveal_delay.get_sample_count(), 1);
+}
+
+/// The beacon answers nothing but errors through the reveal window: the
+/// keeper warns, keeps cranking and clears the batch, and the encrypted
+/// commitment nobody could open forfeits its bond cleanly (its trader
+/// trades nothing, and loses nothing but the bond).
+#[tokio::test]
+async fn with_the_beacon_down_an_encrypted_commit_forfeits_and_the_batch_still_clears() {
+    use orderbook_client::encrypted;
+
+    let beacon = local_beacon();
+    let down =
+        axum::Router::new().fallback(|| async { axum::http::StatusCode::SERVICE_UNAVAILABLE });
+    let beacon_url = serve(down).await;
+    let w = encrypted_market(&beacon).await;
+    let round = beacon.info.clock.round_at(unix_now()) + 1;
+    let payload = sealed_bid();
+    let ciphertext = encrypted::encrypt(
+        &payload,
+        &beacon.info.hash(),
+        &beacon.info.public_key,
+        round,
+    )
+    .unwrap();
+    let before = w.state_of(&w.taker).await.balances;
+    let committed = w.commit(&w.taker, &payload, ciphertext).await;
+
+    let cfg = KeeperConfig {
+        poll: std::time::Duration::from_millis(50),
+        beacon_url: Some(beacon_url),
+        ..KeeperConfig::default()
+    };
+    let mut k = funded_keeper(&w.chain, &w.payer, cfg).await;
+    w.keep_until_cleared(&mut k, committed).await;
+    let after = w.state_of(&w.taker).await.balances;
+    assert_eq!(after, before, "the taker's tokens are untouched");
+    let header = scenario::batches(w.chain.as_ref(), &w.batch)
+        .await
+        .unwrap()
+        .header;
+    assert_eq!(
+        header.forfeited_lamports, header.bond_lamports,
+        "its bond forfeited"
+    );
+    let market = w.m.keys.market.to_string();
+    assert_eq!(
+        k.metrics
+            .reveals
+            .with_label_values(&[&market, "revealed"])
+            .get(),
+        0
+    );
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
