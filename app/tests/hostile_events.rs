@@ -333,6 +333,7 @@ fn tx(n: u64, events: Vec<ProgramEvent>) -> TxEvents {
         slot: n,
         block_time: Some(1_700_000_000 + n as i64),
         events,
+        fee_payer_change_lamports: 0,
     }
 }
 

@@ -51,7 +51,7 @@ impl Metrics {
             ),
             reward_lamports: registry.counter_vec(
                 "orderbook_keeper_reward_lamports_total",
-                "Crank rewards earned",
+                "Crank rewards and the commit fees of cleared batches earned",
                 by_market,
             ),
             fee_lamports: registry.counter_vec(
@@ -61,7 +61,7 @@ impl Metrics {
             ),
             net_lamports: registry.gauge_vec(
                 "orderbook_keeper_net_lamports",
-                "Rewards earned minus fees paid since start; the keeper only sends work that keeps this from falling",
+                "The keeper's balance change through its own transactions since start: rewards and commit fees earned, minus fees and the crank rewards a clear pre-pays",
                 by_market,
             ),
             refused: registry.counter_vec(
@@ -78,15 +78,14 @@ impl Metrics {
         }
     }
 
-    /// Account for one sent transaction: its fee, and the reward it earned.
-    pub(crate) fn settle(&self, market: &str, fee: u64, reward: u64) {
+    /// Account for one sent transaction: its estimated fee, what it earned,
+    /// and the keeper's balance change through it.
+    pub(crate) fn settle(&self, market: &str, fee: u64, earned: u64, change: i64) {
         self.fee_lamports.with_label_values(&[market]).inc_by(fee);
         self.reward_lamports
             .with_label_values(&[market])
-            .inc_by(reward);
-        let net =
-            i64::try_from(reward).unwrap_or(i64::MAX) - i64::try_from(fee).unwrap_or(i64::MAX);
-        self.net_lamports.with_label_values(&[market]).add(net);
+            .inc_by(earned);
+        self.net_lamports.with_label_values(&[market]).add(change);
     }
 
     /// The text exposition format.

@@ -101,16 +101,17 @@ impl<C: Chain> Keeper<C> {
                     .transactions
                     .with_label_values(&[&label, kind, "ok"])
                     .inc();
-                // What this transaction applied, from the program's own event (another
-                // keeper may have consumed some of the same events first).
-                let (applied, reward) = self.consumed_by(&sig).await?;
-                stats.events += applied;
+                // What this transaction applied and earned, from the program's own
+                // events (another keeper may have consumed some of the same events first).
+                let landed = self.landed(&sig).await?;
+                stats.events += landed.applied;
                 self.metrics
                     .events_consumed
                     .with_label_values(&[&label])
-                    .inc_by(u64::from(applied));
-                self.metrics.settle(&label, fee, reward);
-                Ok(Some(applied))
+                    .inc_by(u64::from(landed.applied));
+                self.metrics
+                    .settle(&label, fee, landed.earned, landed.change);
+                Ok(Some(landed.applied))
             }
             Err(e) => {
                 stats.failed += 1;
@@ -123,27 +124,47 @@ impl<C: Chain> Keeper<C> {
                     .transactions
                     .with_label_values(&[&label, kind, result])
                     .inc();
-                self.metrics.settle(&label, fee, 0);
+                self.metrics
+                    .settle(&label, fee, 0, -i64::try_from(fee).unwrap_or(i64::MAX));
                 tracing::warn!(%market, kind, error = %e, "transaction failed");
                 Ok(None)
             }
         }
     }
 
-    /// (events applied, reward) according to a crank transaction's `EventsConsumed` event.
-    async fn consumed_by(&self, sig: &Signature) -> Result<(u32, u64), ChainError> {
-        let events = self
-            .chain
-            .transaction_events(sig)
-            .await?
-            .map(|t| t.events)
-            .unwrap_or_default();
-        Ok(events
-            .iter()
-            .find_map(|e| match e {
-                ProgramEvent::EventsConsumed(c) => Some((c.count, c.reward_lamports)),
-                _ => None,
-            })
-            .unwrap_or((0, 0)))
+    /// What a landed transaction did for this keeper: the events its crank
+    /// applied, what it earned (crank rewards, and the commit fees of a
+    /// batch it cleared), and its balance change (fee included, and the
+    /// crank rewards a clear pre-pays for the events it queues).
+    async fn landed(&self, sig: &Signature) -> Result<Landed, ChainError> {
+        let Some(tx) = self.chain.transaction_events(sig).await? else {
+            return Ok(Landed::default());
+        };
+        let payer = self.payer.pubkey();
+        let mut landed = Landed {
+            change: tx.fee_payer_change_lamports,
+            ..Landed::default()
+        };
+        for e in &tx.events {
+            match e {
+                ProgramEvent::EventsConsumed(c) => {
+                    landed.applied += c.count;
+                    landed.earned += c.reward_lamports;
+                }
+                ProgramEvent::BatchCleared(c) if c.clearer == payer => {
+                    landed.earned += c.clearer_paid_lamports;
+                }
+                _ => {}
+            }
+        }
+        Ok(landed)
     }
+}
+
+/// See [`Keeper::landed`].
+#[derive(Default)]
+struct Landed {
+    applied: u32,
+    earned: u64,
+    change: i64,
 }

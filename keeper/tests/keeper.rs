@@ -531,6 +531,9 @@ async fn encrypted_market(beacon: &orderbook_beacon::Beacon) -> EncryptedMarket 
         grace_slots: 0,
         reveal_slots: 100,
         beacon_chain_hash: beacon.info.hash(),
+        // Not the crank rewards a clear pre-pays: the keeper's net metric
+        // must count both.
+        commit_fee_lamports: 30_000,
         ..scenario::standard_batch_args()
     };
     let batch = scenario::enable_batch_mode(c, &payer, &m, args)
@@ -580,6 +583,11 @@ impl EncryptedMarket {
         .await
         .expect("encrypted commit")
         .batch
+    }
+
+    async fn lamports(&self, key: &anchor_lang::prelude::Pubkey) -> i64 {
+        let account = self.chain.account(key).await.unwrap();
+        account.map_or(0, |a| a.lamports as i64)
     }
 
     async fn state_of(&self, t: &TraderSetup) -> TraderState {
@@ -657,14 +665,21 @@ async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
         ..KeeperConfig::default()
     };
     let mut k = funded_keeper(&w.chain, &w.payer, cfg).await;
+    let start = w.lamports(&k.payer()).await;
     w.keep_until_cleared(&mut k, committed).await;
+    // Its reveals, the clear (commit fees in, crank rewards pre-paid) and
+    // the crank: the net metric is the keeper's balance change.
+    let market = w.m.keys.market.to_string();
+    assert_eq!(
+        k.metrics.net_lamports.with_label_values(&[&market]).get(),
+        w.lamports(&k.payer()).await - start
+    );
     assert_eq!(
         w.state_of(&w.taker).await.balances.free_base.get(),
         4 * 1_000,
         "the taker, who never revealed, bought its 4 lots"
     );
     assert_eq!(w.state_of(&liar).await.balances.free_base.get(), 0);
-    let market = w.m.keys.market.to_string();
     let count = |outcome: &str| {
         k.metrics
             .reveals

@@ -39,6 +39,9 @@ pub struct TxEvents {
     pub slot: u64,
     pub block_time: Option<i64>,
     pub events: Vec<ProgramEvent>,
+    /// The fee payer's lamports after the transaction minus before (its fee
+    /// included): what the transaction cost or earned whoever sent it.
+    pub fee_payer_change_lamports: i64,
 }
 
 /// Why a chain call failed.

@@ -247,11 +247,15 @@ impl Chain for RpcChain {
             }
         }
         let events = events_from_inner(pairs.iter().map(|(p, d)| (*p, d.as_slice())))?;
+        let lamports = |balances: &[u64]| balances.first().map_or(0, |b| *b as i128);
+        let change = lamports(&meta.post_balances) - lamports(&meta.pre_balances);
         Ok(Some(TxEvents {
             signature: *signature,
             slot: r.slot,
             block_time: r.block_time,
             events,
+            fee_payer_change_lamports: i64::try_from(change)
+                .map_err(|_| ChainError::Rpc(format!("a balance change of {change} lamports")))?,
         }))
     }
 }

@@ -129,6 +129,7 @@ impl Synthetic {
             slot: self.tx,
             block_time: Some(self.start_time + self.tx as i64),
             events: (0..events).map(|_| self.event()).collect(),
+            fee_payer_change_lamports: 0,
         }
     }
 }

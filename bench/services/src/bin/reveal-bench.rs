@@ -157,8 +157,14 @@ async fn commit(
     anyhow::bail!("no commit landed in {} attempts", scenario::COMMIT_ATTEMPTS)
 }
 
-/// Each reveal's delay after its round, in seconds, for one run.
-async fn run_once(a: &Args) -> anyhow::Result<Vec<f64>> {
+/// One run: each reveal's delay after its round, in seconds, and the
+/// keeper's balance change through its reveals, clears and cranks.
+struct Run {
+    delays: Vec<f64>,
+    net: i64,
+}
+
+async fn run_once(a: &Args) -> anyhow::Result<Run> {
     let node =
         LocalNode::start_with(Duration::from_millis(a.slot_ms), NodeLimits::default()).await?;
     let chain = Arc::new(node.chain());
@@ -244,10 +250,14 @@ async fn run_once(a: &Args) -> anyhow::Result<Vec<f64>> {
         );
     };
     let delays = delays?;
+    let net = metrics
+        .net_lamports
+        .with_label_values(&[&m.keys.market.to_string()])
+        .get();
     stop.send(true)?;
     keeping.await?;
     node.stop().await;
-    Ok(delays)
+    Ok(Run { delays, net })
 }
 
 /// Read the batch account every [`WATCH_EVERY`] until each commitment
@@ -378,12 +388,12 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let (mut p50s, mut p99s) = (Vec::new(), Vec::new());
     for i in 0..a.runs {
-        let mut delays = run_once(&a).await?;
+        let Run { mut delays, net } = run_once(&a).await?;
         delays.sort_by(|x, y| x.total_cmp(y));
         let (p50, p99) = (quantile(&delays, 0.5), quantile(&delays, 0.99));
         writeln!(
             out,
-            "run {}: {} reveals, after their round p50 {:.0} ms, p99 {:.0} ms (max {:.0} ms)",
+            "run {}: {} reveals, after their round p50 {:.0} ms, p99 {:.0} ms (max {:.0} ms); the keeper's net {net} lamports",
             i + 1,
             delays.len(),
             p50 * 1e3,
