@@ -5,7 +5,8 @@
 //! for a later slot. What a strategy can learn from a transaction is only
 //! what its instruction data says ([`readable_order`], [`is_cancel`]): a
 //! `place_order` or a `reveal_order` shows the order, a `commit_order` only
-//! its hash.
+//! its hash, a `commit_encrypted_order` its hash and a ciphertext
+//! ([`ciphertext`]) that opens only at its beacon round.
 
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use orderbook::instruction as data;
@@ -117,5 +118,15 @@ pub fn is_cancel(tx: &Transaction) -> bool {
         ]
         .iter()
         .any(|disc| d.starts_with(disc))
+    })
+}
+
+/// The ciphertext a pending `commit_encrypted_order` carries, if it is one.
+pub fn ciphertext(tx: &Transaction) -> Option<Vec<u8>> {
+    orderbook_data(tx).find_map(|d| {
+        let rest = d.strip_prefix(data::CommitEncryptedOrder::DISCRIMINATOR)?;
+        data::CommitEncryptedOrder::try_from_slice(rest)
+            .ok()
+            .map(|c| c.ciphertext)
     })
 }

@@ -10,17 +10,23 @@
 //! batch market the same strategies, a leader holding makers' cancels for
 //! its four slots and a leader censoring a reveal leave the victim's
 //! balances exactly as they are without the adversary, and the adversary
-//! gains nothing.
+//! gains nothing. An encrypted commit (issue 26) read before its beacon
+//! round opens to nothing.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use orderbook::error::OrderbookError as E;
 use orderbook::instructions::BatchModeArgs;
 use orderbook::types::TokenKind;
+use orderbook_beacon::{Beacon, Clock, SecretKey};
+use orderbook_client::encrypted;
 use orderbook_client::events::ProgramEvent;
+use orderbook_client::sealed::RevealPayload;
 use orderbook_engine::auction::BatchSchedule;
 use orderbook_engine::trader::Balances;
-use orderbook_program_tests::leader::{Landed, Leader, Pending, is_cancel, readable_order};
+use orderbook_program_tests::leader::{
+    Landed, Leader, Pending, ciphertext, is_cancel, readable_order,
+};
 use orderbook_program_tests::*;
 
 /// The fair value, in ticks (1 tick = 1 bp here); news moves it to
@@ -59,6 +65,8 @@ struct Market {
     victim: TestTrader,
     adversary: TestTrader,
     leader: Leader,
+    /// The drand-style beacon the batch market names (issue 26).
+    beacon: Beacon,
 }
 
 /// A sealed order committed, with what its reveal needs.
@@ -106,9 +114,14 @@ impl Market {
                 .unwrap();
             traders.push(t);
         }
+        let clock = Clock {
+            genesis_time: 0,
+            period_secs: 3,
+        };
+        let beacon = Beacon::new(SecretKey::generate(), clock, "adversary");
         let batch = match mode {
             Mode::Continuous => None,
-            Mode::Batch => Some(enable_batch_mode(&mut env, &m).await),
+            Mode::Batch => Some(enable_batch_mode(&mut env, &m, beacon.info.hash()).await),
         };
         let [maker, victim, adversary] = <[TestTrader; 3]>::try_from(traders).ok().unwrap();
         Self {
@@ -119,6 +132,7 @@ impl Market {
             victim,
             adversary,
             leader: Leader::new(START),
+            beacon,
         }
     }
 
@@ -334,7 +348,7 @@ impl Market {
     }
 }
 
-async fn enable_batch_mode(env: &mut Env, m: &TestMarket) -> Pubkey {
+async fn enable_batch_mode(env: &mut Env, m: &TestMarket, beacon_chain_hash: [u8; 32]) -> Pubkey {
     env.set_slot(START - 1).await;
     let batch = env.batch_account(3 * 32).await.pubkey();
     let args = BatchModeArgs {
@@ -345,7 +359,7 @@ async fn enable_batch_mode(env: &mut Env, m: &TestMarket) -> Pubkey {
         commit_fee_lamports: COMMIT_FEE,
         entries_per_batch: 32,
         entries_per_trader: 8,
-        beacon_chain_hash: [0; 32],
+        beacon_chain_hash,
     };
     let authority = m.authority.insecure_clone();
     let ix = build::enable_batch_mode(&authority.pubkey(), &m.keys, &batch, args);
@@ -356,6 +370,10 @@ async fn enable_batch_mode(env: &mut Env, m: &TestMarket) -> Pubkey {
 fn committed_entry(landed: &Landed) -> u32 {
     match landed.result.as_ref().expect("commit lands").as_slice() {
         [ProgramEvent::OrderCommitted(c)] => c.entry,
+        [
+            ProgramEvent::OrderCommitted(c),
+            ProgramEvent::OrderEncrypted(_),
+        ] => c.entry,
         other => panic!("{other:?}"),
     }
 }
@@ -752,4 +770,83 @@ async fn a_reveal_censored_for_a_leaders_slots_still_lands_and_trades_as_it_woul
     assert_eq!(gain, 0);
     let bought = with.victim.balances.free_base.get() - 1_000_000;
     assert_eq!(bought, VICTIM_LOTS * BASE_LOT as u64, "the victim bought");
+}
+
+/// The beacon round the victim's encrypted order opens at (the first of
+/// its reveal window, in the test's reckoning), and how many rounds before
+/// it the leader has: everything the beacon published by the commit.
+const REVEAL_ROUND: u64 = 1_000;
+const PUBLISHED_ROUNDS: u64 = 32;
+
+/// Batch, encrypted (issue 26): the victim's commit carries its order
+/// tlock-encrypted to the round at its reveal window. The leader reads the
+/// ciphertext from the pending transaction and tries every round the
+/// beacon has published: none opens it, so there is nothing to front-run.
+/// At its round anyone opens it (so the test is not vacuous) and a keeper,
+/// not the victim, reveals it; the batch trades exactly as the plain
+/// sealed order does without an adversary.
+#[tokio::test]
+async fn an_encrypted_order_read_before_its_round_shows_the_leader_nothing() {
+    let mut x = Market::new(Mode::Batch).await;
+    let (maker, victim) = (x.maker.clone(), x.victim.clone());
+    x.rest_asks(&maker, &[10_001, 10_002, 10_003, 10_004, 10_005])
+        .await;
+    let before = x.adversary_lamports().await;
+    let k = schedule().committing_batch(x.leader.slot).unwrap();
+    let salt = [0x3c; 32];
+    let market = x.m.keys.market;
+    let commitment = orderbook_client::sealed::commitment(
+        &market,
+        &victim.key(),
+        k,
+        &victim_order().to_engine(),
+        &salt,
+    );
+    let (hash, key) = (x.beacon.info.hash(), x.beacon.info.public_key);
+    let payload = RevealPayload {
+        order: victim_order(),
+        salt,
+    };
+    let sealed = encrypted::encrypt(&payload, &hash, &key, REVEAL_ROUND).unwrap();
+    let batch = x.batch.unwrap();
+    let ix = build::commit_encrypted_order(&victim.key(), &market, &batch, k, commitment, sealed);
+    let pending = x.pending("encrypted commit", &[ix], &victim).await;
+
+    assert_eq!(
+        readable_order(&pending.tx),
+        None,
+        "a commitment shows no order"
+    );
+    let read = ciphertext(&pending.tx).expect("the leader reads the ciphertext");
+    for round in REVEAL_ROUND - PUBLISHED_ROUNDS..REVEAL_ROUND {
+        let signature = x.beacon.signature(round).unwrap();
+        assert!(
+            encrypted::decrypt(&read, &hash, &signature).is_err(),
+            "round {round}, published before the reveal window, opens nothing"
+        );
+    }
+    let landed = x.slot_as(vec![pending], Vec::new()).await;
+    let entry = committed_entry(&landed[0]);
+
+    // The round is published: any keeper opens the order and reveals it.
+    let signature = x.beacon.signature(REVEAL_ROUND).unwrap();
+    let opened = encrypted::decrypt(&read, &hash, &signature).expect("at its round it opens");
+    assert!(opened.opens(&market, &victim.key(), k, &commitment));
+    let s = Sealed {
+        batch: k,
+        entry,
+        order: opened.order,
+        salt: opened.salt,
+    };
+    let reveal = x.pending_reveal(&victim, &s).await;
+    x.slot_as_ok(vec![reveal], Vec::new()).await;
+    x.settle_through(k + 1).await;
+    let with = x.outcome(FAIR, before).await;
+
+    let without = sandwich_batch(false).await;
+    assert_eq!(
+        with.victim, without.victim,
+        "the victim trades as with a plain sealed order"
+    );
+    assert_eq!(with.adversary, without.adversary);
 }
