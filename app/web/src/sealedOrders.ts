@@ -43,7 +43,7 @@ const REVEAL_FEE_LAMPORTS = 5_000;
 export const REVEAL_POLL_MS = 400;
 
 /** An order and its salt encrypted to the beacon round `slotsAhead` slots from now. */
-type Sealer = (order: OrderArgs, salt: Uint8Array, slotsAhead: bigint) => Promise<{ round: number; ciphertext: Uint8Array }>;
+type Sealer = (order: OrderArgs, salt: Uint8Array, slotsAhead: bigint) => Promise<{ round: number; roundAtMs: number; ciphertext: Uint8Array }>;
 
 /** An unreachable beacon costs the order its encryption, not its commit. */
 function notEncrypted(error: unknown): null {
@@ -71,6 +71,15 @@ export interface StoredOrder {
   detail: string;
   /** The beacon round its ciphertext is encrypted to, if it is (any keeper reveals it). */
   round?: number;
+  /** When that round is published (epoch milliseconds, the beacon's clock). */
+  roundAtMs?: number;
+}
+
+/** " (in ~N s)" until a round's publication, " (published)" after; nothing if unknown. */
+function roundEta(atMs: number | undefined): string {
+  if (atMs === undefined) return '';
+  const seconds = Math.ceil((atMs - Date.now()) / 1_000);
+  return seconds > 0 ? ` (in ~${seconds} s)` : ' (published)';
 }
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -161,6 +170,7 @@ export class SealedOrders {
     let batch = 0n;
     let owner = PublicKey.default;
     let round: number | undefined;
+    let roundAtMs: number | undefined;
     const build = async (trading: Trading): Promise<TransactionInstruction[]> => {
       // The beacon is checked before the slot is read: the window's time
       // goes to encrypting, signing and landing, not to lookups.
@@ -171,6 +181,7 @@ export class SealedOrders {
       hash = commitment(market.address, owner, batch, sealedOrderOf(order), salt);
       const encrypted = seal ? await seal(order, salt, schedule.revealOpens(batch) - slot).catch(notEncrypted) : null;
       round = encrypted?.round;
+      roundAtMs = encrypted?.roundAtMs;
       const commit = encrypted
         ? await trading.client.ix.commitEncryptedOrder(owner, market.address, market.batch, batch, hash, encrypted.ciphertext)
         : await trading.client.ix.commitOrder(owner, market.address, market.batch, batch, hash);
@@ -197,6 +208,7 @@ export class SealedOrders {
         stage: 'sealed',
         detail: '',
         round,
+        roundAtMs,
       };
       this.orders.push(stored);
       await this.store.put(stored);
@@ -262,7 +274,7 @@ export class SealedOrders {
     return async (order, salt, slotsAhead) => {
       const round = tlock.roundAt(Date.now() + Number(slotsAhead) * this.pace.msPerSlot(), info) + 1;
       const ciphertext = await tlock.encryptPayload(tlock.revealPayload(order, salt), round, beacon);
-      return { round, ciphertext };
+      return { round, roundAtMs: (info.genesis_time + (round - 1) * info.period) * 1_000, ciphertext };
     };
   }
 
@@ -285,6 +297,8 @@ export class SealedOrders {
           await this.update(o, 'cleared', at);
         }
       }
+      // The countdowns to encrypted orders' rounds.
+      if (this.orders.some((o) => o.stage === 'sealed' && o.roundAtMs !== undefined)) this.draw();
     } finally {
       this.revealing = false;
     }
@@ -368,7 +382,7 @@ export class SealedOrders {
           const verb = o.order.side === 'bid' ? 'Buy' : 'Sell';
           const size = units ? units.size(BigInt(o.order.maxBaseLots)) : o.order.maxBaseLots;
           const price = units ? units.price(BigInt(o.order.priceTicks)) : o.order.priceTicks;
-          const encrypted = o.round !== undefined && o.stage === 'sealed' ? ` · encrypted until round ${o.round}: any keeper reveals it, this tab may close` : '';
+          const encrypted = o.round !== undefined && o.stage === 'sealed' ? ` · encrypted until round ${o.round}${roundEta(o.roundAtMs)}: any keeper reveals it, this tab may close` : '';
           li.textContent = `${verb} ${size} at ${price} · batch ${o.batch} · ${o.stage}${o.detail ? ` ${o.detail}` : ''}${encrypted}`;
           return li;
         }),

@@ -340,7 +340,7 @@ describe('the trading page', function () {
     await page.click('#order-submit');
     // The market names the beacon the server names: the order is encrypted
     // to the round at its reveal window, so any keeper reveals it.
-    await waitText('#sealed-orders', /batch \d+ · sealed · encrypted until round \d+: any keeper reveals it, this tab may close/);
+    await waitText('#sealed-orders', /batch \d+ · sealed · encrypted until round \d+ \((in ~\d+ s|published)\): any keeper reveals it, this tab may close/);
     // The commitment shows nothing of the order: no funds locked yet.
     assert.equal((await client.trader(batchMarket, owner))?.balances.lockedQuote.toString(), '0');
     await shot('sealed');
