@@ -31,7 +31,7 @@ impl Metrics {
             ),
             reveals: registry.counter_vec(
                 "orderbook_keeper_reveals_total",
-                "Encrypted orders by outcome: revealed, failed (the reveal transaction), undecryptable or mismatched (left to forfeit)",
+                "Encrypted orders by outcome: revealed, failed (the reveal transaction), undecryptable or mismatched (left to forfeit), window_closed (held unopened to the end of its reveal window: its round came late, or the keeper was away; it forfeits unless someone else revealed it)",
                 &["market", "outcome"],
             ),
             reveal_delay: registry.histogram(

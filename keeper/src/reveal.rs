@@ -109,22 +109,28 @@ impl<C: Chain> Keeper<C> {
             .unwrap_or_default();
         for (key, ciphertext) in due {
             let (_, batch, entry) = key;
+            match schedule.phase(batch, slot) {
+                BatchPhase::Revealing => {}
+                BatchPhase::Clearable => {
+                    // Held to the end of its window unopened: its round came
+                    // too late (or this keeper was away through it). It
+                    // forfeits at the clear unless someone else revealed it.
+                    self.forget(&key);
+                    self.count_reveal(market, "window_closed");
+                    tracing::info!(%market, batch, entry, "reveal window closed before this keeper could open the order");
+                    continue;
+                }
+                _ => continue,
+            }
             let live = batches
                 .entries
                 .get(entry as usize)
                 .filter(|e| e.batch == batch && matches!(e.kind(), Ok(EntryKind::Committed)));
             let Some(e) = live else {
+                // Revealed by someone else in the window.
                 self.forget(&key);
                 continue;
             };
-            match schedule.phase(batch, slot) {
-                BatchPhase::Revealing => {}
-                BatchPhase::Clearable => {
-                    self.forget(&key);
-                    continue;
-                }
-                _ => continue,
-            }
             let commitment = e.commitment;
             let owner = self.owner_of(market, e.trader_id).await?;
             match self

@@ -743,6 +743,55 @@ async fn with_the_beacon_down_an_encrypted_commit_forfeits_and_the_batch_still_c
     );
 }
 
+/// A round published late: the ciphertext names a round due long after the
+/// reveal window closes (a beacon stalled, or an order encrypted too far
+/// ahead). The keeper asks for it each pass, never gets it, clears the
+/// batch, and counts the order as `window_closed`; its bond forfeits.
+#[tokio::test]
+async fn an_encrypted_commit_whose_round_comes_after_its_window_forfeits_and_is_counted() {
+    use orderbook_client::encrypted;
+
+    let beacon = local_beacon();
+    let beacon_url = serve(orderbook_beacon::http::router(beacon.clone())).await;
+    let w = encrypted_market(&beacon).await;
+    // 1,000 rounds of 1 s ahead: well past the 100-slot reveal window.
+    let round = beacon.info.clock.round_at(unix_now()) + 1_000;
+    let payload = sealed_bid();
+    let ciphertext = encrypted::encrypt(
+        &payload,
+        &beacon.info.hash(),
+        &beacon.info.public_key,
+        round,
+    )
+    .unwrap();
+    let committed = w.commit(&w.taker, &payload, ciphertext).await;
+    let cfg = KeeperConfig {
+        poll: std::time::Duration::from_millis(50),
+        beacon_url: Some(beacon_url),
+        ..KeeperConfig::default()
+    };
+    let mut k = funded_keeper(&w.chain, &w.payer, cfg).await;
+    w.keep_until_cleared(&mut k, committed).await;
+    // The next pass sees the window closed (a pass may clear first).
+    k.pass().await.expect("pass");
+    let header = scenario::batches(w.chain.as_ref(), &w.batch)
+        .await
+        .unwrap()
+        .header;
+    assert_eq!(
+        header.forfeited_lamports, header.bond_lamports,
+        "its bond forfeited"
+    );
+    let market = w.m.keys.market.to_string();
+    let count = |outcome: &str| {
+        k.metrics
+            .reveals
+            .with_label_values(&[&market, outcome])
+            .get()
+    };
+    assert_eq!((count("revealed"), count("window_closed")), (0, 1));
+}
+
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
