@@ -147,6 +147,7 @@ async fn top_up(chain: &RpcChain, payer: &Pubkey, lamports: u64) -> Result<()> {
 #[tokio::main]
 async fn main() -> Result<()> {
     orderbook_service::telemetry::init_tracing("info");
+    orderbook_client::encrypted::quiet_contained_panics();
     let args = Args::parse();
     if args.airdrop_sol.is_some() && !args.keypair.exists() {
         write_new_keypair(&args.keypair)?;

@@ -53,6 +53,31 @@ pub fn encrypt_bytes(
     Ok(out)
 }
 
+/// Keep the panics [`decrypt`] contains off stderr: installs a panic hook
+/// (once, process-wide; call it at startup) that drops a panic raised
+/// inside the tlock crate and hands every other to the hook installed
+/// before. A forged ciphertext costs its sender a bond, but without this
+/// each one prints tlock's assertion and a backtrace to a revealer's log.
+pub fn quiet_contained_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !raised_in_tlock(info.location().map(|l| l.file())) {
+            previous(info);
+        }
+    }));
+}
+
+/// Whether a panic at `file` comes from the tlock crate (its source path
+/// in the cargo registry or a vendored copy: `…/tlock-<version>/src/…`).
+fn raised_in_tlock(file: Option<&str>) -> bool {
+    file.is_some_and(|f| {
+        f.split(['/', '\\']).any(|part| {
+            part.strip_prefix("tlock-")
+                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        })
+    })
+}
+
 /// Decrypt `ciphertext` with the signature of the round it names, on the
 /// beacon `chain_hash`.
 pub fn decrypt(
@@ -74,5 +99,25 @@ pub fn decrypt(
     match attempt {
         Ok(Ok(plain)) => Ok(RevealPayload::from_bytes(&plain)?),
         Ok(Err(_)) | Err(_) => Err(DecryptError::WrongKey),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raised_in_tlock;
+
+    #[test]
+    fn only_panics_inside_tlock_are_quieted() {
+        let registry =
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tlock-0.0.10/src/ibe.rs";
+        assert!(raised_in_tlock(Some(registry)));
+        assert!(raised_in_tlock(Some(
+            r"C:\cargo\registry\src\x\tlock-0.1.0\src\ibe.rs"
+        )));
+        assert!(!raised_in_tlock(Some(
+            "/root/.cargo/registry/src/x/tlock_age-0.0.10/src/lib.rs"
+        )));
+        assert!(!raised_in_tlock(Some("keeper/src/reveal.rs")));
+        assert!(!raised_in_tlock(None));
     }
 }
