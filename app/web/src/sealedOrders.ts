@@ -75,6 +75,12 @@ export interface StoredOrder {
   roundAtMs?: number;
 }
 
+/** Why an encrypted order was not revealed in its window, as far as the page can tell. */
+function whyUnrevealed(o: StoredOrder): string {
+  if (o.round === undefined || o.roundAtMs === undefined) return '';
+  return o.roundAtMs > Date.now() ? ` (its round ${o.round} comes only after the window closed)` : ` (its round ${o.round} was published, but no keeper revealed it)`;
+}
+
 /** " (in ~N s)" until a round's publication, " (published)" after; nothing if unknown. */
 function roundEta(atMs: number | undefined): string {
   if (atMs === undefined) return '';
@@ -317,7 +323,7 @@ export class SealedOrders {
     }
     if (held?.kind === 'revealed') return this.update(o, 'revealed', o.round !== undefined ? 'by a keeper' : '');
     if (held === null && o.round !== undefined) return; // not indexed yet: ask again next tick
-    return this.update(o, 'forfeited', 'not revealed in its window: the bond is forfeited');
+    return this.update(o, 'forfeited', `not revealed in its window${whyUnrevealed(o)}: the bond is forfeited`);
   }
 
   /**
