@@ -23,6 +23,7 @@ use orderbook::types::{OrderType, Side};
 use orderbook_beacon::{Beacon, Clock, SecretKey};
 use orderbook_chain::Chain;
 use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
+use orderbook_client::accounts as decode;
 use orderbook_client::sealed::{self, RevealPayload};
 use orderbook_client::{encrypted, ix};
 use orderbook_engine::batch::EntryKind;
@@ -52,6 +53,10 @@ struct Args {
     /// Slot length of the node, milliseconds (a validator's by default).
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
+    /// The market's commit fee, lamports: what pays the clearer, and so
+    /// the keeper's reveals (the standard batch mode's by default).
+    #[arg(long, default_value_t = scenario::standard_batch_args().commit_fee_lamports)]
+    commit_fee_lamports: u64,
     /// The keeper's pass interval, milliseconds (its default by default).
     #[arg(long, default_value_t = KeeperConfig::default().poll.as_millis() as u64)]
     poll_ms: u64,
@@ -182,6 +187,7 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
     let args = BatchModeArgs {
         beacon_chain_hash: beacon.info.hash(),
         entries_per_batch: 32,
+        commit_fee_lamports: a.commit_fee_lamports,
         ..scenario::standard_batch_args()
     };
     let batch = scenario::enable_batch_mode(c, &payer, &m, args).await?;
@@ -249,7 +255,20 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
             metrics.render()
         );
     };
-    let delays = delays?;
+    let (delays, last_batch) = delays?;
+    // The keeper's net once every batch is cleared and its settlement
+    // cranked: the commit fees a clear pays and the rewards it pre-pays.
+    let settled = async {
+        loop {
+            let header = scenario::batches(c, &batch).await?.header;
+            let queue = c.account(&m.keys.event_queue).await?.expect("the queue");
+            if header.next_clear > last_batch && decode::event_queue(&queue.data)?.is_empty() {
+                return anyhow::Ok(());
+            }
+            tokio::time::sleep(WATCH_EVERY).await;
+        }
+    };
+    tokio::time::timeout(RUN_DEADLINE, settled).await??;
     let net = metrics
         .net_lamports
         .with_label_values(&[&m.keys.market.to_string()])
@@ -262,17 +281,21 @@ async fn run_once(a: &Args) -> anyhow::Result<Run> {
 
 /// Read the batch account every [`WATCH_EVERY`] until each commitment
 /// `committed` sends is revealed (and the sender is gone); each one's delay
-/// after its round.
+/// after its round, and the last batch committed to.
 async fn watch_reveals(
     chain: &impl Chain,
     batch: &Pubkey,
     mut committed: tokio::sync::mpsc::Receiver<Pending>,
-) -> anyhow::Result<Vec<f64>> {
+) -> anyhow::Result<(Vec<f64>, u64)> {
     let (mut pending, mut delays, mut open) = (Vec::new(), Vec::new(), true);
+    let mut last_batch = 0;
     while open || !pending.is_empty() {
         loop {
             match committed.try_recv() {
-                Ok(p) => pending.push(p),
+                Ok(p) => {
+                    last_batch = last_batch.max(p.batch);
+                    pending.push(p);
+                }
                 Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
                 Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
                     open = false;
@@ -296,7 +319,7 @@ async fn watch_reveals(
         });
         tokio::time::sleep(WATCH_EVERY).await;
     }
-    Ok(delays)
+    Ok((delays, last_batch))
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -383,8 +406,8 @@ async fn main() -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "reveal-bench: {} encrypted orders per run ({} per batch), {} ms slots, 1 s beacon rounds, keeper pass every {} ms, {} runs",
-        a.orders, a.per_batch, a.slot_ms, a.poll_ms, a.runs
+        "reveal-bench: {} encrypted orders per run ({} per batch), commit fee {} lamports, {} ms slots, 1 s beacon rounds, keeper pass every {} ms, {} runs",
+        a.orders, a.per_batch, a.commit_fee_lamports, a.slot_ms, a.poll_ms, a.runs
     )?;
     let (mut p50s, mut p99s) = (Vec::new(), Vec::new());
     for i in 0..a.runs {
