@@ -792,6 +792,63 @@ async fn an_encrypted_commit_whose_round_comes_after_its_window_forfeits_and_is_
     assert_eq!((count("revealed"), count("window_closed")), (0, 1));
 }
 
+/// Two keepers racing, both pointed at the beacon: the order is revealed
+/// once (a second reveal of the entry is refused), the taker buys its 4
+/// lots once, and between them the keepers count one reveal landed.
+#[tokio::test]
+async fn two_keepers_racing_reveal_an_encrypted_order_once() {
+    use orderbook_client::encrypted;
+
+    let beacon = local_beacon();
+    let beacon_url = serve(orderbook_beacon::http::router(beacon.clone())).await;
+    let w = encrypted_market(&beacon).await;
+    let round = beacon.info.clock.round_at(unix_now()) + 1;
+    let payload = sealed_bid();
+    let ciphertext = encrypted::encrypt(
+        &payload,
+        &beacon.info.hash(),
+        &beacon.info.public_key,
+        round,
+    )
+    .unwrap();
+    let committed = w.commit(&w.taker, &payload, ciphertext).await;
+    let cfg = || KeeperConfig {
+        poll: std::time::Duration::from_millis(50),
+        beacon_url: Some(beacon_url.clone()),
+        ..KeeperConfig::default()
+    };
+    let mut a = funded_keeper(&w.chain, &w.payer, cfg()).await;
+    let mut b = funded_keeper(&w.chain, &w.payer, cfg()).await;
+    let c = w.chain.as_ref();
+    tokio::time::timeout(orderbook_test_support::STATE_DEADLINE, async {
+        loop {
+            let (ra, rb) = tokio::join!(a.pass(), b.pass());
+            ra.expect("pass");
+            rb.expect("pass");
+            let header = scenario::batches(c, &w.batch).await.unwrap().header;
+            let queue_empty = queue(&w.chain, &w.m.keys.event_queue).await.is_empty();
+            if header.next_clear > committed && queue_empty {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the keepers reveal, clear and settle the batch");
+    assert_eq!(
+        w.state_of(&w.taker).await.balances.free_base.get(),
+        4 * 1_000
+    );
+    let market = w.m.keys.market.to_string();
+    let revealed = |k: &Keeper<RpcChain>| {
+        k.metrics
+            .reveals
+            .with_label_values(&[&market, "revealed"])
+            .get()
+    };
+    assert_eq!(revealed(&a) + revealed(&b), 1, "one reveal landed");
+}
+
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
