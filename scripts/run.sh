@@ -33,7 +33,8 @@
 # ORDERBOOK_BEACON_LISTEN (127.0.0.1:8091),
 # ORDERBOOK_DATABASE_URL (dbname=orderbook_local), ORDERBOOK_BUILD (release;
 # "debug" reuses the test build), ORDERBOOK_SLOT_MS (400),
-# ORDERBOOK_SKIP_WEB_BUILD (set: serve app/web/dist as it is), REDIS_PORT
+# ORDERBOOK_SKIP_WEB_BUILD (set: serve app/web/dist as it is; unset, it is
+# rebuilt when its sources changed), REDIS_PORT
 # (6379, with --feed-replicas; scripts/redis.sh keeps its password in
 # REDIS_PASSWORD_FILE), ORDERBOOK_NODE_ALLOW_ORIGINS (the web pages allowed
 # to call the node: by default the feeds' own pages; `*` allows any).
@@ -48,7 +49,7 @@ while [ $# -gt 0 ]; do
     --reset) reset=1 ;;
     --run-for) run_for="$2"; shift ;;
     --feed-replicas) replicas="$2"; shift ;;
-    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -83,6 +84,7 @@ for port in "$rpc_port" "$ws_port" "$listen_port" "${keeper_metrics##*:}" "${bea
 done
 
 scripts/postgres.sh
+echo "the exchange's database: $database_url" >&2
 # The broker's URL carries its password: handed over in the environment,
 # not on command lines any local user can list.
 redis_env=()
@@ -91,17 +93,34 @@ if [ "$replicas" -gt 1 ]; then
   redis_env=("ORDERBOOK_REDIS_URL=$redis_url")
 fi
 if [ "$profile" = release ]; then
-  echo "building the node, keeper, beacon and app (release; the first build takes a few minutes)…" >&2
-  cargo build --release --locked -q -p orderbook-node -p orderbook-keeper -p orderbook-beacon -p orderbook-app
+  # Only the four binaries it starts; cargo's own progress shows (and says
+  # when it waits for another build's lock on target/).
+  echo "building the node, keeper, beacon and app (release; a cold build takes a while, cargo's progress follows)…" >&2
+  started=$SECONDS
+  cargo build --release --locked --bin orderbook-node --bin orderbook-keeper --bin orderbook-beacon --bin orderbook-app
+  echo "built in $((SECONDS - started)) s" >&2
 fi
 bin="target/$profile"
-# The trading web app (app/web), built into app/web/dist and served by the feed.
+# The trading web app (app/web), built into app/web/dist and served by the
+# feed: rebuilt when a source of it or of the TS client is newer than the
+# build.
 web_dir="app/web/dist"
-if [ -z "${ORDERBOOK_SKIP_WEB_BUILD:-}" ]; then
+web_stale() {
+  [ -f "$web_dir/index.html" ] || return 0
+  [ -n "$(find app/web/src app/web/index.html app/web/vite.config.ts app/web/package.json clients/ts/src clients/ts/package.json package-lock.json \
+    -newer "$web_dir/index.html" -print -quit 2>/dev/null)" ]
+}
+if [ -n "${ORDERBOOK_SKIP_WEB_BUILD:-}" ]; then
+  :
+elif web_stale; then
   echo "building the web app…" >&2
+  started=$SECONDS
   [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >&2
   npm run build -w clients/ts >/dev/null
   npm run build -w app/web >/dev/null
+  echo "built the web app in $((SECONDS - started)) s" >&2
+else
+  echo "the web app is up to date ($web_dir)" >&2
 fi
 mkdir -p "$state"
 logs="$state/logs"
