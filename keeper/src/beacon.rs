@@ -51,8 +51,9 @@ impl BeaconClient {
     /// then one per period), once `/info` was read.
     pub(crate) fn published_at(&self, round: u64) -> Option<SystemTime> {
         let c = self.chain?;
-        let secs = c.genesis_time + round.saturating_sub(1) * c.period_secs;
-        Some(UNIX_EPOCH + Duration::from_secs(secs))
+        let since_genesis = round.saturating_sub(1).checked_mul(c.period_secs)?;
+        let secs = c.genesis_time.checked_add(since_genesis)?;
+        UNIX_EPOCH.checked_add(Duration::from_secs(secs))
     }
 
     async fn chain(&mut self) -> Result<ChainInfo, ChainError> {
