@@ -330,46 +330,14 @@ async fn keeper_clears_a_sealed_batch_once_revealed_and_cranks_its_settlement() 
     use orderbook_test_support::STATE_DEADLINE;
     use std::time::Duration;
 
-    let node = LocalNode::start().await.expect("a node");
-    let chain = Arc::new(node.chain());
-    let payer = node.funded(1_000).await.expect("faucet");
-    let c = chain.as_ref();
-    let m = scenario::create_market(
-        c,
-        &payer,
-        scenario::standard_market_args(payer.pubkey()),
-        64,
-        256,
-    )
-    .await
-    .expect("market");
-    let args = orderbook::instructions::BatchModeArgs {
-        commit_slots: 20,
-        grace_slots: 0,
-        reveal_slots: 100,
-        ..scenario::standard_batch_args()
-    };
-    let batch = scenario::enable_batch_mode(c, &payer, &m, args)
-        .await
-        .expect("batch mode");
-    let maker = scenario::trader(c, &payer, &m, Funding::seller(100_000_000))
-        .await
-        .expect("maker");
-    let taker = scenario::trader(c, &payer, &m, Funding::buyer(100_000_000))
-        .await
-        .expect("taker");
-
     // The maker's ask rests at its batch's clear; the taker's sealed bid,
     // committed after it, trades against it at the clear of its own batch.
-    let ask = PlaceOrderArgs::new(Side::Ask, OrderType::PostOnly, 100, 10);
-    let post =
-        orderbook_client::ix::queue_post_only(&maker.owner.pubkey(), &m.keys.market, &batch, ask);
-    scenario::send(c, &payer, &[post], &[&maker.owner])
-        .await
-        .expect("queue the ask");
+    let w = batch_market([0; 32]).await;
+    let (chain, payer, m, batch, taker) = (&w.chain, &w.payer, &w.m, w.batch, &w.taker);
+    let c = chain.as_ref();
     let bid = PlaceOrderArgs::new(Side::Bid, OrderType::ImmediateOrCancel, 105, 4);
     let salt = [9; 32];
-    let committed = scenario::commit_sealed(c, &payer, &m, &batch, &taker, &bid, &salt)
+    let committed = scenario::commit_sealed(c, payer, m, &batch, taker, &bid, &salt)
         .await
         .expect("commit");
     let schedule = scenario::batches(c, &batch)
@@ -385,7 +353,7 @@ async fn keeper_clears_a_sealed_batch_once_revealed_and_cranks_its_settlement() 
     .expect("the reveal window opens")
     .unwrap();
     // Anyone may reveal: here the payer, not the taker.
-    scenario::reveal_sealed(c, &payer, &m, &batch, &taker, committed, bid, salt)
+    scenario::reveal_sealed(c, payer, m, &batch, taker, committed, bid, salt)
         .await
         .expect("reveal");
 
@@ -393,7 +361,7 @@ async fn keeper_clears_a_sealed_batch_once_revealed_and_cranks_its_settlement() 
         poll: Duration::from_millis(50),
         ..KeeperConfig::default()
     };
-    let mut k = funded_keeper(&chain, &payer, cfg).await;
+    let mut k = funded_keeper(chain, payer, cfg).await;
     let taker_state = || async {
         *decode::trader(&chain.account(&taker.account).await.unwrap().unwrap().data)
             .unwrap()
@@ -402,7 +370,7 @@ async fn keeper_clears_a_sealed_batch_once_revealed_and_cranks_its_settlement() 
     tokio::time::timeout(STATE_DEADLINE, async {
         loop {
             k.pass().await.expect("pass");
-            let queue_empty = queue(&chain, &m.keys.event_queue).await.is_empty();
+            let queue_empty = queue(chain, &m.keys.event_queue).await.is_empty();
             if taker_state().await.balances.free_base.get() > 0 && queue_empty {
                 break;
             }
@@ -479,9 +447,10 @@ async fn funded_keeper(
     )
 }
 
-/// A batch market naming `beacon` (20-slot commits, no grace, 100-slot
-/// reveals), a maker's ask of 10 lots at 100 queued, and a taker.
-struct EncryptedMarket {
+/// A batch market (20-slot commits, no grace, 100-slot reveals) naming a
+/// beacon's chain hash (or none: zeros), a maker's ask of 10 lots at 100
+/// queued, and a taker.
+struct BatchMarket {
     _node: LocalNode,
     chain: Arc<RpcChain>,
     payer: Keypair,
@@ -512,7 +481,7 @@ async fn serve(router: axum::Router) -> String {
     url
 }
 
-async fn encrypted_market(beacon: &orderbook_beacon::Beacon) -> EncryptedMarket {
+async fn batch_market(beacon_chain_hash: [u8; 32]) -> BatchMarket {
     let node = LocalNode::start().await.expect("a node");
     let chain = Arc::new(node.chain());
     let payer = node.funded(1_000).await.expect("faucet");
@@ -530,7 +499,7 @@ async fn encrypted_market(beacon: &orderbook_beacon::Beacon) -> EncryptedMarket 
         commit_slots: 20,
         grace_slots: 0,
         reveal_slots: 100,
-        beacon_chain_hash: beacon.info.hash(),
+        beacon_chain_hash,
         // Not the crank rewards a clear pre-pays: the keeper's net metric
         // must count both.
         commit_fee_lamports: 30_000,
@@ -551,7 +520,7 @@ async fn encrypted_market(beacon: &orderbook_beacon::Beacon) -> EncryptedMarket 
     scenario::send(c, &payer, &[post], &[&maker.owner])
         .await
         .expect("queue the ask");
-    EncryptedMarket {
+    BatchMarket {
         _node: node,
         chain,
         payer,
@@ -561,7 +530,7 @@ async fn encrypted_market(beacon: &orderbook_beacon::Beacon) -> EncryptedMarket 
     }
 }
 
-impl EncryptedMarket {
+impl BatchMarket {
     /// `trader` commits `payload`'s commitment with `ciphertext`: the batch committed to.
     async fn commit(
         &self,
@@ -638,7 +607,7 @@ async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
 
     let beacon = local_beacon();
     let beacon_url = serve(orderbook_beacon::http::router(beacon.clone())).await;
-    let w = encrypted_market(&beacon).await;
+    let w = batch_market(beacon.info.hash()).await;
     let c = w.chain.as_ref();
     let liar = scenario::trader(c, &w.payer, &w.m, Funding::buyer(100_000_000))
         .await
@@ -703,7 +672,7 @@ async fn with_the_beacon_down_an_encrypted_commit_forfeits_and_the_batch_still_c
     let down =
         axum::Router::new().fallback(|| async { axum::http::StatusCode::SERVICE_UNAVAILABLE });
     let beacon_url = serve(down).await;
-    let w = encrypted_market(&beacon).await;
+    let w = batch_market(beacon.info.hash()).await;
     let round = beacon.info.clock.round_at(unix_now()) + 1;
     let payload = sealed_bid();
     let ciphertext = encrypted::encrypt(
@@ -753,7 +722,7 @@ async fn an_encrypted_commit_whose_round_comes_after_its_window_forfeits_and_is_
 
     let beacon = local_beacon();
     let beacon_url = serve(orderbook_beacon::http::router(beacon.clone())).await;
-    let w = encrypted_market(&beacon).await;
+    let w = batch_market(beacon.info.hash()).await;
     // 1,000 rounds of 1 s ahead: well past the 100-slot reveal window.
     let round = beacon.info.clock.round_at(unix_now()) + 1_000;
     let payload = sealed_bid();
@@ -801,7 +770,7 @@ async fn two_keepers_racing_reveal_an_encrypted_order_once() {
 
     let beacon = local_beacon();
     let beacon_url = serve(orderbook_beacon::http::router(beacon.clone())).await;
-    let w = encrypted_market(&beacon).await;
+    let w = batch_market(beacon.info.hash()).await;
     let round = beacon.info.clock.round_at(unix_now()) + 1;
     let payload = sealed_bid();
     let ciphertext = encrypted::encrypt(
