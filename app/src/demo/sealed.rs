@@ -16,7 +16,7 @@ use orderbook_chain::{Chain, ChainError};
 use orderbook_client::accounts as decode;
 use orderbook_client::encrypted;
 use orderbook_client::ix;
-use orderbook_client::sealed::RevealPayload;
+use orderbook_client::sealed::{RevealPayload, SlotPace};
 use orderbook_engine::auction::BatchSchedule;
 use rand::Rng;
 use solana_keypair::Keypair;
@@ -104,16 +104,17 @@ impl DemoBeacon {
         })
     }
 
-    /// The round a taker encrypts to: two periods from now, so its order
-    /// stays unreadable through its commit window and is readable within
-    /// its reveal window at the demo's windows (a wallet computes it from
-    /// the batch's reveal slot instead; docs/encrypted-orders.md).
-    fn round(&self) -> u64 {
-        let now = std::time::SystemTime::now()
+    /// The round a taker encrypts to: the first published after its
+    /// batch's reveal window opens, `slots_ahead` slots from now at `pace`
+    /// (as the web app reckons it): unreadable through the commit window
+    /// and the grace, readable by any keeper within the reveal window.
+    fn round(&self, slots_ahead: u64, pace: &SlotPace) -> u64 {
+        let opens = std::time::SystemTime::now()
+            + std::time::Duration::from_secs_f64(slots_ahead as f64 * pace.ms_per_slot() / 1e3);
+        let unix = opens
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let published = now.saturating_sub(self.genesis_time) / self.period_secs + 1;
-        published + 2
+        unix.saturating_sub(self.genesis_time) / self.period_secs + 2
     }
 }
 
@@ -131,6 +132,8 @@ pub struct SealedDemo<C: Chain> {
     pub beacon: Option<DemoBeacon>,
     /// Encrypted orders committed (revealed by the keeper, not the demo).
     pub encrypted: u64,
+    /// The node's slot time, measured: when a reveal window opens.
+    pace: SlotPace,
 }
 
 impl<C: Chain> SealedDemo<C> {
@@ -171,6 +174,7 @@ impl<C: Chain> SealedDemo<C> {
             forfeited: 0,
             beacon: None,
             encrypted: 0,
+            pace: SlotPace::new(),
         })
     }
 
@@ -268,7 +272,15 @@ impl<C: Chain> SealedDemo<C> {
         let (chain, market) = (d.chain.as_ref(), &d.market);
         if let Some(b) = &self.beacon {
             let payload = RevealPayload { order, salt };
-            let ciphertext = encrypted::encrypt(&payload, &b.chain_hash, &b.public_key, b.round())
+            let slot = scenario::chain_slot(chain).await?;
+            self.pace.observe(slot, std::time::Instant::now());
+            let opens = self
+                .schedule
+                .committing_batch(slot)
+                .and_then(|k| self.schedule.reveal_opens(k))
+                .unwrap_or(slot);
+            let round = b.round(opens.saturating_sub(slot), &self.pace);
+            let ciphertext = encrypted::encrypt(&payload, &b.chain_hash, &b.public_key, round)
                 .map_err(ChainError::Rpc)?;
             scenario::commit_encrypted(
                 chain,

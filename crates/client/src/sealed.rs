@@ -92,6 +92,79 @@ fn commitment_matches(
     &commitment(market, owner, batch, order, salt) == want
 }
 
+/// Solana's target slot time, milliseconds: what a [`SlotPace`] assumes
+/// until it has measured one.
+pub const TARGET_SLOT_MS: u64 = 400;
+
+/// How fast a node's slots go, measured from two readings at least
+/// [`SlotPace::MIN_SPAN`] apart (the first one and the latest), else
+/// Solana's target: how far ahead a reveal window's beacon round is
+/// reckoned (`@orderbook/client`'s `SlotPace` does the same in a page).
+#[derive(Clone, Copy, Debug)]
+pub struct SlotPace {
+    first: Option<(u64, std::time::Instant)>,
+    latest: Option<(u64, std::time::Instant)>,
+}
+
+impl SlotPace {
+    pub const MIN_SPAN: std::time::Duration = std::time::Duration::from_secs(2);
+
+    pub const fn new() -> Self {
+        Self {
+            first: None,
+            latest: None,
+        }
+    }
+
+    /// The node was at `slot` at `at`.
+    pub fn observe(&mut self, slot: u64, at: std::time::Instant) {
+        match self.first {
+            Some((first, since)) if slot >= first && at >= since => {}
+            _ => self.first = Some((slot, at)), // the first reading, or another node
+        }
+        self.latest = Some((slot, at));
+    }
+
+    /// Milliseconds per slot.
+    pub fn ms_per_slot(&self) -> f64 {
+        match (self.first, self.latest) {
+            (Some((s0, t0)), Some((s1, t1)))
+                if s1 > s0 && t1.duration_since(t0) >= Self::MIN_SPAN =>
+            {
+                t1.duration_since(t0).as_secs_f64() * 1e3 / (s1 - s0) as f64
+            }
+            _ => TARGET_SLOT_MS as f64,
+        }
+    }
+}
+
+impl Default for SlotPace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_pace_is_measured_over_two_seconds_and_the_target_before() {
+        let start = Instant::now();
+        let mut pace = SlotPace::new();
+        assert_eq!(pace.ms_per_slot(), 400.0);
+        pace.observe(100, start);
+        pace.observe(110, start + Duration::from_secs(1));
+        assert_eq!(pace.ms_per_slot(), 400.0, "one second is too short a span");
+        pace.observe(130, start + Duration::from_secs(3));
+        assert_eq!(pace.ms_per_slot(), 100.0);
+        // Another node (its slot behind): measured again from there.
+        pace.observe(7, start + Duration::from_secs(4));
+        assert_eq!(pace.ms_per_slot(), 400.0);
+    }
+}
+
 #[cfg(test)]
 mod payload_tests {
     use super::*;
