@@ -595,6 +595,30 @@ fn sealed_bid() -> orderbook_client::sealed::RevealPayload {
     }
 }
 
+/// [`sealed_bid`] encrypted to `beacon`'s `round`.
+fn encrypted_bid(beacon: &orderbook_beacon::Beacon, round: u64) -> Vec<u8> {
+    let (hash, key) = (beacon.info.hash(), beacon.info.public_key);
+    orderbook_client::encrypted::encrypt(&sealed_bid(), &hash, &key, round).unwrap()
+}
+
+/// A keeper revealing with the beacon at `beacon_url`, passing every 50 ms.
+fn revealing_keeper(beacon_url: &str) -> KeeperConfig {
+    KeeperConfig {
+        poll: std::time::Duration::from_millis(50),
+        beacon_url: Some(beacon_url.to_owned()),
+        ..KeeperConfig::default()
+    }
+}
+
+/// `k`'s count of encrypted orders on `w`'s market with `outcome`.
+fn reveals(k: &Keeper<RpcChain>, w: &BatchMarket, outcome: &str) -> u64 {
+    let market = w.m.keys.market.to_string();
+    k.metrics
+        .reveals
+        .with_label_values(&[&market, outcome])
+        .get()
+}
+
 /// Encrypted orders (issue 26): a taker commits a sealed bid with its
 /// ciphertext and never comes back; the keeper, pointed at the beacon the
 /// market names, reveals it once its round is published and the window is
@@ -628,12 +652,7 @@ async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
     let lie = encrypted::encrypt(&lie, &hash, &key, round).unwrap();
     w.commit(&liar, &payload, lie).await;
 
-    let cfg = KeeperConfig {
-        poll: std::time::Duration::from_millis(50),
-        beacon_url: Some(beacon_url),
-        ..KeeperConfig::default()
-    };
-    let mut k = funded_keeper(&w.chain, &w.payer, cfg).await;
+    let mut k = funded_keeper(&w.chain, &w.payer, revealing_keeper(&beacon_url)).await;
     let start = w.lamports(&k.payer()).await;
     w.keep_until_cleared(&mut k, committed).await;
     // Its reveals, the clear (commit fees in, crank rewards pre-paid) and
@@ -649,12 +668,7 @@ async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
         "the taker, who never revealed, bought its 4 lots"
     );
     assert_eq!(w.state_of(&liar).await.balances.free_base.get(), 0);
-    let count = |outcome: &str| {
-        k.metrics
-            .reveals
-            .with_label_values(&[&market, outcome])
-            .get()
-    };
+    let count = |outcome| reveals(&k, &w, outcome);
     assert_eq!((count("revealed"), count("mismatched")), (1, 1));
     // The reveal came after its round was published, and was timed from it.
     assert_eq!(k.metrics.reveal_delay.get_sample_count(), 1);
@@ -666,8 +680,6 @@ async fn keeper_reveals_an_encrypted_order_its_trader_never_reveals() {
 /// trades nothing, and loses nothing but the bond).
 #[tokio::test]
 async fn with_the_beacon_down_an_encrypted_commit_forfeits_and_the_batch_still_clears() {
-    use orderbook_client::encrypted;
-
     let beacon = local_beacon();
     let down =
         axum::Router::new().fallback(|| async { axum::http::StatusCode::SERVICE_UNAVAILABLE });
@@ -675,22 +687,11 @@ async fn with_the_beacon_down_an_encrypted_commit_forfeits_and_the_batch_still_c
     let w = batch_market(beacon.info.hash()).await;
     let round = beacon.info.clock.round_at(unix_now()) + 1;
     let payload = sealed_bid();
-    let ciphertext = encrypted::encrypt(
-        &payload,
-        &beacon.info.hash(),
-        &beacon.info.public_key,
-        round,
-    )
-    .unwrap();
+    let ciphertext = encrypted_bid(&beacon, round);
     let before = w.state_of(&w.taker).await.balances;
     let committed = w.commit(&w.taker, &payload, ciphertext).await;
 
-    let cfg = KeeperConfig {
-        poll: std::time::Duration::from_millis(50),
-        beacon_url: Some(beacon_url),
-        ..KeeperConfig::default()
-    };
-    let mut k = funded_keeper(&w.chain, &w.payer, cfg).await;
+    let mut k = funded_keeper(&w.chain, &w.payer, revealing_keeper(&beacon_url)).await;
     w.keep_until_cleared(&mut k, committed).await;
     let after = w.state_of(&w.taker).await.balances;
     assert_eq!(after, before, "the taker's tokens are untouched");
@@ -702,14 +703,7 @@ async fn with_the_beacon_down_an_encrypted_commit_forfeits_and_the_batch_still_c
         header.forfeited_lamports, header.bond_lamports,
         "its bond forfeited"
     );
-    let market = w.m.keys.market.to_string();
-    assert_eq!(
-        k.metrics
-            .reveals
-            .with_label_values(&[&market, "revealed"])
-            .get(),
-        0
-    );
+    assert_eq!(reveals(&k, &w, "revealed"), 0);
 }
 
 /// A round published late: the ciphertext names a round due long after the
@@ -718,28 +712,15 @@ async fn with_the_beacon_down_an_encrypted_commit_forfeits_and_the_batch_still_c
 /// batch, and counts the order as `window_closed`; its bond forfeits.
 #[tokio::test]
 async fn an_encrypted_commit_whose_round_comes_after_its_window_forfeits_and_is_counted() {
-    use orderbook_client::encrypted;
-
     let beacon = local_beacon();
     let beacon_url = serve(orderbook_beacon::http::router(beacon.clone())).await;
     let w = batch_market(beacon.info.hash()).await;
     // 1,000 rounds of 1 s ahead: well past the 100-slot reveal window.
     let round = beacon.info.clock.round_at(unix_now()) + 1_000;
     let payload = sealed_bid();
-    let ciphertext = encrypted::encrypt(
-        &payload,
-        &beacon.info.hash(),
-        &beacon.info.public_key,
-        round,
-    )
-    .unwrap();
+    let ciphertext = encrypted_bid(&beacon, round);
     let committed = w.commit(&w.taker, &payload, ciphertext).await;
-    let cfg = KeeperConfig {
-        poll: std::time::Duration::from_millis(50),
-        beacon_url: Some(beacon_url),
-        ..KeeperConfig::default()
-    };
-    let mut k = funded_keeper(&w.chain, &w.payer, cfg).await;
+    let mut k = funded_keeper(&w.chain, &w.payer, revealing_keeper(&beacon_url)).await;
     w.keep_until_cleared(&mut k, committed).await;
     // The next pass sees the window closed (a pass may clear first).
     k.pass().await.expect("pass");
@@ -751,13 +732,7 @@ async fn an_encrypted_commit_whose_round_comes_after_its_window_forfeits_and_is_
         header.forfeited_lamports, header.bond_lamports,
         "its bond forfeited"
     );
-    let market = w.m.keys.market.to_string();
-    let count = |outcome: &str| {
-        k.metrics
-            .reveals
-            .with_label_values(&[&market, outcome])
-            .get()
-    };
+    let count = |outcome| reveals(&k, &w, outcome);
     assert_eq!((count("revealed"), count("window_closed")), (0, 1));
 }
 
@@ -766,28 +741,15 @@ async fn an_encrypted_commit_whose_round_comes_after_its_window_forfeits_and_is_
 /// lots once, and between them the keepers count one reveal landed.
 #[tokio::test]
 async fn two_keepers_racing_reveal_an_encrypted_order_once() {
-    use orderbook_client::encrypted;
-
     let beacon = local_beacon();
     let beacon_url = serve(orderbook_beacon::http::router(beacon.clone())).await;
     let w = batch_market(beacon.info.hash()).await;
     let round = beacon.info.clock.round_at(unix_now()) + 1;
     let payload = sealed_bid();
-    let ciphertext = encrypted::encrypt(
-        &payload,
-        &beacon.info.hash(),
-        &beacon.info.public_key,
-        round,
-    )
-    .unwrap();
+    let ciphertext = encrypted_bid(&beacon, round);
     let committed = w.commit(&w.taker, &payload, ciphertext).await;
-    let cfg = || KeeperConfig {
-        poll: std::time::Duration::from_millis(50),
-        beacon_url: Some(beacon_url.clone()),
-        ..KeeperConfig::default()
-    };
-    let mut a = funded_keeper(&w.chain, &w.payer, cfg()).await;
-    let mut b = funded_keeper(&w.chain, &w.payer, cfg()).await;
+    let mut a = funded_keeper(&w.chain, &w.payer, revealing_keeper(&beacon_url)).await;
+    let mut b = funded_keeper(&w.chain, &w.payer, revealing_keeper(&beacon_url)).await;
     let c = w.chain.as_ref();
     tokio::time::timeout(orderbook_test_support::STATE_DEADLINE, async {
         loop {
@@ -808,14 +770,8 @@ async fn two_keepers_racing_reveal_an_encrypted_order_once() {
         w.state_of(&w.taker).await.balances.free_base.get(),
         4 * 1_000
     );
-    let market = w.m.keys.market.to_string();
-    let revealed = |k: &Keeper<RpcChain>| {
-        k.metrics
-            .reveals
-            .with_label_values(&[&market, "revealed"])
-            .get()
-    };
-    assert_eq!(revealed(&a) + revealed(&b), 1, "one reveal landed");
+    let landed = reveals(&a, &w, "revealed") + reveals(&b, &w, "revealed");
+    assert_eq!(landed, 1, "one reveal landed");
 }
 
 fn unix_now() -> u64 {
