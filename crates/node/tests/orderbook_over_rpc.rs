@@ -150,6 +150,12 @@ async fn a_market_trades_through_the_node() {
         2,
         "logs: {logs:?}"
     );
+    // The program's own `msg!` lines, where a validator writes them: Anchor
+    // names the instruction right after the frame opens.
+    let named = logs
+        .iter()
+        .position(|l| l.starts_with("Program log: Instruction: "));
+    assert_eq!(named, Some(1), "logs: {logs:?}");
     let OptionSerializer::Some(inner) = meta.inner_instructions else {
         panic!("no inner instructions")
     };
