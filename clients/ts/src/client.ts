@@ -2,7 +2,7 @@
 // (market, trader, book, queue, the maker accounts a crank names) and a
 // send helper. Instruction builders are on `client.ix`.
 import { type AnchorProvider, Program } from '@coral-xyz/anchor';
-import { type PublicKey, type Signer, Transaction, type TransactionInstruction } from '@solana/web3.js';
+import { type PublicKey, type Signer, TransactionMessage, type TransactionInstruction, VersionedTransaction } from '@solana/web3.js';
 
 import {
   type BookSide,
@@ -22,6 +22,13 @@ import { IDL } from './program.js';
 
 /** Byte offset of `market` in a trader account (right after the discriminator). */
 const TRADER_MARKET_OFFSET = DISCRIMINATOR_BYTES;
+
+/** How many sent messages `send` remembers to keep the next ones unique. */
+const SENT_MESSAGES_KEPT = 128;
+/** How often `send` asks for a new blockhash while its message would repeat one. */
+const BLOCKHASH_POLL_MS = 100;
+/** How long `send` waits for a new blockhash: about a blockhash's lifetime at 400 ms slots. */
+const NEW_BLOCKHASH_DEADLINE_MS = 60_000;
 
 export class OrderbookClient {
   readonly ix: OrderbookInstructions;
@@ -79,8 +86,38 @@ export class OrderbookClient {
     });
   }
 
-  /** Send `instructions` in one transaction signed by the provider's wallet and `signers`; resolves when confirmed. */
-  send(instructions: TransactionInstruction[], signers: Signer[] = []): Promise<string> {
-    return this.provider.sendAndConfirm(new Transaction().add(...instructions), signers, { commitment: 'confirmed' });
+  /**
+   * Send `instructions` in one transaction signed by the provider's wallet and
+   * `signers`; resolves when confirmed. A message identical to one this client
+   * already sent waits for a new blockhash first: under one blockhash it would
+   * be the same transaction, which a validator refuses as already processed
+   * (two cranks of the same queue within one 400 ms slot, say).
+   */
+  async send(instructions: TransactionInstruction[], signers: Signer[] = []): Promise<string> {
+    const message = await this.uniqueMessage(instructions);
+    return this.provider.sendAndConfirm(new VersionedTransaction(message), signers, { commitment: 'confirmed' });
+  }
+
+  private readonly sentMessages = new Set<string>();
+
+  private async uniqueMessage(instructions: TransactionInstruction[]) {
+    const deadline = Date.now() + NEW_BLOCKHASH_DEADLINE_MS;
+    for (;;) {
+      const { blockhash } = await this.provider.connection.getLatestBlockhash('confirmed');
+      const message = new TransactionMessage({ payerKey: this.provider.wallet.publicKey, recentBlockhash: blockhash, instructions })
+        .compileToLegacyMessage();
+      const key = message.serialize().toString('base64');
+      if (!this.sentMessages.has(key)) {
+        this.sentMessages.add(key);
+        if (this.sentMessages.size > SENT_MESSAGES_KEPT) {
+          this.sentMessages.delete(this.sentMessages.values().next().value as string);
+        }
+        return message;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`no new blockhash within ${NEW_BLOCKHASH_DEADLINE_MS / 1000} s: the same transaction would be sent twice`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, BLOCKHASH_POLL_MS));
+    }
   }
 }

@@ -4,11 +4,12 @@
 // and the events the transaction emitted.
 import assert from 'node:assert/strict';
 
-import { type AnchorProvider, getProvider } from '@coral-xyz/anchor';
+import { AnchorError, type AnchorProvider, getProvider } from '@coral-xyz/anchor';
 import { createAssociatedTokenAccountIdempotentInstruction, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from '@solana/spl-token';
-import { Keypair, type PublicKey } from '@solana/web3.js';
+import { Keypair, type PublicKey, SendTransactionError } from '@solana/web3.js';
 import BN from 'bn.js';
 import {
+  ERRORS,
   type Market,
   type NewMarketAccounts,
   type OrderArgs,
@@ -198,6 +199,45 @@ describe('orderbook', () => {
     const events = await place(bob, { side: 'bid', orderType: 'market', priceTicks: 0, maxBaseLots: 100, maxQuote: 20_000_000 });
     assert.deepEqual(eventsNamed(events, 'orderFilled').map((f) => [f.price.toNumber(), f.baseLots.toNumber()]), [[10_000, 100]]);
     await crank();
+  });
+
+  it('logs as a validator does: the instruction by name, and an AnchorError that AnchorError.parse reads', async () => {
+    const program = client.program.programId.toBase58();
+    // A validator also writes `consumed N of M compute units` per frame; the
+    // native node cannot count them (docs/node.md), so they are left out.
+    const logsOf = (lines: string[]) => lines.filter((line) => !/ consumed \d+ of \d+ compute units$/.test(line));
+    const rest: OrderArgs = { side: 'bid', orderType: 'postOnly', priceTicks: 9_000, maxBaseLots: 1, clientOrderId: 99 };
+    const signature = await client.send([await client.ix.placeOrder(bob.publicKey, market, rest)], [bob]);
+    const placed = await provider.connection.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 });
+    // The instruction's name, its events by self-CPI, then success.
+    assert.deepEqual(logsOf(placed?.meta?.logMessages ?? []), [
+      `Program ${program} invoke [1]`,
+      'Program log: Instruction: PlaceOrder',
+      `Program ${program} invoke [2]`,
+      `Program ${program} success`,
+      `Program ${program} success`,
+    ]);
+    await client.send([await client.ix.cancelByClientId(bob.publicKey, market, 99)], [bob]);
+
+    const kill: OrderArgs = { side: 'bid', orderType: 'fillOrKill', priceTicks: 10_100, maxBaseLots: 5_000 };
+    const refused: unknown = await client.send([await client.ix.placeOrder(bob.publicKey, market, kill)], [bob]).then(
+      () => assert.fail('a fill-or-kill it cannot fill must be refused'),
+      (error: unknown) => error,
+    );
+    assert.ok(refused instanceof SendTransactionError, String(refused));
+    const logs = logsOf(refused.logs ?? []);
+    assert.deepEqual(logs.slice(0, 2), [`Program ${program} invoke [1]`, 'Program log: Instruction: PlaceOrder']);
+    const expected = ERRORS.FillOrKillNotFilled;
+    assert.ok(expected, 'FillOrKillNotFilled is in the IDL');
+    const { code, message } = expected;
+    assert.equal(logs[2], `Program log: AnchorError occurred. Error Code: FillOrKillNotFilled. Error Number: ${code}. Error Message: ${message}.`);
+    assert.equal(logs.length, 4);
+    assert.equal(logs.at(-1), `Program ${program} failed: custom program error: 0x${code.toString(16)}`);
+    const parsed = AnchorError.parse(refused.logs ?? []);
+    assert.ok(parsed, 'AnchorError.parse found the error in the logs');
+    assert.equal(parsed.error.errorCode.code, 'FillOrKillNotFilled');
+    assert.equal(parsed.error.errorCode.number, code);
+    assert.equal(parsed.program.toBase58(), program);
   });
 
   it('applies each self-trade mode', async () => {
