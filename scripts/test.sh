@@ -68,6 +68,16 @@ npm run -s build
 npm run -s lint
 npm test 2>&1 | tee -a "$log"
 
+step "anchor test with the real Anchor CLI (anchor-cli 1.2.2 from crates.io, installed once outside the clone: --skip-build --skip-deploy --skip-local-validator against orderbook-node at its default 400 ms slots)"
+# Built once into ANCHOR_CLI_ROOT (outside the clone, reused by later runs);
+# the first build takes several minutes (README).
+anchor_root="${ANCHOR_CLI_ROOT:-$HOME/.local/share/orderbook-tools/anchor-cli-1.2.2}"
+if ! "$anchor_root/bin/anchor" --version 2>/dev/null | grep -qx 'anchor-cli 1.2.2'; then
+  echo "installing anchor-cli 1.2.2 into $anchor_root (once)…" >&2
+  cargo install anchor-cli --version 1.2.2 --locked --root "$anchor_root"
+fi
+ANCHOR_BIN="$anchor_root/bin/anchor" node tests/ts/anchor-cli.js 2>&1 | tee -a "$log"
+
 step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, beacon, two demo markets (one a sealed batch auction whose takers encrypt their orders, revealed by the keeper), keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; web3.js wallets trade on both markets through the replica, then run.sh is stopped; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1

@@ -6,6 +6,7 @@ export declare const FINALITY_LAG: number;
 export declare const STATE_DEADLINE_MS: number;
 
 export declare function freePorts(count: number): Promise<number[]>;
+export declare function adjacentFreePorts(): Promise<[number, number]>;
 export declare function binaryPath(name: string, options?: { envVar?: string }): string;
 export declare function until(
   what: string,

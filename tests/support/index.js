@@ -44,6 +44,35 @@ export async function freePorts(count) {
   }
 }
 
+/** Attempts `adjacentFreePorts` makes before giving up. */
+const ADJACENT_PORT_ATTEMPTS = 100;
+
+/**
+ * Two free loopback ports `[p, p + 1]`, both held until both are chosen: a
+ * node's JSON-RPC and PubSub where clients that know only the RPC URL look
+ * for them (web3.js and Anchor's `AnchorProvider.env()` take PubSub at the
+ * next port, as a validator serves it).
+ */
+export async function adjacentFreePorts() {
+  for (let attempt = 0; attempt < ADJACENT_PORT_ATTEMPTS; attempt += 1) {
+    const first = createServer();
+    first.listen(0, '127.0.0.1');
+    await once(first, 'listening');
+    const port = first.address().port;
+    const second = createServer();
+    const taken = await new Promise((resolve) => {
+      second.once('error', () => resolve(false));
+      second.listen(port + 1, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise((resolve) => first.close(() => resolve()));
+    if (taken) {
+      await new Promise((resolve) => second.close(() => resolve()));
+      return [port, port + 1];
+    }
+  }
+  throw new Error(`no two adjacent free loopback ports in ${ADJACENT_PORT_ATTEMPTS} attempts`);
+}
+
 /**
  * The path of a workspace binary: `$ORDERBOOK_BIN_DIR/<name>`, or the debug
  * build under target/. Throws, naming the cargo command, when it is missing.
