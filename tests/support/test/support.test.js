@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { test } from 'node:test';
 
-import { freePorts, until } from '../index.js';
+import { adjacentFreePorts, freePorts, until } from '../index.js';
 
 test('freePorts never hands out the same port twice in one call', async () => {
   const ports = await freePorts(50);
   assert.equal(new Set(ports).size, ports.length);
   for (const port of ports) assert.ok(port > 0 && port < 65536);
+});
+
+test('adjacentFreePorts gives a free port and the next one, both bindable', async () => {
+  const [rpc, ws] = await adjacentFreePorts();
+  assert.equal(ws, rpc + 1);
+  for (const port of [rpc, ws]) {
+    const server = createServer().listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 test('until fails naming what it waited for once the deadline passes', async () => {
