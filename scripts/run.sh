@@ -4,8 +4,9 @@
 # a cluster.
 #
 #   orderbook-node     the chain: JSON-RPC on :8899, PubSub on :8900, ledger on disk
-#   orderbook-app demo a demo market with simulated makers and takers (a new market per start),
-#                      and a second one trading as a sealed batch auction
+#   orderbook-app demo a demo market with simulated makers and takers, and a second
+#                      one trading as a sealed batch auction (both resumed by later
+#                      starts from the state directory; --reset makes new ones)
 #   orderbook-keeper   cranks the markets (its keypair funded by the node's faucet)
 #                      and reveals the batch market's encrypted orders
 #   orderbook-beacon   a local drand-compatible beacon (1 s rounds) the batch
@@ -24,6 +25,9 @@
 #   scripts/run.sh --run-for 30    # stop by itself after 30 s (CI's smoke run)
 #   scripts/run.sh --feed-replicas 2
 #
+# A process that stops is reported by name (exit code or signal, and the end
+# of its own log) and restarted with backoff while the others run on; after
+# 5 quick failures in a row run.sh gives up (exit 1).
 # Ctrl-C stops the demo and the keeper, reconciles the indexer with the chain
 # (exit 1 on any difference), then stops the feed and the node.
 #
@@ -49,7 +53,7 @@ while [ $# -gt 0 ]; do
     --reset) reset=1 ;;
     --run-for) run_for="$2"; shift ;;
     --feed-replicas) replicas="$2"; shift ;;
-    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -126,12 +130,26 @@ mkdir -p "$state"
 logs="$state/logs"
 mkdir -p "$logs"
 
-pids=()
+# The supervisor's table: each process by name, with its pid (0 while it
+# waits to be restarted), its log, when it started, its restarts in a row
+# and when the next one is due.
+declare -A sv_pid=() sv_log=() sv_started=() sv_restarts=() sv_due=()
 stop_all() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${sv_pid[@]}"; do [ "$pid" != 0 ] && kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${sv_pid[@]}"; do [ "$pid" != 0 ] && wait "$pid" 2>/dev/null || true; done
 }
 trap 'stop_all' EXIT
+# launch NAME LOG: start NAME (its start_NAME function, which execs the
+# binary) with its output in LOG (emptied at the first start, appended to at
+# a restart) and supervise it.
+launch() {
+  [ -n "${sv_log[$1]:-}" ] || : >"$2"
+  "start_$1" >>"$2" 2>&1 &
+  sv_pid[$1]=$!
+  sv_log[$1]=$2
+  sv_started[$1]=$SECONDS
+  : "${sv_restarts[$1]:=0}"
+}
 
 # The pages allowed to call the node from a browser: the trading app as each
 # feed serves it (the node refuses other origins; ORDERBOOK_NODE_ALLOW_ORIGINS
@@ -141,86 +159,100 @@ for port in "$listen_port" ${replica_ports[@]+"${replica_ports[@]}"}; do
   origins+="${origins:+,}http://$listen_host:$port,http://localhost:$port,http://127.0.0.1:$port"
 done
 origins="${ORDERBOOK_NODE_ALLOW_ORIGINS:-$origins}"
-"$bin/orderbook-node" --ledger "$state/ledger" --rpc-addr "127.0.0.1:$rpc_port" \
-  --ws-addr "127.0.0.1:$ws_port" ${ORDERBOOK_SLOT_MS:+--slot-ms "$ORDERBOOK_SLOT_MS"} \
-  --allow-origin "$origins" ${reset:+--reset} >"$logs/node.log" 2>&1 &
-node_pid=$!
-pids+=("$node_pid")
-# wait_url PID LOG URL: until URL answers (or PID dies, printing LOG).
+# --reset applies to the first start only: a restarted node resumes its ledger.
+node_reset=$reset
+start_node() {
+  exec "$bin/orderbook-node" --ledger "$state/ledger" --rpc-addr "127.0.0.1:$rpc_port" \
+    --ws-addr "127.0.0.1:$ws_port" ${ORDERBOOK_SLOT_MS:+--slot-ms "$ORDERBOOK_SLOT_MS"} \
+    --allow-origin "$origins" ${node_reset:+--reset}
+}
+# wait_url NAME URL: until URL answers (or NAME's process dies, printing its log).
 wait_url() {
   for _ in $(seq 1 150); do
-    curl -fsS "$3" >/dev/null 2>&1 && return 0
-    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; exit 1; }
+    curl -fsS "$2" >/dev/null 2>&1 && return 0
+    kill -0 "${sv_pid[$1]}" 2>/dev/null || { cat "${sv_log[$1]}" >&2; exit 1; }
     sleep 0.2
   done
 }
-wait_url "$node_pid" "$logs/node.log" "$rpc_url/health"
+launch node "$logs/node.log"
+wait_url node "$rpc_url/health"
+node_reset=""
 
 # The beacon the batch market's orders are encrypted to: its key is kept in
 # the state directory, so the markets naming it keep working across runs.
-"$bin/orderbook-beacon" --listen "$beacon_listen" --period-secs 1 \
-  --state-file "$state/beacon.json" >"$logs/beacon.log" 2>&1 &
-beacon_pid=$!
-pids+=("$beacon_pid")
-wait_url "$beacon_pid" "$logs/beacon.log" "$beacon_url/info"
+start_beacon() {
+  exec "$bin/orderbook-beacon" --listen "$beacon_listen" --period-secs 1 --state-file "$state/beacon.json"
+}
+launch beacon "$logs/beacon.log"
+wait_url beacon "$beacon_url/info"
 
-# wait_file PID LOG FILE: until FILE is written (or PID dies).
+# wait_file NAME FILE: until FILE is written (or NAME's process dies).
 wait_file() {
   for _ in $(seq 1 300); do
-    [ -s "$3" ] && return 0
-    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; exit 1; }
+    [ -s "$2" ] && return 0
+    kill -0 "${sv_pid[$1]}" 2>/dev/null || { cat "${sv_log[$1]}" >&2; exit 1; }
     sleep 0.2
   done
-  echo "$3 was not written; see $2" >&2
+  echo "$2 was not written; see ${sv_log[$1]}" >&2
   exit 1
 }
 
-rm -f "$state/market" "$state/batch-market"
-"$bin/orderbook-app" demo --rpc-url "$rpc_url" --market-file "$state/market" \
-  --mint-authority-file "$state/mint-authority.json" >"$logs/demo.log" 2>&1 &
-demo_pid=$!
-pids+=("$demo_pid")
-wait_file "$demo_pid" "$logs/demo.log" "$state/market"
+# The demos resume their markets (and traders) from the state directory
+# when the chain still has them: across runs and when restarted.
+if [ -n "$reset" ]; then
+  rm -f "$state/market" "$state/batch-market" "$state/demo.json" "$state/batch-demo.json"
+fi
+start_demo() {
+  exec "$bin/orderbook-app" demo --rpc-url "$rpc_url" --market-file "$state/market" \
+    --mint-authority-file "$state/mint-authority.json" --resume-file "$state/demo.json"
+}
+launch demo "$logs/demo.log"
+wait_file demo "$state/market"
 market=$(cat "$state/market")
 # The second demo market trades as a sealed batch auction
 # (docs/batch-auction.md), on the first one's tokens: one faucet funds both.
 # It names the beacon; its takers encrypt their orders and the keeper
 # reveals them (docs/encrypted-orders.md).
-"$bin/orderbook-app" demo --sealed-batch --rpc-url "$rpc_url" --market-file "$state/batch-market" \
-  --mints-of "$market" --mint-authority "$state/mint-authority.json" --beacon-url "$beacon_url" \
-  >"$logs/batch-demo.log" 2>&1 &
-batch_demo_pid=$!
-pids+=("$batch_demo_pid")
-wait_file "$batch_demo_pid" "$logs/batch-demo.log" "$state/batch-market"
+start_batch_demo() {
+  exec "$bin/orderbook-app" demo --sealed-batch --rpc-url "$rpc_url" --market-file "$state/batch-market" \
+    --mints-of "$market" --mint-authority "$state/mint-authority.json" --beacon-url "$beacon_url" \
+    --resume-file "$state/batch-demo.json"
+}
+launch batch_demo "$logs/batch-demo.log"
+wait_file batch_demo "$state/batch-market"
 batch_market=$(cat "$state/batch-market")
 
-"$bin/orderbook-keeper" --rpc-url "$rpc_url" --keypair "$state/keeper.json" --airdrop-sol 10 \
-  --metrics-addr "$keeper_metrics" --subsidize-market "$market,$batch_market" --beacon-url "$beacon_url" \
-  >"$logs/keeper.log" 2>&1 &
-keeper_pid=$!
-pids+=("$keeper_pid")
+start_keeper() {
+  exec "$bin/orderbook-keeper" --rpc-url "$rpc_url" --keypair "$state/keeper.json" --airdrop-sol 10 \
+    --metrics-addr "$keeper_metrics" --subsidize-market "$market,$batch_market" --beacon-url "$beacon_url"
+}
+launch keeper "$logs/keeper.log"
 
-env ${redis_env[@]+"${redis_env[@]}"} "$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" \
-  --database-url "$database_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market,$batch_market" \
-  --public-beacon-url "$beacon_url" ${reset:+--reset-db} 2>"$logs/app.log" &
-app_pid=$!
-pids+=("$app_pid")
-wait_url "$app_pid" "$logs/app.log" "http://$listen/health"
+db_reset=$reset
+start_app() {
+  exec env ${redis_env[@]+"${redis_env[@]}"} "$bin/orderbook-app" run --rpc-url "$rpc_url" --listen "$listen" \
+    --database-url "$database_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market,$batch_market" \
+    --public-beacon-url "$beacon_url" ${db_reset:+--reset-db}
+}
+launch app "$logs/app.log"
+wait_url app "http://$listen/health"
+db_reset=""
 
-watched=("$node_pid" "$beacon_pid" "$demo_pid" "$batch_demo_pid" "$keeper_pid" "$app_pid")
 replica_lines=""
 if [ "$replicas" -gt 1 ]; then
-  env "${redis_env[@]}" "$bin/orderbook-app" index --rpc-url "$rpc_url" --database-url "$database_url" \
-    --market "$market" 2>"$logs/standby-indexer.log" &
-  pids+=($!)
-  watched+=($!)
-  for port in "${replica_ports[@]}"; do
-    env "${redis_env[@]}" "$bin/orderbook-app" feed --listen "$listen_host:$port" --database-url "$database_url" \
+  start_standby_indexer() {
+    exec env "${redis_env[@]}" "$bin/orderbook-app" index --rpc-url "$rpc_url" --database-url "$database_url" --market "$market"
+  }
+  launch standby_indexer "$logs/standby-indexer.log"
+  start_feed() {
+    exec env "${redis_env[@]}" "$bin/orderbook-app" feed --listen "$listen_host:$1" --database-url "$database_url" \
       --rpc-url "$rpc_url" --web-dir "$web_dir" --faucet-keypair "$state/mint-authority.json" --faucet-market "$market,$batch_market" \
-      --public-beacon-url "$beacon_url" 2>"$logs/feed-$port.log" &
-    pids+=($!)
-    watched+=($!)
-    wait_url "$!" "$logs/feed-$port.log" "http://$listen_host:$port/health"
+      --public-beacon-url "$beacon_url"
+  }
+  for port in "${replica_ports[@]}"; do
+    eval "start_feed_$port() { start_feed $port; }"
+    launch "feed_$port" "$logs/feed-$port.log"
+    wait_url "feed_$port" "http://$listen_host:$port/health"
     replica_lines+="  feed replica  http://$listen_host:$port/ (app)   ws://$listen_host:$port/ws   REST http://$listen_host:$port/api/markets
 "
   done
@@ -246,16 +278,49 @@ $replica_lines  demo market   $market
 
 EOF
 
+# The supervisor: a process that stops is reported by name (its exit code
+# or signal, and the end of its own log) and restarted after a backoff
+# (1, 2, 4, … 30 s) while the others keep running, as on a cluster. A process
+# that keeps failing (MAX_RESTARTS in a row, each up less than a minute)
+# stops the exchange.
+MAX_RESTARTS=5
+STABLE_SECS=60
+# how_stopped STATUS: "exited with code N" or "killed by SIGNAME".
+how_stopped() {
+  if [ "$1" -gt 128 ]; then echo "killed by SIG$(kill -l "$(($1 - 128))")"; else echo "exited with code $1"; fi
+}
+reap() {
+  local name=$1 status=0
+  wait "${sv_pid[$name]}" 2>/dev/null || status=$?
+  sv_pid[$name]=0
+  echo "[run.sh] $name $(how_stopped "$status") after $((SECONDS - sv_started[$name])) s; the end of ${sv_log[$name]}:" >&2
+  tail -n 12 "${sv_log[$name]}" | sed 's/^/  | /' >&2
+  if [ $((SECONDS - sv_started[$name])) -ge "$STABLE_SECS" ]; then sv_restarts[$name]=0; fi
+  sv_restarts[$name]=$((sv_restarts[$name] + 1))
+  if [ "${sv_restarts[$name]}" -gt "$MAX_RESTARTS" ]; then
+    echo "[run.sh] $name failed $MAX_RESTARTS times in a row, each within $STABLE_SECS s of starting: giving up (its log: ${sv_log[$name]})" >&2
+    exit 1
+  fi
+  local delay=$((1 << (sv_restarts[$name] - 1)))
+  [ "$delay" -gt 30 ] && delay=30
+  sv_due[$name]=$((SECONDS + delay))
+  echo "[run.sh] restarting $name in $delay s (restart ${sv_restarts[$name]} of at most $MAX_RESTARTS in a row)" >&2
+}
+
 interrupted=""
 trap 'interrupted=1' INT TERM
 deadline=""
 [ -n "$run_for" ] && deadline=$((SECONDS + run_for))
 while [ -z "$interrupted" ]; do
-  for pid in "${watched[@]}"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "a process stopped unexpectedly; see $logs/" >&2
-      tail -n 20 "$logs"/*.log >&2
-      exit 1
+  for name in "${!sv_pid[@]}"; do
+    if [ "${sv_pid[$name]}" = 0 ]; then
+      if [ "$SECONDS" -ge "${sv_due[$name]}" ]; then
+        echo "--- restarted by run.sh at $(date -u +%FT%TZ) ---" >>"${sv_log[$name]}"
+        launch "$name" "${sv_log[$name]}"
+        echo "[run.sh] $name restarted (pid ${sv_pid[$name]})" >&2
+      fi
+    elif ! kill -0 "${sv_pid[$name]}" 2>/dev/null; then
+      reap "$name"
     fi
   done
   if [ -n "$deadline" ] && [ "$SECONDS" -ge "$deadline" ]; then break; fi
@@ -264,8 +329,11 @@ done
 trap - INT TERM
 
 # Quiesce the chain's writers, then compare the indexer with the chain.
-kill -TERM "$demo_pid" "$batch_demo_pid" "$keeper_pid" 2>/dev/null || true
-wait "$demo_pid" "$batch_demo_pid" "$keeper_pid" 2>/dev/null || true
+for name in demo batch_demo keeper; do
+  pid=${sv_pid[$name]}
+  sv_pid[$name]=0
+  [ "$pid" != 0 ] && kill -TERM "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+done
 grep -h '^demo:' "$logs/demo.log" | tail -n 1 || true
 grep -h '^demo:' "$logs/batch-demo.log" | tail -n 1 || true
 status=0

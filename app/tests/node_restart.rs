@@ -94,3 +94,78 @@ async fn a_killed_node_is_rejoined_by_keeper_and_indexer_and_nothing_is_lost() {
     let _ = indexer_task.await;
     sdb.drop(check).await;
 }
+
+/// A restarted demo (run.sh's supervisor, or a second run) trades the same
+/// market with the same makers: their requotes replace the orders they left
+/// resting, instead of a new market beside a frozen one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_demo_resumes_its_market_and_its_makers() {
+    use orderbook_app::demo::{Demo, LADDER, SavedDemo};
+    use orderbook_chain::Chain;
+    use solana_signer::Signer;
+
+    let ledger = tempfile::tempdir().unwrap();
+    let ports = (free_port().unwrap(), free_port().unwrap());
+    let node = common::spawn_node(ledger.path(), ports).await;
+    let (chain, _, mut first) = common::demo_on(&node.rpc_url).await;
+    for _ in 0..12 {
+        let _ = first.step().await;
+    }
+    let file = ledger.path().join("demo.json");
+    first.saved().write(&file).unwrap();
+    let saved = SavedDemo::read(&file).unwrap().expect("the resume file");
+
+    let payer = solana_keypair::Keypair::new();
+    chain
+        .airdrop(&payer.pubkey(), 1_000_000_000_000)
+        .await
+        .unwrap();
+    let mint_authority = first.market.mint_authority.insecure_clone();
+    let mut resumed = Demo::resume(
+        chain.clone(),
+        payer.insecure_clone(),
+        &saved,
+        mint_authority,
+    )
+    .await
+    .unwrap()
+    .expect("the chain still has the demo's market");
+    assert_eq!(resumed.market.keys, first.market.keys);
+    assert_eq!(resumed.mid, first.mid);
+    let owners = |d: &Demo<RpcChain>| {
+        d.makers
+            .iter()
+            .map(|m| m.owner.pubkey())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(owners(&resumed), owners(&first));
+    for _ in 0..12 {
+        resumed.step().await.unwrap();
+    }
+    // Each maker holds at most one ladder: a requote cancels what it left.
+    let sides = [first.market.keys.bids, first.market.keys.asks];
+    let orders = common::book_orders(&chain, sides).await;
+    for maker in &first.makers {
+        let account = chain.account(&maker.account).await.unwrap().unwrap();
+        let trader = orderbook_client::accounts::trader(&account.data).unwrap();
+        let id = trader.state().trader_id;
+        let resting = orders.values().filter(|o| o.2 == id).count() as u64;
+        assert!(resting <= 2 * LADDER, "maker {id} rests {resting} orders");
+    }
+
+    // A resume file naming a market this chain lacks starts nothing.
+    let elsewhere = SavedDemo {
+        market: solana_keypair::Keypair::new().pubkey().to_string(),
+        ..saved
+    };
+    let none = Demo::resume(
+        chain,
+        payer,
+        &elsewhere,
+        first.market.mint_authority.insecure_clone(),
+    )
+    .await
+    .unwrap();
+    assert!(none.is_none());
+    drop(node);
+}

@@ -13,7 +13,7 @@ use orderbook::instructions::BatchModeArgs;
 use orderbook::types::{
     DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS, DEFAULT_REVEAL_SLOTS, MAX_WINDOW_SLOTS,
 };
-use orderbook_app::demo::{Demo, DemoBeacon, SealedDemo, demo_batch_args};
+use orderbook_app::demo::{Demo, DemoBeacon, SavedDemo, SealedDemo, demo_batch_args};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::Mints;
@@ -73,6 +73,13 @@ pub struct DemoArgs {
     /// to it and leave the reveal to a keeper pointed at it (issue 26).
     #[arg(long, env = "ORDERBOOK_DEMO_BEACON_URL", requires = "sealed_batch")]
     beacon_url: Option<String>,
+    /// Keep the demo's market and traders in this file (owner-only: it holds
+    /// their keys) and, when it names a market the chain still has active,
+    /// trade that market again instead of creating one: a restarted demo
+    /// resumes its market. The continuous demo also needs
+    /// `--mint-authority-file` from its first run.
+    #[arg(long, env = "ORDERBOOK_DEMO_RESUME_FILE")]
+    resume_file: Option<PathBuf>,
     /// Stop after this many seconds (default: until Ctrl-C / SIGTERM).
     #[arg(long, env = "ORDERBOOK_RUN_FOR_SECS")]
     run_for_secs: Option<u64>,
@@ -100,7 +107,7 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
         "continuous"
     };
     eprintln!(
-        "demo: creating a {kind} market with {} makers and {} takers…",
+        "demo: a {kind} market with {} makers and {} takers…",
         a.makers, a.takers
     );
     let (makers, takers) = (a.makers.into(), a.takers.into());
@@ -118,23 +125,55 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
             beacon_chain_hash: beacon.as_ref().map_or([0; 32], |b| b.chain_hash),
             ..demo_batch_args()
         };
-        let mut demo = SealedDemo::with_batch_args(chain, payer, makers, takers, args, mints)
-            .await
-            .context("creating the demo market")?;
+        let resumed = match (saved(&a)?, &mints) {
+            (Some(saved), Some(m)) => {
+                SealedDemo::resume(
+                    chain.clone(),
+                    payer.insecure_clone(),
+                    &saved,
+                    m.authority.insecure_clone(),
+                )
+                .await?
+            }
+            _ => None,
+        };
+        let mut demo = match resumed {
+            Some(demo) => demo,
+            None => SealedDemo::with_batch_args(chain, payer, makers, takers, args, mints)
+                .await
+                .context("creating the demo market")?,
+        };
         demo.beacon = beacon;
         announce(&a, &demo.demo)?;
         demo.run(interval, shutdown).await;
+        save(&a, &demo.demo)?;
         eprintln!(
             "demo: {} transactions sent, {} failed; {} sealed orders revealed, {} forfeited, {} encrypted (revealed by the keeper)",
             demo.demo.sent, demo.demo.failed, demo.revealed, demo.forfeited, demo.encrypted
         );
     } else {
         anyhow::ensure!(mints.is_none(), "--mints-of is for the sealed batch demo");
-        let mut demo = Demo::new(chain, payer, makers, takers)
-            .await
-            .context("creating the demo market")?;
+        let resumed = match (saved(&a)?, &a.mint_authority_file) {
+            (Some(saved), Some(path)) if path.exists() => {
+                Demo::resume(
+                    chain.clone(),
+                    payer.insecure_clone(),
+                    &saved,
+                    read_keypair(path)?,
+                )
+                .await?
+            }
+            _ => None,
+        };
+        let mut demo = match resumed {
+            Some(demo) => demo,
+            None => Demo::new(chain, payer, makers, takers)
+                .await
+                .context("creating the demo market")?,
+        };
         announce(&a, &demo)?;
         demo.run(interval, shutdown).await;
+        save(&a, &demo)?;
         eprintln!(
             "demo: {} transactions sent, {} failed",
             demo.sent, demo.failed
@@ -143,10 +182,41 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Write the mint authority and then the market file (which tells run.sh
-/// the demo is ready).
+/// The demo saved in `--resume-file`, if any; says what it will do.
+fn saved(a: &DemoArgs) -> Result<Option<SavedDemo>> {
+    let Some(path) = &a.resume_file else {
+        return Ok(None);
+    };
+    let saved = SavedDemo::read(path)?;
+    match &saved {
+        Some(s) => eprintln!(
+            "demo: resuming market {} from {} if this chain has it",
+            s.market,
+            path.display()
+        ),
+        None => eprintln!("demo: no {} yet: a new market", path.display()),
+    }
+    Ok(saved)
+}
+
+/// Keep the demo in `--resume-file` (its ladder's mid as it is now).
+fn save<C: orderbook_chain::Chain>(a: &DemoArgs, demo: &Demo<C>) -> Result<()> {
+    match &a.resume_file {
+        Some(path) => demo.saved().write(path),
+        None => Ok(()),
+    }
+}
+
+fn read_keypair(path: &std::path::Path) -> Result<solana_keypair::Keypair> {
+    solana_keypair::read_keypair_file(path)
+        .map_err(|e| anyhow::anyhow!("reading the keypair {}: {e}", path.display()))
+}
+
+/// Write the resume file, the mint authority and then the market file
+/// (which tells run.sh the demo is ready).
 fn announce<C: orderbook_chain::Chain>(a: &DemoArgs, demo: &Demo<C>) -> Result<()> {
     let market = demo.market.keys.market;
+    save(a, demo)?;
     if let Some(path) = &a.mint_authority_file {
         let _ = std::fs::remove_file(path);
         solana_keypair::write_keypair_file(&demo.market.mint_authority, path)
@@ -165,8 +235,7 @@ async fn shared_mints(a: &DemoArgs, chain: &RpcChain) -> Result<Option<Mints>> {
     let (Some(market), Some(path)) = (a.mints_of, &a.mint_authority) else {
         return Ok(None);
     };
-    let authority = solana_keypair::read_keypair_file(path)
-        .map_err(|e| anyhow::anyhow!("reading the mint authority {}: {e}", path.display()))?;
+    let authority = read_keypair(path)?;
     let account = chain
         .account(&market)
         .await?

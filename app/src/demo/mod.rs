@@ -4,6 +4,7 @@
 //! ([`sealed`]). Errors (a trader out of funds, a full queue waiting for the
 //! keeper) are logged and the flow goes on.
 
+mod saved;
 mod sealed;
 
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use orderbook::types::{OrderType, Side};
 use orderbook_chain::scenario::{self, Funding, MarketSetup, Mints, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
 use orderbook_client::ix;
+use orderbook_client::ix::MarketKeys;
+use orderbook_engine::MarketStatus;
 use orderbook_keeper::{Keeper, KeeperConfig};
 use rand::Rng;
 use solana_keypair::Keypair;
@@ -30,6 +33,7 @@ pub const DEMO_EVENTS: u32 = 512;
 /// Starting mid price in ticks.
 pub const START_MID: u64 = 1_000;
 
+pub use saved::SavedDemo;
 pub use sealed::{DemoBeacon, SealedDemo, demo_batch_args};
 
 /// A new market with the standard parameters, sized for the demo, on
@@ -112,6 +116,54 @@ impl<C: Chain> Demo<C> {
             failed: 0,
             next_client_id: 1,
         })
+    }
+
+    /// The saved demo's market and traders, when the chain still has that
+    /// market and it is active (else None: a new chain, or a closed market).
+    pub async fn resume(
+        chain: Arc<C>,
+        payer: Keypair,
+        saved: &SavedDemo,
+        mint_authority: Keypair,
+    ) -> anyhow::Result<Option<Self>> {
+        let address = saved.market()?;
+        let Some(account) = chain.account(&address).await? else {
+            return Ok(None);
+        };
+        let Ok(m) = orderbook_client::accounts::market(&account.data) else {
+            return Ok(None);
+        };
+        if m.engine().status() != Ok(MarketStatus::Active) {
+            return Ok(None);
+        }
+        let market = MarketSetup {
+            keys: MarketKeys::from_market(address, &m),
+            // The demo never acts as the market's authorities after creating it.
+            authority: payer.insecure_clone(),
+            fee_authority: payer.insecure_clone(),
+            mint_authority,
+        };
+        Ok(Some(Self {
+            makers: SavedDemo::traders(&saved.makers)?,
+            takers: SavedDemo::traders(&saved.takers)?,
+            chain,
+            payer,
+            market,
+            mid: saved.mid,
+            sent: 0,
+            failed: 0,
+            next_client_id: 1,
+        }))
+    }
+
+    /// What [`Demo::resume`] needs to trade this market again.
+    pub fn saved(&self) -> SavedDemo {
+        SavedDemo {
+            market: self.market.keys.market.to_string(),
+            mid: self.mid,
+            makers: self.makers.iter().map(saved::SavedTrader::of).collect(),
+            takers: self.takers.iter().map(saved::SavedTrader::of).collect(),
+        }
     }
 
     /// A client order id no transaction of this demo used yet.

@@ -23,7 +23,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio::sync::watch;
 
-use super::{Demo, LADDER, Step, new_market, run_steps};
+use super::{Demo, LADDER, SavedDemo, Step, new_market, run_steps};
 
 /// Entries per batch: room for every maker's requote (cancels and posts)
 /// and the takers' commitments of one commit window.
@@ -165,7 +165,37 @@ impl<C: Chain> SealedDemo<C> {
             .schedule()
             .map_err(|e| ChainError::Rpc(e.to_string()))?;
         let demo = Demo::with_market(chain, payer, market, makers, takers).await?;
-        Ok(Self {
+        Ok(Self::trading(demo, batch, schedule))
+    }
+
+    /// The saved demo's batch market and traders, when the chain still has
+    /// the market, active and trading as a batch auction (else None).
+    pub async fn resume(
+        chain: Arc<C>,
+        payer: Keypair,
+        saved: &SavedDemo,
+        mint_authority: Keypair,
+    ) -> anyhow::Result<Option<Self>> {
+        let Some(demo) = Demo::resume(chain, payer, saved, mint_authority).await? else {
+            return Ok(None);
+        };
+        let address = demo.market.keys.market;
+        let Some(account) = demo.chain.account(&address).await? else {
+            return Ok(None);
+        };
+        let batch = decode::market(&account.data)?.batch;
+        if batch == Pubkey::default() {
+            return Ok(None);
+        }
+        let schedule = scenario::batches(demo.chain.as_ref(), &batch)
+            .await?
+            .schedule()
+            .map_err(|e| anyhow::anyhow!("the batch schedule of {address}: {e}"))?;
+        Ok(Some(Self::trading(demo, batch, schedule)))
+    }
+
+    fn trading(demo: Demo<C>, batch: Pubkey, schedule: BatchSchedule) -> Self {
+        Self {
             demo,
             batch,
             schedule,
@@ -175,7 +205,7 @@ impl<C: Chain> SealedDemo<C> {
             beacon: None,
             encrypted: 0,
             pace: SlotPace::new(),
-        })
+        }
     }
 
     /// One step: reveal what is due, then a maker requotes (60%) or a taker
