@@ -78,7 +78,7 @@ if ! "$anchor_root/bin/anchor" --version 2>/dev/null | grep -qx 'anchor-cli 1.2.
 fi
 ANCHOR_BIN="$anchor_root/bin/anchor" node tests/ts/anchor-cli.js 2>&1 | tee -a "$log"
 
-step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, beacon, two demo markets (one a sealed batch auction whose takers encrypt their orders, revealed by the keeper), keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; web3.js wallets trade on both markets through the replica, then run.sh is stopped; fails unless the indexer reconciles with the chain)"
+step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, beacon, two demo markets (one a sealed batch auction whose takers encrypt their orders, revealed by the keeper), keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; web3.js wallets trade on both markets through the replica, the Python example (anchorpy3 + solders) on the first, then run.sh is stopped; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1
 ORDERBOOK_STATE_DIR="$smoke" ORDERBOOK_BUILD=debug ORDERBOOK_RPC_PORT=18899 \
@@ -116,6 +116,12 @@ ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:180
 ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_FEED_URL=http://127.0.0.1:18081 \
   ORDERBOOK_MINT_AUTHORITY="$smoke/mint-authority.json" ORDERBOOK_BATCH_MARKET="$(cat "$smoke/batch-market")" \
   node tests/web3js/sealed-wallet.js || ok=""
+# The same round trip from Python (anchorpy3 + solders, pinned in a venv):
+# examples/python/README.md.
+python3 -m venv "$smoke/venv"
+"$smoke/venv/bin/pip" install -q --disable-pip-version-check -r examples/python/requirements.txt
+ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_MINT_AUTHORITY="$smoke/mint-authority.json" \
+  ORDERBOOK_MARKET="$(cat "$smoke/market")" "$smoke/venv/bin/python" examples/python/trade.py || ok=""
 # The batch demo's takers encrypt their orders to the local beacon and never
 # reveal them: the keeper does (a state, bounded: the demo commits several
 # a second).
