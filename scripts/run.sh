@@ -87,8 +87,11 @@ for port in "$rpc_port" "$ws_port" "$listen_port" "${keeper_metrics##*:}" "${bea
   fi
 done
 
-scripts/postgres.sh
-echo "the exchange's database: $database_url" >&2
+# The exchange's database (created if missing), named as PostgreSQL's
+# key=value connection string names it.
+db_field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$database_url"; }
+db_host=$(db_field host) db_port=$(db_field port) db_name=$(db_field dbname)
+PGHOST="${db_host:-127.0.0.1}" PGPORT="${db_port:-5432}" ORDERBOOK_DB="${db_name:-orderbook_local}" scripts/postgres.sh
 # The broker's URL carries its password: handed over in the environment,
 # not on command lines any local user can list.
 redis_env=()

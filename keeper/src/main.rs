@@ -178,7 +178,7 @@ async fn main() -> Result<()> {
         beacon_url: args.beacon_url,
         ..KeeperConfig::default()
     };
-    tracing::info!(rpc = %args.rpc_url, ?cfg, "configuration");
+    log_configuration(&args.rpc_url, &cfg);
     let mut keeper = Keeper::new(chain, payer, cfg);
     let (tx, rx) = watch::channel(false);
     let metrics = keeper.metrics.clone();
@@ -193,4 +193,23 @@ async fn main() -> Result<()> {
     keeper.run(rx).await;
     metrics.await.context("metrics task")?;
     Ok(())
+}
+
+/// The settings an operator checks at start, as plain values.
+fn log_configuration(rpc_url: &str, cfg: &KeeperConfig) {
+    let list = |keys: &[Pubkey], none: &str| match keys {
+        [] => none.to_string(),
+        keys => keys.iter().map(Pubkey::to_string).collect::<Vec<_>>().join(","),
+    };
+    tracing::info!(
+        rpc = rpc_url,
+        markets = list(&cfg.markets, "every market of the program"),
+        subsidized = list(&cfg.spend.subsidized, "none"),
+        max_spend_per_hour_lamports = cfg.spend.max_per_hour,
+        max_spend_per_market_hour_lamports = cfg.spend.max_per_market_hour,
+        max_subsidized_spend_per_hour_lamports = cfg.spend.max_subsidized_per_hour,
+        poll_ms = cfg.poll.as_millis() as u64,
+        beacon = cfg.beacon_url.as_deref().unwrap_or("none"),
+        "configuration"
+    );
 }
