@@ -199,7 +199,11 @@ async fn main() -> Result<()> {
 fn log_configuration(rpc_url: &str, cfg: &KeeperConfig) {
     let list = |keys: &[Pubkey], none: &str| match keys {
         [] => none.to_string(),
-        keys => keys.iter().map(Pubkey::to_string).collect::<Vec<_>>().join(","),
+        keys => keys
+            .iter()
+            .map(Pubkey::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
     };
     tracing::info!(
         rpc = rpc_url,
