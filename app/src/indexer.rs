@@ -211,6 +211,31 @@ impl<C: Chain + ?Sized> Indexer<C> {
         }
     }
 
+    /// Record the names of the market's mints (their Token-2022 metadata)
+    /// for the feed to show; true once the market was read (named or not),
+    /// false to try again after the next sync.
+    async fn record_token_names(&self, db: &Client) -> bool {
+        let read = async {
+            let Some(account) = self.chain.account(&self.market).await? else {
+                return Ok(false);
+            };
+            let market = orderbook_client::accounts::market(&account.data)
+                .map_err(|e| anyhow::anyhow!("decoding market {}: {e}", self.market))?;
+            let mints = [market.base_mint, market.quote_mint];
+            for (mint, account) in mints.iter().zip(self.chain.accounts(&mints).await?) {
+                let name = account.and_then(|a| orderbook_client::setup::token_name(&a.data));
+                if let Some(name) = name {
+                    crate::db::token_names::upsert(db, &mint.to_string(), &name).await?;
+                }
+            }
+            anyhow::Ok(true)
+        };
+        read.await.unwrap_or_else(|e| {
+            tracing::warn!(market = %self.market, error = %e, "reading the mints' names (retried)");
+            false
+        })
+    }
+
     /// Sync every `poll` until `shutdown` turns true or the database
     /// connection is gone, logging progress; errors are logged and retried
     /// with backoff (up to 30 s), never fatal.
@@ -221,9 +246,13 @@ impl<C: Chain + ?Sized> Indexer<C> {
         mut shutdown: watch::Receiver<bool>,
     ) {
         let mut backoff = poll;
+        let mut named = false;
         while !*shutdown.borrow() && !db.is_closed() {
             match self.sync(db).await {
                 Ok(stats) => {
+                    if !named {
+                        named = self.record_token_names(db).await;
+                    }
                     if stats.transactions > 0 {
                         tracing::debug!(market = %self.market, txs = stats.transactions, new_events = stats.new_events, "indexed");
                     }

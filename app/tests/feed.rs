@@ -512,6 +512,10 @@ async fn rest_serves_market_data_and_refuses_bad_parameters() {
     assert_eq!(code, 200);
     assert_eq!(markets["markets"][0]["market"], m.as_str());
     assert_eq!(markets["markets"][0]["tick_size"], "1");
+    // The demo's mints name themselves (Token-2022 metadata); the indexer
+    // recorded their symbols.
+    assert_eq!(markets["markets"][0]["base_symbol"], "DEMO");
+    assert_eq!(markets["markets"][0]["quote_symbol"], "USDQ");
     // Depth equals the chain's L2.
     let (code, depth) = get(&s.url(&format!("/api/markets/{m}/depth?levels=1000"))).await;
     assert_eq!(code, 200);

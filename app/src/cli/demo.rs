@@ -245,6 +245,7 @@ async fn shared_mints(a: &DemoArgs, chain: &RpcChain) -> Result<Option<Mints>> {
     Ok(Some(Mints {
         base: m.base_mint,
         quote: m.quote_mint,
+        token_program: m.base_token_program,
         authority,
     }))
 }

@@ -20,6 +20,9 @@ pub struct MarketRow {
     /// The mints' decimals (`None` for markets indexed before schema v5).
     pub base_decimals: Option<i16>,
     pub quote_decimals: Option<i16>,
+    /// The mints' symbols, when their metadata names them (`token_names`).
+    pub base_symbol: Option<String>,
+    pub quote_symbol: Option<String>,
     /// The program's `MarketStatus` code, or [`MARKET_DELETED_STATUS`].
     pub status: i16,
     pub last_seq: Option<i64>,
@@ -88,8 +91,9 @@ pub async fn page(
 ) -> Result<Vec<MarketRow>, DbError> {
     db.query(
         "SELECT m.market, base_mint, quote_mint, base_lot_size::text, quote_lot_size::text, tick_size::text,
-             taker_fee_ppm, maker_fee_ppm, status, c.last_seq, base_decimals, quote_decimals
+             taker_fee_ppm, maker_fee_ppm, status, c.last_seq, base_decimals, quote_decimals, b.symbol, q.symbol
          FROM markets m LEFT JOIN ingest_cursor c ON c.market = m.market
+             LEFT JOIN token_names b ON b.mint = m.base_mint LEFT JOIN token_names q ON q.mint = m.quote_mint
          WHERE m.market > $1 ORDER BY m.market LIMIT $2",
         &[&after, &limit],
     )
@@ -109,6 +113,8 @@ pub async fn page(
             last_seq: r.get(9),
             base_decimals: r.get(10),
             quote_decimals: r.get(11),
+            base_symbol: r.get(12),
+            quote_symbol: r.get(13),
         })
     })
     .collect()

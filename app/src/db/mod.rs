@@ -19,6 +19,7 @@ pub mod fills;
 pub mod markets;
 pub mod orders;
 pub mod queue_owners;
+pub mod token_names;
 pub mod traders;
 pub mod transfers;
 
@@ -36,6 +37,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         include_str!("../../../migrations/0005_mint_decimals.sql"),
     ),
     (6, include_str!("../../../migrations/0006_batches.sql")),
+    (7, include_str!("../../../migrations/0007_token_names.sql")),
 ];
 
 /// Advisory lock key guarding migrations.

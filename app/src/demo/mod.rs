@@ -10,13 +10,15 @@ mod sealed;
 use std::sync::Arc;
 use std::time::Duration;
 
-use orderbook::instructions::PlaceOrderArgs;
+use anchor_lang::prelude::Pubkey;
+use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs};
 
 use orderbook::types::{OrderType, Side};
 use orderbook_chain::scenario::{self, Funding, MarketSetup, Mints, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
 use orderbook_client::ix;
 use orderbook_client::ix::MarketKeys;
+use orderbook_client::setup::TokenName;
 use orderbook_engine::MarketStatus;
 use orderbook_keeper::{Keeper, KeeperConfig};
 use rand::Rng;
@@ -30,23 +32,48 @@ pub const LADDER: u64 = 4;
 /// Orders per side of the demo market's book, and its queue size.
 pub const DEMO_ORDERS_PER_SIDE: u32 = 256;
 pub const DEMO_EVENTS: u32 = 512;
-/// Starting mid price in ticks.
-pub const START_MID: u64 = 1_000;
+/// Starting mid price in ticks: 25.00 USDQ per DEMO.
+pub const START_MID: u64 = 2_500;
 
 pub use saved::SavedDemo;
 pub use sealed::{DemoBeacon, SealedDemo, demo_batch_args};
 
-/// A new market with the standard parameters, sized for the demo, on
-/// `mints` (another market's, so one faucet funds both) or new ones.
+/// The demo's tokens, named in their mints (Token-2022 metadata) so wallets,
+/// the feed and the page show symbols: DEMO (9 decimals) priced in USDQ (6).
+pub fn demo_tokens() -> (TokenName, TokenName) {
+    let named = |name: &str, symbol: &str| TokenName {
+        name: name.into(),
+        symbol: symbol.into(),
+    };
+    (named("Demo Token", "DEMO"), named("Demo USD", "USDQ"))
+}
+
+/// The demo market's sizes, in the range of what the faucet hands out
+/// (100 DEMO, 10,000 USDQ): a lot is 0.1 DEMO (10^8 atoms) and a tick
+/// 0.01 USDQ per DEMO (1,000 quote atoms per lot); the standard fees.
+pub fn demo_market_args(authority: Pubkey) -> CreateMarketArgs {
+    CreateMarketArgs {
+        base_lot_size: 100_000_000,
+        quote_lot_size: 1_000,
+        tick_size: 1,
+        ..scenario::standard_market_args(authority)
+    }
+}
+
+/// A new demo market, sized for the demo, on `mints` (another market's, so
+/// one faucet funds both) or new named ones.
 async fn new_market<C: Chain + ?Sized>(
     chain: &C,
     payer: &Keypair,
     mints: Option<Mints>,
 ) -> Result<MarketSetup, ChainError> {
-    let args = scenario::standard_market_args(payer.pubkey());
+    let args = demo_market_args(payer.pubkey());
     let mints = match mints {
         Some(m) => m,
-        None => scenario::create_mints(chain, payer).await?,
+        None => {
+            let (base, quote) = demo_tokens();
+            scenario::create_named_mints(chain, payer, &base, &quote).await?
+        }
     };
     scenario::create_market_on(chain, payer, args, mints, DEMO_ORDERS_PER_SIDE, DEMO_EVENTS).await
 }

@@ -607,6 +607,10 @@ pub struct MarketRow {
     /// Null for markets indexed before the mints' decimals were recorded.
     pub base_decimals: Option<i16>,
     pub quote_decimals: Option<i16>,
+    /// The mints' symbols from their Token-2022 metadata; null when a mint
+    /// names none (an SPL Token mint): show its address instead.
+    pub base_symbol: Option<String>,
+    pub quote_symbol: Option<String>,
     pub base_lot_size: U64Text,
     pub quote_lot_size: U64Text,
     pub tick_size: U64Text,

@@ -12,7 +12,7 @@ function fractionDigits(text: string): number {
   return dot < 0 ? 0 : text.length - dot - 1;
 }
 
-/** A mint as a short label: there is no token metadata on a local node. */
+/** A mint as a short label, for a mint whose metadata names no symbol. */
 export function shortMint(mint: string): string {
   return `${mint.slice(0, 4)}…${mint.slice(-4)}`;
 }
@@ -35,8 +35,8 @@ export class Units {
     };
     this.priceDigits = fractionDigits(priceFromTicks(this.units, 1n));
     this.sizeDigits = fractionDigits(sizeFromLots(this.units, 1n));
-    this.base = shortMint(row.base_mint);
-    this.quote = shortMint(row.quote_mint);
+    this.base = row.base_symbol ?? shortMint(row.base_mint);
+    this.quote = row.quote_symbol ?? shortMint(row.quote_mint);
   }
 
   /** A price in ticks as quote tokens per base token, fixed to the tick's digits. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-import { l2, OrderbookClient, orderbookProgram, type Market } from '@orderbook/client';
+import { l2, OrderbookClient, orderbookProgram, tokenName, type Market } from '@orderbook/client';
 import { until } from '@orderbook/test-support';
 import { Connection, Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -136,6 +136,12 @@ describe('the trading page', function () {
     return { baseFree: b.freeBase.toString(), quoteFree: b.freeQuote.toString(), baseLocked: b.lockedBase.toString(), quoteLocked: b.lockedQuote.toString(), orders: trader.openOrders };
   }
 
+  /** A price at which an ask rests on `address`: above its best bid (or the first market's, on the same tokens). */
+  async function askAboveTheBids(address: PublicKey): Promise<number> {
+    const bestBid = async (at: PublicKey) => l2((await client.book(await client.market(at))).bids)[0]?.priceTicks.toNumber();
+    return ((await bestBid(address)) ?? (await bestBid(market.address)) ?? 1) + 10;
+  }
+
   /** A new maker, funded by the faucet, queues a post-only ask of 5 lots on `address`; resolves once it rests. */
   async function restAnAsk(address: PublicKey, priceTicks: number): Promise<void> {
     const maker = Keypair.generate();
@@ -169,6 +175,10 @@ describe('the trading page', function () {
     await page.waitForSelector('#bids tr[data-price-ticks]', { timeout: WAIT_MS });
     console.log(`      first paint with the book: ${Date.now() - started} ms`);
     assert.equal(await page.$eval('#market', (el) => (el as HTMLSelectElement).value), stack.market);
+    // The demo's mints name themselves (Token-2022 metadata): symbols, not addresses.
+    assert.equal((await tokenName(connection, market.baseMint))?.symbol, 'DEMO');
+    assert.equal((await tokenName(connection, market.quoteMint))?.symbol, 'USDQ');
+    await waitText('#market option:checked', /^DEMO\/USDQ · /);
     await page.waitForSelector('#tape tr', { timeout: WAIT_MS });
     await waitText('#stats', /Last price/);
     await shot('market');
@@ -211,7 +221,7 @@ describe('the trading page', function () {
   });
 
   it('refuses a malformed price and an order over the balance in the form', async function () {
-    await setField('#order-form input[name=size]', '0.00001');
+    await setField('#order-form input[name=size]', '0.1');
     await setField('#order-form input[name=price]', '12abc');
     await waitText('#order-error', /price/);
     await setField('#order-form input[name=price]', '9000');
@@ -222,7 +232,7 @@ describe('the trading page', function () {
   });
 
   it('deposits both tokens; the balances show what the chain holds', async function () {
-    for (const [token, amount] of [['quote', '50'], ['base', '0.01']]) {
+    for (const [token, amount] of [['quote', '50'], ['base', '1']]) {
       await page.select('#transfer-form select[name=token]', token);
       await setField('#transfer-form input[name=amount]', amount);
       await page.click('#transfer-form button[value=deposit]');
@@ -238,7 +248,7 @@ describe('the trading page', function () {
     // Clicking a level puts its price in the form.
     await page.$eval(`#bids tr[data-price-ticks="${bestBid}"]`, (row) => (row as HTMLElement).click());
     await page.select('#order-form select[name=type]', 'limit');
-    await setField('#order-form input[name=size]', '0.00002');
+    await setField('#order-form input[name=size]', '0.2');
     await page.evaluate(() => (document.querySelector('input[name=side][value=bid]') as HTMLInputElement).click());
     const before = (await ladder()).find((r) => r.side === 'bid' && r.priceTicks === bestBid)?.baseLots ?? 0;
     await page.click('#order-submit');
@@ -266,7 +276,7 @@ describe('the trading page', function () {
     const bestAsk = Math.min(...(await ladder()).filter((r) => r.side === 'ask').map((r) => r.priceTicks));
     await page.$eval(`#asks tr[data-price-ticks="${bestAsk}"]`, (row) => (row as HTMLElement).click());
     await page.select('#order-form select[name=type]', 'immediateOrCancel');
-    await setField('#order-form input[name=size]', '0.000001');
+    await setField('#order-form input[name=size]', '0.1');
     const lastSeq = Number((await page.$eval('#tape tr', (row) => (row as HTMLElement).dataset.seq)) ?? 0);
     await page.click('#order-submit');
     await waitText('#tx-status', /Buy .*confirmed/);
@@ -329,13 +339,13 @@ describe('the trading page', function () {
     await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[1]?.textContent === '20', { timeout: WAIT_MS });
     // A maker of the test's own queues an ask (the demo's takers may have
     // taken every ask before it stopped); the sealed bid meets the best ask.
-    await restAnAsk(batchMarket, 1_010);
+    await restAnAsk(batchMarket, await askAboveTheBids(batchMarket));
     await page.waitForSelector('#asks tr[data-price-ticks]', { timeout: WAIT_MS });
     const bestAsk = Math.min(...(await ladder()).filter((r) => r.side === 'ask').map((r) => r.priceTicks));
     await page.$eval(`#asks tr[data-price-ticks="${bestAsk}"]`, (row) => (row as HTMLElement).click());
     await page.evaluate(() => (document.querySelector('input[name=side][value=bid]') as HTMLInputElement).click());
     await page.select('#order-form select[name=type]', 'immediateOrCancel');
-    await setField('#order-form input[name=size]', '0.000001');
+    await setField('#order-form input[name=size]', '0.1');
     await waitText('#order-preview', /sealed: hidden until its batch reveals/);
     await page.click('#order-submit');
     // The market names the beacon the server names: the order is encrypted
@@ -460,7 +470,7 @@ describe('the trading page', function () {
     const bestBid = Math.max(...(await ladder()).filter((r) => r.side === 'bid').map((r) => r.priceTicks));
     await page.$eval(`#bids tr[data-price-ticks="${bestBid}"]`, (row) => (row as HTMLElement).click());
     await page.select('#order-form select[name=type]', 'postOnly');
-    await setField('#order-form input[name=size]', '0.00001');
+    await setField('#order-form input[name=size]', '0.1');
     await page.waitForFunction(() => document.querySelector('#order-error')?.textContent === '', { timeout: WAIT_MS });
     await page.click('#order-submit');
     await waitText('#tx-status', /Buy .*: (InsufficientFunds|TopUpAccountsMissing): /);

@@ -155,7 +155,12 @@ export type MarketRow = { market: string, base_mint: string, quote_mint: string,
 /**
  * Null for markets indexed before the mints' decimals were recorded.
  */
-base_decimals: number | null, quote_decimals: number | null, base_lot_size: U64Text, quote_lot_size: U64Text, tick_size: U64Text, taker_fee_ppm: number, 
+base_decimals: number | null, quote_decimals: number | null, 
+/**
+ * The mints' symbols from their Token-2022 metadata; null when a mint
+ * names none (an SPL Token mint): show its address instead.
+ */
+base_symbol: string | null, quote_symbol: string | null, base_lot_size: U64Text, quote_lot_size: U64Text, tick_size: U64Text, taker_fee_ppm: number, 
 /**
  * Negative: a rebate.
  */

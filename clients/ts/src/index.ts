@@ -9,5 +9,6 @@ export * from './layout.js';
 export * as pda from './pda.js';
 export * from './program.js';
 export * from './sealed.js';
+export * from './tokens.js';
 export * from './types.js';
 export * from './units.js';

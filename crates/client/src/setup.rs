@@ -7,6 +7,10 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::solana_program::system_instruction;
 use anchor_spl::token_2022::spl_token_2022;
+use spl_token_2022::extension::{
+    BaseStateWithExtensions, ExtensionType, StateWithExtensions, metadata_pointer,
+};
+use spl_token_metadata_interface::state::TokenMetadata;
 
 /// Bytes of a mint without extensions.
 pub const MINT_LEN: usize = spl_token_2022::state::Mint::LEN;
@@ -33,6 +37,85 @@ pub fn create_mint(
         )
         .expect("token program id is SPL Token or Token-2022"),
     ]
+}
+
+/// A token's name and symbol, as a Token-2022 mint's metadata extension holds them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenName {
+    pub name: String,
+    pub symbol: String,
+}
+
+/// Bytes of a Token-2022 mint with a metadata pointer, before its metadata is written.
+fn pointer_mint_len() -> usize {
+    ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(&[
+        ExtensionType::MetadataPointer,
+    ])
+    .expect("a mint with one fixed-size extension")
+}
+
+fn metadata_of(mint: &Pubkey, authority: &Pubkey, token: &TokenName) -> TokenMetadata {
+    TokenMetadata {
+        update_authority: Some(*authority).try_into().expect("a non-zero authority"),
+        mint: *mint,
+        name: token.name.clone(),
+        symbol: token.symbol.clone(),
+        ..TokenMetadata::default()
+    }
+}
+
+/// Bytes a mint made by [`create_mint_with_metadata`] holds once its
+/// metadata is written: what its rent must cover (Token-2022 grows the
+/// account for the metadata but takes no lamports for it).
+pub fn mint_with_metadata_size(mint: &Pubkey, authority: &Pubkey, token: &TokenName) -> usize {
+    let metadata = metadata_of(mint, authority, token)
+        .tlv_size_of()
+        .expect("metadata of bounded size");
+    pointer_mint_len() + metadata
+}
+
+/// Create a Token-2022 mint at `mint` that names itself: a metadata pointer
+/// to its own account and the metadata extension with `token`'s name and
+/// symbol, `authority` minting and updating it. `rent` must cover
+/// [`mint_with_metadata_size`].
+pub fn create_mint_with_metadata(
+    payer: &Pubkey,
+    mint: &Pubkey,
+    authority: &Pubkey,
+    decimals: u8,
+    token: &TokenName,
+    rent: u64,
+) -> Vec<Instruction> {
+    let program = anchor_spl::token_2022::ID;
+    let len = pointer_mint_len() as u64;
+    vec![
+        system_instruction::create_account(payer, mint, rent, len, &program),
+        metadata_pointer::instruction::initialize(&program, mint, Some(*authority), Some(*mint))
+            .expect("Token-2022"),
+        spl_token_2022::instruction::initialize_mint2(&program, mint, authority, None, decimals)
+            .expect("Token-2022"),
+        spl_token_metadata_interface::instruction::initialize(
+            &program,
+            mint,
+            authority,
+            mint,
+            authority,
+            token.name.clone(),
+            token.symbol.clone(),
+            String::new(),
+        ),
+    ]
+}
+
+/// The name and symbol in a mint's own metadata extension (Token-2022), or
+/// None: an SPL Token mint, or one without metadata in its account.
+pub fn token_name(data: &[u8]) -> Option<TokenName> {
+    let mint = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(data).ok()?;
+    let metadata = mint.get_variable_len_extension::<TokenMetadata>().ok()?;
+    Some(TokenName {
+        name: metadata.name,
+        symbol: metadata.symbol,
+    })
 }
 
 /// Create and initialise a token account at `account` owned by `owner`.

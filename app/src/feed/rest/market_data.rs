@@ -124,6 +124,8 @@ pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult<Mark
                 quote_mint: m.quote_mint,
                 base_decimals: m.base_decimals,
                 quote_decimals: m.quote_decimals,
+                base_symbol: m.base_symbol,
+                quote_symbol: m.quote_symbol,
                 base_lot_size: U64Text(m.base_lot_size),
                 quote_lot_size: U64Text(m.quote_lot_size),
                 tick_size: U64Text(m.tick_size),

@@ -152,10 +152,12 @@ pub const BASE_DECIMALS: u8 = 9;
 /// Decimals of the quote mint [`create_market`] makes.
 pub const QUOTE_DECIMALS: u8 = 6;
 
-/// A market's two SPL Token mints and the key that mints both.
+/// A market's two mints, the token program both belong to and the key that
+/// mints both.
 pub struct Mints {
     pub base: Pubkey,
     pub quote: Pubkey,
+    pub token_program: Pubkey,
     pub authority: Keypair,
 }
 
@@ -200,7 +202,43 @@ pub async fn create_mints<C: Chain + ?Sized>(
     Ok(Mints {
         base: base.pubkey(),
         quote: quote.pubkey(),
+        token_program: token,
         authority: mint_authority,
+    })
+}
+
+/// Two new Token-2022 mints (the standard decimals) that carry their names
+/// and symbols in the metadata extension, one authority minting both: what
+/// wallets, the feed and the web app show instead of addresses.
+pub async fn create_named_mints<C: Chain + ?Sized>(
+    chain: &C,
+    payer: &Keypair,
+    base: &setup::TokenName,
+    quote: &setup::TokenName,
+) -> Result<Mints, ChainError> {
+    let authority = Keypair::new();
+    let (base_mint, quote_mint) = (Keypair::new(), Keypair::new());
+    for (mint, token, decimals) in [
+        (&base_mint, base, BASE_DECIMALS),
+        (&quote_mint, quote, QUOTE_DECIMALS),
+    ] {
+        let size = setup::mint_with_metadata_size(&mint.pubkey(), &authority.pubkey(), token);
+        let rent = chain.minimum_balance(size).await?;
+        let ixs = setup::create_mint_with_metadata(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            &authority.pubkey(),
+            decimals,
+            token,
+            rent,
+        );
+        send(chain, payer, &ixs, &[mint, &authority]).await?;
+    }
+    Ok(Mints {
+        base: base_mint.pubkey(),
+        quote: quote_mint.pubkey(),
+        token_program: ix::TOKEN_2022_PROGRAM_ID,
+        authority,
     })
 }
 
@@ -214,7 +252,7 @@ pub async fn create_market_on<C: Chain + ?Sized>(
     orders_per_side: u32,
     events: u32,
 ) -> Result<MarketSetup, ChainError> {
-    let token = ix::TOKEN_PROGRAM_ID;
+    let token = mints.token_program;
     let accts = [
         Keypair::new(),
         Keypair::new(),
