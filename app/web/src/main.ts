@@ -58,6 +58,14 @@ function marketLabel(row: MarketRow): string {
   }
 }
 
+/** Column heads and form labels marked `data-unit` say their token: "Price (USDQ)". */
+function showUnits(units: Units): void {
+  for (const head of document.querySelectorAll<HTMLElement>('[data-unit]')) {
+    head.dataset.label ??= head.textContent ?? '';
+    head.textContent = `${head.dataset.label} (${units.symbol(head.dataset.unit === 'base' ? 'base' : 'quote')})`;
+  }
+}
+
 function showConnection(feed: Feed): void {
   feed.onState((state, detail) => {
     const badge = el('connection');
@@ -128,7 +136,10 @@ async function boot(): Promise<void> {
 
   const open = async (row: MarketRow) => {
     await page.open(row);
-    if (page.current) transferForm.setTokens(page.current.units.base, page.current.units.quote);
+    if (page.current) {
+      transferForm.setTokens(page.current.units.base, page.current.units.quote);
+      showUnits(page.current.units);
+    }
     void refreshWallet();
     orderForm.update();
   };

@@ -184,6 +184,18 @@ describe('the trading page', function () {
     await shot('market');
   });
 
+  it('fits a phone: one column, nothing wider than the screen', async function () {
+    await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
+    try {
+      await page.waitForFunction(() => getComputedStyle(document.querySelector('main')!).gridTemplateColumns.split(' ').length === 1, { timeout: WAIT_MS });
+      const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth }));
+      assert.ok(widths.page <= widths.screen, `the page is ${widths.page} px wide on a ${widths.screen} px screen`);
+      await shot('phone');
+    } finally {
+      await page.setViewport({ width: 1440, height: 1000 });
+    }
+  });
+
   it('shows the chain\'s book in the ladder', async function () {
     await ladderMatchesChain();
     assert.ok((await ladder()).length > 2, 'a book to compare');
@@ -220,10 +232,20 @@ describe('the trading page', function () {
     await page.waitForFunction(() => [...document.querySelectorAll('#balances tr')].every((row) => (row as HTMLTableRowElement).cells[3].textContent !== '0'), { timeout: WAIT_MS });
   });
 
-  it('refuses a malformed price and an order over the balance in the form', async function () {
-    await setField('#order-form input[name=size]', '0.1');
+  it('refuses a malformed price, one above the maximum, an empty amount and an order over the balance, each in a plain sentence', async function () {
+    await setField('#order-form input[name=size]', '');
     await setField('#order-form input[name=price]', '12abc');
-    await waitText('#order-error', /price/);
+    await waitText('#order-error', /^enter a size$/);
+    await setField('#order-form input[name=size]', '0.1');
+    await waitText('#order-error', /^the price must be a number, like 0\.01$/);
+    await setField('#order-form input[name=price]', '1'.padEnd(30, '0'));
+    await waitText('#order-error', /^the price is above the maximum the program takes \([\d.]+ USDQ\)$/);
+    await setField('#transfer-form input[name=amount]', '');
+    await page.click('#transfer-form button[value=deposit]');
+    await waitText('#transfer-error', /^enter an amount$/);
+    // The heads and the form say their units.
+    assert.equal(await page.$eval('#ladder th', (th) => th.textContent), 'Price (USDQ)');
+    assert.equal(await page.$eval('#order-form [data-unit=base]', (label) => label.textContent), 'Size (DEMO)');
     await setField('#order-form input[name=price]', '9000');
     // Nothing deposited yet: no funds in the trader account.
     await waitText('#order-error', /deposit more/);

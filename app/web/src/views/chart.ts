@@ -14,6 +14,9 @@ export const RESOLUTIONS = [
   { seconds: 86400, label: '1d' },
 ] as const;
 
+/** A candle's width and gap at the default zoom, in CSS pixels. */
+const BAR_SPACING_PX = 10;
+
 export class CandleChart {
   private readonly chart: IChartApi;
   private readonly candles: ISeriesApi<'Candlestick'>;
@@ -25,9 +28,13 @@ export class CandleChart {
   ) {
     this.chart = createChart(element, {
       autoSize: true,
-      layout: { background: { color: 'transparent' }, textColor: '#8a94a3' },
+      // The logo would sit over the plot; the page credits the library in its footer instead.
+      layout: { background: { color: 'transparent' }, textColor: '#8a94a3', attributionLogo: false },
       grid: { vertLines: { color: '#1e242c' }, horzLines: { color: '#1e242c' } },
-      timeScale: { timeVisible: true },
+      // A young market's few candles start at the left edge at a readable
+      // width, not as one sliver at the right; room on the right for the
+      // last candle's time label.
+      timeScale: { timeVisible: true, secondsVisible: false, fixLeftEdge: true, rightOffset: 4, barSpacing: BAR_SPACING_PX, maxBarSpacing: 16 },
     });
     this.candles = this.chart.addSeries(CandlestickSeries, {
       upColor: '#2ebd85',
@@ -46,7 +53,10 @@ export class CandleChart {
     if (message.type === 'snapshot') {
       this.candles.setData(candles.map((c) => this.bar(c)));
       this.volume.setData(candles.map((c) => this.bin(c)));
-      this.chart.timeScale().scrollToRealTime();
+      // All of them when they fit at a readable width; else the latest.
+      const time = this.chart.timeScale();
+      if (candles.length * BAR_SPACING_PX <= time.width()) time.fitContent();
+      else time.scrollToRealTime();
     } else {
       for (const candle of candles) {
         this.candles.update(this.bar(candle));

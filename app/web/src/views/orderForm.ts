@@ -1,7 +1,7 @@
 // The order and transfer forms: what a person types, checked before anything is signed
 // (malformed numbers, tick and lot rounding, funds, the market's status) and
 // previewed (size, cost, fee); a valid form yields the program's order.
-import { parseAtoms, type Level, type MarketStatus, type OrderArgs, type OrderType, type SideName } from '@orderbook/client';
+import { MAX_PRICE_TICKS, parseAtoms, type Level, type MarketStatus, type OrderArgs, type OrderType, type SideName } from '@orderbook/client';
 
 import type { Units } from '../units';
 
@@ -37,6 +37,15 @@ function walk(levels: Level[], lots: bigint, units: Units, limit: ((price: bigin
   return { filled, quote };
 }
 
+/** A non-negative decimal number as a person types one ("25", "0.5", ".5"). */
+const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
+
+/** Why `text` typed as `what` is not a number, in a sentence; null when it is one. */
+function notANumber(what: string, text: string, example: string): string | null {
+  if (!text.trim()) return `enter ${what === 'amount' ? 'an' : 'a'} ${what}`;
+  return DECIMAL.test(text.trim()) ? null : `the ${what} must be a number, like ${example}`;
+}
+
 /** The form's values as an order, or the first thing wrong with them. */
 export function checkOrder(values: { side: SideName; type: OrderType; price: string; size: string }, ctx: FormContext): Checked {
   const { units } = ctx;
@@ -48,19 +57,18 @@ export function checkOrder(values: { side: SideName; type: OrderType; price: str
   }
   let lots: bigint;
   let ticks = 0n;
+  const wrong = notANumber('size', values.size, units.size(1)) ?? (values.type === 'market' ? null : notANumber('price', values.price, units.price(1)));
+  if (wrong) return { error: wrong };
   try {
-    if (!values.size.trim()) return { error: 'enter a size' };
     lots = units.lots(values.size);
-    if (values.type !== 'market') {
-      if (!values.price.trim()) return { error: 'enter a price' };
-      // Rounded toward the safe side: a bid never pays more, an ask never sells for less.
-      ticks = units.ticks(values.price, values.side === 'bid' ? 'down' : 'up');
-    }
+    // Rounded toward the safe side: a bid never pays more, an ask never sells for less.
+    if (values.type !== 'market') ticks = units.ticks(values.price, values.side === 'bid' ? 'down' : 'up');
   } catch (error) {
     return { error: (error as Error).message };
   }
   if (lots === 0n) return { error: `the size is below one lot (${units.size(1)} ${units.base})` };
   if (values.type !== 'market' && ticks === 0n) return { error: `the price is below one tick (${units.price(1)} ${units.quote})` };
+  if (ticks > MAX_PRICE_TICKS) return { error: `the price is above the maximum the program takes (${units.price(MAX_PRICE_TICKS)} ${units.quote})` };
   const notes: string[] = [];
   if (units.size(lots) !== values.size.trim() && Number(units.size(lots)) !== Number(values.size)) notes.push(`size rounded down to ${units.size(lots)}`);
   if (values.type !== 'market' && Number(units.price(ticks)) !== Number(values.price)) notes.push(`price rounded to ${units.price(ticks)}`);
@@ -118,6 +126,8 @@ export function checkTransfer(
   action: 'deposit' | 'withdraw',
 ): { atoms: bigint; label: string } | { error: string } {
   const symbol = units.symbol(token);
+  const wrong = notANumber('amount', text, '10');
+  if (wrong) return { error: wrong };
   let atoms: bigint;
   try {
     atoms = BigInt(parseAtoms(text, units.decimals(token)).toString());
