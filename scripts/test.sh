@@ -78,7 +78,7 @@ if ! "$anchor_root/bin/anchor" --version 2>/dev/null | grep -qx 'anchor-cli 1.2.
 fi
 ANCHOR_BIN="$anchor_root/bin/anchor" node tests/ts/anchor-cli.js 2>&1 | tee -a "$log"
 
-step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, beacon, two demo markets (one a sealed batch auction whose takers encrypt their orders, revealed by the keeper), keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; web3.js wallets trade on both markets through the replica, the Python example (anchorpy3 + solders) on the first, then run.sh is stopped; fails unless the indexer reconciles with the chain)"
+step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, beacon, two demo markets (one a sealed batch auction whose takers encrypt their orders, revealed by the keeper), keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; web3.js wallets trade on both markets through the replica, the Python example (anchorpy3 + solders) on the first, the node is killed and run.sh restarts it, then run.sh is stopped; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1
 ORDERBOOK_STATE_DIR="$smoke" ORDERBOOK_BUILD=debug ORDERBOOK_RPC_PORT=18899 \
@@ -122,6 +122,18 @@ python3 -m venv "$smoke/venv"
 "$smoke/venv/bin/pip" install -q --disable-pip-version-check -r examples/python/requirements.txt
 ORDERBOOK_RPC_URL=http://127.0.0.1:18899 ORDERBOOK_MINT_AUTHORITY="$smoke/mint-authority.json" \
   ORDERBOOK_MARKET="$(cat "$smoke/market")" "$smoke/venv/bin/python" examples/python/trade.py || ok=""
+# run.sh supervises: the node, killed with SIGKILL, is reported by name and
+# restarted on its ledger while the rest run on and rejoin it (the reconcile
+# below shows the indexer lost nothing).
+pkill -KILL -f "orderbook-node --ledger $smoke/ledger" || ok=""
+node_back=""
+for _ in $(seq 1 120); do
+  if grep -q '^\[run.sh\] node restarted' "$smoke/run.out" && page_has '"ok"' -X POST -H 'content-type: application/json' \
+    -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' http://127.0.0.1:18899; then node_back=1; break; fi
+  sleep 1
+done
+grep -q '^\[run.sh\] node killed by SIGKILL' "$smoke/run.out" || { echo "run.sh did not name the killed node" >&2; ok=""; }
+[ -n "$node_back" ] || { echo "run.sh did not bring the node back" >&2; ok=""; }
 # The batch demo's takers encrypt their orders to the local beacon and never
 # reveal them: the keeper does (a state, bounded: the demo commits several
 # a second).
