@@ -798,6 +798,8 @@ async fn web_app_files_config_and_faucet() {
     assert_eq!(config["program_id"], orderbook::ID.to_string());
     let authority = s.demo.market.mint_authority.pubkey().to_string();
     assert_eq!(config["faucet"]["authority"], authority);
+    // The markets it funds: the page offers test tokens only there.
+    assert_eq!(config["faucet"]["markets"], json!([s.market.to_string()]));
 
     let keys = &s.demo.market.keys;
     let m = s.market.to_string();

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::feed::wire::{FaucetConfigInfo, ServerConfig, U64Text};
+use anchor_lang::prelude::Pubkey;
 use axum::Json;
 use axum::extract::State;
 use solana_signer::Signer;
@@ -41,6 +42,7 @@ pub async fn config(State(state): State<AppState>) -> Json<ServerConfig> {
         beacon_url: web.beacon_url.clone(),
         faucet: web.faucet.as_ref().map(|f| FaucetConfigInfo {
             authority: f.authority.pubkey().to_string(),
+            markets: f.config.markets.iter().map(Pubkey::to_string).collect(),
             base_tokens: U64Text(f.config.base_tokens),
             quote_tokens: U64Text(f.config.quote_tokens),
         }),

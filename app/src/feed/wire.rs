@@ -733,6 +733,8 @@ pub struct ServerConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct FaucetConfigInfo {
     pub authority: String,
+    /// The markets it mints test tokens for (the local demo's live ones).
+    pub markets: Vec<String>,
     pub base_tokens: U64Text,
     pub quote_tokens: U64Text,
 }

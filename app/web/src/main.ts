@@ -135,6 +135,7 @@ async function boot(): Promise<void> {
   const transferForm = new TransferForm(page, session, sent);
 
   const open = async (row: MarketRow) => {
+    session.setMarket(row.market);
     await page.open(row);
     if (page.current) {
       transferForm.setTokens(page.current.units.base, page.current.units.quote);
@@ -184,7 +185,9 @@ async function boot(): Promise<void> {
   feed.start();
   session.start();
 
-  // The market selector; open the market in the URL, or the first.
+  // The market selector; open the market in the URL, else the first the
+  // faucet funds (a local demo's live market, not one an earlier run left),
+  // else the first.
   const markets = await someMarkets(server.markets);
   const select = el('market');
   select.replaceChildren(...markets.map((m) => new Option(marketLabel(m), m.market)));
@@ -193,7 +196,8 @@ async function boot(): Promise<void> {
     if (row) void open(row);
   };
   const wanted = new URLSearchParams(location.search).get('market');
-  const first = markets.find((m) => m.market === wanted) ?? markets[0];
+  const funded = server.config.faucet?.markets ?? [];
+  const first = markets.find((m) => m.market === wanted) ?? markets.find((m) => funded.includes(m.market)) ?? markets[0];
   select.value = first.market;
   await open(first);
 }

@@ -96,9 +96,22 @@ export class Session {
     el('wallet-connect').textContent = next ? 'Disconnect' : 'Connect';
     el('wallet-sol').textContent = '';
     el('wallet-airdrop').hidden = !next?.local;
-    el('wallet-faucet').hidden = !next?.local || !this.config.faucet;
+    this.showFaucet();
     localStorage.setItem(REMEMBERED_WALLET, next?.local ? 'local' : '');
     for (const listener of this.listeners) listener(next);
+  }
+
+  private market: string | null = null;
+
+  /** The open market: "Get test tokens" shows only where the faucet mints (the demo's live markets). */
+  setMarket(market: string): void {
+    this.market = market;
+    this.showFaucet();
+  }
+
+  private showFaucet(): void {
+    const markets = this.config.faucet?.markets ?? [];
+    el('wallet-faucet').hidden = !this.wallet?.local || this.market === null || !markets.includes(this.market);
   }
 
   /** The wallets to choose from; the built-in one only where it belongs, a local node. */

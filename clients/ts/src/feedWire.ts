@@ -226,7 +226,11 @@ export type ServerConfig = { program_id: string, rpc_url: string | null, ws_url:
  */
 beacon_url: string | null, faucet: FaucetConfigInfo | null, };
 
-export type FaucetConfigInfo = { authority: string, base_tokens: U64Text, quote_tokens: U64Text, };
+export type FaucetConfigInfo = { authority: string, 
+/**
+ * The markets it mints test tokens for (the local demo's live ones).
+ */
+markets: Array<string>, base_tokens: U64Text, quote_tokens: U64Text, };
 
 export type ErrorBody = { error: ErrorDetail, };
 
