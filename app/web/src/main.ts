@@ -49,12 +49,17 @@ async function someMarkets(markets: MarketRow[]): Promise<MarketRow[]> {
   return markets;
 }
 
-function marketLabel(row: MarketRow): string {
+/**
+ * A market in the selector: its symbols and address; with a faucet (a local
+ * demo), a market it does not fund (one an earlier run left, say) says so.
+ */
+function marketLabel(row: MarketRow, funded: string[] | null): string {
+  const unfunded = funded && !funded.includes(row.market) ? ' · no test tokens' : '';
   try {
     const units = new Units(row);
-    return `${units.base}/${units.quote} · ${row.market.slice(0, 6)}…`;
+    return `${units.base}/${units.quote} · ${row.market.slice(0, 6)}…${unfunded}`;
   } catch {
-    return `${row.market.slice(0, 6)}… (no decimals)`;
+    return `${row.market.slice(0, 6)}… (no decimals)${unfunded}`;
   }
 }
 
@@ -190,14 +195,14 @@ async function boot(): Promise<void> {
   // else the first.
   const markets = await someMarkets(server.markets);
   const select = el('market');
-  select.replaceChildren(...markets.map((m) => new Option(marketLabel(m), m.market)));
+  const funded = server.config.faucet?.markets ?? null;
+  select.replaceChildren(...markets.map((m) => new Option(marketLabel(m, funded), m.market)));
   select.onchange = () => {
     const row = markets.find((m) => m.market === select.value);
     if (row) void open(row);
   };
   const wanted = new URLSearchParams(location.search).get('market');
-  const funded = server.config.faucet?.markets ?? [];
-  const first = markets.find((m) => m.market === wanted) ?? markets.find((m) => funded.includes(m.market)) ?? markets[0];
+  const first = markets.find((m) => m.market === wanted) ?? markets.find((m) => funded?.includes(m.market)) ?? markets[0];
   select.value = first.market;
   await open(first);
 }
