@@ -32,8 +32,8 @@ use solana_transaction::Transaction;
 #[derive(Parser)]
 struct Args {
     /// Concurrent clients.
-    #[arg(long, default_value_t = 4)]
-    clients: usize,
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=MAX_CLIENTS as i64))]
+    clients: u16,
     /// Transactions per client.
     #[arg(long, default_value_t = 250)]
     txs_per_client: u64,
@@ -45,15 +45,22 @@ struct Args {
 /// Compute-unit limit of the unmeasured cancel_all transactions (less one per cancel).
 const CANCEL_CU_LIMIT: u32 = 400_000;
 
+/// Most concurrent clients (each a trader with its own price band).
+const MAX_CLIENTS: u16 = 1_000;
+/// Ticks of one client's band of prices on each side of [`MID_TICKS`].
+const BAND_TICKS: u64 = 100;
+/// Every bid rests below it and every ask above, whatever the client count.
+const MID_TICKS: u64 = 1 + MAX_CLIENTS as u64 * BAND_TICKS;
+
 /// A resting post-only order, distinct per client and per send (the client
 /// order id keeps every transaction's signature unique); bids and asks
 /// alternate and never cross another client's.
 fn resting_order(client: u64, sent: u64) -> PlaceOrderArgs {
-    let offset = client * 100 + sent % 100;
+    let offset = client * BAND_TICKS + sent % BAND_TICKS;
     let (side, price) = if sent.is_multiple_of(2) {
-        (Side::Bid, 1_000 - offset)
+        (Side::Bid, MID_TICKS - 1 - offset)
     } else {
-        (Side::Ask, 2_000 + offset)
+        (Side::Ask, MID_TICKS + 1 + offset)
     };
     let mut args = PlaceOrderArgs::new(side, OrderType::PostOnly, price, 1);
     args.client_order_id = sent;
@@ -189,4 +196,22 @@ async fn main() -> Result<()> {
     )?;
     node.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_client_count_rests_bids_below_asks_without_overflow() {
+        // `--clients 16` once panicked: a bid price of 1,000 - 1,500.
+        let last = u64::from(MAX_CLIENTS) - 1;
+        for client in [0, 15, last] {
+            for sent in 0..2 * BAND_TICKS {
+                let order = resting_order(client, sent);
+                assert!(order.price > 0);
+                assert_eq!(order.price < MID_TICKS, order.side == Side::Bid);
+            }
+        }
+    }
 }
