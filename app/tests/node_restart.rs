@@ -169,3 +169,40 @@ async fn a_restarted_demo_resumes_its_market_and_its_makers() {
     assert!(none.is_none());
     drop(node);
 }
+
+/// The sealed batch demo resumes its batch market (and its batch account);
+/// a continuous market's file does not resume as a batch market.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_sealed_demo_resumes_its_batch_market() {
+    use orderbook_app::demo::SealedDemo;
+
+    let ledger = tempfile::tempdir().unwrap();
+    let ports = (free_port().unwrap(), free_port().unwrap());
+    let node = common::spawn_node(ledger.path(), ports).await;
+    let (chain, payer, continuous) = common::demo_on(&node.rpc_url).await;
+    let sealed = SealedDemo::new(chain.clone(), payer.insecure_clone(), 1, 1)
+        .await
+        .unwrap();
+    let authority = sealed.demo.market.mint_authority.insecure_clone();
+    let resumed = SealedDemo::resume(
+        chain.clone(),
+        payer.insecure_clone(),
+        &sealed.demo.saved(),
+        authority,
+    )
+    .await
+    .unwrap()
+    .expect("the chain still has the batch market");
+    assert_eq!(resumed.batch, sealed.batch);
+    assert_eq!(resumed.demo.market.keys, sealed.demo.market.keys);
+
+    let authority = continuous.market.mint_authority.insecure_clone();
+    let not_batch = SealedDemo::resume(chain, payer, &continuous.saved(), authority)
+        .await
+        .unwrap();
+    assert!(
+        not_batch.is_none(),
+        "a continuous market is not resumed as a batch market"
+    );
+    drop(node);
+}

@@ -13,6 +13,7 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs};
 
+use orderbook::state::Market;
 use orderbook::types::{OrderType, Side};
 use orderbook_chain::scenario::{self, Funding, MarketSetup, Mints, TraderSetup};
 use orderbook_chain::{Chain, ChainError};
@@ -153,6 +154,18 @@ impl<C: Chain> Demo<C> {
         saved: &SavedDemo,
         mint_authority: Keypair,
     ) -> anyhow::Result<Option<Self>> {
+        Ok(Self::resume_market(chain, payer, saved, mint_authority)
+            .await?
+            .map(|(demo, _)| demo))
+    }
+
+    /// [`Demo::resume`], with the market account as it read it.
+    async fn resume_market(
+        chain: Arc<C>,
+        payer: Keypair,
+        saved: &SavedDemo,
+        mint_authority: Keypair,
+    ) -> anyhow::Result<Option<(Self, Market)>> {
         let address = saved.market()?;
         let Some(account) = chain.account(&address).await? else {
             return Ok(None);
@@ -170,7 +183,7 @@ impl<C: Chain> Demo<C> {
             fee_authority: payer.insecure_clone(),
             mint_authority,
         };
-        Ok(Some(Self {
+        let demo = Self {
             makers: SavedDemo::traders(&saved.makers)?,
             takers: SavedDemo::traders(&saved.takers)?,
             chain,
@@ -180,7 +193,8 @@ impl<C: Chain> Demo<C> {
             sent: 0,
             failed: 0,
             next_client_id: 1,
-        }))
+        };
+        Ok(Some((demo, m)))
     }
 
     /// What [`Demo::resume`] needs to trade this market again.

@@ -176,14 +176,11 @@ impl<C: Chain> SealedDemo<C> {
         saved: &SavedDemo,
         mint_authority: Keypair,
     ) -> anyhow::Result<Option<Self>> {
-        let Some(demo) = Demo::resume(chain, payer, saved, mint_authority).await? else {
+        let Some((demo, market)) = Demo::resume_market(chain, payer, saved, mint_authority).await?
+        else {
             return Ok(None);
         };
-        let address = demo.market.keys.market;
-        let Some(account) = demo.chain.account(&address).await? else {
-            return Ok(None);
-        };
-        let batch = decode::market(&account.data)?.batch;
+        let (address, batch) = (demo.market.keys.market, market.batch);
         if batch == Pubkey::default() {
             return Ok(None);
         }
