@@ -74,14 +74,29 @@ impl RunningNode {
         format!("ws://{}", self.ws_addr)
     }
 
-    /// Stop serving and the slot clock; open WebSockets get a second to close.
+    /// Stop serving and the slot clock; open WebSockets get a second to
+    /// close; then wait (as long as `LEDGER_FLUSH_TIMEOUT`) for what landed to be durable.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(1), task).await;
         }
+        let flushed = self.state.bank().flush();
+        match tokio::time::timeout(LEDGER_FLUSH_TIMEOUT, flushed.wait()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("{e}"),
+            Err(_) => {
+                tracing::error!("the ledger did not finish writing within {LEDGER_FLUSH_TIMEOUT:?}")
+            }
+        }
     }
 }
+
+/// How long a shutdown waits for the last group of writes to be durable.
+const LEDGER_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the slot clock waits for a closed block to be durable; past it
+/// the clock warns and goes on (blocks are still written in order).
+const BLOCK_WRITE_WARNING: Duration = Duration::from_secs(5);
 
 async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr).await.with_context(|| {
@@ -139,6 +154,18 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     })
 }
 
+/// Wait until a closed block is durable, so the next one follows it.
+async fn wait_for_block(block: bank::Durable) {
+    let waited = tokio::time::timeout(BLOCK_WRITE_WARNING, block.wait()).await;
+    match waited {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!("closing the block: {e}"),
+        Err(_) => tracing::warn!(
+            "the ledger has not written the last block after {BLOCK_WRITE_WARNING:?}: is the disk stalled?"
+        ),
+    }
+}
+
 /// Close a block every `slot_duration`, like a leader.
 async fn slot_clock(state: rpc::Shared, slot_duration: Duration, mut stop: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(slot_duration);
@@ -146,12 +173,13 @@ async fn slot_clock(state: rpc::Shared, slot_duration: Duration, mut stop: watch
     ticks.tick().await;
     loop {
         tokio::select! {
-            _ = ticks.tick() => {
-                if let Err(e) = state.bank().advance_slot() {
-                    tracing::error!("closing the block failed: {e:#}");
-                }
-            }
+            _ = ticks.tick() => {}
             _ = stop.wait_for(|s| *s) => return,
+        }
+        let advanced = state.bank().advance_slot();
+        match advanced {
+            Ok(block) => wait_for_block(block).await,
+            Err(e) => tracing::error!("closing the block failed: {e:#}"),
         }
     }
 }

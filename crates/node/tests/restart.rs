@@ -29,6 +29,9 @@ fn client(node: &NodeProcess) -> RpcClient {
     RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed())
 }
 
+/// What the last transaction before the kill sends.
+const LAST_LAMPORTS: u64 = 3_000_000;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_resumes_its_chain() {
     let ledger = tempfile::tempdir().unwrap();
@@ -53,12 +56,13 @@ async fn a_killed_node_resumes_its_chain() {
     }
     let payer_balance = rpc.get_balance(&payer.pubkey()).await.unwrap();
     let slot_before = rpc.get_slot().await.unwrap();
-    // A transaction whose answer was "confirmed" the instant before the kill.
+    // A transaction whose answer was "confirmed" the instant before the kill
+    // (an amount none of the others sent, so it is never their duplicate).
     let last = Transaction::new_signed_with_payer(
         &[solana_system_interface::instruction::transfer(
             &payer.pubkey(),
             &receivers[0],
-            1_000_000,
+            LAST_LAMPORTS,
         )],
         Some(&payer.pubkey()),
         &[&payer],
@@ -72,7 +76,7 @@ async fn a_killed_node_resumes_its_chain() {
     assert_eq!(rpc.get_genesis_hash().await.unwrap(), genesis);
     assert!(rpc.get_slot().await.unwrap() >= slot_before);
     for (i, to) in receivers.iter().enumerate() {
-        let extra = if i == 0 { 1_000_000 } else { 0 };
+        let extra = if i == 0 { LAST_LAMPORTS } else { 0 };
         assert_eq!(
             rpc.get_balance(to).await.unwrap(),
             1_000_000 + i as u64 + extra
@@ -80,7 +84,7 @@ async fn a_killed_node_resumes_its_chain() {
     }
     assert_eq!(
         rpc.get_balance(&payer.pubkey()).await.unwrap(),
-        payer_balance - 1_000_000 - 5_000
+        payer_balance - LAST_LAMPORTS - 5_000
     );
     signatures.push(last_signature);
     let statuses = rpc

@@ -3,9 +3,31 @@
 
 use super::*;
 
-/// Why a transaction did not land.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotLanded(pub TransactionError);
+/// Why a transaction did not land, with what its execution reported if it
+/// ran (a preflight failure shows its logs).
+pub struct NotLanded {
+    pub err: TransactionError,
+    pub simulation: Option<Box<Simulation>>,
+}
+
+impl NotLanded {
+    fn refused(err: TransactionError) -> Self {
+        Self {
+            err,
+            simulation: None,
+        }
+    }
+}
+
+/// A landed transaction; `durable` resolves once the ledger stored it.
+pub struct Landed {
+    pub record: Arc<TxRecord>,
+    pub durable: Durable,
+}
+
+fn lamports(account: &Option<AccountSharedData>) -> u64 {
+    account.as_ref().map_or(0, |a| a.lamports())
+}
 
 /// A simulation's result.
 pub struct Simulation {
@@ -69,26 +91,34 @@ impl Bank {
         })
     }
 
-    fn snapshot(&self, keys: &[Pubkey]) -> Vec<Option<Account>> {
-        keys.iter().map(|k| live(self.svm.get_account(k))).collect()
+    /// The accounts' states (shared, not copied), `None` where none is live.
+    fn snapshot(&self, keys: &[Pubkey]) -> Vec<Option<AccountSharedData>> {
+        let db = self.svm.accounts_db();
+        keys.iter()
+            .map(|k| db.get_account(k).filter(|a| a.lamports() > 0))
+            .collect()
     }
 
-    fn token_balances(&self, keys: &[Pubkey], accounts: &[Option<Account>]) -> Vec<TokenBalance> {
+    fn token_balances(
+        &self,
+        keys: &[Pubkey],
+        accounts: &[Option<AccountSharedData>],
+    ) -> Vec<TokenBalance> {
+        let db = self.svm.accounts_db();
         keys.iter()
             .zip(accounts)
             .enumerate()
             .filter_map(|(index, (_, account))| {
                 let account = account.as_ref()?;
                 let state = crate::tokens::token_account(account)?;
-                let decimals = self
-                    .svm
-                    .get_account(&state.mint)
-                    .and_then(|mint| crate::tokens::mint_decimals(&mint))?;
+                let decimals = db
+                    .get_account_ref(&state.mint)
+                    .and_then(crate::tokens::mint_decimals)?;
                 Some(TokenBalance {
                     account_index: u8::try_from(index).ok()?,
                     mint: state.mint,
                     owner: state.owner,
-                    program_id: account.owner,
+                    program_id: *account.owner(),
                     amount: state.amount,
                     decimals,
                 })
@@ -96,15 +126,26 @@ impl Bank {
             .collect()
     }
 
-    /// Execute `tx` and, if it lands (succeeds, or fails after its fee is
-    /// charged), commit it to the ledger in the working slot.
-    pub fn land(&mut self, tx: VersionedTransaction) -> Result<Arc<TxRecord>, NotLanded> {
+    /// Whether `signature` already landed (durably, or in a recent slot
+    /// whose write may still be on its way).
+    pub fn has_landed(&self, signature: &Signature) -> bool {
+        self.recent_signatures.contains(signature)
+            || self.ledger.has_transaction(signature).unwrap_or(false)
+    }
+
+    /// Execute `tx` once and, if it lands (succeeds, or fails after its fee
+    /// is charged and `preflight` is off), queue it for the ledger in the
+    /// working slot; [`Landed::durable`] resolves once it is stored. With
+    /// `preflight`, a transaction that fails is refused with nothing kept,
+    /// as a node's preflight simulation refuses it (one execution serves as
+    /// both: nothing else runs between them under the bank's lock).
+    pub fn land(&mut self, tx: VersionedTransaction, preflight: bool) -> Result<Landed, NotLanded> {
         let signature = tx.signatures[0];
         let ResolvedKeys {
             statics,
             loaded_writable,
             loaded_readonly,
-        } = self.resolve_keys(&tx.message).map_err(NotLanded)?;
+        } = self.resolve_keys(&tx.message).map_err(NotLanded::refused)?;
         let mut keys = statics;
         keys.extend(&loaded_writable);
         keys.extend(&loaded_readonly);
@@ -113,8 +154,17 @@ impl Bank {
         let (err, meta) = match self.svm.send_transaction(tx.clone()) {
             Ok(meta) => (None, meta),
             // LiteSVM has already withdrawn the fee of a failed, included transaction.
-            Err(failed) if is_included(&failed.err) => (Some(failed.err), failed.meta),
-            Err(failed) => return Err(NotLanded(failed.err)),
+            Err(failed) if is_included(&failed.err) && !preflight => {
+                (Some(failed.err), failed.meta)
+            }
+            Err(failed) => {
+                self.restore(&keys, &pre);
+                let simulation = self.failed_simulation(&failed, &tx.message);
+                return Err(NotLanded {
+                    err: failed.err,
+                    simulation: Some(Box::new(simulation)),
+                });
+            }
         };
         let post = self.snapshot(&keys);
         let record = TxRecord {
@@ -122,14 +172,8 @@ impl Bank {
             block_time: self.svm.get_sysvar::<Clock>().unix_timestamp,
             pre_token_balances: self.token_balances(&keys, &pre),
             post_token_balances: self.token_balances(&keys, &post),
-            pre_balances: pre
-                .iter()
-                .map(|a| a.as_ref().map_or(0, |a| a.lamports))
-                .collect(),
-            post_balances: post
-                .iter()
-                .map(|a| a.as_ref().map_or(0, |a| a.lamports))
-                .collect(),
+            pre_balances: pre.iter().map(lamports).collect(),
+            post_balances: post.iter().map(lamports).collect(),
             transaction: tx,
             err,
             fee: meta.fee,
@@ -144,41 +188,68 @@ impl Bank {
             loaded_readonly,
             compute_unit_price,
         };
-        let changed: Vec<(Pubkey, Option<Account>)> = keys
-            .iter()
+        let changed: Vec<_> = keys
+            .into_iter()
             .zip(pre.into_iter().zip(post))
             .filter(|(_, (before, after))| before != after)
             .map(|(key, (before, after))| {
-                self.remember_before(key, before);
-                (*key, after)
+                self.remember_before(&key, before);
+                (key, after)
             })
             .collect();
-        self.commit(record, changed, signature)
+        Ok(self.commit(record, changed, signature))
     }
 
+    /// Put back the accounts a refused transaction changed (its fee).
+    fn restore(&mut self, keys: &[Pubkey], pre: &[Option<AccountSharedData>]) {
+        let now = self.snapshot(keys);
+        for ((key, before), after) in keys.iter().zip(pre).zip(now) {
+            if *before != after {
+                let account = before.clone().map(Account::from).unwrap_or_default();
+                if let Err(e) = self.svm.set_account(*key, account) {
+                    tracing::error!("restoring {key} after a refused transaction: {e:?}");
+                }
+            }
+        }
+    }
+
+    /// What a preflight simulation of a failed transaction reports.
+    fn failed_simulation(
+        &self,
+        failed: &litesvm::types::FailedTransactionMetadata,
+        message: &VersionedMessage,
+    ) -> Simulation {
+        let meta = failed.meta.clone();
+        let (loaded_writable, loaded_readonly) = self
+            .resolve_keys(message)
+            .map(|k| (k.loaded_writable, k.loaded_readonly))
+            .unwrap_or_default();
+        Simulation {
+            err: Some(failed.err.clone()),
+            logs: self.program_runtime.logs(meta.logs),
+            units_consumed: meta.compute_units_consumed,
+            fee: meta.fee,
+            return_data: Some(meta.return_data).filter(|r| !r.data.is_empty()),
+            inner_instructions: solana_transaction_status::map_inner_instructions(
+                meta.inner_instructions,
+            )
+            .collect(),
+            post_accounts: HashMap::new(),
+            loaded_writable,
+            loaded_readonly,
+        }
+    }
+
+    /// Record a landed transaction in the working slot and queue its write.
     fn commit(
         &mut self,
         record: TxRecord,
-        changed: Vec<(Pubkey, Option<Account>)>,
+        changed: Vec<(Pubkey, Option<AccountSharedData>)>,
         signature: Signature,
-    ) -> Result<Arc<TxRecord>, NotLanded> {
-        let persisted: Vec<_> = changed
-            .iter()
-            .filter(|(k, a)| is_persistable(k, a))
-            .cloned()
-            .collect();
+    ) -> Landed {
         let position = self.working.len() as u32;
-        if let Err(e) = self.ledger.land(LandedWrite {
-            record: &record,
-            position,
-            accounts: &persisted,
-        }) {
-            // The ledger is the source of truth: a transaction it could not
-            // store did not land (its effects stay in memory until restart).
-            tracing::error!("ledger write failed: {e:#}");
-            return Err(NotLanded(TransactionError::ClusterMaintenance));
-        }
         self.working.push(signature);
+        self.recent_signatures.insert(self.slot, signature);
         self.transaction_count += 1;
         if let Some((_, slot_fees)) = self.fees.back_mut() {
             slot_fees.push(PaidPriority {
@@ -187,16 +258,20 @@ impl Bank {
             });
         }
         let record = Arc::new(record);
-        let _ = self.events.send(NodeEvent::Transaction {
+        let durable = self.commits.write(Write::Transaction {
             record: record.clone(),
-            accounts: Arc::new(changed),
+            position,
+            changed,
         });
-        Ok(record)
+        Landed { record, durable }
     }
 
-    fn remember_before(&mut self, key: &Pubkey, before: Option<Account>) {
+    fn remember_before(&mut self, key: &Pubkey, before: Option<AccountSharedData>) {
         if let Some(frame) = self.undo.back_mut() {
-            frame.before.entry(*key).or_insert(before);
+            frame
+                .before
+                .entry(*key)
+                .or_insert_with(|| before.map(Account::from));
         }
     }
 
@@ -231,7 +306,7 @@ impl Bank {
     }
 
     /// Build and land a faucet transfer (what `requestAirdrop` does).
-    pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Arc<TxRecord>, NotLanded> {
+    pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Landed, NotLanded> {
         let instruction =
             solana_system_interface::instruction::transfer(&self.faucet.pubkey(), to, lamports);
         let message = solana_message::Message::new_with_blockhash(
@@ -240,7 +315,7 @@ impl Bank {
             &self.blockhash,
         );
         let tx = solana_transaction::Transaction::new(&[&self.faucet], message, self.blockhash);
-        self.land(VersionedTransaction::from(tx))
+        self.land(VersionedTransaction::from(tx), true)
     }
 }
 

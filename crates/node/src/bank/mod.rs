@@ -3,10 +3,10 @@
 //! blockhash window and three commitment views over one fork.
 //!
 //! Commitment model (one leader, no forks): a transaction is executed and
-//! committed to the ledger before `sendTransaction` answers, so it is
-//! `confirmed` as soon as it is `processed`; `finalized` lags by
-//! `finality_lag` slots, and the bank keeps before-images of the accounts
-//! changed in those slots so finalized reads see the state as of then.
+//! committed to the ledger (in a group, `commit`) before `sendTransaction`
+//! answers, so it is `confirmed` as soon as its status shows; `finalized`
+//! lags by `finality_lag` slots, and the bank keeps before-images of the
+//! accounts changed in those slots so finalized reads see the state as of then.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use litesvm::LiteSVM;
-use solana_account::{Account, ReadableAccount};
+use solana_account::{Account, AccountSharedData, ReadableAccount};
 use solana_clock::{Clock, Slot, UnixTimestamp};
 use solana_commitment_config::CommitmentLevel;
 use solana_hash::Hash;
@@ -28,15 +28,18 @@ use solana_transaction_error::TransactionError;
 use solana_transaction_status::InnerInstructions;
 use tokio::sync::broadcast;
 
-use crate::ledger::{Genesis, LandedWrite, Ledger};
+use crate::ledger::{Genesis, Ledger};
 use crate::record::{BlockRecord, TokenBalance, TxRecord};
 
+mod commit;
 mod execute;
 pub mod native;
 mod program;
 mod slots;
 
-pub use execute::{NotLanded, ResolvedKeys, Simulation};
+pub use commit::{Durable, LedgerFailed};
+use commit::{GroupCommit, Write};
+pub use execute::{Landed, NotLanded, ResolvedKeys, Simulation};
 use program::{ProgramRuntime, new_svm};
 
 /// A blockhash is valid for this many blocks after its own, as on a cluster.
@@ -94,7 +97,9 @@ struct UndoFrame {
 
 pub struct Bank {
     svm: LiteSVM,
-    ledger: Ledger,
+    ledger: Arc<Ledger>,
+    /// Ledger writes on their way to disk (dropping it writes what is queued).
+    commits: GroupCommit,
     genesis: Genesis,
     identity: Pubkey,
     faucet: Keypair,
@@ -106,6 +111,9 @@ pub struct Bank {
     recent: VecDeque<(Slot, Hash)>,
     /// Signatures landed in the working slot, in order.
     working: Vec<Signature>,
+    /// Signatures landed in the slots whose blockhashes are still valid, so a
+    /// duplicate is refused before its first landing is durable.
+    recent_signatures: RecentSignatures,
     undo: VecDeque<UndoFrame>,
     finality_lag: u64,
     /// Nothing at or below this slot can be un-finalized (set at a restart:
@@ -139,16 +147,49 @@ fn live(account: Option<Account>) -> Option<Account> {
     account.filter(|a| a.lamports > 0)
 }
 
-fn is_persistable(key: &Pubkey, account: &Option<Account>) -> bool {
-    !solana_sdk_ids::sysvar::check_id(key) && !account.as_ref().is_some_and(|a| a.executable)
+fn is_persistable(key: &Pubkey, account: Option<&AccountSharedData>) -> bool {
+    !solana_sdk_ids::sysvar::check_id(key) && !account.is_some_and(|a| a.executable())
+}
+
+/// The signatures of the last `MAX_PROCESSING_AGE + 1` slots (older ones
+/// carry an expired blockhash and are refused for that).
+#[derive(Default)]
+struct RecentSignatures {
+    all: std::collections::HashSet<Signature>,
+    by_slot: VecDeque<(Slot, Vec<Signature>)>,
+}
+
+impl RecentSignatures {
+    fn contains(&self, signature: &Signature) -> bool {
+        self.all.contains(signature)
+    }
+
+    fn insert(&mut self, slot: Slot, signature: Signature) {
+        match self.by_slot.back_mut() {
+            Some((last, signatures)) if *last == slot => signatures.push(signature),
+            _ => self.by_slot.push_back((slot, vec![signature])),
+        }
+        self.all.insert(signature);
+    }
+
+    /// Forget the slots before `oldest`.
+    fn expire(&mut self, oldest: Slot) {
+        while self.by_slot.front().is_some_and(|(slot, _)| *slot < oldest) {
+            let (_, gone) = self.by_slot.pop_front().expect("checked");
+            for signature in gone {
+                self.all.remove(&signature);
+            }
+        }
+    }
 }
 
 impl Bank {
     /// Open the ledger and resume its chain, or start a new one.
     pub fn open(config: &BankConfig) -> Result<(Self, broadcast::Receiver<NodeEvent>)> {
-        let ledger = Ledger::open(&config.ledger_dir, config.reset)?;
+        let ledger = Arc::new(Ledger::open(&config.ledger_dir, config.reset)?);
         let svm = new_svm(config.program_so.as_deref())?;
         let (events, receiver) = broadcast::channel(4096);
+        let commits = GroupCommit::start(ledger.clone(), events.clone())?;
         let genesis = match ledger.genesis()? {
             Some(genesis) => genesis,
             None => Self::create_genesis(&ledger)?,
@@ -160,6 +201,7 @@ impl Bank {
         let mut bank = Self {
             svm,
             ledger,
+            commits,
             genesis,
             identity,
             faucet,
@@ -167,6 +209,7 @@ impl Bank {
             blockhash: Hash::default(),
             recent: VecDeque::new(),
             working: Vec::new(),
+            recent_signatures: RecentSignatures::default(),
             undo: VecDeque::new(),
             finality_lag: config.finality_lag,
             finalized_floor: 0,
@@ -422,11 +465,19 @@ impl Bank {
     }
 
     /// Write an account directly, as `solana-test-validator --account` loads
-    /// one (fixtures and tests); it is persisted like any other.
+    /// one (fixtures and tests); it is persisted like any other, with the
+    /// next group.
     pub fn set_account(&mut self, key: Pubkey, account: Account) -> Result<()> {
         self.svm
             .set_account(key, account.clone())
             .map_err(|e| anyhow::anyhow!("setting account {key}: {e:?}"))?;
-        self.ledger.put_accounts(&[(key, Some(account))])
+        self.commits
+            .write_later(Write::Accounts(vec![(key, Some(account.into()))]));
+        Ok(())
+    }
+
+    /// Resolves once everything landed so far is durable (for a shutdown).
+    pub fn flush(&self) -> Durable {
+        self.commits.write(Write::Nothing)
     }
 }

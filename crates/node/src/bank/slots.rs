@@ -8,16 +8,17 @@ use super::*;
 const PRUNE_BATCH: usize = 1_000;
 
 impl Bank {
-    /// Close the working block and open the next slot (the slot clock's tick).
-    pub fn advance_slot(&mut self) -> Result<()> {
+    /// Close the working block and open the next slot (the slot clock's
+    /// tick); the block is durable when the returned handle resolves.
+    pub fn advance_slot(&mut self) -> Result<Durable> {
         let now = now_unix();
         let blockhash = self.block_hash_of_working();
-        self.ledger.put_block(&BlockRecord {
+        let block = self.commits.write(Write::Block(BlockRecord {
             slot: self.slot,
             blockhash,
             previous_blockhash: self.blockhash,
             block_time: now,
-        })?;
+        }));
         self.recent.push_back((self.slot, blockhash));
         while self.recent.len() > RECENT_BLOCKS_KEPT {
             self.recent.pop_front();
@@ -25,8 +26,11 @@ impl Bank {
         self.blockhash = blockhash;
         self.slot += 1;
         self.working.clear();
+        self.recent_signatures
+            .expire(self.slot.saturating_sub(MAX_PROCESSING_AGE + 1));
         self.open_slot(now);
-        self.prune_history()
+        self.prune_history()?;
+        Ok(block)
     }
 
     /// The first slot whose block and transactions are kept.
@@ -78,12 +82,12 @@ impl Bank {
         let root = self.finalized_slot();
         while self.undo.front().is_some_and(|f| f.slot <= root) {
             let frame = self.undo.pop_front().expect("checked");
-            let _ = self.events.send(NodeEvent::Finalized {
+            self.commits.publish(NodeEvent::Finalized {
                 slot: frame.slot,
                 accounts: Arc::new(frame.before.into_keys().collect()),
             });
         }
-        let _ = self.events.send(NodeEvent::Slot {
+        self.commits.publish(NodeEvent::Slot {
             slot: self.slot,
             parent: self.slot - 1,
             root,

@@ -1,20 +1,23 @@
 //! The node's ledger on disk (redb, one file): accounts, landed transactions,
-//! produced blocks and the per-address signature index. Every landed
-//! transaction is committed durably (fsync) before the node answers for it,
-//! so a `kill -9` loses nothing a client was told was confirmed.
+//! produced blocks and the per-address signature index. Landed transactions
+//! are committed durably (fsync) in groups (`bank::commit`) before the node
+//! answers for any of them, so a `kill -9` loses nothing a client was told
+//! was confirmed.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
-use solana_account::Account;
+use solana_account::{Account, AccountSharedData};
 use solana_clock::Slot;
 use solana_pubkey::Pubkey;
 use solana_signature::Signature;
 
 use crate::record::{BlockRecord, TxRecord};
 
-const ACCOUNTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("accounts");
+mod accounts;
+pub use accounts::{AccountWrite, CHUNK_BYTES};
+
 const TRANSACTIONS: TableDefinition<&[u8; 64], &[u8]> = TableDefinition::new("transactions");
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 /// Key: address (32) ‖ slot (8, big-endian) ‖ position in the slot (4, BE);
@@ -49,12 +52,14 @@ pub struct Ledger {
     path: PathBuf,
 }
 
-/// One landed transaction and the account states it left.
-pub struct LandedWrite<'a> {
-    pub record: &'a TxRecord,
-    /// Position of the transaction in its slot.
-    pub position: u32,
-    pub accounts: &'a [(Pubkey, Option<Account>)],
+/// What one durable commit writes: landed transactions with their
+/// positions in their slots, closed blocks, and the latest state of every
+/// account they left changed (`None`: closed), each account once.
+#[derive(Default)]
+pub struct GroupWrite<'a> {
+    pub transactions: Vec<(&'a TxRecord, u32)>,
+    pub blocks: Vec<&'a BlockRecord>,
+    pub accounts: Vec<AccountWrite<'a>>,
 }
 
 fn address_key(address: &Pubkey, slot: Slot, position: u32) -> [u8; 44] {
@@ -83,7 +88,11 @@ impl Ledger {
         })?;
         let tx = db.begin_write()?;
         {
-            tx.open_table(ACCOUNTS)?;
+            accounts::create_tables(&tx)?;
+            let migrated = accounts::migrate_whole_accounts(&tx)?;
+            if migrated > 0 {
+                tracing::info!("moved {migrated} accounts of the ledger to its chunked layout");
+            }
             tx.open_table(TRANSACTIONS)?;
             tx.open_table(BLOCKS)?;
             tx.open_table(ADDRESS_SIGNATURES)?;
@@ -119,80 +128,65 @@ impl Ledger {
 
     /// Every stored account (for loading the bank at start).
     pub fn accounts(&self) -> Result<Vec<(Pubkey, Account)>> {
-        let tx = self.db.begin_read()?;
-        let table = tx.open_table(ACCOUNTS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (key, value) = entry?;
-            let account: Account =
-                bincode::deserialize(value.value()).context("decoding a stored account")?;
-            out.push((Pubkey::new_from_array(*key.value()), account));
-        }
-        Ok(out)
+        accounts::read_all(&self.db.begin_read()?)
     }
 
     /// Store accounts written outside a transaction (genesis funding).
     pub fn put_accounts(&self, accounts: &[(Pubkey, Option<Account>)]) -> Result<()> {
-        let tx = self.db.begin_write()?;
-        Self::write_accounts(&tx, accounts)?;
-        tx.commit()?;
-        Ok(())
+        let shared: Vec<(Pubkey, Option<AccountSharedData>)> = accounts
+            .iter()
+            .map(|(key, account)| (*key, account.clone().map(Into::into)))
+            .collect();
+        self.commit_group(&GroupWrite {
+            accounts: shared
+                .iter()
+                .map(|(key, account)| AccountWrite {
+                    key,
+                    account: account.as_ref(),
+                    stored: None,
+                })
+                .collect(),
+            ..GroupWrite::default()
+        })
     }
 
-    fn write_accounts(
-        tx: &redb::WriteTransaction,
-        accounts: &[(Pubkey, Option<Account>)],
-    ) -> Result<()> {
-        let mut table = tx.open_table(ACCOUNTS)?;
-        for (key, account) in accounts {
-            match account {
-                Some(account) => {
-                    table.insert(&key.to_bytes(), bincode::serialize(account)?.as_slice())?;
-                }
-                None => {
-                    table.remove(&key.to_bytes())?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Commit one landed transaction durably.
-    pub fn land(&self, write: LandedWrite<'_>) -> Result<()> {
+    /// Write a group in one durable commit (one fsync): all of it or none.
+    pub fn commit_group(&self, group: &GroupWrite<'_>) -> Result<()> {
         let tx = self.db.begin_write()?;
-        Self::write_accounts(&tx, write.accounts)?;
         {
-            let signature = write.record.signature();
+            accounts::write(&tx, &group.accounts)?;
             let mut txs = tx.open_table(TRANSACTIONS)?;
-            let bytes: [u8; 64] = signature.into();
-            txs.insert(&bytes, bincode::serialize(write.record)?.as_slice())?;
-            let mut slot_key = [0u8; 12];
-            slot_key[..8].copy_from_slice(&write.record.slot.to_be_bytes());
-            slot_key[8..].copy_from_slice(&write.position.to_be_bytes());
-            tx.open_table(SLOT_SIGNATURES)?.insert(&slot_key, &bytes)?;
+            let mut slots = tx.open_table(SLOT_SIGNATURES)?;
             let mut index = tx.open_table(ADDRESS_SIGNATURES)?;
-            let mut keys = write.record.account_keys();
-            keys.sort();
-            keys.dedup();
-            for key in keys {
-                index.insert(
-                    &address_key(&key, write.record.slot, write.position),
-                    &bytes,
-                )?;
+            for (record, position) in &group.transactions {
+                let bytes: [u8; 64] = record.signature().into();
+                txs.insert(&bytes, bincode::serialize(*record)?.as_slice())?;
+                let mut slot_key = [0u8; 12];
+                slot_key[..8].copy_from_slice(&record.slot.to_be_bytes());
+                slot_key[8..].copy_from_slice(&position.to_be_bytes());
+                slots.insert(&slot_key, &bytes)?;
+                let mut keys = record.account_keys();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
+                    index.insert(&address_key(&key, record.slot, *position), &bytes)?;
+                }
+            }
+            let mut blocks = tx.open_table(BLOCKS)?;
+            for block in &group.blocks {
+                blocks.insert(block.slot, bincode::serialize(*block)?.as_slice())?;
             }
         }
         tx.commit()?;
         Ok(())
     }
 
+    /// Store one block (genesis).
     pub fn put_block(&self, block: &BlockRecord) -> Result<()> {
-        let tx = self.db.begin_write()?;
-        {
-            let mut blocks = tx.open_table(BLOCKS)?;
-            blocks.insert(block.slot, bincode::serialize(block)?.as_slice())?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.commit_group(&GroupWrite {
+            blocks: vec![block],
+            ..GroupWrite::default()
+        })
     }
 
     pub fn block(&self, slot: Slot) -> Result<Option<BlockRecord>> {
@@ -230,6 +224,13 @@ impl Ledger {
             out.push(Signature::from(*entry?.1.value()));
         }
         Ok(out)
+    }
+
+    /// Whether `signature` landed (without decoding its record).
+    pub fn has_transaction(&self, signature: &Signature) -> Result<bool> {
+        let tx = self.db.begin_read()?;
+        let bytes: [u8; 64] = (*signature).into();
+        Ok(tx.open_table(TRANSACTIONS)?.get(&bytes)?.is_some())
     }
 
     pub fn transaction(&self, signature: &Signature) -> Result<Option<TxRecord>> {

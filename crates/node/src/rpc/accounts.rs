@@ -15,6 +15,7 @@ use solana_rpc_client_types::config::{
 use solana_rpc_client_types::filter::RpcFilterType;
 use solana_rpc_client_types::response::{OptionalContext, RpcKeyedAccount};
 
+use super::{Answer, LandingHandler};
 use super::{
     Args, Handler, NodeState, RpcResult, context_slot, internal, invalid_params, json, level,
     parse_pubkey, with_context,
@@ -37,8 +38,11 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("getTokenAccountBalance", 2, get_token_account_balance),
     ("getTokenAccountsByOwner", 3, get_token_accounts_by_owner),
     ("getTokenSupply", 2, get_token_supply),
-    ("requestAirdrop", 3, request_airdrop),
 ];
+
+/// Methods that answer once their transaction is durable.
+pub const LANDING_METHODS: &[(&str, usize, LandingHandler)] =
+    &[("requestAirdrop", 3, request_airdrop)];
 
 /// Token accounts need their mint's decimals to be parsed.
 fn additional_data(bank: &Bank, account: &Account) -> Option<AccountAdditionalDataV3> {
@@ -384,7 +388,7 @@ fn get_token_accounts_by_owner(state: &NodeState, args: &Args) -> RpcResult<Valu
     )))
 }
 
-fn request_airdrop(state: &NodeState, args: &Args) -> RpcResult<Value> {
+fn request_airdrop(state: &NodeState, args: &Args) -> RpcResult<Answer> {
     let to = parse_pubkey(&args.required::<String>(0, "pubkey")?)?;
     let lamports: u64 = args.required(1, "lamports")?;
     let _: Option<RpcRequestAirdropConfig> = args.optional(2, "config")?;
@@ -398,18 +402,14 @@ fn request_airdrop(state: &NodeState, args: &Args) -> RpcResult<Value> {
         .take(&to, lamports)
         .map_err(|refused| invalid_params(refused.to_string()))?;
     let landed = state.bank().airdrop(&to, lamports);
-    let record = match landed {
-        Ok(record) if record.err.is_none() => record,
-        failed => {
+    match landed {
+        Ok(landed) => Ok(Answer {
+            value: Value::from(landed.record.signature().to_string()),
+            durable: Some(landed.durable),
+        }),
+        Err(refused) => {
             state.airdrops.give_back(&to, lamports);
-            return Err(match failed {
-                Ok(record) => {
-                    let err = record.err.as_ref().map(ToString::to_string);
-                    internal(format!("airdrop failed: {}", err.unwrap_or_default()))
-                }
-                Err(e) => internal(format!("airdrop failed: {}", e.0)),
-            });
+            Err(internal(format!("airdrop failed: {}", refused.err)))
         }
-    };
-    json(Ok(record.signature().to_string()))
+    }
 }

@@ -196,6 +196,59 @@ pub fn json<T: Serialize>(result: RpcResult<T>) -> RpcResult<Value> {
     result.and_then(to_value)
 }
 
+/// A method that lands a transaction: its answer, given once the
+/// transaction is durable (group commit, `bank::commit`).
+pub type LandingHandler = fn(&NodeState, &Args) -> RpcResult<Answer>;
+
+/// What a [`LandingHandler`] answers, and what must be durable first.
+pub struct Answer {
+    pub value: Value,
+    pub durable: Option<crate::bank::Durable>,
+}
+
+impl Answer {
+    pub fn now(value: Value) -> Self {
+        Self {
+            value,
+            durable: None,
+        }
+    }
+}
+
+/// How long a landing method waits for its transaction to be durable.
+const DURABLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn answer_when_durable(answer: Answer) -> RpcResult<Value> {
+    let Some(durable) = answer.durable else {
+        return Ok(answer.value);
+    };
+    match tokio::time::timeout(DURABLE_TIMEOUT, durable.wait()).await {
+        Ok(Ok(())) => Ok(answer.value),
+        Ok(Err(failed)) => Err(internal(failed)),
+        Err(_) => Err(internal(format!(
+            "the ledger has not stored the transaction within {DURABLE_TIMEOUT:?} (a stalled disk?): its status will tell whether it lands"
+        ))),
+    }
+}
+
+fn register_landing(
+    io: &mut IoHandler,
+    state: &Shared,
+    methods: &[(&'static str, usize, LandingHandler)],
+) {
+    for &(name, max_params, handler) in methods {
+        let state = state.clone();
+        io.add_method(name, move |params: Params| {
+            let state = state.clone();
+            async move {
+                let args = Args::from_params(params, max_params)?;
+                let answer = handler(&state, &args)?;
+                answer_when_durable(answer).await
+            }
+        });
+    }
+}
+
 fn register(io: &mut IoHandler, state: &Shared, methods: &[(&'static str, usize, Handler)]) {
     for &(name, max_params, handler) in methods {
         let state = state.clone();
@@ -212,6 +265,8 @@ pub fn io_handler(state: &Shared) -> IoHandler {
     register(&mut io, state, cluster::METHODS);
     register(&mut io, state, accounts::METHODS);
     register(&mut io, state, send::METHODS);
+    register_landing(&mut io, state, send::LANDING_METHODS);
+    register_landing(&mut io, state, accounts::LANDING_METHODS);
     register(&mut io, state, history::METHODS);
     io
 }

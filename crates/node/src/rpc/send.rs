@@ -16,18 +16,19 @@ use solana_transaction_status::{UiTransactionEncoding, parse_ui_inner_instructio
 
 use super::wire::decode_transaction;
 use super::{
-    Args, Handler, NodeState, RpcResult, context_slot, custom, invalid_params, json, level,
-    parse_pubkey, with_context,
+    Answer, Args, Handler, LandingHandler, NodeState, RpcResult, context_slot, custom,
+    invalid_params, json, level, parse_pubkey, with_context,
 };
 use crate::bank::{Bank, Simulation};
 
 /// Most addresses whose post-simulation state `simulateTransaction` returns.
 const MAX_SIMULATE_ACCOUNTS: usize = 64;
 
-pub const METHODS: &[(&str, usize, Handler)] = &[
-    ("sendTransaction", 2, send_transaction),
-    ("simulateTransaction", 2, simulate_transaction),
-];
+pub const METHODS: &[(&str, usize, Handler)] = &[("simulateTransaction", 2, simulate_transaction)];
+
+/// Methods that answer once their transaction is durable.
+pub const LANDING_METHODS: &[(&str, usize, LandingHandler)] =
+    &[("sendTransaction", 2, send_transaction)];
 
 fn decode_arg(
     args: &Args,
@@ -109,67 +110,56 @@ fn empty_result() -> RpcSimulateTransactionResult {
     }
 }
 
-/// Preflight: the checks and the simulation a node runs before forwarding.
-fn preflight(bank: &Bank, tx: &VersionedTransaction) -> RpcResult<()> {
-    if bank
-        .ledger()
-        .transaction(&tx.signatures[0])
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        return Err(preflight_failure(
-            TransactionError::AlreadyProcessed,
-            empty_result(),
-        ));
+/// Whether a transaction is refused before it runs: a duplicate or an
+/// expired blockhash (with preflight an error, without it silently dropped,
+/// as a cluster drops them).
+fn refused_before_running(bank: &Bank, tx: &VersionedTransaction) -> Option<TransactionError> {
+    if bank.has_landed(&tx.signatures[0]) {
+        return Some(TransactionError::AlreadyProcessed);
     }
     if !bank.is_blockhash_valid(tx.message.recent_blockhash()) {
-        return Err(preflight_failure(
-            TransactionError::BlockhashNotFound,
-            empty_result(),
-        ));
+        return Some(TransactionError::BlockhashNotFound);
     }
-    let sim = bank
-        .simulate(tx.clone())
-        .map_err(|err| preflight_failure(err, empty_result()))?;
-    if let Some(err) = sim.err.clone() {
-        let statics = tx.message.static_account_keys();
-        let keys = AccountKeys::new(statics, None);
-        return Err(preflight_failure(err, simulation_result(sim, &keys)));
-    }
-    Ok(())
+    None
 }
 
-fn send_transaction(state: &NodeState, args: &Args) -> RpcResult<Value> {
+fn send_transaction(state: &NodeState, args: &Args) -> RpcResult<Answer> {
     let config: RpcSendTransactionConfig = args.optional(1, "config")?.unwrap_or_default();
     let tx = decode_arg(args, config.encoding)?;
     verify_signatures(&tx)?;
     let signature = tx.signatures[0];
+    let answer = Value::from(signature.to_string());
+    let preflight = !config.skip_preflight;
     let mut bank = state.bank();
     let preflight_level = config
         .preflight_commitment
         .unwrap_or(CommitmentLevel::Finalized);
     context_slot(&bank, preflight_level, config.min_context_slot)?;
-    if !config.skip_preflight {
-        preflight(&bank, &tx)?;
-    } else if bank
-        .ledger()
-        .transaction(&signature)
-        .ok()
-        .flatten()
-        .is_some()
-        || !bank.is_blockhash_valid(tx.message.recent_blockhash())
-    {
-        // A cluster silently drops a duplicate or an expired transaction.
-        return json(Ok(signature.to_string()));
+    if let Some(err) = refused_before_running(&bank, &tx) {
+        return match preflight {
+            true => Err(preflight_failure(err, empty_result())),
+            false => Ok(Answer::now(answer)),
+        };
     }
-    match bank.land(tx) {
-        Ok(_) => json(Ok(signature.to_string())),
-        Err(not_landed) if config.skip_preflight => {
-            tracing::debug!("dropped {signature}: {:?}", not_landed.0);
-            json(Ok(signature.to_string()))
+    // With preflight, the one execution is also the preflight simulation:
+    // a failure is refused with its logs and nothing kept.
+    match bank.land(tx.clone(), preflight) {
+        Ok(landed) => Ok(Answer {
+            value: answer,
+            durable: Some(landed.durable),
+        }),
+        Err(not_landed) if !preflight => {
+            tracing::debug!("dropped {signature}: {:?}", not_landed.err);
+            Ok(Answer::now(answer))
         }
-        Err(not_landed) => Err(preflight_failure(not_landed.0, empty_result())),
+        Err(not_landed) => {
+            let keys = AccountKeys::new(tx.message.static_account_keys(), None);
+            let result = not_landed
+                .simulation
+                .map(|sim| simulation_result(*sim, &keys))
+                .unwrap_or_else(empty_result);
+            Err(preflight_failure(not_landed.err, result))
+        }
     }
 }
 
