@@ -8,10 +8,10 @@ use tokio_postgres::Transaction;
 use super::{DbError, column};
 
 /// One stored event.
-pub struct EventRow {
+pub struct EventRow<'a> {
     pub seq: i64,
     pub kind: &'static str,
-    pub signature: String,
+    pub signature: &'a str,
     pub slot: i64,
     pub block_time: Option<i64>,
     pub data: Vec<u8>,
@@ -21,7 +21,7 @@ pub struct EventRow {
 pub async fn insert(
     t: &Transaction<'_>,
     market: &str,
-    rows: &[EventRow],
+    rows: &[EventRow<'_>],
 ) -> Result<HashSet<i64>, DbError> {
     Ok(t
         .query(
@@ -32,7 +32,7 @@ pub async fn insert(
                 &market,
                 &column(rows, |r| r.seq),
                 &column(rows, |r| r.kind),
-                &column(rows, |r| r.signature.as_str()),
+                &column(rows, |r| r.signature),
                 &column(rows, |r| r.slot),
                 &column(rows, |r| r.block_time),
                 &column(rows, |r| r.data.as_slice()),

@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     ),
     (6, include_str!("../../../migrations/0006_batches.sql")),
     (7, include_str!("../../../migrations/0007_token_names.sql")),
+    (
+        8,
+        include_str!("../../../migrations/0008_ingest_indexes.sql"),
+    ),
 ];
 
 /// Advisory lock key guarding migrations.

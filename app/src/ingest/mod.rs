@@ -14,9 +14,12 @@
 mod balances;
 mod write;
 
+use std::collections::HashMap;
+
 use anchor_lang::prelude::Pubkey;
 use orderbook_chain::{Chain, ChainError, TxEvents};
 use orderbook_client::events::ProgramEvent;
+use solana_signature::Signature;
 use tokio_postgres::Client;
 
 use crate::db::events::EventRow;
@@ -79,6 +82,11 @@ pub async fn ingest_batch<C: Chain + ?Sized>(
     if events.is_empty() {
         return Ok(out);
     }
+    // Base58 of a signature costs microseconds: once per transaction.
+    let signatures: HashMap<&Signature, String> = txs
+        .iter()
+        .map(|tx| (&tx.signature, tx.signature.to_string()))
+        .collect();
     let t = db.transaction().await?;
     let mut max_seq = cursor::lock(&t, &m).await?;
     let mut rows = Vec::with_capacity(events.len());
@@ -95,7 +103,7 @@ pub async fn ingest_batch<C: Chain + ?Sized>(
         rows.push(EventRow {
             seq,
             kind: ev.kind(),
-            signature: tx.signature.to_string(),
+            signature: signatures[&tx.signature].as_str(),
             slot: i64_of(tx.slot)?,
             block_time: tx.block_time,
             data: ev.to_bytes(),
