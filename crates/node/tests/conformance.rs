@@ -396,6 +396,12 @@ async fn sending_simulating_and_history() {
         &[&w.maker.owner],
         blockhash,
     );
+    let owner = w.maker.owner.pubkey();
+    let before_failure = c
+        .get_balance_with_commitment(&owner, CONFIRMED)
+        .await
+        .unwrap()
+        .value;
     let err = c.send_transaction(&failing).await.unwrap_err();
     let ErrorKind::RpcError(RpcError::RpcResponseError { code, data, .. }) = err.kind() else {
         panic!("{err}")
@@ -407,13 +413,20 @@ async fn sending_simulating_and_history() {
     assert!(result.err.is_some());
     assert!(result.logs.as_ref().is_some_and(|l| !l.is_empty()));
     assert!(result.units_consumed.is_some());
-    // Sent without preflight it lands, fails and pays its fee once.
-    let owner = w.maker.owner.pubkey();
-    let before_failure = c
-        .get_balance_with_commitment(&owner, CONFIRMED)
+    // Refused by preflight, it kept nothing: no fee, no status.
+    assert_eq!(
+        c.get_balance_with_commitment(&owner, CONFIRMED)
+            .await
+            .unwrap()
+            .value,
+        before_failure
+    );
+    let refused = c
+        .get_signature_statuses(&[failing.signatures[0]])
         .await
-        .unwrap()
-        .value;
+        .unwrap();
+    assert!(refused.value[0].is_none());
+    // Sent without preflight it lands, fails and pays its fee once.
     let failed = c
         .send_transaction_with_config(
             &failing,
