@@ -12,6 +12,7 @@ use solana_signature::Signature;
 use solana_transaction::Transaction;
 
 #[cfg(feature = "rpc")]
+pub mod repeat;
 pub mod rpc;
 pub mod scenario;
 

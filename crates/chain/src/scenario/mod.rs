@@ -12,7 +12,6 @@ use orderbook_client::{TokenKind, pda, setup};
 use solana_keypair::Keypair;
 use solana_keypair::Signer;
 use solana_signature::Signature;
-use solana_transaction::Transaction;
 
 use crate::{Chain, ChainError};
 
@@ -40,55 +39,14 @@ pub fn standard_market_args(authority: Pubkey) -> CreateMarketArgs {
 
 /// Attempts of [`send`] when the blockhash expires.
 const SEND_ATTEMPTS: usize = 3;
-/// Messages [`send`] remembers having sent (the same message under the same
-/// blockhash is the same transaction: a node refuses it as already processed).
-const REMEMBERED_MESSAGES: usize = 256;
-/// How long [`send`] waits for a new blockhash before resending a message it
-/// already sent, and how often it asks.
-const NEW_BLOCKHASH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-const NEW_BLOCKHASH_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
-/// Hashes of the messages [`send`] sent last, oldest first.
-static SENT_MESSAGES: std::sync::Mutex<std::collections::VecDeque<solana_hash::Hash>> =
-    std::sync::Mutex::new(std::collections::VecDeque::new());
-
-/// Remember `message`; false if it was sent before.
-fn first_send(message: solana_hash::Hash) -> bool {
-    let mut sent = SENT_MESSAGES.lock().unwrap_or_else(|p| p.into_inner());
-    if sent.contains(&message) {
-        return false;
-    }
-    if sent.len() == REMEMBERED_MESSAGES {
-        sent.pop_front();
-    }
-    sent.push_back(message);
-    true
-}
-
-/// A blockhash other than `used`, waiting for the next block if need be.
-async fn blockhash_after<C: Chain + ?Sized>(
-    chain: &C,
-    used: solana_hash::Hash,
-) -> Result<solana_hash::Hash, ChainError> {
-    let deadline = tokio::time::Instant::now() + NEW_BLOCKHASH_TIMEOUT;
-    loop {
-        let blockhash = chain.latest_blockhash().await?;
-        if blockhash != used {
-            return Ok(blockhash);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(ChainError::Rpc(format!(
-                "no new blockhash within {NEW_BLOCKHASH_TIMEOUT:?}: is the node producing blocks?"
-            )));
-        }
-        tokio::time::sleep(NEW_BLOCKHASH_POLL).await;
-    }
-}
+/// What [`send`] signed last, process-wide.
+static SENT: crate::repeat::SentMessages = crate::repeat::SentMessages::new();
 
 /// Sign with `payer` (fee payer) and `signers`, send, confirm; rebuild with a
-/// fresh blockhash and resend when it expires. A message this process sent
-/// before under the same blockhash waits for the next one (as
-/// `@orderbook/client`'s `send` does), so repeating an action repeats it.
+/// fresh blockhash and resend when it expires. A message sent before under
+/// the same blockhash waits for the next one (`repeat`), so repeating an
+/// action repeats it.
 pub async fn send<C: Chain + ?Sized>(
     chain: &C,
     payer: &Keypair,
@@ -104,13 +62,7 @@ pub async fn send<C: Chain + ?Sized>(
     );
     let mut last = ChainError::BlockhashExpired;
     for _ in 0..SEND_ATTEMPTS {
-        let mut blockhash = chain.latest_blockhash().await?;
-        let mut tx =
-            Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
-        while !first_send(tx.message.hash()) {
-            blockhash = blockhash_after(chain, blockhash).await?;
-            tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
-        }
+        let tx = SENT.sign(chain, ixs, &all).await?;
         match chain.send_and_confirm(&tx).await {
             Err(ChainError::BlockhashExpired) => last = ChainError::BlockhashExpired,
             other => return other,
