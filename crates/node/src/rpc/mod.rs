@@ -249,6 +249,32 @@ fn register_landing(
     }
 }
 
+/// Register methods whose answers show account state: each answers once
+/// every transaction executed before it read is durable, so a `confirmed`
+/// read never shows what a `kill -9` could take back.
+fn register_state_reads(
+    io: &mut IoHandler,
+    state: &Shared,
+    methods: &[(&'static str, usize, Handler)],
+) {
+    for &(name, max_params, handler) in methods {
+        let state = state.clone();
+        io.add_method(name, move |params: Params| {
+            let state = state.clone();
+            async move {
+                let args = Args::from_params(params, max_params)?;
+                let value = handler(&state, &args)?;
+                let barrier = state.bank().flush();
+                answer_when_durable(Answer {
+                    value,
+                    durable: Some(barrier),
+                })
+                .await
+            }
+        });
+    }
+}
+
 fn register(io: &mut IoHandler, state: &Shared, methods: &[(&'static str, usize, Handler)]) {
     for &(name, max_params, handler) in methods {
         let state = state.clone();
@@ -263,8 +289,8 @@ fn register(io: &mut IoHandler, state: &Shared, methods: &[(&'static str, usize,
 pub fn io_handler(state: &Shared) -> IoHandler {
     let mut io = IoHandler::new();
     register(&mut io, state, cluster::METHODS);
-    register(&mut io, state, accounts::METHODS);
-    register(&mut io, state, send::METHODS);
+    register_state_reads(&mut io, state, accounts::METHODS);
+    register_state_reads(&mut io, state, send::METHODS);
     register_landing(&mut io, state, send::LANDING_METHODS);
     register_landing(&mut io, state, accounts::LANDING_METHODS);
     register(&mut io, state, history::METHODS);
