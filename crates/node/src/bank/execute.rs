@@ -159,7 +159,14 @@ impl Bank {
             }
             Err(failed) => {
                 self.restore(&keys, &pre);
-                let simulation = self.failed_simulation(&failed, &tx.message);
+                // What a preflight simulation of the failed transaction reports.
+                let simulation = self.simulation(
+                    Some(failed.err.clone()),
+                    failed.meta,
+                    HashMap::new(),
+                    loaded_writable,
+                    loaded_readonly,
+                );
                 return Err(NotLanded {
                     err: failed.err,
                     simulation: Some(Box::new(simulation)),
@@ -213,19 +220,17 @@ impl Bank {
         }
     }
 
-    /// What a preflight simulation of a failed transaction reports.
-    fn failed_simulation(
+    /// A simulation's report of an execution's metadata.
+    fn simulation(
         &self,
-        failed: &litesvm::types::FailedTransactionMetadata,
-        message: &VersionedMessage,
+        err: Option<TransactionError>,
+        meta: litesvm::types::TransactionMetadata,
+        post_accounts: HashMap<Pubkey, Account>,
+        loaded_writable: Vec<Pubkey>,
+        loaded_readonly: Vec<Pubkey>,
     ) -> Simulation {
-        let meta = failed.meta.clone();
-        let (loaded_writable, loaded_readonly) = self
-            .resolve_keys(message)
-            .map(|k| (k.loaded_writable, k.loaded_readonly))
-            .unwrap_or_default();
         Simulation {
-            err: Some(failed.err.clone()),
+            err,
             logs: self.program_runtime.logs(meta.logs),
             units_consumed: meta.compute_units_consumed,
             fee: meta.fee,
@@ -234,7 +239,7 @@ impl Bank {
                 meta.inner_instructions,
             )
             .collect(),
-            post_accounts: HashMap::new(),
+            post_accounts,
             loaded_writable,
             loaded_readonly,
         }
@@ -286,23 +291,11 @@ impl Bank {
             Ok(info) => (None, info.meta, info.post_accounts),
             Err(failed) => (Some(failed.err), failed.meta, Vec::new()),
         };
-        Ok(Simulation {
-            err,
-            logs: self.program_runtime.logs(meta.logs),
-            units_consumed: meta.compute_units_consumed,
-            fee: meta.fee,
-            return_data: Some(meta.return_data).filter(|r| !r.data.is_empty()),
-            inner_instructions: solana_transaction_status::map_inner_instructions(
-                meta.inner_instructions,
-            )
-            .collect(),
-            post_accounts: post_accounts
-                .into_iter()
-                .map(|(k, a)| (k, Account::from(a)))
-                .collect(),
-            loaded_writable,
-            loaded_readonly,
-        })
+        let post_accounts = post_accounts
+            .into_iter()
+            .map(|(k, a)| (k, Account::from(a)))
+            .collect();
+        Ok(self.simulation(err, meta, post_accounts, loaded_writable, loaded_readonly))
     }
 
     /// Build and land a faucet transfer (what `requestAirdrop` does).

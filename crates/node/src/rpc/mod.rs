@@ -215,7 +215,7 @@ impl Answer {
     }
 }
 
-/// How long a landing method waits for its transaction to be durable.
+/// How long a method waits for what it answers to be durable.
 const DURABLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 async fn answer_when_durable(answer: Answer) -> RpcResult<Value> {
@@ -226,53 +226,58 @@ async fn answer_when_durable(answer: Answer) -> RpcResult<Value> {
         Ok(Ok(())) => Ok(answer.value),
         Ok(Err(failed)) => Err(internal(failed)),
         Err(_) => Err(internal(format!(
-            "the ledger has not stored the transaction within {DURABLE_TIMEOUT:?} (a stalled disk?): its status will tell whether it lands"
+            "the ledger has not stored what this answer shows within {DURABLE_TIMEOUT:?} (a stalled disk?): a transaction's status will tell whether it landed"
         ))),
     }
 }
 
+/// Register methods answered once what they show is durable: `answer`
+/// runs the handler (under the bank's lock, inside it) and says what to
+/// wait for; the wait itself holds no lock.
+fn register_durable<H: Copy + Send + Sync + 'static>(
+    io: &mut IoHandler,
+    state: &Shared,
+    methods: &[(&'static str, usize, H)],
+    answer: fn(&NodeState, &Args, H) -> RpcResult<Answer>,
+) {
+    for &(name, max_params, handler) in methods {
+        let state = state.clone();
+        io.add_method(name, move |params: Params| {
+            let state = state.clone();
+            async move {
+                let args = Args::from_params(params, max_params)?;
+                answer_when_durable(answer(&state, &args, handler)?).await
+            }
+        });
+    }
+}
+
+/// Methods that land a transaction: they answer once it is durable.
 fn register_landing(
     io: &mut IoHandler,
     state: &Shared,
     methods: &[(&'static str, usize, LandingHandler)],
 ) {
-    for &(name, max_params, handler) in methods {
-        let state = state.clone();
-        io.add_method(name, move |params: Params| {
-            let state = state.clone();
-            async move {
-                let args = Args::from_params(params, max_params)?;
-                let answer = handler(&state, &args)?;
-                answer_when_durable(answer).await
-            }
-        });
-    }
+    register_durable(io, state, methods, |state, args, handler| {
+        handler(state, args)
+    });
 }
 
-/// Register methods whose answers show account state: each answers once
-/// every transaction executed before it read is durable, so a `confirmed`
-/// read never shows what a `kill -9` could take back.
+/// Methods whose answers show account state: each answers once every
+/// transaction executed before it read is durable (a barrier), so a
+/// `confirmed` read never shows what a `kill -9` could take back.
 fn register_state_reads(
     io: &mut IoHandler,
     state: &Shared,
     methods: &[(&'static str, usize, Handler)],
 ) {
-    for &(name, max_params, handler) in methods {
-        let state = state.clone();
-        io.add_method(name, move |params: Params| {
-            let state = state.clone();
-            async move {
-                let args = Args::from_params(params, max_params)?;
-                let value = handler(&state, &args)?;
-                let barrier = state.bank().flush();
-                answer_when_durable(Answer {
-                    value,
-                    durable: Some(barrier),
-                })
-                .await
-            }
-        });
-    }
+    register_durable(io, state, methods, |state, args, handler| {
+        let value = handler(state, args)?;
+        Ok(Answer {
+            value,
+            durable: Some(state.bank().flush()),
+        })
+    });
 }
 
 fn register(io: &mut IoHandler, state: &Shared, methods: &[(&'static str, usize, Handler)]) {
