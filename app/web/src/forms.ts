@@ -128,7 +128,7 @@ export class TransferForm {
     const error = el('transfer-error');
     error.textContent = '';
     if (!open) return;
-    const available = action === 'deposit' ? open.account.wallet[token] : open.account.free(token);
+    const available = action === 'deposit' ? (open.account.wallet?.[token] ?? null) : open.account.free(token);
     const checked = checkTransfer(open.units, token, amount.value, available, action);
     if ('error' in checked) {
       error.textContent = checked.error;

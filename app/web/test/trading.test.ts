@@ -83,6 +83,18 @@ describe('the trading page', function () {
 
   const waitText = (selector: string, pattern: RegExp) =>
     page.waitForFunction((s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''), { timeout: WAIT_MS }, selector, pattern.source);
+  /** The wallet column (read from the chain) shows a balance above zero for every token listed, or for `token`. */
+  const HOLDS = /^(?!0$)\d[\d.]*$/.source;
+  const waitWalletHolds = (token?: 'base' | 'quote') =>
+    page.waitForFunction(
+      (rows, holds) => {
+        const found = [...document.querySelectorAll(rows)];
+        return found.length > 0 && found.every((row) => new RegExp(holds).test((row as HTMLTableRowElement).cells[3]?.textContent ?? ''));
+      },
+      { timeout: WAIT_MS },
+      token ? `#balances tr[data-token=${token}]` : '#balances tr',
+      HOLDS,
+    );
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   /** Answer the local wallet's passphrase dialog once it is open. */
   const answerPassphrase = async (passphrase: string) => {
@@ -229,7 +241,7 @@ describe('the trading page', function () {
     await page.click('#wallet-airdrop');
     await waitText('#wallet-sol', /^[1-9][\d.]* SOL$/);
     await page.click('#wallet-faucet');
-    await page.waitForFunction(() => [...document.querySelectorAll('#balances tr')].every((row) => (row as HTMLTableRowElement).cells[3].textContent !== '0'), { timeout: WAIT_MS });
+    await waitWalletHolds();
   });
 
   it('refuses a malformed price, one above the maximum, an empty amount and an order over the balance, each in a plain sentence', async function () {
@@ -353,7 +365,7 @@ describe('the trading page', function () {
     await page.select('#market', stack.batchMarket);
     await waitText('#auction-status', /Sealed batch market · batch \d+ takes orders/);
     // The same tokens as the first market: the wallet deposits what it holds.
-    await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[3]?.textContent !== '0', { timeout: WAIT_MS });
+    await waitWalletHolds('quote');
     await page.select('#transfer-form select[name=token]', 'quote');
     await setField('#transfer-form input[name=amount]', '20');
     await page.click('#transfer-form button[value=deposit]');
@@ -442,7 +454,7 @@ describe('the trading page', function () {
     await page.select('#wallet-choice', 'Refusing Wallet');
     await page.click('#wallet-connect');
     await waitText('#wallet-address', /Refusing Wallet/);
-    await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[3]?.textContent !== '0', { timeout: WAIT_MS });
+    await waitWalletHolds('quote');
     await page.select('#transfer-form select[name=token]', 'quote');
     await setField('#transfer-form input[name=amount]', '1');
     await page.click('#transfer-form button[value=deposit]');
@@ -455,7 +467,7 @@ describe('the trading page', function () {
     await answerPassphrase(PASSPHRASE);
     await waitText('#wallet-address', /Local wallet/);
     const before = BigInt((await chainTrader(owner)).quoteFree);
-    await page.waitForFunction(() => document.querySelector('#balances tr[data-token=quote]')?.children[3]?.textContent !== '0', { timeout: WAIT_MS });
+    await waitWalletHolds('quote');
     await page.select('#transfer-form select[name=token]', 'quote');
     await setField('#transfer-form input[name=amount]', '1');
     await page.click('#transfer-form button[value=deposit]');

@@ -9,8 +9,8 @@ import type { Units } from '../units';
 export class Account {
   traderId: number | null = null;
   balances: Balances | null = null;
-  /** Atoms in the wallet's token accounts, read from the chain. */
-  wallet = { base: 0n, quote: 0n };
+  /** Atoms in the wallet's token accounts, read from the chain; null until the first read answers. */
+  wallet: { base: bigint; quote: bigint } | null = null;
   private readonly orders = new Map<string, BookOrder>();
   onCancel: (orderId: string) => void = () => {};
   onChange: () => void = () => {};
@@ -59,7 +59,7 @@ export class Account {
       const format = (atoms: bigint | string) => this.units.atoms(token, atoms);
       const row = document.createElement('tr');
       row.dataset.token = token;
-      for (const text of [this.units.symbol(token), format(b?.[`${token}_free`] ?? 0n), format(b?.[`${token}_locked`] ?? 0n), format(this.wallet[token])]) {
+      for (const text of [this.units.symbol(token), format(b?.[`${token}_free`] ?? 0n), format(b?.[`${token}_locked`] ?? 0n), this.wallet ? format(this.wallet[token]) : '…']) {
         row.insertCell().textContent = text;
       }
       return row;

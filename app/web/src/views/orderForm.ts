@@ -117,12 +117,17 @@ export function checkOrder(values: { side: SideName; type: OrderType; price: str
   return { order, summary: `${verb} ${units.size(lots)} ${at}`, preview: lines.filter(Boolean).join('\n') };
 }
 
-/** A deposit or withdrawal of `text` tokens against what there is (`available` atoms: the wallet's for a deposit, the free balance for a withdrawal). */
+/**
+ * A deposit or withdrawal of `text` tokens against what there is (`available`
+ * atoms: the wallet's for a deposit, the free balance for a withdrawal).
+ * `null` is a balance not read yet: the chain is the judge then, and its
+ * answer (or the node's absence) is what the user sees, never a made-up 0.
+ */
 export function checkTransfer(
   units: Units,
   token: 'base' | 'quote',
   text: string,
-  available: bigint,
+  available: bigint | null,
   action: 'deposit' | 'withdraw',
 ): { atoms: bigint; label: string } | { error: string } {
   const symbol = units.symbol(token);
@@ -135,6 +140,6 @@ export function checkTransfer(
     return { error: (error as Error).message };
   }
   if (atoms === 0n) return { error: 'enter an amount above zero' };
-  if (atoms > available) return { error: `only ${units.atoms(token, available)} ${symbol} ${action === 'deposit' ? 'in the wallet' : 'free'}` };
+  if (available !== null && atoms > available) return { error: `only ${units.atoms(token, available)} ${symbol} ${action === 'deposit' ? 'in the wallet' : 'free'}` };
   return { atoms, label: `${units.atoms(token, atoms)} ${symbol}` };
 }
