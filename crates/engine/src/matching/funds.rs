@@ -41,8 +41,13 @@ impl Market<'_> {
         }
         let r = ppm.unsigned_abs();
         let after = before.try_sub(filled)?;
-        let f = fee_floor(mul_u64(before.get(), per_lot)?, r)?
-            - fee_floor(mul_u64(after.get(), per_lot)?, r)?;
+        let f_before = fee_floor(mul_u64(before.get(), per_lot)?, r)?;
+        // A maker taken whole (the common case in a sweep) owes f(before): f(0) = 0.
+        let f = if after.is_zero() {
+            f_before
+        } else {
+            f_before - fee_floor(mul_u64(after.get(), per_lot)?, r)?
+        };
         let f = i64::try_from(f).map_err(|_| EngineError::Overflow)?;
         Ok(if ppm > 0 { f } else { -f })
     }
