@@ -137,11 +137,18 @@ impl<'a> BookSide<'a> {
         Ok(b)
     }
 
+    /// Put node `i` on the free list. Only what marks it free is written
+    /// (the tag, the list link, the tree links, the size): a free node's
+    /// other bytes are never read, and this runs once per maker taken.
     pub(super) fn release(&mut self, i: u32) {
-        self.nodes[i as usize] = OrderNode {
-            left: self.header.free_head,
-            ..OrderNode::default()
-        };
+        let free_head = self.header.free_head;
+        let n = &mut self.nodes[i as usize];
+        n.left = free_head;
+        n.right = NIL;
+        n.parent = NIL;
+        n.color = BLACK;
+        n.tag = TAG_FREE;
+        n.base_lots = BaseLots::ZERO;
         self.header.free_head = i;
     }
 
@@ -183,6 +190,7 @@ impl<'a> BookSide<'a> {
     pub fn insert(&mut self, order: OrderNode) -> Result<u32, EngineError> {
         let z = self.alloc()?;
         let (price, seq) = (order.price, order.seq);
+        let mask = self.rank_mask();
         let mut y = NIL;
         let mut x = self.header.root;
         let mut go_left = false;
@@ -191,7 +199,7 @@ impl<'a> BookSide<'a> {
                 break;
             }
             y = x;
-            go_left = self.ranks_before(price, seq, self.node(x));
+            go_left = Self::ranks_before_keyed(mask, price, seq, self.node(x));
             x = if go_left { self.left(x) } else { self.right(x) };
         }
         self.nodes[z as usize] = OrderNode {
@@ -210,7 +218,7 @@ impl<'a> BookSide<'a> {
             self.set_right(y, z);
         }
         let best = self.header.best;
-        if best == NIL || self.ranks_before(price, seq, self.node(best)) {
+        if best == NIL || Self::ranks_before_keyed(mask, price, seq, self.node(best)) {
             self.header.best = z;
         }
         self.header.count += 1;
@@ -277,16 +285,34 @@ impl<'a> BookSide<'a> {
         self.set_parent(v, up);
     }
 
-    /// Remove node `z` from the tree and free it; returns the removed order.
-    /// Other nodes keep their indices.
-    pub fn remove(&mut self, z: u32) -> Result<OrderNode, EngineError> {
+    /// Remove node `z` from the tree and free it. Other nodes keep their
+    /// indices.
+    pub fn remove(&mut self, z: u32) -> Result<(), EngineError> {
         if !self.is_order(z) {
             return Err(EngineError::OrderNotFound);
         }
-        let removed = *self.node(z);
-        if self.header.best == z {
-            self.header.best = self.next(z);
+        let best = self.header.best;
+        self.unlink(z, if best == z { self.next(z) } else { best });
+        Ok(())
+    }
+
+    /// [`remove`](Self::remove) for a caller that already walked to `z`'s
+    /// successor `next` (the match loop does, to continue): the cached best
+    /// moves there without a second walk.
+    pub(crate) fn remove_before(&mut self, z: u32, next: u32) -> Result<(), EngineError> {
+        if !self.is_order(z) {
+            return Err(EngineError::OrderNotFound);
         }
+        debug_assert_eq!(next, self.next(z), "the successor given is not z's");
+        let best = self.header.best;
+        self.unlink(z, if best == z { next } else { best });
+        Ok(())
+    }
+
+    /// Take the live node `z` out of the tree and free it; `best` is the
+    /// side's best order once it is gone.
+    fn unlink(&mut self, z: u32, best: u32) {
+        self.header.best = best;
         let mut y_color = self.color(z);
         let x;
         if self.left(z) == NIL {
@@ -317,11 +343,13 @@ impl<'a> BookSide<'a> {
         if y_color == BLACK {
             self.delete_fixup(x);
         }
-        // Keep the sentinel pristine.
-        self.nodes[NIL as usize] = OrderNode::default();
+        // Keep the sentinel pristine: a removal writes only its parent
+        // link (`transplant`) and its colour (black already, rewritten).
+        let sentinel = &mut self.nodes[NIL as usize];
+        sentinel.parent = NIL;
+        sentinel.color = BLACK;
         self.release(z);
         self.header.count -= 1;
-        Ok(removed)
     }
 
     pub(super) fn delete_fixup(&mut self, mut x: u32) {

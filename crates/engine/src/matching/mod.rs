@@ -65,6 +65,15 @@ pub struct CancelOutcome {
     pub expiry: u64,
 }
 
+/// The maker order the match loop stands at: its node, a copy of the order,
+/// and the node after it (where the loop goes next, and the side's new best
+/// once this one is taken whole).
+struct MakerAt<'m> {
+    idx: u32,
+    order: &'m OrderNode,
+    next: u32,
+}
+
 /// What the match loop did (or, in a dry run, would do).
 #[derive(Clone, Copy, Default)]
 struct MatchState {
@@ -429,7 +438,12 @@ impl<'a> Market<'a> {
                 idx = next;
                 continue;
             }
-            let taken = self.take_from::<APPLY>(taker, &mut matched, p, idx, &maker, budgeted)?;
+            let at = MakerAt {
+                idx,
+                order: &maker,
+                next,
+            };
+            let taken = self.take_from::<APPLY>(taker, &mut matched, p, &at, budgeted)?;
             if taken.is_zero() {
                 break;
             }
@@ -480,19 +494,19 @@ impl<'a> Market<'a> {
         Ok(())
     }
 
-    /// Fill against `maker` (node `idx`) as much as the taker's size and
-    /// quote budget allow; returns the lots taken (zero: the budget cannot
-    /// pay for one lot, and nothing changed).
+    /// Fill against the maker `at` as much as the taker's size and quote
+    /// budget allow; returns the lots taken (zero: the budget cannot pay for
+    /// one lot, and nothing changed).
     #[inline(always)]
     fn take_from<const APPLY: bool>(
         &mut self,
         taker: &mut TraderState,
         matched: &mut MatchState,
         p: &OrderParams,
-        idx: u32,
-        maker: &OrderNode,
+        at: &MakerAt<'_>,
         budgeted: bool,
     ) -> Result<BaseLots, EngineError> {
+        let maker = at.order;
         let per_lot = self.header.quote_atoms_per_lot(maker.price)?;
         let mut lots = matched.rem_base.min(maker.base_lots);
         if budgeted {
@@ -522,7 +536,7 @@ impl<'a> Market<'a> {
                 .ok_or(EngineError::Overflow)?;
         }
         if APPLY {
-            self.fill(taker, p.side, idx, maker, lots, quote, taker_fee, per_lot)?;
+            self.fill(taker, p.side, at, lots, quote, taker_fee, per_lot)?;
         }
         Ok(lots)
     }

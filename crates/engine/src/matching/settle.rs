@@ -13,13 +13,13 @@ impl Market<'_> {
         &mut self,
         taker: &mut TraderState,
         taker_side: Side,
-        idx: u32,
-        maker: &OrderNode,
+        at: &MakerAt<'_>,
         b: BaseLots,
         q: u64,
         tf: u64,
         per_lot: u64,
     ) -> Result<(), EngineError> {
+        let maker = at.order;
         let mf = self.maker_fee(maker.base_lots, b, per_lot)?;
         let base = self.header.base_atoms(b)?;
         let (q, tf) = (QuoteAtoms(q), QuoteAtoms(tf));
@@ -49,9 +49,9 @@ impl Market<'_> {
         self.header.accrued_fees = accrued;
         self.header.record_volume(b, q);
         if maker_out {
-            self.book_mut(opp).remove(idx)?;
+            self.book_mut(opp).remove_before(at.idx, at.next)?;
         } else {
-            self.book_mut(opp).reduce(idx, b)?;
+            self.book_mut(opp).reduce(at.idx, b)?;
         }
         self.events.push(QueueEvent {
             kind: EventKind::Fill as u8,
