@@ -49,6 +49,12 @@ pub enum EngineError {
     InvalidEnumValue,
     /// The expiry is further ahead than `MAX_ORDER_LIFETIME_SECS`.
     ExpiryTooFar,
+    /// Growth would take a book side or the event queue past its maximum
+    /// capacity, or shrink it.
+    InvalidGrowth,
+    /// The event queue wraps around past the room growth adds: the events at
+    /// the start of the ring cannot move into it. Crank the queue, then grow.
+    EventQueueWrapped,
 }
 
 impl EngineError {
@@ -76,6 +82,8 @@ impl EngineError {
             Self::EventTraderMismatch => "event does not belong to this trader",
             Self::InvalidEnumValue => "stored enum value is invalid",
             Self::ExpiryTooFar => "expiry is more than MAX_ORDER_LIFETIME_SECS ahead",
+            Self::InvalidGrowth => "growth would shrink the account or pass its maximum capacity",
+            Self::EventQueueWrapped => "event queue wraps past the added room: crank it, then grow",
         }
     }
 }

@@ -9,6 +9,7 @@ use static_assertions::const_assert_eq;
 
 use crate::book::split_records;
 use crate::error::EngineError;
+use crate::layout::Growth;
 use crate::order::Side;
 use crate::quantity::{BaseLots, QuoteAtoms, Ticks};
 
@@ -183,6 +184,41 @@ impl<'a> EventQueue<'a> {
             return Err(EngineError::InvalidAccountData);
         }
         Ok(Self { header, events })
+    }
+
+    /// Raise the capacity of the queue in `data` to what `data` now holds
+    /// (its account grown in place by whole events). Queued events keep
+    /// their order and sequence numbers: a ring that does not wrap just
+    /// gains room at its end; one that wraps moves the events at the start
+    /// of the ring into the new room, which must hold them (otherwise
+    /// [`EngineError::EventQueueWrapped`]: crank, then grow). Refused past
+    /// `max_capacity` (and [`MAX_QUEUE_CAPACITY`]).
+    pub fn grow(data: &'a mut [u8], max_capacity: u32) -> Result<Growth, EngineError> {
+        let (header, events) = split_records::<QueueHeader, QueueEvent>(data)?;
+        let old_capacity = header.capacity;
+        if (old_capacity as usize) > events.len()
+            || events.len() > max_capacity.min(MAX_QUEUE_CAPACITY) as usize
+        {
+            return Err(EngineError::InvalidGrowth);
+        }
+        if old_capacity == 0 || header.count > old_capacity || header.head >= old_capacity {
+            return Err(EngineError::InvalidAccountData);
+        }
+        let new_capacity = events.len() as u32;
+        // Events past the end of the old ring, now at its start.
+        let wrapped = (header.head + header.count).saturating_sub(old_capacity) as usize;
+        let room = (new_capacity - old_capacity) as usize;
+        if wrapped > room {
+            return Err(EngineError::EventQueueWrapped);
+        }
+        let old = old_capacity as usize;
+        events.copy_within(..wrapped, old);
+        events[..wrapped].fill(QueueEvent::default());
+        header.capacity = new_capacity;
+        Ok(Growth {
+            old_capacity,
+            new_capacity,
+        })
     }
 
     #[inline(always)]

@@ -13,6 +13,32 @@ pub const fn rent_exempt_lamports(data_len: usize) -> u64 {
     (data_len as u64 + ACCOUNT_STORAGE_OVERHEAD) * RENT_EXEMPT_LAMPORTS_PER_BYTE
 }
 
+/// A part of a market that grows in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum GrowTarget {
+    Bids = 0,
+    Asks = 1,
+    EventQueue = 2,
+}
+
+impl GrowTarget {
+    /// Bytes one unit of capacity takes (a node, or an event).
+    pub const fn unit_bytes(self) -> usize {
+        match self {
+            Self::Bids | Self::Asks => core::mem::size_of::<crate::book::OrderNode>(),
+            Self::EventQueue => core::mem::size_of::<crate::event_queue::QueueEvent>(),
+        }
+    }
+}
+
+/// What growing a book side or the event queue did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Growth {
+    pub old_capacity: u32,
+    pub new_capacity: u32,
+}
+
 /// Data sizes of the engine-owned parts of a market: (bids, asks, event queue).
 pub const fn market_account_sizes(orders_per_side: u32, events: u32) -> (usize, usize, usize) {
     (

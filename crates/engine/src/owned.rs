@@ -10,6 +10,7 @@ use crate::batch::{ClearBuffers, Participant, clear_buffer_len};
 use crate::book::{BookSide, book_side_size};
 use crate::error::EngineError;
 use crate::event_queue::{EventQueue, event_queue_size};
+use crate::layout::{GrowTarget, Growth};
 use crate::market::{MarketHeader, MarketParams};
 use crate::matching::Market;
 use crate::order::Side;
@@ -77,6 +78,36 @@ impl OwnedMarket {
             BookSide::load(bytemuck::cast_slice_mut(&mut self.asks))?,
             EventQueue::load(bytemuck::cast_slice_mut(&mut self.events))?,
         )
+    }
+
+    /// Grow `target` by `additional` units (nodes or events) in place, as
+    /// the program does after resizing the account: the storage is
+    /// extended with zeros, then the engine raises the capacity. On a
+    /// refusal the storage is as it was.
+    pub fn grow(
+        &mut self,
+        target: GrowTarget,
+        additional: u32,
+        max_capacity: u32,
+    ) -> Result<Growth, EngineError> {
+        let words = target.unit_bytes() / 8 * additional as usize;
+        let storage = match target {
+            GrowTarget::Bids => &mut self.bids,
+            GrowTarget::Asks => &mut self.asks,
+            GrowTarget::EventQueue => &mut self.events,
+        };
+        let before = storage.len();
+        storage.resize(before + words, 0);
+        let bytes = bytemuck::cast_slice_mut(storage);
+        let grown = match target {
+            GrowTarget::Bids | GrowTarget::Asks => BookSide::grow(bytes, max_capacity),
+            GrowTarget::EventQueue => EventQueue::grow(bytes, max_capacity),
+        };
+        if grown.is_err() {
+            // Both grows refuse before they write anything.
+            storage.truncate(before);
+        }
+        grown
     }
 
     pub fn bids_bytes(&self) -> &[u8] {

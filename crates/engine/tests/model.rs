@@ -14,6 +14,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 
 use common::Exchange;
+use orderbook_engine::layout::{GrowTarget, Growth};
 use orderbook_engine::market::{MAX_PRICE_TICKS, MarketStatus};
 use orderbook_engine::matching::MAX_PRUNE_REMOVE;
 use orderbook_engine::order::{
@@ -64,9 +65,13 @@ struct Model {
     status: MarketStatus,
     bids: Vec<MOrder>,
     asks: Vec<MOrder>,
-    cap: usize,
+    /// Capacity per side, indexed by `Side as usize`.
+    cap: [usize; 2],
     qcap: usize,
     events: VecDeque<QueueEvent>,
+    /// Ring index of the oldest event, as the engine's queue keeps it: the
+    /// model needs it to know when growth meets a wrapped ring.
+    qhead: usize,
     next_event_seq: u64,
     next_seq: u64,
     fees: u64,
@@ -93,9 +98,10 @@ impl Model {
             status: MarketStatus::Active,
             bids: vec![],
             asks: vec![],
-            cap,
+            cap: [cap; 2],
             qcap,
             events: VecDeque::new(),
+            qhead: 0,
             next_event_seq: 0,
             next_seq: 1,
             fees: 0,
@@ -270,7 +276,7 @@ impl Model {
             if t.slots.iter().all(Option::is_some) {
                 return Err(EngineError::TooManyOpenOrders);
             }
-            let cap = self.cap;
+            let cap = self.cap[side as usize];
             let own = self.book(side).clone();
             if own.len() >= cap {
                 let worst = own.last().expect("full book has a worst order").price;
@@ -332,7 +338,7 @@ impl Model {
         });
         out.first_event_seq = first_event_seq;
         if can_rest && rem > 0 && !still_crosses {
-            if self.book(side).len() >= self.cap {
+            if self.book(side).len() >= self.cap[side as usize] {
                 let last = self.book(side).len() - 1;
                 self.remove_out(side, last, OutReason::Evicted);
             }
@@ -587,7 +593,38 @@ impl Model {
             t.slots[ev.maker_slot as usize] = None;
         }
         self.events.pop_front();
+        self.qhead = (self.qhead + 1) % self.qcap;
         Ok(ev)
+    }
+
+    /// Growth as the engine must do it: past `max` refused, a queue whose
+    /// ring wraps past the added room refused, otherwise more capacity and
+    /// nothing else changed.
+    fn grow(
+        &mut self,
+        target: GrowTarget,
+        additional: usize,
+        max: usize,
+    ) -> Result<Growth, EngineError> {
+        let cap = match target {
+            GrowTarget::Bids => &mut self.cap[Side::Bid as usize],
+            GrowTarget::Asks => &mut self.cap[Side::Ask as usize],
+            GrowTarget::EventQueue => &mut self.qcap,
+        };
+        let old = *cap;
+        if old + additional > max {
+            return Err(EngineError::InvalidGrowth);
+        }
+        if target == GrowTarget::EventQueue
+            && (self.qhead + self.events.len()).saturating_sub(old) > additional
+        {
+            return Err(EngineError::EventQueueWrapped);
+        }
+        *cap = old + additional;
+        Ok(Growth {
+            old_capacity: old as u32,
+            new_capacity: *cap as u32,
+        })
     }
 }
 
@@ -642,9 +679,15 @@ enum Op {
     Status {
         s: u8,
     },
+    Grow {
+        target: u8,
+        additional: u32,
+    },
 }
 
 const TRADERS: u32 = 3;
+/// Largest capacity growth may reach in the model test (small, so refusals happen).
+const GROW_MAX: u32 = 260;
 
 fn op() -> impl Strategy<Value = Op> {
     let trader = 1..=TRADERS;
@@ -678,6 +721,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (trader, 0u64..300, 0u64..30_000).prop_map(|(trader, base, quote)| Op::Withdraw { trader, base, quote }),
         1 => (0u64..4).prop_map(|secs| Op::Tick { secs }),
         1 => prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)].prop_map(|s| Op::Status { s }),
+        // Mostly small steps, some past the maximum.
+        1 => (0u8..3, prop_oneof![8 => 1u32..3, 1 => 0u32..300])
+            .prop_map(|(target, additional)| Op::Grow { target, additional }),
     ]
 }
 
@@ -990,6 +1036,21 @@ fn run(params: MarketParams, cap: u32, qcap: u32, ops: Vec<Op>, cov: &mut Covera
                 x.m.header.status = st as u8;
                 model.status = st;
             }
+            Op::Grow { target, additional } => {
+                let target =
+                    [GrowTarget::Bids, GrowTarget::Asks, GrowTarget::EventQueue][target as usize];
+                let wrapped = model.qhead + model.events.len() > model.qcap;
+                let want = model.grow(target, additional as usize, GROW_MAX as usize);
+                let got = x.m.grow(target, additional, GROW_MAX);
+                assert_eq!(got, want, "{ctx}");
+                seen(match got {
+                    Ok(_) if target == GrowTarget::EventQueue && wrapped => {
+                        "grow ok wrapped queue".into()
+                    }
+                    Ok(_) => format!("grow ok {target:?}"),
+                    Err(e) => format!("grow error {e:?}"),
+                });
+            }
         }
         compare(&mut x, &model);
         x.check();
@@ -1080,6 +1141,10 @@ fn engine_matches_reference_model() {
         "cancel ok",
         "cancel not found",
         "prune removed",
+        "grow ok Bids",
+        "grow ok Asks",
+        "grow ok EventQueue",
+        "grow error InvalidGrowth",
     ] {
         required.push(k.into());
     }

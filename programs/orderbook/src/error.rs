@@ -137,6 +137,11 @@ pub enum OrderbookError {
     NoBeacon,
     #[msg("an encrypted order's ciphertext is 1 to MAX_ORDER_CIPHERTEXT_BYTES (704) bytes")]
     CiphertextLength,
+    // ---- growable markets ----
+    #[msg("growth would shrink the account or pass its maximum capacity")]
+    InvalidGrowth,
+    #[msg("event queue wraps past the added room: crank it, then grow")]
+    EventQueueWrapped,
 }
 
 impl From<orderbook_engine::batch::BatchError> for OrderbookError {
@@ -183,6 +188,8 @@ impl From<EngineError> for OrderbookError {
             EngineError::EventTraderMismatch => Self::EventTraderMismatch,
             EngineError::InvalidEnumValue => Self::InvalidEnumValue,
             EngineError::ExpiryTooFar => Self::ExpiryTooFar,
+            EngineError::InvalidGrowth => Self::InvalidGrowth,
+            EngineError::EventQueueWrapped => Self::EventQueueWrapped,
         }
     }
 }

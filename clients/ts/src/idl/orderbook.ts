@@ -3774,6 +3774,16 @@ export type Orderbook = {
       "code": 6061,
       "name": "ciphertextLength",
       "msg": "an encrypted order's ciphertext is 1 to MAX_ORDER_CIPHERTEXT_BYTES (704) bytes"
+    },
+    {
+      "code": 6062,
+      "name": "invalidGrowth",
+      "msg": "growth would shrink the account or pass its maximum capacity"
+    },
+    {
+      "code": 6063,
+      "name": "eventQueueWrapped",
+      "msg": "event queue wraps past the added room: crank it, then grow"
     }
   ],
   "types": [

@@ -16,6 +16,7 @@ use static_assertions::const_assert_eq;
 use crate::auction::{BatchSchedule, InvalidSchedule};
 use crate::book::split_records;
 use crate::error::EngineError;
+use crate::layout::Growth;
 use crate::market::MarketHeader;
 use crate::quantity::{BaseAtoms, BaseLots, QuoteAtoms, Ticks};
 
@@ -283,6 +284,33 @@ impl<'a> BatchBook<'a> {
             return Err(EngineError::InvalidAccountData);
         }
         Ok(Self { header, entries })
+    }
+
+    /// Raise the pool's capacity to what `data` now holds (the account grown
+    /// in place by whole entries, the new ones zero, which is a free entry).
+    /// Entries are found by index and never move, so growth touches none.
+    /// Refused past `max_capacity` (and [`MAX_POOL_ENTRIES`]) or if the new
+    /// entries are not zero.
+    pub fn grow(data: &'a mut [u8], max_capacity: u32) -> Result<Growth, EngineError> {
+        let (header, entries) = split_records::<BatchHeader, BatchEntry>(data)?;
+        let old_capacity = header.capacity;
+        let new_entries = entries
+            .get(old_capacity as usize..)
+            .ok_or(EngineError::InvalidGrowth)?;
+        if old_capacity == 0 || entries.len() > max_capacity.min(MAX_POOL_ENTRIES) as usize {
+            return Err(EngineError::InvalidGrowth);
+        }
+        if !bytemuck::cast_slice::<BatchEntry, u8>(new_entries)
+            .iter()
+            .all(|b| *b == 0)
+        {
+            return Err(EngineError::InvalidAccountData);
+        }
+        header.capacity = entries.len() as u32;
+        Ok(Growth {
+            old_capacity,
+            new_capacity: header.capacity,
+        })
     }
 
     /// The market's clock.

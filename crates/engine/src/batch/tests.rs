@@ -501,3 +501,41 @@ fn the_per_trader_cap_counts_commitments_not_a_market_makers_posts() {
         );
     assert_eq!(posted, Ok((0, 2)));
 }
+
+#[test]
+fn a_full_pool_grows_in_place_and_takes_the_next_commitment() {
+    let mut f = Fixture::new(2);
+    f.commit(1, 1, START).unwrap();
+    f.commit(2, 2, START).unwrap();
+    assert_eq!(f.commit(3, 3, START), Err(BatchError::BatchFull));
+    let committed = f.batch.clone();
+    let entry_words = core::mem::size_of::<BatchEntry>() / 8;
+    f.batch.resize(f.batch.len() + 2 * entry_words, 0);
+    assert_eq!(
+        BatchBook::grow(bytemuck::cast_slice_mut(&mut f.batch), MAX_POOL_ENTRIES),
+        Ok(Growth {
+            old_capacity: 2,
+            new_capacity: 4
+        })
+    );
+    // The two commitments are where they were; the header says 4.
+    let header_words = core::mem::size_of::<BatchHeader>() / 8;
+    assert_eq!(
+        f.batch[header_words..committed.len()],
+        committed[header_words..]
+    );
+    assert_eq!(f.book().header.capacity, 4);
+    f.commit(3, 3, START).unwrap();
+    // Past the maximum, or into entries that are not zero: refused.
+    f.batch.resize(f.batch.len() + entry_words, 0);
+    assert_eq!(
+        BatchBook::grow(bytemuck::cast_slice_mut(&mut f.batch), 4),
+        Err(EngineError::InvalidGrowth)
+    );
+    let last = f.batch.len() - 1;
+    f.batch[last] = 1;
+    assert_eq!(
+        BatchBook::grow(bytemuck::cast_slice_mut(&mut f.batch), MAX_POOL_ENTRIES),
+        Err(EngineError::InvalidAccountData)
+    );
+}

@@ -18,6 +18,7 @@ use bytemuck::{Pod, Zeroable};
 use static_assertions::const_assert_eq;
 
 use crate::error::EngineError;
+use crate::layout::Growth;
 use crate::order::Side;
 use crate::quantity::{BaseLots, Ticks};
 
@@ -145,6 +146,38 @@ impl<'a> BookSide<'a> {
         }
         Side::try_from(header.side)?;
         Ok(Self { header, nodes })
+    }
+
+    /// Raise the capacity of the side in `data` to what `data` now holds:
+    /// its account was grown in place by whole nodes, and the new nodes are
+    /// zero (the runtime zero-fills grown account data). Nodes never move
+    /// (they are linked by index), so growth touches no order: the new
+    /// nodes are handed out by the bump index like never-used ones.
+    /// Refused past `max_capacity` (and [`MAX_SIDE_CAPACITY`]) or if the new
+    /// nodes are not zero.
+    pub fn grow(data: &'a mut [u8], max_capacity: u32) -> Result<Growth, EngineError> {
+        let (header, nodes) = split_records::<SideHeader, OrderNode>(data)?;
+        let old_capacity = header.capacity;
+        let new_nodes = nodes
+            .get(old_capacity as usize + 1..)
+            .ok_or(EngineError::InvalidGrowth)?;
+        let new_capacity = (nodes.len() - 1) as u32;
+        if nodes.len() - 1 > max_capacity.min(MAX_SIDE_CAPACITY) as usize {
+            return Err(EngineError::InvalidGrowth);
+        }
+        if header.bump == 0
+            || !bytemuck::cast_slice::<OrderNode, u8>(new_nodes)
+                .iter()
+                .all(|b| *b == 0)
+        {
+            return Err(EngineError::InvalidAccountData);
+        }
+        Side::try_from(header.side)?;
+        header.capacity = new_capacity;
+        Ok(Growth {
+            old_capacity,
+            new_capacity,
+        })
     }
 
     #[inline(always)]
