@@ -9,7 +9,7 @@ use static_assertions::const_assert_eq;
 
 use crate::book::split_records;
 use crate::error::EngineError;
-use crate::layout::Growth;
+use crate::growth::Growth;
 use crate::order::Side;
 use crate::quantity::{BaseLots, QuoteAtoms, Ticks};
 

@@ -2,6 +2,7 @@
 
 use crate::book::book_side_size;
 use crate::event_queue::event_queue_size;
+pub use crate::growth::Growth;
 
 /// Bytes the runtime adds to every account for rent purposes.
 pub const ACCOUNT_STORAGE_OVERHEAD: u64 = 128;
@@ -30,13 +31,6 @@ impl GrowTarget {
             Self::EventQueue => core::mem::size_of::<crate::event_queue::QueueEvent>(),
         }
     }
-}
-
-/// What growing a book side or the event queue did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Growth {
-    pub old_capacity: u32,
-    pub new_capacity: u32,
 }
 
 /// Data sizes of the engine-owned parts of a market: (bids, asks, event queue).

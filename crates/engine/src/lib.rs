@@ -24,6 +24,7 @@ pub mod batch;
 pub mod book;
 pub mod error;
 pub mod event_queue;
+pub mod growth;
 pub mod layout;
 pub mod market;
 pub mod matching;

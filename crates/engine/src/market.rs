@@ -10,7 +10,8 @@ use crate::quantity::{BaseAtoms, BaseLots, QuoteAtoms, QuoteLots, Ticks, mul_u64
 /// far from overflow for sane markets and leaves room for slide arithmetic.
 pub const MAX_PRICE_TICKS: u64 = (1 << 48) - 1;
 /// Highest taker fee (and highest maker fee or rebate magnitude): 10%.
-pub const MAX_FEE_PPM: u32 = 100_000;
+/// Defined with the fee arithmetic, whose fast path relies on it.
+pub use crate::quantity::MAX_FEE_PPM;
 
 /// Market lifecycle status (the kill switch).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,7 +13,6 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::error::EngineError;
-use crate::market::MAX_FEE_PPM;
 
 macro_rules! quantity {
     ($(#[$doc:meta])* $name:ident) => {
@@ -116,6 +115,9 @@ pub fn mul_u64(a: u64, b: u64) -> Result<u64, EngineError> {
 
 /// Fee rates are in parts per million of the quote amount traded.
 pub const FEE_DENOMINATOR: u64 = 1_000_000;
+/// Highest taker fee (and highest maker fee or rebate magnitude) a market
+/// may set: 10% (`market::MAX_FEE_PPM`).
+pub const MAX_FEE_PPM: u32 = 100_000;
 
 /// Amounts up to this, at rates up to [`MAX_FEE_PPM`], have a product
 /// `amount * ppm` that fits in u64 (about 1.8 × 10¹⁴ atoms).

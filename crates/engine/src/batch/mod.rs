@@ -16,7 +16,7 @@ use static_assertions::const_assert_eq;
 use crate::auction::{BatchSchedule, InvalidSchedule};
 use crate::book::split_records;
 use crate::error::EngineError;
-use crate::layout::Growth;
+use crate::growth::Growth;
 use crate::market::MarketHeader;
 use crate::quantity::{BaseAtoms, BaseLots, QuoteAtoms, Ticks};
 

@@ -18,7 +18,7 @@ use bytemuck::{Pod, Zeroable};
 use static_assertions::const_assert_eq;
 
 use crate::error::EngineError;
-use crate::layout::Growth;
+use crate::growth::Growth;
 use crate::order::Side;
 use crate::quantity::{BaseLots, Ticks};
 
