@@ -9,7 +9,8 @@
 
 use anchor_lang::prelude::Pubkey;
 use orderbook::events::*;
-use orderbook::types::{MarketStatus, OrderType, OutReason, Side, TokenKind};
+use orderbook::state::{MAX_ORDERS_PER_SIDE, MAX_QUEUE_EVENTS};
+use orderbook::types::{GrowTarget, MarketStatus, OrderType, OutReason, Side, TokenKind};
 use orderbook_app::feed::view::MarketView;
 use orderbook_app::ingest::ingest_batch;
 use orderbook_chain::TxEvents;
@@ -99,6 +100,11 @@ enum Draft {
     Status {
         status: MarketStatus,
     },
+    Grown {
+        target: GrowTarget,
+        capacity: u32,
+        lamports: u64,
+    },
 }
 
 fn draft() -> impl Strategy<Value = Draft> {
@@ -167,6 +173,13 @@ fn draft() -> impl Strategy<Value = Draft> {
         1 => (tokens(), user_u64()).prop_map(|(token, amount)| Draft::Swept { token, amount }),
         1 => (any::<u32>(), user_u64()).prop_map(|(count, reward)| Draft::Consumed { count, reward }),
         1 => statuses.prop_map(|status| Draft::Status { status }),
+        // The program grows a part at most to its maximum.
+        1 => (
+            prop::sample::select(vec![GrowTarget::Bids, GrowTarget::Asks, GrowTarget::EventQueue]),
+            1u32..=MAX_ORDERS_PER_SIDE.max(MAX_QUEUE_EVENTS),
+            user_u64(),
+        )
+            .prop_map(|(target, capacity, lamports)| Draft::Grown { target, capacity, lamports }),
     ]
 }
 
@@ -320,6 +333,19 @@ impl Emitter {
                 seq,
                 old_status: MarketStatus::Active,
                 new_status: status,
+            }),
+            Draft::Grown {
+                target,
+                capacity,
+                lamports,
+            } => ProgramEvent::MarketGrown(MarketGrown {
+                market,
+                seq,
+                target,
+                old_capacity: capacity - 1,
+                new_capacity: capacity,
+                payer: Pubkey::new_unique(),
+                lamports,
             }),
         }
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use orderbook::instructions::PlaceOrderArgs;
 
-use orderbook::types::{OrderType, Side};
+use orderbook::types::{GrowTarget, OrderType, Side};
 use orderbook_app::{db, indexer::Indexer};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
@@ -191,6 +191,37 @@ async fn sync_stores_every_event_once_with_projections_and_resumes() {
     assert_eq!(second.new_events as i64, w.emitted().await - emitted);
     assert!(second.transactions < first.transactions);
     assert_eq!(count(&client, "SELECT count(*) FROM fills").await, 13);
+    tdb.drop(client).await;
+}
+
+#[tokio::test]
+async fn market_growth_is_recorded_per_side_and_for_the_queue() {
+    let (tdb, mut client) = TestDb::new().await;
+    let w = world().await;
+    let k = w.m.keys;
+    let grow = |target, grown, additional| {
+        ix::grow_market(&w.payer.pubkey(), &k.market, grown, target, additional)
+    };
+    let ixs = [
+        grow(GrowTarget::Asks, &k.asks, 160),
+        grow(GrowTarget::EventQueue, &k.event_queue, 16),
+    ];
+    scenario::send(w.chain.as_ref(), &w.payer, &ixs, &[])
+        .await
+        .unwrap();
+    Indexer::new(w.chain.clone(), k.market)
+        .sync(&mut client)
+        .await
+        .unwrap();
+    let row = client
+        .query_one(
+            "SELECT orders_per_side, bids_capacity, asks_capacity, event_capacity FROM markets",
+            &[],
+        )
+        .await
+        .unwrap();
+    let capacities: Vec<i32> = (0..4).map(|i| row.get(i)).collect();
+    assert_eq!(capacities, [64, 64, 64 + 160, 256 + 16]);
     tdb.drop(client).await;
 }
 

@@ -1,6 +1,9 @@
 //! `markets`: one row per market, from `MarketCreated`, its status kept
-//! current by `MarketStatusChanged` and `MarketClosed`.
+//! current by `MarketStatusChanged` and `MarketClosed`, its capacities by
+//! `MarketGrown`.
 
+use orderbook::events::MarketGrown;
+use orderbook::types::GrowTarget;
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::{DbError, num, u64_text};
@@ -38,9 +41,9 @@ pub async fn write(
             t.execute(
                 "INSERT INTO markets (market, base_mint, quote_mint, base_lot_size, quote_lot_size, tick_size, taker_fee_ppm,
                      maker_fee_ppm, orders_per_side, event_capacity, crank_reward_lamports, authority, fee_authority, created_slot,
-                     base_decimals, quote_decimals)
+                     base_decimals, quote_decimals, bids_capacity, asks_capacity)
                  VALUES ($1, $2, $3, $4::text::numeric, $5::text::numeric, $6::text::numeric, $7, $8, $9, $10,
-                     $11::text::numeric, $12, $13, $14, $15, $16)
+                     $11::text::numeric, $12, $13, $14, $15, $16, $9, $9)
                  ON CONFLICT (market) DO NOTHING",
                 &[
                     &market,
@@ -66,10 +69,28 @@ pub async fn write(
         }
         MarketChange::Status(status) => status.code(),
         MarketChange::Deleted => MARKET_DELETED_STATUS,
+        MarketChange::Grown(e) => return grown(t, market, e).await,
     };
     t.execute(
         "UPDATE markets SET status = $2 WHERE market = $1",
         &[&market, &status],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Record a side's or the queue's new capacity.
+async fn grown(t: &Transaction<'_>, market: &str, e: &MarketGrown) -> Result<(), DbError> {
+    let column = match e.target {
+        GrowTarget::Bids => "bids_capacity",
+        GrowTarget::Asks => "asks_capacity",
+        GrowTarget::EventQueue => "event_capacity",
+    };
+    let capacity = i32::try_from(e.new_capacity)
+        .map_err(|_| DbError::Corrupt(format!("capacity {} is not an i32", e.new_capacity)))?;
+    t.execute(
+        &format!("UPDATE markets SET {column} = $2 WHERE market = $1"),
+        &[&market, &capacity],
     )
     .await?;
     Ok(())

@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         8,
         include_str!("../../../migrations/0008_ingest_indexes.sql"),
     ),
+    (
+        9,
+        include_str!("../../../migrations/0009_market_capacity.sql"),
+    ),
 ];
 
 /// Advisory lock key guarding migrations.

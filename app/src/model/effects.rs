@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use orderbook::events::{
-    BatchCleared, BatchModeEnabled, CancelQueued, MarketCreated, OrderCommitted, OrderFilled,
-    OrderPlaced, OrderPosted, OrderRevealed, PostQueued, TraderAccountOpened,
+    BatchCleared, BatchModeEnabled, CancelQueued, MarketCreated, MarketGrown, OrderCommitted,
+    OrderFilled, OrderPlaced, OrderPosted, OrderRevealed, PostQueued, TraderAccountOpened,
 };
 use orderbook::types::{MarketStatus, OrderType, Side, TokenKind};
 use orderbook_client::events::ProgramEvent;
@@ -19,6 +19,7 @@ use super::{CANDLE_RESOLUTIONS, Candle, NewEvent, OrderStatus, OutOfRange, bucke
 pub enum MarketChange<'a> {
     Created { event: &'a MarketCreated, slot: i64 },
     Status(MarketStatus),
+    Grown(&'a MarketGrown),
     Deleted,
 }
 
@@ -247,6 +248,7 @@ impl<'a> Effects<'a> {
             ProgramEvent::MarketStatusChanged(e) => {
                 self.markets.push(MarketChange::Status(e.new_status));
             }
+            ProgramEvent::MarketGrown(e) => self.markets.push(MarketChange::Grown(e)),
             ProgramEvent::MarketClosed(_) => self.markets.push(MarketChange::Deleted),
             ProgramEvent::TraderAccountOpened(event) => {
                 self.touched_traders.insert(event.trader_id);

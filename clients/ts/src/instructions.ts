@@ -12,7 +12,7 @@ import type { Orderbook } from './idl/orderbook.js';
 import { bookSideBytes, DISCRIMINATOR_BYTES, eventQueueBytes, MARKET_BYTES } from './layout.js';
 import { LIMITS, NO_QUOTE_LIMIT, PROGRAM_ID, SEALED_BATCH } from './program.js';
 import * as pda from './pda.js';
-import { anchorEnum, type MarketStatus, type OrderType, type SelfTradeMode, type Side, type TokenKind } from './types.js';
+import { anchorEnum, type GrowTarget, type MarketStatus, type OrderType, type SelfTradeMode, type Side, type TokenKind } from './types.js';
 
 /** The market accounts instructions name (a decoded `Market` has them all). */
 export type MarketKeys = Pick<
@@ -92,6 +92,10 @@ export interface MarketParams {
   crankRewardLamports: Amount;
   authority: PublicKey;
   feeAuthority: PublicKey;
+  /** Most orders `grow_market` may give a side (default: the program's `MAX_ORDERS_PER_SIDE`). */
+  maxOrdersPerSide?: number;
+  /** Most events `grow_market` may give the queue (default: the program's `MAX_QUEUE_EVENTS`). */
+  maxQueueEvents?: number;
 }
 
 /** The new accounts of a market about to be created. */
@@ -158,6 +162,8 @@ export class OrderbookInstructions {
       crankRewardLamports: bn(params.crankRewardLamports),
       authority: params.authority,
       feeAuthority: params.feeAuthority,
+      maxOrdersPerSide: params.maxOrdersPerSide ?? LIMITS.maxOrdersPerSide,
+      maxQueueEvents: params.maxQueueEvents ?? LIMITS.maxQueueEvents,
     };
     return this.program.methods
       .createMarket(args)
@@ -174,6 +180,22 @@ export class OrderbookInstructions {
 
   setMarketStatus(authority: PublicKey, market: PublicKey, status: MarketStatus): Promise<TransactionInstruction> {
     return this.program.methods.setMarketStatus(anchorEnum(status)).accountsPartial({ authority, market }).instruction();
+  }
+
+  /**
+   * Grow the market's bids, asks or event queue by `additional` orders or
+   * events (1..=`LIMITS.maxGrowthPerInstruction`); `payer` pays the added
+   * rent, which returns to the market's creator when it closes.
+   */
+  growMarket(payer: PublicKey, market: Pick<MarketKeys, 'address' | 'bids' | 'asks' | 'eventQueue'>, target: GrowTarget, additional: number): Promise<TransactionInstruction> {
+    if (!Number.isInteger(additional) || additional < 1 || additional > LIMITS.maxGrowthPerInstruction) {
+      throw new RangeError(`additional ${additional} outside 1..=${LIMITS.maxGrowthPerInstruction}`);
+    }
+    const grown = { bids: market.bids, asks: market.asks, eventQueue: market.eventQueue }[target];
+    return this.program.methods
+      .growMarket(anchorEnum(target), additional)
+      .accountsPartial({ payer, market: market.address, grown })
+      .instruction();
   }
 
   openTraderAccount(owner: PublicKey, market: PublicKey): Promise<TransactionInstruction> {

@@ -86,6 +86,7 @@ export const LIMITS = {
   maxOrdersPerSide: limit('MAX_ORDERS_PER_SIDE'),
   minQueueEvents: limit('MIN_QUEUE_EVENTS'),
   maxQueueEvents: limit('MAX_QUEUE_EVENTS'),
+  maxGrowthPerInstruction: limit('MAX_GROWTH_PER_INSTRUCTION'),
   maxCrankRewardLamports: limit('MAX_CRANK_REWARD_LAMPORTS'),
   maxConsumeEvents: limit('MAX_CONSUME_EVENTS'),
   maxMatchLimit: limit('MAX_MATCH_LIMIT'),

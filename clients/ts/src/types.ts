@@ -15,6 +15,7 @@ export type SelfTradeMode = VariantName<Defined['selfTradeMode']>;
 export type MarketStatus = VariantName<Defined['marketStatus']>;
 export type OutReason = VariantName<Defined['outReason']>;
 export type TokenKind = VariantName<Defined['tokenKind']>;
+export type GrowTarget = VariantName<Defined['growTarget']>;
 export type QueueEventKind = VariantName<Defined['queueEventKind']>;
 
 /** Anchor's object for one variant of `N` (distributes: a union of one-key objects). */

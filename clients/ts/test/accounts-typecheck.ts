@@ -17,12 +17,13 @@ export function everyInstructionResolves(program: Program<Orderbook>, k: Record<
   return [
     m.createMarket({
       baseLotSize: new BN(1), quoteLotSize: new BN(1), tickSize: new BN(1), takerFeePpm: 0, makerFeePpm: 0,
-      crankRewardLamports: new BN(0), authority: k.owner, feeAuthority: k.owner,
+      crankRewardLamports: new BN(0), authority: k.owner, feeAuthority: k.owner, maxOrdersPerSide: 16, maxQueueEvents: 128,
     }).accounts({
       payer: k.owner, market: k.market, bids: k.other, asks: k.other, eventQueue: k.other,
       baseMint: k.mint, quoteMint: k.other, baseTokenProgram: k.tokenProgram, quoteTokenProgram: k.tokenProgram,
     }),
     m.setMarketStatus(anchorEnum('paused')).accounts({ market: k.market }),
+    m.growMarket(anchorEnum('asks'), 1).accounts({ payer: k.owner, market: k.market, grown: k.other }),
     m.openTraderAccount().accounts({ owner: k.owner, market: k.market }),
     m.deposit(new BN(1)).accounts({ owner: k.owner, market: k.market, ...token }),
     m.withdraw(new BN(1)).accounts({ owner: k.owner, market: k.market, ...token }),

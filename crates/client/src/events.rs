@@ -11,6 +11,7 @@ use crate::DecodeError;
 pub enum ProgramEvent {
     MarketCreated(MarketCreated),
     MarketStatusChanged(MarketStatusChanged),
+    MarketGrown(MarketGrown),
     TraderAccountOpened(TraderAccountOpened),
     TraderAccountClosed(TraderAccountClosed),
     Deposited(Deposited),
@@ -50,6 +51,7 @@ fn decode_one(disc: &[u8], rest: &mut &[u8]) -> Result<ProgramEvent, DecodeError
         rest,
         MarketCreated,
         MarketStatusChanged,
+        MarketGrown,
         TraderAccountOpened,
         TraderAccountClosed,
         Deposited,
@@ -86,6 +88,7 @@ impl ProgramEvent {
         match self {
             Self::MarketCreated(e) => e.data(),
             Self::MarketStatusChanged(e) => e.data(),
+            Self::MarketGrown(e) => e.data(),
             Self::TraderAccountOpened(e) => e.data(),
             Self::TraderAccountClosed(e) => e.data(),
             Self::Deposited(e) => e.data(),
@@ -117,6 +120,7 @@ impl ProgramEvent {
         match self {
             Self::MarketCreated(_) => "market_created",
             Self::MarketStatusChanged(_) => "market_status_changed",
+            Self::MarketGrown(_) => "market_grown",
             Self::TraderAccountOpened(_) => "trader_account_opened",
             Self::TraderAccountClosed(_) => "trader_account_closed",
             Self::Deposited(_) => "deposited",
@@ -148,6 +152,7 @@ impl ProgramEvent {
         match self {
             Self::MarketCreated(e) => (e.market, e.seq),
             Self::MarketStatusChanged(e) => (e.market, e.seq),
+            Self::MarketGrown(e) => (e.market, e.seq),
             Self::TraderAccountOpened(e) => (e.market, e.seq),
             Self::TraderAccountClosed(e) => (e.market, e.seq),
             Self::Deposited(e) => (e.market, e.seq),

@@ -6,7 +6,7 @@ use anchor_lang::solana_program::system_instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use orderbook::instructions::{BatchModeArgs, CreateMarketArgs, PlaceOrderArgs};
 use orderbook::state::Market;
-use orderbook::types::{MarketStatus, Side, TokenKind};
+use orderbook::types::{GrowTarget, MarketStatus, Side, TokenKind};
 use orderbook::{accounts as acc, instruction as data};
 use orderbook_engine::book::book_side_size;
 use orderbook_engine::event_queue::event_queue_size;
@@ -158,6 +158,28 @@ pub fn set_market_status(authority: &Pubkey, market: &Pubkey, status: MarketStat
             program: orderbook::ID,
         },
         data::SetMarketStatus { status },
+    )
+}
+
+/// Grow the market's `target` (bids, asks or event queue, whose key is
+/// `grown`) by `additional` orders or events; `payer` pays the added rent.
+pub fn grow_market(
+    payer: &Pubkey,
+    market: &Pubkey,
+    grown: &Pubkey,
+    target: GrowTarget,
+    additional: u32,
+) -> Instruction {
+    ix(
+        acc::GrowMarket {
+            payer: *payer,
+            market: *market,
+            grown: *grown,
+            system_program: SYSTEM_PROGRAM_ID,
+            event_authority: pda::event_authority(),
+            program: orderbook::ID,
+        },
+        data::GrowMarket { target, additional },
     )
 }
 

@@ -41,6 +41,20 @@ pub mod orderbook {
         create_market::handler(ctx, args)
     }
 
+    /// Permissionless: give the market's bids, asks or event queue
+    /// `additional` (1..=`MAX_GROWTH_PER_INSTRUCTION`, 160) more orders or
+    /// events, up to the maximum chosen at creation. The payer pays the
+    /// added rent, which returns to the market's creator at `close_market`.
+    /// Nothing resting or queued moves; a queue whose ring wraps past the
+    /// added room is refused (`EventQueueWrapped`) until it is cranked.
+    pub fn grow_market(
+        ctx: Context<GrowMarket>,
+        target: GrowTarget,
+        additional: u32,
+    ) -> Result<()> {
+        grow_market::handler(ctx, target, additional)
+    }
+
     /// Market authority only: set the status — the kill switch. Paused and
     /// Closed stop new orders; cancels, cranks and withdrawals always work.
     /// Closed is final.

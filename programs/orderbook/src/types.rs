@@ -82,6 +82,11 @@ mirror_engine_enum! {
     MarketStatus = engine::MarketStatus { Active, PostOnly, Paused, Closed }
 }
 
+mirror_engine_enum! {
+    /// A part of a market `grow_market` grows in place.
+    GrowTarget = engine::layout::GrowTarget { Bids, Asks, EventQueue }
+}
+
 // The engine's limits a client needs, named in the IDL's constants.
 
 /// Most makers one order may match (`PlaceOrderArgs::match_limit`, 1..=this).

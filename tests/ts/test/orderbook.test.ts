@@ -117,6 +117,30 @@ describe('orderbook', () => {
     assert.deepEqual(book.asks.orders, []);
   });
 
+  it('grows the asks and the event queue in place; the payer pays the added rent', async () => {
+    const connection = client.program.provider.connection;
+    const payer = provider.wallet.publicKey;
+    const before = (await connection.getAccountInfo(market.asks))!;
+    const events = await sendForEvents(client, [
+      await client.ix.growMarket(payer, market, 'asks', LIMITS.maxGrowthPerInstruction),
+      await client.ix.growMarket(payer, market, 'eventQueue', 16),
+    ]);
+    const grown = eventsNamed(events, 'marketGrown');
+    assert.deepEqual(
+      grown.map((g) => [Object.keys(g.target)[0], g.oldCapacity, g.newCapacity]),
+      [['asks', 64, 64 + LIMITS.maxGrowthPerInstruction], ['eventQueue', 256, 272]],
+    );
+    const after = (await connection.getAccountInfo(market.asks))!;
+    assert.equal(after.data.length, before.data.length + 64 * LIMITS.maxGrowthPerInstruction);
+    const [asks] = grown;
+    assert.ok(asks);
+    assert.equal(after.lamports - before.lamports, asks.lamports.toNumber());
+    assert.equal(after.lamports, await connection.getMinimumBalanceForRentExemption(after.data.length));
+    const book = await client.book(market);
+    assert.deepEqual([book.bids.capacity, book.asks.capacity], [64, 64 + LIMITS.maxGrowthPerInstruction]);
+    assert.throws(() => client.ix.growMarket(payer, market, 'bids', LIMITS.maxGrowthPerInstruction + 1), RangeError);
+  });
+
   it('opens trader accounts with program.methods, resolving the trader PDA from the IDL', async () => {
     for (const owner of [alice, bob]) {
       const signature = await client.program.methods

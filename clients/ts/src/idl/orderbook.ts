@@ -1613,6 +1613,99 @@ export type Orderbook = {
       ]
     },
     {
+      "name": "growMarket",
+      "docs": [
+        "Permissionless: give the market's bids, asks or event queue",
+        "`additional` (1..=`MAX_GROWTH_PER_INSTRUCTION`, 160) more orders or",
+        "events, up to the maximum chosen at creation. The payer pays the",
+        "added rent, which returns to the market's creator at `close_market`.",
+        "Nothing resting or queued moves; a queue whose ring wraps past the",
+        "added room is refused (`EventQueueWrapped`) until it is cranked."
+      ],
+      "discriminator": [
+        51,
+        245,
+        113,
+        224,
+        133,
+        122,
+        208,
+        86
+      ],
+      "accounts": [
+        {
+          "name": "payer",
+          "docs": [
+            "Pays the rent of the added bytes; anyone may."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "market",
+          "writable": true
+        },
+        {
+          "name": "grown",
+          "docs": [
+            "(checked against the market's keys in the handler); this program's."
+          ],
+          "writable": true
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        },
+        {
+          "name": "eventAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  95,
+                  95,
+                  101,
+                  118,
+                  101,
+                  110,
+                  116,
+                  95,
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "program",
+          "address": "k7YsiePFMhV4yBTe6Bq6RwWrEj7EmSS3QGBp4jMsaEE"
+        }
+      ],
+      "args": [
+        {
+          "name": "target",
+          "type": {
+            "defined": {
+              "name": "growTarget"
+            }
+          }
+        },
+        {
+          "name": "additional",
+          "type": "u32"
+        }
+      ]
+    },
+    {
       "name": "openTraderAccount",
       "docs": [
         "Open the caller's trader account on a market (PDA",
@@ -3269,6 +3362,19 @@ export type Orderbook = {
       ]
     },
     {
+      "name": "marketGrown",
+      "discriminator": [
+        1,
+        162,
+        0,
+        115,
+        187,
+        58,
+        180,
+        231
+      ]
+    },
+    {
       "name": "marketStatusChanged",
       "discriminator": [
         53,
@@ -4230,6 +4336,22 @@ export type Orderbook = {
               "May sweep fees."
             ],
             "type": "pubkey"
+          },
+          {
+            "name": "maxOrdersPerSide",
+            "docs": [
+              "Most orders `grow_market` may give a book side: from the side's",
+              "capacity at creation up to `MAX_ORDERS_PER_SIDE`."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "maxQueueEvents",
+            "docs": [
+              "Most events `grow_market` may give the event queue: from its capacity",
+              "at creation up to `MAX_QUEUE_EVENTS`."
+            ],
+            "type": "u32"
           }
         ]
       }
@@ -4382,11 +4504,31 @@ export type Orderbook = {
       }
     },
     {
+      "name": "growTarget",
+      "docs": [
+        "A part of a market `grow_market` grows in place."
+      ],
+      "type": {
+        "kind": "enum",
+        "variants": [
+          {
+            "name": "bids"
+          },
+          {
+            "name": "asks"
+          },
+          {
+            "name": "eventQueue"
+          }
+        ]
+      }
+    },
+    {
       "name": "market",
       "docs": [
         "A market. Byte budget: 600 = 128 engine header + 12 × 32 keys",
         "+ 2 × 8 crank lamports + 8 (decimals, bump, padding) + 2 × 8 vault",
-        "obligations + 32 batch account key + 16 reserved."
+        "obligations + 32 batch account key + 2 × 4 growth maxima + 8 reserved."
       ],
       "serialization": "bytemuck",
       "repr": {
@@ -4529,11 +4671,28 @@ export type Orderbook = {
             "type": "pubkey"
           },
           {
+            "name": "maxOrdersPerSide",
+            "docs": [
+              "Most orders `grow_market` may give a book side, chosen at creation",
+              "(0: a market created before growth existed, which may grow to",
+              "`MAX_ORDERS_PER_SIDE`)."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "maxQueueEvents",
+            "docs": [
+              "Most events `grow_market` may give the event queue (0: as above,",
+              "`MAX_QUEUE_EVENTS`)."
+            ],
+            "type": "u32"
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                16
+                8
               ]
             }
           }
@@ -4627,6 +4786,55 @@ export type Orderbook = {
           {
             "name": "feeAuthority",
             "type": "pubkey"
+          }
+        ]
+      }
+    },
+    {
+      "name": "marketGrown",
+      "docs": [
+        "`grow_market` gave a book side or the event queue more capacity."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "pubkey"
+          },
+          {
+            "name": "seq",
+            "type": "u64"
+          },
+          {
+            "name": "target",
+            "type": {
+              "defined": {
+                "name": "growTarget"
+              }
+            }
+          },
+          {
+            "name": "oldCapacity",
+            "type": "u32"
+          },
+          {
+            "name": "newCapacity",
+            "type": "u32"
+          },
+          {
+            "name": "payer",
+            "docs": [
+              "Paid the added rent (returned to the market's creator at `close_market`)."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "lamports",
+            "docs": [
+              "Rent paid for the added bytes."
+            ],
+            "type": "u64"
           }
         ]
       }
@@ -6252,6 +6460,15 @@ export type Orderbook = {
       ],
       "type": "u64",
       "value": "1000000"
+    },
+    {
+      "name": "maxGrowthPerInstruction",
+      "docs": [
+        "Most nodes or events one `grow_market` adds: Solana lets an instruction",
+        "grow an account by at most 10 KiB, and both are 64 bytes."
+      ],
+      "type": "u32",
+      "value": "160"
     },
     {
       "name": "maxMatchLimit",

@@ -23,7 +23,8 @@ pub use batch::{
 
 /// The market tests, benches and the demo use: 1,000 base atoms per lot, 10
 /// quote atoms per lot, tick 1 quote lot, taker fee 0.05%, maker rebate 0.01%,
-/// crank reward 5,000 lamports per event.
+/// crank reward 5,000 lamports per event; it may grow to the program's
+/// largest book sides and queue.
 pub fn standard_market_args(authority: Pubkey) -> CreateMarketArgs {
     CreateMarketArgs {
         base_lot_size: 1_000,
@@ -34,6 +35,8 @@ pub fn standard_market_args(authority: Pubkey) -> CreateMarketArgs {
         crank_reward_lamports: 5_000,
         authority,
         fee_authority: authority,
+        max_orders_per_side: orderbook::state::MAX_ORDERS_PER_SIDE,
+        max_queue_events: orderbook::state::MAX_QUEUE_EVENTS,
     }
 }
 

@@ -15,7 +15,7 @@ pub mod recorder;
 
 pub use recorder::{EventBatch, RestingOrigin};
 
-use crate::types::{MarketStatus, OrderType, OutReason, Side, TokenKind};
+use crate::types::{GrowTarget, MarketStatus, OrderType, OutReason, Side, TokenKind};
 
 /// Most instruction-data bytes one event self-CPI carries (CPI data limit is 10 KiB).
 pub const MAX_EVENT_CPI_BYTES: usize = 8 * 1024;
@@ -51,6 +51,21 @@ pub struct MarketStatusChanged {
     pub seq: u64,
     pub old_status: MarketStatus,
     pub new_status: MarketStatus,
+}
+
+/// `grow_market` gave a book side or the event queue more capacity.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarketGrown {
+    pub market: Pubkey,
+    pub seq: u64,
+    pub target: GrowTarget,
+    pub old_capacity: u32,
+    pub new_capacity: u32,
+    /// Paid the added rent (returned to the market's creator at `close_market`).
+    pub payer: Pubkey,
+    /// Rent paid for the added bytes.
+    pub lamports: u64,
 }
 
 #[event]

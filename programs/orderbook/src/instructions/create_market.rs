@@ -26,6 +26,12 @@ pub struct CreateMarketArgs {
     pub authority: Pubkey,
     /// May sweep fees.
     pub fee_authority: Pubkey,
+    /// Most orders `grow_market` may give a book side: from the side's
+    /// capacity at creation up to `MAX_ORDERS_PER_SIDE`.
+    pub max_orders_per_side: u32,
+    /// Most events `grow_market` may give the event queue: from its capacity
+    /// at creation up to `MAX_QUEUE_EVENTS`.
+    pub max_queue_events: u32,
 }
 
 #[event_cpi]
@@ -112,6 +118,11 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
     .map_err(OrderbookError::from)?;
 
     let (orders_per_side, event_capacity) = init_book_and_queue(a)?;
+    require!(
+        (orders_per_side..=MAX_ORDERS_PER_SIDE).contains(&args.max_orders_per_side)
+            && (event_capacity..=MAX_QUEUE_EVENTS).contains(&args.max_queue_events),
+        OrderbookError::InvalidCapacity
+    );
     let market_key = a.market.key();
     let mut market = a.market.load_init()?;
     *market = Market {
@@ -137,7 +148,9 @@ pub fn handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()>
         base_vault_owed: 0,
         quote_vault_owed: 0,
         batch: Pubkey::default(),
-        _reserved: [0; 16],
+        max_orders_per_side: args.max_orders_per_side,
+        max_queue_events: args.max_queue_events,
+        _reserved: [0; 8],
     };
     let mut batch = EventBatch::default();
     batch.push(&MarketCreated {

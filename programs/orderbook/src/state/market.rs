@@ -6,7 +6,7 @@ use orderbook_engine::{
 };
 
 use crate::error::OrderbookError;
-use crate::types::TokenKind;
+use crate::types::{GrowTarget, TokenKind};
 
 /// Most orders a book side may be created with.
 #[constant]
@@ -26,7 +26,7 @@ pub const MAX_CRANK_REWARD_LAMPORTS: u64 = 1_000_000;
 
 /// A market. Byte budget: 600 = 128 engine header + 12 × 32 keys
 /// + 2 × 8 crank lamports + 8 (decimals, bump, padding) + 2 × 8 vault
-/// obligations + 32 batch account key + 16 reserved.
+/// obligations + 32 batch account key + 2 × 4 growth maxima + 8 reserved.
 #[account(zero_copy)]
 #[repr(C)]
 pub struct Market {
@@ -68,7 +68,14 @@ pub struct Market {
     /// A sealed batch market's batch account (`enable_batch_mode`); the
     /// default key for a continuous market.
     pub batch: Pubkey,
-    pub _reserved: [u8; 16],
+    /// Most orders `grow_market` may give a book side, chosen at creation
+    /// (0: a market created before growth existed, which may grow to
+    /// `MAX_ORDERS_PER_SIDE`).
+    pub max_orders_per_side: u32,
+    /// Most events `grow_market` may give the event queue (0: as above,
+    /// `MAX_QUEUE_EVENTS`).
+    pub max_queue_events: u32,
+    pub _reserved: [u8; 8],
 }
 const _: () = assert!(std::mem::size_of::<Market>() == 600);
 // 8-aligned so `engine` (offset 0) stays aligned in off-chain copies too.
@@ -143,6 +150,24 @@ impl Market {
     }
 
     /// Take the next event sequence number.
+    /// The most a book side (`Bids`, `Asks`) or the event queue may grow to.
+    pub fn max_capacity(&self, target: GrowTarget) -> u32 {
+        let (chosen, program_max) = match target {
+            GrowTarget::Bids | GrowTarget::Asks => (self.max_orders_per_side, MAX_ORDERS_PER_SIDE),
+            GrowTarget::EventQueue => (self.max_queue_events, MAX_QUEUE_EVENTS),
+        };
+        if chosen == 0 { program_max } else { chosen }
+    }
+
+    /// The account `target` names.
+    pub fn account_of(&self, target: GrowTarget) -> Pubkey {
+        match target {
+            GrowTarget::Bids => self.bids,
+            GrowTarget::Asks => self.asks,
+            GrowTarget::EventQueue => self.event_queue,
+        }
+    }
+
     pub fn next_seq(&mut self) -> Result<u64> {
         Ok(self
             .engine_mut()

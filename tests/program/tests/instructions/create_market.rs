@@ -86,6 +86,28 @@ async fn create_market_rejects_bad_parameters() {
         (
             MarketCfg {
                 args: orderbook::instructions::CreateMarketArgs {
+                    max_orders_per_side: d.orders_per_side - 1,
+                    ..d.args
+                },
+                ..d
+            },
+            quote,
+            code(E::InvalidCapacity),
+        ),
+        (
+            MarketCfg {
+                args: orderbook::instructions::CreateMarketArgs {
+                    max_queue_events: orderbook::state::MAX_QUEUE_EVENTS + 1,
+                    ..d.args
+                },
+                ..d
+            },
+            quote,
+            code(E::InvalidCapacity),
+        ),
+        (
+            MarketCfg {
+                args: orderbook::instructions::CreateMarketArgs {
                     crank_reward_lamports: 1_000_001,
                     ..d.args
                 },

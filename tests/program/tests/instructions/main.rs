@@ -14,6 +14,7 @@ mod consume_events;
 mod create_market;
 mod deposit;
 mod enable_batch_mode;
+mod grow_market;
 mod open_trader_account;
 mod place_order;
 mod prune_expired;
