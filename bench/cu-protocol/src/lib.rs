@@ -1,6 +1,7 @@
 //! Instruction encoding shared by the SBF harness and its host-side bench runner.
 #![no_std]
 
+use orderbook_engine::layout::GrowTarget;
 use orderbook_engine::{BaseLots, OrderParams, OrderType, QuoteAtoms, SelfTradeMode, Side, Ticks};
 
 /// Account positions.
@@ -28,6 +29,10 @@ pub enum Op {
     Reveal = 5,
     /// `[6][slot, unix: u64 LE]`: clear the batch account's next batch.
     Clear = 6,
+    /// `[7][target: u8]`: grow the bids (0), asks (1) or event queue (2) to
+    /// the zeroed bytes their account holds past its capacity, as
+    /// `grow_market` does after resizing it.
+    Grow = 7,
 }
 
 pub const PLACE_LEN: usize = 1 + 4 + 6 * 8;
@@ -41,6 +46,7 @@ pub fn decode_op(data: &[u8]) -> Option<Op> {
         4 => Op::Commit,
         5 => Op::Reveal,
         6 => Op::Clear,
+        7 => Op::Grow,
         _ => return None,
     })
 }
@@ -187,6 +193,19 @@ pub fn decode_clear(data: &[u8]) -> Option<(u64, u64)> {
         return None;
     }
     Some((u64_at(data, 1)?, u64_at(data, 9)?))
+}
+
+pub fn encode_grow(target: GrowTarget) -> [u8; 2] {
+    [Op::Grow as u8, target as u8]
+}
+
+pub fn decode_grow(data: &[u8]) -> Option<GrowTarget> {
+    match data {
+        [_, 0] => Some(GrowTarget::Bids),
+        [_, 1] => Some(GrowTarget::Asks),
+        [_, 2] => Some(GrowTarget::EventQueue),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

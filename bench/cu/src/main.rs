@@ -14,11 +14,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use litesvm::LiteSVM;
 use orderbook_cu_protocol::{
-    encode_cancel, encode_clear, encode_commit, encode_consume, encode_place, encode_reveal,
+    ASKS, BIDS, EVENTS, encode_cancel, encode_clear, encode_commit, encode_consume, encode_grow,
+    encode_place, encode_reveal,
 };
 use orderbook_engine::auction::BatchSchedule;
 use orderbook_engine::batch::{BatchBook, BatchParams, Now, batch_account_size};
-use orderbook_engine::layout::{market_account_sizes, rent_exempt_lamports};
+use orderbook_engine::layout::{GrowTarget, market_account_sizes, rent_exempt_lamports};
 use orderbook_engine::{
     BaseAtoms, BaseLots, Market, MarketHeader, MarketParams, OrderParams, OrderType,
     OwnedClearBuffers, OwnedMarket, QuoteAtoms, QuoteLots, SelfTradeMode, Side, Ticks, TraderState,
@@ -59,22 +60,26 @@ struct Args {
 /// size fails. Lower one when an optimisation lands; raise one only with
 /// the reason in the commit. The figures are in docs/benchmarks.md.
 mod budget {
-    /// A placement that rests, at depth 0 / 100 / 1000 per side (measured 995 / 1,225 / 1,369).
-    pub const PLACE: [u64; 3] = [1_050, 1_300, 1_400];
-    /// A taker's first maker (measured 1,156).
+    /// A placement that rests, at depth 0 / 100 / 1000 per side, and at 1000
+    /// in sides grown to 1,184 (measured 996 / 1,226 / 1,370 / 1,370).
+    pub const PLACE: [u64; 4] = [1_050, 1_300, 1_400, 1_400];
+    /// A taker's first maker (measured 1,157).
     pub const FIRST_MAKER: u64 = 1_220;
     /// Each further maker a sweep takes whole (measured 564 / 567).
     pub const EXTRA_MAKER: u64 = 600;
-    /// A cancel at depth 1000 (measured 465).
+    /// A cancel at depth 1000 (measured 466).
     pub const CANCEL: u64 = 490;
-    /// Per event, consuming 1 / 16 (measured 385 / 213).
+    /// Per event, consuming 1 / 16 (measured 386 / 213).
     pub const CONSUME: [u64; 2] = [405, 225];
-    /// A commit into a batch of 63 (measured 4,605).
+    /// A commit into a batch of 63 (measured 4,606).
     pub const COMMIT: u64 = 4_850;
-    /// A reveal (measured 967).
+    /// A reveal (measured 968).
     pub const REVEAL: u64 = 1_020;
     /// Per order, clearing 16 / 64 revealed orders (measured 3,064 / 1,676).
     pub const CLEAR: [u64; 2] = [3_220, 1_760];
+    /// Growing a side 1,000 deep / the queue by 160 (measured 6,456 / 75;
+    /// the side's cost is checking the 10 KiB of new nodes are zero).
+    pub const GROW: [u64; 2] = [6_800, 80];
 }
 
 const BOOK_CAPACITY: u32 = 1024;
@@ -101,6 +106,9 @@ struct Fixture {
     market: OwnedMarket,
     traders: Vec<TraderState>,
     batch: Option<Vec<u64>>,
+    /// Zeroed units appended to one part's account, as `grow_market`'s
+    /// resize leaves it before the engine grows it (the growth cases).
+    resized: Option<(GrowTarget, u32)>,
 }
 
 impl Fixture {
@@ -117,6 +125,7 @@ impl Fixture {
             market: OwnedMarket::new(&params(), BOOK_CAPACITY, QUEUE_CAPACITY).expect("market"),
             traders,
             batch: None,
+            resized: None,
         }
     }
 
@@ -140,6 +149,15 @@ impl Fixture {
         ];
         if let Some(batch) = &self.batch {
             out.push(bytemuck::cast_slice(batch).to_vec());
+        }
+        if let Some((target, units)) = self.resized {
+            let part = match target {
+                GrowTarget::Bids => BIDS,
+                GrowTarget::Asks => ASKS,
+                GrowTarget::EventQueue => EVENTS,
+            };
+            let grown = out[part].len() + units as usize * target.unit_bytes();
+            out[part].resize(grown, 0);
         }
         out.extend(
             traders
@@ -395,18 +413,30 @@ fn run(args: &Args) -> Result<bool, String> {
     rows.extend(take_rows(&mut bench)?);
     rows.push(cancel_row(&mut bench)?);
     rows.extend(consume_rows(&mut bench)?);
-    rows.extend(batch_rows(&mut Bench::new(&args.batch_so)?)?);
+    let mut batch_bench = Bench::new(&args.batch_so)?;
+    rows.extend(batch_rows(&mut batch_bench)?);
+    rows.extend(grow_rows(&mut batch_bench)?);
     let noop = bench.run(&Fixture::new(), &[TAKER], &[0])?;
     let ok = print_table(noop, &rows);
     print_market_size();
     Ok(ok)
 }
 
-/// Place without crossing, mid-book, at depth 0 / 100 / 1000 per side.
+/// Place without crossing, mid-book, at depth 0 / 100 / 1000 per side, and
+/// at depth 1000 in sides grown by 160 (a placement's cost is the book's
+/// depth, not its capacity).
 fn place_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
-    for (depth, budget) in [0u32, 100, 1000].into_iter().zip(budget::PLACE) {
-        let fx = Fixture::with_depth(depth);
+    let cases = [(0u32, false), (100, false), (1000, false), (1000, true)];
+    for ((depth, grown), budget) in cases.into_iter().zip(budget::PLACE) {
+        let mut fx = Fixture::with_depth(depth);
+        if grown {
+            for side in [GrowTarget::Bids, GrowTarget::Asks] {
+                fx.market
+                    .grow(side, 160, u32::MAX)
+                    .map_err(|e| format!("host grow: {e}"))?;
+            }
+        }
         let p = limit(
             Side::Bid,
             OrderType::Limit,
@@ -420,7 +450,10 @@ fn place_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
             .map_err(|e| format!("host place: {e}"))?;
         let (total, engine) = bench.measure(&fx, &[TAKER], &encode_place(&p, NOW), &expect)?;
         rows.push(Row {
-            name: format!("place (no cross), depth {depth}/side"),
+            name: format!(
+                "place (no cross), depth {depth}/side{}",
+                if grown { ", grown" } else { "" }
+            ),
             total,
             engine,
             check: Some(("per order".into(), engine, budget)),
@@ -599,11 +632,46 @@ fn batch_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
+/// `grow_market`'s engine part at its largest step (160 units, 10 KiB):
+/// a side 1,000 deep, then the queue. Run in the batch build (see the
+/// harness's `grow_op`).
+fn grow_rows(bench: &mut Bench) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for (target, name, budget) in [
+        (
+            GrowTarget::Asks,
+            "grow a side by 160 nodes, depth 1000",
+            budget::GROW[0],
+        ),
+        (
+            GrowTarget::EventQueue,
+            "grow the queue by 160 events",
+            budget::GROW[1],
+        ),
+    ] {
+        let mut fx = Fixture::with_depth(1000);
+        let mut expect = fx.clone();
+        expect
+            .market
+            .grow(target, 160, u32::MAX)
+            .map_err(|e| format!("host grow: {e}"))?;
+        fx.resized = Some((target, 160));
+        let (total, engine) = bench.measure(&fx, &[TAKER], &encode_grow(target), &expect)?;
+        rows.push(Row {
+            name: name.into(),
+            total,
+            engine,
+            check: Some(("per growth".into(), engine, budget)),
+        });
+    }
+    Ok(rows)
+}
+
 /// Print the table; false if any row is over its budget.
 fn print_table(noop: u64, rows: &[Row]) -> bool {
     println!("orderbook-engine CU on SBF (LiteSVM), harness no-op = {noop} CU subtracted");
     println!(
-        "{:<36} {:>9} {:>9}   {:<16} {:>7} {:>7}",
+        "{:<42} {:>9} {:>9}   {:<16} {:>7} {:>7}",
         "case", "total CU", "engine", "budget on", "value", "budget"
     );
     let mut ok = true;
@@ -623,24 +691,29 @@ fn print_table(noop: u64, rows: &[Row]) -> bool {
             (String::new(), String::new())
         };
         println!(
-            "{:<36} {:>9} {:>9}   {:<16} {:>7} {:>7} {verdict}",
+            "{:<42} {:>9} {:>9}   {:<16} {:>7} {:>7} {verdict}",
             r.name, r.total, r.engine, what, v, b
         );
     }
     ok
 }
 
+/// Engine bytes and rent of a market at 1,024 per side and 1,024 events,
+/// and of the smallest one `create_market` takes (16 per side, 128 events),
+/// which `grow_market` grows as orders arrive.
 fn print_market_size() {
-    let (b, a, q) = market_account_sizes(BOOK_CAPACITY, QUEUE_CAPACITY);
-    let header = std::mem::size_of::<MarketHeader>();
-    let total: usize = b + a + q + header;
-    let rent: u64 = [b, a, q, header]
-        .iter()
-        .map(|&n| rent_exempt_lamports(n))
-        .sum();
-    println!(
-        "market with {BOOK_CAPACITY} orders/side and {QUEUE_CAPACITY} events: bids {b} B, asks {a} B, queue {q} B, \
-         engine header {header} B; {total} B in all, rent {rent} lamports ({:.3} SOL)",
-        rent as f64 / 1e9
-    );
+    for (orders, events) in [(BOOK_CAPACITY, QUEUE_CAPACITY), (16, 128)] {
+        let (b, a, q) = market_account_sizes(orders, events);
+        let header = std::mem::size_of::<MarketHeader>();
+        let total: usize = b + a + q + header;
+        let rent: u64 = [b, a, q, header]
+            .iter()
+            .map(|&n| rent_exempt_lamports(n))
+            .sum();
+        println!(
+            "market with {orders} orders/side and {events} events: bids {b} B, asks {a} B, queue {q} B, \
+             engine header {header} B; {total} B in all, rent {rent} lamports ({:.3} SOL)",
+            rent as f64 / 1e9
+        );
+    }
 }

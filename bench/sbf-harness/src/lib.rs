@@ -53,6 +53,12 @@ mod program {
         if op == Op::Noop {
             return Ok(());
         }
+        if op == Op::Grow {
+            #[cfg(feature = "batch")]
+            return grow_op(data, accounts);
+            #[cfg(not(feature = "batch"))]
+            return Err(ProgramError::InvalidInstructionData);
+        }
         let [header, bids, asks, queue, traders @ ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -84,7 +90,7 @@ mod program {
         // SAFETY: as above.
         let trader = TraderState::load(unsafe { first.borrow_unchecked_mut() }).map_err(err)?;
         match op {
-            Op::Noop | Op::Commit | Op::Reveal | Op::Clear => Ok(()),
+            Op::Noop | Op::Commit | Op::Reveal | Op::Clear | Op::Grow => Ok(()),
             Op::Place => {
                 let (params, now) =
                     protocol::decode_place(data).ok_or(ProgramError::InvalidInstructionData)?;
@@ -120,6 +126,32 @@ mod program {
                 Ok(())
             }
         }
+    }
+
+    /// `Grow`: raise a side's or the queue's capacity to what its account
+    /// holds (the market is not loaded: its grown part does not load until
+    /// grown). In the batch build, so the continuous build's code (and
+    /// LTO's choices in it) stays as measured.
+    #[cfg(feature = "batch")]
+    fn grow_op(data: &[u8], accounts: &[AccountView]) -> ProgramResult {
+        use orderbook_engine::layout::GrowTarget;
+        let target = protocol::decode_grow(data).ok_or(ProgramError::InvalidInstructionData)?;
+        let index = match target {
+            GrowTarget::Bids => protocol::BIDS,
+            GrowTarget::Asks => protocol::ASKS,
+            GrowTarget::EventQueue => protocol::EVENTS,
+        };
+        let account = accounts
+            .get(index)
+            .ok_or(ProgramError::NotEnoughAccountKeys)?;
+        // SAFETY: the only borrow of this account in this call.
+        let data = unsafe { account.borrow_unchecked_mut() };
+        match target {
+            GrowTarget::Bids | GrowTarget::Asks => BookSide::grow(data, u32::MAX),
+            GrowTarget::EventQueue => EventQueue::grow(data, u32::MAX),
+        }
+        .map_err(err)?;
+        Ok(())
     }
 
     /// `Commit`, `Reveal` and `Clear` on the batch account that follows the

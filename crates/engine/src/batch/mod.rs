@@ -300,9 +300,9 @@ impl<'a> BatchBook<'a> {
         if old_capacity == 0 || entries.len() > max_capacity.min(MAX_POOL_ENTRIES) as usize {
             return Err(EngineError::InvalidGrowth);
         }
-        if !bytemuck::cast_slice::<BatchEntry, u8>(new_entries)
+        if !bytemuck::cast_slice::<BatchEntry, u64>(new_entries)
             .iter()
-            .all(|b| *b == 0)
+            .all(|w| *w == 0)
         {
             return Err(EngineError::InvalidAccountData);
         }

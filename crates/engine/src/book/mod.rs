@@ -161,18 +161,18 @@ impl<'a> BookSide<'a> {
         let new_nodes = nodes
             .get(old_capacity as usize + 1..)
             .ok_or(EngineError::InvalidGrowth)?;
-        let new_capacity = (nodes.len() - 1) as u32;
         if nodes.len() - 1 > max_capacity.min(MAX_SIDE_CAPACITY) as usize {
             return Err(EngineError::InvalidGrowth);
         }
-        if header.bump == 0
-            || !bytemuck::cast_slice::<OrderNode, u8>(new_nodes)
-                .iter()
-                .all(|b| *b == 0)
-        {
+        // Word by word: a byte loop over 160 new nodes costs ~30k CU on SBF.
+        let zeroed = bytemuck::cast_slice::<OrderNode, u64>(new_nodes)
+            .iter()
+            .all(|w| *w == 0);
+        if header.bump == 0 || !zeroed {
             return Err(EngineError::InvalidAccountData);
         }
         Side::try_from(header.side)?;
+        let new_capacity = (nodes.len() - 1) as u32;
         header.capacity = new_capacity;
         Ok(Growth {
             old_capacity,
