@@ -44,6 +44,53 @@ pub struct KeeperConfig {
     /// with it the keeper reveals encrypted orders of the batch markets
     /// that name this beacon (issue 26).
     pub beacon_url: Option<String>,
+    /// Which markets the keeper grows, and when (see [`crate::grow`]).
+    pub growth: GrowthPolicy,
+}
+
+/// When the keeper grows a market's book sides and event queue
+/// (`grow_market`), paying their rent (issue 29). The rent goes to the
+/// market's creator when the market closes, not to the keeper, so only
+/// the markets named here are grown, within caps per rolling hour.
+#[derive(Clone, Debug)]
+pub struct GrowthPolicy {
+    /// Markets to grow; none by default.
+    pub markets: Vec<Pubkey>,
+    /// Grow a side or the queue once it is this full, per mille of its capacity.
+    pub fill_permille: u32,
+    /// Orders or events one growth adds (1..=`MAX_GROWTH_PER_INSTRUCTION`).
+    pub step: u32,
+    /// Most lamports (rent and fees) spent growing one market in any rolling hour.
+    pub max_per_market_hour: u64,
+    /// Most lamports spent growing all markets in any rolling hour.
+    pub max_per_hour: u64,
+}
+
+impl Default for GrowthPolicy {
+    fn default() -> Self {
+        Self {
+            markets: Vec::new(),
+            fill_permille: 750,
+            step: orderbook::instructions::MAX_GROWTH_PER_INSTRUCTION,
+            // 160 nodes cost ~0.071 SOL of rent: about seven steps an hour.
+            max_per_market_hour: 500_000_000,
+            max_per_hour: 2_000_000_000,
+        }
+    }
+}
+
+impl GrowthPolicy {
+    /// The same caps as [`SpendLimits`], with every grown market
+    /// "subsidized": growth earns nothing, only the caps bound it.
+    pub fn limits(&self) -> SpendLimits {
+        SpendLimits {
+            max_per_market_hour: self.max_per_market_hour,
+            max_per_hour: self.max_per_hour,
+            max_subsidized_per_hour: self.max_per_hour,
+            min_profit_lamports: 0,
+            subsidized: self.markets.clone(),
+        }
+    }
 }
 
 impl Default for KeeperConfig {
@@ -63,6 +110,7 @@ impl Default for KeeperConfig {
             poll: Duration::from_millis(500),
             spend: SpendLimits::default(),
             beacon_url: None,
+            growth: GrowthPolicy::default(),
         }
     }
 }

@@ -15,13 +15,16 @@
 //! window is over ([`clear`]), in the same transaction as the crank of what
 //! is queued (which makes room for the clear's events); the next crank
 //! applies the clear's settlement. With a beacon configured it reveals the
-//! encrypted orders of the batch markets that name it ([`reveal`]).
+//! encrypted orders of the batch markets that name it ([`reveal`]). It
+//! reports each market's capacity and fill, and grows the markets its
+//! growth policy names before a side or the queue fills ([`grow`]).
 //! All chain access goes through [`Chain`].
 
 mod beacon;
 mod clear;
 pub mod config;
 mod crank;
+mod grow;
 pub mod metrics;
 mod prune;
 mod reveal;
@@ -74,6 +77,8 @@ pub struct Keeper<C: Chain> {
     nonce: u32,
     /// Fees paid recently, for the spend caps.
     ledger: SpendLedger,
+    /// Rent and fees paid growing markets recently, for the growth caps.
+    growth_ledger: SpendLedger,
     /// Encrypted orders to reveal, with a beacon configured.
     reveals: Option<reveal::Reveals>,
 }
@@ -90,6 +95,7 @@ impl<C: Chain> Keeper<C> {
             seen: BTreeMap::new(),
             nonce: 0,
             ledger: SpendLedger::default(),
+            growth_ledger: SpendLedger::default(),
             reveals,
         }
     }
@@ -159,6 +165,9 @@ impl<C: Chain> Keeper<C> {
                 total.failed += p.failed;
                 total.events += p.events;
             }
+            let g = self.grow_market(&market).await?;
+            total.transactions += g.transactions;
+            total.failed += g.failed;
         }
         Ok(total)
     }

@@ -11,9 +11,11 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
 use clap::Parser;
+use orderbook::instructions::MAX_GROWTH_PER_INSTRUCTION;
 use orderbook::instructions::consume_events::MAX_CONSUME_EVENTS;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
+use orderbook_keeper::config::GrowthPolicy;
 use orderbook_keeper::spend::SpendLimits;
 use orderbook_keeper::{Keeper, KeeperConfig};
 use solana_keypair::Keypair;
@@ -101,6 +103,30 @@ struct Args {
     /// encrypted orders of the batch markets that name this beacon.
     #[arg(long, env = "ORDERBOOK_BEACON_URL")]
     beacon_url: Option<String>,
+    /// Markets to grow (`grow_market`), paying their rent: a book side or the
+    /// event queue past --grow-at-permille of its capacity grows by
+    /// --grow-step, up to the market's maximum. Repeat or comma-separate;
+    /// none by default (the rent goes to the market's creator at close).
+    #[arg(
+        long = "grow-market",
+        env = "ORDERBOOK_GROW_MARKETS",
+        value_delimiter = ','
+    )]
+    grow_markets: Vec<Pubkey>,
+    /// Grow a part once it is this full, per mille of its capacity.
+    #[arg(long, env = "ORDERBOOK_GROW_AT_PERMILLE", default_value_t = GrowthPolicy::default().fill_permille,
+        value_parser = clap::value_parser!(u32).range(1..=1000))]
+    grow_at_permille: u32,
+    /// Orders or events one growth adds.
+    #[arg(long, env = "ORDERBOOK_GROW_STEP", default_value_t = GrowthPolicy::default().step,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_GROWTH_PER_INSTRUCTION)))]
+    grow_step: u32,
+    /// Most lamports (rent and fees) spent growing one market in any rolling hour.
+    #[arg(long, env = "ORDERBOOK_MAX_GROWTH_PER_MARKET_HOUR", default_value_t = GrowthPolicy::default().max_per_market_hour)]
+    max_growth_per_market_hour: u64,
+    /// Most lamports spent growing all markets in any rolling hour.
+    #[arg(long, env = "ORDERBOOK_MAX_GROWTH_PER_HOUR", default_value_t = GrowthPolicy::default().max_per_hour)]
+    max_growth_per_hour: u64,
 }
 
 fn read_keypair(path: &PathBuf) -> Result<Keypair> {
@@ -176,6 +202,13 @@ async fn main() -> Result<()> {
             subsidized: args.subsidized_markets,
         },
         beacon_url: args.beacon_url,
+        growth: GrowthPolicy {
+            markets: args.grow_markets,
+            fill_permille: args.grow_at_permille,
+            step: args.grow_step,
+            max_per_market_hour: args.max_growth_per_market_hour,
+            max_per_hour: args.max_growth_per_hour,
+        },
         ..KeeperConfig::default()
     };
     log_configuration(&args.rpc_url, &cfg);
@@ -214,6 +247,9 @@ fn log_configuration(rpc_url: &str, cfg: &KeeperConfig) {
         max_subsidized_spend_per_hour_lamports = cfg.spend.max_subsidized_per_hour,
         poll_ms = cfg.poll.as_millis() as u64,
         beacon = cfg.beacon_url.as_deref().unwrap_or("none"),
+        grow = list(&cfg.growth.markets, "none"),
+        grow_at_permille = cfg.growth.fill_permille,
+        grow_step = cfg.growth.step,
         "configuration"
     );
 }

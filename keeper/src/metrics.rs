@@ -1,7 +1,7 @@
 //! The keeper's Prometheus metrics (served by `main.rs` on `--metrics-addr`).
 
 use orderbook_service::telemetry::MetricsRegistry;
-use prometheus::{Histogram, IntCounterVec, IntGaugeVec};
+use prometheus::{GaugeVec, Histogram, IntCounterVec, IntGaugeVec};
 
 /// Prometheus metrics of one keeper.
 #[derive(Clone)]
@@ -17,6 +17,10 @@ pub struct Metrics {
     pub reveals: IntCounterVec,
     pub reveal_delay: Histogram,
     pub lag: Histogram,
+    pub market_capacity: IntGaugeVec,
+    pub market_fill_ratio: GaugeVec,
+    pub growths: IntCounterVec,
+    pub growth_lamports: IntCounterVec,
 }
 
 impl Metrics {
@@ -73,6 +77,26 @@ impl Metrics {
                 "orderbook_keeper_event_lag_seconds",
                 "From when this keeper first saw an event in a queue to when it was gone",
                 vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0],
+            ),
+            market_capacity: registry.gauge_vec(
+                "orderbook_market_capacity",
+                "Orders a book side (part bids, asks) or events the queue (part event_queue) can hold",
+                &["market", "part"],
+            ),
+            market_fill_ratio: registry.float_gauge_vec(
+                "orderbook_market_fill_ratio",
+                "Resting orders or queued events over capacity, per part (bids, asks, event_queue)",
+                &["market", "part"],
+            ),
+            growths: registry.counter_vec(
+                "orderbook_keeper_growths_total",
+                "grow_market transactions by part and result (ok, failed, at_maximum, over_budget)",
+                &["market", "part", "result"],
+            ),
+            growth_lamports: registry.counter_vec(
+                "orderbook_keeper_growth_lamports_total",
+                "Rent and fees this keeper paid growing markets",
+                by_market,
             ),
             registry,
         }

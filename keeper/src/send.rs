@@ -55,7 +55,7 @@ impl<C: Chain> Keeper<C> {
     }
 
     /// Sign and send, retrying with a fresh blockhash when it expires.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         ixs: &[anchor_lang::solana_program::instruction::Instruction],
     ) -> Result<Signature, ChainError> {

@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use anchor_lang::solana_program::system_instruction;
-use orderbook::instructions::PlaceOrderArgs;
+use orderbook::instructions::{CreateMarketArgs, PlaceOrderArgs};
 use orderbook::types::{OrderType, Side};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::{self, Funding, MarketSetup, TraderSetup};
 use orderbook_client::accounts as decode;
 use orderbook_engine::{EventKind, QueueEvent, TraderState};
+use orderbook_keeper::config::GrowthPolicy;
 use orderbook_keeper::{
     ClearAfter, Keeper, KeeperConfig, MAX_MAKER_ACCOUNTS, MAX_MAKER_ACCOUNTS_WITH_CLEAR, batch,
     crank_ixs,
@@ -409,6 +410,69 @@ async fn keeper_clears_a_sealed_batch_once_revealed_and_cranks_its_settlement() 
 }
 
 /// The events queued in `event_queue`, oldest first.
+/// A market created at the smallest capacity fills past it without
+/// `BookFull`: the keeper grows its side each time it passes 75%, up to the
+/// market's maximum, and says so in its metrics. Each step is checked on
+/// the chain's state after a pass, not on time.
+#[tokio::test]
+async fn the_keeper_grows_a_small_market_before_its_side_fills() {
+    let node = LocalNode::start().await.expect("a node");
+    let chain = Arc::new(node.chain());
+    let payer = node.funded(1_000).await.expect("faucet");
+    let args = CreateMarketArgs {
+        max_orders_per_side: 40,
+        ..scenario::standard_market_args(payer.pubkey())
+    };
+    let m = scenario::create_market(chain.as_ref(), &payer, args, 16, 128)
+        .await
+        .expect("a market of 16 per side");
+    let market = m.keys.market;
+    let maker = scenario::trader(chain.as_ref(), &payer, &m, Funding::seller(100_000_000))
+        .await
+        .expect("maker");
+    let cfg = KeeperConfig {
+        markets: vec![market],
+        growth: GrowthPolicy {
+            markets: vec![market],
+            step: 8,
+            ..GrowthPolicy::default()
+        },
+        ..KeeperConfig::default()
+    };
+    let mut keeper = funded_keeper(&chain, &payer, cfg).await;
+    let asks = || async {
+        decode::book_fill(&chain.account(&m.keys.asks).await.unwrap().unwrap().data).unwrap()
+    };
+    // Asks at rising prices, so a full side refuses each new one (it beats no
+    // resting order): 4 at a time, a keeper pass after each batch.
+    let mut capacities = Vec::new();
+    for batch in 0..8u64 {
+        let orders: Vec<_> = (0..4).map(|j| ask(100 + batch * 4 + j, 1)).collect();
+        scenario::place_all(chain.as_ref(), &payer, &m, &maker, &orders)
+            .await
+            .unwrap_or_else(|e| panic!("batch {batch} refused: {e}"));
+        keeper.pass().await.expect("a pass");
+        capacities.push(asks().await.1);
+    }
+    // 16 grows at 12 orders, 24 at 20, 32 at 24; 40 is the market's maximum.
+    assert_eq!(capacities, [16, 16, 24, 24, 32, 40, 40, 40]);
+    assert_eq!(asks().await, (32, 40));
+    let metrics = keeper.metrics.render();
+    for line in [
+        format!("orderbook_market_capacity{{market=\"{market}\",part=\"asks\"}} 40"),
+        format!("orderbook_market_capacity{{market=\"{market}\",part=\"bids\"}} 16"),
+        format!("orderbook_market_fill_ratio{{market=\"{market}\",part=\"asks\"}} 0.8"),
+        format!(
+            "orderbook_keeper_growths_total{{market=\"{market}\",part=\"asks\",result=\"ok\"}} 3"
+        ),
+        format!(
+            "orderbook_keeper_growths_total{{market=\"{market}\",part=\"asks\",result=\"at_maximum\"}} 1"
+        ),
+    ] {
+        assert!(metrics.contains(&line), "no {line} in\n{metrics}");
+    }
+}
+
 async fn queue(chain: &RpcChain, event_queue: &anchor_lang::prelude::Pubkey) -> Vec<QueueEvent> {
     let account = chain
         .account(event_queue)

@@ -122,6 +122,11 @@ pub fn book(data: &[u8]) -> Result<Book, DecodeError> {
     })
 }
 
+/// (resting orders, capacity) of a book side.
+pub fn book_fill(data: &[u8]) -> Result<(u32, u32), DecodeError> {
+    with_book_side(data, |side| (side.len(), side.capacity()))
+}
+
 /// The makers (trader ids, in removal order) of the orders `prune_expired`
 /// would remove next from this book side at unix time `now`.
 pub fn prune_preview(data: &[u8], now: u64, max_remove: u32) -> Result<Vec<u32>, DecodeError> {

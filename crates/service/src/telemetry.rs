@@ -94,6 +94,12 @@ impl MetricsRegistry {
         self.add(prometheus::IntGaugeVec::new(opts, labels).expect("a valid metric"))
     }
 
+    /// A gauge vector of floating-point values (ratios).
+    pub fn float_gauge_vec(&self, name: &str, help: &str, labels: &[&str]) -> prometheus::GaugeVec {
+        let opts = prometheus::Opts::new(name, help);
+        self.add(prometheus::GaugeVec::new(opts, labels).expect("a valid metric"))
+    }
+
     pub fn counter_vec(
         &self,
         name: &str,
