@@ -59,6 +59,12 @@ pub enum Difference {
         chain: String,
         indexed: String,
     },
+    /// A book side's or the queue's capacity differs (a `MarketGrown` lost).
+    CapacityMismatch {
+        part: &'static str,
+        chain: u32,
+        indexed: Option<u32>,
+    },
 }
 
 impl fmt::Display for Difference {
@@ -110,6 +116,14 @@ impl fmt::Display for Difference {
                 f,
                 "batch {batch} entry {entry}: chain {chain}, indexer {indexed}"
             ),
+            Self::CapacityMismatch {
+                part,
+                chain,
+                indexed,
+            } => match indexed {
+                Some(indexed) => write!(f, "{part} capacity: chain {chain}, indexer {indexed}"),
+                None => write!(f, "{part} capacity: chain {chain}, market not indexed"),
+            },
         }
     }
 }
@@ -270,6 +284,9 @@ async fn compare<C: Chain + ?Sized>(
             indexed: *indexed,
         },
     ));
+    report
+        .differences
+        .extend(capacity_differences(chain, db, &mk, m).await?);
     if m.is_batch_market() {
         let on_chain = chain_entries(chain, &m.batch).await?;
         let indexed: BTreeMap<(u64, u32), PendingEntry> = db::batches::pending_entries(db, &mk)
@@ -291,6 +308,49 @@ async fn compare<C: Chain + ?Sized>(
         ));
     }
     Ok(report)
+}
+
+/// The book sides' and the queue's capacities on chain against the
+/// indexed ones.
+async fn capacity_differences<C: Chain + ?Sized>(
+    chain: &C,
+    db: &Client,
+    market: &str,
+    m: &orderbook::state::Market,
+) -> Result<Vec<Difference>, ReconcileError> {
+    let indexed = db::markets::capacities(db, market).await?;
+    let mut on_chain = Vec::new();
+    for key in [m.bids, m.asks] {
+        let acc = chain
+            .account(&key)
+            .await?
+            .ok_or(ReconcileError::NoMarket(key))?;
+        on_chain.push(decode(accounts::book_fill(&acc.data), "book side")?.1);
+    }
+    let queue = chain
+        .account(&m.event_queue)
+        .await?
+        .ok_or(ReconcileError::NoMarket(m.event_queue))?;
+    on_chain.push(
+        decode(
+            accounts::event_queue_with_capacity(&queue.data),
+            "event queue",
+        )?
+        .1,
+    );
+    Ok(["bids", "asks", "event_queue"]
+        .into_iter()
+        .zip(on_chain)
+        .enumerate()
+        .filter_map(|(i, (part, chain))| {
+            let indexed = indexed.map(|c| c[i]);
+            (indexed != Some(chain)).then_some(Difference::CapacityMismatch {
+                part,
+                chain,
+                indexed,
+            })
+        })
+        .collect())
 }
 
 /// Every entry in use in the batch account, by (batch, entry index).

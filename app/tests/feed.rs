@@ -294,6 +294,11 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
         )
         .await
         .unwrap();
+    // A growth of the asks the indexer never recorded.
+    s.db()
+        .execute("UPDATE markets SET asks_capacity = asks_capacity - 1", &[])
+        .await
+        .unwrap();
     let rep = reconcile::reconcile::<RpcChain>(
         &s.chain,
         s.db(),
@@ -315,7 +320,12 @@ async fn websocket_snapshot_and_deltas_rebuild_the_chain_book_without_gaps() {
         "{:?}",
         rep.differences
     );
-    assert_eq!(rep.differences.len(), 2, "{:?}", rep.differences);
+    assert!(
+        rep.differences.iter().any(|d| matches!(d, Difference::CapacityMismatch { part: "asks", chain, indexed: Some(indexed) } if *indexed + 1 == *chain)),
+        "{:?}",
+        rep.differences
+    );
+    assert_eq!(rep.differences.len(), 3, "{:?}", rep.differences);
     s.stop().await;
 }
 
@@ -516,6 +526,32 @@ async fn rest_serves_market_data_and_refuses_bad_parameters() {
     // recorded their symbols.
     assert_eq!(markets["markets"][0]["base_symbol"], "DEMO");
     assert_eq!(markets["markets"][0]["quote_symbol"], "USDQ");
+    // Capacities and resting orders are the chain's.
+    let keys = s.demo.market.keys;
+    let mut chain_fill = Vec::new();
+    for side in [keys.bids, keys.asks] {
+        let account = s.chain.account(&side).await.unwrap().unwrap();
+        chain_fill.push(orderbook_client::accounts::book_fill(&account.data).unwrap());
+    }
+    let queue = s.chain.account(&keys.event_queue).await.unwrap().unwrap();
+    let (_, queue_capacity) =
+        orderbook_client::accounts::event_queue_with_capacity(&queue.data).unwrap();
+    let row = &markets["markets"][0];
+    assert_eq!(
+        [&row["resting"]["bids"], &row["resting"]["asks"]].map(|v| v.as_u64().unwrap() as u32),
+        [chain_fill[0].0, chain_fill[1].0],
+        "{row}"
+    );
+    assert_eq!(
+        [
+            &row["capacity"]["bids"],
+            &row["capacity"]["asks"],
+            &row["capacity"]["event_queue"]
+        ]
+        .map(|v| v.as_u64().unwrap() as u32),
+        [chain_fill[0].1, chain_fill[1].1, queue_capacity],
+        "{row}"
+    );
     // Depth equals the chain's L2.
     let (code, depth) = get(&s.url(&format!("/api/markets/{m}/depth?levels=1000"))).await;
     assert_eq!(code, 200);

@@ -222,6 +222,17 @@ async fn market_growth_is_recorded_per_side_and_for_the_queue() {
         .unwrap();
     let capacities: Vec<i32> = (0..4).map(|i| row.get(i)).collect();
     assert_eq!(capacities, [64, 64, 64 + 160, 256 + 16]);
+    // Reconcile compares the capacities too, and finds the indexer's right.
+    let report = orderbook_app::reconcile::reconcile(
+        w.chain.as_ref(),
+        &client,
+        &k.market,
+        None,
+        std::time::Duration::from_millis(100),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.differences, [], "reconcile after growth");
     tdb.drop(client).await;
 }
 

@@ -29,6 +29,14 @@ pub struct MarketRow {
     /// The program's `MarketStatus` code, or [`MARKET_DELETED_STATUS`].
     pub status: i16,
     pub last_seq: Option<i64>,
+    /// Orders each book side can hold and events the queue can (as
+    /// `MarketCreated` and `MarketGrown` said), and the orders resting on
+    /// each side now.
+    pub bids_capacity: i32,
+    pub asks_capacity: i32,
+    pub event_capacity: i32,
+    pub bids_resting: i64,
+    pub asks_resting: i64,
 }
 
 pub async fn write(
@@ -96,6 +104,29 @@ async fn grown(t: &Transaction<'_>, market: &str, e: &MarketGrown) -> Result<(),
     Ok(())
 }
 
+/// `[bids, asks, event queue]` capacities of an indexed market.
+pub async fn capacities(
+    db: &impl GenericClient,
+    market: &str,
+) -> Result<Option<[u32; 3]>, DbError> {
+    let Some(row) = db
+        .query_opt(
+            "SELECT bids_capacity, asks_capacity, event_capacity FROM markets WHERE market = $1",
+            &[&market],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut out = [0u32; 3];
+    for (i, slot) in out.iter_mut().enumerate() {
+        let value: i32 = row.get(i);
+        *slot = u32::try_from(value)
+            .map_err(|_| DbError::Corrupt(format!("market {market} capacity {value}")))?;
+    }
+    Ok(Some(out))
+}
+
 /// Whether `market` is indexed.
 pub async fn exists(db: &impl GenericClient, market: &str) -> Result<bool, DbError> {
     Ok(db
@@ -112,9 +143,13 @@ pub async fn page(
 ) -> Result<Vec<MarketRow>, DbError> {
     db.query(
         "SELECT m.market, base_mint, quote_mint, base_lot_size::text, quote_lot_size::text, tick_size::text,
-             taker_fee_ppm, maker_fee_ppm, status, c.last_seq, base_decimals, quote_decimals, b.symbol, q.symbol
+             taker_fee_ppm, maker_fee_ppm, status, c.last_seq, base_decimals, quote_decimals, b.symbol, q.symbol,
+             bids_capacity, asks_capacity, event_capacity, o.bids, o.asks
          FROM markets m LEFT JOIN ingest_cursor c ON c.market = m.market
              LEFT JOIN token_names b ON b.mint = m.base_mint LEFT JOIN token_names q ON q.mint = m.quote_mint
+             CROSS JOIN LATERAL (
+                 SELECT count(*) FILTER (WHERE side = 0) AS bids, count(*) FILTER (WHERE side = 1) AS asks
+                 FROM orders WHERE market = m.market AND status = 'open') o
          WHERE m.market > $1 ORDER BY m.market LIMIT $2",
         &[&after, &limit],
     )
@@ -136,6 +171,11 @@ pub async fn page(
             quote_decimals: r.get(11),
             base_symbol: r.get(12),
             quote_symbol: r.get(13),
+            bids_capacity: r.get(14),
+            asks_capacity: r.get(15),
+            event_capacity: r.get(16),
+            bids_resting: r.get(17),
+            asks_resting: r.get(18),
         })
     })
     .collect()

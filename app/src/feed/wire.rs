@@ -620,6 +620,26 @@ pub struct MarketRow {
     pub status: MarketStatusName,
     #[ts(type = "number | null")]
     pub last_seq: Option<i64>,
+    /// What each part can hold now (`grow_market` raises it).
+    pub capacity: MarketCapacity,
+    /// Orders resting on each side now, as indexed: with `capacity`, how
+    /// full a side is.
+    pub resting: SideCounts,
+}
+
+/// Orders each book side can hold and events the queue can.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, TS)]
+pub struct MarketCapacity {
+    pub bids: u32,
+    pub asks: u32,
+    pub event_queue: u32,
+}
+
+/// A number per book side.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, TS)]
+pub struct SideCounts {
+    pub bids: u32,
+    pub asks: u32,
 }
 
 /// `GET /api/markets/{m}/trades`: newest first.
@@ -814,6 +834,8 @@ pub fn typescript() -> String {
         HealthStatus::decl(&config),
         MarketSeq::decl(&config),
         MarketsPage::decl(&config),
+        MarketCapacity::decl(&config),
+        SideCounts::decl(&config),
         MarketRow::decl(&config),
         TradesPage::decl(&config),
         Depth::decl(&config),

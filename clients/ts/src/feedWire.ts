@@ -151,6 +151,10 @@ export type MarketsPage = { markets: Array<MarketRow>,
  */
 next_after: string | null, };
 
+export type MarketCapacity = { bids: number, asks: number, event_queue: number, };
+
+export type SideCounts = { bids: number, asks: number, };
+
 export type MarketRow = { market: string, base_mint: string, quote_mint: string, 
 /**
  * Null for markets indexed before the mints' decimals were recorded.
@@ -164,7 +168,16 @@ base_symbol: string | null, quote_symbol: string | null, base_lot_size: U64Text,
 /**
  * Negative: a rebate.
  */
-maker_fee_ppm: number, status: MarketStatusName, last_seq: number | null, };
+maker_fee_ppm: number, status: MarketStatusName, last_seq: number | null, 
+/**
+ * What each part can hold now (`grow_market` raises it).
+ */
+capacity: MarketCapacity, 
+/**
+ * Orders resting on each side now, as indexed: with `capacity`, how
+ * full a side is.
+ */
+resting: SideCounts, };
 
 export type TradesPage = { trades: Array<Trade>, 
 /**

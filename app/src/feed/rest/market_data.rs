@@ -16,8 +16,9 @@ use crate::db;
 use crate::feed::AppState;
 use crate::feed::view::auction::{Auction, RECENT_CLEARS};
 use crate::feed::wire::{
-    self, CandlesData, Depth, Health, HealthStatus, MarketRow, MarketSeq, MarketStatusName,
-    MarketsPage, TraderBalances, TraderOrder, TraderOrders, TradesPage, U64Text,
+    self, CandlesData, Depth, Health, HealthStatus, MarketCapacity, MarketRow, MarketSeq,
+    MarketStatusName, MarketsPage, SideCounts, TraderBalances, TraderOrder, TraderOrders,
+    TradesPage, U64Text,
 };
 use crate::model::CANDLE_RESOLUTIONS;
 
@@ -100,6 +101,14 @@ pub async fn metrics(State(state): State<AppState>) -> String {
     state.metrics.render()
 }
 
+/// A count the database holds as a non-negative u32, or 503 naming it.
+fn count(what: &str, value: i64) -> Result<u32, ApiError> {
+    u32::try_from(value).map_err(|_| {
+        tracing::error!(column = what, value, "a market count is out of range");
+        ApiError::unavailable("the database holds a market capacity this server cannot serve")
+    })
+}
+
 /// Markets in key order, a page at a time (`limit`, default 100; `after`, the
 /// last market of the previous page).
 pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult<MarketsPage> {
@@ -133,6 +142,15 @@ pub async fn markets(State(state): State<AppState>, q: Params) -> ApiResult<Mark
                 maker_fee_ppm: m.maker_fee_ppm,
                 status,
                 last_seq: m.last_seq,
+                capacity: MarketCapacity {
+                    bids: count("bids_capacity", m.bids_capacity.into())?,
+                    asks: count("asks_capacity", m.asks_capacity.into())?,
+                    event_queue: count("event_capacity", m.event_capacity.into())?,
+                },
+                resting: SideCounts {
+                    bids: count("open bids", m.bids_resting)?,
+                    asks: count("open asks", m.asks_resting)?,
+                },
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
