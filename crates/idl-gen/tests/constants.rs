@@ -2,7 +2,7 @@
 //! client reads from the IDL has the value the program uses.
 
 use anchor_lang_idl::types::Idl;
-use orderbook::instructions::MAX_CONSUME_EVENTS;
+use orderbook::instructions::{MAX_CONSUME_EVENTS, MAX_GROWTH_PER_INSTRUCTION};
 use orderbook::state::*;
 use orderbook::types::{
     COMMITMENT_DOMAIN, DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS, DEFAULT_MATCH_LIMIT,
@@ -36,6 +36,10 @@ fn idl_constants_equal_the_programs() {
         ("MAX_ORDERS_PER_SIDE", MAX_ORDERS_PER_SIDE.to_string()),
         ("MIN_QUEUE_EVENTS", MIN_QUEUE_EVENTS.to_string()),
         ("MAX_QUEUE_EVENTS", MAX_QUEUE_EVENTS.to_string()),
+        (
+            "MAX_GROWTH_PER_INSTRUCTION",
+            MAX_GROWTH_PER_INSTRUCTION.to_string(),
+        ),
         (
             "MAX_CRANK_REWARD_LAMPORTS",
             MAX_CRANK_REWARD_LAMPORTS.to_string(),
