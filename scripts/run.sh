@@ -205,9 +205,13 @@ wait_file() {
 if [ -n "$reset" ]; then
   rm -f "$state/market" "$state/batch-market" "$state/demo.json" "$state/batch-demo.json"
 fi
+# The continuous demo market starts at the smallest capacity the program
+# takes (16 orders per side, 128 events) and grows under its own trading:
+# the keeper below grows it (--grow-market) before a side or its queue fills.
 start_demo() {
   exec "$bin/orderbook-app" demo --rpc-url "$rpc_url" --market-file "$state/market" \
-    --mint-authority-file "$state/mint-authority.json" --resume-file "$state/demo.json"
+    --mint-authority-file "$state/mint-authority.json" --resume-file "$state/demo.json" \
+    --orders-per-side 16 --events 128
 }
 launch demo "$logs/demo.log"
 wait_file demo "$state/market"
@@ -227,7 +231,8 @@ batch_market=$(cat "$state/batch-market")
 
 start_keeper() {
   exec "$bin/orderbook-keeper" --rpc-url "$rpc_url" --keypair "$state/keeper.json" --airdrop-sol 10 \
-    --metrics-addr "$keeper_metrics" --subsidize-market "$market,$batch_market" --beacon-url "$beacon_url"
+    --metrics-addr "$keeper_metrics" --subsidize-market "$market,$batch_market" --beacon-url "$beacon_url" \
+    --grow-market "$market"
 }
 launch keeper "$logs/keeper.log"
 

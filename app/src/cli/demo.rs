@@ -10,10 +10,16 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
 use clap::Args;
 use orderbook::instructions::BatchModeArgs;
+use orderbook::state::{
+    MAX_ORDERS_PER_SIDE, MAX_QUEUE_EVENTS, MIN_ORDERS_PER_SIDE, MIN_QUEUE_EVENTS,
+};
 use orderbook::types::{
     DEFAULT_COMMIT_SLOTS, DEFAULT_GRACE_SLOTS, DEFAULT_REVEAL_SLOTS, MAX_WINDOW_SLOTS,
 };
-use orderbook_app::demo::{Demo, DemoBeacon, SavedDemo, SealedDemo, demo_batch_args};
+use orderbook_app::demo::{
+    DEMO_EVENTS, DEMO_ORDERS_PER_SIDE, Demo, DemoBeacon, DemoSize, SavedDemo, SealedDemo,
+    demo_batch_args,
+};
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
 use orderbook_chain::scenario::Mints;
@@ -35,6 +41,16 @@ pub struct DemoArgs {
     /// Milliseconds between simulated transactions.
     #[arg(long, env = "ORDERBOOK_DEMO_INTERVAL_MS", default_value_t = 200)]
     interval_ms: u64,
+    /// Orders per book side the continuous demo market is created with
+    /// (16..=16384); a keeper with `--grow-market` grows a small one as its
+    /// trading fills it (`scripts/run.sh` starts it at 16).
+    #[arg(long, env = "ORDERBOOK_DEMO_ORDERS_PER_SIDE", default_value_t = DEMO_ORDERS_PER_SIDE,
+        value_parser = clap::value_parser!(u32).range(i64::from(MIN_ORDERS_PER_SIDE)..=i64::from(MAX_ORDERS_PER_SIDE)))]
+    orders_per_side: u32,
+    /// Events the continuous demo market's queue is created with (128..=16384).
+    #[arg(long, env = "ORDERBOOK_DEMO_EVENTS", default_value_t = DEMO_EVENTS,
+        value_parser = clap::value_parser!(u32).range(i64::from(MIN_QUEUE_EVENTS)..=i64::from(MAX_QUEUE_EVENTS)))]
+    events: u32,
     /// Write the demo market's address to this file once it exists.
     #[arg(long, env = "ORDERBOOK_DEMO_MARKET_FILE")]
     market_file: Option<PathBuf>,
@@ -167,9 +183,16 @@ pub async fn demo(a: DemoArgs) -> Result<ExitCode> {
         };
         let mut demo = match resumed {
             Some(demo) => demo,
-            None => Demo::new(chain, payer, makers, takers)
-                .await
-                .context("creating the demo market")?,
+            None => {
+                let size = DemoSize {
+                    orders_per_side: a.orders_per_side,
+                    events: a.events,
+                    ..DemoSize::default()
+                };
+                Demo::sized(chain, payer, makers, takers, size)
+                    .await
+                    .context("creating the demo market")?
+            }
         };
         announce(&a, &demo)?;
         demo.run(interval, shutdown).await;

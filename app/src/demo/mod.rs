@@ -33,6 +33,28 @@ pub const LADDER: u64 = 4;
 /// Orders per side of the demo market's book, and its queue size.
 pub const DEMO_ORDERS_PER_SIDE: u32 = 256;
 pub const DEMO_EVENTS: u32 = 512;
+
+/// What a demo market is created with: its capacities now, and the most
+/// `grow_market` may take them to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoSize {
+    pub orders_per_side: u32,
+    pub events: u32,
+    pub max_orders_per_side: u32,
+    pub max_events: u32,
+}
+
+impl Default for DemoSize {
+    /// Room for the demo's trading from the start; may grow to the program's maxima.
+    fn default() -> Self {
+        Self {
+            orders_per_side: DEMO_ORDERS_PER_SIDE,
+            events: DEMO_EVENTS,
+            max_orders_per_side: orderbook::state::MAX_ORDERS_PER_SIDE,
+            max_events: orderbook::state::MAX_QUEUE_EVENTS,
+        }
+    }
+}
 /// Starting mid price in ticks: 25.00 USDQ per DEMO.
 pub const START_MID: u64 = 2_500;
 
@@ -67,8 +89,13 @@ async fn new_market<C: Chain + ?Sized>(
     chain: &C,
     payer: &Keypair,
     mints: Option<Mints>,
+    size: DemoSize,
 ) -> Result<MarketSetup, ChainError> {
-    let args = demo_market_args(payer.pubkey());
+    let args = CreateMarketArgs {
+        max_orders_per_side: size.max_orders_per_side,
+        max_queue_events: size.max_events,
+        ..demo_market_args(payer.pubkey())
+    };
     let mints = match mints {
         Some(m) => m,
         None => {
@@ -76,7 +103,7 @@ async fn new_market<C: Chain + ?Sized>(
             scenario::create_named_mints(chain, payer, &base, &quote).await?
         }
     };
-    scenario::create_market_on(chain, payer, args, mints, DEMO_ORDERS_PER_SIDE, DEMO_EVENTS).await
+    scenario::create_market_on(chain, payer, args, mints, size.orders_per_side, size.events).await
 }
 
 pub struct Demo<C: Chain> {
@@ -95,14 +122,26 @@ pub struct Demo<C: Chain> {
 }
 
 impl<C: Chain> Demo<C> {
-    /// Create the market (standard parameters) and funded traders.
+    /// Create the market (standard parameters, [`DemoSize::default`]) and funded traders.
     pub async fn new(
         chain: Arc<C>,
         payer: Keypair,
         makers: usize,
         takers: usize,
     ) -> Result<Self, ChainError> {
-        let market = new_market(chain.as_ref(), &payer, None).await?;
+        Self::sized(chain, payer, makers, takers, DemoSize::default()).await
+    }
+
+    /// [`Demo::new`] with a market of `size` (a small one grows under its
+    /// own trading when a keeper grows it: `scripts/run.sh`).
+    pub async fn sized(
+        chain: Arc<C>,
+        payer: Keypair,
+        makers: usize,
+        takers: usize,
+        size: DemoSize,
+    ) -> Result<Self, ChainError> {
+        let market = new_market(chain.as_ref(), &payer, None, size).await?;
         Self::with_market(chain, payer, market, makers, takers).await
     }
 

@@ -23,7 +23,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio::sync::watch;
 
-use super::{Demo, LADDER, SavedDemo, Step, new_market, run_steps};
+use super::{Demo, DemoSize, LADDER, SavedDemo, Step, new_market, run_steps};
 
 /// Entries per batch: room for every maker's requote (cancels and posts)
 /// and the takers' commitments of one commit window.
@@ -158,7 +158,7 @@ impl<C: Chain> SealedDemo<C> {
         args: BatchModeArgs,
         mints: Option<Mints>,
     ) -> Result<Self, ChainError> {
-        let market = new_market(chain.as_ref(), &payer, mints).await?;
+        let market = new_market(chain.as_ref(), &payer, mints, DemoSize::default()).await?;
         let batch = scenario::enable_batch_mode(chain.as_ref(), &payer, &market, args).await?;
         let schedule = scenario::batches(chain.as_ref(), &batch)
             .await?

@@ -6,9 +6,11 @@
 interface Elements {
   asks: HTMLElement;
   'auction-status': HTMLElement;
+  'book-capacity': HTMLElement;
   balances: HTMLElement;
   bids: HTMLElement;
   'cancel-all': HTMLButtonElement;
+  'grow-book': HTMLButtonElement;
   chart: HTMLElement;
   connection: HTMLElement;
   depth: HTMLCanvasElement;

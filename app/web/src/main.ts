@@ -17,10 +17,13 @@ import { REVEAL_POLL_MS, SealedOrders } from './sealedOrders';
 import { Session } from './session';
 import { describeFailure } from './trade';
 import { Units } from './units';
+import { CapacityView, GROW_ORDERS } from './views/capacity';
 import { RESOLUTIONS } from './views/chart';
 
 /** How often the wallet's SOL and token balances are read again. */
 const WALLET_REFRESH_MS = 10_000;
+/** How often the book's capacity and fill are re-read from the node. */
+const CAPACITY_REFRESH_MS = 5_000;
 /** How long to wait before asking the server again for its markets. */
 const RETRY_MS = 2_000;
 
@@ -119,6 +122,17 @@ async function boot(): Promise<void> {
     }
   };
   const sent = () => void refreshWallet();
+  const capacity = new CapacityView({ line: el('book-capacity'), grow: el('grow-book') });
+  const refreshCapacity = async (): Promise<void> => {
+    const open = page.current;
+    capacity.setGrowable(session.wallet !== null && !!open?.chain && open.chain.status !== 'closed');
+    if (!open?.chain) return capacity.show(null);
+    try {
+      capacity.show(await reader.book(open.chain));
+    } catch {
+      capacity.show(null);
+    }
+  };
 
   const page: MarketPage = new MarketPage(feed, reader, {
     pick: (_side, ticks) => {
@@ -147,14 +161,22 @@ async function boot(): Promise<void> {
       showUnits(page.current.units);
     }
     void refreshWallet();
+    void refreshCapacity();
     orderForm.update();
   };
 
   session.onWallet((wallet) => {
     page.setOwner(wallet?.publicKey ?? null);
     void refreshWallet();
+    void refreshCapacity();
     orderForm.update();
   });
+  el('grow-book').onclick = () =>
+    void session
+      .transact(`Grow the book by ${GROW_ORDERS} orders a side`, page.current?.chain ?? null, (t, m) =>
+        Promise.all((['bids', 'asks'] as const).map((side) => t.client.ix.growMarket(t.owner, m, side, GROW_ORDERS))),
+      )
+      .then(() => refreshCapacity());
   el('wallet-connect').onclick = () => void session.toggle();
   el('wallet-airdrop').onclick = () => void session.airdrop().then(sent);
   el('wallet-faucet').onclick = () => {
@@ -185,6 +207,7 @@ async function boot(): Promise<void> {
     }),
   );
   setInterval(() => void refreshWallet(), WALLET_REFRESH_MS);
+  setInterval(() => void refreshCapacity(), CAPACITY_REFRESH_MS);
 
   showConnection(feed);
   feed.start();

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-import { l2, OrderbookClient, orderbookProgram, tokenName, type Market } from '@orderbook/client';
+import { l2, LIMITS, OrderbookClient, orderbookProgram, tokenName, type Market } from '@orderbook/client';
 import { until } from '@orderbook/test-support';
 import { Connection, Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -275,6 +275,19 @@ describe('the trading page', function () {
     const onChain = await chainTrader(owner);
     assert.equal(onChain.quoteFree, String(50n * 10n ** BigInt(market.quoteDecimals)));
     await page.waitForFunction((free) => document.querySelector('#balances tr[data-token=quote]')?.children[1]?.textContent === free, { timeout: WAIT_MS }, '50');
+  });
+
+  it('shows how full the book is and grows it: the wallet pays, the chain and the page show the new room', async function () {
+    const before = await client.book(market);
+    const shown = (bids: number, asks: number) => new RegExp(`^bids \\d+ / ${bids} · asks \\d+ / ${asks} orders$`);
+    await waitText('#book-capacity', shown(before.bids.capacity, before.asks.capacity));
+    const sol = await connection.getBalance(owner);
+    await page.click('#grow-book');
+    await waitText('#tx-status', /Grow the book .*confirmed/);
+    const after = await client.book(market);
+    assert.deepEqual([after.bids.capacity, after.asks.capacity], [before.bids.capacity + LIMITS.maxGrowthPerInstruction, before.asks.capacity + LIMITS.maxGrowthPerInstruction]);
+    assert.ok(sol - (await connection.getBalance(owner)) > 2 * 64 * LIMITS.maxGrowthPerInstruction * 6_000, 'the wallet paid the rent');
+    await waitText('#book-capacity', shown(after.bids.capacity, after.asks.capacity));
   });
 
   it('places a resting limit bid: it shows in open orders and in the ladder', async function () {
