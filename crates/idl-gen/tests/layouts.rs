@@ -215,6 +215,8 @@ fn program_accounts_match_the_idl() {
             base_vault_owed,
             quote_vault_owed,
             batch,
+            max_orders_per_side,
+            max_queue_events,
             _reserved,
         ]
     );
