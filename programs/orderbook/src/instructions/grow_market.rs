@@ -43,6 +43,23 @@ pub fn handler(ctx: Context<GrowMarket>, target: GrowTarget, additional: u32) ->
         OrderbookError::InvalidGrowth
     );
     let grown = a.grown.to_account_info();
+    // Refuse growth past the maximum before any lamport moves, so that is
+    // the error a caller sees (the engine checks again after the resize).
+    let capacity = {
+        let mut data = grown.try_borrow_mut_data()?;
+        match target {
+            GrowTarget::Bids | GrowTarget::Asks => {
+                BookSide::load(&mut data[8..]).map(|s| s.capacity())
+            }
+            GrowTarget::EventQueue => EventQueue::load(&mut data[8..]).map(|q| q.header.capacity),
+        }
+        .map_err(OrderbookError::from)?
+    };
+    let max = market.max_capacity(target);
+    require!(
+        capacity.saturating_add(additional) <= max,
+        OrderbookError::InvalidGrowth
+    );
     let unit = orderbook_engine::layout::GrowTarget::from(target).unit_bytes();
     let new_len = grown.data_len() + additional as usize * unit;
     let lamports = Rent::get()?
@@ -61,7 +78,6 @@ pub fn handler(ctx: Context<GrowMarket>, target: GrowTarget, additional: u32) ->
         )?;
     }
     grown.resize(new_len)?;
-    let max = market.max_capacity(target);
     let growth = {
         let mut data = grown.try_borrow_mut_data()?;
         // After Anchor's 8-byte discriminator: the engine's layout.
