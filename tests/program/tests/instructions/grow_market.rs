@@ -11,11 +11,9 @@ use super::*;
 
 /// The smallest market `create_market` takes: 16 orders per side, 128
 /// events; it may grow to `max_orders` per side.
-async fn small_market(max_orders: u32) -> (Env, TestMarket) {
-    let mut env = Env::start().await;
-    env.set_time(NOW).await;
+fn small(max_orders: u32) -> MarketCfg {
     let d = MarketCfg::default();
-    let cfg = MarketCfg {
+    MarketCfg {
         args: CreateMarketArgs {
             max_orders_per_side: max_orders,
             ..d.args
@@ -23,8 +21,13 @@ async fn small_market(max_orders: u32) -> (Env, TestMarket) {
         orders_per_side: 16,
         events: 128,
         ..d
-    };
-    let m = env.create_market(cfg).await;
+    }
+}
+
+async fn small_market(max_orders: u32) -> (Env, TestMarket) {
+    let mut env = Env::start().await;
+    env.set_time(NOW).await;
+    let m = env.create_market(small(max_orders)).await;
     (env, m)
 }
 
@@ -195,16 +198,14 @@ async fn growth_is_refused_past_the_maximum_for_a_wrong_account_a_poor_payer_and
 
 #[tokio::test]
 async fn a_full_side_grows_while_orders_rest_and_events_queue_then_trades_through_the_new_space() {
-    let (mut env, m) = small_market(MAX_ORDERS_PER_SIDE).await;
+    let MakerTaker {
+        mut env,
+        m,
+        maker,
+        taker,
+        ..
+    } = maker_taker_on(small(MAX_ORDERS_PER_SIDE)).await;
     let k = m.keys;
-    let maker = env.trader(&m, 100_000_000, 0).await;
-    let taker = env.trader(&m, 0, 100_000_000).await;
-    env.deposit(&m, &maker, TokenKind::Base, 50_000_000)
-        .await
-        .unwrap();
-    env.deposit(&m, &taker, TokenKind::Quote, 50_000_000)
-        .await
-        .unwrap();
     let ask = |price| {
         build::place_order(
             &maker.key(),

@@ -119,9 +119,14 @@ struct MakerTaker {
 }
 
 async fn maker_taker() -> MakerTaker {
+    maker_taker_on(MarketCfg::default()).await
+}
+
+/// [`maker_taker`] on a market created with `cfg`.
+async fn maker_taker_on(cfg: MarketCfg) -> MakerTaker {
     let mut env = Env::start().await;
     env.set_time(NOW).await;
-    let m = env.create_market(MarketCfg::default()).await;
+    let m = env.create_market(cfg).await;
     let maker = env.trader(&m, 100_000_000, 0).await;
     let taker = env.trader(&m, 0, 100_000_000).await;
     env.deposit(&m, &maker, TokenKind::Base, 50_000_000)
