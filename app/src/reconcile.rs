@@ -240,7 +240,8 @@ async fn compare<C: Chain + ?Sized>(
 ) -> Result<Report, ReconcileError> {
     let mk = market.to_string();
     let mut report = Report::default();
-    let on_chain = chain_orders(chain, m).await?;
+    let parts = MarketParts::read(chain, m).await?;
+    let on_chain = parts.orders()?;
     let indexed: BTreeMap<u64, BookOrder> = db::orders::resting(db, &mk)
         .await?
         .into_iter()
@@ -286,7 +287,7 @@ async fn compare<C: Chain + ?Sized>(
     ));
     report
         .differences
-        .extend(capacity_differences(chain, db, &mk, m).await?);
+        .extend(capacity_differences(db, &mk, &parts).await?);
     if m.is_batch_market() {
         let on_chain = chain_entries(chain, &m.batch).await?;
         let indexed: BTreeMap<(u64, u32), PendingEntry> = db::batches::pending_entries(db, &mk)
@@ -310,37 +311,79 @@ async fn compare<C: Chain + ?Sized>(
     Ok(report)
 }
 
+/// A market's bids, asks and event queue accounts, read together (one
+/// `getMultipleAccounts`), for every comparison that needs them.
+struct MarketParts {
+    bids: Vec<u8>,
+    asks: Vec<u8>,
+    event_queue: Vec<u8>,
+}
+
+impl MarketParts {
+    async fn read<C: Chain + ?Sized>(
+        chain: &C,
+        m: &orderbook::state::Market,
+    ) -> Result<Self, ReconcileError> {
+        let keys = [m.bids, m.asks, m.event_queue];
+        let mut accounts = chain.accounts(&keys).await?.into_iter();
+        let mut next = |key| {
+            accounts
+                .next()
+                .flatten()
+                .map(|a| a.data)
+                .ok_or(ReconcileError::NoMarket(key))
+        };
+        Ok(Self {
+            bids: next(m.bids)?,
+            asks: next(m.asks)?,
+            event_queue: next(m.event_queue)?,
+        })
+    }
+
+    /// Every resting order of both book sides, by id.
+    fn orders(&self) -> Result<BTreeMap<u64, BookOrder>, ReconcileError> {
+        let mut orders = BTreeMap::new();
+        for data in [&self.bids, &self.asks] {
+            let book = decode(accounts::book(data), "book side")?;
+            for o in book.orders {
+                let order = BookOrder {
+                    order_id: o.order_id,
+                    side: book.side.into(),
+                    price_ticks: o.price,
+                    trader_id: o.trader_id,
+                    base_lots: o.base_lots,
+                };
+                orders.insert(o.order_id, order);
+            }
+        }
+        Ok(orders)
+    }
+
+    /// `[bids, asks, event queue]` capacities.
+    fn capacities(&self) -> Result<[u32; 3], ReconcileError> {
+        Ok([
+            decode(accounts::book_fill(&self.bids), "book side")?.1,
+            decode(accounts::book_fill(&self.asks), "book side")?.1,
+            decode(
+                accounts::event_queue_with_capacity(&self.event_queue),
+                "event queue",
+            )?
+            .1,
+        ])
+    }
+}
+
 /// The book sides' and the queue's capacities on chain against the
 /// indexed ones.
-async fn capacity_differences<C: Chain + ?Sized>(
-    chain: &C,
+async fn capacity_differences(
     db: &Client,
     market: &str,
-    m: &orderbook::state::Market,
+    parts: &MarketParts,
 ) -> Result<Vec<Difference>, ReconcileError> {
     let indexed = db::markets::capacities(db, market).await?;
-    let mut on_chain = Vec::new();
-    for key in [m.bids, m.asks] {
-        let acc = chain
-            .account(&key)
-            .await?
-            .ok_or(ReconcileError::NoMarket(key))?;
-        on_chain.push(decode(accounts::book_fill(&acc.data), "book side")?.1);
-    }
-    let queue = chain
-        .account(&m.event_queue)
-        .await?
-        .ok_or(ReconcileError::NoMarket(m.event_queue))?;
-    on_chain.push(
-        decode(
-            accounts::event_queue_with_capacity(&queue.data),
-            "event queue",
-        )?
-        .1,
-    );
     Ok(["bids", "asks", "event_queue"]
         .into_iter()
-        .zip(on_chain)
+        .zip(parts.capacities()?)
         .enumerate()
         .filter_map(|(i, (part, chain))| {
             let indexed = indexed.map(|c| c[i]);
@@ -394,32 +437,6 @@ async fn chain_entries<C: Chain + ?Sized>(
         entries.insert((e.batch, index as u32), pending);
     }
     Ok(entries)
-}
-
-/// Every resting order of both book sides, by id.
-async fn chain_orders<C: Chain + ?Sized>(
-    chain: &C,
-    m: &orderbook::state::Market,
-) -> Result<BTreeMap<u64, BookOrder>, ReconcileError> {
-    let mut orders = BTreeMap::new();
-    for key in [m.bids, m.asks] {
-        let acc = chain
-            .account(&key)
-            .await?
-            .ok_or(ReconcileError::NoMarket(key))?;
-        let book = decode(accounts::book(&acc.data), "book side")?;
-        for o in book.orders {
-            let order = BookOrder {
-                order_id: o.order_id,
-                side: book.side.into(),
-                price_ticks: o.price,
-                trader_id: o.trader_id,
-                base_lots: o.base_lots,
-            };
-            orders.insert(o.order_id, order);
-        }
-    }
-    Ok(orders)
 }
 
 /// Every trader account's [base free, base locked, quote free, quote locked], by trader id.
