@@ -2,10 +2,8 @@
 // read from the node), and the button that grows both sides in place
 // (`grow_market`, issue 29): whoever presses it pays the rent of the added
 // room, which returns to the market's creator when the market closes.
-import { LIMITS, type BookSide } from '@orderbook/client';
+import { LIMITS, ORDER_NODE_BYTES, type BookSide } from '@orderbook/client';
 
-/** Bytes one order node takes: what growth adds per order. */
-const NODE_BYTES = 64;
 /** Rent-exempt lamports per byte (Solana's default rate, two years). */
 const RENT_LAMPORTS_PER_BYTE = 6_960;
 
@@ -14,7 +12,7 @@ export const GROW_ORDERS = LIMITS.maxGrowthPerInstruction;
 
 export class CapacityView {
   constructor(private readonly els: { line: HTMLElement; grow: HTMLButtonElement }) {
-    const sol = (2 * GROW_ORDERS * NODE_BYTES * RENT_LAMPORTS_PER_BYTE) / 1e9;
+    const sol = (2 * GROW_ORDERS * ORDER_NODE_BYTES * RENT_LAMPORTS_PER_BYTE) / 1e9;
     els.grow.textContent = `Grow the book (+${GROW_ORDERS} orders a side)`;
     els.grow.title = `You pay about ${sol.toFixed(3)} SOL of rent for the added room; it returns to the market's creator when the market closes.`;
   }
