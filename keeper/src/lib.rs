@@ -32,6 +32,7 @@ mod send;
 pub mod spend;
 pub mod tx;
 
+use orderbook_service::health::{Dependency, Readiness};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,6 +70,8 @@ pub struct Keeper<C: Chain> {
     payer: Keypair,
     pub cfg: KeeperConfig,
     pub metrics: Metrics,
+    /// `/readyz`: whether the last pass reached the node.
+    pub readiness: Readiness,
     /// (market, trader id) → trader account.
     makers: HashMap<(Pubkey, u32), Pubkey>,
     /// (market, queue seq) → when first seen, for the lag metric.
@@ -91,6 +94,7 @@ impl<C: Chain> Keeper<C> {
             payer,
             cfg,
             metrics: Metrics::new(),
+            readiness: Readiness::new(&[Dependency::Node]),
             makers: HashMap::new(),
             seen: BTreeMap::new(),
             nonce: 0,
@@ -108,7 +112,9 @@ impl<C: Chain> Keeper<C> {
     pub async fn run(&mut self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(keeper = %self.payer(), markets = self.cfg.markets.len(), "keeper started");
         while !*shutdown.borrow() {
-            match self.pass().await {
+            let pass = self.pass().await;
+            self.readiness.set(Dependency::Node, pass.is_ok());
+            match pass {
                 Ok(s) if s.transactions > 0 => {
                     tracing::info!(
                         txs = s.transactions,

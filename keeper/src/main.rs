@@ -46,7 +46,8 @@ struct Args {
     /// the env var); none = every market of the program that pays enough.
     #[arg(long = "market", env = "ORDERBOOK_MARKETS", value_delimiter = ',')]
     markets: Vec<Pubkey>,
-    /// Where to serve Prometheus metrics (GET /metrics).
+    /// Where to serve Prometheus metrics (GET /metrics) and the probes
+    /// (`/livez`; `/readyz`: the last pass reached the node).
     #[arg(long, env = "ORDERBOOK_METRICS_ADDR", default_value = "127.0.0.1:9464")]
     metrics_addr: SocketAddr,
     /// Milliseconds between passes.
@@ -219,6 +220,7 @@ async fn main() -> Result<()> {
         args.metrics_addr,
         "--metrics-addr",
         move || metrics.render(),
+        keeper.readiness.clone(),
         rx.clone(),
     )
     .await?;

@@ -17,11 +17,12 @@ use orderbook_app::feed::web::WebOptions;
 use orderbook_app::metrics::FeedMetrics;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
+use orderbook_service::health::{Dependency, Readiness};
 use tokio::sync::watch;
 
 use super::serve::ServeArgs;
 use super::web::WebArgs;
-use super::{CLUSTER_DB, connect_db, connect_node, spawn_probes, stop_after};
+use super::{CLUSTER_DB, Probes, connect_db, connect_node, stop_after};
 
 #[derive(Args)]
 pub struct FeedArgs {
@@ -78,13 +79,19 @@ pub async fn feed(a: FeedArgs) -> Result<ExitCode> {
         discover,
     };
     let mut tasks = vec![tokio::spawn(replica.follow(positions, shutdown.clone()))];
-    tasks.push(spawn_probes(
-        a.rpc_url.as_deref().map(RpcChain::new),
-        a.database_url.clone(),
-        metrics.clone(),
-        shutdown.clone(),
-    ));
-    let state = a.serve.state(hub, &a.database_url, chain, metrics, web)?;
+    // The node only builds wallet transactions: market data is served without it.
+    let readiness = Readiness::new(&[Dependency::Database, Dependency::Stream]);
+    let probes = Probes {
+        rpc: a.rpc_url.as_deref().map(RpcChain::new),
+        database_url: a.database_url.clone(),
+        redis_url: Some(a.redis_url.clone()),
+        metrics: metrics.clone(),
+        readiness: readiness.clone(),
+    };
+    tasks.push(probes.spawn(shutdown.clone()));
+    let state = a
+        .serve
+        .state(hub, &a.database_url, chain, metrics, web, readiness)?;
     tasks.push(a.serve.serve(state, shutdown).await?);
     let later = if discover {
         " (and each market indexed from now on)"

@@ -3,6 +3,7 @@
 //! several can run against one database; with `--redis-url` it publishes
 //! every batch to the broker for `orderbook-app feed` replicas.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,9 +18,10 @@ use orderbook_app::metrics::FeedMetrics;
 use orderbook_app::model::Ingested;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
+use orderbook_service::health::{Dependency, Readiness};
 use tokio::sync::{mpsc, watch};
 
-use super::{CLUSTER_DB, connect_db, discover, spawn_probes};
+use super::{CLUSTER_DB, Probes, connect_db, discover};
 
 #[derive(Args)]
 pub struct IndexArgs {
@@ -39,7 +41,8 @@ pub struct IndexArgs {
     /// Redis URL of the broker: publish every ingested batch to the market's stream.
     #[arg(long, env = "ORDERBOOK_REDIS_URL")]
     redis_url: Option<String>,
-    /// Serve Prometheus metrics (`/metrics`) on this address.
+    /// Serve Prometheus metrics (`/metrics`) and the probes (`/livez`,
+    /// `/readyz`: the node, the database and the broker answer) on this address.
     #[arg(long, env = "ORDERBOOK_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
     /// Transactions per database transaction.
@@ -70,7 +73,14 @@ async fn once<C: Chain>(
     a: &IndexArgs,
     client: &mut tokio_postgres::Client,
 ) -> Result<()> {
-    for market in markets(chain.as_ref(), a).await? {
+    let markets = markets(chain.as_ref(), a).await?;
+    if markets.is_empty() {
+        bail!(
+            "no market of program {} found; create one (orderbook-app demo) or pass --market",
+            orderbook::ID
+        );
+    }
+    for market in markets {
         let mut ix = Indexer::new(chain.clone(), market);
         ix.batch_txs = a.batch_txs;
         let s = ix.sync(client).await.context("indexing")?;
@@ -84,10 +94,15 @@ async fn once<C: Chain>(
     Ok(())
 }
 
-/// Lead or stand by for every market until shut down.
-async fn follow(rpc_url: &str, a: &IndexArgs, shutdown: watch::Receiver<bool>) -> Result<()> {
+/// Seconds between looks for markets created since (without `--market`).
+const DISCOVER_EVERY: Duration = Duration::from_secs(5);
+
+/// Lead or stand by for every market until shut down: the markets named, or
+/// every market of the program, including those created while it runs (so
+/// an indexer deployed before the first market waits for it, ready, rather
+/// than exiting).
+async fn follow(rpc_url: &str, a: &IndexArgs, mut shutdown: watch::Receiver<bool>) -> Result<()> {
     let chain: Arc<dyn Chain> = Arc::new(RpcChain::new(rpc_url));
-    let markets = markets(chain.as_ref(), a).await?;
     let metrics = FeedMetrics::new();
     let sink = match &a.redis_url {
         Some(url) => Some(
@@ -99,12 +114,14 @@ async fn follow(rpc_url: &str, a: &IndexArgs, shutdown: watch::Receiver<bool>) -
         ),
         None => None,
     };
+    let readiness = readiness(a);
     if let Some(listen) = a.metrics_listen {
         let metrics = metrics.clone();
         orderbook_service::telemetry::serve_metrics(
             listen,
             "--metrics-listen",
             move || metrics.render(),
+            readiness.clone(),
             shutdown.clone(),
         )
         .await?;
@@ -113,44 +130,74 @@ async fn follow(rpc_url: &str, a: &IndexArgs, shutdown: watch::Receiver<bool>) -
         Some(url) => url.clone(),
         None => orderbook_chain::rpc::default_ws_url(rpc_url)?,
     };
-    let poll = Duration::from_millis(a.poll_ms);
-    let mut tasks = spawn_indexers(
-        chain,
-        &markets,
-        Some(&ws_url),
-        &a.database_url,
-        poll,
-        sink,
-        &metrics,
-        &shutdown,
-    );
-    tasks.push(spawn_probes(
-        Some(RpcChain::new(rpc_url)),
-        a.database_url.clone(),
-        metrics,
-        shutdown,
-    ));
-    eprintln!("indexing {} market(s); Ctrl-C stops", markets.len());
+    let probes = Probes {
+        rpc: Some(RpcChain::new(rpc_url)),
+        database_url: a.database_url.clone(),
+        redis_url: a.redis_url.clone(),
+        metrics: metrics.clone(),
+        readiness,
+    };
+    let mut tasks = vec![probes.spawn(shutdown.clone())];
+    let mut followed = BTreeSet::new();
+    while !*shutdown.borrow() {
+        let new: Vec<Pubkey> = match markets(chain.as_ref(), a).await {
+            Ok(found) => found
+                .into_iter()
+                .filter(|m| !followed.contains(m))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "listing the program's markets failed; will retry");
+                Vec::new()
+            }
+        };
+        if !new.is_empty() {
+            tracing::info!(
+                markets = new.len(),
+                "indexing (leading, or standing by for the leader)"
+            );
+            eprintln!("indexing {} market(s); Ctrl-C stops", new.len());
+            tasks.extend(spawn_indexers(
+                chain.clone(),
+                &new,
+                Some(&ws_url),
+                &a.database_url,
+                Duration::from_millis(a.poll_ms),
+                sink.clone(),
+                &metrics,
+                &shutdown,
+            ));
+            followed.extend(new);
+        }
+        if !a.markets.is_empty() {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(DISCOVER_EVERY) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
     for task in tasks {
         let _ = task.await;
     }
     Ok(())
 }
 
-/// `--market`, or every market of the program on `chain`.
-async fn markets(chain: &dyn Chain, a: &IndexArgs) -> Result<Vec<Pubkey>> {
-    let markets = if a.markets.is_empty() {
-        discover(chain).await?
-    } else {
-        a.markets.clone()
-    };
-    if markets.is_empty() {
-        bail!(
-            "no market of program {} found; create one (orderbook-app demo) or pass --market",
-            orderbook::ID
-        );
+/// What `index` needs: the node, the database, and the broker when it has one.
+fn readiness(a: &IndexArgs) -> Readiness {
+    let mut dependencies = vec![Dependency::Node, Dependency::Database];
+    if a.redis_url.is_some() {
+        dependencies.push(Dependency::Stream);
     }
-    Ok(markets)
+    Readiness::new(&dependencies)
+}
+
+/// `--market`, or every market of the program on `chain` (none yet is fine).
+async fn markets(chain: &dyn Chain, a: &IndexArgs) -> Result<Vec<Pubkey>> {
+    if a.markets.is_empty() {
+        discover(chain).await
+    } else {
+        Ok(a.markets.clone())
+    }
 }
 
 /// One leader-or-standby indexer per market (and its PubSub wake-up),

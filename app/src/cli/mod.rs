@@ -19,6 +19,8 @@ use orderbook_app::db;
 use orderbook_app::metrics::FeedMetrics;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
+use orderbook_service::health::{Dependency, Readiness};
+use redis::aio::ConnectionManager;
 use tokio::sync::watch;
 
 /// The local node's JSON-RPC (as `solana-test-validator`'s).
@@ -93,34 +95,90 @@ async fn discover(chain: &dyn Chain) -> Result<Vec<Pubkey>> {
         .collect())
 }
 
-/// Seconds between probes of the node and the database.
+/// Seconds between probes of the node, the database and the broker.
 const PROBE_EVERY: Duration = Duration::from_secs(5);
+/// How long one probe may take before its dependency counts as down.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Keep `orderbook_node_up` / `orderbook_database_up` current until shutdown.
-pub fn spawn_probes(
-    rpc: Option<RpcChain>,
-    database_url: String,
-    metrics: FeedMetrics,
-    mut shutdown: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut database: Option<tokio_postgres::Client> = None;
-        while !*shutdown.borrow() {
-            if let Some(rpc) = &rpc {
-                metrics.indexer.set_node_up(rpc.slot().await.is_ok());
+/// What a process probes: the node (when it has one), the database, and the
+/// broker (when it has one). Each answer sets the metrics operators alert on
+/// (`orderbook_node_up`, `orderbook_database_up`) and the process's
+/// `/readyz` (see `orderbook_service::health`).
+pub struct Probes {
+    pub rpc: Option<RpcChain>,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub metrics: FeedMetrics,
+    pub readiness: Readiness,
+}
+
+impl Probes {
+    /// Probe every [`PROBE_EVERY`] until `shutdown`.
+    pub fn spawn(self, mut shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut database: Option<tokio_postgres::Client> = None;
+            let mut redis: Option<ConnectionManager> = None;
+            while !*shutdown.borrow() {
+                if let Some(rpc) = &self.rpc {
+                    let up = bounded(rpc.slot()).await.is_some_and(|r| r.is_ok());
+                    self.metrics.indexer.set_node_up(up);
+                    self.readiness.set(Dependency::Node, up);
+                }
+                let up = self.database(&mut database).await;
+                self.metrics.indexer.database_up.set(up as i64);
+                self.readiness.set(Dependency::Database, up);
+                if let Some(url) = &self.redis_url {
+                    self.readiness
+                        .set(Dependency::Stream, ping(url, &mut redis).await);
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(PROBE_EVERY) => {}
+                    _ = shutdown.changed() => {}
+                }
             }
-            if database.as_ref().is_none_or(|c| c.is_closed()) {
-                database = db::connect(&database_url).await.ok();
-            }
-            let up = match &database {
-                Some(c) => c.simple_query("SELECT 1").await.is_ok(),
-                None => false,
-            };
-            metrics.indexer.database_up.set(up as i64);
-            tokio::select! {
-                _ = tokio::time::sleep(PROBE_EVERY) => {}
-                _ = shutdown.changed() => {}
-            }
+        })
+    }
+
+    /// Whether the database answers `SELECT 1`, connecting again when the
+    /// last connection closed.
+    async fn database(&self, database: &mut Option<tokio_postgres::Client>) -> bool {
+        if database.as_ref().is_none_or(|c| c.is_closed()) {
+            *database = bounded(db::connect(&self.database_url))
+                .await
+                .and_then(Result::ok);
         }
-    })
+        match database {
+            Some(c) => {
+                let up = bounded(c.simple_query("SELECT 1"))
+                    .await
+                    .is_some_and(|r| r.is_ok());
+                if !up {
+                    // A probe that timed out leaves the connection unusable.
+                    *database = None;
+                }
+                up
+            }
+            None => false,
+        }
+    }
+}
+
+/// Whether Redis answers `PING` (the connection is made once and reconnects itself).
+async fn ping(url: &str, redis: &mut Option<ConnectionManager>) -> bool {
+    if redis.is_none() {
+        *redis = orderbook_app::broker::publisher::connect(url, PROBE_TIMEOUT)
+            .await
+            .ok();
+    }
+    match redis {
+        Some(conn) => bounded(redis::cmd("PING").query_async::<String>(conn))
+            .await
+            .is_some_and(|r| r.is_ok()),
+        None => false,
+    }
+}
+
+/// `probe`'s answer, or `None` when it takes longer than [`PROBE_TIMEOUT`].
+async fn bounded<T>(probe: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(PROBE_TIMEOUT, probe).await.ok()
 }

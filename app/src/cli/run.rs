@@ -16,11 +16,12 @@ use orderbook_app::feed::web::WebOptions;
 use orderbook_app::metrics::FeedMetrics;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
+use orderbook_service::health::{Dependency, Readiness};
 use tokio::sync::watch;
 
 use super::serve::ServeArgs;
 use super::web::WebArgs;
-use super::{CLUSTER_DB, LOCAL_RPC, connect_db, connect_node, discover, spawn_probes, stop_after};
+use super::{CLUSTER_DB, LOCAL_RPC, Probes, connect_db, connect_node, discover, stop_after};
 
 #[derive(Args, Clone)]
 pub struct RunArgs {
@@ -114,9 +115,21 @@ async fn start_pipeline(
         &metrics,
         &shutdown,
     ));
-    let state = a.serve.state(hub, db_url, Some(chain), metrics, web)?;
+    let state = a
+        .serve
+        .state(hub, db_url, Some(chain), metrics, web, readiness(a))?;
     tasks.push(a.serve.serve(state.clone(), shutdown).await?);
     Ok((state, tasks))
+}
+
+/// What `run` needs to index and serve: the node, the database, and the
+/// broker when it has one.
+fn readiness(a: &RunArgs) -> Readiness {
+    let mut dependencies = vec![Dependency::Node, Dependency::Database];
+    if a.redis_url.is_some() {
+        dependencies.push(Dependency::Stream);
+    }
+    Readiness::new(&dependencies)
 }
 
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
@@ -156,12 +169,14 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
     let (pipe_tx, pipe_rx) = watch::channel(false);
     let (state, mut tasks) =
         start_pipeline(&a, Some(&ws_url), chain, &markets, web, pipe_rx.clone()).await?;
-    tasks.push(spawn_probes(
-        Some(RpcChain::new(&a.rpc_url)),
-        a.database_url.clone(),
-        state.metrics.clone(),
-        pipe_rx,
-    ));
+    let probes = Probes {
+        rpc: Some(RpcChain::new(&a.rpc_url)),
+        database_url: a.database_url.clone(),
+        redis_url: a.redis_url.clone(),
+        metrics: state.metrics.clone(),
+        readiness: state.readiness.clone(),
+    };
+    tasks.push(probes.spawn(pipe_rx));
     announce(&a, &markets);
     status_loop(&a, &state, shutdown).await;
     stop(Running {

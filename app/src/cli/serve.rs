@@ -17,6 +17,7 @@ use orderbook_app::feed::web::WebOptions;
 use orderbook_app::feed::{self, AppState};
 use orderbook_app::metrics::FeedMetrics;
 use orderbook_chain::Chain;
+use orderbook_service::health::Readiness;
 use tokio::sync::watch;
 
 use super::connect_db;
@@ -71,6 +72,7 @@ impl ServeArgs {
         chain: Option<Arc<dyn Chain>>,
         metrics: FeedMetrics,
         web: WebOptions,
+        readiness: Readiness,
     ) -> Result<AppState> {
         Ok(AppState {
             hub,
@@ -79,6 +81,7 @@ impl ServeArgs {
             chain,
             metrics,
             web: Arc::new(web),
+            readiness,
         })
     }
 

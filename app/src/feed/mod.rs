@@ -1,6 +1,7 @@
 //! The feed server (axum): the WebSocket protocol (`/ws`, see
 //! `docs/feed-protocol.md`), REST market data, unsigned transactions for
-//! wallets, a test-token faucet, health, Prometheus metrics and the web
+//! wallets, a test-token faucet, health and the probes (`/livez`, `/readyz`),
+//! Prometheus metrics and the web
 //! app (or, without one, a debug page).
 
 pub mod hub;
@@ -23,6 +24,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 use orderbook_chain::Chain;
+use orderbook_service::health::Readiness;
 use tokio::sync::watch;
 
 use crate::feed::hub::HubHandle;
@@ -43,6 +45,8 @@ pub struct AppState {
     pub metrics: FeedMetrics,
     /// The web app's files, chain URLs and faucet.
     pub web: Arc<web::WebOptions>,
+    /// What `/readyz` reports (`/livez` checks nothing).
+    pub readiness: Readiness,
 }
 
 const PAGE: &str = include_str!("page.html");
@@ -125,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/config", get(web::config))
         .route("/api/faucet", post(rest::faucet::faucet))
         .route("/health", get(rest::market_data::health))
+        .merge(orderbook_service::health::routes(state.readiness.clone()))
         .route("/metrics", get(rest::market_data::metrics))
         .route("/api/markets", get(rest::market_data::markets))
         .route(

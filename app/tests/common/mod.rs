@@ -146,6 +146,7 @@ impl Stack {
                 )),
                 ..WebOptions::default()
             }),
+            readiness: orderbook_service::health::Readiness::new(&[]),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -1,10 +1,13 @@
 //! What every binary reports the same way: logs through `tracing` to stderr
-//! (colours only on a terminal), and Prometheus metrics at `GET /metrics`.
+//! (colours only on a terminal), and Prometheus metrics at `GET /metrics`
+//! beside the probes `/livez` and `/readyz`.
 
 use std::net::SocketAddr;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+use crate::health::Readiness;
 
 /// Log to stderr, filtered by `RUST_LOG` when it is set and by `default`
 /// (the same directive syntax, e.g. `"warn,orderbook_app=info"`) otherwise.
@@ -25,13 +28,15 @@ pub fn init_tracing_with(directives: &str) {
         .init();
 }
 
-/// Serve `render()` (the Prometheus text format) at `GET /metrics` on
-/// `listen` until `shutdown` turns true. Binding happens before this
+/// Serve `render()` (the Prometheus text format) at `GET /metrics`, and the
+/// probes of `readiness` at `/livez` and `/readyz` (see [`crate::health`]),
+/// on `listen` until `shutdown` turns true. Binding happens before this
 /// returns, so a taken address is an error at start-up, naming `flag`.
 pub async fn serve_metrics<F>(
     listen: SocketAddr,
     flag: &str,
     render: F,
+    readiness: Readiness,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<JoinHandle<()>>
 where
@@ -40,13 +45,15 @@ where
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("binding {flag} {listen}: {e}")))?;
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let render = render.clone();
-            async move { render() }
-        }),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let render = render.clone();
+                async move { render() }
+            }),
+        )
+        .merge(crate::health::routes(readiness));
     tracing::info!(%listen, "metrics at http://{listen}/metrics");
     Ok(tokio::spawn(async move {
         let stop = async move {

@@ -310,6 +310,7 @@ async fn in_process_feed(
         chain: None,
         metrics: metrics.clone(),
         web: Default::default(),
+        readiness: orderbook_service::health::Readiness::new(&[]),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("ws://{}/ws", listener.local_addr()?);
