@@ -39,6 +39,28 @@ impl TestDb {
     }
 }
 
+/// A fresh deployment starts its indexers and feed replicas together on an
+/// empty database: every one migrates, none fails, each migration once.
+#[tokio::test]
+async fn concurrent_starters_migrate_an_empty_database_once() {
+    let admin = orderbook_test_support::db::admin_url();
+    let (sdb, first) = orderbook_test_support::db::ScratchDb::new(&admin, "orderbook_race")
+        .await
+        .expect("postgres reachable");
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        clients.push(db::connect(&sdb.url).await.unwrap());
+    }
+    // Connected first, so that the migrations' first statements meet.
+    let starters = clients.iter_mut().map(db::migrate);
+    let mut applied = 0;
+    for starter in futures_util::future::join_all(starters).await {
+        applied += starter.expect("every starter migrates");
+    }
+    assert_eq!(applied, db::MIGRATIONS.len(), "each migration applied once");
+    sdb.drop(first).await;
+}
+
 async fn count(db: &Client, sql: &str) -> i64 {
     db.query_one(sql, &[]).await.unwrap().get(0)
 }

@@ -148,13 +148,19 @@ pub async fn connect(url: &str) -> Result<Client, DbError> {
 
 /// Apply every migration not yet applied; returns how many were applied.
 pub async fn migrate(client: &mut Client) -> Result<usize, DbError> {
-    client
-        .batch_execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (
-                version integer PRIMARY KEY,
-                applied_at timestamptz NOT NULL DEFAULT now())",
-        )
+    // Under the lock too: two starters on a new database (the indexers and
+    // the feed replicas of a fresh deployment) would otherwise both create
+    // the table, and one fail on the catalog's unique index.
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version integer PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .await?;
+    tx.commit().await?;
     let mut applied = 0;
     for (version, sql) in MIGRATIONS {
         let tx = client.transaction().await?;
@@ -210,10 +216,16 @@ pub async fn connect_or_create(url: &str) -> Result<Client, DbError> {
             let name = conn_param(url, "dbname").unwrap_or("postgres");
             let admin = connect(&with_dbname(url, "postgres")).await?;
             let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-            admin
+            match admin
                 .batch_execute(&format!("CREATE DATABASE {quoted}"))
-                .await?;
-            tracing::info!(database = name, "created database");
+                .await
+            {
+                Ok(()) => tracing::info!(database = name, "created database"),
+                // Another starter created it first.
+                Err(e)
+                    if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+                Err(e) => return Err(e.into()),
+            }
             connect(url).await
         }
         Err(e) => Err(e),
