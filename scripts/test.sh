@@ -78,6 +78,9 @@ if ! "$anchor_root/bin/anchor" --version 2>/dev/null | grep -qx 'anchor-cli 1.2.
 fi
 ANCHOR_BIN="$anchor_root/bin/anchor" node tests/ts/anchor-cli.js 2>&1 | tee -a "$log"
 
+step "Kubernetes (scripts/k8s-check.sh: the Dockerfile linted; deploy/overlays/{dev,prod} rendered with kubectl kustomize, yamllint, kubernetes-validate --strict for 1.32-1.37, the operators' kinds against deploy/check/schemas, checked for meaning, and smoke-run as local processes: every probe and scraped path, a database outage, the leading indexer killed; then each kind of mistake shown caught)"
+scripts/k8s-check.sh --bin target/debug
+
 step "Local exchange smoke run (scripts/run.sh --feed-replicas 2: node, beacon, two demo markets (one a sealed batch auction whose takers encrypt their orders, revealed by the keeper), keeper, indexer + feed, a standby indexer and a feed replica over Redis, as separate processes over loopback; web3.js wallets trade on both markets through the replica, the Python example (anchorpy3 + solders) on the first, the node is killed and run.sh restarts it, then run.sh is stopped; fails unless the indexer reconciles with the chain)"
 smoke=$(mktemp -d)
 ok=1
