@@ -18,10 +18,9 @@ use orderbook_app::metrics::FeedMetrics;
 use orderbook_app::model::Ingested;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_service::health::{Dependency, Readiness};
 use tokio::sync::{mpsc, watch};
 
-use super::{CLUSTER_DB, Probes, connect_db, discover};
+use super::{CLUSTER_DB, Probes, connect_db, discover, indexer_readiness};
 
 #[derive(Args)]
 pub struct IndexArgs {
@@ -114,7 +113,7 @@ async fn follow(rpc_url: &str, a: &IndexArgs, mut shutdown: watch::Receiver<bool
         ),
         None => None,
     };
-    let readiness = readiness(a);
+    let readiness = indexer_readiness(a.redis_url.is_some());
     if let Some(listen) = a.metrics_listen {
         let metrics = metrics.clone();
         orderbook_service::telemetry::serve_metrics(
@@ -140,16 +139,7 @@ async fn follow(rpc_url: &str, a: &IndexArgs, mut shutdown: watch::Receiver<bool
     let mut tasks = vec![probes.spawn(shutdown.clone())];
     let mut followed = BTreeSet::new();
     while !*shutdown.borrow() {
-        let new: Vec<Pubkey> = match markets(chain.as_ref(), a).await {
-            Ok(found) => found
-                .into_iter()
-                .filter(|m| !followed.contains(m))
-                .collect(),
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "listing the program's markets failed; will retry");
-                Vec::new()
-            }
-        };
+        let new = unfollowed(chain.as_ref(), a, &followed).await;
         if !new.is_empty() {
             tracing::info!(
                 markets = new.len(),
@@ -182,13 +172,19 @@ async fn follow(rpc_url: &str, a: &IndexArgs, mut shutdown: watch::Receiver<bool
     Ok(())
 }
 
-/// What `index` needs: the node, the database, and the broker when it has one.
-fn readiness(a: &IndexArgs) -> Readiness {
-    let mut dependencies = vec![Dependency::Node, Dependency::Database];
-    if a.redis_url.is_some() {
-        dependencies.push(Dependency::Stream);
+/// The markets to follow that are not followed yet; none (logged) when the
+/// node cannot list them this time.
+async fn unfollowed(chain: &dyn Chain, a: &IndexArgs, followed: &BTreeSet<Pubkey>) -> Vec<Pubkey> {
+    match markets(chain, a).await {
+        Ok(found) => found
+            .into_iter()
+            .filter(|m| !followed.contains(m))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "listing the program's markets failed; will retry");
+            Vec::new()
+        }
     }
-    Readiness::new(&dependencies)
 }
 
 /// `--market`, or every market of the program on `chain` (none yet is fine).

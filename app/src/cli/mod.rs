@@ -100,6 +100,16 @@ const PROBE_EVERY: Duration = Duration::from_secs(5);
 /// How long one probe may take before its dependency counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// What a process that indexes (`index`, `run`) needs to be ready: the
+/// node, the database, and the broker when it publishes to one.
+pub fn indexer_readiness(publishes: bool) -> Readiness {
+    let mut dependencies = vec![Dependency::Node, Dependency::Database];
+    if publishes {
+        dependencies.push(Dependency::Stream);
+    }
+    Readiness::new(&dependencies)
+}
+
 /// What a process probes: the node (when it has one), the database, and the
 /// broker (when it has one). Each answer sets the metrics operators alert on
 /// (`orderbook_node_up`, `orderbook_database_up`) and the process's

@@ -16,12 +16,14 @@ use orderbook_app::feed::web::WebOptions;
 use orderbook_app::metrics::FeedMetrics;
 use orderbook_chain::Chain;
 use orderbook_chain::rpc::RpcChain;
-use orderbook_service::health::{Dependency, Readiness};
 use tokio::sync::watch;
 
 use super::serve::ServeArgs;
 use super::web::WebArgs;
-use super::{CLUSTER_DB, LOCAL_RPC, Probes, connect_db, connect_node, discover, stop_after};
+use super::{
+    CLUSTER_DB, LOCAL_RPC, Probes, connect_db, connect_node, discover, indexer_readiness,
+    stop_after,
+};
 
 #[derive(Args, Clone)]
 pub struct RunArgs {
@@ -115,21 +117,16 @@ async fn start_pipeline(
         &metrics,
         &shutdown,
     ));
-    let state = a
-        .serve
-        .state(hub, db_url, Some(chain), metrics, web, readiness(a))?;
+    let state = a.serve.state(
+        hub,
+        db_url,
+        Some(chain),
+        metrics,
+        web,
+        indexer_readiness(a.redis_url.is_some()),
+    )?;
     tasks.push(a.serve.serve(state.clone(), shutdown).await?);
     Ok((state, tasks))
-}
-
-/// What `run` needs to index and serve: the node, the database, and the
-/// broker when it has one.
-fn readiness(a: &RunArgs) -> Readiness {
-    let mut dependencies = vec![Dependency::Node, Dependency::Database];
-    if a.redis_url.is_some() {
-        dependencies.push(Dependency::Stream);
-    }
-    Readiness::new(&dependencies)
 }
 
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
