@@ -10,12 +10,14 @@ use std::time::Duration;
 use anchor_lang::Discriminator;
 use anchor_lang::prelude::Pubkey;
 use common::{Stack, get, post, synthetic};
+use orderbook_app::feed::client_ip::TrustedProxies;
 use orderbook_app::feed::limits::FeedLimits;
 use orderbook_app::feed::outbox::WriteLimits;
 use orderbook_app::feed::view::MarketView;
 use orderbook_chain::scenario::{BASE_DECIMALS, QUOTE_DECIMALS};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod common;
 
@@ -312,6 +314,77 @@ async fn connections_are_capped_per_address() {
     }
     assert!(admitted.is_some(), "the freed place was not reused");
     s.stop().await;
+}
+
+/// Behind a reverse proxy every client arrives from the proxy's address.
+/// With the proxy trusted, each client `X-Forwarded-For` names has its own
+/// budgets; from an untrusted peer the header is ignored (a client cannot
+/// pick its budget), and a forged entry left of what the proxy appended
+/// does not move it either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    for trusted in [false, true] {
+        let proxies = if trusted {
+            vec!["127.0.0.1/32".parse().unwrap()]
+        } else {
+            Vec::new()
+        };
+        let limits = FeedLimits {
+            rest_per_sec: 0.01,
+            rest_burst: 2.0,
+            max_connections_per_ip: 1,
+            trusted_proxies: TrustedProxies(proxies),
+            ..FeedLimits::default()
+        };
+        let s = Stack::start_with(Vec::new(), limits).await;
+        let url = s.url("/api/markets");
+        let from = |forwarded: &'static str| {
+            let url = url.clone();
+            async move {
+                let r = reqwest::Client::new()
+                    .get(url)
+                    .header("x-forwarded-for", forwarded)
+                    .send()
+                    .await
+                    .unwrap();
+                r.status().as_u16()
+            }
+        };
+        assert_eq!(from("203.0.113.1").await, 200);
+        assert_eq!(from("203.0.113.1").await, 200);
+        assert_eq!(
+            from("203.0.113.1").await,
+            429,
+            "the first client's burst is spent"
+        );
+        let other = if trusted { 200 } else { 429 };
+        assert_eq!(from("203.0.113.2").await, other, "trusted: {trusted}");
+        assert_eq!(
+            from("198.51.100.9, 203.0.113.1").await,
+            429,
+            "a forged first entry"
+        );
+
+        let ws_from = |forwarded: &'static str| {
+            let mut req = format!("ws://{}/ws", s.addr).into_client_request().unwrap();
+            req.headers_mut()
+                .insert("x-forwarded-for", forwarded.parse().unwrap());
+            tokio_tungstenite::connect_async(req)
+        };
+        let first = ws_from("203.0.113.1").await.expect("a first connection");
+        let second = ws_from("203.0.113.2").await;
+        match (trusted, second) {
+            (true, Ok(_)) => {}
+            (false, Err(tungstenite::Error::Http(r))) => assert_eq!(r.status(), 429),
+            (trusted, other) => panic!("trusted {trusted}: second client's connection: {other:?}"),
+        }
+        match ws_from("203.0.113.1").await {
+            Err(tungstenite::Error::Http(r)) => assert_eq!(r.status(), 429),
+            other => panic!("the first client's second connection: {other:?}"),
+        }
+        drop(first);
+        s.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

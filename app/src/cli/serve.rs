@@ -8,7 +8,9 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
 use clap::Args;
+use ipnet::IpNet;
 use orderbook_app::broker::replica::Positions;
+use orderbook_app::feed::client_ip::{TrustedProxies, parse_proxy};
 use orderbook_app::feed::hub::{self, HubConfig, HubHandle};
 use orderbook_app::feed::limits::{FeedLimits, Guards};
 use orderbook_app::feed::outbox::{self, WriteLimits};
@@ -137,6 +139,12 @@ struct LimitArgs {
     /// `/api/tx/*` requests per second per IP address (bursts of 5 × this).
     #[arg(long, env = "ORDERBOOK_TX_PER_SEC", default_value_t = FeedLimits::default().tx_per_sec)]
     tx_per_sec: f64,
+    /// Reverse proxies (addresses or CIDR networks, comma-separated: your
+    /// Ingress controller's or load balancer's) whose `X-Forwarded-For`
+    /// names the client the per-address limits count; from any other peer
+    /// the header is ignored. None by default.
+    #[arg(long, env = "ORDERBOOK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    trusted_proxies: Vec<IpNet>,
     /// Database connections serving REST requests.
     #[arg(long, env = "ORDERBOOK_DB_POOL", default_value_t = 8)]
     db_pool: usize,
@@ -160,6 +168,7 @@ impl LimitArgs {
             rest_burst: (2.0 * self.rest_per_sec).max(1.0),
             tx_per_sec: self.tx_per_sec,
             tx_burst: (5.0 * self.tx_per_sec).max(1.0),
+            trusted_proxies: TrustedProxies(self.trusted_proxies.clone()),
         }
     }
 }

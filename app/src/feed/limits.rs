@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use orderbook_service::connections::ConnectionGate;
 
+use crate::feed::client_ip::TrustedProxies;
 use crate::feed::outbox::WriteLimits;
 
 /// The limits, all configurable from the command line.
@@ -33,6 +34,8 @@ pub struct FeedLimits {
     /// `/api/tx/*` requests per IP (each reads the chain): per second, burst.
     pub tx_per_sec: f64,
     pub tx_burst: f64,
+    /// Proxies whose `X-Forwarded-For` names the client the limits apply to.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for FeedLimits {
@@ -47,6 +50,7 @@ impl Default for FeedLimits {
             rest_burst: 100.0,
             tx_per_sec: 2.0,
             tx_burst: 10.0,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

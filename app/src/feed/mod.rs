@@ -4,6 +4,7 @@
 //! Prometheus metrics and the web
 //! app (or, without one, a debug page).
 
+pub mod client_ip;
 pub mod hub;
 pub mod wire;
 
@@ -19,7 +20,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State, WebSocketUpgrade};
+use axum::extract::{MatchedPath, Request, State, WebSocketUpgrade};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -27,6 +28,7 @@ use orderbook_chain::Chain;
 use orderbook_service::health::Readiness;
 use tokio::sync::watch;
 
+use crate::feed::client_ip::ClientIp;
 use crate::feed::hub::HubHandle;
 use orderbook_service::connections::{ConnectionRefused, client_key};
 
@@ -53,10 +55,10 @@ const PAGE: &str = include_str!("page.html");
 
 async fn ws_upgrade(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let permit = match state.guards.connections.admit(peer.ip()) {
+    let permit = match state.guards.connections.admit(client) {
         Ok(permit) => permit,
         Err(refused) => {
             state.metrics.refused_connections.inc();
@@ -82,7 +84,7 @@ async fn ws_upgrade(
 /// transaction builders, which read the chain on every call).
 async fn rate_limit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     req: Request,
     next: Next,
 ) -> Response {
@@ -94,7 +96,7 @@ async fn rate_limit(
     } else {
         return next.run(req).await;
     };
-    if !limiter.allow(client_key(peer.ip())) {
+    if !limiter.allow(client_key(client)) {
         state.metrics.rate_limited.with_label_values(&[label]).inc();
         return rest::ApiError::rate_limited(format!(
             "more than {per_sec} requests per second from this address; slow down"

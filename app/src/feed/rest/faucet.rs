@@ -13,12 +13,12 @@
 //! is made unique by its compute-unit limit, so two grants to one wallet over
 //! one blockhash are two transactions.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anchor_lang::prelude::Pubkey;
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use orderbook::types::TokenKind;
 use orderbook_chain::Chain;
 use orderbook_client::ix::MarketKeys;
@@ -34,6 +34,7 @@ use super::bodies::{Body, FaucetBody};
 use super::wallet_tx::{tx_context, wallet_transaction};
 use super::{ApiError, ApiResult};
 use crate::feed::AppState;
+use crate::feed::client_ip::ClientIp;
 use crate::feed::limits::RateLimiter;
 use crate::feed::wire::{FaucetGrant, TokenGrant, U64Text};
 
@@ -181,14 +182,14 @@ fn grant(
 
 pub async fn faucet(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Body(body): Body<FaucetBody>,
 ) -> ApiResult<FaucetGrant> {
     let faucet = state.web.faucet.as_ref().ok_or_else(|| {
         ApiError::not_found("this server has no faucet (orderbook-app run --faucet-keypair)")
     })?;
     let ctx = tx_context(&state, body.market, body.owner).await?;
-    faucet.admit(&ctx.keys.market, &ctx.owner, peer.ip())?;
+    faucet.admit(&ctx.keys.market, &ctx.owner, client)?;
     let chain = state.chain.as_ref().expect("checked in tx_context");
     let keys = &ctx.keys;
     let tokens = [TokenKind::Base, TokenKind::Quote];
