@@ -38,36 +38,27 @@ def dump(doc) -> str:
 LABELS = {"app.kubernetes.io/name": "orderbook", "app.kubernetes.io/component": "monitoring"}
 
 
+def manifest(src: str, api_version: str, kind: str, name: str, labels: dict, body: dict) -> str:
+    """One object, headed by where it comes from."""
+    doc = {"apiVersion": api_version, "kind": kind,
+           "metadata": {"name": name, "labels": {**LABELS, **labels}}, **body}
+    return HEADER.format(src=src) + dump(doc)
+
+
 def prometheus_rule() -> str:
     src = "ops/prometheus/alerts.yml"
     rules = yaml.safe_load((ROOT / src).read_text())
-    doc = {
-        "apiVersion": "monitoring.coreos.com/v1",
-        "kind": "PrometheusRule",
-        "metadata": {
-            "name": "orderbook",
-            # kube-prometheus-stack's default ruleSelector.
-            "labels": {**LABELS, "release": "kube-prometheus-stack"},
-        },
-        "spec": {"groups": rules["groups"]},
-    }
-    return HEADER.format(src=src) + dump(doc)
+    # `release`: kube-prometheus-stack's default ruleSelector.
+    return manifest(src, "monitoring.coreos.com/v1", "PrometheusRule", "orderbook",
+                    {"release": "kube-prometheus-stack"}, {"spec": {"groups": rules["groups"]}})
 
 
 def grafana_dashboard() -> str:
     src = "ops/grafana/orderbook.json"
     dashboard = json.loads((ROOT / src).read_text())
-    doc = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": "orderbook-grafana-dashboard",
-            # The Grafana sidecar loads ConfigMaps with this label.
-            "labels": {**LABELS, "grafana_dashboard": "1"},
-        },
-        "data": {"orderbook.json": json.dumps(dashboard, indent=2, sort_keys=True) + "\n"},
-    }
-    return HEADER.format(src=src) + dump(doc)
+    # `grafana_dashboard`: the Grafana sidecar loads ConfigMaps with this label.
+    return manifest(src, "v1", "ConfigMap", "orderbook-grafana-dashboard", {"grafana_dashboard": "1"},
+                    {"data": {"orderbook.json": json.dumps(dashboard, indent=2, sort_keys=True) + "\n"}})
 
 
 def main() -> int:
