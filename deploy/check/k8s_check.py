@@ -113,6 +113,8 @@ class Checker:
                 self.fail(hpa, f"scaleTargetRef {ref['kind']}/{ref['name']} ({ref.get('apiVersion')}) is not in the rendering")
             elif hpa["spec"].get("minReplicas", 1) > hpa["spec"]["maxReplicas"]:
                 self.fail(hpa, "minReplicas > maxReplicas")
+            elif "replicas" in target["spec"]:
+                self.fail(target, "sets replicas although an HPA scales it (every kubectl apply would reset the count)")
 
     def check_pdbs(self) -> None:
         for pdb in self.of("PodDisruptionBudget"):

@@ -44,6 +44,10 @@ def unserved_probe_path(docs):
     container(docs, "orderbook-indexer")["readinessProbe"]["httpGet"]["path"] = "/ready"
 
 
+def count_under_hpa(docs):
+    find(docs, "Deployment", "orderbook-feed")["spec"]["replicas"] = 2
+
+
 def second_keeper(docs):
     find(docs, "Deployment", "orderbook-keeper")["spec"]["replicas"] = 2
 
@@ -65,6 +69,7 @@ def main() -> int:
         ("a field the API does not have", "dev", invalid_field, validate, "replica"),
         ("a field the ServiceMonitor CRD does not have", "prod", invalid_crd_field, schema, "intervall"),
         ("a second keeper", "dev", second_keeper, check, "keeper must be replicas: 1"),
+        ("a replica count on a Deployment an HPA scales", "dev", count_under_hpa, check, "sets replicas although an HPA"),
         ("a probe path the binary does not serve", "dev", unserved_probe_path, smoke, "does not serve this path"),
     ]
     failed = 0

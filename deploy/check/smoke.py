@@ -385,7 +385,7 @@ class Smoke:
         workloads = self.ours()
         plan = []
         for w in workloads:
-            for i in range(w["spec"].get("replicas", 1)):
+            for i in range(self.replicas(w)):
                 for c in w["spec"]["template"]["spec"]["containers"]:
                     plan.append(self.prepare(w, c, i))
         self.instances = list(plan)
@@ -400,6 +400,14 @@ class Smoke:
         for inst in plan:
             if inst not in chain:
                 self.start(inst)
+
+    def replicas(self, workload) -> int:
+        """As many as the cluster would start: the HPA's minimum where one scales it."""
+        for hpa in self.of("HorizontalPodAutoscaler"):
+            ref = hpa["spec"]["scaleTargetRef"]
+            if (ref["kind"], ref["name"]) == (workload["kind"], workload["metadata"]["name"]):
+                return hpa["spec"].get("minReplicas", 1)
+        return workload["spec"].get("replicas", 1)
 
     def start_standin_node(self) -> None:
         """The external RPC of an overlay without a chain, as a Service the map can name."""
