@@ -85,7 +85,8 @@ for overlay in "${overlays[@]}"; do
   "$py" deploy/check/k8s_check.py --bin "$bin" "$out/$overlay.yaml"
 done
 
-[ -n "$smoke" ] || exit 0  # (the mutations below include a smoke run)
+# --no-smoke stops here: the mutations below include a smoke run.
+[ -n "$smoke" ] || exit 0
 for overlay in "${overlays[@]}"; do
   extra=()
   [ "$overlay" = prod ] && extra=("${prod_hosts[@]}")

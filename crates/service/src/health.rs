@@ -80,11 +80,6 @@ impl Readiness {
         }
     }
 
-    /// Whether this process checks `dependency`.
-    pub fn checks(&self, dependency: Dependency) -> bool {
-        self.checks.iter().any(|(d, _)| *d == dependency)
-    }
-
     /// Record a probe of `dependency`; a dependency this process does not
     /// check is ignored (a probe loop shared by processes that check less).
     pub fn set(&self, dependency: Dependency, up: bool) {
